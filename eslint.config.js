@@ -1,0 +1,25 @@
+// Lint: the recommended JS and typescript-eslint rules; `npm test` runs it.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "build/**", "**/*.wasm", "src/core/wasm/build/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { console: "readonly", process: "readonly", performance: "readonly" } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-explicit-any": "off",
+      "no-constant-condition": ["error", { checkLoops: false }],
+    },
+  },
+  {
+    // The platform-neutral core must run in a browser unchanged.
+    files: ["src/core/**", "src/data/**", "src/layers/**", "src/models/**", "src/training/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "os", "worker_threads", "child_process"] }],
+      "no-restricted-globals": ["error", "process", "Buffer", "require"],
+    },
+  },
+);

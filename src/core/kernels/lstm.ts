@@ -1,0 +1,227 @@
+/**
+ * The LSTM layer kernel over a packed batch (see NOTE [ the packed layout ] in data/packed.ts):
+ * one call runs the whole layer forward, or the whole BPTT backward, so a WebAssembly or threaded
+ * implementation can replace it with one copy in and one copy out.
+ *
+ * Gate order, written once here (Keras, TF.js): i | f | c | o, each H wide, G = 4H.
+ *   i = σr(zi)  f = σr(zf)  g = σ(zc)  o = σr(zo)     σr = recurrentActivation, σ = activation
+ *   c_t = f ⊙ c_{t−1} + i ⊙ g        h_t = o ⊙ σ(c_t)
+ * with z = x·W + h_{t−1}·U + b. Forward does x·W for all N rows in one GEMM, then per step t only
+ * z[rows of t] += h[rows of t−1, first b_t] · U on the b_t running sequences.
+ */
+import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
+import { gemm, sumRows } from "./gemm.js";
+import type { PackedLayout } from "../../data/packed.js";
+
+export interface LstmWeights {
+  /** [C, G] */
+  kernel: Float32Array;
+  /** [H, G] */
+  recurrentKernel: Float32Array;
+  /** [G], or null without bias */
+  bias: Float32Array | null;
+}
+
+/** What forward keeps for backward. All row arrays follow the packed layout. */
+export interface LstmCache {
+  layout: PackedLayout;
+  C: number;
+  H: number;
+  /** [N, C] the input rows (not copied: the caller keeps it alive and unchanged). */
+  x: Float32Array;
+  /** [N, G] gate activations i, f, g, o. */
+  gates: Float32Array;
+  /** [N, H] cell state c_t. */
+  c: Float32Array;
+  /** [N, H] σ(c_t). */
+  cAct: Float32Array;
+  /** [N, H] h_t: the layer's per-step output. */
+  h: Float32Array;
+  /** [B, H] initial states, sorted order. */
+  h0: Float32Array;
+  c0: Float32Array;
+  /** [B, H] final states (h and c at each sequence's last step; the initial state when empty). */
+  hLast: Float32Array;
+  cLast: Float32Array;
+}
+
+export interface LstmForwardArgs {
+  layout: PackedLayout;
+  /** [N, C] */
+  x: Float32Array;
+  C: number;
+  H: number;
+  weights: LstmWeights;
+  activation: Act;
+  recurrentActivation: Act;
+  /** [B, H] in sorted order; zeros when omitted. */
+  h0?: Float32Array;
+  c0?: Float32Array;
+}
+
+// x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H] → h, c: [N,H], gates: [N,4H], hLast/cLast: [B,H]
+export function lstmForward(args: LstmForwardArgs): LstmCache {
+  const { layout, x, C, H, weights, activation, recurrentActivation } = args;
+  const { batch: B, totalSteps: N, maxLength: T, offsets, batchSizes } = layout;
+  const G = 4 * H;
+  const h0 = args.h0 ?? new Float32Array(B * H);
+  const c0 = args.c0 ?? new Float32Array(B * H);
+  const gates = new Float32Array(N * G);
+  const c = new Float32Array(N * H);
+  const cAct = new Float32Array(N * H);
+  const h = new Float32Array(N * H);
+
+  gemm({ out: gates, a: x, b: weights.kernel, M: N, N: G, K: C });
+  if (weights.bias) addRowVector(gates, weights.bias, N, G);
+
+  for (let t = 0; t < T; t++) {
+    const r0 = offsets[t];
+    const bt = batchSizes[t];
+    const prev = t === 0 ? h0 : h;
+    const prevRow0 = t === 0 ? 0 : offsets[t - 1];
+    gemm({ out: gates, outOffset: r0 * G, a: prev, aOffset: prevRow0 * H, b: weights.recurrentKernel, M: bt, N: G, K: H, accumulate: true });
+    const cPrev = t === 0 ? c0 : c;
+    for (let j = 0; j < bt; j++) {
+      const zr = (r0 + j) * G;
+      const sr = (r0 + j) * H;
+      const pr = (prevRow0 + j) * H;
+      for (let u = 0; u < H; u++) {
+        const ig = applyScalar(recurrentActivation, gates[zr + u]);
+        const fg = applyScalar(recurrentActivation, gates[zr + H + u]);
+        const gg = applyScalar(activation, gates[zr + 2 * H + u]);
+        const og = applyScalar(recurrentActivation, gates[zr + 3 * H + u]);
+        gates[zr + u] = ig;
+        gates[zr + H + u] = fg;
+        gates[zr + 2 * H + u] = gg;
+        gates[zr + 3 * H + u] = og;
+        const ct = fg * cPrev[pr + u] + ig * gg;
+        const at = applyScalar(activation, ct);
+        c[sr + u] = ct;
+        cAct[sr + u] = at;
+        h[sr + u] = og * at;
+      }
+    }
+  }
+  const hLast = lastRows(h, h0, layout, H);
+  const cLast = lastRows(c, c0, layout, H);
+  return { layout, C, H, x, gates, c, cAct, h, h0, c0, hLast, cLast };
+}
+
+export interface LstmGrads {
+  /** [C, G], [H, G], [G]: accumulated into (+=). */
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  bias: Float32Array | null;
+}
+
+export interface LstmBackwardArgs {
+  cache: LstmCache;
+  weights: LstmWeights;
+  activation: Act;
+  recurrentActivation: Act;
+  /** [N, H] gradient w.r.t. every step's h, or null when only final states receive gradient. */
+  dh: Float32Array | null;
+  /** [B, H] gradient w.r.t. the final h / c (sorted order), or null. */
+  dhLast: Float32Array | null;
+  dcLast: Float32Array | null;
+  /** Weight gradients, accumulated. */
+  grads: LstmGrads;
+  /** Whether to compute dx (false for the first layer). */
+  needInputGrad: boolean;
+}
+
+export interface LstmBackwardResult {
+  /** [N, C] or null */
+  dx: Float32Array | null;
+  /** [B, H] gradients w.r.t. the initial states. */
+  dh0: Float32Array;
+  dc0: Float32Array;
+}
+
+// dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; grads += dW [C,4H], dU [H,4H], db [4H]
+export function lstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
+  const { cache, weights, activation, recurrentActivation, dh, grads } = args;
+  const { layout, C, H, x, gates, c, cAct, h, h0, c0 } = cache;
+  const { batch: B, totalSteps: N, maxLength: T, offsets, batchSizes } = layout;
+  const G = 4 * H;
+  const dhNext = args.dhLast ? Float32Array.from(args.dhLast) : new Float32Array(B * H);
+  const dcNext = args.dcLast ? Float32Array.from(args.dcLast) : new Float32Array(B * H);
+  const dz = new Float32Array(N * G);
+
+  for (let t = T - 1; t >= 0; t--) {
+    const r0 = offsets[t];
+    const bt = batchSizes[t];
+    const cPrev = t === 0 ? c0 : c;
+    const prevRow0 = t === 0 ? 0 : offsets[t - 1];
+    for (let j = 0; j < bt; j++) {
+      const r = r0 + j;
+      const zr = r * G;
+      const sr = r * H;
+      const pr = (prevRow0 + j) * H;
+      const nr = j * H;
+      for (let u = 0; u < H; u++) {
+        const dht = dhNext[nr + u] + (dh ? dh[sr + u] : 0);
+        const ig = gates[zr + u];
+        const fg = gates[zr + H + u];
+        const gg = gates[zr + 2 * H + u];
+        const og = gates[zr + 3 * H + u];
+        const at = cAct[sr + u];
+        const dct = dcNext[nr + u] + dht * og * derivativeFromOutput(activation, at);
+        dz[zr + u] = dct * gg * derivativeFromOutput(recurrentActivation, ig);
+        dz[zr + H + u] = dct * cPrev[pr + u] * derivativeFromOutput(recurrentActivation, fg);
+        dz[zr + 2 * H + u] = dct * ig * derivativeFromOutput(activation, gg);
+        dz[zr + 3 * H + u] = dht * at * derivativeFromOutput(recurrentActivation, og);
+        dcNext[nr + u] = dct * fg;
+      }
+    }
+    // dh_{t−1} for the running sequences: dz[rows of t] · Uᵀ (sequences that end earlier keep dhLast)
+    gemm({ out: dhNext, a: dz, aOffset: r0 * G, b: weights.recurrentKernel, M: bt, N: H, K: G, transB: true });
+  }
+
+  // Weight gradients as whole-batch GEMMs over all N rows.
+  const hPrev = previousRows(h, h0, layout, H);
+  gemm({ out: grads.recurrentKernel, a: hPrev, b: dz, M: H, N: G, K: N, transA: true, accumulate: true });
+  gemm({ out: grads.kernel, a: x, b: dz, M: C, N: G, K: N, transA: true, accumulate: true });
+  if (grads.bias) sumRows(grads.bias, dz, N, G);
+  let dx: Float32Array | null = null;
+  if (args.needInputGrad) {
+    dx = new Float32Array(N * C);
+    gemm({ out: dx, a: dz, b: weights.kernel, M: N, N: C, K: G, transB: true });
+  }
+  return { dx, dh0: dhNext, dc0: dcNext };
+}
+
+/** x[r, :] += v for `rows` rows of width `width`. */
+export function addRowVector(x: Float32Array, v: Float32Array, rows: number, width: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * width;
+    for (let k = 0; k < width; k++) x[o + k] += v[k];
+  }
+}
+
+/** [B, H] the row of each sequence's last step (sorted order); `initial` for empty sequences. */
+export function lastRows(rows: Float32Array, initial: Float32Array, layout: PackedLayout, H: number): Float32Array {
+  const out = new Float32Array(layout.batch * H);
+  for (let j = 0; j < layout.batch; j++) {
+    const len = layout.sortedLengths[j];
+    if (len === 0) out.set(initial.subarray(j * H, (j + 1) * H), j * H);
+    else {
+      const r = layout.offsets[len - 1] + j;
+      out.set(rows.subarray(r * H, (r + 1) * H), j * H);
+    }
+  }
+  return out;
+}
+
+/** [N, H] for every row, the state that fed it: the row of step t−1 of the same sequence, or h0. */
+export function previousRows(rows: Float32Array, initial: Float32Array, layout: PackedLayout, H: number): Float32Array {
+  const out = new Float32Array(layout.totalSteps * H);
+  const { offsets, batchSizes, maxLength } = layout;
+  if (maxLength === 0) return out;
+  out.set(initial.subarray(0, batchSizes[0] * H), 0);
+  for (let t = 1; t < maxLength; t++) {
+    const from = offsets[t - 1] * H;
+    out.set(rows.subarray(from, from + batchSizes[t] * H), offsets[t] * H);
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+/**
+ * The kernel interface and the switch between implementations. Layers call `kernels()` and never
+ * a specific implementation. The plain-TypeScript kernels are the spec and the fallback; faster
+ * implementations (WebAssembly SIMD, threads) register themselves here and must match them.
+ *
+ * Configuration is passed in (`setKernels`), never read from the environment.
+ */
+import { gemm } from "./gemm.js";
+import { lstmBackward, lstmForward } from "./lstm.js";
+
+export interface Kernels {
+  /** Which implementation this is, e.g. "js" or "wasm-simd". */
+  readonly name: string;
+  gemm: typeof gemm;
+  lstmForward: typeof lstmForward;
+  lstmBackward: typeof lstmBackward;
+}
+
+export const jsKernels: Kernels = { name: "js", gemm, lstmForward, lstmBackward };
+
+let active: Kernels = jsKernels;
+
+/** The kernels in use. */
+export function kernels(): Kernels {
+  return active;
+}
+
+/** Selects the kernels to use from now on; returns the previous ones. */
+export function setKernels(next: Kernels): Kernels {
+  const previous = active;
+  active = next;
+  return previous;
+}

@@ -1,0 +1,121 @@
+/**
+ * Seeded pseudo-random numbers. Everything random in ragged (initialisers, shuffling, dropout,
+ * the demo's data) draws from a `Random`, so the same seed gives the same run.
+ *
+ * The generator is xoshiro128** (32-bit state words, fast in JavaScript), seeded by splitmix32.
+ *
+ * @example
+ * const rng = new Random(42);
+ * rng.uniform();            // in [0, 1)
+ * rng.normal();             // standard normal
+ * const child = rng.fork(); // an independent stream, e.g. one per layer
+ */
+export class Random {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  private spareNormal: number | null = null;
+
+  constructor(seed: number = 0) {
+    let x = seed >>> 0;
+    const next = () => {
+      // splitmix32
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** A uniformly distributed 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.s1 << 9) >>> 0;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    this.s0 >>>= 0;
+    this.s1 >>>= 0;
+    this.s2 >>>= 0;
+    this.s3 >>>= 0;
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Uniform in [low, high). */
+  uniformRange(low: number, high: number): number {
+    return low + (high - low) * this.uniform();
+  }
+
+  /** An integer uniform in [low, high). */
+  int(low: number, high: number): number {
+    return low + Math.floor(this.uniform() * (high - low));
+  }
+
+  /** A standard normal draw (Box–Muller, the spare draw cached). */
+  normal(): number {
+    if (this.spareNormal !== null) {
+      const s = this.spareNormal;
+      this.spareNormal = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** A normal draw re-drawn until it lies within two standard deviations (Keras' truncated normal). */
+  truncatedNormal(): number {
+    for (;;) {
+      const z = this.normal();
+      if (z >= -2 && z <= 2) return z;
+    }
+  }
+
+  /** A fresh generator whose stream is independent of this one's continuation. */
+  fork(): Random {
+    return new Random(this.nextUint32());
+  }
+
+  /** Shuffles `items` in place (Fisher–Yates) and returns it. Use on arrays you own. */
+  shuffleInPlace<T>(items: T[] | Int32Array): T[] | Int32Array {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.uniform() * (i + 1));
+      const tmp = items[i];
+      items[i] = items[j];
+      items[j] = tmp;
+    }
+    return items;
+  }
+
+  /** A random permutation of 0..n-1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    this.shuffleInPlace(p);
+    return p;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
