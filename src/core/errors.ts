@@ -23,6 +23,8 @@ export type ErrorCode =
   | "BAD_DATASET"
   | "DATASET_EXHAUSTED"
   | "BAD_FILE"
+  | "UNKNOWN_LABEL"
+  | "MISSING_VALUE"
   | "IO_ERROR"
   | "UNSUPPORTED";
 
@@ -53,6 +55,46 @@ export class RaggedError extends Error {
     this.expected = details.expected;
     this.received = details.received;
     this.help = details.help;
+  }
+}
+
+/** Where in a text file a problem was found. */
+export interface FileLocation {
+  /** The file's name as the caller gave it, e.g. `"train.jsonl"`. */
+  source: string;
+  /** 1-based line number. */
+  line: number;
+  /** The part of the line at fault, e.g. `"x"[3]`, when it is narrower than the whole line. */
+  field?: string;
+}
+
+/**
+ * An error found while reading a data file. The message starts `source:line:` (and `field …:` when
+ * known) so editors and terminals can jump to it; the same facts are kept as properties. The `code`
+ * says what kind of problem it is (`BAD_FILE` for malformed content, `FEATURE_MISMATCH`,
+ * `NON_FINITE`, `UNKNOWN_LABEL`, `MISSING_VALUE`, `UNSUPPORTED`); `instanceof FileError` catches them all.
+ *
+ * @param code - the stable error code.
+ * @param location - file name, line number and optional field.
+ * @param summary - one short clause, e.g. `"wrong number of features"`.
+ * @param details - expected / received / help lines.
+ * @example
+ * const e = new FileError("BAD_FILE", { source: "train.jsonl", line: 17, field: '"x"' }, "missing");
+ * e.message; // 'train.jsonl:17: field "x": missing'
+ * e.line; // 17
+ */
+export class FileError extends RaggedError {
+  readonly source: string;
+  readonly line: number;
+  readonly field?: string;
+
+  constructor(code: ErrorCode, location: FileLocation, summary: string, details: ErrorDetails = {}) {
+    const field = location.field === undefined ? "" : `field ${location.field}: `;
+    super(code, `${location.source}:${location.line}: ${field}${summary}`, details);
+    this.name = "FileError";
+    this.source = location.source;
+    this.line = location.line;
+    this.field = location.field;
   }
 }
 
