@@ -42,6 +42,8 @@ export interface ForwardContext {
   rng: Random;
   /** Whether the caller will call `backward` (if not, layers may keep less). */
   needsGrad: boolean;
+  /** Whether `backward` must return the input's gradient (false for the first layer). */
+  inputNeedsGrad: boolean;
 }
 
 export interface ForwardResult {

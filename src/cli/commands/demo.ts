@@ -1,0 +1,58 @@
+/**
+ * `ragged demo`: the seed's program, exactly. LSTM(32, return sequences, input (None, 5)) →
+ * LSTM(8, return sequences) → TimeDistributed(Dense(2, sigmoid)); categorical crossentropy; Adam;
+ * a generator of 1000-sequence batches of one random length in [10, 100); 30 steps × 10 epochs.
+ */
+import { layers, sequential, type Logs } from "../../node.js";
+import { seedBatches } from "./seed_data.js";
+
+export interface DemoOptions {
+  epochs: number;
+  steps: number;
+  batchSize: number;
+  seed: number;
+  length: number | null;
+  json: boolean;
+}
+
+export function buildSeedModel(seed: number) {
+  const model = sequential(
+    [
+      layers.lstm({ units: 32, returnSequences: true, inputShape: [null, 5] }),
+      layers.lstm({ units: 8, returnSequences: true }),
+      layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "sigmoid" }) }),
+    ],
+    { seed },
+  );
+  model.compile({ loss: "categoricalCrossentropy", optimizer: "adam" });
+  return model;
+}
+
+export async function runDemo(options: DemoOptions, out: { stdout: (s: string) => void; stderr: (s: string) => void }): Promise<void> {
+  const model = buildSeedModel(options.seed);
+  // --json: stdout holds only the JSON lines; the summary goes to stderr.
+  const print = options.json ? (l: string) => out.stderr(l + "\n") : (l: string) => out.stdout(l + "\n");
+  model.summary({ lineLength: 90, print });
+  const data = seedBatches({ batchSize: options.batchSize, seed: options.seed + 1, length: options.length });
+  let epochStart = 0;
+  let steps = 0;
+  const jsonCallback = {
+    onEpochBegin: () => {
+      epochStart = performance.now();
+      steps = 0;
+    },
+    onBatchEnd: () => {
+      steps++;
+    },
+    onEpochEnd: (epoch: number, logs?: Logs) => {
+      const ms = (performance.now() - epochStart) / Math.max(1, steps);
+      out.stdout(JSON.stringify({ epoch: epoch + 1, loss: logs?.loss ?? null, ms_per_step: Math.round(ms * 10) / 10 }) + "\n");
+    },
+  };
+  await model.fitDataset(data, {
+    epochs: options.epochs,
+    stepsPerEpoch: options.steps,
+    verbose: options.json ? 0 : 1,
+    callbacks: options.json ? [jsonCallback] : [],
+  });
+}

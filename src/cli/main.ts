@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * The `ragged` command. Exit codes: 0 success, 1 user error (a clear message, no stack trace),
+ * 2 internal error.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { RaggedError } from "../index.js";
+import { runDemo } from "./commands/demo.js";
+
+function intOption(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, received "${value}"`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name("ragged").description("Train recurrent neural networks on sequences of different lengths.").showHelpAfterError();
+  program
+    .command("demo")
+    .description("Train the seed's model: LSTM(32) → LSTM(8) → TimeDistributed(Dense(2)) on generated variable-length batches")
+    .option("--epochs <n>", "epochs", intOption(1), 10)
+    .option("--steps <n>", "batches per epoch", intOption(1), 30)
+    .option("--batch-size <n>", "sequences per batch", intOption(1), 1000)
+    .option("--seed <n>", "random seed (same seed, same run)", intOption(0), 1)
+    .option("--length <n>", "make every batch exactly n steps long (for timing)", intOption(0))
+    .option("--json", "one JSON object per epoch on stdout (the summary goes to stderr)", false)
+    .addHelpText("after", "\nExamples:\n  ragged demo\n  ragged demo --epochs 2 --steps 5 --json\n  ragged demo --length 55 --steps 10 --epochs 1")
+    .action(async (opts) => {
+      await runDemo(
+        { epochs: opts.epochs, steps: opts.steps, batchSize: opts.batchSize, seed: opts.seed, length: opts.length ?? null, json: opts.json },
+        { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s) },
+      );
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (typeof e.code === "string" && e.code.startsWith("commander.")) {
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0 ? 0 : 1;
+    }
+    if (err instanceof RaggedError) {
+      process.stderr.write(`ragged: error [${err.code}]: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`ragged: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 2;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,21 @@
+/**
+ * ragged: recurrent neural networks on sequences of different lengths — the public API.
+ * Platform-neutral: runs in Node.js and in browsers. Node-only helpers live in "ragged/node".
+ */
+export * as layers from "./layers/index.js";
+export { Layer, Variable, type Shape } from "./layers/layer.js";
+export { Sequential, sequential, type CompileArgs, type SequentialArgs } from "./models/sequential.js";
+export { Tensor } from "./core/tensor.js";
+export { RaggedError, type ErrorCode } from "./core/errors.js";
+export { Random } from "./core/random.js";
+export { packBatch, packLayout, unpackBatch, unpackRows, type PackedBatch, type PackedLayout } from "./data/packed.js";
+export { History, type Callback, type Logs } from "./training/callbacks.js";
+export type { FitArgs, FitDatasetArgs, Dataset, DatasetItem } from "./training/fit.js";
+export type { PredictArgs } from "./training/predict.js";
+export { getLoss, lossNames, type Loss } from "./training/losses.js";
+export { Optimizer } from "./training/optimizers/optimizer.js";
+export { Adam, type AdamArgs } from "./training/optimizers/adam.js";
+export { SGD, type SGDArgs } from "./training/optimizers/sgd.js";
+export { ProgressBar } from "./training/progress/bar.js";
+export { setDefaultProgressOutput, type ProgressOutput } from "./training/progress/output.js";
+export { kernels, setKernels, jsKernels, type Kernels } from "./core/kernels/registry.js";

@@ -1,0 +1,101 @@
+/**
+ * Dense: y = activation(x·W + b) on the last axis. On sequences it applies to every real timestep
+ * (one GEMM over all packed rows), which is what Keras' Dense does on 3-D input; the mask (the
+ * layout) passes through unchanged.
+ *
+ * @example
+ * const d = layers.dense({ units: 2, activation: "softmax" });
+ */
+import type { Random } from "../core/random.js";
+import { RaggedError } from "../core/errors.js";
+import { type ActivationName, activateInPlace, activationBackward, parseActivation } from "../core/kernels/activations.js";
+import { kernels } from "../core/kernels/registry.js";
+import { addRowVector } from "../core/kernels/lstm.js";
+import { sumRows } from "../core/kernels/gemm.js";
+import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
+import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "./layer.js";
+import { type LayerValue, rowCount, withData } from "./values.js";
+
+export interface DenseArgs extends BaseLayerArgs {
+  /** Output width. */
+  units: number;
+  /** Default `"linear"`. */
+  activation?: ActivationName;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default `"glorotUniform"`. */
+  kernelInitializer?: InitializerSpec;
+  /** Default `"zeros"`. */
+  biasInitializer?: InitializerSpec;
+}
+
+export class Dense extends Layer {
+  readonly className = "Dense";
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerSpec;
+  readonly biasInitializer: InitializerSpec;
+  /** Row-wise: TimeDistributed may apply it to packed rows directly. */
+  readonly rowWise = true;
+  private kernel!: Variable;
+  private bias: Variable | null = null;
+
+  constructor(args: DenseArgs) {
+    super(args, "dense");
+    if (!Number.isInteger(args?.units) || args.units < 1) {
+      throw new RaggedError("INVALID_ARGUMENT", "dense needs `units`, a positive integer.", { received: `units = ${String(args?.units)}` });
+    }
+    this.units = args.units;
+    this.activation = parseActivation(args.activation ?? "linear", `dense "${this.name}"`);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = parseInitializer(args.kernelInitializer ?? "glorotUniform", "kernelInitializer");
+    this.biasInitializer = parseInitializer(args.biasInitializer ?? "zeros", "biasInitializer");
+  }
+
+  protected validateInputShape(inputShape: Shape): void {
+    lastDim(inputShape, this.name);
+  }
+
+  protected createWeights(inputShape: Shape, rng: Random): void {
+    const inDim = lastDim(inputShape, this.name);
+    this.kernel = this.addWeight("kernel", [inDim, this.units], initialize(this.kernelInitializer, [inDim, this.units], rng));
+    if (this.useBias) this.bias = this.addWeight("bias", [this.units], initialize(this.biasInitializer, [this.units], rng));
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  // x: [M, C] rows (M = N steps or B sequences) → y: [M, U]
+  forward(input: LayerValue, _ctx: ForwardContext): ForwardResult {
+    const C = input.width;
+    const U = this.units;
+    const M = rowCount(input);
+    const y = new Float32Array(M * U);
+    kernels().gemm({ out: y, a: input.data, b: this.kernel.value, M, N: U, K: C });
+    if (this.bias) addRowVector(y, this.bias.value, M, U);
+    activateInPlace(this.activation, y, M, U);
+    const output = withData(input, y, U);
+    const backward = (dOutput: LayerValue): LayerValue => {
+      const dz = new Float32Array(M * U);
+      activationBackward(this.activation, dz, dOutput.data, y, M, U);
+      kernels().gemm({ out: this.kernel.grad, a: input.data, b: dz, M: C, N: U, K: M, transA: true, accumulate: true });
+      if (this.bias) sumRows(this.bias.grad, dz, M, U);
+      const dx = new Float32Array(M * C);
+      kernels().gemm({ out: dx, a: dz, b: this.kernel.value, M, N: C, K: U, transB: true });
+      return withData(input, dx, C);
+    };
+    return { output, backward };
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    };
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Sequential: a stack of layers, each feeding the next. Built as soon as the first layer knows its
+ * input shape. Training, evaluation and prediction live in training/ and work on any model that
+ * has this shape; the methods here are the public doors to them.
+ *
+ * @example
+ * const model = sequential([
+ *   layers.lstm({ units: 32, returnSequences: true, inputShape: [null, 5] }),
+ *   layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "softmax" }) }),
+ * ]);
+ * model.compile({ loss: "categoricalCrossentropy", optimizer: "adam" });
+ */
+import { RaggedError } from "../core/errors.js";
+import { Random } from "../core/random.js";
+import type { Tensor } from "../core/tensor.js";
+import { type ForwardContext, Layer, type Shape, type Variable, uniqueLayerName } from "../layers/layer.js";
+import type { LayerValue } from "../layers/values.js";
+import { type Loss, getLoss } from "../training/losses.js";
+import type { Optimizer } from "../training/optimizers/optimizer.js";
+import { getOptimizer } from "../training/optimizers/get_optimizer.js";
+import { summary, type SummaryOptions } from "./summary.js";
+import type { History } from "../training/callbacks.js";
+import { type Dataset, type FitArgs, type FitDatasetArgs, fit, fitDataset } from "../training/fit.js";
+import { type PredictArgs, evaluate, predict } from "../training/predict.js";
+import { makeBatch, toSamples } from "../training/samples.js";
+import { trainStep } from "../training/train_step.js";
+
+export interface SequentialArgs {
+  name?: string;
+  /** Seeds weight initialisation, shuffling and dropout. Random when omitted. */
+  seed?: number;
+}
+
+export interface CompileArgs {
+  /** A loss name (`"categoricalCrossentropy"`, Keras' `"categorical_crossentropy"`, …) or a Loss. */
+  loss: string | Loss;
+  /** `"adam"`, `"sgd"` or an optimizer instance. */
+  optimizer: string | Optimizer;
+  /** Metric names, reported beside the loss. */
+  metrics?: string[];
+}
+
+/** The result of running the stack on a batch: output and the way back. */
+export interface ModelPass {
+  output: LayerValue;
+  backward: (dOutput: LayerValue) => void;
+}
+
+export class Sequential {
+  readonly name: string;
+  readonly layers: Layer[] = [];
+  /** Set to true (e.g. from a callback) to stop `fit` after the current batch. */
+  stopTraining = false;
+  loss: Loss | null = null;
+  optimizer: Optimizer | null = null;
+  metrics: string[] = [];
+  /** The model's random stream (initialisation, then shuffling and dropout). */
+  readonly rng: Random;
+  readonly seed: number;
+  private inputShapeValue: Shape | null = null;
+
+  constructor(layers: Layer[] = [], args: SequentialArgs = {}) {
+    this.name = args.name ?? uniqueLayerName("sequential");
+    this.seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
+    this.rng = new Random(this.seed);
+    for (const layer of layers) this.add(layer);
+  }
+
+  /** Appends a layer, building it when the input shape is known. */
+  add(layer: Layer): this {
+    if (!(layer instanceof Layer)) {
+      throw new RaggedError("INVALID_ARGUMENT", "sequential() takes layers.", { received: String(layer), help: "create layers with layers.lstm({...}), layers.dense({...}), …" });
+    }
+    if (this.layers.some((l) => l.name === layer.name)) {
+      throw new RaggedError("INVALID_ARGUMENT", `A layer named "${layer.name}" is already in the model.`, { help: "layer names must be unique within a model" });
+    }
+    if (this.layers.length === 0) {
+      if (!layer.batchInputShape) {
+        throw new RaggedError("NOT_BUILT", `The first layer ("${layer.name}") needs an inputShape.`, {
+          expected: "inputShape: [null, features] for sequences of any length",
+          received: "no inputShape",
+        });
+      }
+      this.inputShapeValue = layer.batchInputShape;
+    }
+    const inputShape = this.layers.length === 0 ? (this.inputShapeValue as Shape) : this.outputShape;
+    layer.build(inputShape, this.rng);
+    this.layers.push(layer);
+    return this;
+  }
+
+  /** Batch input shape, e.g. [null, null, 5]. */
+  get inputShape(): Shape {
+    if (!this.inputShapeValue) throw new RaggedError("NOT_BUILT", "The model has no layers yet.");
+    return this.inputShapeValue;
+  }
+
+  /** Output shape of each layer, in order. */
+  layerOutputShapes(): Shape[] {
+    const shapes: Shape[] = [];
+    let shape = this.inputShape;
+    for (const layer of this.layers) {
+      shape = layer.computeOutputShape(shape);
+      shapes.push(shape);
+    }
+    return shapes;
+  }
+
+  get outputShape(): Shape {
+    const shapes = this.layerOutputShapes();
+    return shapes.length ? shapes[shapes.length - 1] : this.inputShape;
+  }
+
+  /** Features per input step. */
+  get inputFeatures(): number {
+    const d = this.inputShape[this.inputShape.length - 1];
+    return d ?? 1;
+  }
+
+  /** Whether the model outputs one row per timestep. */
+  get returnsSequences(): boolean {
+    return this.outputShape.length === 3;
+  }
+
+  get outputWidth(): number {
+    const shape = this.outputShape;
+    return shape[shape.length - 1] ?? 1;
+  }
+
+  compile(args: CompileArgs): void {
+    if (!args || typeof args !== "object") {
+      throw new RaggedError("INVALID_ARGUMENT", "compile() takes { loss, optimizer }.", { received: String(args) });
+    }
+    this.loss = getLoss(args.loss);
+    this.optimizer = getOptimizer(args.optimizer);
+    this.metrics = [...(args.metrics ?? [])];
+  }
+
+  /** Throws NOT_COMPILED unless `compile` was called. */
+  requireCompiled(what: string): { loss: Loss; optimizer: Optimizer } {
+    if (!this.loss || !this.optimizer) {
+      throw new RaggedError("NOT_COMPILED", `The model must be compiled before ${what}.`, {
+        help: 'call model.compile({ loss: "categoricalCrossentropy", optimizer: "adam" }) first',
+      });
+    }
+    return { loss: this.loss, optimizer: this.optimizer };
+  }
+
+  /** Runs every layer; `backward` of the result propagates and accumulates weight gradients. */
+  run(input: LayerValue, options: { training: boolean; needsGrad: boolean }): ModelPass {
+    const backs: ((d: LayerValue) => LayerValue | null)[] = [];
+    let value = input;
+    this.layers.forEach((layer, i) => {
+      const ctx: ForwardContext = { training: options.training, rng: this.rng, needsGrad: options.needsGrad, inputNeedsGrad: i > 0 };
+      const result = layer.forward(value, ctx);
+      backs.push(result.backward);
+      value = result.output;
+    });
+    return {
+      output: value,
+      backward: (dOutput: LayerValue) => {
+        let d: LayerValue | null = dOutput;
+        for (let i = backs.length - 1; i >= 0 && d; i--) d = backs[i](d);
+      },
+    };
+  }
+
+  /** All weights in Keras order (layer by layer). */
+  get weights(): Variable[] {
+    return this.layers.flatMap((l) => l.weights);
+  }
+
+  get trainableWeights(): Variable[] {
+    return this.layers.flatMap((l) => l.trainableWeights);
+  }
+
+  countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** Copies of every weight, in Keras order and shapes (`model.get_weights()`). */
+  getWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  /** Sets every weight from a list in Keras order and shapes (copies the data). */
+  setWeights(weights: readonly Tensor[]): void {
+    const expected = this.weights.length;
+    if (!Array.isArray(weights) || weights.length !== expected) {
+      throw new RaggedError("SHAPE_MISMATCH", "setWeights needs one array per model weight.", {
+        expected: `${expected} arrays (${this.weights.map((v) => `[${v.shape.join(",")}]`).join(" ")})`,
+        received: Array.isArray(weights) ? `${weights.length} arrays` : String(weights),
+      });
+    }
+    let k = 0;
+    for (const layer of this.layers) {
+      const n = layer.weights.length;
+      layer.setWeights(weights.slice(k, k + n));
+      k += n;
+    }
+  }
+
+  /** Trains on ragged arrays; see `fit` in training/fit.ts. */
+  fit(xs: unknown, ys: unknown, args: FitArgs = {}): Promise<History> {
+    return fit(this, xs, ys, args);
+  }
+
+  /** Trains on an (async) iterable of batches; see `fitDataset` in training/fit.ts. */
+  fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
+    return fitDataset(this, dataset, args);
+  }
+
+  /** Ragged outputs in caller order; see `predict` in training/predict.ts. */
+  predict(xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
+    return predict(this, xs, args);
+  }
+
+  /** The loss on (xs, ys); see `evaluate` in training/predict.ts. */
+  evaluate(xs: unknown, ys: unknown, args: PredictArgs = {}): number {
+    return evaluate(this, xs, ys, args);
+  }
+
+  /** One optimizer step on exactly this batch (no shuffling, no callbacks); returns its loss. */
+  async trainOnBatch(xs: unknown, ys: unknown): Promise<number> {
+    const { loss } = this.requireCompiled("trainOnBatch()");
+    const samples = toSamples(xs, ys, { features: this.inputFeatures, target: { perStep: this.returnsSequences, width: loss.targetWidth(this.outputWidth) } });
+    return trainStep(this, makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i))).loss;
+  }
+
+  /** The Keras-style summary table, printed with `print` (default console.log); returns the text. */
+  summary(options: SummaryOptions = {}): string {
+    return summary(this, options);
+  }
+}
+
+/**
+ * Creates a Sequential model.
+ * @param layers - the layers in order; the first needs `inputShape`.
+ * @param args - `{ name, seed }`.
+ * @example
+ * const model = sequential([layers.lstm({ units: 8, inputShape: [null, 3] }), layers.dense({ units: 1 })], { seed: 1 });
+ */
+export function sequential(layers: Layer[] = [], args: SequentialArgs = {}): Sequential {
+  return new Sequential(layers, args);
+}

@@ -1,0 +1,12 @@
+/**
+ * The Node.js entry point: everything in the platform-neutral API, plus process.stdout as the
+ * default progress output (a live bar on a terminal, one line per epoch otherwise).
+ */
+import { setDefaultProgressOutput } from "./training/progress/output.js";
+
+setDefaultProgressOutput(() => ({
+  isTTY: Boolean(process.stdout.isTTY),
+  write: (text: string) => void process.stdout.write(text),
+}));
+
+export * from "./index.js";

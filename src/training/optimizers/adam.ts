@@ -1,0 +1,59 @@
+/**
+ * Adam (Kingma & Ba), Keras 3 arithmetic and defaults (learningRate 0.001, beta1 0.9,
+ * beta2 0.999, epsilon 1e-7):
+ *   α = lr·√(1−β2ᵗ)/(1−β1ᵗ);  m ← m + (g−m)(1−β1);  v ← v + (g²−v)(1−β2);  w ← w − α·m/(√v + ε)
+ * With `amsgrad`, v is replaced by the running maximum of v.
+ */
+import type { Variable } from "../../layers/layer.js";
+import { Optimizer, type OptimizerArgs } from "./optimizer.js";
+
+export interface AdamArgs extends OptimizerArgs {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  amsgrad?: boolean;
+}
+
+export class Adam extends Optimizer {
+  readonly className: string = "Adam";
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly amsgrad: boolean;
+
+  constructor(args: AdamArgs = {}) {
+    super(args, 0.001);
+    this.beta1 = args.beta1 ?? 0.9;
+    this.beta2 = args.beta2 ?? 0.999;
+    this.epsilon = args.epsilon ?? 1e-7;
+    this.amsgrad = args.amsgrad ?? false;
+  }
+
+  protected slotCount(): number {
+    return this.amsgrad ? 3 : 2;
+  }
+
+  protected update(v: Variable, g: Float32Array, slots: Float32Array[]): void {
+    const t = this.iterations;
+    const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+    const [m, s, sMax] = slots;
+    const b1 = 1 - this.beta1;
+    const b2 = 1 - this.beta2;
+    const w = v.value;
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i];
+      m[i] += (gi - m[i]) * b1;
+      s[i] += (gi * gi - s[i]) * b2;
+      let denom = s[i];
+      if (sMax) {
+        if (s[i] > sMax[i]) sMax[i] = s[i];
+        denom = sMax[i];
+      }
+      w[i] -= (alpha * m[i]) / (Math.sqrt(denom) + this.epsilon);
+    }
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+  }
+}

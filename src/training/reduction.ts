@@ -1,0 +1,49 @@
+/**
+ * NOTE [ loss reduction ]
+ * Keras 3 reduces a masked, weighted loss as Σ ℓ·w·m / Σ m ("sum_over_batch_size" with the mask
+ * folded into the weights), where m marks real entries and w is the sample weight. On packed rows
+ * every row is real, so m = 1 on every row and the loss of a batch is Σ_r ℓ_r·w_r / (rows counted).
+ * For one output per sequence, a sequence of length 0 has m = 0: it adds nothing to the loss.
+ * Porting note: Keras adds ε = 1e-7 to the denominator; ragged divides by Σ m exactly and returns 0
+ * for a batch with nothing real in it (a difference below 1e-7 relative on any real batch).
+ */
+import type { Loss } from "./losses.js";
+
+export interface ReducedLoss {
+  /** The batch loss, Σ ℓ·w·m / Σ m. */
+  value: number;
+  /** d value / d pred, [rows, width]. */
+  grad: Float32Array | null;
+  /** Σ m (the denominator), for averaging across batches. */
+  count: number;
+}
+
+export interface ReduceArgs {
+  loss: Loss;
+  pred: Float32Array;
+  target: Float32Array;
+  rows: number;
+  width: number;
+  /** [rows] 1 for real rows, 0 for rows that must not count; all real when null. */
+  mask: Float32Array | null;
+  /** [rows] sample weights; all 1 when null. */
+  weights: Float32Array | null;
+  withGrad: boolean;
+}
+
+export function reduceLoss(args: ReduceArgs): ReducedLoss {
+  const { loss, pred, target, rows, width, mask, weights, withGrad } = args;
+  let count = 0;
+  for (let r = 0; r < rows; r++) count += mask ? mask[r] : 1;
+  const scale = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const m = mask ? mask[r] : 1;
+    const w = weights ? weights[r] : 1;
+    scale[r] = count > 0 ? (m * w) / count : 0;
+  }
+  const grad = withGrad ? new Float32Array(rows * width) : null;
+  const perRow = loss.compute({ pred, target, rows, width, grad, scale });
+  let value = 0;
+  for (let r = 0; r < rows; r++) value += perRow[r] * scale[r];
+  return { value, grad, count };
+}

@@ -1,0 +1,64 @@
+/**
+ * One batch through the model: the training step (forward, masked/weighted loss, backward,
+ * optimizer update), the evaluation step (loss only) and the prediction step (outputs only).
+ */
+import type { LayerValue } from "../layers/values.js";
+import type { Sequential } from "../models/sequential.js";
+import { reduceLoss } from "./reduction.js";
+import type { Batch } from "./samples.js";
+
+export interface StepResult {
+  /** The batch loss (Σ ℓ·w·m / Σ m). */
+  loss: number;
+  /** Sequences in the batch (Keras weights epoch averages by batch size). */
+  size: number;
+}
+
+/** The model's input value for a batch: packed sequences. */
+export function inputValue(batch: Batch): LayerValue {
+  return { kind: "sequence", layout: batch.layout, data: batch.x, width: batch.features };
+}
+
+/** For one output per sequence, sequences of length 0 have nothing to predict from: mask them. */
+function outputMask(output: LayerValue): Float32Array | null {
+  if (output.kind === "sequence") return null;
+  const { sortedLengths, batch } = output.layout;
+  if (batch === 0 || sortedLengths[batch - 1] > 0) return null;
+  const m = new Float32Array(batch);
+  for (let j = 0; j < batch; j++) m[j] = sortedLengths[j] > 0 ? 1 : 0;
+  return m;
+}
+
+export function trainStep(model: Sequential, batch: Batch): StepResult {
+  const { loss, optimizer } = model.requireCompiled("training");
+  const variables = model.trainableWeights;
+  for (const v of variables) v.grad.fill(0);
+  const pass = model.run(inputValue(batch), { training: true, needsGrad: true });
+  const out = pass.output;
+  const rows = out.kind === "sequence" ? out.layout.totalSteps : out.layout.batch;
+  const reduced = reduceLoss({
+    loss,
+    pred: out.data,
+    target: batch.y as Float32Array,
+    rows,
+    width: out.width,
+    mask: outputMask(out),
+    weights: batch.weights,
+    withGrad: true,
+  });
+  pass.backward({ ...out, data: reduced.grad as Float32Array } as LayerValue);
+  optimizer.apply(variables);
+  return { loss: reduced.value, size: batch.layout.batch };
+}
+
+export function evaluateStep(model: Sequential, batch: Batch): StepResult {
+  const { loss } = model.requireCompiled("evaluation");
+  const out = model.run(inputValue(batch), { training: false, needsGrad: false }).output;
+  const rows = out.kind === "sequence" ? out.layout.totalSteps : out.layout.batch;
+  const reduced = reduceLoss({ loss, pred: out.data, target: batch.y as Float32Array, rows, width: out.width, mask: outputMask(out), weights: batch.weights, withGrad: false });
+  return { loss: reduced.value, size: batch.layout.batch };
+}
+
+export function predictStep(model: Sequential, batch: Batch): LayerValue {
+  return model.run(inputValue(batch), { training: false, needsGrad: false }).output;
+}
