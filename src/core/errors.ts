@@ -26,7 +26,9 @@ export type ErrorCode =
   | "UNKNOWN_LABEL"
   | "MISSING_VALUE"
   | "IO_ERROR"
-  | "UNSUPPORTED";
+  | "UNSUPPORTED"
+  /** A mask whose real steps are not one block at the start or the end of the row (see `data/mask.ts`). */
+  | "MASK_NOT_CONTIGUOUS";
 
 /** Details that make the message actionable; they are also kept on the error as data. */
 export interface ErrorDetails {
