@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "build/**", "**/*.wasm", "src/core/wasm/build/**"] },
+  { ignores: ["dist/**", "data/**", "node_modules/**", "build/**", "**/*.wasm", "src/core/wasm/build/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

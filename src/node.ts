@@ -10,3 +10,4 @@ setDefaultProgressOutput(() => ({
 }));
 
 export * from "./index.js";
+export { fileChunks, readJsonlFile, readUeaFile } from "./node/read_file.js";

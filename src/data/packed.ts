@@ -143,6 +143,9 @@ export function packBatch(sequences: ArrayLike<Sequence>, options: PackBatchOpti
   const batch = sequences.length;
   const lengths = new Int32Array(batch);
   let features = options.features ?? -1;
+  if (options.features !== undefined && (!Number.isInteger(options.features) || options.features < 1)) {
+    throw new RaggedError("INVALID_ARGUMENT", "packBatch `features` must be a positive integer.", { received: `features = ${describe(options.features)}` });
+  }
   for (let i = 0; i < batch; i++) {
     const seq = sequences[i];
     if (seq === null || typeof seq !== "object" || typeof (seq as ArrayLike<Step>).length !== "number") {

@@ -29,10 +29,13 @@ function outputMask(output: LayerValue): Float32Array | null {
   return m;
 }
 
-export function trainStep(model: Sequential, batch: Batch): StepResult {
-  const { loss, optimizer } = model.requireCompiled("training");
-  const variables = model.trainableWeights;
-  for (const v of variables) v.grad.fill(0);
+/**
+ * Forward and backward on a batch: fills every trainable variable's `grad` with the gradient of the
+ * batch loss (zeroing it first) and returns the loss. Changes no weight.
+ */
+export function computeGradients(model: Sequential, batch: Batch): StepResult {
+  const { loss } = model.requireCompiled("computing gradients");
+  for (const v of model.trainableWeights) v.grad.fill(0);
   const pass = model.run(inputValue(batch), { training: true, needsGrad: true });
   const out = pass.output;
   const rows = out.kind === "sequence" ? out.layout.totalSteps : out.layout.batch;
@@ -47,8 +50,15 @@ export function trainStep(model: Sequential, batch: Batch): StepResult {
     withGrad: true,
   });
   pass.backward({ ...out, data: reduced.grad as Float32Array } as LayerValue);
-  optimizer.apply(variables);
   return { loss: reduced.value, size: batch.layout.batch };
+}
+
+/** One optimizer step on a batch; returns its loss (before the update). */
+export function trainStep(model: Sequential, batch: Batch): StepResult {
+  const { optimizer } = model.requireCompiled("training");
+  const result = computeGradients(model, batch);
+  optimizer.apply(model.trainableWeights);
+  return result;
 }
 
 export function evaluateStep(model: Sequential, batch: Batch): StepResult {

@@ -1,0 +1,77 @@
+/**
+ * Shared test helpers: random ragged data, and the finite-difference gradient check.
+ *
+ * NOTE [ gradient-check tolerance ]
+ * The engine computes in float32, so derivatives are checked by central differences with a step of
+ * 1e-2 on the loss: truncation error O(h²) ≈ 1e-4 relative, float32 rounding ≈ 1e-7/h ≈ 1e-5.
+ * An analytic entry passes when |a − n| ≤ 2e-3 · max(|a|, |n|) + 2e-4.
+ */
+import { expect } from "vitest";
+import { Random } from "../src/core/random.js";
+import type { Sequential } from "../src/models/sequential.js";
+import { type Batch, makeBatch, toSamples } from "../src/training/samples.js";
+import { computeGradients, evaluateStep } from "../src/training/train_step.js";
+
+export const GRAD_STEP = 1e-2;
+export const GRAD_RTOL = 2e-3;
+export const GRAD_ATOL = 2e-4;
+
+/** Sequences of the given lengths with `features` values uniform in [−1, 1). */
+export function randomSequences(rng: Random, lengths: number[], features: number): number[][][] {
+  return lengths.map((len) => Array.from({ length: len }, () => Array.from({ length: features }, () => rng.uniformRange(-1, 1))));
+}
+
+/** One-hot per-step targets (or per-sequence when `perStep` is false). */
+export function randomOneHot(rng: Random, lengths: number[], classes: number, perStep: boolean): number[][][] | number[][] {
+  const oneHot = () => {
+    const v = new Array(classes).fill(0);
+    v[rng.int(0, classes)] = 1;
+    return v;
+  };
+  return perStep ? lengths.map((len) => Array.from({ length: len }, oneHot)) : lengths.map(oneHot);
+}
+
+/** Random real-valued targets in [0, 1). */
+export function randomTargets(rng: Random, lengths: number[], width: number, perStep: boolean): number[][][] | number[][] {
+  const row = () => Array.from({ length: width }, () => rng.uniform());
+  return perStep ? lengths.map((len) => Array.from({ length: len }, row)) : lengths.map(row);
+}
+
+export function batchOf(model: Sequential, xs: unknown, ys: unknown, sampleWeight?: ArrayLike<number | ArrayLike<number>>): Batch {
+  const loss = model.loss;
+  if (!loss) throw new Error("compile the model first");
+  const samples = toSamples(xs, ys, { features: model.inputFeatures, target: { perStep: model.returnsSequences, width: loss.targetWidth(model.outputWidth) }, sampleWeight });
+  return makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
+}
+
+/**
+ * Checks every trainable weight's analytic gradient against central differences, on up to
+ * `perVariable` entries of each (chosen at random). See NOTE [ gradient-check tolerance ].
+ * @returns the number of entries checked.
+ */
+export function checkGradients(model: Sequential, batch: Batch, options: { perVariable?: number; seed?: number } = {}): number {
+  const rng = new Random(options.seed ?? 7);
+  computeGradients(model, batch);
+  const analytic = model.trainableWeights.map((v) => Float32Array.from(v.grad));
+  let checked = 0;
+  model.trainableWeights.forEach((v, vi) => {
+    const count = Math.min(v.size, options.perVariable ?? 48);
+    const picks = v.size <= count ? Array.from({ length: v.size }, (_, i) => i) : Array.from({ length: count }, () => rng.int(0, v.size));
+    for (const k of picks) {
+      const saved = v.value[k];
+      v.value[k] = saved + GRAD_STEP;
+      const up = evaluateStep(model, batch).loss;
+      v.value[k] = saved - GRAD_STEP;
+      const down = evaluateStep(model, batch).loss;
+      v.value[k] = saved;
+      const numeric = (up - down) / (2 * GRAD_STEP);
+      const a = analytic[vi][k];
+      const tol = GRAD_RTOL * Math.max(Math.abs(a), Math.abs(numeric)) + GRAD_ATOL;
+      if (Math.abs(a - numeric) > tol) {
+        expect.fail(`gradient of ${v.name}[${k}] (variable ${vi}): analytic ${a}, numeric ${numeric}, |diff| ${Math.abs(a - numeric)} > ${tol}`);
+      }
+      checked++;
+    }
+  });
+  return checked;
+}
