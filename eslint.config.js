@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "data/**", "node_modules/**", "build/**", "**/*.wasm", "src/core/wasm/build/**"] },
+  { ignores: ["dist/**", "data/**", "node_modules/**", "build/**", "**/*.wasm", "src/core/wasm/build/**", "src/core/wasm/assembly/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,5 +21,11 @@ export default tseslint.config(
       "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "os", "worker_threads", "child_process"] }],
       "no-restricted-globals": ["error", "process", "Buffer", "require"],
     },
+  },
+  {
+    // The wasm build script and its freshness test run in Node at build time, never in a browser.
+    files: ["src/core/wasm/scripts/**", "src/core/wasm/build.test.ts"],
+    languageOptions: { globals: { Buffer: "readonly" } },
+    rules: { "no-restricted-imports": "off", "no-restricted-globals": "off" },
   },
 );

@@ -1,0 +1,125 @@
+// Kernel micro-benchmark: the JS reference against the WebAssembly SIMD kernels.
+//
+//   npx tsx bench/kernels.ts            (tsx: `npm i --no-save tsx` if missing)
+//
+// Prints GFLOP/s for GEMM (the wasm call as layers see it — copies in and out included — and the
+// in-wasm kernel alone, data already in wasm memory) and the time of one lstmForward + lstmBackward
+// of the benchmark model's first layer (C=5, H=32, B=1000, T=55). Every number is the median of
+// interleaved runs after a warm-up (V8 runs wasm 4–5× slower until it tiers up).
+import { gemm, type GemmArgs } from "../src/core/kernels/gemm.js";
+import { lstmBackward, lstmForward, type LstmBackwardArgs, type LstmForwardArgs } from "../src/core/kernels/lstm.js";
+import { Act } from "../src/core/kernels/activations.js";
+import { wasmGemm, wasmLstmBackward, wasmLstmForward, wasmSimdSupported } from "../src/core/kernels/wasm.js";
+import { loadRaggedWasm, WasmArena } from "../src/core/wasm/loader.js";
+import { packLayout } from "../src/data/packed.js";
+import { Random } from "../src/core/random.js";
+
+const rng = new Random(1);
+function randomArray(n: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (rng.uniform() * 2 - 1) * scale;
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Runs every candidate `rounds` times, interleaved, after `warmup` rounds; returns median ms. */
+function timeInterleaved(candidates: Record<string, () => void>, rounds: number, warmup = 5): Record<string, number> {
+  const times: Record<string, number[]> = {};
+  for (const name of Object.keys(candidates)) times[name] = [];
+  for (let r = 0; r < warmup + rounds; r++) {
+    for (const [name, run] of Object.entries(candidates)) {
+      const t0 = performance.now();
+      run();
+      const dt = performance.now() - t0;
+      if (r >= warmup) times[name].push(dt);
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [name, ts] of Object.entries(times)) out[name] = median(ts);
+  return out;
+}
+
+function inWasmGemm(M: number, N: number, K: number, transA: boolean, transB: boolean): () => void {
+  const wasm = loadRaggedWasm();
+  if (wasm === null) return () => {};
+  // a private region far above what the other calls use, so that they do not overwrite it
+  const arena = new WasmArena(wasm);
+  arena.reserve(512 << 20);
+  const pOut = arena.floats(M * N), pA = arena.floats(M * K), pB = arena.floats(K * N);
+  const pScratch = arena.reserve(wasm.gemmScratchBytes(N, K, transB ? 1 : 0));
+  arena.commit();
+  arena.f32.set(randomArray(M * K), pA >> 2);
+  arena.f32.set(randomArray(K * N), pB >> 2);
+  return () => wasm.gemm(pOut, pA, pB, M, N, K, transA ? 1 : 0, transB ? 1 : 0, 0, pScratch);
+}
+
+function benchGemm(label: string, M: number, N: number, K: number, transA = false, transB = false): void {
+  const args: GemmArgs = { out: new Float32Array(M * N), a: randomArray(M * K), b: randomArray(K * N), M, N, K, transA, transB };
+  const flop = 2 * M * N * K;
+  const t = timeInterleaved({
+    js: () => gemm(args),
+    wasm: () => wasmGemm(args),
+    inWasm: inWasmGemm(M, N, K, transA, transB),
+  }, 21);
+  const gf = (ms: number): string => (flop / ms / 1e6).toFixed(1).padStart(6);
+  console.log(
+    `gemm ${label.padEnd(24)} js ${gf(t.js)} GFLOP/s   wasm call ${gf(t.wasm)} GFLOP/s   in wasm ${gf(t.inWasm)} GFLOP/s` +
+    `   (${t.js.toFixed(2)} / ${t.wasm.toFixed(2)} / ${t.inWasm.toFixed(2)} ms)`,
+  );
+}
+
+function benchLstm(C: number, H: number, B: number, T: number): void {
+  const layout = packLayout(new Array(B).fill(T));
+  const N = layout.totalSteps, G = 4 * H;
+  const weights = { kernel: randomArray(C * G, 0.3), recurrentKernel: randomArray(H * G, 0.3), bias: randomArray(G, 0.1) };
+  const fwd: LstmForwardArgs = { layout, x: randomArray(N * C), C, H, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid };
+  const grads = { kernel: new Float32Array(C * G), recurrentKernel: new Float32Array(H * G), bias: new Float32Array(G) };
+  const dh = randomArray(N * H);
+  const bwd = (cache: ReturnType<typeof lstmForward>): LstmBackwardArgs => ({
+    cache, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, dh, dhLast: null, dcLast: null, grads, needInputGrad: true,
+  });
+  let jsF = 0, jsB = 0, wF = 0, wB = 0;
+  const split = { jsF: [] as number[], jsB: [] as number[], wF: [] as number[], wB: [] as number[] };
+  const t = timeInterleaved({
+    js: () => {
+      const t0 = performance.now();
+      const cache = lstmForward(fwd);
+      const t1 = performance.now();
+      lstmBackward(bwd(cache));
+      jsF = t1 - t0; jsB = performance.now() - t1;
+      split.jsF.push(jsF); split.jsB.push(jsB);
+    },
+    wasm: () => {
+      const t0 = performance.now();
+      const cache = wasmLstmForward(fwd);
+      const t1 = performance.now();
+      wasmLstmBackward(bwd(cache));
+      wF = t1 - t0; wB = performance.now() - t1;
+      split.wF.push(wF); split.wB.push(wB);
+    },
+  }, 9, 3);
+  console.log(
+    `lstm C=${C} H=${H} B=${B} T=${T}: forward+backward js ${t.js.toFixed(1)} ms ` +
+    `(fwd ${median(split.jsF).toFixed(1)}, bwd ${median(split.jsB).toFixed(1)}), ` +
+    `wasm ${t.wasm.toFixed(1)} ms (fwd ${median(split.wF).toFixed(1)}, bwd ${median(split.wB).toFixed(1)}): ` +
+    `${(t.js / t.wasm).toFixed(1)}× faster`,
+  );
+}
+
+if (!wasmSimdSupported()) {
+  console.log("WebAssembly SIMD is not supported here: nothing to compare.");
+} else {
+  console.log(`node ${process.version}; medians of interleaved runs after warm-up`);
+  benchGemm("1000x37 · 37x128", 1000, 128, 37);
+  benchGemm("55000x5 · 5x128", 55000, 128, 5);
+  benchGemm("1000x32 · 32x128", 1000, 128, 32);
+  benchGemm("(1000x37)T · 1000x128", 37, 128, 1000, true, false);
+  benchGemm("1000x128 · (37x128)T", 1000, 37, 128, false, true);
+  benchGemm("(55000x32)T · 55000x128", 32, 128, 55000, true, false);
+  benchLstm(5, 32, 1000, 55);
+  benchLstm(32, 8, 1000, 55);
+}

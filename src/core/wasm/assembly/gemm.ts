@@ -1,0 +1,214 @@
+// GEMM in WebAssembly SIMD: out[M,N] (+)= op(A)[M,K] · op(B)[K,N], f32, row-major.
+// The spec is src/core/kernels/gemm.ts; this must match it (tests: src/core/wasm/gemm.test.ts).
+//
+// A(i,k) = a[i·ars + k·acs] and B(k,j) = b[k·brs + j·bcs] (element strides), so one code path
+// serves NN, NT, TN and TT.
+//
+// Layout of the work (see /work/shared/notes/wasm-simd.md for the measurements behind it):
+//   - op(B) is read in panels of 8 columns. When B is row-major with N % 8 == 0 the panels are read
+//     in place (row stride N); otherwise B is packed once into [K][8] panels, zero-padded.
+//   - op(A) is packed per strip of MR = 5 rows and KC columns into [KC][5] (zero rows past M), so
+//     the micro-kernel reads it with constant offsets.
+//   - The micro-kernel keeps a 5×8 tile in 10 f32x4 registers (mul + add; V8 has 15 vector
+//     registers and a 6×8 tile spills without FMA), and is the only unrolling: the k loop is not
+//     unrolled by hand (V8 hoists loads and spills).
+//   - K is cut into blocks of KC so that the B block being swept (KC × N) stays in L2.
+// All pointers are byte addresses in this module's memory; sizes are element counts.
+
+export const MR: i32 = 5;
+export const NR: i32 = 8;
+export const KC: i32 = 256;
+
+// A 5×8 tile spilled here when it touches the edge of `out`.
+const EDGE_TILE = memory.data(MR * NR * 4, 16);
+
+/** Bytes of scratch `gemm` needs: the packed B (when B is not read in place) and one A strip. */
+export function gemmScratchBytes(N: i32, K: i32, transB: i32): i32 {
+  return (bReadInPlace(N, transB) ? 0 : packedBBytes(N, K)) + aStripBytes();
+}
+
+export function aStripBytes(): i32 {
+  return KC * MR * 4;
+}
+
+export function packedBBytes(N: i32, K: i32): i32 {
+  return ((N + NR - 1) / NR) * NR * K * 4;
+}
+
+@inline function bReadInPlace(N: i32, transB: i32): bool {
+  return transB == 0 && N % NR == 0;
+}
+
+/**
+ * Packs op(B) [K,N] into ceil(N/8) panels; panel p holds columns 8p..8p+7 as [K][8] at
+ * dst + p·K·32 bytes. Columns past N are zero.
+ */
+export function packB(dst: usize, b: usize, brs: i32, bcs: i32, K: i32, N: i32): void {
+  const panels = (N + NR - 1) / NR;
+  for (let p = 0; p < panels; p++) {
+    const j0 = p * NR;
+    const cols = min(NR, N - j0);
+    let d = dst + <usize>p * <usize>K * 32;
+    if (cols == NR && bcs == 1) {
+      for (let k = 0; k < K; k++) {
+        const s = b + ((<usize>k * brs + j0) << 2);
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        d += 32;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        for (let c = 0; c < NR; c++) {
+          const v: f32 = c < cols ? load<f32>(b + ((<usize>k * brs + <usize>(j0 + c) * bcs) << 2)) : 0;
+          store<f32>(d + (<usize>c << 2), v);
+        }
+        d += 32;
+      }
+    }
+  }
+}
+
+/** Packs rows i0..i0+rows−1, columns k0..k0+kc−1 of op(A) into dst as [kc][5]; missing rows are 0. */
+function packAStrip(dst: usize, a: usize, ars: i32, acs: i32, i0: i32, rows: i32, k0: i32, kc: i32): void {
+  if (rows == MR) {
+    const rs = <usize>ars << 2;
+    const ks = <usize>acs << 2;
+    let s = a + ((<usize>i0 * ars + <usize>k0 * acs) << 2);
+    let d = dst;
+    for (let k = 0; k < kc; k++) {
+      store<f32>(d, load<f32>(s));
+      store<f32>(d, load<f32>(s + rs), 4);
+      store<f32>(d, load<f32>(s + 2 * rs), 8);
+      store<f32>(d, load<f32>(s + 3 * rs), 12);
+      store<f32>(d, load<f32>(s + 4 * rs), 16);
+      s += ks;
+      d += 20;
+    }
+    return;
+  }
+  for (let k = 0; k < kc; k++) {
+    for (let r = 0; r < MR; r++) {
+      const v: f32 = r < rows ? load<f32>(a + ((<usize>(i0 + r) * ars + <usize>(k0 + k) * acs) << 2)) : 0;
+      store<f32>(dst + (<usize>(k * MR + r) << 2), v);
+    }
+  }
+}
+
+/**
+ * The micro-kernel: tile[5,8] = Apack[kc,5] · Bpanel[kc,8], then out (+)= tile on its `rows` ×
+ * `cols` valid corner. `pb` walks B by `sb` bytes per k; `ldo` is out's row stride in bytes.
+ */
+function tile5x8(out: usize, ldo: usize, pa: usize, pb: usize, sb: usize, kc: i32, rows: i32, cols: i32, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 16);
+    c40 = f32x4.add(c40, f32x4.mul(x, b0));
+    c41 = f32x4.add(c41, f32x4.mul(x, b1));
+    pa += 20;
+    pb += sb;
+  }
+  if (rows == MR && cols == NR) {
+    let o = out;
+    if (add) {
+      v128.store(o, f32x4.add(v128.load(o), c00)); v128.store(o, f32x4.add(v128.load(o, 16), c01), 16); o += ldo;
+      v128.store(o, f32x4.add(v128.load(o), c10)); v128.store(o, f32x4.add(v128.load(o, 16), c11), 16); o += ldo;
+      v128.store(o, f32x4.add(v128.load(o), c20)); v128.store(o, f32x4.add(v128.load(o, 16), c21), 16); o += ldo;
+      v128.store(o, f32x4.add(v128.load(o), c30)); v128.store(o, f32x4.add(v128.load(o, 16), c31), 16); o += ldo;
+      v128.store(o, f32x4.add(v128.load(o), c40)); v128.store(o, f32x4.add(v128.load(o, 16), c41), 16);
+    } else {
+      v128.store(o, c00); v128.store(o, c01, 16); o += ldo;
+      v128.store(o, c10); v128.store(o, c11, 16); o += ldo;
+      v128.store(o, c20); v128.store(o, c21, 16); o += ldo;
+      v128.store(o, c30); v128.store(o, c31, 16); o += ldo;
+      v128.store(o, c40); v128.store(o, c41, 16);
+    }
+    return;
+  }
+  const t = EDGE_TILE;
+  v128.store(t, c00, 0); v128.store(t, c01, 16);
+  v128.store(t, c10, 32); v128.store(t, c11, 48);
+  v128.store(t, c20, 64); v128.store(t, c21, 80);
+  v128.store(t, c30, 96); v128.store(t, c31, 112);
+  v128.store(t, c40, 128); v128.store(t, c41, 144);
+  for (let r = 0; r < rows; r++) {
+    const o = out + <usize>r * ldo;
+    const s = t + (<usize>r << 5);
+    for (let c = 0; c < cols; c++) {
+      const oc = o + (<usize>c << 2);
+      const v = load<f32>(s + (<usize>c << 2));
+      store<f32>(oc, add ? load<f32>(oc) + v : v);
+    }
+  }
+}
+
+/**
+ * out[M,N] (+)= op(A) · B̂ where B̂ is read in 8-column panels: panel p starts at
+ * bPanels + p·panelStride, and row k of a panel is `rowStride` bytes after row k−1.
+ * Requires M, N, K > 0. `aStrip` is scratch of `aStripBytes()`.
+ */
+export function gemmPanels(
+  out: usize, a: usize, ars: i32, acs: i32,
+  bPanels: usize, panelStride: usize, rowStride: usize,
+  M: i32, N: i32, K: i32, accumulate: bool, aStrip: usize,
+): void {
+  const ldo = <usize>N << 2;
+  const panels = (N + NR - 1) / NR;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const add = accumulate || k0 > 0;
+    const bk = bPanels + <usize>k0 * rowStride;
+    for (let i0 = 0; i0 < M; i0 += MR) {
+      const rows = min(MR, M - i0);
+      packAStrip(aStrip, a, ars, acs, i0, rows, k0, kc);
+      const o = out + <usize>i0 * ldo;
+      for (let p = 0; p < panels; p++) {
+        const j0 = p * NR;
+        tile5x8(o + (<usize>j0 << 2), ldo, aStrip, bk + <usize>p * panelStride, rowStride, kc, rows, min(NR, N - j0), add);
+      }
+    }
+  }
+}
+
+/**
+ * out[M,N] (+)= op(A)[M,K] · op(B)[K,N]: the spec's `gemm` on pointers.
+ * `scratch` must hold `gemmScratchBytes(N, K, transB)` bytes.
+ */
+export function gemm(
+  out: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+  transA: i32, transB: i32, accumulate: i32, scratch: usize,
+): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (accumulate == 0) memory.fill(out, 0, <usize>M * <usize>N * 4);
+    return;
+  }
+  const ars = transA != 0 ? 1 : K;
+  const acs = transA != 0 ? M : 1;
+  if (bReadInPlace(N, transB)) {
+    gemmPanels(out, a, ars, acs, b, 32, <usize>N << 2, M, N, K, accumulate != 0, scratch);
+    return;
+  }
+  const brs = transB != 0 ? 1 : N;
+  const bcs = transB != 0 ? K : 1;
+  packB(scratch, b, brs, bcs, K, N);
+  const aStrip = scratch + <usize>packedBBytes(N, K);
+  gemmPanels(out, a, ars, acs, scratch, <usize>K * 32, 32, M, N, K, accumulate != 0, aStrip);
+}

@@ -1,0 +1,11 @@
+// The module's exports: the kernels on pointers, their scratch sizes, and the test hooks.
+// Memory is managed by the caller (src/core/wasm/loader.ts): everything from `heapBase()` up is
+// the caller's; this module owns only its static data below it.
+export { gemm, gemmScratchBytes } from "./gemm";
+export { lstmForward, lstmForwardScratchBytes, lstmBackward, lstmBackwardScratchBytes } from "./lstm";
+export { activateArray, expArray } from "./math";
+
+/** The first byte the caller may use. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~<usize>15;
+}

@@ -1,0 +1,134 @@
+/**
+ * Loads the WebAssembly SIMD kernels (built from src/core/wasm/assembly/ by `npm run build:wasm`)
+ * synchronously, in Node and in browsers, and manages their linear memory.
+ *
+ * NOTE [ wasm memory ]
+ * The module never allocates. Each kernel call lays out its arrays in one arena that starts at
+ * `heapBase()`: the caller computes every size first, grows the memory once (it never shrinks),
+ * copies the inputs in, runs the kernel, and copies the outputs out. Views on `memory.buffer` are
+ * taken only after growing, because growing detaches the old buffer. Nothing stays in wasm memory
+ * between calls, so a kernel call never sees another call's data.
+ */
+import { RAGGED_WASM_BASE64 } from "./generated/ragged_wasm_bytes.js";
+
+/** The module's exports (pointers are byte addresses, sizes element counts; see assembly/*.ts). */
+export interface RaggedWasmExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  gemm(out: number, a: number, b: number, M: number, N: number, K: number,
+    transA: number, transB: number, accumulate: number, scratch: number): void;
+  gemmScratchBytes(N: number, K: number, transB: number): number;
+  lstmForward(
+    gates: number, c: number, cAct: number, h: number,
+    x: number, W: number, U: number, bias: number, h0: number, c0: number,
+    offsets: number, batchSizes: number, T: number, N: number, C: number, H: number,
+    act: number, recAct: number, scratch: number,
+  ): void;
+  lstmForwardScratchBytes(C: number, H: number): number;
+  lstmBackward(
+    dx: number, dhNext: number, dcNext: number, gW: number, gU: number, gb: number,
+    x: number, W: number, U: number, gates: number, c: number, cAct: number, h: number, h0: number, c0: number,
+    dh: number, offsets: number, batchSizes: number, T: number, N: number, C: number, H: number,
+    act: number, recAct: number, dz: number, hPrev: number, scratch: number,
+  ): void;
+  lstmBackwardScratchBytes(N: number, C: number, H: number): number;
+  activateArray(id: number, out: number, x: number, n: number): void;
+  expArray(out: number, x: number, n: number): void;
+}
+
+// The smallest module using a SIMD instruction (i8x16.splat, i8x16.popcnt): valid only where
+// fixed-width SIMD is supported (the wasm-feature-detect probe).
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+/** Whether this engine runs WebAssembly with fixed-width SIMD (Node ≥ 16.4, current browsers). */
+export function wasmSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const bytes = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+let loaded: RaggedWasmExports | null | undefined;
+
+/**
+ * The kernels' module, compiled and instantiated synchronously on first use; `null` when this
+ * engine cannot run it (no WebAssembly, no SIMD, or compilation refused). Never throws.
+ */
+export function loadRaggedWasm(): RaggedWasmExports | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (!wasmSimdSupported()) return loaded;
+  try {
+    const module = new WebAssembly.Module(decodeBase64(RAGGED_WASM_BASE64));
+    const instance = new WebAssembly.Instance(module, {});
+    loaded = instance.exports as unknown as RaggedWasmExports;
+  } catch {
+    // e.g. a browser main thread that refuses synchronous compilation: stay on the JS kernels
+    loaded = null;
+  }
+  return loaded;
+}
+
+/** Above this, a call falls back to the JS kernels (wasm32 pointers; see NOTE [ wasm memory ]). */
+export const ARENA_LIMIT_BYTES = 2 ** 31 - 2 ** 20;
+
+/**
+ * One call's layout in wasm memory: `reserve` every array, then `commit` (grows the memory), then
+ * read and write through `f32` / `i32`. See NOTE [ wasm memory ].
+ */
+export class WasmArena {
+  private top: number;
+  private committed = false;
+
+  constructor(private readonly wasm: RaggedWasmExports) {
+    this.top = wasm.heapBase();
+  }
+
+  /** Reserves `bytes` (16-byte aligned) and returns their address. */
+  reserve(bytes: number): number {
+    if (this.committed) throw new Error("WasmArena: reserve after commit");
+    const at = this.top;
+    this.top = at + Math.ceil(bytes / 16) * 16;
+    return at;
+  }
+
+  /** Reserves `count` floats. */
+  floats(count: number): number {
+    return this.reserve(count * 4);
+  }
+
+  /** Grows the memory to hold everything reserved; false when it would exceed the limit. */
+  commit(): boolean {
+    this.committed = true;
+    if (this.top > ARENA_LIMIT_BYTES) return false;
+    const memory = this.wasm.memory;
+    const missing = this.top - memory.buffer.byteLength;
+    if (missing > 0) {
+      try {
+        memory.grow(Math.ceil(missing / 65536));
+      } catch {
+        return false; // the engine refused more memory
+      }
+    }
+    return true;
+  }
+
+  /** A float view of the whole memory; take it after `commit` and after every call that may grow. */
+  get f32(): Float32Array {
+    return new Float32Array(this.wasm.memory.buffer);
+  }
+
+  get i32(): Int32Array {
+    return new Int32Array(this.wasm.memory.buffer);
+  }
+}
