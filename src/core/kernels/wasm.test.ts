@@ -273,6 +273,25 @@ describe.runIf(wasmSimdSupported())("wasm lstmForward / lstmBackward match the J
   });
 });
 
+describe.runIf(wasmSimdSupported())("wasm lstm with a per-row mask", () => {
+  it("runs the reference (masked rows are not implemented in wasm)", () => {
+    const rng = new Random(2);
+    const k = lstmCase(rng, 3, 4, [3, 2, 0, 3], 0);
+    const mask = Uint8Array.from({ length: k.forward.layout.totalSteps }, (_, r) => (r % 3 === 1 ? 0 : 1));
+    // `mask` is an optional argument of the reference kernels (NOTE [ masked rows … ] in lstm.ts)
+    const args = { ...k.forward, mask } as LstmForwardArgs;
+    const fJs = lstmForward(args);
+    const fWasm = wasmLstmForward(args);
+    for (const name of CACHE_ARRAYS) expect(same(fWasm[name], fJs[name]), name).toBe(true);
+    const gJs = copyGrads(k.backward.grads);
+    const gWasm = copyGrads(k.backward.grads);
+    const bJs = lstmBackward({ ...k.backward, cache: fJs, grads: gJs });
+    const bWasm = wasmLstmBackward({ ...k.backward, cache: fJs, grads: gWasm });
+    expect(same(bWasm.dh0, bJs.dh0) && same(bWasm.dc0, bJs.dc0) && same(bWasm.dx, bJs.dx)).toBe(true);
+    expect(same(gWasm.recurrentKernel, gJs.recurrentKernel)).toBe(true);
+  });
+});
+
 describe("kernel selection", () => {
   it("useFastKernels switches to wasm-simd only where supported", () => {
     const before = kernels();

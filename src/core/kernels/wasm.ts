@@ -4,8 +4,8 @@
  * memory: src/core/wasm/loader.ts (see NOTE [ wasm memory ]).
  *
  * Every kernel here tries the fast path first and falls back to the reference for anything it
- * cannot do — no WebAssembly SIMD, an activation it does not know, arrays shorter than the shapes
- * say, more than 2 GiB of wasm memory — as Keras' `backend.lstm` raises NotImplementedError and
+ * cannot do — no WebAssembly SIMD, an activation it does not know, a per-row mask, arrays shorter
+ * than the shapes say, more than 2 GiB of wasm memory — as Keras' `backend.lstm` raises NotImplementedError and
  * `LSTM.inner_loop` runs the generic loop. A fallback is silent: the result is the spec's.
  *
  * Each call copies its inputs into wasm memory once, runs entirely in wasm (all timesteps of an
@@ -78,7 +78,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const wasm = loadRaggedWasm();
   const fits =
     isCount(C) && isCount(H) && H > 0 && knownAct(activation) && knownAct(recurrentActivation) &&
-    x.length >= N * C && weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
+    !hasMask(args) && x.length >= N * C && weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
     (weights.bias === null || weights.bias.length >= G) &&
     (args.h0 === undefined || args.h0.length >= B * H) && (args.c0 === undefined || args.c0.length >= B * H);
   if (wasm === null || !fits) return lstmForward(args);
@@ -137,7 +137,7 @@ export function wasmLstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
   const wasm = loadRaggedWasm();
   const fits =
     isCount(C) && isCount(H) && H > 0 && knownAct(activation) && knownAct(recurrentActivation) &&
-    x.length >= N * C && gates.length >= N * G && c.length >= N * H && cAct.length >= N * H &&
+    !hasMask(cache) && x.length >= N * C && gates.length >= N * G && c.length >= N * H && cAct.length >= N * H &&
     h.length >= N * H && h0.length >= B * H && c0.length >= B * H &&
     weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
     (dh === null || dh.length >= N * H) && (dhLast === null || dhLast.length >= B * H) &&
@@ -226,6 +226,15 @@ export const wasmKernels: Kernels = {
 
 function isCount(n: number): boolean {
   return Number.isInteger(n) && n >= 0;
+}
+
+/**
+ * Whether a per-row mask is in play (forward args or a cache built with one). The wasm kernels do
+ * not implement masked rows (Keras' general masked case): the reference runs them.
+ */
+function hasMask(argsOrCache: object): boolean {
+  const { mask, state } = argsOrCache as { mask?: unknown; state?: unknown };
+  return mask !== undefined || state !== undefined;
 }
 
 function knownAct(id: number): boolean {
