@@ -28,3 +28,9 @@ export { readJsonl, type JsonlRecord, type JsonlOptions } from "./data/readers/j
 export { readUea, type UeaFile, type UeaHeader, type UeaRecord, type UeaOptions } from "./data/readers/uea.js";
 export { splitLines } from "./data/readers/lines.js";
 export { FileError } from "./core/errors.js";
+export type { CallbackModel } from "./training/callbacks.js";
+export { EarlyStopping, earlyStopping, type EarlyStoppingArgs } from "./training/callbacks/early_stopping.js";
+export { ReduceLROnPlateau, reduceLROnPlateau, type ReduceLROnPlateauArgs } from "./training/callbacks/reduce_lr_on_plateau.js";
+export { LearningRateScheduler, learningRateScheduler, type LearningRateSchedulerArgs, type ScheduleFunction } from "./training/callbacks/learning_rate_scheduler.js";
+export { TerminateOnNaN, terminateOnNaN, type TerminateOnNaNArgs } from "./training/callbacks/terminate_on_nan.js";
+export type { LogFunction, MonitorMode } from "./training/callbacks/_internal/common.js";

@@ -6,9 +6,28 @@
  * @example
  * await model.fit(xs, ys, { callbacks: [{ onEpochEnd: (epoch, logs) => console.log(epoch, logs?.loss) }] });
  */
+import type { Tensor } from "../core/tensor.js";
+
+/** The numbers of the current batch or epoch, by name (`loss`, `val_loss`, `learning_rate`, …). */
 export type Logs = Record<string, number>;
 
+/**
+ * What a callback may touch on the model being trained (`Sequential` satisfies it), so callbacks
+ * need not import the model. The training loop hands it over with `CallbackList.setModel`.
+ */
+export interface CallbackModel {
+  /** Set to true to end `fit` after the current batch. */
+  stopTraining: boolean;
+  /** Copies of the weights, in Keras order. */
+  getWeights(): Tensor[];
+  setWeights(weights: readonly Tensor[]): void;
+  /** `null` until the model is compiled. */
+  readonly optimizer: { learningRate: number } | null;
+}
+
 export interface Callback {
+  /** Called once by the training loop, before `onTrainBegin`, with the model being trained. */
+  setModel?(model: CallbackModel): void;
   onTrainBegin?(logs?: Logs): void | Promise<void>;
   onTrainEnd?(logs?: Logs): void | Promise<void>;
   onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
@@ -20,6 +39,11 @@ export interface Callback {
 /** Calls every callback's hook in order, awaiting each. */
 export class CallbackList {
   constructor(readonly callbacks: Callback[]) {}
+
+  /** Gives every callback that wants it (`setModel`) the model being trained. */
+  setModel(model: CallbackModel): void {
+    for (const c of this.callbacks) c.setModel?.(model);
+  }
 
   async trainBegin(logs?: Logs): Promise<void> {
     for (const c of this.callbacks) await c.onTrainBegin?.(logs);

@@ -68,6 +68,7 @@ async function runEpochs(model: Sequential, plan: EpochPlan): Promise<History> {
   }
   callbacks.push(...plan.callbacks, history);
   const list = new CallbackList(callbacks);
+  list.setModel(model);
   model.stopTraining = false;
   await list.trainBegin();
   for (let epoch = 0; epoch < plan.epochs && !model.stopTraining; epoch++) {
