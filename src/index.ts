@@ -34,3 +34,13 @@ export { ReduceLROnPlateau, reduceLROnPlateau, type ReduceLROnPlateauArgs } from
 export { LearningRateScheduler, learningRateScheduler, type LearningRateSchedulerArgs, type ScheduleFunction } from "./training/callbacks/learning_rate_scheduler.js";
 export { TerminateOnNaN, terminateOnNaN, type TerminateOnNaNArgs } from "./training/callbacks/terminate_on_nan.js";
 export type { LogFunction, MonitorMode } from "./training/callbacks/_internal/common.js";
+export * as losses from "./training/losses.js";
+export type { LossArgs, LossConfig, LossName, LossOptions, LossSpec } from "./training/losses.js";
+export * as metrics from "./training/metrics.js";
+export { MetricAccumulator, resolveMetric, metricNames, type Metric, type MetricArgs, type MetricContext } from "./training/metrics.js";
+export type { OptimizerArgs } from "./training/optimizers/optimizer.js";
+export { RMSprop, type RMSpropArgs } from "./training/optimizers/rmsprop.js";
+export { AdamW, type AdamWArgs } from "./training/optimizers/adamw.js";
+export { Adagrad, type AdagradArgs } from "./training/optimizers/adagrad.js";
+export { getOptimizer, optimizerNames, type OptimizerConfig, type OptimizerSpec } from "./training/optimizers/get_optimizer.js";
+export { exponentialDecay, piecewiseConstantDecay, cosineDecay, getSchedule, type LearningRateSchedule, type ExponentialDecayArgs, type PiecewiseConstantDecayArgs, type CosineDecayArgs } from "./training/optimizers/schedules.js";

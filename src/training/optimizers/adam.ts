@@ -35,7 +35,7 @@ export class Adam extends Optimizer {
 
   protected update(v: Variable, g: Float32Array, slots: Float32Array[]): void {
     const t = this.iterations;
-    const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+    const alpha = (this.stepLearningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     const [m, s, sMax] = slots;
     const b1 = 1 - this.beta1;
     const b2 = 1 - this.beta2;
@@ -54,6 +54,6 @@ export class Adam extends Optimizer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+    return { ...this.baseConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
   }
 }

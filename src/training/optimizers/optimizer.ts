@@ -1,43 +1,101 @@
 /**
  * The optimizer contract: `apply(variables)` reads each variable's accumulated `grad`, updates its
  * `value` and leaves the gradient as it found it (the model zeroes gradients before each step).
- * Gradient clipping (`clipnorm` per variable, `clipvalue`, `globalClipnorm`) happens here, before
- * the update, as in Keras 3.
+ * One step, in Keras 3's order (`BaseOptimizer.apply`):
+ *   1. clip the gradients: `clipvalue` per element, or `clipnorm` per variable, or `globalClipnorm`
+ *      over all of them (at most one may be set, as Keras);
+ *   2. read the learning rate: a number, or a schedule evaluated at `iterations` (steps taken
+ *      before this one, so the first step sees step 0);
+ *   3. with `weightDecay`, decay every variable: w ← w − w·weightDecay·lr (`_apply_weight_decay`);
+ *   4. count the step (`iterations` + 1), then update each variable with the optimizer's rule.
  */
-import { RaggedError } from "../../core/errors.js";
+import { RaggedError, describe } from "../../core/errors.js";
 import type { Variable } from "../../layers/layer.js";
+import { type LearningRateSchedule, isLearningRateSchedule } from "./schedules.js";
 
 export interface OptimizerArgs {
-  learningRate?: number;
+  /** A number, or a schedule of the step count (see `schedules.ts`). */
+  learningRate?: number | LearningRateSchedule;
   /** Clip each gradient to this L2 norm. */
   clipnorm?: number;
   /** Clip each gradient element to [−clipvalue, clipvalue]. */
   clipvalue?: number;
   /** Clip all gradients together to this global L2 norm. */
   globalClipnorm?: number;
+  /** Decoupled weight decay: w ← w − w·weightDecay·lr before each update (Keras `weight_decay`). */
+  weightDecay?: number;
 }
 
 export abstract class Optimizer {
   abstract readonly className: string;
-  learningRate: number;
   readonly clipnorm: number | null;
   readonly clipvalue: number | null;
   readonly globalClipnorm: number | null;
+  /** Decoupled weight decay factor, or null for none. */
+  readonly weightDecay: number | null;
+  /** The schedule given as `learningRate`, or null when the rate is a number. */
+  readonly learningRateSchedule: LearningRateSchedule | null;
   /** Steps taken so far (Keras `iterations`). */
   iterations = 0;
   /** Per-variable state (moments), keyed by variable. */
   protected slots = new Map<Variable, Float32Array[]>();
+  /** The learning rate of the step being applied (read by `update`). */
+  protected stepLearningRate = 0;
+  private fixedLearningRate: number;
 
   constructor(args: OptimizerArgs, defaultLearningRate: number) {
-    this.learningRate = positive(args.learningRate ?? defaultLearningRate, "learningRate");
+    const lr = args.learningRate ?? defaultLearningRate;
+    if (isLearningRateSchedule(lr)) {
+      this.learningRateSchedule = lr;
+      this.fixedLearningRate = NaN;
+    } else {
+      this.learningRateSchedule = null;
+      this.fixedLearningRate = positive(lr, "learningRate");
+    }
     this.clipnorm = args.clipnorm === undefined ? null : positive(args.clipnorm, "clipnorm");
     this.clipvalue = args.clipvalue === undefined ? null : positive(args.clipvalue, "clipvalue");
     this.globalClipnorm = args.globalClipnorm === undefined ? null : positive(args.globalClipnorm, "globalClipnorm");
+    this.weightDecay = args.weightDecay === undefined ? null : nonNegative(args.weightDecay, "weightDecay");
+    const clips = (["clipnorm", "clipvalue", "globalClipnorm"] as const).filter((k) => this[k] !== null);
+    if (clips.length > 1) {
+      throw new RaggedError("INVALID_ARGUMENT", "Only one of `clipnorm`, `clipvalue` and `globalClipnorm` can be set.", {
+        received: clips.map((k) => `${k} = ${String(this[k])}`).join(", "),
+        help: "keep the one you mean (Keras 3 refuses the combination too)",
+      });
+    }
   }
 
-  /** One update of every variable from its gradient. */
+  /**
+   * The learning rate now: the number, or the schedule at `iterations` (Keras `learning_rate`).
+   * Settable to a number (e.g. by ReduceLROnPlateau) unless the optimizer was made with a schedule.
+   * @throws RaggedError `INVALID_ARGUMENT` when set to a non-positive number, or set at all on an
+   *   optimizer made with a schedule (Keras raises TypeError there too).
+   */
+  get learningRate(): number {
+    return this.learningRateSchedule ? this.learningRateSchedule.at(this.iterations) : this.fixedLearningRate;
+  }
+
+  set learningRate(value: number) {
+    if (this.learningRateSchedule) {
+      throw new RaggedError("INVALID_ARGUMENT", `This optimizer was created with a ${this.learningRateSchedule.className} schedule as its learning rate, so its learning rate cannot be set.`, {
+        received: `learningRate = ${describe(value)}`,
+        help: "create the optimizer with a number as `learningRate` to adjust it from a callback",
+      });
+    }
+    this.fixedLearningRate = positive(value, "learningRate");
+  }
+
+  /** One update of every variable from its gradient (see the order at the top of this file). */
   apply(variables: readonly Variable[]): void {
     const grads = this.clippedGradients(variables);
+    this.stepLearningRate = this.learningRate;
+    if (this.weightDecay !== null && this.weightDecay > 0) {
+      const f = this.weightDecay * this.stepLearningRate;
+      for (const v of variables) {
+        const w = v.value;
+        for (let i = 0; i < w.length; i++) w[i] -= w[i] * f;
+      }
+    }
     this.iterations++;
     variables.forEach((v, i) => this.update(v, grads[i], this.slotsFor(v)));
   }
@@ -47,28 +105,47 @@ export abstract class Optimizer {
   protected abstract update(v: Variable, grad: Float32Array, slots: Float32Array[]): void;
   abstract getConfig(): Record<string, unknown>;
 
+  /** Creates a variable's slots; override to start them at something other than 0. */
+  protected initSlots(v: Variable): Float32Array[] {
+    return Array.from({ length: this.slotCount() }, () => new Float32Array(v.size));
+  }
+
+  /**
+   * The options every optimizer shares, for `getConfig`: `learningRate` (a number, or
+   * `{ className, config }` for a schedule) and the clipping and decay options that are set.
+   */
+  protected baseConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = {
+      learningRate: this.learningRateSchedule ? { className: this.learningRateSchedule.className, config: this.learningRateSchedule.getConfig() } : this.fixedLearningRate,
+    };
+    if (this.clipnorm !== null) config.clipnorm = this.clipnorm;
+    if (this.clipvalue !== null) config.clipvalue = this.clipvalue;
+    if (this.globalClipnorm !== null) config.globalClipnorm = this.globalClipnorm;
+    if (this.weightDecay !== null) config.weightDecay = this.weightDecay;
+    return config;
+  }
+
   private slotsFor(v: Variable): Float32Array[] {
     let s = this.slots.get(v);
     if (!s) {
-      s = Array.from({ length: this.slotCount() }, () => new Float32Array(v.size));
+      s = this.initSlots(v);
       this.slots.set(v, s);
     }
     return s;
   }
 
+  /** Keras 3 `_clip_gradients`: at most one of the three is set. */
   private clippedGradients(variables: readonly Variable[]): Float32Array[] {
     if (this.clipnorm === null && this.clipvalue === null && this.globalClipnorm === null) return variables.map((v) => v.grad);
-    let grads: Float32Array[] = variables.map((v) => Float32Array.from(v.grad));
+    const grads: Float32Array[] = variables.map((v) => Float32Array.from(v.grad));
     if (this.clipvalue !== null) {
       const c = this.clipvalue;
       for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = Math.min(c, Math.max(-c, g[i]));
-    }
-    if (this.clipnorm !== null) {
-      grads = grads.map((g) => scaleToNorm(g, l2(g), this.clipnorm as number));
-    }
-    if (this.globalClipnorm !== null) {
+    } else if (this.clipnorm !== null) {
+      for (const g of grads) scaleToNorm(g, l2(g), this.clipnorm);
+    } else if (this.globalClipnorm !== null) {
       const norm = Math.sqrt(grads.reduce((s, g) => s + l2(g) ** 2, 0));
-      grads = grads.map((g) => scaleToNorm(g, norm, this.globalClipnorm as number));
+      for (const g of grads) scaleToNorm(g, norm, this.globalClipnorm);
     }
     return grads;
   }
@@ -90,6 +167,13 @@ function scaleToNorm(g: Float32Array, norm: number, max: number): Float32Array {
 export function positive(x: unknown, name: string): number {
   if (typeof x !== "number" || !Number.isFinite(x) || x <= 0) {
     throw new RaggedError("INVALID_ARGUMENT", `Optimizer option \`${name}\` must be a positive number.`, { received: `${name} = ${String(x)}` });
+  }
+  return x;
+}
+
+export function nonNegative(x: unknown, name: string): number {
+  if (typeof x !== "number" || !Number.isFinite(x) || x < 0) {
+    throw new RaggedError("INVALID_ARGUMENT", `Optimizer option \`${name}\` must be a number ≥ 0.`, { received: `${name} = ${String(x)}` });
   }
   return x;
 }

@@ -32,7 +32,7 @@ export class SGD extends Optimizer {
   }
 
   protected update(v: Variable, g: Float32Array, slots: Float32Array[]): void {
-    const lr = this.learningRate;
+    const lr = this.stepLearningRate;
     const w = v.value;
     if (this.momentum === 0) {
       for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
@@ -47,6 +47,6 @@ export class SGD extends Optimizer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+    return { ...this.baseConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
 }

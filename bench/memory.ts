@@ -1,0 +1,49 @@
+/**
+ * Section "memory": peak resident memory of ragged's training step. Each case runs in a fresh
+ * child process that loads only ragged (bench/memory_child.ts), because RSS is per process and
+ * TF.js's heaps (the wasm backend's memory never shrinks) would otherwise be counted as ragged's.
+ * Reported: RSS after building model + data (after a GC), the highest RSS sampled after each
+ * step, their difference (what the step itself holds), and the kernel's high-water mark (VmHWM,
+ * Linux), which also sees peaks inside a step.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { BenchOptions } from "./options.js";
+import { heading, table } from "./report.js";
+
+const run = promisify(execFile);
+
+interface ChildResult {
+  baseline: number;
+  peakAfterStep: number;
+  hwm: number | null;
+  gc: boolean;
+}
+
+async function measure(kind: string, o: BenchOptions): Promise<ChildResult> {
+  const child = fileURLToPath(new URL("./memory_child.ts", import.meta.url));
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const args = ["--import", "tsx", "--expose-gc", child, kind, String(o.batch), String(o.length), String(o.memorySteps)];
+  const { stdout } = await run(process.execPath, args, { cwd: root, maxBuffer: 1 << 20 });
+  const line = stdout.trim().split("\n").pop() ?? "";
+  return JSON.parse(line) as ChildResult;
+}
+
+export async function memorySection(o: BenchOptions, print: (s: string) => void): Promise<void> {
+  const cases: [string, string][] = [
+    ["seed", `seed step ${o.batch}×${o.length}`],
+    ["packed", `mixed ${o.batch}, packed`],
+    ["padded", `mixed ${o.batch}, padded to longest`],
+  ];
+  const MB = (b: number) => (b / 2 ** 20).toFixed(0);
+  const rows: string[][] = [];
+  for (const [kind, label] of cases) {
+    process.stderr.write(`[memory] ${label} …\n`);
+    const r = await measure(kind, o);
+    rows.push([label, MB(r.baseline), MB(r.peakAfterStep), MB(r.peakAfterStep - r.baseline), r.hwm === null ? "n/a" : MB(r.hwm)]);
+  }
+  print(heading(`Peak resident memory, ragged trainOnBatch (${o.memorySteps} steps per case, fresh process each)`));
+  print(table(["case", "RSS before MB", "peak RSS after step MB", "Δ MB", "VmHWM MB"], rows));
+  print("(RSS before = node + ragged + model + the nested-array batch, after a GC.)");
+}

@@ -1,0 +1,50 @@
+/**
+ * Child process of the "memory" section (bench/memory.ts): loads only ragged, so the resident
+ * set is ragged's and not TF.js's. Builds the seed model and one batch, collects garbage, then
+ * runs `steps` trainOnBatch calls, sampling process.memoryUsage().rss after each. Prints one JSON
+ * line: { baseline, peakAfterStep, hwm } in bytes. hwm is Linux's VmHWM (/proc/self/status), the
+ * kernel's high-water mark of this process image: it also catches peaks inside a step and during
+ * data generation. (Not ru_maxrss: Linux carries the parent's peak over fork+exec into it.)
+ *
+ * usage: node --import tsx --expose-gc bench/memory_child.ts <seed|packed|padded> <batch> <length> <steps>
+ */
+import { readFileSync } from "node:fs";
+import { buildSeedModel } from "../dist/cli/commands/demo.js";
+import { maxLength, padNested, seedBatch } from "./data.js";
+
+async function main(): Promise<void> {
+  const [kind, batchArg, lengthArg, stepsArg] = process.argv.slice(2);
+  const batch = Number(batchArg);
+  const steps = Number(stepsArg);
+  let { xs, ys } = kind === "seed" ? seedBatch(batch, 2, Number(lengthArg)) : seedBatch(batch, 3, null);
+  if (kind === "padded") {
+    const T = maxLength(xs);
+    xs = padNested(xs, T, 5);
+    ys = padNested(ys, T, 2);
+  }
+  const model = buildSeedModel(1);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peakAfterStep = 0;
+  for (let s = 0; s < steps; s++) {
+    await model.trainOnBatch(xs, ys);
+    peakAfterStep = Math.max(peakAfterStep, process.memoryUsage().rss);
+  }
+  process.stdout.write(JSON.stringify({ baseline, peakAfterStep, hwm: vmHwm(), gc: gc !== undefined }) + "\n");
+}
+
+/** VmHWM in bytes, or null off Linux. */
+function vmHwm(): number | null {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync("/proc/self/status", "utf8"));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+/**
+ * The ragged contenders: the seed's model (buildSeedModel from the demo command, built from
+ * dist/) trained with the public `trainOnBatch` on plain nested arrays — which includes turning
+ * them into packed Float32Arrays — and that conversion alone, so its share can be reported.
+ */
+import { buildSeedModel } from "../dist/cli/commands/demo.js";
+import { makeBatch, toSamples } from "../dist/training/samples.js";
+import type { Contender } from "./stats.js";
+
+export interface RaggedStepArgs {
+  name: string;
+  xs: number[][][];
+  ys: number[][][];
+  rounds: number;
+  warmup: number;
+  seed?: number;
+  after?: () => void;
+}
+
+/** One `model.trainOnBatch(xs, ys)`: validate + pack, forward, backward, Adam update. */
+export function raggedStepContender(args: RaggedStepArgs): Contender {
+  const model = buildSeedModel(args.seed ?? 1);
+  return {
+    name: args.name,
+    rounds: args.rounds,
+    warmup: args.warmup,
+    run: () => model.trainOnBatch(args.xs, args.ys),
+    ...(args.after ? { after: args.after } : {}),
+  };
+}
+
+/**
+ * Only the input side of `trainOnBatch`: nested arrays → validated Float32Arrays (toSamples) →
+ * one packed batch (makeBatch). Internal API (dist/training/samples.js), mirrored from
+ * Sequential.trainOnBatch; update here if that changes.
+ */
+export function raggedConvertContender(args: Omit<RaggedStepArgs, "seed" | "after">): Contender {
+  return {
+    name: args.name,
+    rounds: args.rounds,
+    warmup: args.warmup,
+    run: () => {
+      const samples = toSamples(args.xs, args.ys, { features: 5, target: { perStep: true, width: 2 } });
+      const batch = makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
+      if (batch.x.length === 0) throw new Error("empty batch");
+    },
+  };
+}

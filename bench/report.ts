@@ -1,0 +1,45 @@
+/**
+ * Printing: plain-text tables and ratio lines, the same look for every section.
+ */
+import type { Summary, Timings } from "./stats.js";
+import { summarize } from "./stats.js";
+
+/** A left-aligned first column, right-aligned others. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd();
+  const rule = widths.map((w) => "-".repeat(w)).join("  ");
+  return [line(headers), rule, ...rows.map(line)].join("\n");
+}
+
+export function ms(v: number): string {
+  return Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : "—";
+}
+
+/** The standard timing table: one row per contender, median / min / max ms per run. */
+export function timingTable(timings: readonly Timings[], unit = "ms/step"): string {
+  const rows = timings.map((t) => {
+    const s = summarize(t.samples);
+    return [t.name, String(s.n), ms(s.median), ms(s.min), ms(s.max), t.last === null ? "" : t.last.toFixed(4)];
+  });
+  return table(["contender", "n", `median ${unit}`, "min", "max", "last loss"], rows);
+}
+
+/** "a / b = 0.12 (b takes 8.3× as long)", from medians, with the ratio of minima beside it. */
+export function ratioLine(aName: string, a: Summary, bName: string, b: Summary): string {
+  const r = a.median / b.median;
+  const rMin = a.min / b.min;
+  const words = r < 1 ? `${aName} is ${(1 / r).toFixed(1)}× faster` : `${aName} is ${r.toFixed(1)}× slower`;
+  return `${aName} / ${bName} = ${r.toFixed(3)} (medians; minima ${rMin.toFixed(3)}) — ${words}`;
+}
+
+export function find(timings: readonly Timings[], name: string): Summary {
+  const t = timings.find((x) => x.name === name);
+  if (!t) throw new Error(`no contender named ${name}`);
+  return summarize(t.samples);
+}
+
+export function heading(title: string): string {
+  return `\n## ${title}\n`;
+}

@@ -1,0 +1,52 @@
+/**
+ * `npm run bench`: ragged against its peers, side by side in one process run (the handbook's rule:
+ * interleaved after warm-up, medians with min/max and the ratio). Each section lives in its own
+ * file and prints its own table; add new ones (PyTorch via a python subprocess, GRU,
+ * Bidirectional) as a file exporting `(options, print) => Promise<void>` and a line below.
+ *
+ *   npm run bench                    full run (~5 min on 2 cores)
+ *   npm run bench -- --quick         fewer rounds, no TF.js masked run (~1.5 min)
+ *   npm run bench -- --sections seed --rounds 5 --cpu-rounds 0
+ *
+ * Progress goes to stderr; the tables go to stdout.
+ */
+import os from "node:os";
+import { kernels } from "../dist/index.js";
+import { memorySection } from "./memory.js";
+import { mixedLengthsSection } from "./mixed_lengths.js";
+import { parseOptions, type BenchOptions } from "./options.js";
+import { seedStepSection } from "./seed_step.js";
+import { describeTfBackend } from "./tfjs_models.js";
+
+type Section = (o: BenchOptions, print: (s: string) => void) => Promise<void>;
+
+const SECTIONS: Record<string, Section> = {
+  seed: seedStepSection,
+  mixed: mixedLengthsSection,
+  memory: memorySection,
+};
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const print = (s: string) => process.stdout.write(s + "\n");
+  const started = performance.now();
+  const cpus = os.cpus();
+  print("# ragged bench");
+  print(`machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()}-${os.arch()}`);
+  print(`load average (1, 5, 15 min) at start: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
+  print(`ragged kernels: ${kernels().name}`);
+  print(`TF.js: ${await describeTfBackend("cpu")}; ${await describeTfBackend("wasm")}`);
+  print(
+    `rounds: ${o.rounds} (TF.js cpu ${o.cpuRounds}, mixed ${o.mixedRounds}, TF.js masked ${o.maskRounds}), ` +
+      `warm-up ${o.warmup} (TF.js cpu 1), sections: ${[...o.sections].join(", ")}`,
+  );
+  for (const [name, section] of Object.entries(SECTIONS)) {
+    if (o.sections.has(name)) await section(o, print);
+  }
+  print(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

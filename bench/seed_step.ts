@@ -1,0 +1,50 @@
+/**
+ * Section "seed": one training step of the seed's model (forward, backward, Adam update) on a
+ * batch of 1000 sequences of 55 steps × 5 features, per-step one-hot targets [2].
+ *
+ * Contenders, interleaved in one process after warm-up:
+ * - ragged `trainOnBatch(xs, ys)` on the nested arrays (includes validate + pack);
+ * - ragged's conversion alone (nested arrays → packed batch), to show its share;
+ * - TF.js cpu and TF.js wasm `trainOnBatch` on a dense [1000, 55, 5] tensor made beforehand.
+ */
+import { flatPadded, seedBatch } from "./data.js";
+import type { BenchOptions } from "./options.js";
+import { raggedConvertContender, raggedStepContender } from "./ragged_models.js";
+import { find, heading, ratioLine, timingTable } from "./report.js";
+import { interleave, type Contender } from "./stats.js";
+import { tfStepContender } from "./tfjs_models.js";
+
+export async function seedStepSection(o: BenchOptions, print: (s: string) => void): Promise<void> {
+  const B = o.batch;
+  const T = o.length;
+  const { xs, ys } = seedBatch(B, 2, T);
+  const x = flatPadded(xs, T, 5);
+  const y = flatPadded(ys, T, 2);
+
+  const RAGGED = "ragged trainOnBatch";
+  const CONVERT = "  of which: arrays→packed";
+  const CPU = "TF.js cpu trainOnBatch";
+  const WASM = "TF.js wasm trainOnBatch";
+  const tfArgs = { masking: false, x, y, batch: B, steps: T, features: 5 };
+  const cpu = o.cpuRounds > 0 ? await tfStepContender({ ...tfArgs, name: CPU, backend: "cpu", rounds: o.cpuRounds, warmup: 1 }) : null;
+  const wasm = await tfStepContender({ ...tfArgs, name: WASM, backend: "wasm", rounds: o.rounds, warmup: o.warmup });
+  const contenders: Contender[] = [
+    raggedStepContender({ name: RAGGED, xs, ys, rounds: o.rounds, warmup: o.warmup }),
+    raggedConvertContender({ name: CONVERT, xs, ys, rounds: o.rounds, warmup: o.warmup }),
+    wasm,
+    ...(cpu ? [cpu] : []),
+  ];
+  const timings = await interleave(contenders, { label: "seed" });
+  cpu?.dispose();
+  wasm.dispose();
+
+  print(heading(`Seed step: batch ${B}, length ${T}, one trainOnBatch (forward + backward + Adam)`));
+  print(timingTable(timings));
+  print("");
+  const ragged = find(timings, RAGGED);
+  const convert = find(timings, CONVERT);
+  print(`conversion share of ragged's step: ${((100 * convert.median) / ragged.median).toFixed(1)}% (medians)`);
+  if (cpu) print(ratioLine("ragged", ragged, "TF.js-cpu", find(timings, CPU)));
+  print(ratioLine("ragged", ragged, "TF.js-wasm", find(timings, WASM)));
+  print(`(TF.js timings exclude building the [${B},${T},5] tensor; ragged's include its conversion.)`);
+}
