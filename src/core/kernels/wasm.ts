@@ -151,8 +151,7 @@ export function wasmLstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
     dx: args.needInputGrad ? arena.floats(N * C) : 0,
     dhNext: arena.floats(B * H),
     dcNext: arena.floats(B * H),
-    gW: arena.floats(C * G),
-    gU: arena.floats(H * G),
+    gWU: arena.floats((C + H) * G), // [dW; dU]: C rows then H rows
     gb: grads.bias ? arena.floats(G) : 0,
     x: arena.floats(N * C),
     W: arena.floats(C * G),
@@ -166,19 +165,19 @@ export function wasmLstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
     dh: dh ? arena.floats(N * H) : 0,
     offsets: arena.reserve((T + 1) * 4),
     batchSizes: arena.reserve(T * 4),
-    dz: arena.floats(N * G),
-    hPrev: arena.floats(N * H),
-    scratch: arena.reserve(wasm.lstmBackwardScratchBytes(N, C, H)),
+    dzStep: arena.floats(B * G + 8),
+    scratch: arena.reserve(wasm.lstmBackwardScratchBytes(C, H)),
   };
   if (!arena.commit()) return lstmBackward(args);
   const mem = arena.f32;
   const put = (at: number, src: Float32Array, n: number): void => mem.set(src.subarray(0, n), at >> 2);
+  const gU = p.gWU + C * G * 4;
   if (dhLast) put(p.dhNext, dhLast, B * H);
   else mem.fill(0, p.dhNext >> 2, (p.dhNext >> 2) + B * H);
   if (dcLast) put(p.dcNext, dcLast, B * H);
   else mem.fill(0, p.dcNext >> 2, (p.dcNext >> 2) + B * H);
-  put(p.gW, grads.kernel, C * G);
-  put(p.gU, grads.recurrentKernel, H * G);
+  put(p.gWU, grads.kernel, C * G);
+  put(gU, grads.recurrentKernel, H * G);
   if (grads.bias) put(p.gb, grads.bias, G);
   put(p.x, x, N * C);
   put(p.W, weights.kernel, C * G);
@@ -194,15 +193,15 @@ export function wasmLstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
   arena.i32.set(layout.batchSizes, p.batchSizes >> 2);
 
   wasm.lstmBackward(
-    p.dx, p.dhNext, p.dcNext, p.gW, p.gU, p.gb,
+    p.dx, p.dhNext, p.dcNext, p.gWU, p.gb,
     p.x, p.W, p.U, p.gates, p.c, p.cAct, p.h, p.h0, p.c0,
-    p.dh, p.offsets, p.batchSizes, T, N, C, H, activation, recurrentActivation, p.dz, p.hPrev, p.scratch,
+    p.dh, p.offsets, p.batchSizes, T, C, H, activation, recurrentActivation, p.dzStep, p.scratch,
   );
 
   const out = arena.f32;
   const get = (at: number, n: number): Float32Array => out.subarray(at >> 2, (at >> 2) + n);
-  grads.kernel.set(get(p.gW, C * G));
-  grads.recurrentKernel.set(get(p.gU, H * G));
+  grads.kernel.set(get(p.gWU, C * G));
+  grads.recurrentKernel.set(get(gU, H * G));
   if (grads.bias) grads.bias.set(get(p.gb, G));
   return {
     dx: args.needInputGrad ? get(p.dx, N * C).slice() : null,

@@ -26,12 +26,12 @@ export interface RaggedWasmExports {
   ): void;
   lstmForwardScratchBytes(C: number, H: number): number;
   lstmBackward(
-    dx: number, dhNext: number, dcNext: number, gW: number, gU: number, gb: number,
+    dx: number, dhNext: number, dcNext: number, gWU: number, gb: number,
     x: number, W: number, U: number, gates: number, c: number, cAct: number, h: number, h0: number, c0: number,
-    dh: number, offsets: number, batchSizes: number, T: number, N: number, C: number, H: number,
-    act: number, recAct: number, dz: number, hPrev: number, scratch: number,
+    dh: number, offsets: number, batchSizes: number, T: number, C: number, H: number,
+    act: number, recAct: number, dzStep: number, scratch: number,
   ): void;
-  lstmBackwardScratchBytes(N: number, C: number, H: number): number;
+  lstmBackwardScratchBytes(C: number, H: number): number;
   activateArray(id: number, out: number, x: number, n: number): void;
   expArray(out: number, x: number, n: number): void;
 }

@@ -98,7 +98,7 @@ function packAStrip(dst: usize, a: usize, ars: i32, acs: i32, i0: i32, rows: i32
  * The micro-kernel: tile[5,8] = Apack[kc,5] · Bpanel[kc,8], then out (+)= tile on its `rows` ×
  * `cols` valid corner. `pb` walks B by `sb` bytes per k; `ldo` is out's row stride in bytes.
  */
-function tile5x8(out: usize, ldo: usize, pa: usize, pb: usize, sb: usize, kc: i32, rows: i32, cols: i32, add: bool): void {
+export function tile5x8(out: usize, ldo: usize, pa: usize, pb: usize, sb: usize, kc: i32, rows: i32, cols: i32, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);

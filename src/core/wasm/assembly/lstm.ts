@@ -5,9 +5,17 @@
 //
 // The caller (src/core/kernels/wasm.ts) copies every input into this module's memory, calls one
 // of these functions, and copies the outputs back: one copy in and one copy out per layer call.
-// All pointers are byte addresses; sizes are element counts; G = 4H.
+// All pointers are byte addresses; sizes are element counts; G = 4H, K = C + H.
+//
+// How it differs from the spec, for speed (the results are the same up to rounding):
+//   - Forward computes z_t = [x_t | h_{t−1}] · [W; U] as ONE GEMM per step (K = C + H) instead of
+//     x·W for all rows plus h·U per step, and runs the cell math on each strip of 5 rows right
+//     after its GEMM tile, while the strip's z is still in L1.
+//   - Backward does everything per step on the step's dz_t [bt, G] (never an [N, G] dz): per strip
+//     of 5 rows the cell math, then [dx_t | dh_{t−1}] = dz_t · [W; U]ᵀ for the strip; then per step
+//     [dW; dU] += [x_t | h_{t−1}]ᵀ · dz_t and db += Σ dz_t.
 import { ACT_SIGMOID, ACT_TANH, vact, vdact } from "./math";
-import { aStripBytes, gemm, gemmPanels, gemmScratchBytes, packB, packedBBytes } from "./gemm";
+import { KC, MR, NR, tile5x8 } from "./gemm";
 
 // ---------------------------------------------------------------------------------------------
 // Forward
@@ -15,8 +23,12 @@ import { aStripBytes, gemm, gemmPanels, gemmScratchBytes, packB, packedBBytes } 
 
 /** Bytes of scratch `lstmForward` needs. */
 export function lstmForwardScratchBytes(C: i32, H: i32): i32 {
-  const G = 4 * H;
-  return max(gemmScratchBytes(G, C, 0), packedBBytes(G, H) + aStripBytes());
+  const K = C + H;
+  return panelsBytes(4 * H, K) + K * MR * 4;
+}
+
+@inline function panelsBytes(N: i32, K: i32): i32 {
+  return ((N + NR - 1) / NR) * K * NR * 4;
 }
 
 /**
@@ -30,48 +42,70 @@ export function lstmForward(
   act: i32, recAct: i32, scratch: usize,
 ): void {
   const G = 4 * H;
-  // z = x·W for all N rows at once; the bias is added in the cell pass.
-  gemm(gates, x, W, N, G, C, 0, 0, 0, scratch);
-  // U packed once into 8-column panels, reused by every step.
-  packB(scratch, U, G, 1, H, G);
-  const aStrip = scratch + <usize>packedBBytes(G, H);
+  const K = C + H;
+  // [W; U] packed once into 8-column panels of [K][8], reused by every step.
+  const panels = scratch;
+  for (let p = 0; p < (G + NR - 1) / NR; p++) {
+    for (let k = 0; k < K; k++) {
+      const d = panels + ((<usize>p * K + k) << 5);
+      for (let cc = 0; cc < NR; cc++) {
+        const j = p * NR + cc;
+        let v: f32 = 0;
+        if (j < G) v = k < C ? load<f32>(W + ((<usize>k * G + j) << 2)) : load<f32>(U + ((<usize>(k - C) * G + j) << 2));
+        store<f32>(d + (<usize>cc << 2), v);
+      }
+    }
+  }
+  const aStrip = scratch + <usize>panelsBytes(G, K);
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
-    forwardSteps(gates, c, cAct, h, bias, h0, c0, offsets, batchSizes, T, H, ACT_TANH, ACT_SIGMOID, scratch, aStrip);
+    forwardSteps(gates, c, cAct, h, x, bias, h0, c0, offsets, batchSizes, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip);
   } else {
-    forwardSteps(gates, c, cAct, h, bias, h0, c0, offsets, batchSizes, T, H, act, recAct, scratch, aStrip);
+    forwardSteps(gates, c, cAct, h, x, bias, h0, c0, offsets, batchSizes, T, C, H, act, recAct, panels, aStrip);
   }
 }
 
 // Inlined twice: with constant activation ids (the common case) every `vact` switch folds away.
 @inline function forwardSteps(
-  gates: usize, c: usize, cAct: usize, h: usize, bias: usize, h0: usize, c0: usize,
-  offsets: usize, batchSizes: usize, T: i32, H: i32, act: i32, recAct: i32,
-  uPanels: usize, aStrip: usize,
+  gates: usize, c: usize, cAct: usize, h: usize, x: usize, bias: usize, h0: usize, c0: usize,
+  offsets: usize, batchSizes: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
+  panels: usize, aStrip: usize,
 ): void {
   const G = 4 * H;
+  const K = C + H;
   const rowG = <usize>G << 2;
   const rowH = <usize>H << 2;
+  const rowC = <usize>C << 2;
+  const nPanels = (G + NR - 1) / NR;
   for (let t = 0; t < T; t++) {
     const r0 = load<i32>(offsets + (<usize>t << 2));
     const bt = load<i32>(batchSizes + (<usize>t << 2));
     const prevRow0 = t == 0 ? 0 : load<i32>(offsets + (<usize>(t - 1) << 2));
     const hPrev = (t == 0 ? h0 : h) + <usize>prevRow0 * rowH;
     const cPrev = (t == 0 ? c0 : c) + <usize>prevRow0 * rowH;
-    // z[rows of t] += h_{t−1}[first bt rows] · U
-    gemmPanels(gates + <usize>r0 * rowG, hPrev, H, 1, uPanels, <usize>H * 32, 32, bt, G, H, true, aStrip);
-    for (let j = 0; j < bt; j++) {
-      const r = <usize>(r0 + j);
-      const z = gates + r * rowG;
-      const s = r * rowH;
-      const p = cPrev + <usize>j * rowH;
-      let u = 0;
-      for (; u + 4 <= H; u += 4) {
-        const o = <usize>u << 2;
-        cellForward(z + o, rowH, bias + o, p + o, c + s + o, cAct + s + o, h + s + o, act, recAct, true);
+    const xt = x + <usize>r0 * rowC;
+    for (let i0 = 0; i0 < bt; i0 += MR) {
+      const rows = min(MR, bt - i0);
+      // z[strip] = [x_t | h_{t−1}][strip] · [W; U]
+      packRowsConcat(aStrip, xt + <usize>i0 * rowC, C, hPrev + <usize>i0 * rowH, H, rows);
+      const zStrip = gates + <usize>(r0 + i0) * rowG;
+      for (let p = 0; p < nPanels; p++) {
+        tile5x8(zStrip + (<usize>p << 5), rowG, aStrip, panels + ((<usize>p * K) << 5), 32, K, rows, min(NR, G - p * NR), false);
       }
-      for (; u < H; u++) {
-        const o = <usize>u << 2;
-        cellForward(z + o, rowH, bias + o, p + o, c + s + o, cAct + s + o, h + s + o, act, recAct, false);
+      // the cell math on the strip, while its z is in L1
+      for (let j = i0; j < i0 + rows; j++) {
+        const r = <usize>(r0 + j);
+        const z = gates + r * rowG;
+        const s = r * rowH;
+        const pc = cPrev + <usize>j * rowH;
+        let u = 0;
+        for (; u + 4 <= H; u += 4) {
+          const o = <usize>u << 2;
+          cellForward(z + o, rowH, bias + o, pc + o, c + s + o, cAct + s + o, h + s + o, act, recAct, true);
+        }
+        for (; u < H; u++) {
+          const o = <usize>u << 2;
+          cellForward(z + o, rowH, bias + o, pc + o, c + s + o, cAct + s + o, h + s + o, act, recAct, false);
+        }
       }
     }
   }
@@ -107,87 +141,144 @@ export function lstmForward(
   else v128.store32_lane(p, v, 0);
 }
 
+/**
+ * Packs `rows` (≤ 5) rows of the concatenation [a1 | a2] (row widths n1, n2; rows contiguous)
+ * into dst as [n1+n2][5], rows past `rows` zero: the A strip of a step's GEMM.
+ */
+function packRowsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, rows: i32): void {
+  const K = n1 + n2;
+  for (let r = 0; r < MR; r++) {
+    let d = dst + (<usize>r << 2);
+    if (r >= rows) {
+      for (let k = 0; k < K; k++) { store<f32>(d, 0); d += 20; }
+      continue;
+    }
+    let s = a1 + ((<usize>r * n1) << 2);
+    for (let k = 0; k < n1; k++) { store<f32>(d, load<f32>(s)); s += 4; d += 20; }
+    s = a2 + ((<usize>r * n2) << 2);
+    for (let k = 0; k < n2; k++) { store<f32>(d, load<f32>(s)); s += 4; d += 20; }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Backward
-// dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; gW [C,G], gU [H,G], gb [G] +=
+// dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; [dW; dU] [C+H,G], db [G] +=
 
-/** Bytes of scratch `lstmBackward` needs (besides dz [N,G] and hPrev [N,H]). */
-export function lstmBackwardScratchBytes(N: i32, C: i32, H: i32): i32 {
+/** Bytes of scratch `lstmBackward` needs besides dzStep. */
+export function lstmBackwardScratchBytes(C: i32, H: i32): i32 {
   const G = 4 * H;
-  const steps = packedBBytes(H, G) + aStripBytes();
-  const weightGrads = gemmScratchBytes(G, N, 0);
-  const inputGrad = gemmScratchBytes(C, G, 1);
-  return max(steps, max(weightGrads, inputGrad));
+  const NO = C + H;
+  const panels = panelsBytes(NO, G);
+  const aStrip = max(G, KC) * MR * 4;
+  const outStrip = MR * ((NO + NR - 1) / NR) * NR * 4;
+  return panels + aStrip + outStrip;
 }
 
 /**
  * One layer backward (BPTT). On entry `dhNext` / `dcNext` [B,H] hold dhLast / dcLast (zeros when
- * absent); on exit they hold dh0 / dc0. `dh` is 0 when only the final states receive gradient,
- * `gb` is 0 without bias, `dx` is 0 when the input gradient is not needed.
- * `dz` [N,G] and `hPrev` [N,H] are scratch the caller provides.
+ * absent); on exit they hold dh0 / dc0. `gWU` is [C+H, G]: the kernel gradient's C rows followed by
+ * the recurrent kernel gradient's H rows, accumulated into. `dh` is 0 when only the final states
+ * receive gradient, `gb` is 0 without bias, `dx` is 0 when the input gradient is not needed.
+ * `dzStep` is scratch for one step's dz: batchSizes[0]·G floats plus 8.
  */
 export function lstmBackward(
-  dx: usize, dhNext: usize, dcNext: usize, gW: usize, gU: usize, gb: usize,
+  dx: usize, dhNext: usize, dcNext: usize, gWU: usize, gb: usize,
   x: usize, W: usize, U: usize, gates: usize, c: usize, cAct: usize, h: usize, h0: usize, c0: usize,
-  dh: usize, offsets: usize, batchSizes: usize, T: i32, N: i32, C: i32, H: i32,
-  act: i32, recAct: i32, dz: usize, hPrev: usize, scratch: usize,
+  dh: usize, offsets: usize, batchSizes: usize, T: i32, C: i32, H: i32,
+  act: i32, recAct: i32, dzStep: usize, scratch: usize,
 ): void {
   const G = 4 * H;
-  // Uᵀ packed once: dh_{t−1} = dz_t · Uᵀ, op(B) = Uᵀ [G,H].
-  packB(scratch, U, 1, G, G, H);
-  const aStrip = scratch + <usize>packedBBytes(H, G);
+  // op(B) = [Wᵀ | Uᵀ] [G, cx+H] (cx = C when dx is wanted, else 0), packed once into panels [G][8]
+  const cx = dx != 0 ? C : 0;
+  const NO = cx + H;
+  const nPanels = (NO + NR - 1) / NR;
+  const panels = scratch;
+  for (let p = 0; p < nPanels; p++) {
+    for (let k = 0; k < G; k++) {
+      const d = panels + ((<usize>p * G + k) << 5);
+      for (let cc = 0; cc < NR; cc++) {
+        const j = p * NR + cc;
+        let v: f32 = 0;
+        if (j < NO) v = j < cx ? load<f32>(W + ((<usize>j * G + k) << 2)) : load<f32>(U + ((<usize>(j - cx) * G + k) << 2));
+        store<f32>(d + (<usize>cc << 2), v);
+      }
+    }
+  }
+  const aStrip = scratch + <usize>panelsBytes(NO, G);
+  const outStrip = aStrip + <usize>(max(G, KC) * MR * 4);
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
-    backwardSteps(dhNext, dcNext, dz, gates, c, cAct, c0, dh, offsets, batchSizes, T, H, ACT_TANH, ACT_SIGMOID, scratch, aStrip);
+    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, h, h0, c0, dh, offsets, batchSizes, T, C, H, ACT_TANH, ACT_SIGMOID, dzStep, panels, cx, aStrip, outStrip);
   } else {
-    backwardSteps(dhNext, dcNext, dz, gates, c, cAct, c0, dh, offsets, batchSizes, T, H, act, recAct, scratch, aStrip);
+    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, h, h0, c0, dh, offsets, batchSizes, T, C, H, act, recAct, dzStep, panels, cx, aStrip, outStrip);
   }
-  if (T == 0) return;
-
-  // The weight gradients as whole-batch GEMMs over all N rows.
-  const rowH = <usize>H << 2;
-  memory.copy(hPrev, h0, <usize>load<i32>(batchSizes) * rowH);
-  for (let t = 1; t < T; t++) {
-    const from = <usize>load<i32>(offsets + (<usize>(t - 1) << 2)) * rowH;
-    const to = <usize>load<i32>(offsets + (<usize>t << 2)) * rowH;
-    memory.copy(hPrev + to, h + from, <usize>load<i32>(batchSizes + (<usize>t << 2)) * rowH);
-  }
-  gemm(gU, hPrev, dz, H, G, N, 1, 0, 1, scratch);
-  gemm(gW, x, dz, C, G, N, 1, 0, 1, scratch);
-  if (gb != 0) sumRows(gb, dz, N, G);
-  if (dx != 0) gemm(dx, dz, W, N, C, G, 0, 1, 0, scratch);
 }
 
 @inline function backwardSteps(
-  dhNext: usize, dcNext: usize, dz: usize, gates: usize, c: usize, cAct: usize, c0: usize, dh: usize,
-  offsets: usize, batchSizes: usize, T: i32, H: i32, act: i32, recAct: i32,
-  utPanels: usize, aStrip: usize,
+  dx: usize, dhNext: usize, dcNext: usize, gWU: usize, gb: usize,
+  x: usize, gates: usize, c: usize, cAct: usize, h: usize, h0: usize, c0: usize, dh: usize,
+  offsets: usize, batchSizes: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
+  dzStep: usize, panels: usize, cx: i32, aStrip: usize, outStrip: usize,
 ): void {
   const G = 4 * H;
   const rowG = <usize>G << 2;
   const rowH = <usize>H << 2;
+  const rowC = <usize>C << 2;
+  const NO = cx + H;
+  const nPanels = (NO + NR - 1) / NR;
+  const rowO = <usize>(nPanels * NR) << 2;
   for (let t = T - 1; t >= 0; t--) {
     const r0 = load<i32>(offsets + (<usize>t << 2));
     const bt = load<i32>(batchSizes + (<usize>t << 2));
     const prevRow0 = t == 0 ? 0 : load<i32>(offsets + (<usize>(t - 1) << 2));
     const cPrev = (t == 0 ? c0 : c) + <usize>prevRow0 * rowH;
-    for (let j = 0; j < bt; j++) {
-      const r = <usize>(r0 + j);
-      const zr = r * rowG;
-      const s = r * rowH;
-      const n = <usize>j * rowH;
-      const p = cPrev + n;
-      let u = 0;
-      for (; u + 4 <= H; u += 4) {
-        const o = <usize>u << 2;
-        cellBackward(dz + zr + o, gates + zr + o, rowH, cAct + s + o, p + o, dhNext + n + o, dcNext + n + o, dh == 0 ? 0 : dh + s + o, act, recAct, true);
+    const hPrev = (t == 0 ? h0 : h) + <usize>prevRow0 * rowH;
+    for (let i0 = 0; i0 < bt; i0 += MR) {
+      const rows = min(MR, bt - i0);
+      // dz_t for the strip (reads dhNext / dcNext of its rows, updates dcNext)
+      for (let j = i0; j < i0 + rows; j++) {
+        const r = <usize>(r0 + j);
+        const zr = r * rowG;
+        const dzr = dzStep + <usize>j * rowG;
+        const s = r * rowH;
+        const n = <usize>j * rowH;
+        const pc = cPrev + n;
+        let u = 0;
+        for (; u + 4 <= H; u += 4) {
+          const o = <usize>u << 2;
+          cellBackward(dzr + o, gates + zr + o, rowH, cAct + s + o, pc + o, dhNext + n + o, dcNext + n + o, dh == 0 ? 0 : dh + s + o, act, recAct, true);
+        }
+        for (; u < H; u++) {
+          const o = <usize>u << 2;
+          cellBackward(dzr + o, gates + zr + o, rowH, cAct + s + o, pc + o, dhNext + n + o, dcNext + n + o, dh == 0 ? 0 : dh + s + o, act, recAct, false);
+        }
       }
-      for (; u < H; u++) {
-        const o = <usize>u << 2;
-        cellBackward(dz + zr + o, gates + zr + o, rowH, cAct + s + o, p + o, dhNext + n + o, dcNext + n + o, dh == 0 ? 0 : dh + s + o, act, recAct, false);
+      // [dx_t | dh_{t−1}][strip] = dz_t[strip] · [W; U]ᵀ  (dhNext rows of sequences that ended keep dhLast)
+      packRowsConcat(aStrip, dzStep + <usize>i0 * rowG, G, 0, 0, rows);
+      for (let p = 0; p < nPanels; p++) {
+        tile5x8(outStrip + (<usize>p << 5), rowO, aStrip, panels + ((<usize>p * G) << 5), 32, G, MR, NR, false);
+      }
+      for (let r = 0; r < rows; r++) {
+        const o = outStrip + <usize>r * rowO;
+        memory.copy(dhNext + <usize>(i0 + r) * rowH, o + (<usize>cx << 2), rowH);
+        if (cx > 0) memory.copy(dx + <usize>(r0 + i0 + r) * rowC, o, rowC);
       }
     }
-    // dh_{t−1} for the running sequences: dz[rows of t] · Uᵀ (sequences that ended keep dhLast)
-    gemmPanels(dhNext, dz + <usize>r0 * rowG, G, 1, utPanels, <usize>G * 32, 32, bt, H, G, false, aStrip);
+    // [dW; dU] += [x_t | h_{t−1}]ᵀ · dz_t   (Aᵀ·B with K = bt, B = dz_t read in place)
+    const xt = x + <usize>r0 * rowC;
+    const K = C + H;
+    for (let k0 = 0; k0 < bt; k0 += KC) {
+      const kc = min(KC, bt - k0);
+      for (let i0 = 0; i0 < K; i0 += MR) {
+        const rows = min(MR, K - i0);
+        packColsConcat(aStrip, xt + <usize>k0 * rowC, C, hPrev + <usize>k0 * rowH, H, i0, rows, kc);
+        const o = gWU + <usize>i0 * rowG;
+        const b = dzStep + <usize>k0 * rowG;
+        for (let p = 0; p < (G + NR - 1) / NR; p++) {
+          tile5x8(o + (<usize>p << 5), rowG, aStrip, b + (<usize>p << 5), rowG, kc, rows, min(NR, G - p * NR), true);
+        }
+      }
+    }
+    if (gb != 0) sumRows(gb, dzStep, bt, G);
   }
 }
 
@@ -209,10 +300,31 @@ export function lstmBackward(
   st(dcNext, f32x4.mul(dct, fg), full);
 }
 
+/**
+ * Packs columns i0..i0+rows−1 of the concatenation [a1 | a2] (row widths n1, n2) over its first
+ * kc rows into dst as [kc][5], columns past `rows` zero: the A strip of Aᵀ·B.
+ */
+function packColsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, i0: i32, rows: i32, kc: i32): void {
+  for (let r = 0; r < MR; r++) {
+    const i = i0 + r;
+    let d = dst + (<usize>r << 2);
+    if (r >= rows) {
+      for (let k = 0; k < kc; k++) { store<f32>(d, 0); d += 20; }
+    } else if (i < n1) {
+      let s = a1 + (<usize>i << 2);
+      const step = <usize>n1 << 2;
+      for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s)); s += step; d += 20; }
+    } else {
+      let s = a2 + (<usize>(i - n1) << 2);
+      const step = <usize>n2 << 2;
+      for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s)); s += step; d += 20; }
+    }
+  }
+}
+
 /** out[j] += Σ_i x[i, j] over M rows of width N (N a multiple of 4): the bias gradient. */
 function sumRows(out: usize, x: usize, M: i32, N: i32): void {
-  // Row by row, so `out` stays in L1 and x is read once, in order; the additions per column happen
-  // in the spec's order (rows ascending).
+  // Row by row, so `out` stays in L1 and x is read once, in order.
   const rowN = <usize>N << 2;
   let p = x;
   for (let i = 0; i < M; i++) {
