@@ -38,9 +38,7 @@ export function randomTargets(rng: Random, lengths: number[], width: number, per
 }
 
 export function batchOf(model: Sequential, xs: unknown, ys: unknown, sampleWeight?: ArrayLike<number | ArrayLike<number>>): Batch {
-  const loss = model.loss;
-  if (!loss) throw new Error("compile the model first");
-  const samples = toSamples(xs, ys, { features: model.inputFeatures, target: { perStep: model.returnsSequences, width: loss.targetWidth(model.outputWidth) }, sampleWeight });
+  const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight });
   return makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
 }
 

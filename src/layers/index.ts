@@ -2,11 +2,19 @@
  * Layer factories, named as in TF.js (`layers.lstm({ units })`), semantics as in Keras 3.
  */
 import { Dense, type DenseArgs } from "./dense.js";
+import { Dropout, type DropoutArgs } from "./dropout.js";
+import { Embedding, type EmbeddingArgs } from "./embedding.js";
+import { Masking, type MaskingArgs } from "./masking.js";
+import { GlobalAveragePooling1D, GlobalMaxPooling1D } from "./pooling.js";
+import { RepeatVector, type RepeatVectorArgs } from "./repeat_vector.js";
+import { Bidirectional, type BidirectionalArgs } from "./rnn/bidirectional.js";
 import { LSTM, type LSTMArgs } from "./rnn/lstm.js";
+import { RNN, type RNNArgs } from "./rnn/rnn.js";
 import { TimeDistributed, type TimeDistributedArgs } from "./time_distributed.js";
+import type { BaseLayerArgs } from "./layer.js";
 
-export { Dense, LSTM, TimeDistributed };
-export type { DenseArgs, LSTMArgs, TimeDistributedArgs };
+export { Bidirectional, Dense, Dropout, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM, Masking, RNN, RepeatVector, TimeDistributed };
+export type { BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs, MaskingArgs, RNNArgs, RepeatVectorArgs, TimeDistributedArgs };
 
 /** A densely connected layer: `activation(x·W + b)`; on sequences, applied at every real step. */
 export const dense = (args: DenseArgs): Dense => new Dense(args);
@@ -14,3 +22,17 @@ export const dense = (args: DenseArgs): Dense => new Dense(args);
 export const lstm = (args: LSTMArgs): LSTM => new LSTM(args);
 /** Applies a row-wise layer (e.g. dense) to every timestep. */
 export const timeDistributed = (args: TimeDistributedArgs): TimeDistributed => new TimeDistributed(args);
+/** Runs a recurrent layer in both directions, each sequence reversed within its own length. */
+export const bidirectional = (args: BidirectionalArgs): Bidirectional => new Bidirectional(args);
+/** Marks steps whose features all equal `maskValue` as padding (first layer only). */
+export const masking = (args: MaskingArgs = {}): Masking => new Masking(args);
+/** Token ids → vectors; `maskZero` makes id 0 padding. */
+export const embedding = (args: EmbeddingArgs): Embedding => new Embedding(args);
+/** Inverted dropout in training. */
+export const dropout = (args: DropoutArgs): Dropout => new Dropout(args);
+/** Repeats one vector per sequence n times, or to each input's own length (`n: "inputLength"`). */
+export const repeatVector = (args: RepeatVectorArgs): RepeatVector => new RepeatVector(args);
+/** Mean over each sequence's real timesteps. */
+export const globalAveragePooling1D = (args: BaseLayerArgs = {}): GlobalAveragePooling1D => new GlobalAveragePooling1D(args);
+/** Max over each sequence's real timesteps. */
+export const globalMaxPooling1D = (args: BaseLayerArgs = {}): GlobalMaxPooling1D => new GlobalMaxPooling1D(args);

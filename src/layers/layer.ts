@@ -11,6 +11,7 @@ import { RaggedError } from "../core/errors.js";
 import type { Random } from "../core/random.js";
 import { Tensor, shapeSize } from "../core/tensor.js";
 import type { LayerValue } from "./values.js";
+import type { Regularizer } from "./regularizers.js";
 
 export type Shape = (number | null)[];
 
@@ -21,13 +22,16 @@ export class Variable {
   value: Float32Array;
   readonly grad: Float32Array;
   readonly trainable: boolean;
+  /** Added to the training loss (and its gradient to `grad`). */
+  readonly regularizer: Regularizer | null;
 
-  constructor(name: string, shape: readonly number[], value: Float32Array, trainable = true) {
+  constructor(name: string, shape: readonly number[], value: Float32Array, trainable = true, regularizer: Regularizer | null = null) {
     this.name = name;
     this.shape = Object.freeze([...shape]);
     this.value = value;
     this.grad = new Float32Array(value.length);
     this.trainable = trainable;
+    this.regularizer = regularizer;
   }
 
   get size(): number {
@@ -36,6 +40,8 @@ export class Variable {
 }
 
 export interface ForwardContext {
+  /** Initial states for a recurrent layer called on its own (`layer.apply`), sorted order [B, H] each. */
+  initialState?: Float32Array[] | null;
   /** Training mode (dropout on, statistics updated). */
   training: boolean;
   /** Randomness for this call (dropout masks); seeded by the model. */
@@ -136,8 +142,8 @@ export abstract class Layer {
     return this.variables.reduce((n, v) => n + v.size, 0);
   }
 
-  protected addWeight(name: string, shape: number[], value: Float32Array, trainable = true): Variable {
-    const v = new Variable(name, shape, value, trainable);
+  protected addWeight(name: string, shape: number[], value: Float32Array, trainable = true, regularizer: Regularizer | null = null): Variable {
+    const v = new Variable(name, shape, value, trainable, regularizer);
     this.variables.push(v);
     return v;
   }

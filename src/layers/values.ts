@@ -4,6 +4,13 @@
  *   (see NOTE [ the packed layout ] in data/packed.ts);
  * - `vector`: one row per sequence, [B, width], in the layout's *sorted* order.
  * The model unsorts back to caller order only at its output.
+ *
+ * NOTE [ masks with holes ]
+ * Padded input whose mask is one run of real steps per sequence (pre- or post-padding) is packed at
+ * the model's edge, so no mask exists inside. A mask with holes in the middle cannot be packed: the
+ * layout then gives every sequence its full padded length and `mask[row]` is 0 on padding rows.
+ * Recurrent layers carry their state across such rows and output zeros there (Keras' general
+ * masked loop); losses and metrics skip them; row-wise layers compute on them harmlessly.
  */
 import type { PackedLayout } from "../data/packed.js";
 
@@ -13,6 +20,8 @@ export interface SequenceValue {
   /** [N, width] */
   readonly data: Float32Array;
   readonly width: number;
+  /** [N] 1 = real step, 0 = padding inside a mask with holes; absent when every row is real. */
+  readonly mask?: Uint8Array | null;
 }
 
 export interface VectorValue {
@@ -32,5 +41,6 @@ export function rowCount(v: LayerValue): number {
 
 /** A value of the same kind and layout with other rows. */
 export function withData(like: LayerValue, data: Float32Array, width: number): LayerValue {
-  return { kind: like.kind, layout: like.layout, data, width } as LayerValue;
+  if (like.kind === "sequence") return { kind: "sequence", layout: like.layout, data, width, mask: like.mask ?? null };
+  return { kind: "vector", layout: like.layout, data, width };
 }

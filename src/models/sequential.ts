@@ -22,7 +22,11 @@ import { summary, type SummaryOptions } from "./summary.js";
 import type { History } from "../training/callbacks.js";
 import { type Dataset, type FitArgs, type FitDatasetArgs, fit, fitDataset } from "../training/fit.js";
 import { type PredictArgs, evaluate, predict } from "../training/predict.js";
-import { makeBatch, toSamples } from "../training/samples.js";
+import { type ToSamplesArgs, makeBatch, toSamples } from "../training/samples.js";
+import { Masking, type InputMaskRule } from "../layers/masking.js";
+import { Embedding } from "../layers/embedding.js";
+import { RepeatVector } from "../layers/repeat_vector.js";
+import { RNN } from "../layers/rnn/rnn.js";
 import { trainStep } from "../training/train_step.js";
 
 export interface SequentialArgs {
@@ -71,6 +75,16 @@ export class Sequential {
     if (!(layer instanceof Layer)) {
       throw new RaggedError("INVALID_ARGUMENT", "sequential() takes layers.", { received: String(layer), help: "create layers with layers.lstm({...}), layers.dense({...}), …" });
     }
+    if ((layer instanceof Masking || (layer instanceof Embedding && layer.maskZero)) && this.layers.length > 0) {
+      throw new RaggedError("UNSUPPORTED", `${layer.className} "${layer.name}" must be the first layer of the model.`, {
+        help: "the model packs padded input into real steps at its edge; put the masking (or embedding with maskZero) layer first",
+      });
+    }
+    if (layer instanceof RNN && layer.returnState) {
+      throw new RaggedError("UNSUPPORTED", `${layer.className} "${layer.name}" has returnState: true, which a Sequential model cannot pass on.`, {
+        help: "call the layer on its own (layer.apply(xs)) to get its states, or drop returnState",
+      });
+    }
     if (this.layers.some((l) => l.name === layer.name)) {
       throw new RaggedError("INVALID_ARGUMENT", `A layer named "${layer.name}" is already in the model.`, { help: "layer names must be unique within a model" });
     }
@@ -111,10 +125,37 @@ export class Sequential {
     return shapes.length ? shapes[shapes.length - 1] : this.inputShape;
   }
 
-  /** Features per input step. */
+  /** Features per input step (1 for token ids). */
   get inputFeatures(): number {
+    if (this.inputShape.length === 2) return 1;
     const d = this.inputShape[this.inputShape.length - 1];
     return d ?? 1;
+  }
+
+  /** How the first layer marks padding steps (masking, embedding with maskZero), if it does. */
+  get inputMaskRule(): InputMaskRule | null {
+    const first = this.layers[0];
+    if (first instanceof Masking) return first.inputMaskRule;
+    if (first instanceof Embedding) return first.inputMaskRule;
+    return null;
+  }
+
+  /** Per-step output lengths for given input lengths (identity unless a repeatVector changes them). */
+  outputLengths(inputLengths: Int32Array): Int32Array {
+    let lengths = inputLengths;
+    for (const layer of this.layers) if (layer instanceof RepeatVector) lengths = layer.outputLengths(inputLengths);
+    return lengths;
+  }
+
+  /** How to read (xs, ys) for this model; `withTargets` when ys are given. */
+  sampleArgs(withTargets: boolean): ToSamplesArgs {
+    const changesLengths = this.layers.some((l) => l instanceof RepeatVector);
+    return {
+      features: this.inputFeatures,
+      target: withTargets ? { perStep: this.returnsSequences, width: this.requireCompiled("training or evaluation").loss.targetWidth(this.outputWidth) } : null,
+      maskRule: this.inputMaskRule,
+      outputLengths: changesLengths ? (l: Int32Array) => this.outputLengths(l) : null,
+    };
   }
 
   /** Whether the model outputs one row per timestep. */
@@ -144,6 +185,11 @@ export class Sequential {
       });
     }
     return { loss: this.loss, optimizer: this.optimizer };
+  }
+
+  /** Forgets the carried states of every stateful recurrent layer. */
+  resetStates(): void {
+    for (const layer of this.layers) if ("resetStates" in layer && typeof layer.resetStates === "function") layer.resetStates();
   }
 
   /** Runs every layer; `backward` of the result propagates and accumulates weight gradients. */
@@ -222,14 +268,28 @@ export class Sequential {
 
   /** One optimizer step on exactly this batch (no shuffling, no callbacks); returns its loss. */
   async trainOnBatch(xs: unknown, ys: unknown): Promise<number> {
-    const { loss } = this.requireCompiled("trainOnBatch()");
-    const samples = toSamples(xs, ys, { features: this.inputFeatures, target: { perStep: this.returnsSequences, width: loss.targetWidth(this.outputWidth) } });
+    this.requireCompiled("trainOnBatch()");
+    const samples = toSamples(xs, ys, this.sampleArgs(true));
     return trainStep(this, makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i))).loss;
   }
 
   /** The Keras-style summary table, printed with `print` (default console.log); returns the text. */
   summary(options: SummaryOptions = {}): string {
     return summary(this, options);
+  }
+
+  /**
+   * Saves the model in the TF.js layers-model format (model.json + weights); see `saveModel` in io/model_io.ts.
+   * @param urlOrHandler - `"file://./dir"` (with "ragged/node"), `"https://…"`, or an IOHandler such as `memory()`.
+   * @param config - `{ includeOptimizer }` also saves the optimizer state, so training resumes.
+   */
+  async save(
+    urlOrHandler: string | import("../io/handlers/io_handler.js").IOHandler,
+    config: import("../io/artifacts.js").SaveConfig = {},
+  ): Promise<import("../io/artifacts.js").SaveResult> {
+    // Loaded on demand: io/ sits above models/ (core ← layers ← models ← training ← io).
+    const { saveModel } = await import("../io/model_io.js");
+    return saveModel(this, urlOrHandler, config);
   }
 }
 

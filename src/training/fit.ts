@@ -106,11 +106,7 @@ export async function fit(model: Sequential, xs: unknown, ys: unknown, args: Fit
   model.requireCompiled("fit()");
   const epochs = positiveInt(args.epochs, "epochs", 1);
   const batchSize = positiveInt(args.batchSize, "batchSize", 32);
-  const samples = toSamples(xs, ys, {
-    features: model.inputFeatures,
-    target: { perStep: model.returnsSequences, width: (model.loss as NonNullable<typeof model.loss>).targetWidth(model.outputWidth) },
-    sampleWeight: args.sampleWeight,
-  });
+  const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: args.sampleWeight });
   const shuffle = args.shuffle ?? true;
   const steps = Math.ceil(samples.count / batchSize);
   return runEpochs(model, {
@@ -138,7 +134,7 @@ export async function fit(model: Sequential, xs: unknown, ys: unknown, args: Fit
  * await model.fitDataset(batches(), { stepsPerEpoch: 30, epochs: 10 });
  */
 export async function fitDataset(model: Sequential, dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
-  const { loss } = model.requireCompiled("fitDataset()");
+  model.requireCompiled("fitDataset()");
   const epochs = positiveInt(args.epochs, "epochs", 1);
   const stepsPerEpoch = args.stepsPerEpoch === undefined ? null : positiveInt(args.stepsPerEpoch, "stepsPerEpoch", 1);
   if (dataset === null || typeof dataset !== "object" || (!(Symbol.iterator in dataset) && !(Symbol.asyncIterator in dataset))) {
@@ -147,7 +143,6 @@ export async function fitDataset(model: Sequential, dataset: Dataset, args: FitD
       received: describe(dataset),
     });
   }
-  const target = { perStep: model.returnsSequences, width: loss.targetWidth(model.outputWidth) };
   const toBatch = (item: unknown, index: number): Batch => {
     let xs: unknown, ys: unknown, sw: ArrayLike<number | ArrayLike<number>> | undefined;
     if (Array.isArray(item) && (item.length === 2 || item.length === 3)) [xs, ys, sw] = item as [unknown, unknown, ArrayLike<number>];
@@ -158,7 +153,7 @@ export async function fitDataset(model: Sequential, dataset: Dataset, args: FitD
         received: describe(item),
       });
     }
-    const samples = toSamples(xs, ys, { features: model.inputFeatures, target, sampleWeight: sw, xName: `batch ${index} xs`, yName: `batch ${index} ys` });
+    const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: sw, xName: `batch ${index} xs`, yName: `batch ${index} ys` });
     return makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
   };
   const open = (): Iterator<DatasetItem> | AsyncIterator<DatasetItem> =>

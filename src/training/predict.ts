@@ -7,7 +7,8 @@
 import { RaggedError, describe } from "../core/errors.js";
 import { unpackRows, unsortRows } from "../data/packed.js";
 import type { Sequential } from "../models/sequential.js";
-import { makeBatch, type Samples, toSamples } from "./samples.js";
+import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
+import type { LayerValue } from "../layers/values.js";
 import { evaluateStep, predictStep } from "./train_step.js";
 
 export interface PredictArgs {
@@ -36,17 +37,39 @@ export function lengthOrderedBatches(samples: Samples, batchSize: number): numbe
  * const out = model.predict([[[0.1, 0.2]], [[0.3, 0.4], [0.5, 0.6]]]);
  */
 export function predict(model: Sequential, xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
-  const samples = toSamples(xs, null, { features: model.inputFeatures, target: null });
+  const samples = toSamples(xs, null, model.sampleArgs(false));
   const batchSize = batchSizeOf(args);
   const perStep = model.returnsSequences;
   const out: (number[][] | number[])[] = new Array(samples.count);
   for (const indices of lengthOrderedBatches(samples, batchSize)) {
     const batch = makeBatch(samples, indices);
     const y = predictStep(model, batch);
-    const rows = perStep ? unpackRows(y.data, y.width, batch.layout) : unsortRows(y.data, y.width, batch.layout);
+    const rows = perStep ? perStepOutputs(y, batch) : unsortRows(y.data, y.width, batch.layout);
     indices.forEach((sample, k) => (out[sample] = rows[k]));
   }
   return out as number[][][] | number[][];
+}
+
+/**
+ * Per-step outputs in batch order. NOTE [ masks with holes ]: padding positions hold zeros, and
+ * input that was padded (and packed at the edge) gets its padding back, as zeros.
+ */
+function perStepOutputs(y: LayerValue, batch: Batch): number[][][] {
+  const rows = unpackRows(y.data, y.width, y.layout);
+  if (batch.mask && y.layout === batch.layout) {
+    const zeros = new Array(y.width).fill(0);
+    const masked = unpackRows(Float32Array.from(batch.mask), 1, batch.layout);
+    rows.forEach((seq, k) => seq.forEach((_, t) => (masked[k][t][0] === 0 ? (seq[t] = [...zeros]) : null)));
+  }
+  if (batch.padding && y.layout === batch.layout) {
+    const { start, paddedLength } = batch.padding;
+    return rows.map((seq, k) => {
+      const out: number[][] = Array.from({ length: paddedLength[k] }, () => new Array(y.width).fill(0));
+      seq.forEach((row, t) => (out[start[k] + t] = row));
+      return out;
+    });
+  }
+  return rows;
 }
 
 /**
@@ -55,8 +78,8 @@ export function predict(model: Sequential, xs: unknown, args: PredictArgs = {}):
  * const loss = model.evaluate(xs, ys);
  */
 export function evaluate(model: Sequential, xs: unknown, ys: unknown, args: PredictArgs & { sampleWeight?: ArrayLike<number | ArrayLike<number>> } = {}): number {
-  const { loss } = model.requireCompiled("evaluate()");
-  const samples = toSamples(xs, ys, { features: model.inputFeatures, target: { perStep: model.returnsSequences, width: loss.targetWidth(model.outputWidth) }, sampleWeight: args.sampleWeight });
+  model.requireCompiled("evaluate()");
+  const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: args.sampleWeight });
   let sum = 0;
   let size = 0;
   for (const indices of lengthOrderedBatches(samples, batchSizeOf(args))) {

@@ -8,6 +8,7 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 import { type PackedLayout, type Sequence, packLayout } from "../data/packed.js";
+import type { InputMaskRule } from "../layers/masking.js";
 
 export interface Samples {
   readonly count: number;
@@ -21,6 +22,10 @@ export interface Samples {
   readonly perStep: boolean;
   /** Per sample, [length] (per-step weights) or [1]; null for all ones. */
   readonly weights: readonly Float32Array[] | null;
+  /** Per sample, [length] 1 = real step, 0 = padding (when the model's first layer masks); else null. */
+  readonly masks: readonly Uint8Array[] | null;
+  /** Output lengths of the model for given input lengths (identity unless e.g. repeatVector). */
+  readonly outputLengths: ((lengths: Int32Array) => Int32Array) | null;
 }
 
 export interface TargetSpec {
@@ -37,6 +42,10 @@ export interface ToSamplesArgs {
   /** Names for messages, default "xs" / "ys". */
   xName?: string;
   yName?: string;
+  /** How the model's first layer marks padding (masking, embedding maskZero); none when null. */
+  maskRule?: InputMaskRule | null;
+  /** The model's output lengths for given input lengths, when they differ from the input's. */
+  outputLengths?: ((lengths: Int32Array) => Int32Array) | null;
 }
 
 /** Validates and copies (xs, ys). See the file comment. */
@@ -59,6 +68,8 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
     lengths[i] = seq.length;
     xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step");
   }
+  const masks = args.maskRule ? xsOut.map((x, i) => stepMask(x, lengths[i], features, args.maskRule as InputMaskRule)) : null;
+  const targetLengths = args.outputLengths ? args.outputLengths(lengths) : lengths;
   let ysOut: Float32Array[] | null = null;
   const target = args.target;
   if (target) {
@@ -76,13 +87,13 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
         const steps = y as ArrayLike<unknown>;
         if (steps === null || typeof steps !== "object" || typeof steps.length !== "number") {
           throw new RaggedError("TARGET_MISMATCH", `${yName}[${i}] must be a list of per-step targets (the model returns sequences).`, {
-            expected: `a list of ${lengths[i]} targets, one per step of ${xName}[${i}]`,
+            expected: `a list of ${targetLengths[i]} targets, one per step of ${xName}[${i}]`,
             received: describe(y),
           });
         }
-        if (steps.length !== lengths[i]) {
+        if (steps.length !== targetLengths[i]) {
           throw new RaggedError("TARGET_MISMATCH", `${yName}[${i}] must have one target per step of ${xName}[${i}].`, {
-            expected: `${lengths[i]} steps`,
+            expected: `${targetLengths[i]} steps`,
             received: `${steps.length} steps`,
             help: "per-step targets follow their sequence's length; to predict one value per sequence use returnSequences: false on the last recurrent layer",
           });
@@ -104,9 +115,9 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
       const w = wl[i];
       const arr = typeof w === "number" ? [w] : (w as ArrayLike<number>);
       const perStepW = typeof w !== "number";
-      if (perStepW && (!target?.perStep || arr.length !== lengths[i])) {
+      if (perStepW && (!target?.perStep || arr.length !== targetLengths[i])) {
         throw new RaggedError("TARGET_MISMATCH", `sampleWeight[${i}] has the wrong length.`, {
-          expected: target?.perStep ? `one number, or ${lengths[i]} per-step weights` : "one number per sequence",
+          expected: target?.perStep ? `one number, or ${targetLengths[i]} per-step weights` : "one number per sequence",
           received: describe(w),
         });
       }
@@ -121,7 +132,36 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
       weights[i] = out;
     }
   }
-  return { count, features, xs: xsOut, lengths, ys: ysOut, yWidth: target?.width ?? 0, perStep: target?.perStep ?? false, weights };
+  return { count, features, xs: xsOut, lengths, ys: ysOut, yWidth: target?.width ?? 0, perStep: target?.perStep ?? false, weights, masks, outputLengths: args.outputLengths ?? null };
+}
+
+/** [length] 1 where the step is real under `rule`, 0 where it is padding. */
+function stepMask(x: Float32Array, length: number, features: number, rule: InputMaskRule): Uint8Array {
+  const m = new Uint8Array(length);
+  for (let t = 0; t < length; t++) {
+    let padding = true;
+    for (let c = 0; c < features && padding; c++) {
+      const v = x[t * features + c];
+      padding = rule.kind === "zeroId" ? v === 0 : v === rule.value;
+    }
+    m[t] = padding ? 0 : 1;
+  }
+  return m;
+}
+
+/** The single run of real steps of a mask, or null when it has holes. All-padding: length 0. */
+function realRun(mask: Uint8Array): { start: number; length: number } | null {
+  let first = -1;
+  let last = -1;
+  for (let t = 0; t < mask.length; t++) {
+    if (mask[t]) {
+      if (first < 0) first = t;
+      last = t;
+    }
+  }
+  if (first < 0) return { start: 0, length: 0 };
+  for (let t = first; t <= last; t++) if (!mask[t]) return null;
+  return { start: first, length: last - first + 1 };
 }
 
 function asList(v: unknown, name: string, expected: string): ArrayLike<unknown> {
@@ -187,41 +227,87 @@ export interface Batch {
   /** [N, features] */
   x: Float32Array;
   features: number;
+  /** [N] row mask for a padded batch whose mask has holes (NOTE [ masks with holes ]); else null. */
+  mask: Uint8Array | null;
   /** [rows, yWidth] in output-row order (packed rows, or sorted sequences); null without targets. */
   y: Float32Array | null;
   /** [rows] per-row weights; null for all ones. */
   weights: Float32Array | null;
   /** Caller indices of the batch's samples, in batch order. */
   indices: readonly number[];
+  /**
+   * When padded input was packed at the edge: per batch sample, where its real steps started and
+   * its padded length, so per-step outputs can be padded back (zeros at padding).
+   */
+  padding: { start: Int32Array; paddedLength: Int32Array } | null;
 }
 
-/** Packs `samples[indices]` (see NOTE [ the packed layout ]). */
+/**
+ * Packs `samples[indices]` (see NOTE [ the packed layout ]). Padded, masked samples are packed to
+ * their real steps when every mask in the batch is one run (pre- or post-padding); otherwise the
+ * batch keeps full lengths with a row mask (NOTE [ masks with holes ]).
+ */
 export function makeBatch(samples: Samples, indices: readonly number[]): Batch {
-  const lengths = indices.map((i) => samples.lengths[i]);
+  const B = indices.length;
+  const runs = samples.masks ? indices.map((i) => realRun((samples.masks as readonly Uint8Array[])[i])) : null;
+  const packReal = runs !== null && runs.every((r) => r !== null);
+  const holes = runs !== null && !packReal;
+  const start = new Int32Array(B);
+  const lengths = new Int32Array(B);
+  indices.forEach((i, k) => {
+    const run = packReal ? (runs as { start: number; length: number }[])[k] : null;
+    start[k] = run ? run.start : 0;
+    lengths[k] = run ? run.length : samples.lengths[i];
+  });
   const layout = packLayout(lengths);
   const C = samples.features;
   const x = new Float32Array(layout.totalSteps * C);
+  const mask = holes ? new Uint8Array(layout.totalSteps) : null;
   const { offsets, sortedIndices, sortedLengths } = layout;
-  const U = samples.yWidth;
-  const perStep = samples.perStep;
-  const rows = perStep ? layout.totalSteps : layout.batch;
-  const y = samples.ys ? new Float32Array(rows * U) : null;
-  const weights = samples.weights ? new Float32Array(rows) : null;
   for (let j = 0; j < layout.batch; j++) {
-    const sample = indices[sortedIndices[j]];
+    const k = sortedIndices[j];
+    const sample = indices[k];
     const xs = samples.xs[sample];
-    const len = sortedLengths[j];
-    for (let t = 0; t < len; t++) x.set(xs.subarray(t * C, (t + 1) * C), (offsets[t] + j) * C);
-    if (y && samples.ys) {
-      const ys = samples.ys[sample];
-      if (perStep) for (let t = 0; t < len; t++) y.set(ys.subarray(t * U, (t + 1) * U), (offsets[t] + j) * U);
-      else y.set(ys, j * U);
-    }
-    if (weights && samples.weights) {
-      const w = samples.weights[sample];
-      if (perStep) for (let t = 0; t < len; t++) weights[offsets[t] + j] = w.length === 1 ? w[0] : w[t];
-      else weights[j] = w[0];
+    for (let t = 0; t < sortedLengths[j]; t++) {
+      const s = start[k] + t;
+      x.set(xs.subarray(s * C, (s + 1) * C), (offsets[t] + j) * C);
+      if (mask) mask[offsets[t] + j] = (samples.masks as readonly Uint8Array[])[sample][s];
     }
   }
-  return { layout, x, features: C, y, weights, indices };
+  // targets follow the output layout: the input's, unless the model changes lengths (repeatVector)
+  const outLengths = samples.outputLengths ? samples.outputLengths(lengths) : lengths;
+  const sameLengths = outLengths === lengths || outLengths.every((l, k) => l === lengths[k]);
+  const targetLayout = sameLengths ? layout : packLayout(outLengths);
+  const targetStart = sameLengths ? start : new Int32Array(B);
+  const U = samples.yWidth;
+  const perStep = samples.perStep;
+  const rows = perStep ? targetLayout.totalSteps : targetLayout.batch;
+  const y = samples.ys ? new Float32Array(rows * U) : null;
+  const weights = samples.weights || (holes && perStep) ? new Float32Array(rows).fill(1) : null;
+  for (let j = 0; j < targetLayout.batch; j++) {
+    const k = targetLayout.sortedIndices[j];
+    const sample = indices[k];
+    const len = targetLayout.sortedLengths[j];
+    if (y && samples.ys) {
+      const ys = samples.ys[sample];
+      if (perStep) {
+        for (let t = 0; t < len; t++) {
+          const s = targetStart[k] + t;
+          y.set(ys.subarray(s * U, (s + 1) * U), (targetLayout.offsets[t] + j) * U);
+        }
+      } else y.set(ys, j * U);
+    }
+    if (weights) {
+      const w = samples.weights ? samples.weights[sample] : null;
+      if (perStep) {
+        for (let t = 0; t < len; t++) {
+          const s = targetStart[k] + t;
+          const row = targetLayout.offsets[t] + j;
+          weights[row] = w ? (w.length === 1 ? w[0] : w[s]) : 1;
+        }
+      } else weights[j] = w ? w[0] : 1;
+    }
+  }
+  const padding = packReal ? { start, paddedLength: Int32Array.from(indices, (i) => samples.lengths[i]) } : null;
+  return { layout, x, features: C, mask, y, weights, indices, padding };
 }

@@ -5,6 +5,7 @@
 import type { LayerValue } from "../layers/values.js";
 import type { Sequential } from "../models/sequential.js";
 import { reduceLoss } from "./reduction.js";
+import { regularize } from "../layers/regularizers.js";
 import type { Batch } from "./samples.js";
 
 export interface StepResult {
@@ -16,12 +17,15 @@ export interface StepResult {
 
 /** The model's input value for a batch: packed sequences. */
 export function inputValue(batch: Batch): LayerValue {
-  return { kind: "sequence", layout: batch.layout, data: batch.x, width: batch.features };
+  return { kind: "sequence", layout: batch.layout, data: batch.x, width: batch.features, mask: batch.mask };
 }
 
-/** For one output per sequence, sequences of length 0 have nothing to predict from: mask them. */
+/**
+ * Which output rows count in the loss: padding rows of a mask with holes do not; for one output per
+ * sequence, sequences of length 0 have nothing to predict from and do not count either.
+ */
 function outputMask(output: LayerValue): Float32Array | null {
-  if (output.kind === "sequence") return null;
+  if (output.kind === "sequence") return output.mask ? Float32Array.from(output.mask) : null;
   const { sortedLengths, batch } = output.layout;
   if (batch === 0 || sortedLengths[batch - 1] > 0) return null;
   const m = new Float32Array(batch);
@@ -50,7 +54,14 @@ export function computeGradients(model: Sequential, batch: Batch): StepResult {
     withGrad: true,
   });
   pass.backward({ ...out, data: reduced.grad as Float32Array } as LayerValue);
-  return { loss: reduced.value, size: batch.layout.batch };
+  return { loss: reduced.value + regularization(model, true), size: batch.layout.batch };
+}
+
+/** Σ of the weight regularizers' penalties (Keras adds them to the training loss); adds their gradients when asked. */
+export function regularization(model: Sequential, withGrad: boolean): number {
+  let penalty = 0;
+  for (const v of model.trainableWeights) if (v.regularizer) penalty += regularize(v.regularizer, v.value, withGrad ? v.grad : null);
+  return penalty;
 }
 
 /** One optimizer step on a batch; returns its loss (before the update). */
@@ -66,7 +77,7 @@ export function evaluateStep(model: Sequential, batch: Batch): StepResult {
   const out = model.run(inputValue(batch), { training: false, needsGrad: false }).output;
   const rows = out.kind === "sequence" ? out.layout.totalSteps : out.layout.batch;
   const reduced = reduceLoss({ loss, pred: out.data, target: batch.y as Float32Array, rows, width: out.width, mask: outputMask(out), weights: batch.weights, withGrad: false });
-  return { loss: reduced.value, size: batch.layout.batch };
+  return { loss: reduced.value + regularization(model, false), size: batch.layout.batch };
 }
 
 export function predictStep(model: Sequential, batch: Batch): LayerValue {

@@ -2,6 +2,12 @@
  * The seed's data generator (the Keras Q&A in shared/seed): batches of sequences of one random
  * length in [10, 100), x uniform in [0, 1) with 5 features, y_t = x[t,0] + Σ_{i=1..4} x[t−i, i]
  * (terms with t < i left out), target one-hot(y > 2.5) per step.
+ *
+ * NOTE [ the seed's aliasing ]
+ * In the seed's numpy code `y_train = x_train[:, :, 0]` is a *view* of the input, so every
+ * `y_train[:, i:] += …` also writes into feature 0 of x: the program trains on inputs whose
+ * feature 0 already holds y. "The seed's program, exactly" includes that; `aliasFeature0: false`
+ * gives the textbook version (y computed beside an untouched x), a harder task.
  */
 import { Random } from "../../core/random.js";
 
@@ -17,6 +23,8 @@ export interface SeedDataArgs {
   length: number | null;
   /** Lengths drawn per sequence in [10, 100) instead of one per batch. */
   mixedLengths?: boolean;
+  /** Reproduce numpy's view aliasing (default true); see NOTE [ the seed's aliasing ]. */
+  aliasFeature0?: boolean;
 }
 
 export function* seedBatches(args: SeedDataArgs): Generator<SeedBatch> {
@@ -35,6 +43,7 @@ export function* seedBatches(args: SeedDataArgs): Generator<SeedBatch> {
         let v = x[t][0];
         for (let i = 1; i < 5; i++) if (t >= i) v += x[t - i][i];
         y.push(v > 2.5 ? [0, 1] : [1, 0]);
+        if (args.aliasFeature0 ?? true) x[t][0] = v;
       }
       xs.push(x);
       ys.push(y);

@@ -9,87 +9,46 @@
  *
  * On a packed batch the layer runs only real timesteps: the input projection for all rows is one
  * GEMM, each step touches only the sequences still running, and a sequence's final state is the
- * state at its own last step (what Keras computes on a masked, padded batch).
+ * state at its own last step (what Keras computes on a masked, padded batch). Time, masks,
+ * direction and state handling live in rnn.ts.
  *
  * @example
  * const lstm = layers.lstm({ units: 32, returnSequences: true, inputShape: [null, 5] });
  */
 import type { Random } from "../../core/random.js";
-import { RaggedError } from "../../core/errors.js";
 import { type ActivationName, CELL_ACTIVATIONS, activationId, parseActivation } from "../../core/kernels/activations.js";
 import { kernels } from "../../core/kernels/registry.js";
-import { type InitializerSpec, initialize, parseInitializer } from "../initializers.js";
-import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "../layer.js";
-import type { LayerValue, SequenceValue } from "../values.js";
+import type { LstmForwardArgs } from "../../core/kernels/lstm.js";
+import { initialize } from "../initializers.js";
+import type { Variable } from "../layer.js";
+import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
 
-export interface LSTMArgs extends BaseLayerArgs {
-  /** H: the size of the hidden state. */
-  units: number;
-  /** Default "tanh". */
-  activation?: ActivationName;
+export interface LSTMArgs extends RNNArgs {
   /** Default "sigmoid" (Keras 3). */
   recurrentActivation?: ActivationName;
-  /** Default true. */
-  useBias?: boolean;
-  /** Default "glorotUniform". */
-  kernelInitializer?: InitializerSpec;
-  /** Default "orthogonal". */
-  recurrentInitializer?: InitializerSpec;
-  /** Default "zeros". */
-  biasInitializer?: InitializerSpec;
   /** Default true: the forget gate's bias starts at 1. */
   unitForgetBias?: boolean;
-  /** Output every step (true) or only each sequence's last (false, default). */
-  returnSequences?: boolean;
 }
 
-export class LSTM extends Layer {
+export class LSTM extends RNN {
   readonly className = "LSTM";
-  readonly units: number;
-  readonly activation: ActivationName;
+  readonly stateCount = 2;
   readonly recurrentActivation: ActivationName;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerSpec;
-  readonly recurrentInitializer: InitializerSpec;
-  readonly biasInitializer: InitializerSpec;
   readonly unitForgetBias: boolean;
-  readonly returnSequences: boolean;
   private kernel!: Variable;
   private recurrentKernel!: Variable;
   private bias: Variable | null = null;
 
   constructor(args: LSTMArgs) {
     super(args, "lstm");
-    if (!Number.isInteger(args?.units) || args.units < 1) {
-      throw new RaggedError("INVALID_ARGUMENT", "lstm needs `units`, a positive integer.", { received: `units = ${String(args?.units)}` });
-    }
-    this.units = args.units;
-    this.activation = parseActivation(args.activation ?? "tanh", `lstm "${this.name}" activation`, CELL_ACTIVATIONS);
     this.recurrentActivation = parseActivation(args.recurrentActivation ?? "sigmoid", `lstm "${this.name}" recurrentActivation`, CELL_ACTIVATIONS);
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = parseInitializer(args.kernelInitializer ?? "glorotUniform", "kernelInitializer");
-    this.recurrentInitializer = parseInitializer(args.recurrentInitializer ?? "orthogonal", "recurrentInitializer");
-    this.biasInitializer = parseInitializer(args.biasInitializer ?? "zeros", "biasInitializer");
     this.unitForgetBias = args.unitForgetBias ?? true;
-    this.returnSequences = args.returnSequences ?? false;
   }
 
-  protected validateInputShape(inputShape: Shape): void {
-    if (inputShape.length !== 3) {
-      throw new RaggedError("SHAPE_MISMATCH", `lstm "${this.name}" needs sequences as input.`, {
-        expected: "input shape (batch, timesteps, features), e.g. inputShape: [null, 5]",
-        received: `a ${inputShape.length}-D shape`,
-        help: "set returnSequences: true on the recurrent layer before it, or give inputShape: [null, features]",
-      });
-    }
-    lastDim(inputShape, this.name);
-  }
-
-  protected createWeights(inputShape: Shape, rng: Random): void {
-    const C = lastDim(inputShape, this.name);
+  protected createCellWeights(C: number, rng: Random): void {
     const H = this.units;
-    this.kernel = this.addWeight("kernel", [C, 4 * H], initialize(this.kernelInitializer, [C, 4 * H], rng));
-    this.recurrentKernel = this.addWeight("recurrent_kernel", [H, 4 * H], initialize(this.recurrentInitializer, [H, 4 * H], rng));
+    this.kernel = this.addWeight("kernel", [C, 4 * H], initialize(this.kernelInitializer, [C, 4 * H], rng), true, this.kernelRegularizer);
+    this.recurrentKernel = this.addWeight("recurrent_kernel", [H, 4 * H], initialize(this.recurrentInitializer, [H, 4 * H], rng), true, this.recurrentRegularizer);
     if (this.useBias) {
       let b: Float32Array;
       if (this.unitForgetBias) {
@@ -101,62 +60,48 @@ export class LSTM extends Layer {
       } else {
         b = initialize(this.biasInitializer, [4 * H], rng);
       }
-      this.bias = this.addWeight("bias", [4 * H], b);
+      this.bias = this.addWeight("bias", [4 * H], b, true, this.biasRegularizer);
     }
   }
 
-  computeOutputShape(inputShape: Shape): Shape {
-    return this.returnSequences ? [inputShape[0], inputShape[1], this.units] : [inputShape[0], this.units];
-  }
-
-  forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
-    const x = expectSequence(input, this.name);
-    const H = this.units;
+  protected runKernel(call: KernelCall): RecurrentPass {
     const act = activationId(this.activation);
     const recAct = activationId(this.recurrentActivation);
     const weights = { kernel: this.kernel.value, recurrentKernel: this.recurrentKernel.value, bias: this.bias?.value ?? null };
-    const cache = kernels().lstmForward({ layout: x.layout, x: x.data, C: x.width, H, weights, activation: act, recurrentActivation: recAct });
-    const output: LayerValue = this.returnSequences
-      ? { kind: "sequence", layout: x.layout, data: cache.h, width: H }
-      : { kind: "vector", layout: x.layout, data: cache.hLast, width: H };
-    const backward = (dOutput: LayerValue): LayerValue | null => {
-      const { dx } = kernels().lstmBackward({
-        cache,
-        weights,
-        activation: act,
-        recurrentActivation: recAct,
-        dh: dOutput.kind === "sequence" ? dOutput.data : null,
-        dhLast: dOutput.kind === "vector" ? dOutput.data : null,
-        dcLast: null,
-        grads: { kernel: this.kernel.grad, recurrentKernel: this.recurrentKernel.grad, bias: this.bias?.grad ?? null },
-        needInputGrad: ctx.inputNeedsGrad,
-      });
-      return dx ? { kind: "sequence", layout: x.layout, data: dx, width: x.width } : null;
+    const args: LstmForwardArgs = {
+      layout: call.layout,
+      x: call.x,
+      C: call.C,
+      H: this.units,
+      weights,
+      activation: act,
+      recurrentActivation: recAct,
+      h0: call.initial[0],
+      c0: call.initial[1],
+      ...(call.mask ? { mask: call.mask } : {}),
     };
-    return { output, backward };
+    const cache = kernels().lstmForward(args);
+    return {
+      h: cache.h,
+      finalStates: [cache.hLast, cache.cLast],
+      backward: (dh, dFinal, needInputGrad) => {
+        const { dx, dh0, dc0 } = kernels().lstmBackward({
+          cache,
+          weights,
+          activation: act,
+          recurrentActivation: recAct,
+          dh,
+          dhLast: dFinal[0],
+          dcLast: dFinal[1],
+          grads: { kernel: this.kernel.grad, recurrentKernel: this.recurrentKernel.grad, bias: this.bias?.grad ?? null },
+          needInputGrad,
+        });
+        return { dx, dInitial: [dh0, dc0] };
+      },
+    };
   }
 
   getConfig(): Record<string, unknown> {
-    return {
-      units: this.units,
-      activation: this.activation,
-      recurrentActivation: this.recurrentActivation,
-      useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer,
-      recurrentInitializer: this.recurrentInitializer,
-      biasInitializer: this.biasInitializer,
-      unitForgetBias: this.unitForgetBias,
-      returnSequences: this.returnSequences,
-    };
+    return { ...this.baseConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias };
   }
-}
-
-/** The input of a recurrent layer must be a sequence. */
-export function expectSequence(input: LayerValue, layer: string): SequenceValue {
-  if (input.kind !== "sequence") {
-    throw new RaggedError("SHAPE_MISMATCH", `Layer "${layer}" needs sequences as input, but received one vector per sequence.`, {
-      help: "set returnSequences: true on the recurrent layer before it",
-    });
-  }
-  return input;
 }

@@ -1,0 +1,354 @@
+/**
+ * The recurrent layer base: cells do the math, this class owns time. It handles, once for every
+ * recurrent layer (LSTM, GRU, SimpleRNN):
+ * - `returnSequences` (one output per real step, or each sequence's final output),
+ * - `goBackwards` (each sequence reversed within its own length; outputs in processing order, as
+ *   Keras returns them),
+ * - initial states (`apply(xs, { initialState })`) and `stateful` carry-over with `resetStates()`,
+ * - input `dropout` (training only, one mask per sequence shared by all its steps, as Keras),
+ * - masks with holes (see NOTE [ masks with holes ] in values.ts): passed to the kernel, which
+ *   carries the state across padding rows and outputs zeros there,
+ * - `returnState`, usable when the layer is called on its own (`apply`), not inside a Sequential.
+ *
+ * A subclass supplies `runKernel`: one coarse kernel call over the whole packed batch.
+ */
+import { RaggedError, describe } from "../../core/errors.js";
+import { Random } from "../../core/random.js";
+import { type PackedLayout, packBatch, unpackRows } from "../../data/packed.js";
+import { gatherMask, gatherRows, reverseRows, rowSequences, sortRows, unsortRowsFlat } from "../../data/rows.js";
+import { type ActivationName, CELL_ACTIVATIONS, parseActivation } from "../../core/kernels/activations.js";
+import { type InitializerSpec, parseInitializer } from "../initializers.js";
+import { type Regularizer, type RegularizerSpec, parseRegularizer } from "../regularizers.js";
+import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, lastDim } from "../layer.js";
+import type { LayerValue, SequenceValue } from "../values.js";
+
+/** Options shared by every recurrent layer (Keras names, camelCase). */
+export interface RNNArgs extends BaseLayerArgs {
+  /** H: the size of the hidden state. */
+  units: number;
+  /** Default "tanh". */
+  activation?: ActivationName;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default "glorotUniform". */
+  kernelInitializer?: InitializerSpec;
+  /** Default "orthogonal". */
+  recurrentInitializer?: InitializerSpec;
+  /** Default "zeros". */
+  biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec;
+  recurrentRegularizer?: RegularizerSpec;
+  biasRegularizer?: RegularizerSpec;
+  /** Output every step (true) or only each sequence's last (false, default). */
+  returnSequences?: boolean;
+  /** Also return the final states (only when the layer is called on its own, `apply`). */
+  returnState?: boolean;
+  /** Process each sequence from its last step to its first. */
+  goBackwards?: boolean;
+  /** Keep the final states of a batch as the initial states of the next call. */
+  stateful?: boolean;
+  /** Fraction of the inputs dropped in training (one mask per sequence, for all its steps). */
+  dropout?: number;
+  /** Fraction of the recurrent state dropped in training. Not supported yet: must be 0. */
+  recurrentDropout?: number;
+}
+
+/** What one kernel pass over a batch gives back. */
+export interface RecurrentPass {
+  /** [N, H] the output at every row (zeros on padding rows of a mask with holes). */
+  h: Float32Array;
+  /** Final states, [B, H] each, sorted order (LSTM: h, c; GRU / SimpleRNN: h). */
+  finalStates: Float32Array[];
+  /** dh: [N, H] or null; dFinal: per state [B, H] or null → dx [N, C] (or null) and d(initial states). */
+  backward(dh: Float32Array | null, dFinal: (Float32Array | null)[], needInputGrad: boolean): { dx: Float32Array | null; dInitial: Float32Array[] };
+}
+
+export interface KernelCall {
+  layout: PackedLayout;
+  /** [N, C] */
+  x: Float32Array;
+  C: number;
+  /** Initial states, [B, H] each, sorted order. */
+  initial: Float32Array[];
+  /** [N] or null; see NOTE [ masks with holes ]. */
+  mask: Uint8Array | null;
+}
+
+/** What `apply` returns: outputs in caller order, and final states when `returnState`. */
+export interface RNNApplyResult {
+  /** Per-step outputs (`output[i].length === xs[i].length`) or one row per sequence. */
+  output: number[][][] | number[][];
+  /** Final states, caller order: states[k][i] is state k of sequence i. */
+  states: number[][][];
+}
+
+export abstract class RNN extends Layer {
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerSpec;
+  readonly recurrentInitializer: InitializerSpec;
+  readonly biasInitializer: InitializerSpec;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly recurrentRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  readonly goBackwards: boolean;
+  readonly stateful: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  /** How many state tensors the cell has (LSTM 2, GRU and SimpleRNN 1). */
+  abstract readonly stateCount: number;
+  /** Stateful layers: the carried states, caller order, [B, H] each. */
+  private carried: Float32Array[] | null = null;
+
+  constructor(args: RNNArgs, defaultBase: string) {
+    super(args, defaultBase);
+    const kind = defaultBase;
+    if (!Number.isInteger(args?.units) || args.units < 1) {
+      throw new RaggedError("INVALID_ARGUMENT", `${kind} needs \`units\`, a positive integer.`, { received: `units = ${describe(args?.units)}` });
+    }
+    this.units = args.units;
+    this.activation = parseActivation(args.activation ?? "tanh", `${kind} "${this.name}" activation`, CELL_ACTIVATIONS);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = parseInitializer(args.kernelInitializer ?? "glorotUniform", "kernelInitializer");
+    this.recurrentInitializer = parseInitializer(args.recurrentInitializer ?? "orthogonal", "recurrentInitializer");
+    this.biasInitializer = parseInitializer(args.biasInitializer ?? "zeros", "biasInitializer");
+    this.kernelRegularizer = parseRegularizer(args.kernelRegularizer, "kernelRegularizer");
+    this.recurrentRegularizer = parseRegularizer(args.recurrentRegularizer, "recurrentRegularizer");
+    this.biasRegularizer = parseRegularizer(args.biasRegularizer, "biasRegularizer");
+    this.returnSequences = args.returnSequences ?? false;
+    this.returnState = args.returnState ?? false;
+    this.goBackwards = args.goBackwards ?? false;
+    this.stateful = args.stateful ?? false;
+    this.dropout = fraction(args.dropout, "dropout");
+    this.recurrentDropout = fraction(args.recurrentDropout, "recurrentDropout");
+    if (this.recurrentDropout !== 0) {
+      throw new RaggedError("UNSUPPORTED", `${kind} "${this.name}": recurrentDropout is not supported yet.`, {
+        received: `recurrentDropout = ${this.recurrentDropout}`,
+        help: "use dropout (on the inputs) or a dropout layer between recurrent layers",
+      });
+    }
+    if (this.stateful && (!this.batchInputShape || this.batchInputShape[0] === null)) {
+      throw new RaggedError("INVALID_ARGUMENT", `A stateful ${kind} needs a fixed batch size.`, {
+        expected: "batchInputShape: [batchSize, null, features] on the first layer (or batchSize in inputShape's place)",
+        received: this.batchInputShape ? `batch dimension ${String(this.batchInputShape[0])}` : "no batchInputShape",
+      });
+    }
+  }
+
+  protected validateInputShape(inputShape: Shape): void {
+    if (inputShape.length !== 3) {
+      throw new RaggedError("SHAPE_MISMATCH", `${this.className} "${this.name}" needs sequences as input.`, {
+        expected: "input shape (batch, timesteps, features), e.g. inputShape: [null, 5]",
+        received: `a ${inputShape.length}-D shape`,
+        help: "set returnSequences: true on the recurrent layer before it, or give inputShape: [null, features]",
+      });
+    }
+    lastDim(inputShape, this.name);
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    return this.returnSequences ? [inputShape[0], inputShape[1], this.units] : [inputShape[0], this.units];
+  }
+
+  /** One kernel pass over the whole batch (forward now, backward on demand). */
+  protected abstract runKernel(call: KernelCall): RecurrentPass;
+
+  /** Creates kernel [C, G], recurrentKernel [H, G] and bias; called by `createWeights`. */
+  protected abstract createCellWeights(inputDim: number, rng: Random): void;
+
+  protected createWeights(inputShape: Shape, rng: Random): void {
+    this.createCellWeights(lastDim(inputShape, this.name), rng);
+  }
+
+  /** Forgets the carried states of a stateful layer (they restart from zeros). */
+  resetStates(): void {
+    this.carried = null;
+  }
+
+  forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
+    const x = expectSequence(input, this.name);
+    const { layout } = x;
+    const H = this.units;
+    const reverse = this.goBackwards ? reverseRows(layout) : null;
+    let xData = reverse ? gatherRows(x.data, reverse, x.width) : x.data;
+    const mask = x.mask ? (reverse ? gatherMask(x.mask, reverse) : x.mask) : null;
+    let dropMask: Float32Array | null = null;
+    if (ctx.training && this.dropout > 0) {
+      dropMask = dropoutMask(layout.batch, x.width, this.dropout, ctx.rng);
+      xData = applySequenceMask(xData, dropMask, layout, x.width);
+    }
+    const initial = this.initialStates(layout, ctx);
+    const pass = this.runKernel({ layout, x: xData, C: x.width, initial, mask });
+    if (this.stateful) this.carried = pass.finalStates.map((s) => unsortRowsFlat(s, H, layout));
+    const output: LayerValue = this.returnSequences
+      ? { kind: "sequence", layout, data: pass.h, width: H, mask }
+      : { kind: "vector", layout, data: pass.finalStates[0], width: H };
+    const backward = (dOutput: LayerValue, dStates: (Float32Array | null)[] = []): LayerValue | null => {
+      const dFinal = Array.from({ length: this.stateCount }, (_, k) => dStates[k] ?? null);
+      if (dOutput.kind === "vector") dFinal[0] = addOrTake(dFinal[0], dOutput.data);
+      const { dx } = pass.backward(dOutput.kind === "sequence" ? dOutput.data : null, dFinal, ctx.inputNeedsGrad);
+      if (!dx) return null;
+      let d = dx;
+      if (dropMask) d = applySequenceMask(d, dropMask, layout, x.width);
+      if (reverse) d = gatherRows(d, reverse, x.width);
+      return { kind: "sequence", layout, data: d, width: x.width, mask: x.mask ?? null };
+    };
+    this.lastFinalStates = pass.finalStates;
+    return { output, backward };
+  }
+
+  /** Final states of the last `forward`, sorted order (for `apply` with returnState). */
+  private lastFinalStates: Float32Array[] = [];
+
+  private initialStates(layout: PackedLayout, ctx: ForwardContext): Float32Array[] {
+    const B = layout.batch;
+    const H = this.units;
+    if (ctx.initialState) return ctx.initialState;
+    if (this.stateful) {
+      const fixed = this.batchInputShape?.[0];
+      if (B !== fixed) {
+        throw new RaggedError("BATCH_MISMATCH", `Stateful ${this.className} "${this.name}" was built for batches of ${fixed} sequences.`, {
+          expected: `${fixed} sequences per batch`,
+          received: `${B}`,
+          help: "a stateful layer keeps one state per batch position; keep the batch size fixed (or call resetStates and rebuild)",
+        });
+      }
+      if (this.carried) return this.carried.map((s) => sortRows(s, H, layout));
+    }
+    return Array.from({ length: this.stateCount }, () => new Float32Array(B * H));
+  }
+
+  /**
+   * Runs the layer on its own on ragged input: the way to give initial states and to get the final
+   * states back (`returnState`).
+   * @param xs - xs[i] is one sequence (a list of steps).
+   * @param options.initialState - one array per state (LSTM: [h, c]), each [B][units], caller order.
+   * @returns outputs in caller order and, when `returnState`, the final states.
+   * @throws RaggedError `SHAPE_MISMATCH` for an initialState of the wrong shape.
+   * @example
+   * const lstm = layers.lstm({ units: 4, returnState: true, inputShape: [null, 2] });
+   * const { output, states } = lstm.apply([[[1, 2], [3, 4]]], { initialState: [[[0, 0, 0, 0]], [[0, 0, 0, 0]]] });
+   */
+  apply(xs: unknown, options: { initialState?: number[][][]; training?: boolean; rng?: Random } = {}): RNNApplyResult {
+    const features = this.built ? lastDim(this.inputShape, this.name) : lastDim(this.batchInputShape ?? [null, null, null], this.name);
+    const packed = packBatch(xs as number[][][], { features });
+    const { layout } = packed;
+    if (!this.built) this.build(this.batchInputShape as Shape, options.rng ?? defaultRng());
+    let initialState: Float32Array[] | null = null;
+    if (options.initialState !== undefined) {
+      initialState = this.parseInitialState(options.initialState, layout);
+    }
+    const ctx: ForwardContext = { training: options.training ?? false, rng: options.rng ?? defaultRng(), needsGrad: false, inputNeedsGrad: false, initialState };
+    const { output } = this.forward({ kind: "sequence", layout, data: packed.data, width: features }, ctx);
+    const H = this.units;
+    const out = output.kind === "sequence" ? unpackRows(output.data, H, layout) : toNested(unsortRowsFlat(output.data, H, layout), layout.batch, H);
+    const states = this.returnState ? this.lastFinalStates.map((s) => toNested(unsortRowsFlat(s, H, layout), layout.batch, H)) : [];
+    return { output: out, states };
+  }
+
+  private parseInitialState(value: unknown, layout: PackedLayout): Float32Array[] {
+    const B = layout.batch;
+    const H = this.units;
+    const expected = `${this.stateCount} state${this.stateCount > 1 ? "s" : ""} (${this.stateCount === 2 ? "[h, c]" : "[h]"}), each ${B} rows of ${H} numbers`;
+    if (!Array.isArray(value) || value.length !== this.stateCount) {
+      throw new RaggedError("SHAPE_MISMATCH", `initialState of ${this.className} "${this.name}" has the wrong shape.`, { expected, received: describe(value) });
+    }
+    return value.map((state, k) => {
+      if (!Array.isArray(state) || state.length !== B) {
+        throw new RaggedError("SHAPE_MISMATCH", `initialState[${k}] of ${this.className} "${this.name}" needs one row per sequence.`, { expected, received: describe(state) });
+      }
+      const flat = new Float32Array(B * H);
+      state.forEach((row: unknown, i: number) => {
+        if (!Array.isArray(row) || row.length !== H || row.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
+          throw new RaggedError("SHAPE_MISMATCH", `initialState[${k}][${i}] must be ${H} finite numbers.`, { expected, received: describe(row) });
+        }
+        flat.set(row, i * H);
+      });
+      return sortRows(flat, H, layout);
+    });
+  }
+
+  override get weights() {
+    return this.variables;
+  }
+
+  /** The recurrent options every subclass writes into its config. */
+  protected baseConfig(): Record<string, unknown> {
+    return {
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      recurrentInitializer: this.recurrentInitializer,
+      biasInitializer: this.biasInitializer,
+      kernelRegularizer: this.kernelRegularizer,
+      recurrentRegularizer: this.recurrentRegularizer,
+      biasRegularizer: this.biasRegularizer,
+      returnSequences: this.returnSequences,
+      returnState: this.returnState,
+      goBackwards: this.goBackwards,
+      stateful: this.stateful,
+      dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
+    };
+  }
+}
+
+function fraction(v: unknown, name: string): number {
+  if (v === undefined) return 0;
+  if (typeof v !== "number" || !(v >= 0 && v < 1)) {
+    throw new RaggedError("INVALID_ARGUMENT", `\`${name}\` must be a fraction in [0, 1).`, { received: `${name} = ${describe(v)}` });
+  }
+  return v;
+}
+
+let fallbackRng: Random | null = null;
+/** Randomness for a layer applied on its own, outside a model (which has its own seeded stream). */
+function defaultRng(): Random {
+  if (!fallbackRng) fallbackRng = new Random(0);
+  return fallbackRng;
+}
+
+/** [B, C] inverted-dropout mask: 0 with probability `rate`, else 1/(1−rate). */
+export function dropoutMask(rows: number, width: number, rate: number, rng: Random): Float32Array {
+  const m = new Float32Array(rows * width);
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < m.length; i++) m[i] = rng.uniform() < rate ? 0 : keep;
+  return m;
+}
+
+/** Every row times its sequence's mask row: x[r, :] ⊙ m[j(r), :]. */
+export function applySequenceMask(x: Float32Array, m: Float32Array, layout: PackedLayout, width: number): Float32Array {
+  const seq = rowSequences(layout);
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < seq.length; r++) {
+    const o = r * width;
+    const mo = seq[r] * width;
+    for (let c = 0; c < width; c++) out[o + c] = x[o + c] * m[mo + c];
+  }
+  return out;
+}
+
+function addOrTake(a: Float32Array | null, b: Float32Array): Float32Array {
+  if (!a) return b;
+  const out = Float32Array.from(a);
+  for (let i = 0; i < out.length; i++) out[i] += b[i];
+  return out;
+}
+
+function toNested(flat: Float32Array, rows: number, width: number): number[][] {
+  return Array.from({ length: rows }, (_, i) => Array.from(flat.subarray(i * width, (i + 1) * width)));
+}
+
+/** The input of a recurrent layer must be a sequence. */
+export function expectSequence(input: LayerValue, layer: string): SequenceValue {
+  if (input.kind !== "sequence") {
+    throw new RaggedError("SHAPE_MISMATCH", `Layer "${layer}" needs sequences as input, but received one vector per sequence.`, {
+      help: "set returnSequences: true on the recurrent layer before it",
+    });
+  }
+  return input;
+}
