@@ -34,6 +34,13 @@ export { ReduceLROnPlateau, reduceLROnPlateau, type ReduceLROnPlateauArgs } from
 export { LearningRateScheduler, learningRateScheduler, type LearningRateSchedulerArgs, type ScheduleFunction } from "./training/callbacks/learning_rate_scheduler.js";
 export { TerminateOnNaN, terminateOnNaN, type TerminateOnNaNArgs } from "./training/callbacks/terminate_on_nan.js";
 export type { LogFunction, MonitorMode } from "./training/callbacks/_internal/common.js";
+export { loadModel, saveModel, modelToArtifacts, modelFromArtifacts } from "./io/model_io.js";
+export { memory, MemoryHandler } from "./io/handlers/memory.js";
+export { http, HttpHandler, type HttpOptions } from "./io/handlers/http.js";
+export { registerRoute, type RouteFactory } from "./io/handlers/router.js";
+export type { IOHandler } from "./io/handlers/io_handler.js";
+export { registerLayer, registeredLayers, type LayerConfig, type RegisterOptions } from "./io/registry.js";
+export type { ModelArtifacts, ModelJSON, SaveConfig, SaveResult, WeightsManifestEntry, WeightSpec, TrainingConfig } from "./io/artifacts.js";
 export * as losses from "./training/losses.js";
 export type { LossArgs, LossConfig, LossName, LossOptions, LossSpec } from "./training/losses.js";
 export * as metrics from "./training/metrics.js";

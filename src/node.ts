@@ -11,3 +11,5 @@ setDefaultProgressOutput(() => ({
 
 export * from "./index.js";
 export { fileChunks, readJsonlFile, readUeaFile } from "./node/read_file.js";
+// Importing the file handler registers the file:// scheme for model.save and loadModel.
+export { fileHandler, FileHandler, nodeFileOps, type FileOps, type FileHandlerOptions } from "./node/file_handler.js";

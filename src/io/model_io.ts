@@ -1,0 +1,103 @@
+/**
+ * Saving and loading whole models in the TF.js layers-model format.
+ *
+ * @example
+ * await saveModel(model, "file://./model");             // model.json + weights.bin (Node)
+ * const again = await loadModel("file://./model/model.json");
+ * const copy = await loadModel(await (async () => { const m = memory(); await saveModel(model, m); return m; })());
+ */
+import { RaggedError } from "../core/errors.js";
+import type { Variable } from "../layers/layer.js";
+import type { Sequential } from "../models/sequential.js";
+import { LAYERS_MODEL_FORMAT, type ModelArtifacts, type SaveConfig, type SaveResult, concatWeightData } from "./artifacts.js";
+import type { IOHandler } from "./handlers/io_handler.js";
+import { resolveHandler } from "./handlers/router.js";
+import { compileFromTrainingConfig, optimizerWeights, restoreOptimizer, trainingConfigOf } from "./optimizer_state.js";
+import { type RaggedMetadata, modelFromTopology, modelToTopology } from "./topology.js";
+import { decodeWeights, encodeWeights, modelWeights, setModelWeights } from "./weights.js";
+
+/** What saved files say made them (TF.js writes `TensorFlow.js tfjs-layers v4.22.0`). */
+export const GENERATED_BY = "ragged 0.1.0";
+
+function weightNames(model: Sequential): Map<Variable, string> {
+  const names = new Map<Variable, string>();
+  for (const layer of model.layers) for (const v of layer.weights) names.set(v, `${layer.name}/${v.name}`);
+  return names;
+}
+
+/**
+ * The artifacts TF.js' `model.save` would hand its handler.
+ * @param config - `{ includeOptimizer }` adds the training config and the optimizer state.
+ */
+export function modelToArtifacts(model: Sequential, config: SaveConfig = {}): ModelArtifacts {
+  const { topology, metadata } = modelToTopology(model);
+  const weights = modelWeights(model);
+  const training = config.includeOptimizer ? trainingConfigOf(model) : undefined;
+  if (config.includeOptimizer && !training) {
+    throw new RaggedError("NOT_COMPILED", "includeOptimizer needs a compiled model.", { help: "compile (and train) the model first, or save without includeOptimizer" });
+  }
+  if (training) weights.push(...optimizerWeights(model, weightNames(model)));
+  const { specs, data } = encodeWeights(weights);
+  const artifacts: ModelArtifacts = {
+    modelTopology: topology,
+    format: LAYERS_MODEL_FORMAT,
+    generatedBy: GENERATED_BY,
+    convertedBy: null,
+  };
+  if (training) artifacts.trainingConfig = training;
+  if (Object.keys(metadata).length) artifacts.userDefinedMetadata = { ragged: metadata };
+  artifacts.weightSpecs = specs;
+  artifacts.weightData = data;
+  return artifacts;
+}
+
+/**
+ * Saves `model` through a handler or a URL (`file://dir` in Node, `http(s)://…`).
+ * @returns the handler's SaveResult.
+ * @throws RaggedError INVALID_ARGUMENT for an unknown URL scheme; whatever the handler throws.
+ */
+export async function saveModel(model: Sequential, urlOrHandler: string | IOHandler, config: SaveConfig = {}): Promise<SaveResult> {
+  const handler = resolveHandler(urlOrHandler, "save");
+  return (handler.save as NonNullable<IOHandler["save"]>)(modelToArtifacts(model, config));
+}
+
+/**
+ * A new model from artifacts: topology first, then every weight checked and set, then (when the
+ * artifacts carry a training config) compile and optimizer state. Either a whole model or an error.
+ * @param source - the file or URL, named in errors.
+ */
+export function modelFromArtifacts(artifacts: ModelArtifacts, source = "model artifacts"): Sequential {
+  if (!artifacts || typeof artifacts !== "object" || !artifacts.modelTopology) {
+    throw new RaggedError("BAD_FILE", `${source}: no modelTopology in the model artifacts.`);
+  }
+  if (artifacts.format !== undefined && artifacts.format !== LAYERS_MODEL_FORMAT) {
+    throw new RaggedError("UNSUPPORTED", `${source}: format "${artifacts.format}" is not a layers model.`, { expected: '"layers-model"' });
+  }
+  let topology: unknown = artifacts.modelTopology;
+  if (topology instanceof ArrayBuffer) {
+    throw new RaggedError("UNSUPPORTED", `${source}: a GraphDef (binary) topology is a graph model, not a layers model.`);
+  }
+  if (typeof topology === "string") topology = JSON.parse(topology);
+  const metadata = ((artifacts.userDefinedMetadata as { ragged?: RaggedMetadata } | undefined)?.ragged ?? {}) as RaggedMetadata;
+  const model = modelFromTopology(topology, source, metadata);
+  const decoded = decodeWeights(artifacts.weightSpecs ?? [], concatWeightData(artifacts.weightData), source);
+  setModelWeights(model, decoded, source);
+  if (artifacts.trainingConfig) {
+    compileFromTrainingConfig(model, artifacts.trainingConfig, source);
+    restoreOptimizer(model, decoded, weightNames(model), source);
+  }
+  return model;
+}
+
+/**
+ * Loads a model saved by ragged, TF.js or Keras (via the TF.js converter).
+ * @param urlOrHandler - `file://path/model.json` (Node, "ragged/node"), `https://…/model.json`, or an IOHandler.
+ * @returns a Sequential, compiled when the file has a training config.
+ * @throws RaggedError IO_ERROR (missing file), BAD_FILE (corrupt JSON, truncated weights), SHAPE_MISMATCH
+ *   (manifest vs topology), UNKNOWN_NAME (unknown layer class), UNSUPPORTED — each naming the file.
+ */
+export async function loadModel(urlOrHandler: string | IOHandler): Promise<Sequential> {
+  const handler = resolveHandler(urlOrHandler, "load");
+  const artifacts = await (handler.load as NonNullable<IOHandler["load"]>)();
+  return modelFromArtifacts(artifacts, handler.source ?? (typeof urlOrHandler === "string" ? urlOrHandler : "model handler"));
+}

@@ -1,0 +1,120 @@
+/**
+ * Optimizer state in a saved model (`includeOptimizer: true`), laid out as TF.js lays it out so
+ * that `tf.loadLayersModel` restores it too: manifest entries in the `"optimizer"` group —
+ * `iter` (int32 scalar, the step count), then slot 0 of every trainable weight, then slot 1, …
+ * named `<weight>/<slot>`: Adam `lstm/kernel/m`, `lstm/kernel/v` (and ragged's `…/vhat` with
+ * amsgrad), SGD with momentum `lstm/kernel/momentum`. `trainingConfig` records the loss, the
+ * metrics and the optimizer's class and config.
+ *
+ * Porting note: TF.js' SGD with momentum is its own class, `Momentum` (`useNesterov`); ragged
+ * writes that class name for SGD with momentum > 0 and reads both back as SGD.
+ */
+import { RaggedError } from "../core/errors.js";
+import type { Variable } from "../layers/layer.js";
+import type { Sequential } from "../models/sequential.js";
+import { getLoss } from "../training/losses.js";
+import { getOptimizer } from "../training/optimizers/get_optimizer.js";
+import type { Optimizer } from "../training/optimizers/optimizer.js";
+import { SGD } from "../training/optimizers/sgd.js";
+import type { TrainingConfig } from "./artifacts.js";
+import { camelKey, snakeKey } from "./keras_format/case.js";
+import type { NamedWeight } from "./weights.js";
+
+/** Slot names per optimizer class, in the optimizer's slot order. */
+const SLOT_NAMES: Record<string, readonly string[]> = { Adam: ["m", "v", "vhat"], SGD: ["momentum"] };
+
+// The optimizer keeps its per-variable slots private to training/; io reads and restores them
+// through this one view of its fields.
+interface OptimizerInternals {
+  slots: Map<Variable, Float32Array[]>;
+  slotCount(): number;
+}
+const internals = (o: Optimizer) => o as unknown as OptimizerInternals;
+
+/** TF.js' slot names where TF.js has the optimizer, `slot<k>` otherwise. */
+function slotNames(optimizer: Optimizer): readonly string[] {
+  const names = SLOT_NAMES[optimizer.className] ?? [];
+  return Array.from({ length: internals(optimizer).slotCount() }, (_, k) => names[k] ?? `slot${k}`);
+}
+
+/** The optimizer's state as manifest weights (`iter` first), TF.js' order. */
+export function optimizerWeights(model: Sequential, names: ReadonlyMap<Variable, string>): NamedWeight[] {
+  const optimizer = model.optimizer;
+  if (!optimizer) return [];
+  const slots = internals(optimizer).slots;
+  const out: NamedWeight[] = [{ name: "iter", shape: [], dtype: "int32", values: Int32Array.of(optimizer.iterations), group: "optimizer" }];
+  slotNames(optimizer).forEach((slot, k) => {
+    for (const v of model.trainableWeights) {
+      out.push({ name: `${names.get(v)}/${slot}`, shape: v.shape, dtype: "float32", values: slots.get(v)?.[k] ?? new Float32Array(v.size), group: "optimizer" });
+    }
+  });
+  return out;
+}
+
+/** Restores `iter` and every slot; checks names and shapes first, changes nothing on error. */
+export function restoreOptimizer(model: Sequential, decoded: ReadonlyMap<string, NamedWeight>, names: ReadonlyMap<Variable, string>, source: string): void {
+  const optimizer = model.optimizer;
+  const saved = [...decoded.values()].filter((w) => w.group === "optimizer");
+  if (!optimizer || saved.length === 0) return;
+  const iter = decoded.get("iter");
+  const restored = new Map<Variable, Float32Array[]>();
+  for (const v of model.trainableWeights) {
+    restored.set(
+      v,
+      slotNames(optimizer).map((slot) => {
+        const name = `${names.get(v)}/${slot}`;
+        const w = decoded.get(name);
+        if (!w || w.group !== "optimizer" || w.values.length !== v.size) {
+          throw new RaggedError("SHAPE_MISMATCH", `${source}: optimizer weight "${name}" is missing or has the wrong shape.`, {
+            expected: `[${v.shape.join(", ")}]`,
+            received: w ? `[${w.shape.join(", ")}]` : "no such weight",
+          });
+        }
+        return Float32Array.from(w.values);
+      }),
+    );
+  }
+  optimizer.iterations = iter ? Number(iter.values[0]) : 0;
+  const slots = internals(optimizer).slots;
+  slots.clear();
+  for (const [v, s] of restored) slots.set(v, s);
+}
+
+/** Keras' training config for a compiled model. */
+export function trainingConfigOf(model: Sequential): TrainingConfig | undefined {
+  if (!model.loss || !model.optimizer) return undefined;
+  const o = model.optimizer;
+  let optimizerConfig: TrainingConfig["optimizer_config"];
+  if (o instanceof SGD && o.momentum > 0) {
+    optimizerConfig = { class_name: "Momentum", config: { learningRate: o.learningRate, momentum: o.momentum, useNesterov: o.nesterov } };
+  } else {
+    optimizerConfig = { class_name: o.className, config: { ...o.getConfig() } };
+  }
+  return { loss: snakeKey(model.loss.name), metrics: model.metrics.map(snakeKey), optimizer_config: optimizerConfig };
+}
+
+/** Compiles `model` as its training config says. */
+export function compileFromTrainingConfig(model: Sequential, config: TrainingConfig, source: string): void {
+  const opt = config.optimizer_config as { class_name?: string; config?: Record<string, unknown> };
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(opt?.config ?? {})) if (v !== null && v !== undefined) options[camelKey(k)] = v;
+  let optimizer: Optimizer;
+  try {
+    if (opt?.class_name === "Momentum") {
+      // TF.js' SGD with momentum (see the porting note above).
+      optimizer = new SGD({ learningRate: options.learningRate as number, momentum: options.momentum as number, nesterov: options.useNesterov === true });
+    } else if (typeof opt?.class_name === "string") {
+      optimizer = getOptimizer({ name: opt.class_name, ...options } as unknown as Parameters<typeof getOptimizer>[0]);
+    } else {
+      throw new RaggedError("BAD_FILE", "trainingConfig.optimizer_config has no class_name.");
+    }
+  } catch (e) {
+    if (e instanceof RaggedError) throw new RaggedError(e.code === "BAD_FILE" ? "BAD_FILE" : "UNSUPPORTED", `${source}: cannot restore the optimizer: ${e.message}`);
+    throw e;
+  }
+  if (typeof config.loss !== "string") {
+    throw new RaggedError("UNSUPPORTED", `${source}: trainingConfig.loss must be one loss name.`, { received: JSON.stringify(config.loss) });
+  }
+  const metrics = Array.isArray(config.metrics) ? config.metrics : [];
+  model.compile({ loss: getLoss(config.loss), optimizer, metrics });
+}
