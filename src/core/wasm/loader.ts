@@ -79,6 +79,25 @@ export function loadRaggedWasm(): RaggedWasmExports | null {
   return loaded;
 }
 
+/**
+ * Compiles the module asynchronously, for engines that refuse synchronous compilation of this
+ * size (Chrome's main thread allowed only 4 KB before it raised the limit to 8 MB; the module is
+ * about 18 KB). After it resolves, `loadRaggedWasm()` returns the module without compiling.
+ * @returns whether the module is available.
+ */
+export async function preloadRaggedWasm(): Promise<boolean> {
+  if (loaded) return true;
+  if (!wasmSimdSupported()) return false;
+  try {
+    const module = await WebAssembly.compile(decodeBase64(RAGGED_WASM_BASE64));
+    const instance = await WebAssembly.instantiate(module, {});
+    loaded = instance.exports as unknown as RaggedWasmExports;
+  } catch {
+    loaded = null;
+  }
+  return loaded !== null;
+}
+
 /** Above this, a call falls back to the JS kernels (wasm32 pointers; see NOTE [ wasm memory ]). */
 export const ARENA_LIMIT_BYTES = 2 ** 31 - 2 ** 20;
 
