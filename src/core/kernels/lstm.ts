@@ -8,9 +8,22 @@
  *   c_t = f ⊙ c_{t−1} + i ⊙ g        h_t = o ⊙ σ(c_t)
  * with z = x·W + h_{t−1}·U + b. Forward does x·W for all N rows in one GEMM, then per step t only
  * z[rows of t] += h[rows of t−1, first b_t] · U on the b_t running sequences.
+ *
+ * NOTE [ masked rows in the recurrent kernels ]
+ * lstm.ts, gru.ts and simple_rnn.ts take an optional per-row `mask` ([N], 1 = real step, 0 =
+ * masked), for Keras' general masked case: a padded batch whose mask has holes (the layout then
+ * holds every sequence at full length). At a masked row the state is carried unchanged (h_t =
+ * h_{t−1}, and c_t = c_{t−1} for the LSTM) and the output row is zero (Keras
+ * `zero_output_for_mask=True`). Backward mirrors it: the gradient w.r.t. the carried state passes
+ * straight through to h_{t−1} (c_{t−1}), the upstream gradient of the zero output row is dropped,
+ * and nothing flows into the weights or dx from that row. Because a masked row's output is zero
+ * while the state lives on, a masked forward keeps the carried state in its own array (`state`
+ * in the caches); without a mask `state` and `h` are the same array. The final state (`hLast`) is
+ * the state after a sequence's last row, masked or not.
  */
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
 import { gemm, sumRows } from "./gemm.js";
+import { RaggedError } from "../errors.js";
 import type { PackedLayout } from "../../data/packed.js";
 
 export interface LstmWeights {
@@ -35,8 +48,15 @@ export interface LstmCache {
   c: Float32Array;
   /** [N, H] σ(c_t). */
   cAct: Float32Array;
-  /** [N, H] h_t: the layer's per-step output. */
+  /** [N, H] h_t: the layer's per-step output (zero at masked rows). */
   h: Float32Array;
+  /**
+   * [N, H] the carried h state at each row, when a mask was given (it differs from `h` at masked
+   * rows); absent without a mask, where the state is `h`. See NOTE [ masked rows … ].
+   */
+  state?: Float32Array;
+  /** [N] the mask forward ran with, if any (1 = real step, 0 = masked). */
+  mask?: Uint8Array;
   /** [B, H] initial states, sorted order. */
   h0: Float32Array;
   c0: Float32Array;
@@ -57,19 +77,24 @@ export interface LstmForwardArgs {
   /** [B, H] in sorted order; zeros when omitted. */
   h0?: Float32Array;
   c0?: Float32Array;
+  /** [N] 1 = real step, 0 = masked (state carried, output zero); all real when omitted. */
+  mask?: Uint8Array;
 }
 
-// x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H] → h, c: [N,H], gates: [N,4H], hLast/cLast: [B,H]
+// x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N] → h, c: [N,H], gates: [N,4H], hLast/cLast: [B,H]
 export function lstmForward(args: LstmForwardArgs): LstmCache {
   const { layout, x, C, H, weights, activation, recurrentActivation } = args;
   const { batch: B, totalSteps: N, maxLength: T, offsets, batchSizes } = layout;
   const G = 4 * H;
+  const mask = checkMask(args.mask, N, "lstmForward");
   const h0 = args.h0 ?? new Float32Array(B * H);
   const c0 = args.c0 ?? new Float32Array(B * H);
   const gates = new Float32Array(N * G);
   const c = new Float32Array(N * H);
   const cAct = new Float32Array(N * H);
   const h = new Float32Array(N * H);
+  // The carried h state: the output itself, unless masked rows make the two differ.
+  const state = mask ? new Float32Array(N * H) : h;
 
   gemm({ out: gates, a: x, b: weights.kernel, M: N, N: G, K: C });
   if (weights.bias) addRowVector(gates, weights.bias, N, G);
@@ -77,7 +102,7 @@ export function lstmForward(args: LstmForwardArgs): LstmCache {
   for (let t = 0; t < T; t++) {
     const r0 = offsets[t];
     const bt = batchSizes[t];
-    const prev = t === 0 ? h0 : h;
+    const prev = t === 0 ? h0 : state;
     const prevRow0 = t === 0 ? 0 : offsets[t - 1];
     gemm({ out: gates, outOffset: r0 * G, a: prev, aOffset: prevRow0 * H, b: weights.recurrentKernel, M: bt, N: G, K: H, accumulate: true });
     const cPrev = t === 0 ? c0 : c;
@@ -85,6 +110,13 @@ export function lstmForward(args: LstmForwardArgs): LstmCache {
       const zr = (r0 + j) * G;
       const sr = (r0 + j) * H;
       const pr = (prevRow0 + j) * H;
+      if (mask && mask[r0 + j] === 0) {
+        // masked: carry h and c, output zero (h and cAct stay 0), no gates
+        gates.fill(0, zr, zr + G);
+        copyRow(state, sr, prev, pr, H);
+        copyRow(c, sr, cPrev, pr, H);
+        continue;
+      }
       for (let u = 0; u < H; u++) {
         const ig = applyScalar(recurrentActivation, gates[zr + u]);
         const fg = applyScalar(recurrentActivation, gates[zr + H + u]);
@@ -100,11 +132,17 @@ export function lstmForward(args: LstmForwardArgs): LstmCache {
         cAct[sr + u] = at;
         h[sr + u] = og * at;
       }
+      if (mask) copyRow(state, sr, h, sr, H);
     }
   }
-  const hLast = lastRows(h, h0, layout, H);
+  const hLast = lastRows(state, h0, layout, H);
   const cLast = lastRows(c, c0, layout, H);
-  return { layout, C, H, x, gates, c, cAct, h, h0, c0, hLast, cLast };
+  const cache: LstmCache = { layout, C, H, x, gates, c, cAct, h, h0, c0, hLast, cLast };
+  if (mask) {
+    cache.state = state;
+    cache.mask = mask;
+  }
+  return cache;
 }
 
 export interface LstmGrads {
@@ -139,9 +177,12 @@ export interface LstmBackwardResult {
 }
 
 // dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; grads += dW [C,4H], dU [H,4H], db [4H]
+// (the mask is the one forward ran with, read from the cache)
 export function lstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
   const { cache, weights, activation, recurrentActivation, dh, grads } = args;
-  const { layout, C, H, x, gates, c, cAct, h, h0, c0 } = cache;
+  const { layout, C, H, x, gates, c, cAct, h0, c0 } = cache;
+  const mask = cache.mask ?? null;
+  const state = cache.state ?? cache.h;
   const { batch: B, totalSteps: N, maxLength: T, offsets, batchSizes } = layout;
   const G = 4 * H;
   const dhNext = args.dhLast ? Float32Array.from(args.dhLast) : new Float32Array(B * H);
@@ -159,6 +200,8 @@ export function lstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
       const sr = r * H;
       const pr = (prevRow0 + j) * H;
       const nr = j * H;
+      // masked: dhNext, dcNext pass through to step t−1 untouched; dz stays 0
+      if (mask && mask[r] === 0) continue;
       for (let u = 0; u < H; u++) {
         const dht = dhNext[nr + u] + (dh ? dh[sr + u] : 0);
         const ig = gates[zr + u];
@@ -173,13 +216,15 @@ export function lstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
         dz[zr + 3 * H + u] = dht * at * derivativeFromOutput(recurrentActivation, og);
         dcNext[nr + u] = dct * fg;
       }
+      if (mask) dhNext.fill(0, nr, nr + H); // consumed; the GEMM below adds dh_{t−1} into it
     }
-    // dh_{t−1} for the running sequences: dz[rows of t] · Uᵀ (sequences that end earlier keep dhLast)
-    gemm({ out: dhNext, a: dz, aOffset: r0 * G, b: weights.recurrentKernel, M: bt, N: H, K: G, transB: true });
+    // dh_{t−1} for the running sequences: dz[rows of t] · Uᵀ (sequences that end earlier keep dhLast).
+    // With a mask it accumulates, so that masked rows (dz = 0) keep their passed-through gradient.
+    gemm({ out: dhNext, a: dz, aOffset: r0 * G, b: weights.recurrentKernel, M: bt, N: H, K: G, transB: true, accumulate: mask !== null });
   }
 
-  // Weight gradients as whole-batch GEMMs over all N rows.
-  const hPrev = previousRows(h, h0, layout, H);
+  // Weight gradients as whole-batch GEMMs over all N rows (masked rows have dz = 0).
+  const hPrev = previousRows(state, h0, layout, H);
   gemm({ out: grads.recurrentKernel, a: hPrev, b: dz, M: H, N: G, K: N, transA: true, accumulate: true });
   gemm({ out: grads.kernel, a: x, b: dz, M: C, N: G, K: N, transA: true, accumulate: true });
   if (grads.bias) sumRows(grads.bias, dz, N, G);
@@ -189,6 +234,28 @@ export function lstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
     gemm({ out: dx, a: dz, b: weights.kernel, M: N, N: C, K: G, transB: true });
   }
   return { dx, dh0: dhNext, dc0: dcNext };
+}
+
+/**
+ * Validates a kernel's optional per-row mask (see NOTE [ masked rows in the recurrent kernels ]).
+ * @returns the mask, or null when omitted.
+ * @throws RaggedError `SHAPE_MISMATCH` when it does not have one entry per packed row.
+ */
+export function checkMask(mask: Uint8Array | undefined, N: number, where: string): Uint8Array | null {
+  if (mask === undefined) return null;
+  if (mask.length !== N) {
+    throw new RaggedError("SHAPE_MISMATCH", `The mask passed to ${where} must have one entry per packed row.`, {
+      expected: `${N} entries (layout.totalSteps)`,
+      received: `${mask.length} entries`,
+      help: "build the mask in the packed row order (row offsets[t] + j is step t of sorted sequence j)",
+    });
+  }
+  return mask;
+}
+
+/** dst[dstAt : dstAt + n] = src[srcAt : srcAt + n], without the view `subarray` would allocate. */
+export function copyRow(dst: Float32Array, dstAt: number, src: Float32Array, srcAt: number, n: number): void {
+  for (let k = 0; k < n; k++) dst[dstAt + k] = src[srcAt + k];
 }
 
 /** x[r, :] += v for `rows` rows of width `width`. */

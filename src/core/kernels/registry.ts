@@ -6,7 +6,9 @@
  * Configuration is passed in (`setKernels`), never read from the environment.
  */
 import { gemm } from "./gemm.js";
+import { gruBackward, gruForward } from "./gru.js";
 import { lstmBackward, lstmForward } from "./lstm.js";
+import { simpleRnnBackward, simpleRnnForward } from "./simple_rnn.js";
 
 export interface Kernels {
   /** Which implementation this is, e.g. "js" or "wasm-simd". */
@@ -14,9 +16,22 @@ export interface Kernels {
   gemm: typeof gemm;
   lstmForward: typeof lstmForward;
   lstmBackward: typeof lstmBackward;
+  gruForward: typeof gruForward;
+  gruBackward: typeof gruBackward;
+  simpleRnnForward: typeof simpleRnnForward;
+  simpleRnnBackward: typeof simpleRnnBackward;
 }
 
-export const jsKernels: Kernels = { name: "js", gemm, lstmForward, lstmBackward };
+export const jsKernels: Kernels = {
+  name: "js",
+  gemm,
+  lstmForward,
+  lstmBackward,
+  gruForward,
+  gruBackward,
+  simpleRnnForward,
+  simpleRnnBackward,
+};
 
 let active: Kernels = jsKernels;
 

@@ -1,0 +1,474 @@
+/**
+ * gruForward / gruBackward (both reset_after forms) against:
+ *  1. a float64 reference written plainly, one sequence at a time (no packing);
+ *  2. central differences (see NOTE [ gradient-check tolerance ] in test/harness.ts);
+ *  3. the masked-carry contract (NOTE [ masked rows in the recurrent kernels ] in lstm.ts): a mask
+ *     with holes gives what running the same sequences with the masked steps removed gives;
+ *  4. Keras 3's own expected numbers (keras/src/layers/rnn/gru_test.py, constant initialisers).
+ */
+import { describe, expect, it } from "vitest";
+import { Act } from "./activations.js";
+import { gruBackward, gruForward, type GruCache, type GruWeights } from "./gru.js";
+import { RaggedError } from "../errors.js";
+import { Random } from "../random.js";
+import { packBatch, type PackedLayout } from "../../data/packed.js";
+
+const GRAD_STEP = 1e-2;
+const GRAD_RTOL = 2e-3;
+const GRAD_ATOL = 2e-4;
+const LENGTHS = [5, 0, 3, 7, 1, 3];
+
+// ---------------------------------------------------------------------------------------------
+// float64 reference, one sequence at a time
+
+function act64(a: Act, v: number): number {
+  switch (a) {
+    case Act.Linear: return v;
+    case Act.Sigmoid: return 1 / (1 + Math.exp(-v));
+    case Act.Tanh: return Math.tanh(v);
+    case Act.Relu: return Math.max(0, v);
+    case Act.HardSigmoid: return Math.min(6, Math.max(0, v + 3)) / 6;
+    case Act.HardSigmoidTfjs: return Math.min(1, Math.max(0, 0.2 * v + 0.5));
+  }
+}
+
+interface GruSpec {
+  C: number;
+  H: number;
+  weights: GruWeights;
+  activation: Act;
+  recurrentActivation: Act;
+  resetAfter: boolean;
+}
+
+/** One GRU step, straight from the Keras formulas, in float64. */
+function gruStep64(spec: GruSpec, x: ArrayLike<number>, hp: number[]): number[] {
+  const { C, H, weights, activation: act, recurrentActivation: rec, resetAfter } = spec;
+  const G = 3 * H;
+  const W = weights.kernel, U = weights.recurrentKernel, b = weights.bias;
+  const xw = (k: number) => {
+    let s = b ? b[k] : 0;
+    for (let c = 0; c < C; c++) s += x[c] * W[c * G + k];
+    return s;
+  };
+  const hu = (v: ArrayLike<number>, k: number) => {
+    let s = resetAfter && b ? b[G + k] : 0;
+    for (let i = 0; i < H; i++) s += v[i] * U[i * G + k];
+    return s;
+  };
+  const z = Array.from({ length: H }, (_, u) => act64(rec, xw(u) + hu(hp, u)));
+  const r = Array.from({ length: H }, (_, u) => act64(rec, xw(H + u) + hu(hp, H + u)));
+  const rhp = hp.map((v, u) => r[u] * v);
+  const hh = Array.from({ length: H }, (_, u) =>
+    act64(act, xw(2 * H + u) + (resetAfter ? r[u] * hu(hp, 2 * H + u) : hu(rhp, 2 * H + u))),
+  );
+  return hp.map((v, u) => z[u] * v + (1 - z[u]) * hh[u]);
+}
+
+/** Per step outputs (zero at masked steps) and the final state of one sequence. */
+function gruSequence64(spec: GruSpec, seq: number[][], h0: number[], mask?: boolean[]): { outs: number[][]; last: number[] } {
+  let h = h0.slice();
+  const outs: number[][] = [];
+  seq.forEach((x, t) => {
+    if (mask && !mask[t]) {
+      outs.push(new Array(spec.H).fill(0));
+      return;
+    }
+    h = gruStep64(spec, x, h);
+    outs.push(h.slice());
+  });
+  return { outs, last: h };
+}
+
+// ---------------------------------------------------------------------------------------------
+// problems
+
+interface Problem {
+  layout: PackedLayout;
+  seqs: number[][][];
+  x: Float32Array;
+  /** [B, H] sorted order */
+  h0: Float32Array;
+  /** caller order per step, and packed */
+  maskSeqs?: boolean[][];
+  mask?: Uint8Array;
+}
+
+function uniform(rng: Random, n: number, scale: number): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.uniformRange(-scale, scale));
+}
+
+function makeProblem(rng: Random, lengths: number[], C: number, H: number, maskSeqs?: boolean[][]): Problem {
+  const seqs = lengths.map((len) => Array.from({ length: len }, () => Array.from({ length: C }, () => rng.uniformRange(-1, 1))));
+  const packed = packBatch(seqs, { features: C });
+  const layout = packed.layout;
+  const h0 = uniform(rng, layout.batch * H, 0.8);
+  return { layout, seqs, x: Float32Array.from(packed.data), h0, maskSeqs, mask: maskSeqs ? packMask(layout, maskSeqs) : undefined };
+}
+
+function packMask(layout: PackedLayout, maskSeqs: boolean[][]): Uint8Array {
+  const mask = new Uint8Array(layout.totalSteps);
+  maskSeqs.forEach((m, i) => m.forEach((real, t) => (mask[layout.offsets[t] + layout.unsortedIndices[i]] = real ? 1 : 0)));
+  return mask;
+}
+
+function makeSpec(rng: Random, C: number, H: number, resetAfter: boolean, useBias = true, activation = Act.Tanh, recurrentActivation = Act.Sigmoid): GruSpec {
+  const G = 3 * H;
+  return {
+    C, H, activation, recurrentActivation, resetAfter,
+    weights: {
+      kernel: uniform(rng, C * G, 0.7),
+      recurrentKernel: uniform(rng, H * G, 0.7),
+      bias: useBias ? uniform(rng, (resetAfter ? 2 : 1) * G, 0.5) : null,
+    },
+  };
+}
+
+function forward(spec: GruSpec, p: Problem, withH0 = true): GruCache {
+  return gruForward({
+    layout: p.layout, x: p.x, C: spec.C, H: spec.H, weights: spec.weights,
+    activation: spec.activation, recurrentActivation: spec.recurrentActivation, resetAfter: spec.resetAfter,
+    h0: withH0 ? p.h0 : undefined, mask: p.mask,
+  });
+}
+
+function row(a: Float32Array, r: number, H: number): number[] {
+  return Array.from(a.subarray(r * H, (r + 1) * H));
+}
+
+function expectRowClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, where: string): void {
+  for (let k = 0; k < expected.length; k++) {
+    if (!(Math.abs(actual[k] - expected[k]) <= tol)) expect.fail(`${where}[${k}]: ${actual[k]} vs ${expected[k]}`);
+  }
+}
+
+/** Checks a cache against the float64 reference at every real step and the final state. */
+function expectMatchesReference(spec: GruSpec, p: Problem, cache: GruCache, withH0: boolean): void {
+  const { layout } = p;
+  const H = spec.H;
+  p.seqs.forEach((seq, i) => {
+    const j = layout.unsortedIndices[i];
+    const h0 = withH0 ? row(p.h0, j, H) : new Array(H).fill(0);
+    const ref = gruSequence64(spec, seq, h0, p.maskSeqs?.[i]);
+    ref.outs.forEach((o, t) => expectRowClose(row(cache.h, layout.offsets[t] + j, H), o, 1e-5, `h of sequence ${i} step ${t}`));
+    expectRowClose(row(cache.hLast, j, H), ref.last, 1e-5, `hLast of sequence ${i}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// gradients
+
+/** L = Σ h·R + Σ hLast·S, in float64. */
+function objective(cache: GruCache, R: Float32Array, S: Float32Array): number {
+  let s = 0;
+  for (let k = 0; k < R.length; k++) s += cache.h[k] * R[k];
+  for (let k = 0; k < S.length; k++) s += cache.hLast[k] * S[k];
+  return s;
+}
+
+/** Central differences on every entry of `param` against `analytic`. @returns entries checked. */
+function checkEntries(name: string, param: Float32Array, analytic: ArrayLike<number>, loss: () => number): number {
+  for (let k = 0; k < param.length; k++) {
+    const saved = param[k];
+    param[k] = saved + GRAD_STEP;
+    const hi = param[k];
+    const up = loss();
+    param[k] = saved - GRAD_STEP;
+    const lo = param[k];
+    const down = loss();
+    param[k] = saved;
+    const numeric = (up - down) / (hi - lo);
+    const a = analytic[k];
+    const tol = GRAD_RTOL * Math.max(Math.abs(a), Math.abs(numeric)) + GRAD_ATOL;
+    if (!(Math.abs(a - numeric) <= tol)) expect.fail(`d${name}[${k}]: analytic ${a}, numeric ${numeric}, |diff| ${Math.abs(a - numeric)} > ${tol}`);
+  }
+  return param.length;
+}
+
+function gradientCheck(spec: GruSpec, p: Problem, seed: number): number {
+  const rng = new Random(seed);
+  const H = spec.H;
+  const R = uniform(rng, p.layout.totalSteps * H, 1);
+  const S = uniform(rng, p.layout.batch * H, 1);
+  const cache = forward(spec, p);
+  const grads = {
+    kernel: new Float32Array(spec.weights.kernel.length),
+    recurrentKernel: new Float32Array(spec.weights.recurrentKernel.length),
+    bias: spec.weights.bias ? new Float32Array(spec.weights.bias.length) : null,
+  };
+  const { dx, dh0 } = gruBackward({
+    cache, weights: spec.weights, activation: spec.activation, recurrentActivation: spec.recurrentActivation,
+    dh: R, dhLast: S, grads, needInputGrad: true,
+  });
+  const loss = () => objective(forward(spec, p), R, S);
+  let n = 0;
+  n += checkEntries("kernel", spec.weights.kernel, grads.kernel, loss);
+  n += checkEntries("recurrentKernel", spec.weights.recurrentKernel, grads.recurrentKernel, loss);
+  if (spec.weights.bias && grads.bias) n += checkEntries("bias", spec.weights.bias, grads.bias, loss);
+  n += checkEntries("x", p.x, dx!, loss);
+  n += checkEntries("h0", p.h0, dh0, loss);
+  return n;
+}
+
+/** A padded batch (every sequence at full length T) whose mask has holes, incl. masked first and last steps and an all-masked sequence. */
+function holeyMask(): boolean[][] {
+  return [
+    [true, true, false, true, false, true],
+    [false, true, true, false, true, false],
+    [false, false, false, false, false, false],
+    [true, false, false, true, true, true],
+    [true, true, true, true, true, true],
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+for (const resetAfter of [true, false]) {
+  describe(`gruForward / gruBackward, resetAfter = ${resetAfter}`, () => {
+    it("matches the float64 per-sequence reference at every real step and the final state, with and without h0", () => {
+      const rng = new Random(11);
+      const spec = makeSpec(rng, 3, 4, resetAfter);
+      const p = makeProblem(rng, LENGTHS, 3, 4);
+      for (const withH0 of [true, false]) expectMatchesReference(spec, p, forward(spec, p, withH0), withH0);
+    });
+
+    it("matches the reference with other activations and no bias", () => {
+      const rng = new Random(12);
+      const spec = makeSpec(rng, 2, 3, resetAfter, false, Act.Relu, Act.HardSigmoid);
+      const p = makeProblem(rng, LENGTHS, 2, 3);
+      expectMatchesReference(spec, p, forward(spec, p), true);
+    });
+
+    it("matches the reference under a mask with holes (state carried, output zero)", () => {
+      const rng = new Random(13);
+      const spec = makeSpec(rng, 3, 4, resetAfter);
+      const p = makeProblem(rng, [6, 6, 6, 6, 6], 3, 4, holeyMask());
+      const cache = forward(spec, p);
+      expectMatchesReference(spec, p, cache, true);
+    });
+
+    it("gradients of every weight, x and h0 match central differences (unequal lengths incl. 0)", () => {
+      const rng = new Random(21);
+      const spec = makeSpec(rng, 3, 4, resetAfter);
+      const p = makeProblem(rng, LENGTHS, 3, 4);
+      expect(gradientCheck(spec, p, 22)).toBe(36 + 48 + (resetAfter ? 24 : 12) + 19 * 3 + 6 * 4);
+    });
+
+    it("gradients match central differences with other activations and no bias", () => {
+      const rng = new Random(23);
+      const spec = makeSpec(rng, 2, 3, resetAfter, false, Act.Linear, Act.HardSigmoidTfjs);
+      const p = makeProblem(rng, LENGTHS, 2, 3);
+      expect(gradientCheck(spec, p, 24)).toBeGreaterThan(50);
+    });
+
+    it("gradients match central differences under a mask with holes", () => {
+      const rng = new Random(25);
+      const spec = makeSpec(rng, 3, 4, resetAfter);
+      const p = makeProblem(rng, [6, 6, 6, 6, 6], 3, 4, holeyMask());
+      expect(gradientCheck(spec, p, 26)).toBeGreaterThan(200);
+    });
+
+    it("a mask with holes equals running the sequences with the masked steps removed (forward and backward)", () => {
+      const rng = new Random(31);
+      const H = 4;
+      const spec = makeSpec(rng, 3, H, resetAfter);
+      const maskSeqs = holeyMask();
+      const full = makeProblem(rng, [6, 6, 6, 6, 6], 3, H, maskSeqs);
+      const kept = full.seqs.map((seq, i) => seq.filter((_, t) => maskSeqs[i][t]));
+      const packedKept = packBatch(kept, { features: 3 });
+      const lk = packedKept.layout;
+      // the same initial states, moved to the compacted batch's sorted order
+      const h0Kept = new Float32Array(lk.batch * H);
+      kept.forEach((_, i) => h0Kept.set(row(full.h0, full.layout.unsortedIndices[i], H), lk.unsortedIndices[i] * H));
+      const compact: Problem = { layout: lk, seqs: kept, x: Float32Array.from(packedKept.data), h0: h0Kept };
+
+      const cf = forward(spec, full);
+      const cc = forward(spec, compact);
+      // upstream gradients: the compacted run's at real steps; arbitrary (to be ignored) at masked rows
+      const dhFull = uniform(rng, full.layout.totalSteps * H, 1);
+      const dhKept = new Float32Array(lk.totalSteps * H);
+      const S = uniform(rng, full.layout.batch * H, 1);
+      const SKept = new Float32Array(lk.batch * H);
+      maskSeqs.forEach((m, i) => {
+        const jf = full.layout.unsortedIndices[i];
+        const jk = lk.unsortedIndices[i];
+        let tk = 0;
+        m.forEach((real, t) => {
+          const rf = full.layout.offsets[t] + jf;
+          if (!real) {
+            expect(row(cf.h, rf, H)).toEqual(new Array(H).fill(0));
+            return;
+          }
+          const rk = lk.offsets[tk] + jk;
+          expectRowClose(row(cf.h, rf, H), row(cc.h, rk, H), 1e-6, `h of sequence ${i} step ${t}`);
+          dhKept.set(dhFull.subarray(rf * H, (rf + 1) * H), rk * H);
+          tk++;
+        });
+        expectRowClose(row(cf.hLast, jf, H), row(cc.hLast, jk, H), 1e-6, `hLast of sequence ${i}`);
+        SKept.set(S.subarray(jf * H, (jf + 1) * H), jk * H);
+      });
+
+      const back = (cache: GruCache, dh: Float32Array, dhLast: Float32Array) => {
+        const grads = {
+          kernel: new Float32Array(spec.weights.kernel.length),
+          recurrentKernel: new Float32Array(spec.weights.recurrentKernel.length),
+          bias: new Float32Array(spec.weights.bias!.length),
+        };
+        const r = gruBackward({ cache, weights: spec.weights, activation: spec.activation, recurrentActivation: spec.recurrentActivation, dh, dhLast, grads, needInputGrad: true });
+        return { ...r, grads };
+      };
+      const bf = back(cf, dhFull, S);
+      const bk = back(cc, dhKept, SKept);
+      expectRowClose(bf.grads.kernel, bk.grads.kernel, 1e-5, "dkernel");
+      expectRowClose(bf.grads.recurrentKernel, bk.grads.recurrentKernel, 1e-5, "drecurrentKernel");
+      expectRowClose(bf.grads.bias, bk.grads.bias, 1e-5, "dbias");
+      maskSeqs.forEach((m, i) => {
+        const jf = full.layout.unsortedIndices[i];
+        const jk = lk.unsortedIndices[i];
+        expectRowClose(row(bf.dh0, jf, H), row(bk.dh0, jk, H), 1e-5, `dh0 of sequence ${i}`);
+        let tk = 0;
+        m.forEach((real, t) => {
+          const rf = full.layout.offsets[t] + jf;
+          if (!real) {
+            expect(row(bf.dx!, rf, 3)).toEqual([0, 0, 0]);
+            return;
+          }
+          expectRowClose(row(bf.dx!, rf, 3), row(bk.dx!, lk.offsets[tk] + jk, 3), 1e-5, `dx of sequence ${i} step ${t}`);
+          tk++;
+        });
+      });
+    });
+
+    it("accumulates into the given grads, takes dh = null, and skips dx when not needed", () => {
+      const rng = new Random(41);
+      const spec = makeSpec(rng, 3, 4, resetAfter);
+      const p = makeProblem(rng, LENGTHS, 3, 4);
+      const S = uniform(rng, p.layout.batch * 4, 1);
+      const zeros = () => ({
+        kernel: new Float32Array(spec.weights.kernel.length),
+        recurrentKernel: new Float32Array(spec.weights.recurrentKernel.length),
+        bias: new Float32Array(spec.weights.bias!.length),
+      });
+      const run = (grads: ReturnType<typeof zeros>, needInputGrad: boolean) =>
+        gruBackward({ cache: forward(spec, p), weights: spec.weights, activation: spec.activation, recurrentActivation: spec.recurrentActivation, dh: null, dhLast: S, grads, needInputGrad });
+      const once = zeros();
+      run(once, true);
+      const twice = zeros();
+      expect(run(twice, false).dx).toBeNull();
+      run(twice, false);
+      for (const k of ["kernel", "recurrentKernel", "bias"] as const) expectRowClose(twice[k], once[k].map((v) => 2 * v), 1e-5, k);
+    });
+  });
+}
+
+describe("gruForward argument checks", () => {
+  const rng = new Random(51);
+  const p = makeProblem(rng, [2, 1], 3, 4);
+
+  it("rejects a mask that does not have one entry per packed row", () => {
+    const spec = makeSpec(rng, 3, 4, true);
+    const call = () => forward(spec, { ...p, mask: new Uint8Array(5) });
+    expect(call).toThrow(RaggedError);
+    expect(call).toThrow(/one entry per packed row/);
+  });
+
+  it("rejects a bias of the other reset_after form, saying which shape it expects", () => {
+    const spec = makeSpec(rng, 3, 4, false);
+    const call = () => forward({ ...spec, resetAfter: true }, p);
+    expect(call).toThrow(RaggedError);
+    expect(call).toThrow(/\[2, 12\] = 24 values/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Keras 3's own numbers: keras/src/layers/rnn/gru_test.py (kernel constant 0.01, recurrent 0.02,
+// bias 0.03). Keras' assertAllClose defaults are atol = rtol = 1e-6; test_correctness uses 1e-5.
+
+function kerasGru(units: number, C: number, opts: { resetAfter?: boolean; useBias?: boolean } = {}): GruSpec {
+  const resetAfter = opts.resetAfter ?? true;
+  const G = 3 * units;
+  return {
+    C, H: units, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, resetAfter,
+    weights: {
+      kernel: new Float32Array(C * G).fill(0.01),
+      recurrentKernel: new Float32Array(units * G).fill(0.02),
+      bias: opts.useBias === false ? null : new Float32Array((resetAfter ? 2 : 1) * G).fill(0.03),
+    },
+  };
+}
+
+/** np.arange(B*T*C).reshape((B, T, C)) as sequences, optionally reversed in time (go_backwards). */
+function arange(B: number, T: number, C: number, goBackwards = false): number[][][] {
+  return Array.from({ length: B }, (_, b) => {
+    const seq = Array.from({ length: T }, (_, t) => Array.from({ length: C }, (_, c) => (b * T + t) * C + c));
+    return goBackwards ? seq.reverse() : seq;
+  });
+}
+
+/** Runs the kernel on caller-order sequences; returns the cache and the layout (equal lengths: sorted = caller order). */
+function runKeras(spec: GruSpec, seqs: number[][][], h0?: number[][], maskSeqs?: boolean[][]): GruCache {
+  const packed = packBatch(seqs, { features: spec.C });
+  expect(Array.from(packed.layout.sortedIndices)).toEqual(seqs.map((_, i) => i));
+  return gruForward({
+    layout: packed.layout, x: packed.data, C: spec.C, H: spec.H, weights: spec.weights,
+    activation: spec.activation, recurrentActivation: spec.recurrentActivation, resetAfter: spec.resetAfter,
+    h0: h0 ? Float32Array.from(h0.flat()) : undefined,
+    mask: maskSeqs ? packMask(packed.layout, maskSeqs) : undefined,
+  });
+}
+
+/** np.testing.assert_allclose: |actual − expected| ≤ atol + rtol·|expected|. */
+function expectAllClose(actual: ArrayLike<number>, expected: number[], atol = 1e-6, rtol = 1e-6): void {
+  expect(actual.length).toBe(expected.length);
+  for (let k = 0; k < expected.length; k++) {
+    if (!(Math.abs(actual[k] - expected[k]) <= atol + rtol * Math.abs(expected[k]))) {
+      expect.fail(`[${k}]: ${actual[k]} vs Keras ${expected[k]} (atol ${atol}, rtol ${rtol})`);
+    }
+  }
+}
+
+/** Rows of step t of every sequence (equal lengths), flattened. */
+function stepRows(a: Float32Array, cache: GruCache, b: number, T: number): number[] {
+  return Array.from({ length: T }, (_, t) => row(a, cache.layout.offsets[t] + b, cache.H)).flat();
+}
+
+describe("Keras 3 gru_test.py numbers", () => {
+  it("test_correctness: reset_after, go_backwards, reset_after=False, use_bias=False (atol 1e-5)", () => {
+    const x = arange(3, 6, 4);
+    const rep = (v: number[]) => v.flatMap((a) => [a, a, a]);
+    expectAllClose(runKeras(kerasGru(3, 4), x).hLast, rep([0.5217289, 0.6371659, 0.39384964]), 1e-5, 1e-5);
+    expectAllClose(runKeras(kerasGru(3, 4), arange(3, 6, 4, true)).hLast, rep([0.24406259, 0.611516, 0.3928808]), 1e-5, 1e-5);
+    expectAllClose(runKeras(kerasGru(3, 4, { resetAfter: false }), x).hLast, rep([0.51447755, 0.6426879, 0.40208298]), 1e-5, 1e-5);
+    expectAllClose(runKeras(kerasGru(3, 4, { useBias: false }), x).hLast, rep([0.49988455, 0.64701194, 0.4103359]), 1e-5, 1e-5);
+  });
+
+  it("test_statefulness: the second call starts from the first call's final state", () => {
+    const spec = kerasGru(4, 4);
+    const x = arange(2, 3, 4);
+    const first = runKeras(spec, x);
+    const state = [row(first.hLast, 0, 4), row(first.hLast, 1, 4)];
+    const second = runKeras(spec, x, state);
+    expectAllClose(second.hLast, [0.29542392, 0.29542392, 0.29542392, 0.29542392, 0.5885018, 0.5885018, 0.5885018, 0.5885018]);
+  });
+
+  it("test_pass_initial_state / test_pass_return_state: forwards and go_backwards", () => {
+    const h0 = [[0, 1], [2, 3]];
+    expectAllClose(runKeras(kerasGru(2, 3), arange(2, 4, 3), h0).hLast, [0.23774096, 0.33508456, 0.83659905, 1.0227708]);
+    expectAllClose(runKeras(kerasGru(2, 3), arange(2, 4, 3, true), h0).hLast, [0.13486053, 0.23261218, 0.78257304, 0.9691353]);
+  });
+
+  it("test_masking: final output, carried states, zero_output_for_mask outputs, go_backwards", () => {
+    const mask = [[true, true, false, true], [true, false, false, true]];
+    const cache = runKeras(kerasGru(2, 3), arange(2, 4, 3), undefined, mask);
+    expectAllClose(cache.hLast, [0.19393763, 0.19393763, 0.30818558, 0.30818558]);
+    // return_sequences=True (zero_output_for_mask=False) shows the carried state at masked steps
+    expectAllClose(stepRows(cache.state, cache, 0, 4), [0.03606692, 0.03606692, 0.09497581, 0.09497581, 0.09497581, 0.09497581, 0.19393763, 0.19393763]);
+    expectAllClose(stepRows(cache.state, cache, 1, 4), [0.16051409, 0.16051409, 0.16051409, 0.16051409, 0.16051409, 0.16051409, 0.30818558, 0.30818558]);
+    // zero_output_for_mask=True: ragged's output rule
+    expectAllClose(stepRows(cache.h, cache, 0, 4), [0.03606692, 0.03606692, 0.09497581, 0.09497581, 0, 0, 0.19393763, 0.19393763]);
+    expectAllClose(stepRows(cache.h, cache, 1, 4), [0.16051409, 0.16051409, 0, 0, 0, 0, 0.30818558, 0.30818558]);
+    // go_backwards reverses the mask with the steps
+    const back = runKeras(kerasGru(2, 3), arange(2, 4, 3, true), undefined, mask.map((m) => m.slice().reverse()));
+    expectAllClose(back.hLast, [0.11669192, 0.11669192, 0.28380975, 0.28380975]);
+  });
+});
