@@ -116,7 +116,7 @@ describe("ragged ≡ padded pre + masking ≡ padded post + masking ≡ alone", 
     const ys = randomOneHot(rng, lengths, 2, true) as number[][][];
     const model = builds["stacked lstm tagger"].build(true);
     model.compile({ loss: "categoricalCrossentropy", optimizer: "sgd" });
-    const losses = [5, 9, 20].map((maxlen) => model.evaluate(padSequences(xs, { maxlen, padding: "post" }), padSequences(ys, { maxlen, padding: "post" })));
+    const losses = [5, 9, 20].map((maxlen) => <number>model.evaluate(padSequences(xs, { maxlen, padding: "post" }), padSequences(ys, { maxlen, padding: "post" })));
     expect(Math.abs(losses[1] - losses[0])).toBeLessThan(1e-7);
     expect(Math.abs(losses[2] - losses[0])).toBeLessThan(1e-7);
   });

@@ -15,13 +15,13 @@ import { Random } from "../core/random.js";
 import type { Tensor } from "../core/tensor.js";
 import { type ForwardContext, Layer, type Shape, type Variable, uniqueLayerName } from "../layers/layer.js";
 import type { LayerValue } from "../layers/values.js";
-import { type Loss, getLoss } from "../training/losses.js";
+import { type Loss, type LossSpec, getLoss } from "../training/losses.js";
 import type { Optimizer } from "../training/optimizers/optimizer.js";
-import { getOptimizer } from "../training/optimizers/get_optimizer.js";
+import { type OptimizerSpec, getOptimizer } from "../training/optimizers/get_optimizer.js";
 import { summary, type SummaryOptions } from "./summary.js";
-import type { History } from "../training/callbacks.js";
-import { type Dataset, type FitArgs, type FitDatasetArgs, fit, fitDataset } from "../training/fit.js";
-import { type PredictArgs, evaluate, predict } from "../training/predict.js";
+import type { Logs } from "../training/callbacks.js";
+import { type Dataset, type FitArgs, type FitDatasetArgs, type FitHistory, fit, fitDataset } from "../training/fit.js";
+import { type EvaluateArgs, type PredictArgs, evaluate, evaluateDataset, predict, predictDataset } from "../training/predict.js";
 import { type ToSamplesArgs, makeBatch, toSamples } from "../training/samples.js";
 import { Masking, type InputMaskRule } from "../layers/masking.js";
 import { Embedding } from "../layers/embedding.js";
@@ -36,10 +36,10 @@ export interface SequentialArgs {
 }
 
 export interface CompileArgs {
-  /** A loss name (`"categoricalCrossentropy"`, Keras' `"categorical_crossentropy"`, …) or a Loss. */
-  loss: string | Loss;
-  /** `"adam"`, `"sgd"` or an optimizer instance. */
-  optimizer: string | Optimizer;
+  /** A loss name (`"categoricalCrossentropy"`, Keras' `"categorical_crossentropy"`, …), `{ name, fromLogits }`, or a Loss. */
+  loss: LossSpec;
+  /** `"adam"`, `"sgd"`, `{ name: "adam", learningRate: 0.01 }`, or an optimizer instance. */
+  optimizer: OptimizerSpec;
   /** Metric names, reported beside the loss. */
   metrics?: string[];
 }
@@ -247,13 +247,23 @@ export class Sequential {
   }
 
   /** Trains on ragged arrays; see `fit` in training/fit.ts. */
-  fit(xs: unknown, ys: unknown, args: FitArgs = {}): Promise<History> {
+  fit(xs: unknown, ys: unknown, args: FitArgs = {}): Promise<FitHistory> {
     return fit(this, xs, ys, args);
   }
 
   /** Trains on an (async) iterable of batches; see `fitDataset` in training/fit.ts. */
-  fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
+  fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<FitHistory> {
     return fitDataset(this, dataset, args);
+  }
+
+  /** Ragged outputs of every batch of a dataset, in order; see `predictDataset` in training/predict.ts. */
+  predictDataset(dataset: Dataset | Iterable<unknown> | AsyncIterable<unknown>, args: { steps?: number } = {}): Promise<number[][][] | number[][]> {
+    return predictDataset(this, dataset, args);
+  }
+
+  /** Loss and metrics over a dataset of batches; see `evaluateDataset` in training/predict.ts. */
+  evaluateDataset(dataset: Dataset, args: { steps?: number; returnDict?: boolean } = {}): Promise<number | number[] | Logs> {
+    return evaluateDataset(this, dataset, args);
   }
 
   /** Ragged outputs in caller order; see `predict` in training/predict.ts. */
@@ -261,8 +271,13 @@ export class Sequential {
     return predict(this, xs, args);
   }
 
-  /** The loss on (xs, ys); see `evaluate` in training/predict.ts. */
-  evaluate(xs: unknown, ys: unknown, args: PredictArgs = {}): number {
+  /**
+   * The loss on (xs, ys) — a number without metrics, [loss, …metrics] with them, or a record with
+   * `returnDict`; see `evaluate` in training/predict.ts.
+   */
+  evaluate(xs: unknown, ys: unknown, args: EvaluateArgs & { returnDict: true }): Logs;
+  evaluate(xs: unknown, ys: unknown, args?: EvaluateArgs): number | number[];
+  evaluate(xs: unknown, ys: unknown, args: EvaluateArgs = {}): number | number[] | Logs {
     return evaluate(this, xs, ys, args);
   }
 

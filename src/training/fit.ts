@@ -1,15 +1,29 @@
 /**
  * The training loops: `fit` on in-memory ragged arrays and `fitDataset` on (async) iterables of
  * batches, Keras' `fit` and `fit_generator`. Both run the same epoch loop (`runEpochs`) with
- * callbacks, the progress bar and History.
+ * callbacks, the progress bar, validation and History.
+ *
+ * `fit` batches by length by default (NOTE [ bucketing strategies ] in data/bucket.ts): sequences of
+ * similar length share a batch, the batch order is reshuffled every epoch, and History records how
+ * much of each epoch's batches was real data (`paddingEfficiency`: real steps / (batch × longest)).
  */
 import { RaggedError, describe } from "../core/errors.js";
+import { type Buckets, bucketBatches } from "../data/bucket.js";
 import type { Sequential } from "../models/sequential.js";
 import { type Callback, CallbackList, History, type Logs } from "./callbacks.js";
+import { type Dataset, openDataset, readDatasetItem } from "./dataset.js";
+import { evaluate, evaluateDataset } from "./predict.js";
 import { ProgressBar } from "./progress/bar.js";
 import { type ProgressOutput, getDefaultProgressOutput } from "./progress/output.js";
-import { type Batch, makeBatch, toSamples } from "./samples.js";
+import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
+import { Trackers } from "./trackers.js";
 import { trainStep } from "./train_step.js";
+
+export type { Dataset, DatasetItem } from "./dataset.js";
+
+type SampleWeight = ArrayLike<number | ArrayLike<number>>;
+/** Validation data: `[xs, ys]`, `[xs, ys, sampleWeight]` or `{ xs, ys, sampleWeight }`. */
+export type ValidationData = [unknown, unknown] | [unknown, unknown, SampleWeight] | { xs: unknown; ys: unknown; sampleWeight?: SampleWeight };
 
 export interface FitArgs {
   /** Default 1. */
@@ -18,11 +32,23 @@ export interface FitArgs {
   batchSize?: number;
   /** Reshuffle every epoch (default true). */
   shuffle?: boolean;
+  /**
+   * How sequences are grouped into batches: `true` (default) by similar length, `false` in (shuffled)
+   * order, or explicit `{ boundaries, batchSizes }` as TF's `bucket_by_sequence_length`.
+   */
+  bucketing?: boolean | Buckets;
   /** 0 silent, 1 progress bar (default), 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
   callbacks?: Callback[];
   /** Per sequence (a number) or per step (a list) weights. */
-  sampleWeight?: ArrayLike<number | ArrayLike<number>>;
+  sampleWeight?: SampleWeight;
+  /** Per class weights, `{ [classIndex]: weight }`, multiplied into the sample weights (Keras). */
+  classWeight?: Record<number, number>;
+  /** Fraction of the data, taken from the end before shuffling (as Keras), held out for validation. */
+  validationSplit?: number;
+  validationData?: ValidationData;
+  /** Epoch to start counting from (to resume a run). */
+  initialEpoch?: number;
   /** Where progress goes (default: stdout in Node, console elsewhere). */
   progressOutput?: ProgressOutput;
 }
@@ -33,12 +59,13 @@ export interface FitDatasetArgs {
   stepsPerEpoch?: number;
   verbose?: 0 | 1 | 2;
   callbacks?: Callback[];
+  initialEpoch?: number;
+  /** Arrays (`[xs, ys]`) or a dataset of batches, evaluated after every epoch. */
+  validationData?: ValidationData | Dataset;
+  /** Batches of a validation dataset per evaluation. */
+  validationSteps?: number;
   progressOutput?: ProgressOutput;
 }
-
-/** One batch of a dataset: `{ xs, ys, sampleWeight? }`, or a tuple `[xs, ys, sampleWeight?]` as Keras generators yield. */
-export type DatasetItem = { xs: unknown; ys: unknown; sampleWeight?: ArrayLike<number | ArrayLike<number>> } | [unknown, unknown] | [unknown, unknown, ArrayLike<number | ArrayLike<number>>];
-export type Dataset = Iterable<DatasetItem> | AsyncIterable<DatasetItem>;
 
 function positiveInt(v: unknown, name: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -48,20 +75,48 @@ function positiveInt(v: unknown, name: string, fallback: number): number {
   return v;
 }
 
+function nonNegativeInt(v: unknown, name: string): number {
+  if (v === undefined) return 0;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+    throw new RaggedError("INVALID_ARGUMENT", `\`${name}\` must be a whole number ≥ 0.`, { received: `${name} = ${describe(v)}` });
+  }
+  return v;
+}
+
+/** Per-epoch figures about the batches themselves, kept in History beside the logs. */
+export interface EpochBatchStats {
+  /** Real timesteps in the epoch's batches. */
+  realSteps: number;
+  /** Cells a padded framework would have computed: Σ over batches of size × longest. */
+  paddedCells: number;
+  /** realSteps / paddedCells. */
+  paddingEfficiency: number;
+}
+
+/** History with the batch statistics of every epoch. */
+export class FitHistory extends History {
+  readonly batchStats: EpochBatchStats[] = [];
+}
+
 interface EpochPlan {
   epochs: number;
+  initialEpoch: number;
   steps: number | null;
   verbose: 0 | 1 | 2;
   callbacks: Callback[];
   progressOutput?: ProgressOutput;
   /** Called at the start of each epoch; yields that epoch's batches. */
   batches: (epoch: number) => AsyncIterable<Batch> | Iterable<Batch>;
+  /** Validation logs (`val_loss`, …) after an epoch, or null without validation. */
+  validate: (() => Promise<Logs>) | null;
+  /** Applied to each batch before training (class weights). */
+  prepare?: (batch: Batch) => Batch;
 }
 
 /** The shared epoch loop. */
-async function runEpochs(model: Sequential, plan: EpochPlan): Promise<History> {
+async function runEpochs(model: Sequential, plan: EpochPlan): Promise<FitHistory> {
   model.requireCompiled("training");
-  const history = new History();
+  const history = new FitHistory();
   const callbacks: Callback[] = [];
   if (plan.verbose > 0) {
     callbacks.push(new ProgressBar({ epochs: plan.epochs, steps: plan.steps, output: plan.progressOutput ?? getDefaultProgressOutput(), verbose: plan.verbose as 1 | 2 }));
@@ -69,57 +124,133 @@ async function runEpochs(model: Sequential, plan: EpochPlan): Promise<History> {
   callbacks.push(...plan.callbacks, history);
   const list = new CallbackList(callbacks);
   list.setModel(model);
+  const trackers = new Trackers(model);
   model.stopTraining = false;
   await list.trainBegin();
-  for (let epoch = 0; epoch < plan.epochs && !model.stopTraining; epoch++) {
+  for (let epoch = plan.initialEpoch; epoch < plan.epochs && !model.stopTraining; epoch++) {
     await list.epochBegin(epoch);
-    let lossSum = 0;
-    let sizeSum = 0;
+    trackers.reset();
+    const stats: EpochBatchStats = { realSteps: 0, paddedCells: 0, paddingEfficiency: 1 };
     let step = 0;
-    let logs: Logs = {};
-    for await (const batch of plan.batches(epoch)) {
+    for await (const raw of plan.batches(epoch)) {
+      const batch = plan.prepare ? plan.prepare(raw) : raw;
+      stats.realSteps += batch.layout.totalSteps;
+      stats.paddedCells += batch.layout.batch * batch.layout.maxLength;
       await list.batchBegin(step, { size: batch.layout.batch });
-      const result = trainStep(model, batch);
-      lossSum += result.loss * result.size;
-      sizeSum += result.size;
-      logs = { loss: sizeSum > 0 ? lossSum / sizeSum : 0 };
-      await list.batchEnd(step, logs);
+      trackers.add(trainStep(model, batch, trackers.metrics));
+      await list.batchEnd(step, trackers.logs());
       step++;
       if (model.stopTraining) break;
     }
+    stats.paddingEfficiency = stats.paddedCells > 0 ? stats.realSteps / stats.paddedCells : 1;
+    history.batchStats.push(stats);
+    const logs = trackers.logs();
+    if (plan.validate) Object.assign(logs, await plan.validate());
     await list.epochEnd(epoch, logs);
   }
   await list.trainEnd();
   return history;
 }
 
+/** Multiplies each target row's weight by its class's weight (class = argmax, or the sparse id). */
+function classWeighter(classWeight: Record<number, number> | undefined, yWidth: number): ((batch: Batch) => Batch) | undefined {
+  if (!classWeight) return undefined;
+  for (const [k, w] of Object.entries(classWeight)) {
+    if (!Number.isInteger(Number(k)) || typeof w !== "number" || !Number.isFinite(w) || w < 0) {
+      throw new RaggedError("INVALID_ARGUMENT", "`classWeight` maps class indices to non-negative weights.", { received: `${k}: ${describe(w)}` });
+    }
+  }
+  return (batch) => {
+    if (!batch.y) return batch;
+    const rows = batch.y.length / yWidth;
+    const weights = batch.weights ? Float32Array.from(batch.weights) : new Float32Array(rows).fill(1);
+    for (let r = 0; r < rows; r++) {
+      let cls = 0;
+      if (yWidth === 1) cls = batch.y[r];
+      else for (let k = 1; k < yWidth; k++) if (batch.y[r * yWidth + k] > batch.y[r * yWidth + cls]) cls = k;
+      weights[r] *= classWeight[cls] ?? 1;
+    }
+    return { ...batch, weights };
+  };
+}
+
+function splitValidation(samples: Samples, fraction: number): { train: number[]; validation: number[] } {
+  if (typeof fraction !== "number" || !(fraction > 0 && fraction < 1)) {
+    throw new RaggedError("INVALID_ARGUMENT", "`validationSplit` must be a fraction strictly between 0 and 1.", { received: `validationSplit = ${describe(fraction)}` });
+  }
+  const cut = Math.floor(samples.count * (1 - fraction));
+  if (cut === 0 || cut === samples.count) {
+    throw new RaggedError("INVALID_ARGUMENT", `validationSplit ${fraction} of ${samples.count} sequences leaves one side empty.`, { help: "use more data or another fraction" });
+  }
+  const all = Array.from({ length: samples.count }, (_, i) => i);
+  return { train: all.slice(0, cut), validation: all.slice(cut) };
+}
+
+function unpackValidation(v: ValidationData): { xs: unknown; ys: unknown; sampleWeight?: SampleWeight } {
+  if (Array.isArray(v) && (v.length === 2 || v.length === 3)) return { xs: v[0], ys: v[1], sampleWeight: v[2] as SampleWeight | undefined };
+  if (v !== null && typeof v === "object" && "xs" in v && "ys" in v) return v as { xs: unknown; ys: unknown; sampleWeight?: SampleWeight };
+  throw new RaggedError("INVALID_ARGUMENT", "`validationData` must be [xs, ys] (or [xs, ys, sampleWeight], or { xs, ys }).", { received: describe(v) });
+}
+
 /**
  * Trains on ragged arrays: `xs[i]` is one sequence of any length (a list of steps), `ys[i]` its
  * per-step targets when the model returns sequences, else one target.
- * @returns History with one loss per epoch.
- * @throws RaggedError `NOT_COMPILED`, `BAD_SEQUENCE`, `FEATURE_MISMATCH`, `NON_FINITE`, `TARGET_MISMATCH`.
+ * @returns History with one entry per epoch (loss, metrics, val_…), and `batchStats`.
+ * @throws RaggedError `NOT_COMPILED`, `BAD_SEQUENCE`, `FEATURE_MISMATCH`, `NON_FINITE`,
+ *   `TARGET_MISMATCH`, `INVALID_ARGUMENT` (batchSize < 1, validationSplit outside (0, 1), …).
  * @example
- * const history = await model.fit(xs, ys, { epochs: 5, batchSize: 32, verbose: 0 });
+ * const history = await model.fit(xs, ys, { epochs: 5, batchSize: 32, validationSplit: 0.1, verbose: 0 });
  * history.history.loss; // [0.69, 0.61, …]
  */
-export async function fit(model: Sequential, xs: unknown, ys: unknown, args: FitArgs = {}): Promise<History> {
+export async function fit(model: Sequential, xs: unknown, ys: unknown, args: FitArgs = {}): Promise<FitHistory> {
   model.requireCompiled("fit()");
   const epochs = positiveInt(args.epochs, "epochs", 1);
   const batchSize = positiveInt(args.batchSize, "batchSize", 32);
+  const initialEpoch = nonNegativeInt(args.initialEpoch, "initialEpoch");
   const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: args.sampleWeight });
+  let trainIndices = Array.from({ length: samples.count }, (_, i) => i);
+  let validate: (() => Promise<Logs>) | null = null;
+  if (args.validationData !== undefined) {
+    const v = unpackValidation(args.validationData);
+    toSamples(v.xs, v.ys, { ...model.sampleArgs(true), sampleWeight: v.sampleWeight, xName: "validationData xs", yName: "validationData ys" }); // validate up front
+    validate = async () => prefixed(evaluate(model, v.xs, v.ys, { batchSize, sampleWeight: v.sampleWeight, returnDict: true }) as Logs);
+  } else if (args.validationSplit !== undefined) {
+    const { train, validation } = splitValidation(samples, args.validationSplit);
+    trainIndices = train;
+    validate = async () => evaluateIndices(model, samples, validation, batchSize);
+  }
   const shuffle = args.shuffle ?? true;
-  const steps = Math.ceil(samples.count / batchSize);
+  const bucketing = args.bucketing ?? true;
+  const lengths = trainIndices.map((i) => samples.lengths[i]);
+  const plannedSteps = bucketBatches(lengths, { batchSize, shuffle: false, bucketing }).length;
   return runEpochs(model, {
     epochs,
-    steps,
+    initialEpoch,
+    steps: plannedSteps,
     verbose: args.verbose ?? 1,
     callbacks: args.callbacks ?? [],
     progressOutput: args.progressOutput,
+    validate,
+    prepare: classWeighter(args.classWeight, samples.yWidth),
     batches: function* () {
-      const order = shuffle ? Array.from(model.rng.permutation(samples.count)) : Array.from({ length: samples.count }, (_, i) => i);
-      for (let s = 0; s < steps; s++) yield makeBatch(samples, order.slice(s * batchSize, (s + 1) * batchSize));
+      const batches = bucketBatches(lengths, { batchSize, rng: model.rng, shuffle, bucketing });
+      for (const b of batches) yield makeBatch(samples, b.map((k) => trainIndices[k]));
     },
   });
+}
+
+function prefixed(logs: Logs): Logs {
+  const out: Logs = {};
+  for (const [k, v] of Object.entries(logs)) out[`val_${k}`] = v;
+  return out;
+}
+
+async function evaluateIndices(model: Sequential, samples: Samples, indices: number[], batchSize: number): Promise<Logs> {
+  const { evaluateStep } = await import("./train_step.js");
+  const trackers = new Trackers(model, "val_");
+  const sorted = [...indices].sort((a, b) => samples.lengths[a] - samples.lengths[b] || a - b);
+  for (let s = 0; s < sorted.length; s += batchSize) trackers.add(evaluateStep(model, makeBatch(samples, sorted.slice(s, s + batchSize)), trackers.metrics));
+  return trackers.logs();
 }
 
 /**
@@ -133,53 +264,51 @@ export async function fit(model: Sequential, xs: unknown, ys: unknown, args: Fit
  * @example
  * await model.fitDataset(batches(), { stepsPerEpoch: 30, epochs: 10 });
  */
-export async function fitDataset(model: Sequential, dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
+export async function fitDataset(model: Sequential, dataset: Dataset, args: FitDatasetArgs = {}): Promise<FitHistory> {
   model.requireCompiled("fitDataset()");
   const epochs = positiveInt(args.epochs, "epochs", 1);
+  const initialEpoch = nonNegativeInt(args.initialEpoch, "initialEpoch");
   const stepsPerEpoch = args.stepsPerEpoch === undefined ? null : positiveInt(args.stepsPerEpoch, "stepsPerEpoch", 1);
-  if (dataset === null || typeof dataset !== "object" || (!(Symbol.iterator in dataset) && !(Symbol.asyncIterator in dataset))) {
-    throw new RaggedError("BAD_DATASET", "fitDataset needs an iterable or async iterable of batches.", {
-      expected: "an array, generator or async generator of { xs, ys }",
-      received: describe(dataset),
-    });
+  let iterator = openDataset(dataset, "fitDataset");
+  let validate: (() => Promise<Logs>) | null = null;
+  const vd = args.validationData;
+  if (vd !== undefined) {
+    const isArrays = Array.isArray(vd) ? vd.length >= 2 && vd.length <= 3 && !isBatchItem(vd[0]) : typeof vd === "object" && vd !== null && "xs" in vd;
+    validate = isArrays
+      ? async () => {
+          const v = unpackValidation(vd as ValidationData);
+          return prefixed(evaluate(model, v.xs, v.ys, { sampleWeight: v.sampleWeight, returnDict: true }) as Logs);
+        }
+      : async () => prefixed((await evaluateDataset(model, vd as Dataset, { steps: args.validationSteps, returnDict: true })) as Logs);
   }
-  const toBatch = (item: unknown, index: number): Batch => {
-    let xs: unknown, ys: unknown, sw: ArrayLike<number | ArrayLike<number>> | undefined;
-    if (Array.isArray(item) && (item.length === 2 || item.length === 3)) [xs, ys, sw] = item as [unknown, unknown, ArrayLike<number>];
-    else if (item !== null && typeof item === "object" && "xs" in item && "ys" in item) ({ xs, ys, sampleWeight: sw } = item as { xs: unknown; ys: unknown; sampleWeight?: ArrayLike<number> });
-    else {
-      throw new RaggedError("BAD_DATASET", `Dataset item ${index} is not a batch.`, {
-        expected: "{ xs, ys } or [xs, ys] (or [xs, ys, sampleWeight])",
-        received: describe(item),
-      });
-    }
-    const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: sw, xName: `batch ${index} xs`, yName: `batch ${index} ys` });
-    return makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
-  };
-  const open = (): Iterator<DatasetItem> | AsyncIterator<DatasetItem> =>
-    Symbol.asyncIterator in dataset ? (dataset as AsyncIterable<DatasetItem>)[Symbol.asyncIterator]() : (dataset as Iterable<DatasetItem>)[Symbol.iterator]();
-  let iterator = open();
   let consumed = 0;
   return runEpochs(model, {
     epochs,
+    initialEpoch,
     steps: stepsPerEpoch,
     verbose: args.verbose ?? 1,
     callbacks: args.callbacks ?? [],
     progressOutput: args.progressOutput,
+    validate,
     batches: async function* (epoch: number) {
-      if (stepsPerEpoch === null && epoch > 0) iterator = open();
+      if (stepsPerEpoch === null && epoch > initialEpoch) iterator = openDataset(dataset, "fitDataset");
       for (let s = 0; stepsPerEpoch === null || s < stepsPerEpoch; s++) {
         const next = await iterator.next();
         if (next.done) {
           if (stepsPerEpoch === null) return;
           throw new RaggedError("DATASET_EXHAUSTED", `The dataset ran out after ${consumed} batches, during epoch ${epoch + 1}.`, {
-            expected: `${stepsPerEpoch} batches per epoch × ${epochs} epochs = ${stepsPerEpoch * epochs}`,
+            expected: `${stepsPerEpoch} batches per epoch × ${epochs - initialEpoch} epochs = ${stepsPerEpoch * (epochs - initialEpoch)}`,
             received: `${consumed} batches`,
             help: "make the generator endless (while (true) …), or lower stepsPerEpoch or epochs",
           });
         }
-        yield toBatch(next.value, consumed++);
+        yield readDatasetItem(model, next.value, consumed++, true);
       }
     },
   });
+}
+
+/** Whether a value looks like one batch item of a dataset rather than a list of sequences. */
+function isBatchItem(v: unknown): boolean {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && "xs" in v;
 }

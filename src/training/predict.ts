@@ -2,19 +2,32 @@
  * Inference on ragged input: `predict` returns, in caller order, one output per step of each
  * sequence (`out[i]` has `xs[i].length` rows) or one output per sequence — any lengths, including
  * longer than anything seen in training. Batches are formed by length internally so that little
- * work is wasted; `evaluate` reports the loss the same way.
+ * work is wasted. `evaluate` reports the loss and metrics the same way; `predictDataset` and
+ * `evaluateDataset` do the same on (async) iterables of batches, and return a ragged result
+ * instead of failing to concatenate batches of different lengths (the seed's complaint).
  */
 import { RaggedError, describe } from "../core/errors.js";
 import { unpackRows, unsortRows } from "../data/packed.js";
-import type { Sequential } from "../models/sequential.js";
-import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
 import type { LayerValue } from "../layers/values.js";
+import type { Sequential } from "../models/sequential.js";
+import type { Logs } from "./callbacks.js";
+import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
+import { Trackers } from "./trackers.js";
 import { evaluateStep, predictStep } from "./train_step.js";
+import { type Dataset, type DatasetItem, openDataset, readDatasetItem } from "./dataset.js";
 
 export interface PredictArgs {
   /** Sequences per internal batch, default 32. */
   batchSize?: number;
 }
+
+export interface EvaluateArgs extends PredictArgs {
+  sampleWeight?: ArrayLike<number | ArrayLike<number>>;
+  /** Return `{ loss, <metric>: … }` instead of a number (no metrics) or [loss, …metrics]. */
+  returnDict?: boolean;
+}
+
+export type EvaluateResult = number | number[] | Logs;
 
 function batchSizeOf(args: PredictArgs): number {
   const b = args.batchSize ?? 32;
@@ -31,35 +44,14 @@ export function lengthOrderedBatches(samples: Samples, batchSize: number): numbe
 }
 
 /**
- * @returns `number[][][]` (per-step outputs, out[i].length === xs[i].length) when the model returns
- *   sequences, else `number[][]` (one output row per sequence), in caller order.
- * @example
- * const out = model.predict([[[0.1, 0.2]], [[0.3, 0.4], [0.5, 0.6]]]);
- */
-export function predict(model: Sequential, xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
-  const samples = toSamples(xs, null, model.sampleArgs(false));
-  const batchSize = batchSizeOf(args);
-  const perStep = model.returnsSequences;
-  const out: (number[][] | number[])[] = new Array(samples.count);
-  for (const indices of lengthOrderedBatches(samples, batchSize)) {
-    const batch = makeBatch(samples, indices);
-    const y = predictStep(model, batch);
-    const rows = perStep ? perStepOutputs(y, batch) : unsortRows(y.data, y.width, batch.layout);
-    indices.forEach((sample, k) => (out[sample] = rows[k]));
-  }
-  return out as number[][][] | number[][];
-}
-
-/**
  * Per-step outputs in batch order. NOTE [ masks with holes ]: padding positions hold zeros, and
  * input that was padded (and packed at the edge) gets its padding back, as zeros.
  */
 function perStepOutputs(y: LayerValue, batch: Batch): number[][][] {
   const rows = unpackRows(y.data, y.width, y.layout);
   if (batch.mask && y.layout === batch.layout) {
-    const zeros = new Array(y.width).fill(0);
     const masked = unpackRows(Float32Array.from(batch.mask), 1, batch.layout);
-    rows.forEach((seq, k) => seq.forEach((_, t) => (masked[k][t][0] === 0 ? (seq[t] = [...zeros]) : null)));
+    rows.forEach((seq, k) => seq.forEach((_, t) => (masked[k][t][0] === 0 ? (seq[t] = new Array(y.width).fill(0)) : null)));
   }
   if (batch.padding && y.layout === batch.layout) {
     const { start, paddedLength } = batch.padding;
@@ -72,20 +64,80 @@ function perStepOutputs(y: LayerValue, batch: Batch): number[][][] {
   return rows;
 }
 
+/** Outputs of one batch, in the batch's order. */
+function predictBatch(model: Sequential, batch: Batch): (number[][] | number[])[] {
+  const y = predictStep(model, batch);
+  return model.returnsSequences ? perStepOutputs(y, batch) : unsortRows(y.data, y.width, batch.layout);
+}
+
 /**
- * The loss on (xs, ys), averaged over batches weighted by their number of sequences, as Keras does.
+ * @returns `number[][][]` (per-step outputs, out[i].length === xs[i].length) when the model returns
+ *   sequences, else `number[][]` (one output row per sequence), in caller order.
+ * @example
+ * const out = model.predict([[[0.1, 0.2]], [[0.3, 0.4], [0.5, 0.6]]]);
+ */
+export function predict(model: Sequential, xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
+  const samples = toSamples(xs, null, model.sampleArgs(false));
+  const out: (number[][] | number[])[] = new Array(samples.count);
+  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args))) {
+    const rows = predictBatch(model, makeBatch(samples, indices));
+    indices.forEach((sample, k) => (out[sample] = rows[k]));
+  }
+  return out as number[][][] | number[][];
+}
+
+function result(trackers: Trackers, returnDict: boolean | undefined): EvaluateResult {
+  const logs = trackers.logs();
+  if (returnDict) return logs;
+  const values = Object.values(logs);
+  return values.length === 1 ? values[0] : values;
+}
+
+/**
+ * The loss (and compiled metrics) on (xs, ys): batches weighted by their number of sequences for
+ * the loss, as Keras does; metrics over every real row (NOTE [ metric reduction ]).
+ * @returns the loss as a number when no metrics are compiled, else [loss, …metrics]; with
+ *   `returnDict`, `{ loss, accuracy, … }`.
  * @example
  * const loss = model.evaluate(xs, ys);
  */
-export function evaluate(model: Sequential, xs: unknown, ys: unknown, args: PredictArgs & { sampleWeight?: ArrayLike<number | ArrayLike<number>> } = {}): number {
+export function evaluate(model: Sequential, xs: unknown, ys: unknown, args: EvaluateArgs = {}): EvaluateResult {
   model.requireCompiled("evaluate()");
   const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: args.sampleWeight });
-  let sum = 0;
-  let size = 0;
-  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args))) {
-    const r = evaluateStep(model, makeBatch(samples, indices));
-    sum += r.loss * r.size;
-    size += r.size;
+  const trackers = new Trackers(model);
+  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args))) trackers.add(evaluateStep(model, makeBatch(samples, indices), trackers.metrics));
+  return result(trackers, args.returnDict);
+}
+
+/** `evaluate` over an (async) iterable of batches `{ xs, ys }`; `steps` limits how many are read. */
+export async function evaluateDataset(model: Sequential, dataset: Dataset, args: { steps?: number; returnDict?: boolean } = {}): Promise<EvaluateResult> {
+  model.requireCompiled("evaluateDataset()");
+  const trackers = new Trackers(model);
+  const iterator = openDataset(dataset, "evaluateDataset");
+  for (let k = 0; args.steps === undefined || k < args.steps; k++) {
+    const next = await iterator.next();
+    if (next.done) break;
+    trackers.add(evaluateStep(model, readDatasetItem(model, next.value as DatasetItem, k, true), trackers.metrics));
   }
-  return size > 0 ? sum / size : 0;
+  return result(trackers, args.returnDict);
+}
+
+/**
+ * `predict` over an (async) iterable of batches (items `{ xs }`, `[xs]` or plain `xs`): the outputs
+ * of every batch in order, one entry per sequence, whatever the lengths — ragged, never concatenated
+ * into one padded array.
+ * @example
+ * const out = await model.predictDataset(testBatches());
+ */
+export async function predictDataset(model: Sequential, dataset: Dataset | Iterable<unknown> | AsyncIterable<unknown>, args: { steps?: number } = {}): Promise<number[][][] | number[][]> {
+  const out: (number[][] | number[])[] = [];
+  const iterator = openDataset(dataset as Dataset, "predictDataset");
+  for (let k = 0; args.steps === undefined || k < args.steps; k++) {
+    const next = await iterator.next();
+    if (next.done) break;
+    const batch = readDatasetItem(model, next.value as DatasetItem, k, false);
+    const rows = predictBatch(model, batch);
+    out.push(...rows);
+  }
+  return out as number[][][] | number[][];
 }

@@ -1,15 +1,17 @@
 /**
  * One batch through the model: the training step (forward, masked/weighted loss, backward,
  * optimizer update), the evaluation step (loss only) and the prediction step (outputs only).
+ * Each step also hands its metrics the rows that count (NOTE [ metric reduction ]).
  */
 import type { LayerValue } from "../layers/values.js";
 import type { Sequential } from "../models/sequential.js";
-import { reduceLoss } from "./reduction.js";
 import { regularize } from "../layers/regularizers.js";
+import type { MetricAccumulator } from "./metrics.js";
+import { reduceLoss } from "./reduction.js";
 import type { Batch } from "./samples.js";
 
 export interface StepResult {
-  /** The batch loss (Σ ℓ·w·m / Σ m). */
+  /** The batch loss (Σ ℓ·w·m / Σ m, plus regularization penalties). */
   loss: number;
   /** Sequences in the batch (Keras weights epoch averages by batch size). */
   size: number;
@@ -33,26 +35,26 @@ function outputMask(output: LayerValue): Float32Array | null {
   return m;
 }
 
+function rowsOf(out: LayerValue): number {
+  return out.kind === "sequence" ? out.layout.totalSteps : out.layout.batch;
+}
+
+function updateMetrics(metrics: readonly MetricAccumulator[], out: LayerValue, batch: Batch, mask: Float32Array | null): void {
+  for (const m of metrics) m.updateFrom({ pred: out.data, target: batch.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: batch.weights });
+}
+
 /**
  * Forward and backward on a batch: fills every trainable variable's `grad` with the gradient of the
  * batch loss (zeroing it first) and returns the loss. Changes no weight.
  */
-export function computeGradients(model: Sequential, batch: Batch): StepResult {
+export function computeGradients(model: Sequential, batch: Batch, metrics: readonly MetricAccumulator[] = []): StepResult {
   const { loss } = model.requireCompiled("computing gradients");
   for (const v of model.trainableWeights) v.grad.fill(0);
   const pass = model.run(inputValue(batch), { training: true, needsGrad: true });
   const out = pass.output;
-  const rows = out.kind === "sequence" ? out.layout.totalSteps : out.layout.batch;
-  const reduced = reduceLoss({
-    loss,
-    pred: out.data,
-    target: batch.y as Float32Array,
-    rows,
-    width: out.width,
-    mask: outputMask(out),
-    weights: batch.weights,
-    withGrad: true,
-  });
+  const mask = outputMask(out);
+  const reduced = reduceLoss({ loss, pred: out.data, target: batch.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: batch.weights, withGrad: true });
+  updateMetrics(metrics, out, batch, mask);
   pass.backward({ ...out, data: reduced.grad as Float32Array } as LayerValue);
   return { loss: reduced.value + regularization(model, true), size: batch.layout.batch };
 }
@@ -65,18 +67,19 @@ export function regularization(model: Sequential, withGrad: boolean): number {
 }
 
 /** One optimizer step on a batch; returns its loss (before the update). */
-export function trainStep(model: Sequential, batch: Batch): StepResult {
+export function trainStep(model: Sequential, batch: Batch, metrics: readonly MetricAccumulator[] = []): StepResult {
   const { optimizer } = model.requireCompiled("training");
-  const result = computeGradients(model, batch);
+  const result = computeGradients(model, batch, metrics);
   optimizer.apply(model.trainableWeights);
   return result;
 }
 
-export function evaluateStep(model: Sequential, batch: Batch): StepResult {
+export function evaluateStep(model: Sequential, batch: Batch, metrics: readonly MetricAccumulator[] = []): StepResult {
   const { loss } = model.requireCompiled("evaluation");
   const out = model.run(inputValue(batch), { training: false, needsGrad: false }).output;
-  const rows = out.kind === "sequence" ? out.layout.totalSteps : out.layout.batch;
-  const reduced = reduceLoss({ loss, pred: out.data, target: batch.y as Float32Array, rows, width: out.width, mask: outputMask(out), weights: batch.weights, withGrad: false });
+  const mask = outputMask(out);
+  const reduced = reduceLoss({ loss, pred: out.data, target: batch.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: batch.weights, withGrad: false });
+  updateMetrics(metrics, out, batch, mask);
   return { loss: reduced.value + regularization(model, false), size: batch.layout.batch };
 }
 

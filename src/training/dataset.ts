@@ -1,0 +1,48 @@
+/**
+ * Datasets of batches, Keras' generators: arrays, iterables, generators and async iterables whose
+ * items are `{ xs, ys, sampleWeight? }` or tuples `[xs, ys, sampleWeight?]`, each one batch (lengths
+ * may differ between and within batches).
+ */
+import { RaggedError, describe } from "../core/errors.js";
+import type { Sequential } from "../models/sequential.js";
+import { type Batch, makeBatch, toSamples } from "./samples.js";
+
+/** One batch of a dataset: `{ xs, ys, sampleWeight? }`, or a tuple `[xs, ys, sampleWeight?]` as Keras generators yield. */
+export type DatasetItem =
+  | { xs: unknown; ys?: unknown; sampleWeight?: ArrayLike<number | ArrayLike<number>> }
+  | [unknown, unknown]
+  | [unknown, unknown, ArrayLike<number | ArrayLike<number>>];
+export type Dataset = Iterable<DatasetItem> | AsyncIterable<DatasetItem>;
+
+/** An iterator over the dataset (async or not), after checking it is one. */
+export function openDataset(dataset: Dataset, where: string): Iterator<DatasetItem> | AsyncIterator<DatasetItem> {
+  if (dataset === null || typeof dataset !== "object" || (!(Symbol.iterator in dataset) && !(Symbol.asyncIterator in dataset))) {
+    throw new RaggedError("BAD_DATASET", `${where} needs an iterable or async iterable of batches.`, {
+      expected: "an array, generator or async generator of { xs, ys }",
+      received: describe(dataset),
+    });
+  }
+  return Symbol.asyncIterator in dataset ? (dataset as AsyncIterable<DatasetItem>)[Symbol.asyncIterator]() : (dataset as Iterable<DatasetItem>)[Symbol.iterator]();
+}
+
+/** Item `index` of a dataset as a packed batch; targets required when `withTargets`. */
+export function readDatasetItem(model: Sequential, item: unknown, index: number, withTargets: boolean): Batch {
+  let xs: unknown;
+  let ys: unknown;
+  let sw: ArrayLike<number | ArrayLike<number>> | undefined;
+  if (Array.isArray(item) && (item.length === 2 || item.length === 3) && withTargets) [xs, ys, sw] = item as [unknown, unknown, ArrayLike<number>];
+  else if (item !== null && typeof item === "object" && !Array.isArray(item) && "xs" in item) ({ xs, ys, sampleWeight: sw } = item as { xs: unknown; ys?: unknown; sampleWeight?: ArrayLike<number> });
+  else if (!withTargets && Array.isArray(item) && item.length === 1) xs = item[0];
+  else if (!withTargets && Array.isArray(item)) xs = item;
+  else {
+    throw new RaggedError("BAD_DATASET", `Dataset item ${index} is not a batch.`, {
+      expected: withTargets ? "{ xs, ys } or [xs, ys] (or [xs, ys, sampleWeight])" : "{ xs } or a list of sequences",
+      received: describe(item),
+    });
+  }
+  if (withTargets && ys === undefined) {
+    throw new RaggedError("BAD_DATASET", `Dataset item ${index} has no targets (ys).`, { expected: "{ xs, ys }", received: describe(item) });
+  }
+  const samples = toSamples(xs, withTargets ? ys : null, { ...model.sampleArgs(withTargets), sampleWeight: withTargets ? sw : undefined, xName: `batch ${index} xs`, yName: `batch ${index} ys` });
+  return makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
+}
