@@ -9,10 +9,14 @@ import { GlobalAveragePooling1D, GlobalMaxPooling1D } from "./pooling.js";
 import { RepeatVector, type RepeatVectorArgs } from "./repeat_vector.js";
 import { Bidirectional, type BidirectionalArgs } from "./rnn/bidirectional.js";
 import { LSTM, type LSTMArgs } from "./rnn/lstm.js";
+import { GRU, type GRUArgs } from "./rnn/gru.js";
+import { SimpleRNN, type SimpleRNNArgs } from "./rnn/simple_rnn.js";
 import { RNN, type RNNArgs } from "./rnn/rnn.js";
 import { TimeDistributed, type TimeDistributedArgs } from "./time_distributed.js";
 import type { BaseLayerArgs } from "./layer.js";
 
+export { GRU, SimpleRNN };
+export type { GRUArgs, SimpleRNNArgs };
 export { Bidirectional, Dense, Dropout, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM, Masking, RNN, RepeatVector, TimeDistributed };
 export type { BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs, MaskingArgs, RNNArgs, RepeatVectorArgs, TimeDistributedArgs };
 
@@ -20,6 +24,10 @@ export type { BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs
 export const dense = (args: DenseArgs): Dense => new Dense(args);
 /** Long short-term memory (Keras 3 defaults); runs only real timesteps of each sequence. */
 export const lstm = (args: LSTMArgs): LSTM => new LSTM(args);
+/** Gated recurrent unit (Keras 3 defaults, `resetAfter: true`); runs only real timesteps. */
+export const gru = (args: GRUArgs): GRU => new GRU(args);
+/** Fully connected recurrent layer h_t = activation(x_t·W + h_{t−1}·U + b). */
+export const simpleRNN = (args: SimpleRNNArgs): SimpleRNN => new SimpleRNN(args);
 /** Applies a row-wise layer (e.g. dense) to every timestep. */
 export const timeDistributed = (args: TimeDistributedArgs): TimeDistributed => new TimeDistributed(args);
 /** Runs a recurrent layer in both directions, each sequence reversed within its own length. */
