@@ -24,7 +24,7 @@ interface ChildResult {
 async function measure(kind: string, o: BenchOptions): Promise<ChildResult> {
   const child = fileURLToPath(new URL("./memory_child.ts", import.meta.url));
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const args = ["--import", "tsx", "--expose-gc", child, kind, String(o.batch), String(o.length), String(o.memorySteps)];
+  const args = ["--import", "tsx", "--expose-gc", child, kind, String(o.batch), String(o.length), String(o.memorySteps), o.kernels];
   const { stdout } = await run(process.execPath, args, { cwd: root, maxBuffer: 1 << 20 });
   const line = stdout.trim().split("\n").pop() ?? "";
   return JSON.parse(line) as ChildResult;

@@ -6,14 +6,16 @@
  * kernel's high-water mark of this process image: it also catches peaks inside a step and during
  * data generation. (Not ru_maxrss: Linux carries the parent's peak over fork+exec into it.)
  *
- * usage: node --import tsx --expose-gc bench/memory_child.ts <seed|packed|padded> <batch> <length> <steps>
+ * usage: node --import tsx --expose-gc bench/memory_child.ts <seed|packed|padded> <batch> <length> <steps> [default|wasm]
  */
 import { readFileSync } from "node:fs";
 import { buildSeedModel } from "../dist/cli/commands/demo.js";
 import { maxLength, padNested, seedBatch } from "./data.js";
+import { selectKernels } from "./ragged_kernels.js";
 
 async function main(): Promise<void> {
-  const [kind, batchArg, lengthArg, stepsArg] = process.argv.slice(2);
+  const [kind, batchArg, lengthArg, stepsArg, kernelsArg] = process.argv.slice(2);
+  await selectKernels(kernelsArg === "wasm" ? "wasm" : "default");
   const batch = Number(batchArg);
   const steps = Number(stepsArg);
   let { xs, ys } = kind === "seed" ? seedBatch(batch, 2, Number(lengthArg)) : seedBatch(batch, 3, null);

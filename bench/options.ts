@@ -17,6 +17,8 @@ export interface BenchOptions {
   /** Steps of ragged per memory case. */
   memorySteps: number;
   sections: Set<string>;
+  /** ragged kernels: "default" (whatever ragged activates itself) or "wasm" (useFastKernels). */
+  kernels: "default" | "wasm";
   batch: number;
   length: number;
 }
@@ -25,7 +27,8 @@ export const SECTIONS = ["seed", "mixed", "memory"] as const;
 
 const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--cpu-rounds N] [--mixed-rounds N]
                         [--mask-rounds N] [--warmup N] [--memory-steps N]
-                        [--sections seed,mixed,memory] [--batch N] [--length N]`;
+                        [--sections seed,mixed,memory] [--batch N] [--length N]
+                        [--kernels default|wasm]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -41,6 +44,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       sections: { type: "string" },
       batch: { type: "string" },
       length: { type: "string" },
+      kernels: { type: "string", default: "default" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -58,7 +62,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   };
   const sections = new Set((values.sections ?? SECTIONS.join(",")).split(",").map((s) => s.trim()));
   for (const s of sections) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section "${s}"\n${USAGE}`);
+  const kernels = values.kernels;
+  if (kernels !== "default" && kernels !== "wasm") throw new Error(`--kernels must be default or wasm, got "${kernels}"\n${USAGE}`);
   return {
+    kernels,
     rounds: int(values.rounds, quick ? 3 : 10, 1),
     cpuRounds: int(values["cpu-rounds"], quick ? 1 : 3, 0),
     mixedRounds: int(values["mixed-rounds"], quick ? 3 : 8, 1),

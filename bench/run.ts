@@ -7,14 +7,15 @@
  *   npm run bench                    full run (~5 min on 2 cores)
  *   npm run bench -- --quick         fewer rounds, no TF.js masked run (~1.5 min)
  *   npm run bench -- --sections seed --rounds 5 --cpu-rounds 0
+ *   npm run bench -- --kernels wasm  ragged on its WebAssembly SIMD kernels
  *
  * Progress goes to stderr; the tables go to stdout.
  */
 import os from "node:os";
-import { kernels } from "../dist/index.js";
 import { memorySection } from "./memory.js";
 import { mixedLengthsSection } from "./mixed_lengths.js";
 import { parseOptions, type BenchOptions } from "./options.js";
+import { selectKernels } from "./ragged_kernels.js";
 import { seedStepSection } from "./seed_step.js";
 import { describeTfBackend } from "./tfjs_models.js";
 
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   print("# ragged bench");
   print(`machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()}-${os.arch()}`);
   print(`load average (1, 5, 15 min) at start: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
-  print(`ragged kernels: ${kernels().name}`);
+  print(`ragged kernels: ${await selectKernels(o.kernels)}`);
   print(`TF.js: ${await describeTfBackend("cpu")}; ${await describeTfBackend("wasm")}`);
   print(
     `rounds: ${o.rounds} (TF.js cpu ${o.cpuRounds}, mixed ${o.mixedRounds}, TF.js masked ${o.maskRounds}), ` +
