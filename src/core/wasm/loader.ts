@@ -2,6 +2,12 @@
  * Loads the WebAssembly SIMD kernels (built from src/core/wasm/assembly/ by `npm run build:wasm`)
  * synchronously, in Node and in browsers, and manages their linear memory.
  *
+ * There are two builds of the same sources: "relaxed-simd" (FMA via relaxed_madd, a 6×8 GEMM
+ * tile) is used where the engine validates it — current browsers, Node ≥ 22, or Node 20 started
+ * with --experimental-wasm-relaxed-simd (or `v8.setFlagsFromString` before the first kernel
+ * call) — and "simd" (mul + add, 5×8 tile) everywhere else SIMD runs. Both are held to the JS
+ * reference by the same tests; they differ from each other only by rounding.
+ *
  * NOTE [ wasm memory ]
  * The module never allocates. Each kernel call lays out its arrays in one arena that starts at
  * `heapBase()`: the caller computes every size first, grows the memory once (it never shrinks),
@@ -9,7 +15,7 @@
  * taken only after growing, because growing detaches the old buffer. Nothing stays in wasm memory
  * between calls, so a kernel call never sees another call's data.
  */
-import { RAGGED_WASM_BASE64 } from "./generated/ragged_wasm_bytes.js";
+import { RAGGED_WASM_BASE64, RAGGED_WASM_RELAXED_BASE64 } from "./generated/ragged_wasm_bytes.js";
 
 /** The module's exports (pointers are byte addresses, sizes element counts; see assembly/*.ts). */
 export interface RaggedWasmExports {
@@ -58,7 +64,21 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Which build is loaded. */
+export type WasmVariant = "relaxed-simd" | "simd";
+
 let loaded: RaggedWasmExports | null | undefined;
+let loadedVariant: WasmVariant | null = null;
+
+/** The bytes of the best build this engine validates, or null when neither validates. */
+function pickBuild(): { variant: WasmVariant; bytes: Uint8Array<ArrayBuffer> } | null {
+  if (!wasmSimdSupported()) return null;
+  const relaxed = decodeBase64(RAGGED_WASM_RELAXED_BASE64);
+  if (WebAssembly.validate(relaxed)) return { variant: "relaxed-simd", bytes: relaxed };
+  const plain = decodeBase64(RAGGED_WASM_BASE64);
+  if (WebAssembly.validate(plain)) return { variant: "simd", bytes: plain };
+  return null;
+}
 
 /**
  * The kernels' module, compiled and instantiated synchronously on first use; `null` when this
@@ -67,11 +87,13 @@ let loaded: RaggedWasmExports | null | undefined;
 export function loadRaggedWasm(): RaggedWasmExports | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
-  if (!wasmSimdSupported()) return loaded;
   try {
-    const module = new WebAssembly.Module(decodeBase64(RAGGED_WASM_BASE64));
+    const build = pickBuild();
+    if (build === null) return loaded;
+    const module = new WebAssembly.Module(build.bytes);
     const instance = new WebAssembly.Instance(module, {});
     loaded = instance.exports as unknown as RaggedWasmExports;
+    loadedVariant = build.variant;
   } catch {
     // e.g. a browser main thread that refuses synchronous compilation: stay on the JS kernels
     loaded = null;
@@ -79,19 +101,27 @@ export function loadRaggedWasm(): RaggedWasmExports | null {
   return loaded;
 }
 
+/** The build `loadRaggedWasm` loaded ("relaxed-simd" or "simd"), or null when none is loaded. */
+export function wasmVariant(): WasmVariant | null {
+  loadRaggedWasm();
+  return loadedVariant;
+}
+
 /**
  * Compiles the module asynchronously, for engines that refuse synchronous compilation of this
- * size (Chrome's main thread allowed only 4 KB before it raised the limit to 8 MB; the module is
+ * size (Chrome's main thread allowed only 4 KB before it raised the limit to 8 MB; each build is
  * about 18 KB). After it resolves, `loadRaggedWasm()` returns the module without compiling.
  * @returns whether the module is available.
  */
 export async function preloadRaggedWasm(): Promise<boolean> {
   if (loaded) return true;
-  if (!wasmSimdSupported()) return false;
   try {
-    const module = await WebAssembly.compile(decodeBase64(RAGGED_WASM_BASE64));
+    const build = pickBuild();
+    if (build === null) return false;
+    const module = await WebAssembly.compile(build.bytes);
     const instance = await WebAssembly.instantiate(module, {});
     loaded = instance.exports as unknown as RaggedWasmExports;
+    loadedVariant = build.variant;
   } catch {
     loaded = null;
   }

@@ -11,16 +11,18 @@
 //     the micro-kernel reads it with constant offsets.
 //   - The micro-kernel keeps a 5×8 tile in 10 f32x4 registers (mul + add; V8 has 15 vector
 //     registers and a 6×8 tile spills without FMA), and is the only unrolling: the k loop is not
-//     unrolled by hand (V8 hoists loads and spills).
+//     unrolled by hand (V8 hoists loads and spills). The relaxed-SIMD build (ASC_FEATURE_RELAXED_SIMD,
+//     selected at load time where the engine validates it) uses a 6×8 tile with relaxed_madd (FMA).
 //   - K is cut into blocks of KC so that the B block being swept (KC × N) stays in L2.
 // All pointers are byte addresses in this module's memory; sizes are element counts.
 
-export const MR: i32 = 5;
+/** Rows of the micro-tile: 6 with FMA (relaxed SIMD), 5 without. */
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 export const NR: i32 = 8;
 export const KC: i32 = 256;
 
 // A 5×8 tile spilled here when it touches the edge of `out`.
-const EDGE_TILE = memory.data(MR * NR * 4, 16);
+const EDGE_TILE = memory.data(6 * NR * 4, 16);
 
 /** Bytes of scratch `gemm` needs: the packed B (when B is not read in place) and one A strip. */
 export function gemmScratchBytes(N: i32, K: i32, transB: i32): i32 {
@@ -68,7 +70,7 @@ export function packB(dst: usize, b: usize, brs: i32, bcs: i32, K: i32, N: i32):
   }
 }
 
-/** Packs rows i0..i0+rows−1, columns k0..k0+kc−1 of op(A) into dst as [kc][5]; missing rows are 0. */
+/** Packs rows i0..i0+rows−1, columns k0..k0+kc−1 of op(A) into dst as [kc][MR]; missing rows are 0. */
 function packAStrip(dst: usize, a: usize, ars: i32, acs: i32, i0: i32, rows: i32, k0: i32, kc: i32): void {
   if (rows == MR) {
     const rs = <usize>ars << 2;
@@ -81,8 +83,9 @@ function packAStrip(dst: usize, a: usize, ars: i32, acs: i32, i0: i32, rows: i32
       store<f32>(d, load<f32>(s + 2 * rs), 8);
       store<f32>(d, load<f32>(s + 3 * rs), 12);
       store<f32>(d, load<f32>(s + 4 * rs), 16);
+      if (ASC_FEATURE_RELAXED_SIMD) store<f32>(d, load<f32>(s + 5 * rs), 20);
       s += ks;
-      d += 20;
+      d += MR * 4;
     }
     return;
   }
@@ -95,10 +98,15 @@ function packAStrip(dst: usize, a: usize, ars: i32, acs: i32, i0: i32, rows: i32
 }
 
 /**
- * The micro-kernel: tile[5,8] = Apack[kc,5] · Bpanel[kc,8], then out (+)= tile on its `rows` ×
+ * The micro-kernel: tile[MR,8] = Apack[kc,MR] · Bpanel[kc,8], then out (+)= tile on its `rows` ×
  * `cols` valid corner. `pb` walks B by `sb` bytes per k; `ldo` is out's row stride in bytes.
  */
-export function tile5x8(out: usize, ldo: usize, pa: usize, pb: usize, sb: usize, kc: i32, rows: i32, cols: i32, add: bool): void {
+export function tile(out: usize, ldo: usize, pa: usize, pb: usize, sb: usize, kc: i32, rows: i32, cols: i32, add: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD) tile6x8(out, ldo, pa, pb, sb, kc, rows, cols, add);
+  else tile5x8(out, ldo, pa, pb, sb, kc, rows, cols, add);
+}
+
+@inline function tile5x8(out: usize, ldo: usize, pa: usize, pb: usize, sb: usize, kc: i32, rows: i32, cols: i32, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -125,7 +133,7 @@ export function tile5x8(out: usize, ldo: usize, pa: usize, pb: usize, sb: usize,
     pa += 20;
     pb += sb;
   }
-  if (rows == MR && cols == NR) {
+  if (rows == 5 && cols == NR) {
     let o = out;
     if (add) {
       v128.store(o, f32x4.add(v128.load(o), c00)); v128.store(o, f32x4.add(v128.load(o, 16), c01), 16); o += ldo;
@@ -148,6 +156,12 @@ export function tile5x8(out: usize, ldo: usize, pa: usize, pb: usize, sb: usize,
   v128.store(t, c20, 64); v128.store(t, c21, 80);
   v128.store(t, c30, 96); v128.store(t, c31, 112);
   v128.store(t, c40, 128); v128.store(t, c41, 144);
+  addEdge(out, ldo, rows, cols, add);
+}
+
+/** out (+)= the `rows` × `cols` corner of the tile spilled in EDGE_TILE (row stride 32 bytes). */
+function addEdge(out: usize, ldo: usize, rows: i32, cols: i32, add: bool): void {
+  const t = EDGE_TILE;
   for (let r = 0; r < rows; r++) {
     const o = out + <usize>r * ldo;
     const s = t + (<usize>r << 5);
@@ -181,7 +195,7 @@ export function gemmPanels(
       const o = out + <usize>i0 * ldo;
       for (let p = 0; p < panels; p++) {
         const j0 = p * NR;
-        tile5x8(o + (<usize>j0 << 2), ldo, aStrip, bk + <usize>p * panelStride, rowStride, kc, rows, min(NR, N - j0), add);
+        tile(o + (<usize>j0 << 2), ldo, aStrip, bk + <usize>p * panelStride, rowStride, kc, rows, min(NR, N - j0), add);
       }
     }
   }
@@ -211,4 +225,65 @@ export function gemm(
   packB(scratch, b, brs, bcs, K, N);
   const aStrip = scratch + <usize>packedBBytes(N, K);
   gemmPanels(out, a, ars, acs, scratch, <usize>K * 32, 32, M, N, K, accumulate != 0, aStrip);
+}
+
+// The FMA micro-kernel of the relaxed-SIMD build: a 6×8 tile in 12 registers (+ 2 B + 1 A).
+@inline function tile6x8(out: usize, ldo: usize, pa: usize, pb: usize, sb: usize, kc: i32, rows: i32, cols: i32, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = f32x4.relaxed_madd(x, b0, c00);
+    c01 = f32x4.relaxed_madd(x, b1, c01);
+    x = v128.load32_splat(pa, 4);
+    c10 = f32x4.relaxed_madd(x, b0, c10);
+    c11 = f32x4.relaxed_madd(x, b1, c11);
+    x = v128.load32_splat(pa, 8);
+    c20 = f32x4.relaxed_madd(x, b0, c20);
+    c21 = f32x4.relaxed_madd(x, b1, c21);
+    x = v128.load32_splat(pa, 12);
+    c30 = f32x4.relaxed_madd(x, b0, c30);
+    c31 = f32x4.relaxed_madd(x, b1, c31);
+    x = v128.load32_splat(pa, 16);
+    c40 = f32x4.relaxed_madd(x, b0, c40);
+    c41 = f32x4.relaxed_madd(x, b1, c41);
+    x = v128.load32_splat(pa, 20);
+    c50 = f32x4.relaxed_madd(x, b0, c50);
+    c51 = f32x4.relaxed_madd(x, b1, c51);
+    pa += 24;
+    pb += sb;
+  }
+  if (rows == 6 && cols == NR) {
+    let o = out;
+    if (add) {
+      v128.store(o, f32x4.add(v128.load(o), c00)); v128.store(o, f32x4.add(v128.load(o, 16), c01), 16); o += ldo;
+      v128.store(o, f32x4.add(v128.load(o), c10)); v128.store(o, f32x4.add(v128.load(o, 16), c11), 16); o += ldo;
+      v128.store(o, f32x4.add(v128.load(o), c20)); v128.store(o, f32x4.add(v128.load(o, 16), c21), 16); o += ldo;
+      v128.store(o, f32x4.add(v128.load(o), c30)); v128.store(o, f32x4.add(v128.load(o, 16), c31), 16); o += ldo;
+      v128.store(o, f32x4.add(v128.load(o), c40)); v128.store(o, f32x4.add(v128.load(o, 16), c41), 16); o += ldo;
+      v128.store(o, f32x4.add(v128.load(o), c50)); v128.store(o, f32x4.add(v128.load(o, 16), c51), 16);
+    } else {
+      v128.store(o, c00); v128.store(o, c01, 16); o += ldo;
+      v128.store(o, c10); v128.store(o, c11, 16); o += ldo;
+      v128.store(o, c20); v128.store(o, c21, 16); o += ldo;
+      v128.store(o, c30); v128.store(o, c31, 16); o += ldo;
+      v128.store(o, c40); v128.store(o, c41, 16); o += ldo;
+      v128.store(o, c50); v128.store(o, c51, 16);
+    }
+    return;
+  }
+  const t = EDGE_TILE;
+  v128.store(t, c00, 0); v128.store(t, c01, 16);
+  v128.store(t, c10, 32); v128.store(t, c11, 48);
+  v128.store(t, c20, 64); v128.store(t, c21, 80);
+  v128.store(t, c30, 96); v128.store(t, c31, 112);
+  v128.store(t, c40, 128); v128.store(t, c41, 144);
+  v128.store(t, c50, 160); v128.store(t, c51, 176);
+  addEdge(out, ldo, rows, cols, add);
 }

@@ -9,13 +9,13 @@
 //
 // How it differs from the spec, for speed (the results are the same up to rounding):
 //   - Forward computes z_t = [x_t | h_{t−1}] · [W; U] as ONE GEMM per step (K = C + H) instead of
-//     x·W for all rows plus h·U per step, and runs the cell math on each strip of 5 rows right
+//     x·W for all rows plus h·U per step, and runs the cell math on each strip of MR (5 or 6) rows right
 //     after its GEMM tile, while the strip's z is still in L1.
 //   - Backward does everything per step on the step's dz_t [bt, G] (never an [N, G] dz): per strip
-//     of 5 rows the cell math, then [dx_t | dh_{t−1}] = dz_t · [W; U]ᵀ for the strip; then per step
+//     of MR rows the cell math, then [dx_t | dh_{t−1}] = dz_t · [W; U]ᵀ for the strip; then per step
 //     [dW; dU] += [x_t | h_{t−1}]ᵀ · dz_t and db += Σ dz_t.
 import { ACT_SIGMOID, ACT_TANH, vact, vdact } from "./math";
-import { KC, MR, NR, tile5x8 } from "./gemm";
+import { KC, MR, NR, tile } from "./gemm";
 
 // ---------------------------------------------------------------------------------------------
 // Forward
@@ -89,7 +89,7 @@ export function lstmForward(
       packRowsConcat(aStrip, xt + <usize>i0 * rowC, C, hPrev + <usize>i0 * rowH, H, rows);
       const zStrip = gates + <usize>(r0 + i0) * rowG;
       for (let p = 0; p < nPanels; p++) {
-        tile5x8(zStrip + (<usize>p << 5), rowG, aStrip, panels + ((<usize>p * K) << 5), 32, K, rows, min(NR, G - p * NR), false);
+        tile(zStrip + (<usize>p << 5), rowG, aStrip, panels + ((<usize>p * K) << 5), 32, K, rows, min(NR, G - p * NR), false);
       }
       // the cell math on the strip, while its z is in L1
       for (let j = i0; j < i0 + rows; j++) {
@@ -142,21 +142,21 @@ export function lstmForward(
 }
 
 /**
- * Packs `rows` (≤ 5) rows of the concatenation [a1 | a2] (row widths n1, n2; rows contiguous)
- * into dst as [n1+n2][5], rows past `rows` zero: the A strip of a step's GEMM.
+ * Packs `rows` (≤ MR) rows of the concatenation [a1 | a2] (row widths n1, n2; rows contiguous)
+ * into dst as [n1+n2][MR], rows past `rows` zero: the A strip of a step's GEMM.
  */
 function packRowsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, rows: i32): void {
   const K = n1 + n2;
   for (let r = 0; r < MR; r++) {
     let d = dst + (<usize>r << 2);
     if (r >= rows) {
-      for (let k = 0; k < K; k++) { store<f32>(d, 0); d += 20; }
+      for (let k = 0; k < K; k++) { store<f32>(d, 0); d += MR * 4; }
       continue;
     }
     let s = a1 + ((<usize>r * n1) << 2);
-    for (let k = 0; k < n1; k++) { store<f32>(d, load<f32>(s)); s += 4; d += 20; }
+    for (let k = 0; k < n1; k++) { store<f32>(d, load<f32>(s)); s += 4; d += MR * 4; }
     s = a2 + ((<usize>r * n2) << 2);
-    for (let k = 0; k < n2; k++) { store<f32>(d, load<f32>(s)); s += 4; d += 20; }
+    for (let k = 0; k < n2; k++) { store<f32>(d, load<f32>(s)); s += 4; d += MR * 4; }
   }
 }
 
@@ -255,7 +255,7 @@ export function lstmBackward(
       // [dx_t | dh_{t−1}][strip] = dz_t[strip] · [W; U]ᵀ  (dhNext rows of sequences that ended keep dhLast)
       packRowsConcat(aStrip, dzStep + <usize>i0 * rowG, G, 0, 0, rows);
       for (let p = 0; p < nPanels; p++) {
-        tile5x8(outStrip + (<usize>p << 5), rowO, aStrip, panels + ((<usize>p * G) << 5), 32, G, MR, NR, false);
+        tile(outStrip + (<usize>p << 5), rowO, aStrip, panels + ((<usize>p * G) << 5), 32, G, MR, NR, false);
       }
       for (let r = 0; r < rows; r++) {
         const o = outStrip + <usize>r * rowO;
@@ -274,7 +274,7 @@ export function lstmBackward(
         const o = gWU + <usize>i0 * rowG;
         const b = dzStep + <usize>k0 * rowG;
         for (let p = 0; p < (G + NR - 1) / NR; p++) {
-          tile5x8(o + (<usize>p << 5), rowG, aStrip, b + (<usize>p << 5), rowG, kc, rows, min(NR, G - p * NR), true);
+          tile(o + (<usize>p << 5), rowG, aStrip, b + (<usize>p << 5), rowG, kc, rows, min(NR, G - p * NR), true);
         }
       }
     }
@@ -302,22 +302,22 @@ export function lstmBackward(
 
 /**
  * Packs columns i0..i0+rows−1 of the concatenation [a1 | a2] (row widths n1, n2) over its first
- * kc rows into dst as [kc][5], columns past `rows` zero: the A strip of Aᵀ·B.
+ * kc rows into dst as [kc][MR], columns past `rows` zero: the A strip of Aᵀ·B.
  */
 function packColsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, i0: i32, rows: i32, kc: i32): void {
   for (let r = 0; r < MR; r++) {
     const i = i0 + r;
     let d = dst + (<usize>r << 2);
     if (r >= rows) {
-      for (let k = 0; k < kc; k++) { store<f32>(d, 0); d += 20; }
+      for (let k = 0; k < kc; k++) { store<f32>(d, 0); d += MR * 4; }
     } else if (i < n1) {
       let s = a1 + (<usize>i << 2);
       const step = <usize>n1 << 2;
-      for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s)); s += step; d += 20; }
+      for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s)); s += step; d += MR * 4; }
     } else {
       let s = a2 + (<usize>(i - n1) << 2);
       const step = <usize>n2 << 2;
-      for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s)); s += step; d += 20; }
+      for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s)); s += step; d += MR * 4; }
     }
   }
 }

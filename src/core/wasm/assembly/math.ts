@@ -70,7 +70,9 @@ const CONSTS = memory.data<f32>([
   return v128.load(CONSTS + (<usize>index << 4));
 }
 
+/** a·b + c; fused (one rounding) in the relaxed-SIMD build. */
 @inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
