@@ -51,3 +51,4 @@ export { AdamW, type AdamWArgs } from "./training/optimizers/adamw.js";
 export { Adagrad, type AdagradArgs } from "./training/optimizers/adagrad.js";
 export { getOptimizer, optimizerNames, type OptimizerConfig, type OptimizerSpec } from "./training/optimizers/get_optimizer.js";
 export { exponentialDecay, piecewiseConstantDecay, cosineDecay, getSchedule, type LearningRateSchedule, type ExponentialDecayArgs, type PiecewiseConstantDecayArgs, type CosineDecayArgs } from "./training/optimizers/schedules.js";
+export { ModelCheckpoint, modelCheckpoint, type ModelCheckpointArgs } from "./training/callbacks/model_checkpoint.js";
