@@ -262,6 +262,26 @@ describe.runIf(wasmSimdSupported())("wasm lstmForward / lstmBackward match the J
     }
   });
 
+  it("keeps a vanishing gradient out of the denormal range (NOTE [ denormals ] in wasm/assembly/math.ts)", () => {
+    // only a final-state gradient, a small recurrent kernel and small forget gates: the gradient
+    // shrinks ~10× per step, and denormal f32 arithmetic is ~100× slower in wasm
+    const rng = new Random(4);
+    const lengths = Array.from({ length: 40 }, () => 55);
+    const k = lstmCase(rng, 5, 8, lengths, 12); // variant 12: tanh/sigmoid, bias, no dh, dhLast given
+    k.forward.weights.recurrentKernel = randomArray(rng, 8 * 32, 0.02);
+    const bias = k.forward.weights.bias as Float32Array;
+    for (let u = 8; u < 16; u++) bias[u] = -3;
+    k.backward.weights = k.forward.weights;
+    const errors = compareLstm(k);
+    for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThanOrEqual(TOL);
+    const cache = wasmLstmForward(k.forward);
+    const result = wasmLstmBackward({ ...k.backward, cache, grads: copyGrads(k.backward.grads) });
+    const denormal = (x: Float32Array | null): number => (x ?? new Float32Array(0)).filter((v) => v !== 0 && Math.abs(v) < 1.2e-38).length;
+    const reference = lstmBackward({ ...k.backward, cache: lstmForward(k.forward), grads: copyGrads(k.backward.grads) });
+    expect(denormal(reference.dh0) + denormal(reference.dx)).toBeGreaterThan(0); // the case is real
+    expect(denormal(result.dh0) + denormal(result.dc0) + denormal(result.dx) + denormal(cache.c)).toBe(0);
+  });
+
   it("falls back to the reference for an activation id it does not know", () => {
     const rng = new Random(1);
     const k = lstmCase(rng, 2, 3, [2, 1], 0);

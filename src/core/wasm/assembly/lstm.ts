@@ -14,7 +14,7 @@
 //   - Backward does everything per step on the step's dz_t [bt, G] (never an [N, G] dz): per strip
 //     of MR rows the cell math, then [dx_t | dh_{t−1}] = dz_t · [W; U]ᵀ for the strip; then per step
 //     [dW; dU] += [x_t | h_{t−1}]ᵀ · dz_t and db += Σ dz_t.
-import { ACT_SIGMOID, ACT_TANH, vact, vdact } from "./math";
+import { ACT_SIGMOID, ACT_TANH, vact, vdact, vflush } from "./math";
 import { KC, MR, NR, tile } from "./gemm";
 
 // ---------------------------------------------------------------------------------------------
@@ -125,7 +125,8 @@ export function lstmForward(
   st(z + gs, fg, full);
   st(z + 2 * gs, gg, full);
   st(z + 3 * gs, og, full);
-  const ct = f32x4.add(f32x4.mul(fg, ld(cPrev, full)), f32x4.mul(ig, gg));
+  // c is carried to the next step: flushed, see NOTE [ denormals ] in math.ts
+  const ct = vflush(f32x4.add(f32x4.mul(fg, ld(cPrev, full)), f32x4.mul(ig, gg)));
   const at = vact(act, ct);
   st(cOut, ct, full);
   st(aOut, at, full);
@@ -286,18 +287,19 @@ export function lstmBackward(
   dz: usize, g: usize, gs: usize, at: usize, cPrev: usize, dhNext: usize, dcNext: usize, dh: usize,
   act: i32, recAct: i32, full: bool,
 ): void {
-  const dht = dh == 0 ? ld(dhNext, full) : f32x4.add(ld(dhNext, full), ld(dh, full));
+  // the carried gradients and dz are flushed: see NOTE [ denormals ] in math.ts
+  const dht = vflush(dh == 0 ? ld(dhNext, full) : f32x4.add(ld(dhNext, full), ld(dh, full)));
   const ig = ld(g, full);
   const fg = ld(g + gs, full);
   const gg = ld(g + 2 * gs, full);
   const og = ld(g + 3 * gs, full);
   const a = ld(at, full);
-  const dct = f32x4.add(ld(dcNext, full), f32x4.mul(f32x4.mul(dht, og), vdact(act, a)));
-  st(dz, f32x4.mul(f32x4.mul(dct, gg), vdact(recAct, ig)), full);
-  st(dz + gs, f32x4.mul(f32x4.mul(dct, ld(cPrev, full)), vdact(recAct, fg)), full);
-  st(dz + 2 * gs, f32x4.mul(f32x4.mul(dct, ig), vdact(act, gg)), full);
-  st(dz + 3 * gs, f32x4.mul(f32x4.mul(dht, a), vdact(recAct, og)), full);
-  st(dcNext, f32x4.mul(dct, fg), full);
+  const dct = vflush(f32x4.add(ld(dcNext, full), f32x4.mul(f32x4.mul(dht, og), vdact(act, a))));
+  st(dz, vflush(f32x4.mul(f32x4.mul(dct, gg), vdact(recAct, ig))), full);
+  st(dz + gs, vflush(f32x4.mul(f32x4.mul(dct, ld(cPrev, full)), vdact(recAct, fg))), full);
+  st(dz + 2 * gs, vflush(f32x4.mul(f32x4.mul(dct, ig), vdact(act, gg))), full);
+  st(dz + 3 * gs, vflush(f32x4.mul(f32x4.mul(dht, a), vdact(recAct, og))), full);
+  st(dcNext, vflush(f32x4.mul(dct, fg)), full);
 }
 
 /**
