@@ -1,16 +1,20 @@
 // Kernel micro-benchmark: the JS reference against the WebAssembly SIMD kernels.
 //
-//   npx tsx bench/kernels.ts            (tsx: `npm i --no-save tsx` if missing)
+//   npx tsx bench/kernels.ts            the build Node 20 loads by default: plain SIMD
+//   node --experimental-wasm-relaxed-simd --import tsx bench/kernels.ts     the relaxed-SIMD build
+//   (tsx: `npm i --no-save tsx` if missing)
 //
 // Prints GFLOP/s for GEMM (the wasm call as layers see it — copies in and out included — and the
 // in-wasm kernel alone, data already in wasm memory) and the time of one lstmForward + lstmBackward
-// of the benchmark model's first layer (C=5, H=32, B=1000, T=55). Every number is the median of
-// interleaved runs after a warm-up (V8 runs wasm 4–5× slower until it tiers up).
+// of the benchmark model's two layers (C=5, H=32 and C=32, H=8; B=1000, T=55). Every number is
+// the median of interleaved runs after a warm-up (V8 runs wasm 4–5× slower until it tiers up).
+// The LSTM lines also give the process CPU time (user + system) per run: on a shared, loaded
+// machine wall time inflates while CPU time stays close to the unloaded wall time.
 import { gemm, type GemmArgs } from "../src/core/kernels/gemm.js";
 import { lstmBackward, lstmForward, type LstmBackwardArgs, type LstmForwardArgs } from "../src/core/kernels/lstm.js";
 import { Act } from "../src/core/kernels/activations.js";
 import { wasmGemm, wasmLstmBackward, wasmLstmForward, wasmSimdSupported } from "../src/core/kernels/wasm.js";
-import { loadRaggedWasm, WasmArena } from "../src/core/wasm/loader.js";
+import { loadRaggedWasm, WasmArena, wasmVariant } from "../src/core/wasm/loader.js";
 import { packLayout } from "../src/data/packed.js";
 import { Random } from "../src/core/random.js";
 
@@ -84,36 +88,43 @@ function benchLstm(C: number, H: number, B: number, T: number): void {
   });
   let jsF = 0, jsB = 0, wF = 0, wB = 0;
   const split = { jsF: [] as number[], jsB: [] as number[], wF: [] as number[], wB: [] as number[] };
+  const cpu = { js: [] as number[], wasm: [] as number[] };
+  const cpuMs = (run: () => void): number => {
+    const before = process.cpuUsage();
+    run();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000;
+  };
   const t = timeInterleaved({
-    js: () => {
+    js: () => cpu.js.push(cpuMs(() => {
       const t0 = performance.now();
       const cache = lstmForward(fwd);
       const t1 = performance.now();
       lstmBackward(bwd(cache));
       jsF = t1 - t0; jsB = performance.now() - t1;
       split.jsF.push(jsF); split.jsB.push(jsB);
-    },
-    wasm: () => {
+    })),
+    wasm: () => cpu.wasm.push(cpuMs(() => {
       const t0 = performance.now();
       const cache = wasmLstmForward(fwd);
       const t1 = performance.now();
       wasmLstmBackward(bwd(cache));
       wF = t1 - t0; wB = performance.now() - t1;
       split.wF.push(wF); split.wB.push(wB);
-    },
+    })),
   }, 9, 3);
   console.log(
     `lstm C=${C} H=${H} B=${B} T=${T}: forward+backward js ${t.js.toFixed(1)} ms ` +
     `(fwd ${median(split.jsF).toFixed(1)}, bwd ${median(split.jsB).toFixed(1)}), ` +
     `wasm ${t.wasm.toFixed(1)} ms (fwd ${median(split.wF).toFixed(1)}, bwd ${median(split.wB).toFixed(1)}): ` +
-    `${(t.js / t.wasm).toFixed(1)}× faster`,
+    `${(t.js / t.wasm).toFixed(1)}× faster; CPU time js ${median(cpu.js).toFixed(1)} ms, wasm ${median(cpu.wasm).toFixed(1)} ms`,
   );
 }
 
 if (!wasmSimdSupported()) {
   console.log("WebAssembly SIMD is not supported here: nothing to compare.");
 } else {
-  console.log(`node ${process.version}; medians of interleaved runs after warm-up`);
+  console.log(`node ${process.version}, wasm build "${wasmVariant()}"; medians of interleaved runs after warm-up`);
   benchGemm("1000x37 · 37x128", 1000, 128, 37);
   benchGemm("55000x5 · 5x128", 55000, 128, 5);
   benchGemm("1000x32 · 32x128", 1000, 128, 32);

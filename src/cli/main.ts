@@ -4,8 +4,14 @@
  * 2 internal error.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { RaggedError } from "../index.js";
+import { RaggedError } from "../node.js";
 import { runDemo } from "./commands/demo.js";
+import { evaluateExamples, runEvaluate } from "./commands/evaluate.js";
+import { predictExamples, runPredict } from "./commands/predict.js";
+import { runSummary, summaryExamples } from "./commands/summary.js";
+import { runTrain, trainHelp } from "./commands/train.js";
+import { type CliIO, processIO } from "./io.js";
+import { type OptionTable, type OptionValues, addOptions, evaluateOptions, predictOptions, summaryOptions, trainOptions } from "./options.js";
 
 function intOption(min: number) {
   return (value: string): number => {
@@ -34,12 +40,38 @@ export function buildProgram(): Command {
         { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s) },
       );
     });
+  addCommand(program, "train", "Train a model on a data file (.jsonl or UEA .ts) and save it, checkpointing every epoch", trainOptions, trainHelp, runTrain);
+  addCommand(program, "predict", "Predict with a saved model, streaming: one JSON line per input sequence", predictOptions, examples(predictExamples), runPredict);
+  addCommand(program, "evaluate", "Print a saved model's loss and metrics on a labelled data file", evaluateOptions, examples(evaluateExamples), runEvaluate);
+  addCommand(program, "summary", "Print a saved model's Keras-style summary", summaryOptions, examples(summaryExamples), runSummary);
   return program;
+}
+
+function examples(list: string[]): string {
+  return `\nExamples:\n${list.map((e) => `  ${e}`).join("\n")}`;
+}
+
+/** A command whose options come from a table in options.ts. */
+function addCommand<T extends OptionTable>(
+  program: Command,
+  name: string,
+  description: string,
+  table: T,
+  help: string,
+  run: (opts: OptionValues<T>, io: CliIO) => Promise<void>,
+): void {
+  const command = program.command(name).description(description).showHelpAfterError(`(ragged ${name} --help for usage and examples)`);
+  addOptions(command, table).addHelpText("after", help);
+  command.action(async (opts: OptionValues<T>) => run(opts, processIO()));
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   program.exitOverride();
+  // `ragged predict … | head`: the reader left; stop quietly, as Unix tools do.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+  });
   try {
     await program.parseAsync(argv);
     return 0;

@@ -45,7 +45,11 @@ export function modelToArtifacts(model: Sequential, config: SaveConfig = {}): Mo
     convertedBy: null,
   };
   if (training) artifacts.trainingConfig = training;
-  if (Object.keys(metadata).length) artifacts.userDefinedMetadata = { ragged: metadata };
+  const user = model.getUserDefinedMetadata();
+  if (user !== undefined || Object.keys(metadata).length) {
+    const ragged = { ...((user?.ragged as object | undefined) ?? {}), ...metadata };
+    artifacts.userDefinedMetadata = { ...(user as Record<string, object> | undefined), ...(Object.keys(ragged).length ? { ragged } : {}) };
+  }
   artifacts.weightSpecs = specs;
   artifacts.weightData = data;
   return artifacts;
@@ -82,6 +86,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, source = "model ar
   const model = modelFromTopology(topology, source, metadata);
   const decoded = decodeWeights(artifacts.weightSpecs ?? [], concatWeightData(artifacts.weightData), source);
   setModelWeights(model, decoded, source);
+  if (artifacts.userDefinedMetadata) model.setUserDefinedMetadata(artifacts.userDefinedMetadata);
   if (artifacts.trainingConfig) {
     compileFromTrainingConfig(model, artifacts.trainingConfig, source);
     restoreOptimizer(model, decoded, weightNames(model), source);

@@ -62,6 +62,7 @@ export class Sequential {
   readonly rng: Random;
   readonly seed: number;
   private inputShapeValue: Shape | null = null;
+  private userDefinedMetadata: Record<string, unknown> | undefined;
 
   constructor(layers: Layer[] = [], args: SequentialArgs = {}) {
     this.name = args.name ?? uniqueLayerName("sequential");
@@ -286,6 +287,23 @@ export class Sequential {
     this.requireCompiled("trainOnBatch()");
     const samples = toSamples(xs, ys, this.sampleArgs(true));
     return trainStep(this, makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i))).loss;
+  }
+
+  /**
+   * Sets a JSON object that `save` writes to model.json's `userDefinedMetadata` and `loadModel`
+   * restores (TF.js' `setUserDefinedMetadata`), e.g. the class names of a classifier.
+   * ragged's own entries live under the `ragged` key, merged with yours on save.
+   */
+  setUserDefinedMetadata(metadata: Record<string, unknown> | undefined): void {
+    if (metadata !== undefined && (metadata === null || typeof metadata !== "object" || Array.isArray(metadata))) {
+      throw new RaggedError("INVALID_ARGUMENT", "setUserDefinedMetadata takes a plain JSON object.", { received: String(metadata) });
+    }
+    this.userDefinedMetadata = metadata === undefined ? undefined : (JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>);
+  }
+
+  /** The metadata set with `setUserDefinedMetadata` or loaded with the model (a copy), if any. */
+  getUserDefinedMetadata(): Record<string, unknown> | undefined {
+    return this.userDefinedMetadata === undefined ? undefined : (JSON.parse(JSON.stringify(this.userDefinedMetadata)) as Record<string, unknown>);
   }
 
   /** The Keras-style summary table, printed with `print` (default console.log); returns the text. */

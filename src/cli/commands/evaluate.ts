@@ -1,0 +1,43 @@
+/**
+ * `ragged evaluate`: the loss and compiled metrics of a saved model on a labelled data file,
+ * streamed `--batch-size` sequences at a time. Prints `loss: 0.4123 - accuracy: 0.8811`, or with
+ * `--json` one object `{"loss": 0.4123, "accuracy": 0.8811}`.
+ */
+import { RaggedError } from "../../core/errors.js";
+import type { Logs } from "../../training/callbacks.js";
+import { chunked, openData } from "../data.js";
+import { type CliIO, loadModelFrom } from "../io.js";
+import { encodeTarget, modelTargets } from "../labels.js";
+import type { OptionValues, evaluateOptions } from "../options.js";
+import { roundLogs } from "./train.js";
+
+export type EvaluateOptions = OptionValues<typeof evaluateOptions>;
+
+export const evaluateExamples = ["ragged evaluate --model vowels --data data/uea/JapaneseVowels_TEST.ts", "ragged evaluate --model model --data test.jsonl --json"];
+
+export async function runEvaluate(opts: EvaluateOptions, io: CliIO): Promise<void> {
+  const model = await loadModelFrom(opts.model);
+  if (!model.loss) {
+    throw new RaggedError("NOT_COMPILED", `${opts.model}: the model was saved without a training config, so it has no loss to evaluate.`, {
+      help: "save it with includeOptimizer (ragged train always does)",
+    });
+  }
+  const targets = modelTargets(model);
+  const data = await openData(opts.data, { features: model.inputFeatures });
+  let sequences = 0;
+  async function* batches() {
+    for await (const chunk of chunked(data.records, opts.batchSize)) {
+      sequences += chunk.length;
+      yield { xs: chunk.map((r) => r.x), ys: chunk.map((r) => encodeTarget(r.y, r.line, opts.data, targets)) };
+    }
+  }
+  const logs = roundLogs((await model.evaluateDataset(batches(), { returnDict: true })) as Logs);
+  if (opts.json) {
+    await io.stdout.write(JSON.stringify(logs) + "\n");
+  } else {
+    const text = Object.entries(logs)
+      .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
+      .join(" - ");
+    await io.stdout.write(`${sequences} sequences - ${text}\n`);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * `ragged train`: builds a model from `--layers` (or starts from `--model`, or continues `--resume`),
+ * trains it on a data file with a progress bar, checkpoints it to `--out` after every epoch
+ * (atomically, with optimizer state and the epoch count) and saves the class labels beside it.
+ */
+import { promises as fsp } from "node:fs";
+import { extname } from "node:path";
+import { RaggedError } from "../../core/errors.js";
+import { modelFromTopology } from "../../io/topology.js";
+import { type Sequential, sequential } from "../../models/sequential.js";
+import type { Callback, Logs } from "../../training/callbacks.js";
+import { type DataRecord, readAll } from "../data.js";
+import { type CliIO, loadModelFrom, saveModelTo } from "../io.js";
+import { type Targets, encodeTarget, inferTargets, modelTargets, readCliMetadata, writeCliMetadata } from "../labels.js";
+import { LAYER_SYNTAX, buildLayers, parseLayerSpec } from "../layer_spec.js";
+import type { OptionValues, trainOptions } from "../options.js";
+
+export type TrainOptions = OptionValues<typeof trainOptions>;
+
+export const trainExamples = [
+  "ragged train --data data/uea/JapaneseVowels_TRAIN.ts --layers lstm:64,dense:9:softmax --epochs 20 --out vowels",
+  "ragged train --data train.jsonl --validation val.jsonl --layers bilstm:32,dropout:0.2 --out model --json",
+  "ragged train --data tokens.jsonl --layers embedding:5000:32,gru:64 --out model     # x = token ids",
+  "ragged train --data train.jsonl --resume model --epochs 20                          # 10 more epochs",
+];
+
+export const trainHelp = `\nLayers (--layers, comma-separated, first to last):\n${Object.values(LAYER_SYNTAX)
+  .map((s) => `  ${s}`)
+  .join("\n")}
+Every recurrent layer but the last returns sequences; the last returns sequences when the targets are
+per step ("y" a list). Without a final dense layer the output layer is added (dense:CLASSES:softmax for
+class labels, dense:1 for numbers).
+
+Examples:\n${trainExamples.map((e) => `  ${e}`).join("\n")}`;
+
+export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
+  const out = opts.out ?? opts.resume;
+  if (!opts.layers && !opts.model && !opts.resume) {
+    throw new RaggedError("INVALID_ARGUMENT", "train needs a model: --layers, --model or --resume.", { help: 'e.g. --layers "lstm:64,dense:9:softmax"' });
+  }
+  if (out === undefined) throw new RaggedError("INVALID_ARGUMENT", "train needs --out DIR: where to save the model.");
+  if (opts.resume) {
+    for (const flag of ["loss", "optimizer", "learningRate", "metrics", "task", "labels"] as const) {
+      if (opts[flag] !== undefined) {
+        throw new RaggedError("INVALID_ARGUMENT", `--resume continues with the saved model's settings; --${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} cannot change them.`, {
+          help: "drop the flag, or start a new run with --model DIR to train the saved weights with new settings",
+        });
+      }
+    }
+  }
+  const specs = opts.layers ? parseLayerSpec(opts.layers) : null; // spec errors before reading any data
+
+  let model: Sequential;
+  let targets: Targets;
+  let records: DataRecord[];
+  let initialEpoch = 0;
+  if (opts.resume) {
+    model = await loadModelFrom(opts.resume);
+    if (!model.loss) {
+      throw new RaggedError("UNSUPPORTED", `${opts.resume}: the model was saved without its optimizer state, so training cannot resume.`, {
+        help: "start a new run from its weights with --model instead",
+      });
+    }
+    initialEpoch = readCliMetadata(model).epochsTrained ?? 0;
+    targets = modelTargets(model);
+    records = (await readAll(opts.data, { features: model.inputFeatures })).records;
+  } else {
+    const read = await readAll(opts.data);
+    records = read.records;
+    const features = read.records.find((r) => r.x.length > 0)?.x[0].length;
+    if (features === undefined) throw new RaggedError("BAD_FILE", `${opts.data}: every sequence is empty; nothing to learn from.`);
+    if (opts.model) {
+      model = await initialModel(opts.model);
+      const saved = readCliMetadata(model).labels;
+      targets = inferTargets(records, opts.data, { task: saved ? "classification" : opts.task, classLabels: opts.labels ?? saved ?? read.file.classLabels });
+      checkModelFits(model, targets, features, opts.model);
+    } else {
+      targets = inferTargets(records, opts.data, { task: opts.task, classLabels: opts.labels ?? read.file.classLabels });
+      model = sequential(buildLayers(specs ?? [], { features, perStep: targets.perStep, task: targets.task }), { seed: opts.seed });
+    }
+    if (!model.loss || opts.loss || opts.optimizer || opts.learningRate || opts.metrics) compile(model, targets, opts);
+    writeCliMetadata(model, targets.labels ? { labels: targets.labels } : {});
+  }
+  if (initialEpoch >= opts.epochs) {
+    throw new RaggedError("INVALID_ARGUMENT", `${out}: the model has already trained ${initialEpoch} epochs; --epochs ${opts.epochs} leaves nothing to do.`, {
+      help: `--epochs is the total count; pass e.g. --epochs ${initialEpoch + 10}`,
+    });
+  }
+  const ys = records.map((r) => encodeTarget(r.y, r.line, opts.data, targets));
+  const xs = records.map((r) => r.x);
+  let validationData: [unknown, unknown] | undefined;
+  if (opts.validation) {
+    const val = (await readAll(opts.validation, { features: model.inputFeatures })).records;
+    validationData = [val.map((r) => r.x), val.map((r) => encodeTarget(r.y, r.line, opts.validation as string, targets))];
+  }
+
+  const human = opts.json ? io.stderr : io.stdout;
+  const lines: string[] = [];
+  model.summary({ lineLength: 90, print: (l) => lines.push(l) });
+  await human.write(lines.join("\n") + "\n");
+  if (targets.labels) await human.write(`Classes (${targets.labels.length}): ${targets.labels.map(String).join(" ")}\n`);
+
+  // Progress writes are synchronous in the callback contract; keep them ordered through one chain.
+  let pending = Promise.resolve();
+  const progressOutput = { isTTY: human.isTTY, write: (text: string) => void (pending = pending.then(() => human.write(text))) };
+  const checkpoint: Callback = {
+    onEpochEnd: async (epoch: number, logs?: Logs) => {
+      writeCliMetadata(model, { epochsTrained: epoch + 1 });
+      await saveModelTo(model, out);
+      await pending;
+      if (opts.json) await io.stdout.write(JSON.stringify({ epoch: epoch + 1, ...roundLogs(logs ?? {}) }) + "\n");
+    },
+  };
+  await model.fit(xs, ys, {
+    epochs: opts.epochs,
+    initialEpoch,
+    batchSize: opts.batchSize,
+    validationData,
+    callbacks: [checkpoint],
+    verbose: 1,
+    progressOutput,
+  });
+  await pending;
+  if (!opts.json) await human.write(`Saved the model to ${out}\n`);
+}
+
+function compile(model: Sequential, targets: Targets, opts: TrainOptions): void {
+  const classify = targets.task.kind === "classification";
+  const name = opts.optimizer ?? "adam";
+  model.compile({
+    loss: opts.loss ?? (classify ? "sparseCategoricalCrossentropy" : "meanSquaredError"),
+    optimizer: opts.learningRate === undefined ? name : ({ name, learningRate: opts.learningRate } as Parameters<Sequential["compile"]>[0]["optimizer"]),
+    metrics: opts.metrics ?? (classify ? ["accuracy"] : []),
+  });
+}
+
+/**
+ * `--model`: a saved model (model.json with weights), or a model.json / Keras topology without
+ * weights (fresh weights).
+ */
+async function initialModel(path: string): Promise<Sequential> {
+  const isJson = extname(path).toLowerCase() === ".json";
+  if (!isJson) return loadModelFrom(path);
+  let json: { weightsManifest?: unknown; modelTopology?: unknown };
+  try {
+    json = JSON.parse(await fsp.readFile(path, "utf8")) as typeof json;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new RaggedError(code ? "IO_ERROR" : "BAD_FILE", `${path}: cannot read the model file.`, { received: (e as Error).message });
+  }
+  if (json.weightsManifest !== undefined) return loadModelFrom(path);
+  // Fresh weights from the model's own random seed (modelFromTopology takes none; a known gap).
+  return modelFromTopology(json.modelTopology ?? json, path);
+}
+
+function checkModelFits(model: Sequential, targets: Targets, features: number, source: string): void {
+  if (model.inputFeatures !== features) {
+    throw new RaggedError("FEATURE_MISMATCH", `${source}: the model takes ${model.inputFeatures} features per step, but the data has ${features}.`);
+  }
+  if (model.returnsSequences !== targets.perStep) {
+    throw new RaggedError("TARGET_MISMATCH", `${source}: the model outputs ${model.returnsSequences ? "one row per step" : "one row per sequence"}, but the targets are ${targets.perStep ? "per step" : "per sequence"}.`);
+  }
+  if (targets.task.kind === "classification" && model.outputWidth !== targets.task.classes) {
+    throw new RaggedError("TARGET_MISMATCH", `${source}: the model has ${model.outputWidth} outputs, but the data has ${targets.task.classes} classes.`);
+  }
+}
+
+/** Logs with 6 significant digits (float32 noise is not information). */
+export function roundLogs(logs: Logs): Logs {
+  const out: Logs = {};
+  for (const [k, v] of Object.entries(logs)) out[k] = Number(v.toPrecision(6));
+  return out;
+}
