@@ -1,5 +1,5 @@
 // GEMM in WebAssembly SIMD: out[M,N] (+)= op(A)[M,K] · op(B)[K,N], f32, row-major.
-// The spec is src/core/kernels/gemm.ts; this must match it (tests: src/core/wasm/gemm.test.ts).
+// The spec is src/core/kernels/gemm.ts; this must match it (tests: src/core/kernels/wasm.test.ts).
 //
 // A(i,k) = a[i·ars + k·acs] and B(k,j) = b[k·brs + j·bcs] (element strides), so one code path
 // serves NN, NT, TN and TT.
@@ -7,7 +7,7 @@
 // Layout of the work (see /work/shared/notes/wasm-simd.md for the measurements behind it):
 //   - op(B) is read in panels of 8 columns. When B is row-major with N % 8 == 0 the panels are read
 //     in place (row stride N); otherwise B is packed once into [K][8] panels, zero-padded.
-//   - op(A) is packed per strip of MR = 5 rows and KC columns into [KC][5] (zero rows past M), so
+//   - op(A) is packed per strip of MR rows and KC columns into [KC][MR] (zero rows past M), so
 //     the micro-kernel reads it with constant offsets.
 //   - The micro-kernel keeps a 5×8 tile in 10 f32x4 registers (mul + add; V8 has 15 vector
 //     registers and a 6×8 tile spills without FMA), and is the only unrolling: the k loop is not
@@ -21,7 +21,7 @@ export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 export const NR: i32 = 8;
 export const KC: i32 = 256;
 
-// A 5×8 tile spilled here when it touches the edge of `out`.
+// An MR×8 tile spilled here when it touches the edge of `out` (room for 6 rows).
 const EDGE_TILE = memory.data(6 * NR * 4, 16);
 
 /** Bytes of scratch `gemm` needs: the packed B (when B is not read in place) and one A strip. */
