@@ -22,10 +22,10 @@ describe("ragged on JSON Lines", () => {
     const records = taggedRecords(7).map(({ x }) => ({ x })); // no "y": predict ignores targets anyway
     const input = writeJsonl(dir, "tags_x.jsonl", records);
     const model = join(dir, "tags");
-    const t = await ragged(["train", "--data", train, "--layers", "gru:8,dense:2", "--epochs", "2", "--out", model, "--json"]);
+    const t = await ragged(["train", "--data", train, "--layers", "lstm:8,dense:2", "--epochs", "2", "--out", model, "--json"]);
     expect(t.code).toBe(0);
     expect(jsonLines(t.stdout).length).toBe(2);
-    expect(t.stderr).toContain("(None, None, 2)"); // the GRU returns sequences for per-step targets
+    expect(t.stderr).toContain("(None, None, 2)"); // the LSTM returns sequences for per-step targets
     expect(JSON.parse(readFileSync(join(model, "model.json"), "utf8")).userDefinedMetadata.ragged.labels).toEqual(["hi", "lo"]);
     const p = await ragged(["predict", "--model", model, "--data", input]);
     expect(p.code).toBe(0);
@@ -39,14 +39,14 @@ describe("ragged on JSON Lines", () => {
     });
   });
 
-  it("trains a per-sequence regressor (pooled bidirectional LSTM) and predicts numbers", async () => {
+  it("trains a per-sequence regressor and predicts numbers", async () => {
     const recs = Array.from({ length: 30 }, () => {
       const x = Array.from({ length: rng.int(1, 9) }, () => rng.uniform());
       return { x, y: x.reduce((a, b) => a + b, 0) / x.length + 0.5 };
     });
     const data = writeJsonl(dir, "reg.jsonl", recs);
     const model = join(dir, "reg");
-    const t = await ragged(["train", "--data", data, "--layers", "bilstm:4,pool:avg", "--epochs", "2", "--out", model]);
+    const t = await ragged(["train", "--data", data, "--layers", "lstm:4", "--epochs", "2", "--out", model]);
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/dense(_\d+)? \(Dense\)\s+\(None, 1\)/); // the output layer was added
     const [p, e] = await Promise.all([ragged(["predict", "--model", model, "--data", data]), ragged(["evaluate", "--model", model, "--data", data, "--json"])]);
@@ -107,7 +107,7 @@ describe("ragged on JSON Lines", () => {
       { x: [4, 5, 6], y: "a" },
     ]);
     const model = join(dir, "ab");
-    expect((await ragged(["train", "--data", train, "--layers", "simple_rnn:3", "--epochs", "1", "--out", model])).code).toBe(0);
+    expect((await ragged(["train", "--data", train, "--layers", "lstm:3", "--epochs", "1", "--out", model])).code).toBe(0);
     const test = writeJsonl(dir, "abc.jsonl", [
       { x: [1], y: "b" },
       { x: [2], y: "c" },

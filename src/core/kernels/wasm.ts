@@ -219,6 +219,10 @@ export function wasmLstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
 /**
  * The WebAssembly SIMD kernels; each falls back to the JS reference when it must. Kernels without
  * a wasm version yet (GRU, SimpleRNN) are the reference ones.
+ *
+ * This module reads `jsKernels` when it is evaluated, so registry.ts must not import it statically
+ * (an import cycle would evaluate this first and hit `jsKernels` uninitialised): switch from an
+ * entry point (`useFastKernels()`), or import it dynamically.
  */
 export const wasmKernels: Kernels = {
   ...jsKernels,
