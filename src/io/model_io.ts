@@ -14,15 +14,13 @@ import type { IOHandler } from "./handlers/io_handler.js";
 import { resolveHandler } from "./handlers/router.js";
 import { compileFromTrainingConfig, optimizerWeights, restoreOptimizer, trainingConfigOf } from "./optimizer_state.js";
 import { type RaggedMetadata, modelFromTopology, modelToTopology } from "./topology.js";
-import { decodeWeights, encodeWeights, modelWeights, setModelWeights } from "./weights.js";
+import { decodeWeights, encodeWeights, modelWeights, namedVariables, setModelWeights } from "./weights.js";
 
 /** What saved files say made them (TF.js writes `TensorFlow.js tfjs-layers v4.22.0`). */
 export const GENERATED_BY = "ragged 0.1.0";
 
 function weightNames(model: Sequential): Map<Variable, string> {
-  const names = new Map<Variable, string>();
-  for (const layer of model.layers) for (const v of layer.weights) names.set(v, `${layer.name}/${v.name}`);
-  return names;
+  return new Map(namedVariables(model).map(({ name, variable }) => [variable, name]));
 }
 
 /**

@@ -2,46 +2,53 @@
  * Optimizer state in a saved model (`includeOptimizer: true`), laid out as TF.js lays it out so
  * that `tf.loadLayersModel` restores it too: manifest entries in the `"optimizer"` group —
  * `iter` (int32 scalar, the step count), then slot 0 of every trainable weight, then slot 1, …
- * named `<weight>/<slot>`: Adam `lstm/kernel/m`, `lstm/kernel/v` (and ragged's `…/vhat` with
- * amsgrad), SGD with momentum `lstm/kernel/momentum`. `trainingConfig` records the loss, the
- * metrics and the optimizer's class and config.
+ * named `<weight>/<slot>` (see `slotNames`): Adam and AdamW `lstm/kernel/m`, `lstm/kernel/v` (and
+ * ragged's `…/vhat` with amsgrad), SGD with momentum `lstm/kernel/momentum`, RMSprop
+ * `lstm/kernel/rms` (+ `…/momentum`, `…/mg`), Adagrad `lstm/kernel/accumulator`.
+ * `trainingConfig` records the loss, the metrics and the optimizer's class and config.
  *
- * Porting note: TF.js' SGD with momentum is its own class, `Momentum` (`useNesterov`); ragged
- * writes that class name for SGD with momentum > 0 and reads both back as SGD.
+ * Porting notes:
+ * - TF.js' SGD with momentum is its own class, `Momentum` (`useNesterov`); ragged writes that class
+ *   name for SGD with momentum > 0 and reads both back as SGD.
+ * - TF.js' RMSprop is `RMSProp` with `decay` for ragged's (and Keras') `rho`; ragged reads that
+ *   (its optimizer state too: TF.js always keeps a `momentum` slot, ignored when momentum is 0).
+ *   ragged writes Keras' `RMSprop`, and `AdamW`, which TF.js does not have: `tf.loadLayersModel`
+ *   opens such a file only without its optimizer (save without includeOptimizer for TF.js).
  */
 import { RaggedError } from "../core/errors.js";
 import type { Variable } from "../layers/layer.js";
 import type { Sequential } from "../models/sequential.js";
 import { getLoss } from "../training/losses.js";
 import { getOptimizer } from "../training/optimizers/get_optimizer.js";
+import { Adagrad } from "../training/optimizers/adagrad.js";
+import { Adam } from "../training/optimizers/adam.js";
 import type { Optimizer } from "../training/optimizers/optimizer.js";
+import { RMSprop } from "../training/optimizers/rmsprop.js";
 import { SGD } from "../training/optimizers/sgd.js";
 import type { TrainingConfig } from "./artifacts.js";
 import { camelKey, snakeKey } from "./keras_format/case.js";
 import type { NamedWeight } from "./weights.js";
 
-/** Slot names per optimizer class, in the optimizer's slot order. */
-const SLOT_NAMES: Record<string, readonly string[]> = { Adam: ["m", "v", "vhat"], SGD: ["momentum"] };
-
-// The optimizer keeps its per-variable slots private to training/; io reads and restores them
-// through this one view of its fields.
-interface OptimizerInternals {
-  slots: Map<Variable, Float32Array[]>;
-  slotCount(): number;
-}
-const internals = (o: Optimizer) => o as unknown as OptimizerInternals;
-
-/** TF.js' slot names where TF.js has the optimizer, `slot<k>` otherwise. */
+/**
+ * The names of the optimizer's slots, in its slot order: TF.js' where TF.js has the optimizer
+ * (Adam `m`, `v`; SGD with momentum `momentum`; RMSprop `rms`, `momentum`, `mg` for the centered
+ * mean gradient; Adagrad `accumulator`), ragged's own for what TF.js lacks (Adam's `vhat` with
+ * amsgrad; AdamW as Adam), `slot<k>` for an optimizer this file does not know.
+ */
 function slotNames(optimizer: Optimizer): readonly string[] {
-  const names = SLOT_NAMES[optimizer.className] ?? [];
-  return Array.from({ length: internals(optimizer).slotCount() }, (_, k) => names[k] ?? `slot${k}`);
+  let names: string[] = [];
+  if (optimizer instanceof Adam) names = ["m", "v", "vhat"];
+  else if (optimizer instanceof SGD) names = ["momentum"];
+  else if (optimizer instanceof RMSprop) names = ["rms", ...(optimizer.momentum > 0 ? ["momentum"] : []), ...(optimizer.centered ? ["mg"] : [])];
+  else if (optimizer instanceof Adagrad) names = ["accumulator"];
+  return Array.from({ length: optimizer.slotsPerVariable }, (_, k) => names[k] ?? `slot${k}`);
 }
 
 /** The optimizer's state as manifest weights (`iter` first), TF.js' order. */
 export function optimizerWeights(model: Sequential, names: ReadonlyMap<Variable, string>): NamedWeight[] {
   const optimizer = model.optimizer;
   if (!optimizer) return [];
-  const slots = internals(optimizer).slots;
+  const slots = optimizer.getSlots();
   const out: NamedWeight[] = [{ name: "iter", shape: [], dtype: "int32", values: Int32Array.of(optimizer.iterations), group: "optimizer" }];
   slotNames(optimizer).forEach((slot, k) => {
     for (const v of model.trainableWeights) {
@@ -75,9 +82,8 @@ export function restoreOptimizer(model: Sequential, decoded: ReadonlyMap<string,
     );
   }
   optimizer.iterations = iter ? Number(iter.values[0]) : 0;
-  const slots = internals(optimizer).slots;
-  slots.clear();
-  for (const [v, s] of restored) slots.set(v, s);
+  // Saved before any step, the slots were never made (Adagrad's would start at its initial value).
+  optimizer.setSlots(optimizer.iterations > 0 ? restored : new Map());
 }
 
 /** Keras' training config for a compiled model. */
@@ -103,6 +109,10 @@ export function compileFromTrainingConfig(model: Sequential, config: TrainingCon
     if (opt?.class_name === "Momentum") {
       // TF.js' SGD with momentum (see the porting note above).
       optimizer = new SGD({ learningRate: options.learningRate as number, momentum: options.momentum as number, nesterov: options.useNesterov === true });
+    } else if (opt?.class_name === "RMSProp") {
+      // TF.js' RMSprop (see the porting note above).
+      const { decay, ...rest } = options;
+      optimizer = getOptimizer({ name: "rmsprop", ...rest, ...(decay === undefined ? {} : { rho: decay }) });
     } else if (typeof opt?.class_name === "string") {
       optimizer = getOptimizer({ name: opt.class_name, ...options } as unknown as Parameters<typeof getOptimizer>[0]);
     } else {

@@ -2,9 +2,19 @@
  * Model ↔ Keras topology. `modelToTopology` writes every layer's full config (registry `fixed`
  * and `ignored` fields included); `modelFromTopology` builds a fresh Sequential from one, checking
  * every field (see registry.ts) — it either returns a whole model or throws.
+ *
+ * NOTE [ values with no Keras form ]
+ * Two ragged values have no Keras spelling. Each is written as the nearest Keras value and noted
+ * in `userDefinedMetadata.ragged`, which ragged reads back and other readers ignore:
+ * - Keras 3's hard sigmoid (`keras3HardSigmoid`, see activations.ts);
+ * - `repeatVector({ n: "inputLength" })`: written `n: null`, the layer name listed in
+ *   `repeatVectorInputLength`. TF.js loads such a file but its `predict` fails ("Pass at least
+ *   one tensor to tf.stack": it has no per-sequence length); Keras 3 wants an integer `n`.
+ *   Without the note ragged refuses `n: null` too (INVALID_ARGUMENT naming the layer).
  */
 import { RaggedError } from "../core/errors.js";
 import type { Layer } from "../layers/layer.js";
+import { RNN } from "../layers/rnn/rnn.js";
 import { Sequential } from "../models/sequential.js";
 import { type KerasLayerJSON, type LayerConfigJSON, layerFromKeras, layerToKeras } from "./keras_format/layer_config.js";
 import { type SequentialTopology, sequentialFromKeras, sequentialToKeras } from "./keras_format/sequential.js";
@@ -14,6 +24,8 @@ import { layerEntry } from "./registry.js";
 export interface RaggedMetadata {
   /** Fields that hold Keras 3's hard sigmoid (NOTE [ hard_sigmoid in saved files ]). */
   keras3HardSigmoid?: string[];
+  /** RepeatVector layers with `n: "inputLength"`, written `n: null` (NOTE [ values with no Keras form ]). */
+  repeatVectorInputLength?: string[];
 }
 
 /** Fields accepted on load from other writers though ragged never writes them. */
@@ -25,17 +37,18 @@ const LOAD_FIXED: Record<string, unknown> = { timeMajor: false };
 function fullConfig(layer: Layer, first: boolean): LayerConfigJSON {
   const entry = layerEntry(layer.className, `layer "${layer.name}"`);
   const config: Record<string, unknown> = { name: layer.name, trainable: layer.trainable };
-  if (first && layer.batchInputShape) {
+  // A stateful recurrent layer needs its fixed batch size wherever it is in the model.
+  if ((first || (layer instanceof RNN && layer.stateful)) && layer.batchInputShape) {
     config.batchInputShape = [...layer.batchInputShape];
     config.dtype = "float32";
   }
   const own = layer.getConfig();
   for (const [k, v] of Object.entries(own)) {
-    // A wrapper's inner layer gets its registry fields too.
-    config[k] = k === "layer" && isInnerLayer(v) ? innerConfig(v) : v;
+    // A wrapper's inner layers get their registry fields too.
+    config[k] = (k === "layer" || k === "backwardLayer") && isInnerLayer(v) ? innerConfig(v) : v;
   }
   for (const [k, v] of Object.entries({ ...entry.fixed, ...entry.ignored })) if (!(k in config)) config[k] = v;
-  return { className: layer.className, config };
+  return { className: layer.className, config: entry.saveConfig ? entry.saveConfig(config) : config };
 }
 
 function isInnerLayer(v: unknown): v is LayerConfigJSON {
@@ -52,11 +65,18 @@ function innerConfig(inner: LayerConfigJSON): LayerConfigJSON {
 /** The Keras topology of `model`, and ragged's metadata notes (empty when there are none). */
 export function modelToTopology(model: Sequential): { topology: SequentialTopology; metadata: RaggedMetadata } {
   const keras3HardSigmoid: string[] = [];
+  const repeatVectorInputLength: string[] = [];
   const layers: KerasLayerJSON[] = model.layers.map((layer, i) => {
     const { className, config } = fullConfig(layer, i === 0);
+    if (className === "RepeatVector" && config.n === "inputLength") {
+      config.n = null;
+      repeatVectorInputLength.push(layer.name);
+    }
     return layerToKeras(className, config, keras3HardSigmoid);
   });
-  const metadata: RaggedMetadata = keras3HardSigmoid.length ? { keras3HardSigmoid } : {};
+  const metadata: RaggedMetadata = {};
+  if (keras3HardSigmoid.length) metadata.keras3HardSigmoid = keras3HardSigmoid;
+  if (repeatVectorInputLength.length) metadata.repeatVectorInputLength = repeatVectorInputLength;
   return { topology: sequentialToKeras(model.name, layers), metadata };
 }
 
@@ -68,7 +88,12 @@ export function modelToTopology(model: Sequential): { topology: SequentialTopolo
 export function modelFromTopology(topology: unknown, source: string, metadata: RaggedMetadata = {}): Sequential {
   const { name, layers } = sequentialFromKeras(topology, source);
   const keras3 = new Set(metadata.keras3HardSigmoid ?? []);
-  const built = layers.map((json) => buildLayer(layerFromKeras(json, source, keras3), source));
+  const inputLength = new Set(metadata.repeatVectorInputLength ?? []);
+  const built = layers.map((json) => {
+    const layer = layerFromKeras(json, source, keras3);
+    if (layer.className === "RepeatVector" && layer.config.n === null && inputLength.has(String(layer.config.name))) layer.config.n = "inputLength";
+    return buildLayer(layer, source);
+  });
   if (!built[0].batchInputShape) {
     throw new RaggedError("BAD_FILE", `${source}: the first layer has no batch_input_shape.`, { help: "the model needs its input shape, e.g. [null, null, 5]" });
   }

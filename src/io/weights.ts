@@ -4,7 +4,9 @@
  *
  * Names follow TF.js: `<layer name>/<weight name>` (`lstm/kernel`, `lstm/recurrent_kernel`,
  * `lstm/bias`); a wrapper's inner weights carry the wrapper's name (`time_distributed/kernel`, as
- * TF.js names TimeDistributed's Dense). Loading matches by these names, never by position alone.
+ * TF.js names TimeDistributed's Dense), and Bidirectional's the name of each direction's layer too
+ * (`bidirectional/forward_lstm/kernel`, `bidirectional/backward_lstm/kernel`, as TF.js names them).
+ * Loading matches by these names, never by position alone.
  *
  * @example
  * const { specs, data } = encodeWeights([{ name: "dense/bias", shape: [2], dtype: "float32", values: new Float32Array([1, 2]) }]);
@@ -12,6 +14,8 @@
  */
 import { RaggedError } from "../core/errors.js";
 import { Tensor, shapeSize } from "../core/tensor.js";
+import type { Variable } from "../layers/layer.js";
+import { Bidirectional } from "../layers/rnn/bidirectional.js";
 import type { Sequential } from "../models/sequential.js";
 import { DTYPE_BYTES, type WeightGroup, type WeightsManifestEntry } from "./artifacts.js";
 
@@ -86,11 +90,19 @@ export function decodeWeights(specs: readonly WeightsManifestEntry[], data: Arra
   return out;
 }
 
+/** Every model variable with its saved name, in Keras order. */
+export function namedVariables(model: Sequential): { name: string; variable: Variable }[] {
+  return model.layers.flatMap((layer) => {
+    if (layer instanceof Bidirectional) {
+      return [layer.forwardLayer, layer.backwardLayer].flatMap((inner) => inner.weights.map((v) => ({ name: `${layer.name}/${inner.name}/${v.name}`, variable: v })));
+    }
+    return layer.weights.map((v) => ({ name: `${layer.name}/${v.name}`, variable: v }));
+  });
+}
+
 /** The model's weights with their saved names, in Keras order. */
 export function modelWeights(model: Sequential): NamedWeight[] {
-  return model.layers.flatMap((layer) =>
-    layer.weights.map((v) => ({ name: `${layer.name}/${v.name}`, shape: v.shape, dtype: "float32" as const, values: v.value })),
-  );
+  return namedVariables(model).map(({ name, variable: v }) => ({ name, shape: v.shape, dtype: "float32" as const, values: v.value }));
 }
 
 /**

@@ -2,7 +2,8 @@
  * One layer's config between ragged (camelCase, `{ className, config }`) and Keras JSON
  * (snake_case, `{ class_name, config }`). Values are translated by key: `activation` and
  * `recurrentActivation` by name (see NOTE [ hard_sigmoid in saved files ] in activations.ts),
- * every `…Initializer` and `…Regularizer` as a Keras object (or null), `layer` (a wrapper's inner layer) recursively; the rest
+ * every `…Initializer` and `…Regularizer` as a Keras object (or null), `layer` and `backwardLayer`
+ * (a wrapper's inner layers) recursively; the rest
  * (numbers, booleans, shapes, null) as they are.
  *
  * @example
@@ -28,6 +29,8 @@ export interface LayerConfigJSON {
 }
 
 const ACTIVATION_KEYS = new Set(["activation", "recurrentActivation"]);
+/** Keys that hold a wrapper's inner layer. */
+const LAYER_KEYS = new Set(["layer", "backwardLayer"]);
 
 function isNestedLayer(value: unknown): value is LayerConfigJSON {
   return typeof value === "object" && value !== null && typeof (value as LayerConfigJSON).className === "string" && typeof (value as LayerConfigJSON).config === "object";
@@ -47,7 +50,7 @@ export function layerToKeras(className: string, config: Record<string, unknown>,
     if (ACTIVATION_KEYS.has(key)) out[snake] = activationToKeras(value, `${path}/${snake}`, keras3HardSigmoid);
     else if (key.endsWith("Initializer")) out[snake] = initializerToKeras(value, `${path}/${snake}`);
     else if (key.endsWith("Regularizer")) out[snake] = regularizerToKeras(value, `${path}/${snake}`);
-    else if (key === "layer" && isNestedLayer(value)) out[snake] = layerToKeras(value.className, value.config, keras3HardSigmoid, `${path}/`);
+    else if (LAYER_KEYS.has(key) && isNestedLayer(value)) out[snake] = layerToKeras(value.className, value.config, keras3HardSigmoid, `${path}/`);
     else out[snake] = value;
   }
   return { class_name: className, config: out };
@@ -72,7 +75,7 @@ export function layerFromKeras(json: unknown, source: string, keras3HardSigmoid:
     if (ACTIVATION_KEYS.has(key)) config[key] = activationFromKeras(value, `${path}/${snake}`, source, keras3HardSigmoid);
     else if (key.endsWith("Initializer")) config[key] = initializerFromKeras(value, `${path}/${snake}`, source);
     else if (key.endsWith("Regularizer")) config[key] = regularizerFromKeras(value, `${path}/${snake}`, source);
-    else if (key === "layer" && typeof value === "object" && value !== null && "class_name" in value) config[key] = layerFromKeras(value, source, keras3HardSigmoid, `${path}/`);
+    else if (LAYER_KEYS.has(key) && typeof value === "object" && value !== null && "class_name" in value) config[key] = layerFromKeras(value, source, keras3HardSigmoid, `${path}/`);
     else config[key] = value;
   }
   return { className: j.class_name, config };

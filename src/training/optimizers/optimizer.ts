@@ -100,6 +100,40 @@ export abstract class Optimizer {
     variables.forEach((v, i) => this.update(v, grads[i], this.slotsFor(v)));
   }
 
+  /** How many state arrays ("slots") each variable has: Adam 2 (m, v), 3 with amsgrad; SGD 0 or 1. */
+  get slotsPerVariable(): number {
+    return this.slotCount();
+  }
+
+  /**
+   * The per-variable state, copied: for each variable updated so far, `slotsPerVariable` arrays
+   * of its size, in the optimizer's slot order. With `iterations`, what saving a model needs.
+   * @example
+   * const state = optimizer.getSlots(); // Map { variable → [m, v] } for Adam
+   */
+  getSlots(): Map<Variable, Float32Array[]> {
+    return new Map([...this.slots].map(([v, s]) => [v, s.map((a) => Float32Array.from(a))]));
+  }
+
+  /**
+   * Replaces the per-variable state with copies of `slots` (as `getSlots` returns it); a variable
+   * not in `slots` starts fresh at its next update.
+   * @throws RaggedError `SHAPE_MISMATCH` when an entry has the wrong number of arrays or an array
+   *   the wrong size; nothing is changed then.
+   */
+  setSlots(slots: ReadonlyMap<Variable, readonly Float32Array[]>): void {
+    const n = this.slotCount();
+    for (const [v, s] of slots) {
+      if (s.length !== n || s.some((a) => a.length !== v.size)) {
+        throw new RaggedError("SHAPE_MISMATCH", `${this.className} state for weight "${v.name}" has the wrong shape.`, {
+          expected: `${n} arrays of ${v.size} numbers`,
+          received: `${s.length} arrays of ${s.map((a) => a.length).join(", ")} numbers`,
+        });
+      }
+    }
+    this.slots = new Map([...slots].map(([v, s]) => [v, s.map((a) => Float32Array.from(a))]));
+  }
+
   protected abstract slotCount(): number;
   /** Updates `v.value` from `grad` (already clipped) and the variable's slots. */
   protected abstract update(v: Variable, grad: Float32Array, slots: Float32Array[]): void;
