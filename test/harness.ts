@@ -8,6 +8,8 @@
  */
 import { expect } from "vitest";
 import { Random } from "../src/core/random.js";
+import type { ForwardContext, Layer } from "../src/layers/layer.js";
+import type { LayerValue } from "../src/layers/values.js";
 import type { Sequential } from "../src/models/sequential.js";
 import { type Batch, makeBatch, toSamples } from "../src/training/samples.js";
 import { computeGradients, evaluateStep } from "../src/training/train_step.js";
@@ -71,5 +73,70 @@ export function checkGradients(model: Sequential, batch: Batch, options: { perVa
       checked++;
     }
   });
+  return checked;
+}
+
+/** max |a − b| / max(1, |b|): absolute for small entries, relative above 1 (the oracle's measure). */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return m;
+}
+
+/**
+ * Finite-difference check of one layer on its own: loss = Σ r ⊙ output for a fixed random r, so
+ * d loss / d output = r. Checks the weights' gradients and the input's (when `backward` returns
+ * one). Every forward gets a fresh `Random(seed)`, so a training-mode layer (dropout) draws the
+ * same mask each time and the check differentiates that fixed mask. See NOTE [ gradient-check
+ * tolerance ].
+ * @returns the number of entries checked.
+ */
+export function checkLayerGradients(layer: Layer, input: LayerValue, options: { training?: boolean; seed?: number; perVariable?: number } = {}): number {
+  const seed = options.seed ?? 11;
+  const ctx = (): ForwardContext => ({ training: options.training ?? false, rng: new Random(seed), needsGrad: true, inputNeedsGrad: true });
+  const first = layer.forward(input, ctx());
+  const pickRng = new Random(seed + 1);
+  const r = Float32Array.from(first.output.data, () => pickRng.uniformRange(-1, 1));
+  const lossOf = (x: LayerValue): number => {
+    const out = layer.forward(x, ctx()).output.data;
+    let s = 0;
+    for (let i = 0; i < out.length; i++) s += r[i] * out[i];
+    return s;
+  };
+  for (const v of layer.trainableWeights) v.grad.fill(0);
+  const dInput = first.backward({ ...first.output, data: r } as LayerValue);
+  let checked = 0;
+  const compare = (what: string, a: number, numeric: number) => {
+    const tol = GRAD_RTOL * Math.max(Math.abs(a), Math.abs(numeric)) + GRAD_ATOL;
+    if (Math.abs(a - numeric) > tol) expect.fail(`gradient of ${what}: analytic ${a}, numeric ${numeric}, |diff| ${Math.abs(a - numeric)} > ${tol}`);
+    checked++;
+  };
+  const entries = (size: number) => {
+    const count = Math.min(size, options.perVariable ?? 48);
+    return size <= count ? Array.from({ length: size }, (_, i) => i) : Array.from({ length: count }, () => pickRng.int(0, size));
+  };
+  for (const v of layer.trainableWeights) {
+    const analytic = Float32Array.from(v.grad);
+    for (const k of entries(v.size)) {
+      const saved = v.value[k];
+      v.value[k] = saved + GRAD_STEP;
+      const up = lossOf(input);
+      v.value[k] = saved - GRAD_STEP;
+      const down = lossOf(input);
+      v.value[k] = saved;
+      compare(`${layer.name}/${v.name}[${k}]`, analytic[k], (up - down) / (2 * GRAD_STEP));
+    }
+  }
+  if (dInput) {
+    for (const k of entries(input.data.length)) {
+      const data = Float32Array.from(input.data);
+      data[k] += GRAD_STEP;
+      const up = lossOf({ ...input, data } as LayerValue);
+      data[k] -= 2 * GRAD_STEP;
+      const down = lossOf({ ...input, data } as LayerValue);
+      compare(`${layer.name} input[${k}]`, dInput.data[k], (up - down) / (2 * GRAD_STEP));
+    }
+  }
   return checked;
 }

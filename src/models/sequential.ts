@@ -13,7 +13,7 @@
 import { RaggedError } from "../core/errors.js";
 import { Random } from "../core/random.js";
 import type { Tensor } from "../core/tensor.js";
-import { type ForwardContext, Layer, type Shape, type Variable, uniqueLayerName } from "../layers/layer.js";
+import { type ForwardContext, Layer, type Shape, type Variable, formatShape, uniqueLayerName } from "../layers/layer.js";
 import type { LayerValue } from "../layers/values.js";
 import { type Loss, type LossSpec, getLoss } from "../training/losses.js";
 import type { Optimizer } from "../training/optimizers/optimizer.js";
@@ -99,6 +99,14 @@ export class Sequential {
       this.inputShapeValue = layer.batchInputShape;
     }
     const inputShape = this.layers.length === 0 ? (this.inputShapeValue as Shape) : this.outputShape;
+    const declared = layer.batchInputShape;
+    if (this.layers.length > 0 && declared && declared.length === inputShape.length && declared.some((d, k) => k > 0 && d !== null && inputShape[k] !== null && d !== inputShape[k])) {
+      throw new RaggedError("SHAPE_MISMATCH", `Layer "${layer.name}" declares an inputShape that disagrees with the output of the layer before it.`, {
+        expected: `${formatShape(inputShape)} (the output of "${this.layers[this.layers.length - 1].name}")`,
+        received: `inputShape ${formatShape(declared)}`,
+        help: "only the first layer needs an inputShape; drop it on later layers, or make it match",
+      });
+    }
     layer.build(inputShape, this.rng);
     this.layers.push(layer);
     return this;

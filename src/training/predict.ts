@@ -9,6 +9,8 @@
 import { RaggedError, describe } from "../core/errors.js";
 import { unpackRows, unsortRows } from "../data/packed.js";
 import type { LayerValue } from "../layers/values.js";
+import { Bidirectional } from "../layers/rnn/bidirectional.js";
+import { RNN } from "../layers/rnn/rnn.js";
 import type { Sequential } from "../models/sequential.js";
 import type { Logs } from "./callbacks.js";
 import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
@@ -35,9 +37,13 @@ function batchSizeOf(args: PredictArgs): number {
   return b;
 }
 
-/** Indices grouped into batches of similar length (stable, deterministic). */
-export function lengthOrderedBatches(samples: Samples, batchSize: number): number[][] {
-  const order = Array.from({ length: samples.count }, (_, i) => i).sort((a, b) => samples.lengths[a] - samples.lengths[b] || a - b);
+/**
+ * Indices grouped into batches of similar length (stable, deterministic). With `keepOrder` (a
+ * stateful model, which keeps one state per batch position), batches are consecutive in caller order.
+ */
+export function lengthOrderedBatches(samples: Samples, batchSize: number, keepOrder = false): number[][] {
+  const order = Array.from({ length: samples.count }, (_, i) => i);
+  if (!keepOrder) order.sort((a, b) => samples.lengths[a] - samples.lengths[b] || a - b);
   const batches: number[][] = [];
   for (let s = 0; s < order.length; s += batchSize) batches.push(order.slice(s, s + batchSize));
   return batches;
@@ -64,6 +70,11 @@ function perStepOutputs(y: LayerValue, batch: Batch): number[][][] {
   return rows;
 }
 
+/** Whether a layer of the model carries state between calls (its batches must keep caller order). */
+function isStateful(model: Sequential): boolean {
+  return model.layers.some((l) => (l instanceof RNN && l.stateful) || (l instanceof Bidirectional && l.forwardLayer.stateful));
+}
+
 /** Outputs of one batch, in the batch's order. */
 function predictBatch(model: Sequential, batch: Batch): (number[][] | number[])[] {
   const y = predictStep(model, batch);
@@ -79,7 +90,7 @@ function predictBatch(model: Sequential, batch: Batch): (number[][] | number[])[
 export function predict(model: Sequential, xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
   const samples = toSamples(xs, null, model.sampleArgs(false));
   const out: (number[][] | number[])[] = new Array(samples.count);
-  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args))) {
+  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), isStateful(model))) {
     const rows = predictBatch(model, makeBatch(samples, indices));
     indices.forEach((sample, k) => (out[sample] = rows[k]));
   }
@@ -105,7 +116,7 @@ export function evaluate(model: Sequential, xs: unknown, ys: unknown, args: Eval
   model.requireCompiled("evaluate()");
   const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: args.sampleWeight });
   const trackers = new Trackers(model);
-  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args))) trackers.add(evaluateStep(model, makeBatch(samples, indices), trackers.metrics));
+  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), isStateful(model))) trackers.add(evaluateStep(model, makeBatch(samples, indices), trackers.metrics));
   return result(trackers, args.returnDict);
 }
 
