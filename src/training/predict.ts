@@ -78,7 +78,7 @@ function isStateful(model: Sequential): boolean {
 /** Outputs of one batch, in the batch's order. */
 function predictBatch(model: Sequential, batch: Batch): (number[][] | number[])[] {
   const y = predictStep(model, batch);
-  return model.returnsSequences ? perStepOutputs(y, batch) : unsortRows(y.data, y.width, batch.layout);
+  return model.returnsSequences ? perStepOutputs(y, batch) : unsortRows(y.data, y.width, y.layout);
 }
 
 /**
