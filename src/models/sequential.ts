@@ -22,12 +22,14 @@ import { summary, type SummaryOptions } from "./summary.js";
 import type { Logs } from "../training/callbacks.js";
 import { type Dataset, type FitArgs, type FitDatasetArgs, type FitHistory, fit, fitDataset } from "../training/fit.js";
 import { type EvaluateArgs, type PredictArgs, evaluate, evaluateDataset, predict, predictDataset } from "../training/predict.js";
-import { type ToSamplesArgs, makeBatch, toSamples } from "../training/samples.js";
+import { type ToSamplesArgs, toSamples } from "../training/samples.js";
 import { Masking, type InputMaskRule } from "../layers/masking.js";
 import { Embedding } from "../layers/embedding.js";
 import { RepeatVector } from "../layers/repeat_vector.js";
 import { RNN } from "../layers/rnn/rnn.js";
-import { trainStep } from "../training/train_step.js";
+import { Bidirectional } from "../layers/rnn/bidirectional.js";
+import { parallelTrainStep } from "../training/parallel/pool.js";
+import { resolveThreads } from "../training/parallel/platform.js";
 
 export interface SequentialArgs {
   name?: string;
@@ -196,17 +198,25 @@ export class Sequential {
     return { loss: this.loss, optimizer: this.optimizer };
   }
 
+  /** Whether a layer carries state between calls: its batches must then keep caller order. */
+  get stateful(): boolean {
+    return this.layers.some((l) => (l instanceof RNN && l.stateful) || (l instanceof Bidirectional && l.forwardLayer.stateful));
+  }
+
   /** Forgets the carried states of every stateful recurrent layer. */
   resetStates(): void {
     for (const layer of this.layers) if ("resetStates" in layer && typeof layer.resetStates === "function") layer.resetStates();
   }
 
-  /** Runs every layer; `backward` of the result propagates and accumulates weight gradients. */
-  run(input: LayerValue, options: { training: boolean; needsGrad: boolean }): ModelPass {
+  /**
+   * Runs every layer; `backward` of the result propagates and accumulates weight gradients.
+   * `rng` (default: the model's) feeds dropout; threads give each share of a batch its own.
+   */
+  run(input: LayerValue, options: { training: boolean; needsGrad: boolean; rng?: Random }): ModelPass {
     const backs: ((d: LayerValue) => LayerValue | null)[] = [];
     let value = input;
     this.layers.forEach((layer, i) => {
-      const ctx: ForwardContext = { training: options.training, rng: this.rng, needsGrad: options.needsGrad, inputNeedsGrad: i > 0 };
+      const ctx: ForwardContext = { training: options.training, rng: options.rng ?? this.rng, needsGrad: options.needsGrad, inputNeedsGrad: i > 0 };
       const result = layer.forward(value, ctx);
       backs.push(result.backward);
       value = result.output;
@@ -290,11 +300,17 @@ export class Sequential {
     return evaluate(this, xs, ys, args);
   }
 
-  /** One optimizer step on exactly this batch (no shuffling, no callbacks); returns its loss. */
-  async trainOnBatch(xs: unknown, ys: unknown): Promise<number> {
+  /**
+   * One optimizer step on exactly this batch (no shuffling, no callbacks); returns its loss.
+   * @param args - `{ threads }`: split the batch across this many threads (default 1 here; the
+   *   workers stay for the next call until `terminateWorkers(model)`, idle ones do not keep Node alive).
+   */
+  async trainOnBatch(xs: unknown, ys: unknown, args: { threads?: number } = {}): Promise<number> {
     this.requireCompiled("trainOnBatch()");
+    const threads = args.threads === undefined ? 1 : resolveThreads(args.threads);
     const samples = toSamples(xs, ys, this.sampleArgs(true));
-    return trainStep(this, makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i))).loss;
+    const source = { samples, indices: Array.from({ length: samples.count }, (_, i) => i) };
+    return (await parallelTrainStep(this, source, [], threads)).loss;
   }
 
   /**

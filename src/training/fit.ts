@@ -11,13 +11,14 @@ import { RaggedError, describe } from "../core/errors.js";
 import { type Buckets, bucketBatches } from "../data/bucket.js";
 import type { Sequential } from "../models/sequential.js";
 import { type Callback, CallbackList, History, type Logs } from "./callbacks.js";
-import { type Dataset, openDataset, readDatasetItem } from "./dataset.js";
+import { type Dataset, openDataset, readDatasetSamples } from "./dataset.js";
 import { evaluate, evaluateDataset } from "./predict.js";
 import { ProgressBar } from "./progress/bar.js";
 import { type ProgressOutput, getDefaultProgressOutput } from "./progress/output.js";
 import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
 import { Trackers } from "./trackers.js";
-import { trainStep } from "./train_step.js";
+import { type BatchSource, parallelTrainStep, terminateWorkers } from "./parallel/pool.js";
+import { resolveThreads } from "./parallel/platform.js";
 
 export type { Dataset, DatasetItem } from "./dataset.js";
 
@@ -30,11 +31,12 @@ export interface FitArgs {
   epochs?: number;
   /** Sequences per batch, default 32. */
   batchSize?: number;
-  /** Reshuffle every epoch (default true). */
+  /** Reshuffle every epoch (default true; false for a stateful model). */
   shuffle?: boolean;
   /**
    * How sequences are grouped into batches: `true` (default) by similar length, `false` in (shuffled)
    * order, or explicit `{ boundaries, batchSizes }` as TF's `bucket_by_sequence_length`.
+   * Default true; false for a stateful model.
    */
   bucketing?: boolean | Buckets;
   /** 0 silent, 1 progress bar (default), 2 one line per epoch. */
@@ -51,6 +53,11 @@ export interface FitArgs {
   initialEpoch?: number;
   /** Where progress goes (default: stdout in Node, console elsewhere). */
   progressOutput?: ProgressOutput;
+  /**
+   * Threads to split each batch across (NOTE [ data-parallel training ] in
+   * training/parallel/pool.ts): default one per core with "ragged/node", else 1.
+   */
+  threads?: number;
 }
 
 export interface FitDatasetArgs {
@@ -65,6 +72,8 @@ export interface FitDatasetArgs {
   /** Batches of a validation dataset per evaluation. */
   validationSteps?: number;
   progressOutput?: ProgressOutput;
+  /** Threads to split each batch across; see `FitArgs.threads`. */
+  threads?: number;
 }
 
 function positiveInt(v: unknown, name: string, fallback: number): number {
@@ -105,8 +114,10 @@ interface EpochPlan {
   verbose: 0 | 1 | 2;
   callbacks: Callback[];
   progressOutput?: ProgressOutput;
-  /** Called at the start of each epoch; yields that epoch's batches. */
-  batches: (epoch: number) => AsyncIterable<Batch> | Iterable<Batch>;
+  /** Called at the start of each epoch; yields that epoch's batches (packed by the step). */
+  batches: (epoch: number) => AsyncIterable<BatchSource> | Iterable<BatchSource>;
+  /** Threads per step (resolved and validated). */
+  threads: number;
   /** Validation logs (`val_loss`, …) after an epoch, or null without validation. */
   validate: (() => Promise<Logs>) | null;
   /** Applied to each batch before training (class weights). */
@@ -126,18 +137,28 @@ async function runEpochs(model: Sequential, plan: EpochPlan): Promise<FitHistory
   list.setModel(model);
   const trackers = new Trackers(model);
   model.stopTraining = false;
-  await list.trainBegin();
+  try {
+    await list.trainBegin();
+    await epochLoop(model, plan, list, history, trackers);
+    await list.trainEnd();
+  } finally {
+    await terminateWorkers(model);
+  }
+  return history;
+}
+
+async function epochLoop(model: Sequential, plan: EpochPlan, list: CallbackList, history: FitHistory, trackers: Trackers): Promise<void> {
   for (let epoch = plan.initialEpoch; epoch < plan.epochs && !model.stopTraining; epoch++) {
     await list.epochBegin(epoch);
     trackers.reset();
     const stats: EpochBatchStats = { realSteps: 0, paddedCells: 0, paddingEfficiency: 1 };
     let step = 0;
-    for await (const raw of plan.batches(epoch)) {
-      const batch = plan.prepare ? plan.prepare(raw) : raw;
-      stats.realSteps += batch.layout.totalSteps;
-      stats.paddedCells += batch.layout.batch * batch.layout.maxLength;
-      await list.batchBegin(step, { size: batch.layout.batch });
-      trackers.add(trainStep(model, batch, trackers.metrics));
+    for await (const source of plan.batches(epoch)) {
+      await list.batchBegin(step, { size: source.indices.length });
+      const result = await parallelTrainStep(model, source, trackers.metrics, plan.threads, plan.prepare);
+      stats.realSteps += result.realSteps;
+      stats.paddedCells += source.indices.length * result.maxLength;
+      trackers.add(result);
       await list.batchEnd(step, trackers.logs());
       step++;
       if (model.stopTraining) break;
@@ -148,8 +169,6 @@ async function runEpochs(model: Sequential, plan: EpochPlan): Promise<FitHistory
     if (plan.validate) Object.assign(logs, await plan.validate());
     await list.epochEnd(epoch, logs);
   }
-  await list.trainEnd();
-  return history;
 }
 
 /** Multiplies each target row's weight by its class's weight (class = argmax, or the sparse id). */
@@ -207,6 +226,7 @@ export async function fit(model: Sequential, xs: unknown, ys: unknown, args: Fit
   const epochs = positiveInt(args.epochs, "epochs", 1);
   const batchSize = positiveInt(args.batchSize, "batchSize", 32);
   const initialEpoch = nonNegativeInt(args.initialEpoch, "initialEpoch");
+  const threads = resolveThreads(args.threads);
   const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: args.sampleWeight });
   let trainIndices = Array.from({ length: samples.count }, (_, i) => i);
   let validate: (() => Promise<Logs>) | null = null;
@@ -219,8 +239,10 @@ export async function fit(model: Sequential, xs: unknown, ys: unknown, args: Fit
     trainIndices = train;
     validate = async () => evaluateIndices(model, samples, validation, batchSize);
   }
-  const shuffle = args.shuffle ?? true;
-  const bucketing = args.bucketing ?? true;
+  // A stateful model keeps one state per batch position: by default keep caller order (Keras asks
+  // for shuffle=False there).
+  const shuffle = args.shuffle ?? !model.stateful;
+  const bucketing = args.bucketing ?? !model.stateful;
   const lengths = trainIndices.map((i) => samples.lengths[i]);
   const plannedSteps = bucketBatches(lengths, { batchSize, shuffle: false, bucketing }).length;
   return runEpochs(model, {
@@ -231,10 +253,11 @@ export async function fit(model: Sequential, xs: unknown, ys: unknown, args: Fit
     callbacks: args.callbacks ?? [],
     progressOutput: args.progressOutput,
     validate,
+    threads,
     prepare: classWeighter(args.classWeight, samples.yWidth),
     batches: function* () {
       const batches = bucketBatches(lengths, { batchSize, rng: model.rng, shuffle, bucketing });
-      for (const b of batches) yield makeBatch(samples, b.map((k) => trainIndices[k]));
+      for (const b of batches) yield { samples, indices: b.map((k) => trainIndices[k]) };
     },
   });
 }
@@ -269,6 +292,7 @@ export async function fitDataset(model: Sequential, dataset: Dataset, args: FitD
   const epochs = positiveInt(args.epochs, "epochs", 1);
   const initialEpoch = nonNegativeInt(args.initialEpoch, "initialEpoch");
   const stepsPerEpoch = args.stepsPerEpoch === undefined ? null : positiveInt(args.stepsPerEpoch, "stepsPerEpoch", 1);
+  const threads = resolveThreads(args.threads);
   let iterator = openDataset(dataset, "fitDataset");
   let validate: (() => Promise<Logs>) | null = null;
   const vd = args.validationData;
@@ -290,6 +314,7 @@ export async function fitDataset(model: Sequential, dataset: Dataset, args: FitD
     callbacks: args.callbacks ?? [],
     progressOutput: args.progressOutput,
     validate,
+    threads,
     batches: async function* (epoch: number) {
       if (stepsPerEpoch === null && epoch > initialEpoch) iterator = openDataset(dataset, "fitDataset");
       for (let s = 0; stepsPerEpoch === null || s < stepsPerEpoch; s++) {
@@ -302,7 +327,8 @@ export async function fitDataset(model: Sequential, dataset: Dataset, args: FitD
             help: "make the generator endless (while (true) …), or lower stepsPerEpoch or epochs",
           });
         }
-        yield readDatasetItem(model, next.value, consumed++, true);
+        const samples = readDatasetSamples(model, next.value, consumed++, true);
+        yield { samples, indices: Array.from({ length: samples.count }, (_, i) => i) };
       }
     },
   });

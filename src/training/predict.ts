@@ -9,8 +9,6 @@
 import { RaggedError, describe } from "../core/errors.js";
 import { unpackRows, unsortRows } from "../data/packed.js";
 import type { LayerValue } from "../layers/values.js";
-import { Bidirectional } from "../layers/rnn/bidirectional.js";
-import { RNN } from "../layers/rnn/rnn.js";
 import type { Sequential } from "../models/sequential.js";
 import type { Logs } from "./callbacks.js";
 import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
@@ -70,10 +68,6 @@ function perStepOutputs(y: LayerValue, batch: Batch): number[][][] {
   return rows;
 }
 
-/** Whether a layer of the model carries state between calls (its batches must keep caller order). */
-function isStateful(model: Sequential): boolean {
-  return model.layers.some((l) => (l instanceof RNN && l.stateful) || (l instanceof Bidirectional && l.forwardLayer.stateful));
-}
 
 /** Outputs of one batch, in the batch's order. */
 function predictBatch(model: Sequential, batch: Batch): (number[][] | number[])[] {
@@ -90,7 +84,7 @@ function predictBatch(model: Sequential, batch: Batch): (number[][] | number[])[
 export function predict(model: Sequential, xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
   const samples = toSamples(xs, null, model.sampleArgs(false));
   const out: (number[][] | number[])[] = new Array(samples.count);
-  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), isStateful(model))) {
+  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), model.stateful)) {
     const rows = predictBatch(model, makeBatch(samples, indices));
     indices.forEach((sample, k) => (out[sample] = rows[k]));
   }
@@ -116,7 +110,7 @@ export function evaluate(model: Sequential, xs: unknown, ys: unknown, args: Eval
   model.requireCompiled("evaluate()");
   const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: args.sampleWeight });
   const trackers = new Trackers(model);
-  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), isStateful(model))) trackers.add(evaluateStep(model, makeBatch(samples, indices), trackers.metrics));
+  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), model.stateful)) trackers.add(evaluateStep(model, makeBatch(samples, indices), trackers.metrics));
   return result(trackers, args.returnDict);
 }
 
