@@ -1,0 +1,86 @@
+/**
+ * The README's API section, run: every call it shows works as shown (on small generated data).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  Adam, earlyStopping, exponentialDecay, layers, loadModel, modelCheckpoint, reduceLROnPlateau, sequential, terminateOnNaN,
+} from "../src/node.js";
+import { Random } from "../src/core/random.js";
+import { randomOneHot, randomSequences } from "./harness.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ragged-readme-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("README API section", () => {
+  it("the quick example: seed model, fit, fitDataset, predict, predictDataset, save, loadModel", async () => {
+    const rng = new Random(1);
+    const lengths = [3, 8, 5, 1, 12, 7];
+    const xs = randomSequences(rng, lengths, 5);
+    const ys = randomOneHot(rng, lengths, 2, true);
+    const model = sequential([
+      layers.lstm({ units: 32, returnSequences: true, inputShape: [null, 5] }),
+      layers.lstm({ units: 8, returnSequences: true }),
+      layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "sigmoid" }) }),
+    ], { seed: 1 });
+    expect(model.summary({ print: () => {} })).toContain("6,194");
+    model.compile({ loss: "categoricalCrossentropy", optimizer: "adam", metrics: ["accuracy"] });
+    const history = await model.fit(xs, ys, { epochs: 2, batchSize: 64, validationSplit: 0.3, verbose: 0 });
+    expect(Object.keys(history.history)).toEqual(expect.arrayContaining(["loss", "accuracy", "val_loss", "val_accuracy"]));
+    function* batches() {
+      for (;;) yield { xs, ys };
+    }
+    await model.fitDataset(batches(), { stepsPerEpoch: 2, epochs: 1, verbose: 0 });
+    const testXs = randomSequences(rng, [40, 2], 5);
+    const out = model.predict(testXs) as number[][][];
+    expect(out.map((o) => o.length)).toEqual([40, 2]);
+    const all = await model.predictDataset([{ xs: testXs }, { xs: xs.slice(0, 2) }]);
+    expect(all.length).toBe(4);
+    await model.save(`file://${join(dir, "model")}`);
+    const again = await loadModel(`file://${join(dir, "model", "model.json")}`);
+    expect(again.predict(testXs)).toEqual(out);
+  });
+
+  it("the layers, losses, optimizers and callbacks it lists", async () => {
+    const rng = new Random(2);
+    const lengths = [4, 6, 2, 9, 3, 5, 7, 8];
+    const ids = lengths.map((n) => Array.from({ length: n }, () => rng.int(1, 50)));
+    const labels = lengths.map((n) => Array.from({ length: n }, () => rng.int(0, 3)));
+    const model = sequential([
+      layers.embedding({ inputDim: 50, outputDim: 8, maskZero: true }),
+      layers.bidirectional({ layer: layers.lstm({ units: 6, returnSequences: true }), mergeMode: "concat" }),
+      layers.gru({ units: 5, resetAfter: true, returnSequences: true }),
+      layers.simpleRNN({ units: 4, activation: "tanh", returnSequences: true }),
+      layers.dropout({ rate: 0.2 }),
+      layers.timeDistributed({ layer: layers.dense({ units: 3, activation: "softmax", kernelRegularizer: { l2: 1e-4 } }) }),
+    ], { seed: 3 });
+    model.compile({
+      loss: { name: "sparseCategoricalCrossentropy", fromLogits: false },
+      optimizer: { name: "adam", learningRate: 1e-3, clipnorm: 1 },
+      metrics: ["accuracy"],
+    });
+    await model.fit(ids, labels, {
+      epochs: 3, batchSize: 4, validationData: [ids.slice(0, 3), labels.slice(0, 3)], classWeight: { 0: 1, 1: 3 },
+      callbacks: [earlyStopping({ patience: 5, restoreBestWeights: true }), modelCheckpoint({ filepath: `file://${join(dir, "best")}`, saveBestOnly: true }),
+        reduceLROnPlateau({ factor: 0.5 }), terminateOnNaN(), { onEpochEnd: () => {} }],
+      verbose: 0,
+    });
+    const { loss, accuracy } = model.evaluate(ids, labels, { returnDict: true });
+    expect(loss).toBeGreaterThan(0);
+    expect(accuracy).toBeGreaterThanOrEqual(0);
+    const sched = new Adam({ learningRate: exponentialDecay({ initialLearningRate: 0.01, decaySteps: 100, decayRate: 0.9 }) });
+    expect(sched.learningRate).toBeCloseTo(0.01, 8);
+    const others = sequential([
+      layers.masking({ maskValue: 0, inputShape: [null, 3] }),
+      layers.lstm({ units: 4 }),
+      layers.repeatVector({ n: "inputLength" }),
+      layers.lstm({ units: 4, returnSequences: true }),
+      layers.globalAveragePooling1D(),
+    ]);
+    expect(others.outputShape).toEqual([null, 4]);
+    const pooled = sequential([layers.lstm({ units: 4, returnSequences: true, inputShape: [null, 3] }), layers.globalMaxPooling1D(), layers.repeatVector({ n: 10 })]);
+    expect(pooled.outputShape).toEqual([null, 10, 4]);
+  });
+});
