@@ -33,7 +33,7 @@ export function wasmSimdSupported(): boolean {
  * Compiles the wasm module asynchronously (see `preloadRaggedWasm`); call it once at start-up in
  * a browser whose main thread refuses synchronous compilation, before `useFastKernels()`.
  */
-export { preloadRaggedWasm } from "../wasm/loader.js";
+export { preloadRaggedWasm, wasmVariant } from "../wasm/loader.js";
 
 /**
  * Switches `kernels()` to the WebAssembly SIMD kernels when this engine supports them.
