@@ -2,6 +2,7 @@
  * Section "mixed": one batch of 1000 sequences whose lengths are uniform in [10, 100) within the
  * batch — the case packing is for. Contenders, interleaved after warm-up:
  * - ragged on the ragged batch (packed: work ∝ Σ lengths);
+ * - the same split across 2 threads (shares of equal Σ lengths);
  * - ragged on the same batch post-padded with zero steps to its longest, fed as if real (ragged
  *   has no masking layer yet; this is the compute a padded framework does: B × max length);
  * - TF.js wasm on the padded batch behind Masking(0) (optional, slow: --mask-rounds).
@@ -23,6 +24,7 @@ export async function mixedLengthsSection(o: BenchOptions, print: (s: string) =>
   const paddedYs = padNested(ys, T, 2);
 
   const PACKED = "ragged packed (ragged batch)";
+  const THREADS = "ragged packed, 2 threads";
   const PADDED = "ragged padded to longest";
   const MASKED = "TF.js wasm padded + Masking";
   const w = o.warmup;
@@ -35,6 +37,7 @@ export async function mixedLengthsSection(o: BenchOptions, print: (s: string) =>
       : null;
   const contenders: Contender[] = [
     raggedStepContender({ name: PACKED, xs, ys, rounds: o.mixedRounds, warmup: w }),
+    raggedStepContender({ name: THREADS, xs, ys, rounds: o.mixedRounds, warmup: w, threads: 2 }),
     raggedStepContender({ name: PADDED, xs: paddedXs, ys: paddedYs, rounds: o.mixedRounds, warmup: w }),
     ...(tf ? [tf] : []),
   ];
@@ -48,6 +51,7 @@ export async function mixedLengthsSection(o: BenchOptions, print: (s: string) =>
   print("");
   const packed = find(timings, PACKED);
   print(ratioLine("packed", packed, "padded", find(timings, PADDED)));
+  print(ratioLine("2 threads", find(timings, THREADS), "1 thread", packed));
   if (tf) print(ratioLine("packed", packed, "TF.js-wasm-masked", find(timings, MASKED)));
   print("(padded contenders' losses average over the padded steps too — zero targets, zero loss —");
   print(" ragged has no masking layer yet and TF.js does not mask its loss; the compute is what is compared)");

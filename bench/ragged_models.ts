@@ -15,16 +15,21 @@ export interface RaggedStepArgs {
   warmup: number;
   seed?: number;
   after?: () => void;
+  /** Threads to split the batch across (`trainOnBatch`'s option; default 1). */
+  threads?: number;
 }
 
-/** One `model.trainOnBatch(xs, ys)`: validate + pack, forward, backward, Adam update. */
+/**
+ * One `model.trainOnBatch(xs, ys)`: validate + pack, forward, backward, Adam update; with
+ * `threads`, split across that many threads (the workers start in the warm-up, untimed).
+ */
 export function raggedStepContender(args: RaggedStepArgs): Contender {
   const model = buildSeedModel(args.seed ?? 1);
   return {
     name: args.name,
     rounds: args.rounds,
     warmup: args.warmup,
-    run: () => model.trainOnBatch(args.xs, args.ys),
+    run: () => model.trainOnBatch(args.xs, args.ys, args.threads ? { threads: args.threads } : {}),
     ...(args.after ? { after: args.after } : {}),
   };
 }
@@ -34,7 +39,7 @@ export function raggedStepContender(args: RaggedStepArgs): Contender {
  * one packed batch (makeBatch). Internal API (dist/training/samples.js), mirrored from
  * Sequential.trainOnBatch; update here if that changes.
  */
-export function raggedConvertContender(args: Omit<RaggedStepArgs, "seed" | "after">): Contender {
+export function raggedConvertContender(args: Omit<RaggedStepArgs, "seed" | "after" | "threads">): Contender {
   return {
     name: args.name,
     rounds: args.rounds,

@@ -4,6 +4,7 @@
  *
  * Contenders, interleaved in one process after warm-up:
  * - ragged `trainOnBatch(xs, ys)` on the nested arrays (includes validate + pack);
+ * - the same split across 2 threads (`trainOnBatch(xs, ys, { threads: 2 })`);
  * - ragged's conversion alone (nested arrays → packed batch), to show its share;
  * - TF.js cpu and TF.js wasm `trainOnBatch` on a dense [1000, 55, 5] tensor made beforehand.
  */
@@ -22,6 +23,7 @@ export async function seedStepSection(o: BenchOptions, print: (s: string) => voi
   const y = flatPadded(ys, T, 2);
 
   const RAGGED = "ragged trainOnBatch";
+  const THREADS = "ragged 2 threads";
   const CONVERT = "  of which: arrays→packed";
   const CPU = "TF.js cpu trainOnBatch";
   const WASM = "TF.js wasm trainOnBatch";
@@ -30,6 +32,7 @@ export async function seedStepSection(o: BenchOptions, print: (s: string) => voi
   const wasm = await tfStepContender({ ...tfArgs, name: WASM, backend: "wasm", rounds: o.rounds, warmup: o.warmup });
   const contenders: Contender[] = [
     raggedStepContender({ name: RAGGED, xs, ys, rounds: o.rounds, warmup: o.warmup }),
+    raggedStepContender({ name: THREADS, xs, ys, rounds: o.rounds, warmup: o.warmup, threads: 2 }),
     raggedConvertContender({ name: CONVERT, xs, ys, rounds: o.rounds, warmup: o.warmup }),
     wasm,
     ...(cpu ? [cpu] : []),
@@ -44,6 +47,7 @@ export async function seedStepSection(o: BenchOptions, print: (s: string) => voi
   const ragged = find(timings, RAGGED);
   const convert = find(timings, CONVERT);
   print(`conversion share of ragged's step: ${((100 * convert.median) / ragged.median).toFixed(1)}% (medians)`);
+  print(ratioLine("2 threads", find(timings, THREADS), "1 thread", ragged));
   if (cpu) print(ratioLine("ragged", ragged, "TF.js-cpu", find(timings, CPU)));
   print(ratioLine("ragged", ragged, "TF.js-wasm", find(timings, WASM)));
   print(`(TF.js timings exclude building the [${B},${T},5] tensor; ragged's include its conversion.)`);

@@ -52,3 +52,6 @@ export { Adagrad, type AdagradArgs } from "./training/optimizers/adagrad.js";
 export { getOptimizer, optimizerNames, type OptimizerConfig, type OptimizerSpec } from "./training/optimizers/get_optimizer.js";
 export { exponentialDecay, piecewiseConstantDecay, cosineDecay, getSchedule, type LearningRateSchedule, type ExponentialDecayArgs, type PiecewiseConstantDecayArgs, type CosineDecayArgs } from "./training/optimizers/schedules.js";
 export { ModelCheckpoint, modelCheckpoint, type ModelCheckpointArgs } from "./training/callbacks/model_checkpoint.js";
+export { setThreadPlatform, threadPlatform, type ThreadPlatform, type WorkerLike, type MessageLike } from "./training/parallel/platform.js";
+export { serveReplica, type ReplicaEndpoint } from "./training/parallel/replica.js";
+export { terminateWorkers } from "./training/parallel/pool.js";

@@ -1,6 +1,7 @@
 /**
  * The Node.js entry point: everything in the platform-neutral API, plus process.stdout as the
- * default progress output (a live bar on a terminal, one line per epoch otherwise).
+ * default progress output (a live bar on a terminal, one line per epoch otherwise), and
+ * worker_threads for data-parallel training (`threads`, default one per core).
  */
 import { setDefaultProgressOutput } from "./training/progress/output.js";
 
@@ -8,6 +9,9 @@ setDefaultProgressOutput(() => ({
   isTTY: Boolean(process.stdout.isTTY),
   write: (text: string) => void process.stdout.write(text),
 }));
+
+// Importing the threads module registers worker_threads as the training threads (one per core).
+import "./node/threads.js";
 
 export * from "./index.js";
 export { fileChunks, readJsonlFile, readUeaFile } from "./node/read_file.js";

@@ -21,6 +21,11 @@ function intOption(min: number) {
   };
 }
 
+function kernelsOption(value: string): "auto" | "js" {
+  if (value !== "auto" && value !== "js") throw new InvalidArgumentError(`expected "auto" or "js", received "${value}"`);
+  return value;
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program.name("ragged").description("Train recurrent neural networks on sequences of different lengths.").showHelpAfterError();
@@ -33,10 +38,12 @@ export function buildProgram(): Command {
     .option("--seed <n>", "random seed (same seed, same run)", intOption(0), 1)
     .option("--length <n>", "make every batch exactly n steps long (for timing)", intOption(0))
     .option("--json", "one JSON object per epoch on stdout (the summary goes to stderr)", false)
-    .addHelpText("after", "\nExamples:\n  ragged demo\n  ragged demo --epochs 2 --steps 5 --json\n  ragged demo --length 55 --steps 10 --epochs 1")
+    .option("--threads <n>", "threads to split each batch across (default: one per core)", intOption(1))
+    .option("--kernels <name>", '"auto": WebAssembly SIMD where supported; "js": the reference kernels', kernelsOption, "auto")
+    .addHelpText("after", "\nExamples:\n  ragged demo\n  ragged demo --epochs 2 --steps 5 --json\n  ragged demo --length 55 --steps 10 --epochs 1\n  ragged demo --threads 1 --kernels js")
     .action(async (opts) => {
       await runDemo(
-        { epochs: opts.epochs, steps: opts.steps, batchSize: opts.batchSize, seed: opts.seed, length: opts.length ?? null, json: opts.json },
+        { epochs: opts.epochs, steps: opts.steps, batchSize: opts.batchSize, seed: opts.seed, length: opts.length ?? null, json: opts.json, threads: opts.threads ?? null, kernels: opts.kernels },
         { stdout: (s) => void process.stdout.write(s), stderr: (s) => void process.stderr.write(s) },
       );
     });

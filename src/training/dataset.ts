@@ -5,7 +5,7 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 import type { Sequential } from "../models/sequential.js";
-import { type Batch, makeBatch, toSamples } from "./samples.js";
+import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
 
 /** One batch of a dataset: `{ xs, ys, sampleWeight? }`, or a tuple `[xs, ys, sampleWeight?]` as Keras generators yield. */
 export type DatasetItem =
@@ -27,6 +27,12 @@ export function openDataset(dataset: Dataset, where: string): Iterator<DatasetIt
 
 /** Item `index` of a dataset as a packed batch; targets required when `withTargets`. */
 export function readDatasetItem(model: Sequential, item: unknown, index: number, withTargets: boolean): Batch {
+  const samples = readDatasetSamples(model, item, index, withTargets);
+  return makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
+}
+
+/** Item `index` of a dataset as validated samples (not yet packed, so it can be split across threads). */
+export function readDatasetSamples(model: Sequential, item: unknown, index: number, withTargets: boolean): Samples {
   let xs: unknown;
   let ys: unknown;
   let sw: ArrayLike<number | ArrayLike<number>> | undefined;
@@ -43,6 +49,5 @@ export function readDatasetItem(model: Sequential, item: unknown, index: number,
   if (withTargets && ys === undefined) {
     throw new RaggedError("BAD_DATASET", `Dataset item ${index} has no targets (ys).`, { expected: "{ xs, ys }", received: describe(item) });
   }
-  const samples = toSamples(xs, withTargets ? ys : null, { ...model.sampleArgs(withTargets), sampleWeight: withTargets ? sw : undefined, xName: `batch ${index} xs`, yName: `batch ${index} ys` });
-  return makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
+  return toSamples(xs, withTargets ? ys : null, { ...model.sampleArgs(withTargets), sampleWeight: withTargets ? sw : undefined, xName: `batch ${index} xs`, yName: `batch ${index} ys` });
 }

@@ -312,6 +312,17 @@ export class MetricAccumulator {
     this.update(this.metric.compute(args), args.mask, args.weights);
   }
 
+  /** The running sums (Σ v·m·w, Σ m·w), e.g. to send another accumulator's share across threads. */
+  partial(): { total: number; count: number } {
+    return { total: this.total, count: this.count };
+  }
+
+  /** Adds another accumulator's sums (from `partial`): the result is as if this one had seen its rows. */
+  merge(partial: { total: number; count: number }): void {
+    this.total += partial.total;
+    this.count += partial.count;
+  }
+
   /** Σ v·m·w / Σ m·w so far; 0 before anything real was seen. */
   result(): number {
     return this.count > 0 ? this.total / this.count : 0;

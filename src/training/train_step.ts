@@ -3,6 +3,7 @@
  * optimizer update), the evaluation step (loss only) and the prediction step (outputs only).
  * Each step also hands its metrics the rows that count (NOTE [ metric reduction ]).
  */
+import type { Random } from "../core/random.js";
 import type { LayerValue } from "../layers/values.js";
 import type { Sequential } from "../models/sequential.js";
 import { regularize } from "../layers/regularizers.js";
@@ -43,20 +44,38 @@ function updateMetrics(metrics: readonly MetricAccumulator[], out: LayerValue, b
   for (const m of metrics) m.updateFrom({ pred: out.data, target: batch.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: batch.weights });
 }
 
+/** The data part of a batch's loss, before regularization: what one thread's share returns. */
+export interface ShardResult extends StepResult {
+  /** Σ m, the rows that counted (the loss's denominator, NOTE [ loss reduction ]). */
+  count: number;
+}
+
 /**
- * Forward and backward on a batch: fills every trainable variable's `grad` with the gradient of the
- * batch loss (zeroing it first) and returns the loss. Changes no weight.
+ * Forward and backward on a batch without the regularization penalties: fills every trainable
+ * variable's `grad` with the gradient of the batch's data loss Σ ℓ·w·m / Σ m (zeroing it first)
+ * and returns that loss and Σ m. Data-parallel training (training/parallel/) runs this on each
+ * share of a batch and adds the penalties once, after combining. Changes no weight.
+ * @param rng - the random stream for dropout (default: the model's).
  */
-export function computeGradients(model: Sequential, batch: Batch, metrics: readonly MetricAccumulator[] = []): StepResult {
+export function shardGradients(model: Sequential, batch: Batch, metrics: readonly MetricAccumulator[] = [], rng?: Random): ShardResult {
   const { loss } = model.requireCompiled("computing gradients");
   for (const v of model.trainableWeights) v.grad.fill(0);
-  const pass = model.run(inputValue(batch), { training: true, needsGrad: true });
+  const pass = model.run(inputValue(batch), { training: true, needsGrad: true, rng });
   const out = pass.output;
   const mask = outputMask(out);
   const reduced = reduceLoss({ loss, pred: out.data, target: batch.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: batch.weights, withGrad: true });
   updateMetrics(metrics, out, batch, mask);
   pass.backward({ ...out, data: reduced.grad as Float32Array } as LayerValue);
-  return { loss: reduced.value + regularization(model, true), size: batch.layout.batch };
+  return { loss: reduced.value, count: reduced.count, size: batch.layout.batch };
+}
+
+/**
+ * Forward and backward on a batch: fills every trainable variable's `grad` with the gradient of the
+ * batch loss (zeroing it first) and returns the loss. Changes no weight.
+ */
+export function computeGradients(model: Sequential, batch: Batch, metrics: readonly MetricAccumulator[] = []): StepResult {
+  const shard = shardGradients(model, batch, metrics);
+  return { loss: shard.loss + regularization(model, true), size: shard.size };
 }
 
 /** Σ of the weight regularizers' penalties (Keras adds them to the training loss); adds their gradients when asked. */

@@ -2,8 +2,10 @@
  * `ragged demo`: the seed's program, exactly. LSTM(32, return sequences, input (None, 5)) →
  * LSTM(8, return sequences) → TimeDistributed(Dense(2, sigmoid)); categorical crossentropy; Adam;
  * a generator of 1000-sequence batches of one random length in [10, 100); 30 steps × 10 epochs.
+ * By default on the WebAssembly SIMD kernels (where supported) and one thread per core.
  */
-import { layers, sequential, type Logs } from "../../node.js";
+import { useFastKernels } from "../../core/kernels/wasm.js";
+import { kernels, layers, sequential, threadPlatform, type Logs } from "../../node.js";
 import { seedBatches } from "./seed_data.js";
 
 export interface DemoOptions {
@@ -13,6 +15,10 @@ export interface DemoOptions {
   seed: number;
   length: number | null;
   json: boolean;
+  /** Threads per step; default one per core. */
+  threads?: number | null;
+  /** "auto" (default): the WebAssembly SIMD kernels where the engine has them, else the JS reference. */
+  kernels?: "auto" | "js";
 }
 
 export function buildSeedModel(seed: number) {
@@ -33,6 +39,9 @@ export async function runDemo(options: DemoOptions, out: { stdout: (s: string) =
   // --json: stdout holds only the JSON lines; the summary goes to stderr.
   const print = options.json ? (l: string) => out.stderr(l + "\n") : (l: string) => out.stdout(l + "\n");
   model.summary({ lineLength: 90, print });
+  if ((options.kernels ?? "auto") === "auto") useFastKernels();
+  const threads = options.threads ?? threadPlatform()?.defaultThreads() ?? 1;
+  print(`kernels: ${kernels().name}, threads: ${threads}`);
   const data = seedBatches({ batchSize: options.batchSize, seed: options.seed + 1, length: options.length });
   let epochStart = 0;
   let steps = 0;
@@ -54,5 +63,6 @@ export async function runDemo(options: DemoOptions, out: { stdout: (s: string) =
     stepsPerEpoch: options.steps,
     verbose: options.json ? 0 : 1,
     callbacks: options.json ? [jsonCallback] : [],
+    threads,
   });
 }

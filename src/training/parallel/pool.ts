@@ -1,0 +1,279 @@
+/**
+ * NOTE [ data-parallel training ]
+ * With `threads: T` a training step splits its batch by whole sequences into T shares of equal
+ * size and Σ length (shards.ts). The calling thread posts shares 1…T−1, each with the current
+ * weights, to T−1 workers holding a replica of the model (replica.ts), computes share 0 itself
+ * meanwhile, then combines exactly what one thread would have computed:
+ *   D = Σ_s D_s (D_s = Σ m over share s, NOTE [ loss reduction ]),
+ *   loss = Σ_s (D_s/D)·loss_s,   grad = Σ_s (D_s/D)·grad_s,
+ * adds the regularization penalties and their gradients once, merges the metric sums, and the
+ * optimizer steps on the calling thread as usual. The results equal one thread's up to float32
+ * summation order (~1e-7 relative). The threads meet once per step: messages are async
+ * (postMessage), so this also runs on a browser's main thread, and the arrays (packed share,
+ * weights, gradients) are transferred once per step, never per timestep.
+ *
+ * Dropout: share 0 draws from the model's stream, the other shares from streams seeded by a
+ * per-model side stream, so with dropout the result depends on the thread count (it is
+ * deterministic for a fixed count and seed). Without dropout the model's stream is consumed as on
+ * one thread (shuffling is unchanged).
+ *
+ * One thread is used, without error, when: T = 1; no worker factory is registered (see
+ * platform.ts); the model has a stateful recurrent layer (its carried states are per batch row);
+ * the loss is a custom Loss object or a metric is not a name (neither can be sent to a worker);
+ * or the batch has fewer than 2·T sequences (then fewer threads, MIN_SEQUENCES_PER_SHARD).
+ */
+import { RaggedError } from "../../core/errors.js";
+import { kernels } from "../../core/kernels/registry.js";
+import { Random } from "../../core/random.js";
+import type { Sequential } from "../../models/sequential.js";
+import { canonicalLossName, type LossConfig } from "../losses.js";
+import type { MetricAccumulator } from "../metrics.js";
+import { type Batch, makeBatch, type Samples } from "../samples.js";
+import { regularization, shardGradients, type StepResult, trainStep } from "../train_step.js";
+import { type WorkerLike, threadPlatform } from "./platform.js";
+import type { FromWorker, ShardReply, StepMessage } from "./replica.js";
+import { shardCount, splitShards } from "./shards.js";
+
+/** A batch not yet packed: which samples, so it can be packed whole or in shares. */
+export interface BatchSource {
+  samples: Samples;
+  indices: readonly number[];
+}
+
+/** A training step's result plus the batch figures fit records (EpochBatchStats). */
+export interface ParallelStepResult extends StepResult {
+  /** Σ real steps packed. */
+  realSteps: number;
+  /** The longest sequence of the batch. */
+  maxLength: number;
+}
+
+/** Why a model cannot be split across threads, or null when it can. */
+export function threadBlocker(model: Sequential): string | null {
+  if (model.layers.some(isStateful)) return "a stateful recurrent layer";
+  const loss = model.loss;
+  if (!loss || loss.options === undefined || canonicalLossName(loss.name) === null) return "a custom loss";
+  if (model.metrics.some((m) => typeof m !== "string")) return "a custom metric";
+  return null;
+}
+
+function isStateful(layer: object): boolean {
+  const l = layer as { stateful?: unknown; forwardLayer?: object; backwardLayer?: object; layer?: object };
+  if (l.stateful === true) return true;
+  return [l.forwardLayer, l.backwardLayer, l.layer].some((inner) => inner !== undefined && isStateful(inner));
+}
+
+/**
+ * One optimizer step on a batch with up to `threads` threads (NOTE [ data-parallel training ]);
+ * exactly `trainStep` when it runs on one. `prepare` is applied to each packed share (class weights).
+ */
+export async function parallelTrainStep(
+  model: Sequential,
+  source: BatchSource,
+  metrics: readonly MetricAccumulator[],
+  threads: number,
+  prepare?: (batch: Batch) => Batch,
+): Promise<ParallelStepResult> {
+  const count = shardCount(source.indices.length, threads);
+  const pool = count > 1 && threadPlatform() !== null && threadBlocker(model) === null ? await WorkerPool.for(model, threads - 1) : null;
+  if (pool === null) {
+    const raw = makeBatch(source.samples, source.indices);
+    const batch = prepare ? prepare(raw) : raw;
+    return { ...trainStep(model, batch, metrics), realSteps: batch.layout.totalSteps, maxLength: batch.layout.maxLength };
+  }
+  const { optimizer } = model.requireCompiled("training");
+  const batches = splitShards(source.indices, source.samples.lengths, count).map((shard) => {
+    const raw = makeBatch(source.samples, shard);
+    return prepare ? prepare(raw) : raw;
+  });
+  const realSteps = batches.reduce((n, b) => n + b.layout.totalSteps, 0);
+  const maxLength = batches.reduce((n, b) => Math.max(n, b.layout.maxLength), 0);
+  const replies = pool.run(model, batches.slice(1)); // posted now; the workers start at once
+  let first: ReturnType<typeof shardGradients>;
+  try {
+    first = shardGradients(model, batches[0], metrics);
+  } finally {
+    await replies.catch(() => undefined); // never leave a reply unawaited
+  }
+  const others = await replies;
+  const D = others.reduce((n, r) => n + r.count, first.count);
+  let at = 0;
+  for (const v of model.trainableWeights) {
+    const g = v.grad;
+    for (let i = 0; i < g.length; i++) {
+      let sum = first.count * g[i];
+      for (const r of others) sum += r.count * r.grads[at + i];
+      g[i] = D > 0 ? sum / D : 0;
+    }
+    at += v.size;
+  }
+  let loss = first.count * first.loss;
+  for (const r of others) loss += r.count * r.loss;
+  loss = D > 0 ? loss / D : 0;
+  others.forEach((r) => r.metrics.forEach((p, k) => metrics[k]?.merge(p)));
+  loss += regularization(model, true);
+  optimizer.apply(model.trainableWeights);
+  return { loss, size: source.indices.length, realSteps, maxLength };
+}
+
+/** Seeds for the workers' dropout streams, one side stream per model (NOTE [ data-parallel training ]). */
+const sideStreams = new WeakMap<Sequential, Random>();
+
+function sideStream(model: Sequential): Random {
+  let rng = sideStreams.get(model);
+  if (!rng) {
+    rng = new Random((model.seed ^ 0x5bd1e995) >>> 0);
+    sideStreams.set(model, rng);
+  }
+  return rng;
+}
+
+const pools = new WeakMap<Sequential, WorkerPool>();
+
+/**
+ * Stops the worker threads a model trained with (fit does this at its end; `trainOnBatch`
+ * keeps them for the next call — in Node they do not keep the process alive while idle).
+ */
+export async function terminateWorkers(model: Sequential): Promise<void> {
+  const pool = pools.get(model);
+  pools.delete(model);
+  await pool?.terminate();
+}
+
+interface Pending {
+  resolve: (reply: ShardReply) => void;
+  reject: (error: Error) => void;
+}
+
+/** Workers holding replicas of one model; started lazily, kept while its signature holds. */
+class WorkerPool {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private failure: Error | null = null;
+  private busy = 0;
+
+  private constructor(
+    private readonly workers: WorkerLike[],
+    readonly signature: string,
+  ) {}
+
+  /** The model's pool with at least `size` workers and the same loss, metrics and kernels; started when needed. */
+  static async for(model: Sequential, size: number): Promise<WorkerPool> {
+    const signature = signatureOf(model);
+    const existing = pools.get(model);
+    if (existing && existing.failure === null && existing.signature === signature && existing.workers.length >= size) return existing;
+    pools.delete(model);
+    await existing?.terminate();
+    const pool = await WorkerPool.start(model, size, signature);
+    pools.set(model, pool);
+    return pool;
+  }
+
+  private static async start(model: Sequential, size: number, signature: string): Promise<WorkerPool> {
+    const platform = threadPlatform();
+    if (!platform) throw new RaggedError("UNSUPPORTED", "No worker factory is registered.");
+    // Loaded on demand: io/ sits above training/ (core ← layers ← models ← training ← io).
+    const { modelToArtifacts } = await import("../../io/model_io.js");
+    const artifacts = modelToArtifacts(model);
+    const loss = model.loss as NonNullable<Sequential["loss"]>;
+    const init = { type: "init", artifacts, loss: { name: loss.name, ...loss.options } satisfies LossConfig, metrics: [...model.metrics], kernels: kernels().name };
+    const workers: WorkerLike[] = [];
+    const pool = new WorkerPool(workers, signature);
+    try {
+      for (let k = 0; k < size; k++) workers.push(platform.createWorker());
+      const ready = workers.map((w) => pool.expectReady(w));
+      workers.forEach((w) => w.postMessage(init));
+      await Promise.all(ready);
+    } catch (err) {
+      await pool.terminate();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** Wires a worker's replies to `pending`; resolves on its `ready`. */
+  private expectReady(worker: WorkerLike): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      worker.onmessage = (event) => {
+        const reply = event.data as FromWorker;
+        if (reply.type === "ready") {
+          ready = true;
+          worker.unref?.();
+          resolve();
+        } else if (reply.type === "error") {
+          const error = remoteError(reply);
+          if (!ready) reject(error);
+          this.fail(error, false);
+        } else {
+          const p = this.pending.get(reply.id);
+          this.pending.delete(reply.id);
+          p?.resolve(reply);
+        }
+      };
+      worker.onerror = (err) => {
+        const error = err instanceof Error ? err : new Error(String(err));
+        if (!ready) reject(error);
+        this.fail(error, true);
+      };
+      worker.ref?.();
+    });
+  }
+
+  /** Runs shares 1… on the workers (one each) with the model's current weights. */
+  run(model: Sequential, batches: Batch[]): Promise<ShardReply[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    const all = model.weights;
+    const weights = new Float32Array(all.reduce((n, v) => n + v.size, 0));
+    let at = 0;
+    for (const v of all) {
+      weights.set(v.value, at);
+      at += v.size;
+    }
+    const seeds = sideStream(model);
+    if (this.busy++ === 0) this.workers.forEach((w) => w.ref?.());
+    const replies = batches.map((batch, k) => {
+      const id = this.nextId++;
+      const message: StepMessage = { type: "step", id, batch, weights: k === batches.length - 1 ? weights : weights.slice(), seed: seeds.nextUint32() };
+      const reply = new Promise<ShardReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      this.workers[k].postMessage(message, transferList(message));
+      return reply;
+    });
+    const all_ = Promise.all(replies);
+    const idle = () => {
+      if (--this.busy === 0) this.workers.forEach((w) => w.unref?.());
+    };
+    all_.then(idle, idle);
+    return all_;
+  }
+
+  /** Rejects every pending step; a crashed pool is dropped. */
+  private fail(error: Error, fatal: boolean): void {
+    if (fatal) this.failure = error;
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+
+  async terminate(): Promise<void> {
+    this.fail(this.failure ?? new Error("ragged: the training threads were stopped"), true);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** What the replicas were built from, apart from the weights sent with every step. */
+function signatureOf(model: Sequential): string {
+  const loss = model.loss;
+  return JSON.stringify([model.layers.map((l) => l.name), model.weights.map((v) => v.size), loss?.name, loss?.options, model.metrics, kernels().name]);
+}
+
+function transferList(message: StepMessage): ArrayBuffer[] {
+  const b = message.batch;
+  const arrays = [message.weights, b.x, b.y, b.weights, b.mask].filter((a): a is NonNullable<typeof a> => a !== null);
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+function remoteError(reply: Extract<FromWorker, { type: "error" }>): Error {
+  const error = reply.code ? new RaggedError(reply.code, reply.message) : new Error(`ragged training thread: ${reply.message}`);
+  if (reply.stack) error.stack = `${error.name}: ${reply.message}\n    (in a training thread)\n${reply.stack.split("\n").slice(1).join("\n")}`;
+  return error;
+}

@@ -1,0 +1,248 @@
+/**
+ * Data-parallel training (NOTE [ data-parallel training ] in src/training/parallel/pool.ts):
+ * a batch split across 2 threads trains the model as one thread does, up to float32 summation
+ * order; fallbacks; option validation; the workers are stopped and never keep Node alive.
+ */
+import { spawnSync } from "node:child_process";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Random } from "../src/core/random.js";
+import { Adam, layers, RaggedError, sequential, SGD, type Sequential } from "../src/node.js";
+import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
+import { splitShards } from "../src/training/parallel/shards.js";
+import { terminateWorkers } from "../src/training/parallel/pool.js";
+import { randomOneHot, randomSequences } from "./harness.js";
+
+/** Counts the workers started and stopped through the registered (Node) platform. */
+const nodePlatform = threadPlatform() as ThreadPlatform;
+const counts = { started: 0, stopped: 0 };
+beforeEach(() => {
+  counts.started = 0;
+  counts.stopped = 0;
+  setThreadPlatform({
+    defaultThreads: () => 2,
+    createWorker: () => {
+      counts.started++;
+      const w = nodePlatform.createWorker();
+      const terminate = w.terminate.bind(w);
+      w.terminate = () => {
+        counts.stopped++;
+        return terminate();
+      };
+      return w;
+    },
+  });
+});
+afterEach(() => setThreadPlatform(nodePlatform));
+
+function tagger(seed: number, optimizer: "adam" | "sgd" = "sgd") {
+  const model = sequential(
+    [
+      layers.lstm({ units: 6, returnSequences: true, inputShape: [null, 3] }),
+      layers.gru({ units: 5, returnSequences: true, kernelRegularizer: { l2: 1e-3 } }),
+      layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "softmax" }) }),
+    ],
+    { seed },
+  );
+  model.compile({ loss: "categoricalCrossentropy", optimizer: optimizer === "adam" ? new Adam({ learningRate: 0.01 }) : new SGD({ learningRate: 0.5 }), metrics: ["accuracy", "mse"] });
+  return model;
+}
+
+/** max |a − b| / max |a| over every weight. */
+function weightDiff(a: Sequential, b: Sequential): number {
+  const wa = a.getWeights();
+  const wb = b.getWeights();
+  let diff = 0;
+  let scale = 0;
+  wa.forEach((w, k) => {
+    for (let i = 0; i < w.data.length; i++) {
+      diff = Math.max(diff, Math.abs(w.data[i] - wb[k].data[i]));
+      scale = Math.max(scale, Math.abs(w.data[i]));
+    }
+  });
+  return diff / scale;
+}
+
+/** max |(b − initial) − (a − initial)| / max |a − initial|: how far apart two steps' updates are. */
+function updateDiff(initial: Sequential, a: Sequential, b: Sequential): number {
+  const w0 = initial.getWeights();
+  const wa = a.getWeights();
+  const wb = b.getWeights();
+  let diff = 0;
+  let scale = 0;
+  w0.forEach((w, k) => {
+    for (let i = 0; i < w.data.length; i++) {
+      diff = Math.max(diff, Math.abs(wa[k].data[i] - wb[k].data[i]));
+      scale = Math.max(scale, Math.abs(wa[k].data[i] - w.data[i]));
+    }
+  });
+  return diff / scale;
+}
+
+const rng = new Random(7);
+const lengths = Array.from({ length: 40 }, () => rng.int(1, 30));
+const xs = randomSequences(rng, lengths, 3);
+const ys = randomOneHot(rng, lengths, 2, true) as number[][][];
+
+describe("splitting a batch", () => {
+  it("deals sequences into shares of equal size and nearly equal Σ length, keeping batch order", () => {
+    const indices = Array.from({ length: 40 }, (_, i) => i);
+    const shards = splitShards(indices, Int32Array.from(lengths), 3);
+    expect(shards.flat().sort((a, b) => a - b)).toEqual(indices);
+    const sizes = shards.map((s) => s.length);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    const sums = shards.map((s) => s.reduce((n, i) => n + lengths[i], 0));
+    expect(Math.max(...sums) - Math.min(...sums)).toBeLessThanOrEqual(Math.max(...lengths));
+    for (const s of shards) expect([...s].sort((a, b) => a - b)).toEqual(s);
+    expect(splitShards([0, 1, 2, 3], Int32Array.of(5, 9, 2, 7), 2)).toEqual([[1, 2], [0, 3]]);
+  });
+});
+
+describe("training on 2 threads", () => {
+  it("trainOnBatch: same loss and weights as one thread (SGD and Adam)", async () => {
+    for (const optimizer of ["sgd", "adam"] as const) {
+      const one = tagger(3, optimizer);
+      const two = tagger(3, optimizer);
+      const initial = tagger(3, optimizer);
+      const lossOne = await one.trainOnBatch(xs, ys);
+      const lossTwo = await two.trainOnBatch(xs, ys, { threads: 2 });
+      expect(counts.started).toBe(1);
+      expect(Math.abs(lossTwo - lossOne)).toBeLessThan(1e-6 * Math.abs(lossOne));
+      expect(weightDiff(one, two)).toBeLessThan(1e-6);
+      // the updates themselves agree (measured 4e-7 with SGD; Adam's first step, lr·g/(|g|+ε), is
+      // touchier where g ≈ 0: 3e-6); a gradient off by 1e-5 relative fails the SGD bound
+      expect(updateDiff(initial, one, two)).toBeLessThan(optimizer === "sgd" ? 2e-6 : 1e-5);
+      await terminateWorkers(two);
+      expect(counts.stopped).toBe(1);
+      counts.started = 0;
+      counts.stopped = 0;
+    }
+  });
+
+  it("fit: same history (loss, metrics) and weights over 2 shuffled epochs; stops its workers", async () => {
+    const one = tagger(4);
+    const two = tagger(4);
+    const sampleWeight = lengths.map((_, i) => 0.5 + (i % 3));
+    const args = { epochs: 2, batchSize: 16, verbose: 0 as const, sampleWeight, classWeight: { 0: 1, 1: 2 } };
+    const h1 = await one.fit(xs, ys, { ...args, threads: 1 });
+    expect(counts.started).toBe(0);
+    const h2 = await two.fit(xs, ys, { ...args, threads: 2 });
+    expect(counts.started).toBe(1);
+    expect(counts.stopped).toBe(1);
+    for (const key of ["loss", "accuracy", "mse"]) {
+      const a = h1.history[key] as number[];
+      const b = h2.history[key] as number[];
+      expect(b.length).toBe(2);
+      b.forEach((v, e) => expect(Math.abs(v - a[e])).toBeLessThan(1e-6 * Math.max(1, Math.abs(a[e]))));
+    }
+    expect(h2.batchStats).toEqual(h1.batchStats);
+    expect(weightDiff(one, two)).toBeLessThan(1e-6);
+  });
+
+  it("fit defaults to the platform's thread count (one per core in Node)", async () => {
+    const model = tagger(5);
+    await model.fit(xs, ys, { epochs: 1, batchSize: 40, verbose: 0 });
+    expect(counts.started).toBe(1); // defaultThreads() = 2 → one worker beside the main thread
+  });
+
+  it("fitDataset: same loss and weights as one thread, masked padded input included", async () => {
+    const make = (seed: number) => {
+      const m = sequential(
+        [
+          layers.masking({ maskValue: 0, inputShape: [null, 3] }),
+          layers.lstm({ units: 4 }),
+          layers.dense({ units: 2, activation: "softmax" }),
+        ],
+        { seed },
+      );
+      m.compile({ loss: "categoricalCrossentropy", optimizer: "sgd", metrics: ["accuracy"] });
+      return m;
+    };
+    const padded = xs.map((s) => [...s, ...Array.from({ length: 30 - s.length }, () => [0, 0, 0])]);
+    const labels = xs.map((_, i) => (i % 2 ? [1, 0] : [0, 1]));
+    const dataset = () => [0, 20].map((at) => ({ xs: padded.slice(at, at + 20), ys: labels.slice(at, at + 20) }));
+    const one = make(6);
+    const two = make(6);
+    const h1 = await one.fitDataset(dataset(), { epochs: 1, verbose: 0, threads: 1 });
+    const h2 = await two.fitDataset(dataset(), { epochs: 1, verbose: 0, threads: 2 });
+    expect(counts.started).toBe(1);
+    expect(Math.abs((h2.history.loss[0] as number) - (h1.history.loss[0] as number))).toBeLessThan(1e-6);
+    expect(Math.abs((h2.history.accuracy[0] as number) - (h1.history.accuracy[0] as number))).toBeLessThan(1e-6);
+    expect(weightDiff(one, two)).toBeLessThan(1e-6);
+  });
+
+  it("with dropout: deterministic for a fixed thread count", async () => {
+    const make = () => {
+      const m = sequential([layers.lstm({ units: 4, dropout: 0.3, returnSequences: true, inputShape: [null, 3] }), layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "softmax" }) })], { seed: 8 });
+      m.compile({ loss: "categoricalCrossentropy", optimizer: "sgd" });
+      return m;
+    };
+    const a = make();
+    const b = make();
+    await a.fit(xs, ys, { epochs: 2, batchSize: 20, verbose: 0, threads: 2 });
+    await b.fit(xs, ys, { epochs: 2, batchSize: 20, verbose: 0, threads: 2 });
+    expect(weightDiff(a, b)).toBe(0);
+  });
+});
+
+describe("falling back to one thread", () => {
+  it("with a stateful recurrent layer", async () => {
+    const model = sequential([layers.lstm({ units: 3, stateful: true, returnSequences: true, batchInputShape: [8, null, 3] }), layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "softmax" }) })], { seed: 1 });
+    model.compile({ loss: "categoricalCrossentropy", optimizer: "sgd" });
+    await model.fit(xs.slice(0, 8), ys.slice(0, 8), { batchSize: 8, verbose: 0, threads: 2, shuffle: false });
+    await model.trainOnBatch(xs.slice(0, 8), ys.slice(0, 8), { threads: 2 });
+    expect(counts.started).toBe(0);
+  });
+
+  it("with a batch smaller than 2 sequences per thread, or a custom loss", async () => {
+    const model = tagger(9);
+    await model.trainOnBatch(xs.slice(0, 3), ys.slice(0, 3), { threads: 2 });
+    expect(counts.started).toBe(0);
+    const custom = tagger(9);
+    const builtIn = custom.loss as NonNullable<Sequential["loss"]>;
+    custom.compile({ loss: { name: builtIn.name, targetWidth: (w: number) => w, compute: (a) => builtIn.compute(a) }, optimizer: "sgd" });
+    await custom.trainOnBatch(xs, ys, { threads: 2 });
+    expect(counts.started).toBe(0);
+  });
+
+  it("without a worker factory (the platform-neutral build)", async () => {
+    setThreadPlatform(null);
+    const model = tagger(10);
+    await model.fit(xs, ys, { epochs: 1, batchSize: 40, verbose: 0, threads: 2 });
+    expect(counts.started).toBe(0);
+  });
+});
+
+describe("the threads option", () => {
+  it.each([0, -1, 1.5, "2", null])("rejects threads = %s with INVALID_ARGUMENT", async (threads) => {
+    const model = tagger(11);
+    for (const call of [
+      () => model.fit(xs, ys, { threads: threads as number, verbose: 0 }),
+      () => model.fitDataset([{ xs, ys }], { threads: threads as number, verbose: 0 }),
+      () => model.trainOnBatch(xs, ys, { threads: threads as number }),
+    ]) {
+      const err = await call().then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(RaggedError);
+      expect((err as RaggedError).code).toBe("INVALID_ARGUMENT");
+      expect((err as RaggedError).message).toMatch(/`threads` must be a positive integer/);
+    }
+  });
+});
+
+describe("worker lifetime", () => {
+  it("idle workers kept by trainOnBatch do not keep Node running", () => {
+    const script = `
+      import { layers, sequential } from "./src/node.ts";
+      const m = sequential([layers.lstm({ units: 3, inputShape: [null, 2] }), layers.dense({ units: 1 })], { seed: 1 });
+      m.compile({ loss: "mse", optimizer: "sgd" });
+      const xs = Array.from({ length: 8 }, (_, i) => Array.from({ length: 3 + i }, () => [i, 1]));
+      const loss = await m.trainOnBatch(xs, xs.map(() => [1]), { threads: 2 });
+      console.log("trained", Number.isFinite(loss));
+    `;
+    const started = Date.now();
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("trained true");
+    expect(r.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
