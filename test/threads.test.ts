@@ -118,6 +118,22 @@ describe("training on 2 threads", () => {
     }
   });
 
+  it("freezing a layer between steps restarts the replicas; still the same as one thread", async () => {
+    const one = tagger(12);
+    const two = tagger(12);
+    await one.trainOnBatch(xs, ys);
+    await two.trainOnBatch(xs, ys, { threads: 2 });
+    one.layers[0].trainable = false;
+    two.layers[0].trainable = false;
+    const frozen = two.getWeights()[0].data.slice();
+    await one.trainOnBatch(xs, ys);
+    await two.trainOnBatch(xs, ys, { threads: 2 });
+    expect(counts.started).toBe(2);
+    expect(two.getWeights()[0].data).toEqual(frozen);
+    expect(weightDiff(one, two)).toBeLessThan(1e-6);
+    await terminateWorkers(two);
+  });
+
   it("fit: same history (loss, metrics) and weights over 2 shuffled epochs; stops its workers", async () => {
     const one = tagger(4);
     const two = tagger(4);

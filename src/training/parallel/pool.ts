@@ -96,6 +96,8 @@ export async function parallelTrainStep(
     await replies.catch(() => undefined); // never leave a reply unawaited
   }
   const others = await replies;
+  const gradSize = model.trainableWeights.reduce((n, v) => n + v.size, 0);
+  if (others.some((r) => r.grads.length !== gradSize)) throw new Error("ragged: a training thread's replica has other trainable weights than the model");
   const D = others.reduce((n, r) => n + r.count, first.count);
   let at = 0;
   for (const v of model.trainableWeights) {
@@ -263,7 +265,8 @@ class WorkerPool {
 /** What the replicas were built from, apart from the weights sent with every step. */
 function signatureOf(model: Sequential): string {
   const loss = model.loss;
-  return JSON.stringify([model.layers.map((l) => l.name), model.weights.map((v) => v.size), loss?.name, loss?.options, model.metrics, kernels().name]);
+  const layers = model.layers.map((l) => [l.name, l.weights.map((v) => v.size), l.trainableWeights.length]);
+  return JSON.stringify([layers, loss?.name, loss?.options, model.metrics, kernels().name]);
 }
 
 function transferList(message: StepMessage): ArrayBuffer[] {
