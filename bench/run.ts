@@ -15,7 +15,9 @@ import os from "node:os";
 import { memorySection } from "./memory.js";
 import { mixedLengthsSection } from "./mixed_lengths.js";
 import { parseOptions, type BenchOptions } from "./options.js";
+import { pytorchSection } from "./pytorch.js";
 import { selectKernels } from "./ragged_kernels.js";
+import { rnnVariantsSection } from "./rnn_variants.js";
 import { seedStepSection } from "./seed_step.js";
 import { describeTfBackend } from "./tfjs_models.js";
 
@@ -24,6 +26,8 @@ type Section = (o: BenchOptions, print: (s: string) => void) => Promise<void>;
 const SECTIONS: Record<string, Section> = {
   seed: seedStepSection,
   mixed: mixedLengthsSection,
+  variants: rnnVariantsSection,
+  pytorch: pytorchSection,
   memory: memorySection,
 };
 

@@ -1,0 +1,201 @@
+/**
+ * Section "variants": the seed's model with its LSTMs swapped for GRU, and for Bidirectional(LSTM),
+ * one training step (forward, backward, Adam) at the seed's batch (1000 × 55 × 5, per-step one-hot
+ * targets [2]), ragged against TF.js wasm (and TF.js cpu, --cpu-rounds; 0 skips it):
+ *
+ *   GRU:   gru(32, rs) → gru(8, rs) → timeDistributed(dense(2, sigmoid))
+ *   BiLSTM: bidirectional(lstm(32, rs)) → bidirectional(lstm(8, rs)) → timeDistributed(dense(2, sigmoid))
+ *
+ * categorical crossentropy, Adam (defaults) on both sides.
+ *
+ * Porting notes:
+ * - TF.js' GRU has only `resetAfter: false` (it throws on true), so ragged's GRU runs with
+ *   `resetAfter: false` — the same math — for the comparison; ragged's default (`resetAfter: true`,
+ *   Keras 3 / cuDNN form) is timed beside it for reference, not for a ratio.
+ * - TF.js GRU/LSTM default `recurrentActivation` to "hardSigmoid"; it is set to "sigmoid" as in
+ *   Keras 3 and ragged.
+ * - ragged has no wasm GRU kernel yet: its GRU runs the TypeScript reference kernels whatever
+ *   `--kernels` says. The BiLSTM is timed on both of ragged's kernel sets (js, wasm).
+ *
+ * Each contender builds its own model; TF.js contenders switch to their backend (untimed) before
+ * each step; ragged contenders select their kernels (untimed) before each step. The kernels active
+ * when the section started are restored at its end.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { jsKernels, kernels, layers, sequential, setKernels, type Kernels } from "../dist/node.js";
+import { useFastKernels } from "../dist/core/kernels/wasm.js";
+import { flatPadded, seedBatch } from "./data.js";
+import type { BenchOptions } from "./options.js";
+import { find, heading, ratioLine, timingTable } from "./report.js";
+import { interleave, type Contender } from "./stats.js";
+import { useTfBackend, type TfBackend } from "./tfjs_models.js";
+
+type Variant = "gru" | "bilstm";
+
+/** ragged's model for a variant (seeded like the demo's). */
+function buildRagged(variant: Variant, resetAfter: boolean, seed = 1) {
+  const head = layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "sigmoid" }) });
+  const model =
+    variant === "gru"
+      ? sequential(
+          [
+            layers.gru({ units: 32, returnSequences: true, resetAfter, inputShape: [null, 5] }),
+            layers.gru({ units: 8, returnSequences: true, resetAfter }),
+            head,
+          ],
+          { seed },
+        )
+      : sequential(
+          [
+            layers.bidirectional({ layer: layers.lstm({ units: 32, returnSequences: true }), inputShape: [null, 5] }),
+            layers.bidirectional({ layer: layers.lstm({ units: 8, returnSequences: true }) }),
+            head,
+          ],
+          { seed },
+        );
+  model.compile({ loss: "categoricalCrossentropy", optimizer: "adam" });
+  return model;
+}
+
+/** The same model in TF.js layers. */
+function buildTf(variant: Variant): tf.Sequential {
+  const inputShape = [null, 5];
+  const model = tf.sequential();
+  if (variant === "gru") {
+    // TF.js' GRU is always resetAfter: false (its GRU layer args do not even take the flag).
+    model.add(tf.layers.gru({ units: 32, returnSequences: true, recurrentActivation: "sigmoid", inputShape }));
+    model.add(tf.layers.gru({ units: 8, returnSequences: true, recurrentActivation: "sigmoid" }));
+  } else {
+    model.add(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 32, returnSequences: true, recurrentActivation: "sigmoid" }), inputShape }));
+    model.add(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 8, returnSequences: true, recurrentActivation: "sigmoid" }) }));
+  }
+  model.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, activation: "sigmoid" }) }));
+  model.compile({ loss: "categoricalCrossentropy", optimizer: "adam" });
+  return model;
+}
+
+type KernelChoice = "js" | "wasm";
+
+function selectKernels(choice: KernelChoice): void {
+  if (choice === "js") setKernels(jsKernels);
+  else if (!useFastKernels()) throw new Error("ragged's WebAssembly SIMD kernels are not supported here");
+}
+
+function raggedContender(args: {
+  name: string; variant: Variant; resetAfter: boolean; kernels: KernelChoice;
+  xs: number[][][]; ys: number[][][]; rounds: number; warmup: number;
+}): Contender {
+  const model = buildRagged(args.variant, args.resetAfter);
+  return {
+    name: args.name,
+    rounds: args.rounds,
+    warmup: args.warmup,
+    prepare: () => selectKernels(args.kernels),
+    run: () => model.trainOnBatch(args.xs, args.ys),
+  };
+}
+
+async function tfContender(args: {
+  name: string; variant: Variant; backend: TfBackend;
+  x: Float32Array; y: Float32Array; B: number; T: number; rounds: number; warmup: number;
+}): Promise<Contender & { dispose: () => void }> {
+  await useTfBackend(args.backend);
+  const quiet = console.warn; // the orthogonal initializer warns about large matrices
+  console.warn = () => {};
+  const model = buildTf(args.variant);
+  console.warn = quiet;
+  const x = tf.tensor3d(args.x, [args.B, args.T, 5]);
+  const y = tf.tensor3d(args.y, [args.B, args.T, 2]);
+  return {
+    name: args.name,
+    rounds: args.rounds,
+    warmup: args.warmup,
+    prepare: () => useTfBackend(args.backend),
+    run: async () => {
+      const loss = await model.trainOnBatch(x, y);
+      return Array.isArray(loss) ? loss[0] : loss;
+    },
+    dispose: () => {
+      tf.dispose([x, y]);
+      model.optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+export async function rnnVariantsSection(o: BenchOptions, print: (s: string) => void): Promise<void> {
+  const B = o.batch;
+  const T = o.length;
+  const { xs, ys } = seedBatch(B, 2, T);
+  const x = flatPadded(xs, T, 5);
+  const y = flatPadded(ys, T, 2);
+  const initial: Kernels = kernels();
+  const common = { xs, ys, rounds: o.rounds, warmup: o.warmup };
+  const tfCommon = { x, y, B, T };
+
+  try {
+    // --- GRU -------------------------------------------------------------------------------
+    const G_RAGGED = "ragged GRU resetAfter:false";
+    const G_RAGGED_RA = "ragged GRU resetAfter:true (default; ref.)";
+    const G_WASM = "TF.js wasm GRU (resetAfter:false)";
+    const G_CPU = "TF.js cpu GRU (resetAfter:false)";
+    const gCpu = o.cpuRounds > 0 ? await tfContender({ ...tfCommon, name: G_CPU, variant: "gru", backend: "cpu", rounds: o.cpuRounds, warmup: 1 }) : null;
+    const gWasm = await tfContender({ ...tfCommon, name: G_WASM, variant: "gru", backend: "wasm", rounds: o.rounds, warmup: o.warmup });
+    const gTimings = await interleave(
+      [
+        raggedContender({ ...common, name: G_RAGGED, variant: "gru", resetAfter: false, kernels: "js" }),
+        raggedContender({ ...common, name: G_RAGGED_RA, variant: "gru", resetAfter: true, kernels: "js" }),
+        gWasm,
+        ...(gCpu ? [gCpu] : []),
+      ],
+      { label: "variants gru" },
+    );
+    gCpu?.dispose();
+    gWasm.dispose();
+
+    print(heading(`GRU step: batch ${B}, length ${T}, gru(32) → gru(8) → td(dense 2), one trainOnBatch`));
+    print(timingTable(gTimings));
+    print("");
+    const gr = find(gTimings, G_RAGGED);
+    print(ratioLine("ragged-GRU", gr, "TF.js-wasm-GRU", find(gTimings, G_WASM)));
+    if (gCpu) print(ratioLine("ragged-GRU", gr, "TF.js-cpu-GRU", find(gTimings, G_CPU)));
+    print("(ratios use ragged with resetAfter:false, the only form TF.js has — the same math; both sides");
+    print(" recurrentActivation sigmoid. ragged has no wasm GRU kernel yet: its GRU runs the JS reference kernels.)");
+
+    // --- Bidirectional(LSTM) -----------------------------------------------------------------
+    const B_JS = "ragged BiLSTM (js kernels)";
+    const B_FAST = "ragged BiLSTM (wasm kernels)";
+    const B_WASM = "TF.js wasm BiLSTM";
+    const B_CPU = "TF.js cpu BiLSTM";
+    const bCpu = o.cpuRounds > 0 ? await tfContender({ ...tfCommon, name: B_CPU, variant: "bilstm", backend: "cpu", rounds: o.cpuRounds, warmup: 1 }) : null;
+    const bWasm = await tfContender({ ...tfCommon, name: B_WASM, variant: "bilstm", backend: "wasm", rounds: o.rounds, warmup: o.warmup });
+    const bTimings = await interleave(
+      [
+        raggedContender({ ...common, name: B_JS, variant: "bilstm", resetAfter: true, kernels: "js" }),
+        raggedContender({ ...common, name: B_FAST, variant: "bilstm", resetAfter: true, kernels: "wasm" }),
+        bWasm,
+        ...(bCpu ? [bCpu] : []),
+      ],
+      { label: "variants bilstm" },
+    );
+    bCpu?.dispose();
+    bWasm.dispose();
+
+    print(heading(`Bidirectional(LSTM) step: batch ${B}, length ${T}, bi(lstm 32) → bi(lstm 8) → td(dense 2), concat, one trainOnBatch`));
+    print(timingTable(bTimings));
+    print("");
+    const bj = find(bTimings, B_JS);
+    const bf = find(bTimings, B_FAST);
+    const bw = find(bTimings, B_WASM);
+    print(ratioLine("ragged-js", bj, "TF.js-wasm", bw));
+    print(ratioLine("ragged-wasm", bf, "TF.js-wasm", bw));
+    if (bCpu) {
+      const bc = find(bTimings, B_CPU);
+      print(ratioLine("ragged-js", bj, "TF.js-cpu", bc));
+      print(ratioLine("ragged-wasm", bf, "TF.js-cpu", bc));
+    }
+    print("(TF.js timings exclude building the tensors; ragged's include converting the nested arrays.)");
+  } finally {
+    setKernels(initial);
+  }
+}
