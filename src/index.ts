@@ -55,3 +55,10 @@ export { ModelCheckpoint, modelCheckpoint, type ModelCheckpointArgs } from "./tr
 export { setThreadPlatform, threadPlatform, type ThreadPlatform, type WorkerLike, type MessageLike } from "./training/parallel/platform.js";
 export { serveReplica, type ReplicaEndpoint } from "./training/parallel/replica.js";
 export { terminateWorkers } from "./training/parallel/pool.js";
+export { useFastKernels, wasmKernels, wasmSimdSupported, preloadRaggedWasm, wasmVariant } from "./core/kernels/wasm.js";
+
+// NOTE [ default kernels ]: the WebAssembly SIMD kernels are used wherever the engine supports them
+// (they fall back to the plain-TypeScript reference per call for anything they cannot do);
+// `setKernels(jsKernels)` switches back to the reference.
+import { useFastKernels as selectFastKernels } from "./core/kernels/wasm.js";
+selectFastKernels();

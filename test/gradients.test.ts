@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
 import { layers, sequential } from "../src/index.js";
+import { computeGradients } from "../src/training/train_step.js";
 import { batchOf, checkGradients, randomOneHot, randomSequences, randomTargets } from "./harness.js";
 
 const LENGTHS = [5, 0, 3, 7, 1, 3];
@@ -64,6 +65,22 @@ describe("gradient checks (central differences)", () => {
       expect(checkGradients(model, batch)).toBeGreaterThan(50);
     });
   }
+
+  it("dense kernel and bias regularizers add their penalty and its gradient", () => {
+    const rng = new Random(6);
+    const model = sequential([layers.dense({ units: 2, kernelRegularizer: { l1: 0.01, l2: 0.1 }, biasRegularizer: "l2", biasInitializer: "ones", inputShape: [null, 3] })], { seed: 9 });
+    model.compile({ loss: "meanSquaredError", optimizer: "sgd" });
+    const batch = batchOf(model, randomSequences(rng, LENGTHS, 3), randomTargets(rng, LENGTHS, 2, true));
+    expect(checkGradients(model, batch)).toBe(8);
+    const plain = sequential([layers.dense({ units: 2, biasInitializer: "ones", inputShape: [null, 3] })], { seed: 9 });
+    plain.compile({ loss: "meanSquaredError", optimizer: "sgd" });
+    plain.setWeights(model.getWeights());
+    const [k, b] = model.getWeights();
+    let penalty = 0;
+    k.data.forEach((v) => (penalty += 0.01 * Math.abs(v) + 0.1 * v * v));
+    b.data.forEach((v) => (penalty += 0.01 * v * v));
+    expect(computeGradients(model, batch).loss - computeGradients(plain, batch).loss).toBeCloseTo(penalty, 5);
+  });
 
   it("lstm with non-default activations and no bias", () => {
     const rng = new Random(5);

@@ -13,6 +13,7 @@ import { kernels } from "../core/kernels/registry.js";
 import { addRowVector } from "../core/kernels/lstm.js";
 import { sumRows } from "../core/kernels/gemm.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
+import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "./layer.js";
 import { type LayerValue, rowCount, withData } from "./values.js";
 
@@ -27,6 +28,8 @@ export interface DenseArgs extends BaseLayerArgs {
   kernelInitializer?: InitializerSpec;
   /** Default `"zeros"`. */
   biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec;
+  biasRegularizer?: RegularizerSpec;
 }
 
 export class Dense extends Layer {
@@ -36,6 +39,8 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerSpec;
   readonly biasInitializer: InitializerSpec;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
   /** Row-wise: TimeDistributed may apply it to packed rows directly. */
   readonly rowWise = true;
   private kernel!: Variable;
@@ -51,6 +56,8 @@ export class Dense extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = parseInitializer(args.kernelInitializer ?? "glorotUniform", "kernelInitializer");
     this.biasInitializer = parseInitializer(args.biasInitializer ?? "zeros", "biasInitializer");
+    this.kernelRegularizer = parseRegularizer(args.kernelRegularizer, "kernelRegularizer");
+    this.biasRegularizer = parseRegularizer(args.biasRegularizer, "biasRegularizer");
   }
 
   protected validateInputShape(inputShape: Shape): void {
@@ -59,8 +66,8 @@ export class Dense extends Layer {
 
   protected createWeights(inputShape: Shape, rng: Random): void {
     const inDim = lastDim(inputShape, this.name);
-    this.kernel = this.addWeight("kernel", [inDim, this.units], initialize(this.kernelInitializer, [inDim, this.units], rng));
-    if (this.useBias) this.bias = this.addWeight("bias", [this.units], initialize(this.biasInitializer, [this.units], rng));
+    this.kernel = this.addWeight("kernel", [inDim, this.units], initialize(this.kernelInitializer, [inDim, this.units], rng), true, this.kernelRegularizer);
+    if (this.useBias) this.bias = this.addWeight("bias", [this.units], initialize(this.biasInitializer, [this.units], rng), true, this.biasRegularizer);
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -96,6 +103,8 @@ export class Dense extends Layer {
       useBias: this.useBias,
       kernelInitializer: this.kernelInitializer,
       biasInitializer: this.biasInitializer,
+      kernelRegularizer: this.kernelRegularizer,
+      biasRegularizer: this.biasRegularizer,
     };
   }
 }
