@@ -1,0 +1,41 @@
+/**
+ * The examples run end to end on a tiny subset (one epoch, a few dozen sequences), so a change that
+ * breaks them fails CI. The full runs and their figures are in each example's README.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { kernels, setKernels } from "../src/index.js";
+import { main as japaneseVowels } from "../examples/japanese-vowels/main.js";
+import { main as posTagging, readBrownNews } from "../examples/pos-tagging/main.js";
+
+const initialKernels = kernels();
+afterEach(() => void setKernels(initialKernels));
+
+describe("examples", () => {
+  it("japanese-vowels trains and evaluates on a subset", async () => {
+    const r = await japaneseVowels({ epochs: 1, limit: 50, verbose: 0 });
+    expect(r.accuracy).toBeGreaterThanOrEqual(0);
+    expect(r.accuracy).toBeLessThanOrEqual(1);
+  });
+
+  it("japanese-vowels is reproducible with the same seed", async () => {
+    const a = await japaneseVowels({ epochs: 2, limit: 40, verbose: 0, seed: 3 });
+    const b = await japaneseVowels({ epochs: 2, limit: 40, verbose: 0, seed: 3 });
+    expect(b.accuracy).toBe(a.accuracy);
+  });
+
+  it("pos-tagging reads the Brown news genre as NLTK does", () => {
+    const sentences = readBrownNews();
+    expect(sentences.length).toBe(4623);
+    expect(sentences.reduce((n, s) => n + s.words.length, 0)).toBe(100554);
+    expect(sentences[0].words.slice(0, 3)).toEqual(["The", "Fulton", "County"]);
+    expect(sentences[0].tags.slice(0, 3)).toEqual(["at", "np-tl", "nn-tl"]);
+  });
+
+  it("pos-tagging trains and evaluates on a subset", async () => {
+    const r = await posTagging({ epochs: 1, limit: 50, verbose: 0, embeddingDim: 16, units: 16 });
+    expect(r.trainSentences).toBe(50);
+    expect(r.testSentences).toBe(50);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0);
+    expect(r.accuracy).toBeLessThanOrEqual(1);
+  });
+});
