@@ -30,4 +30,17 @@ describe("http handler", () => {
     expect((err as RaggedError).code).toBe("IO_ERROR");
     expect((err as Error).message).toContain("https://models.example/a/model.weights.bin");
   });
+
+  it("calls fetch without a receiver, as a browser's window.fetch requires", async () => {
+    const model = sequential([layers.dense({ units: 1, inputShape: [null, 2] })], { seed: 1 });
+    const receivers: unknown[] = [];
+    // A browser's fetch throws TypeError "Illegal invocation" when called on another object.
+    const strictFetch = function (this: unknown) {
+      receivers.push(this);
+      if (this !== undefined && this !== globalThis) throw new TypeError("Failed to execute 'fetch' on 'Window': Illegal invocation");
+      return Promise.resolve(new Response("ok"));
+    } as unknown as typeof fetch;
+    await model.save(http("https://models.example/b/model.json", { fetch: strictFetch }));
+    expect(receivers).toEqual([undefined]);
+  });
 });

@@ -33,7 +33,9 @@ export class HttpHandler implements IOHandler {
     this.source = url;
     const f = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (typeof f !== "function") throw new RaggedError("UNSUPPORTED", "http: no fetch() in this environment.", { help: "pass { fetch } in the options" });
-    this.fetchFn = f;
+    // Called without a receiver: a browser's fetch throws "Illegal invocation" when `this` is not
+    // the window (here it would be the handler); Node's does not care.
+    this.fetchFn = (input, init) => f(input, init);
   }
 
   async load(): Promise<ModelArtifacts> {
