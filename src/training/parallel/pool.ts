@@ -82,16 +82,21 @@ export async function parallelTrainStep(
     return { ...trainStep(model, batch, metrics), realSteps: batch.layout.totalSteps, maxLength: batch.layout.maxLength };
   }
   const { optimizer } = model.requireCompiled("training");
-  const batches = splitShards(source.indices, source.samples.lengths, count).map((shard) => {
+  const pack = (shard: readonly number[]): Batch => {
     const raw = makeBatch(source.samples, shard);
     return prepare ? prepare(raw) : raw;
-  });
-  const realSteps = batches.reduce((n, b) => n + b.layout.totalSteps, 0);
-  const maxLength = batches.reduce((n, b) => Math.max(n, b.layout.maxLength), 0);
-  const replies = pool.run(model, batches.slice(1)); // posted now; the workers start at once
+  };
+  const shards = splitShards(source.indices, source.samples.lengths, count);
+  const theirs = shards.slice(1).map(pack);
+  let realSteps = theirs.reduce((n, b) => n + b.layout.totalSteps, 0);
+  let maxLength = theirs.reduce((n, b) => Math.max(n, b.layout.maxLength), 0);
+  const replies = pool.run(model, theirs); // posted (and their arrays transferred) now: the workers start at once
   let first: ReturnType<typeof shardGradients>;
   try {
-    first = shardGradients(model, batches[0], metrics);
+    const mine = pack(shards[0]);
+    realSteps += mine.layout.totalSteps;
+    maxLength = Math.max(maxLength, mine.layout.maxLength);
+    first = shardGradients(model, mine, metrics);
   } finally {
     await replies.catch(() => undefined); // never leave a reply unawaited
   }
