@@ -14,7 +14,7 @@ import { gemm, type GemmArgs } from "../src/core/kernels/gemm.js";
 import { lstmBackward, lstmForward, type LstmBackwardArgs, type LstmForwardArgs } from "../src/core/kernels/lstm.js";
 import { Act } from "../src/core/kernels/activations.js";
 import { wasmGemm, wasmLstmBackward, wasmLstmForward, wasmSimdSupported } from "../src/core/kernels/wasm.js";
-import { loadRaggedWasm, WasmArena, wasmVariant } from "../src/core/wasm/loader.js";
+import { loadRaggedWasm, WasmBlockPlan, wasmVariant } from "../src/core/wasm/loader.js";
 import { packLayout } from "../src/data/packed.js";
 import { Random } from "../src/core/random.js";
 
@@ -51,13 +51,14 @@ function inWasmGemm(M: number, N: number, K: number, transA: boolean, transB: bo
   const wasm = loadRaggedWasm();
   if (wasm === null) return () => {};
   // a private region far above what the other calls use, so that they do not overwrite it
-  const arena = new WasmArena(wasm);
-  arena.reserve(512 << 20);
-  const pOut = arena.floats(M * N), pA = arena.floats(M * K), pB = arena.floats(K * N);
-  const pScratch = arena.reserve(wasm.gemmScratchBytes(N, K, transB ? 1 : 0));
-  arena.commit();
-  arena.f32.set(randomArray(M * K), pA >> 2);
-  arena.f32.set(randomArray(K * N), pB >> 2);
+  // a block of its own (never freed), so that the other calls do not overwrite it
+  const plan = new WasmBlockPlan();
+  const { p } = plan.place(wasm, {
+    out: plan.floats(M * N), a: plan.floats(M * K), b: plan.floats(K * N), scratch: plan.reserve(wasm.gemmScratchBytes(N, K, transB ? 1 : 0)),
+  })!;
+  const { out: pOut, a: pA, b: pB, scratch: pScratch } = p;
+  new Float32Array(wasm.memory.buffer).set(randomArray(M * K), pA >> 2);
+  new Float32Array(wasm.memory.buffer).set(randomArray(K * N), pB >> 2);
   return () => wasm.gemm(pOut, pA, pB, M, N, K, transA ? 1 : 0, transB ? 1 : 0, 0, pScratch);
 }
 
@@ -82,29 +83,28 @@ function inWasmLstm(C: number, H: number, B: number, T: number): () => void {
   if (wasm === null) return () => {};
   const layout = packLayout(new Array(B).fill(T));
   const N = layout.totalSteps, G = 4 * H;
-  const arena = new WasmArena(wasm);
-  arena.reserve(640 << 20); // above the region the API calls and inWasmGemm use
-  const f = (n: number): number => arena.floats(n);
-  const p = {
+  const plan = new WasmBlockPlan(); // a block of its own (never freed), so the API calls do not overwrite it
+  const f = (n: number): number => plan.floats(n);
+  const rel = {
     gates: f(N * G), c: f(N * H), cAct: f(N * H), h: f(N * H), x: f(N * C), W: f(C * G), U: f(H * G), bias: f(G),
-    h0: f(B * H), c0: f(B * H), offsets: f(T + 1), batchSizes: f(T), fScratch: arena.reserve(wasm.lstmForwardScratchBytes(C, H)),
+    h0: f(B * H), c0: f(B * H), offsets: f(T + 1), batchSizes: f(T), fScratch: plan.reserve(wasm.lstmForwardScratchBytes(C, H)),
     dx: f(N * C), dhNext: f(B * H), dcNext: f(B * H), gWU: f((C + H) * G), gb: f(G), dh: f(N * H), dzStep: f(B * G + 8),
-    bScratch: arena.reserve(wasm.lstmBackwardScratchBytes(C, H)),
+    bScratch: plan.reserve(wasm.lstmBackwardScratchBytes(C, H)),
   };
-  arena.commit();
-  const mem = arena.f32;
+  const { p } = plan.place(wasm, rel)!;
+  const mem = new Float32Array(wasm.memory.buffer);
   mem.set(randomArray(N * C), p.x >> 2);
   mem.set(randomArray(C * G, 0.3), p.W >> 2);
   mem.set(randomArray(H * G, 0.3), p.U >> 2);
   mem.set(randomArray(N * H), p.dh >> 2);
-  arena.i32.set(layout.offsets, p.offsets >> 2);
-  arena.i32.set(layout.batchSizes, p.batchSizes >> 2);
+  new Int32Array(wasm.memory.buffer).set(layout.offsets, p.offsets >> 2);
+  new Int32Array(wasm.memory.buffer).set(layout.batchSizes, p.batchSizes >> 2);
   const tanh = Act.Tanh, sigmoid = Act.Sigmoid;
   return () => {
-    wasm.lstmForward(p.gates, p.c, p.cAct, p.h, p.x, p.W, p.U, p.bias, p.h0, p.c0, p.offsets, p.batchSizes, T, N, C, H, tanh, sigmoid, p.fScratch);
-    arena.f32.fill(0, p.dhNext >> 2, (p.dhNext >> 2) + 2 * B * H); // dhNext, dcNext: no final-state gradient
+    wasm.lstmForward(p.gates, p.c, p.cAct, p.h, p.h, p.x, p.W, p.U, p.bias, p.h0, p.c0, p.offsets, p.batchSizes, 0, T, N, C, H, tanh, sigmoid, p.fScratch);
+    new Float32Array(wasm.memory.buffer).fill(0, p.dhNext >> 2, (p.dhNext >> 2) + 2 * B * H); // dhNext, dcNext: no final-state gradient
     wasm.lstmBackward(p.dx, p.dhNext, p.dcNext, p.gWU, p.gb, p.x, p.W, p.U, p.gates, p.c, p.cAct, p.h, p.h0, p.c0,
-      p.dh, p.offsets, p.batchSizes, T, C, H, tanh, sigmoid, p.dzStep, p.bScratch);
+      p.dh, p.offsets, p.batchSizes, 0, T, C, H, tanh, sigmoid, p.dzStep, p.bScratch);
   };
 }
 

@@ -35,7 +35,15 @@ export interface LstmWeights {
   bias: Float32Array | null;
 }
 
-/** What forward keeps for backward. All row arrays follow the packed layout. */
+/**
+ * What forward keeps for backward. All row arrays follow the packed layout.
+ *
+ * The reference keeps every array in JS. The wasm kernels keep `gates`, `c`, `cAct` and `state` in
+ * wasm memory, where their backward reads them in place; reading those fields copies them out
+ * (a lazy getter), and works only until backward has consumed the cache or another forward has
+ * run in the same `slot` (see `LstmForwardArgs.slot`). `h`, `hLast` and `cLast` are always plain
+ * arrays.
+ */
 export interface LstmCache {
   layout: PackedLayout;
   C: number;
@@ -79,6 +87,18 @@ export interface LstmForwardArgs {
   c0?: Float32Array;
   /** [N] 1 = real step, 0 = masked (state carried, output zero); all real when omitted. */
   mask?: Uint8Array;
+  /**
+   * Whether backward will run on the result (default true). With false, a kernel that would keep
+   * the cache elsewhere (wasm memory) keeps none: inference leaves nothing behind. The reference
+   * ignores it.
+   */
+  needsGrad?: boolean;
+  /**
+   * An owner for the cache (e.g. the layer): a new forward with the same slot releases the
+   * previous forward's cache if backward never consumed it, so a forward without its backward
+   * (an exception, a gradient check's extra forwards) does not leak. The reference ignores it.
+   */
+  slot?: object;
 }
 
 // x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N] → h, c: [N,H], gates: [N,4H], hLast/cLast: [B,H]

@@ -14,6 +14,7 @@ import { jsKernels, kernels, setKernels } from "./registry.js";
 import { useFastKernels, wasmGemm, wasmKernels, wasmLstmBackward, wasmLstmForward, wasmSimdSupported } from "./wasm.js";
 import { packLayout } from "../../data/packed.js";
 import { Random } from "../random.js";
+import { loadRaggedWasm, wasmHeap } from "../wasm/loader.js";
 
 const TOL = 1e-5;
 
@@ -202,6 +203,8 @@ function compareLstm(k: LstmCase): Record<string, number> {
   expect(fWasm.layout).toBe(fJs.layout);
   expect([fWasm.C, fWasm.H]).toEqual([fJs.C, fJs.H]);
   for (const name of CACHE_ARRAYS) errors[name] = scaledError(fWasm[name], fJs[name]);
+  if (fJs.state) errors.state = scaledError(fWasm.state as Float32Array, fJs.state);
+  else expect(fWasm.state).toBeUndefined();
 
   // backward from the same (JS) cache, so the comparison isolates the backward kernel
   const gradsJs = copyGrads(k.backward.grads);
@@ -275,11 +278,12 @@ describe.runIf(wasmSimdSupported())("wasm lstmForward / lstmBackward match the J
     const errors = compareLstm(k);
     for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThanOrEqual(TOL);
     const cache = wasmLstmForward(k.forward);
+    const c = cache.c; // read before backward consumes the cache
     const result = wasmLstmBackward({ ...k.backward, cache, grads: copyGrads(k.backward.grads) });
     const denormal = (x: Float32Array | null): number => (x ?? new Float32Array(0)).filter((v) => v !== 0 && Math.abs(v) < 1.2e-38).length;
     const reference = lstmBackward({ ...k.backward, cache: lstmForward(k.forward), grads: copyGrads(k.backward.grads) });
     expect(denormal(reference.dh0) + denormal(reference.dx)).toBeGreaterThan(0); // the case is real
-    expect(denormal(result.dh0) + denormal(result.dc0) + denormal(result.dx) + denormal(cache.c)).toBe(0);
+    expect(denormal(result.dh0) + denormal(result.dc0) + denormal(result.dx) + denormal(c)).toBe(0);
   });
 
   it("falls back to the reference for an activation id it does not know", () => {
@@ -293,22 +297,100 @@ describe.runIf(wasmSimdSupported())("wasm lstmForward / lstmBackward match the J
   });
 });
 
-describe.runIf(wasmSimdSupported())("wasm lstm with a per-row mask", () => {
-  it("runs the reference (masked rows are not implemented in wasm)", () => {
+/** A random per-row mask with holes: ~1/3 of the rows masked, some sequences masked throughout. */
+function randomMask(rng: Random, layout: ReturnType<typeof packLayout>): Uint8Array {
+  const mask = Uint8Array.from({ length: layout.totalSteps }, () => (rng.uniform() < 0.35 ? 0 : 1));
+  if (layout.batch === 0) return mask;
+  const j = int(rng, 0, layout.batch - 1);
+  for (let t = 0; t < layout.sortedLengths[j]; t++) mask[layout.offsets[t] + j] = 0; // one sequence all masked
+  return mask;
+}
+
+describe.runIf(wasmSimdSupported())("wasm lstm with a per-row mask (NOTE [ masked rows … ] in lstm.ts)", () => {
+  it("matches the reference on random layouts, masks with holes and every option", () => {
+    const rng = new Random(23);
+    const shapes: [number, number][] = [[3, 5], [5, 32], [1, 1], [7, 3], [2, 8]];
+    let worst = 0;
+    for (let variant = 0; variant < 32; variant++) {
+      const [C, H] = shapes[variant % shapes.length];
+      const B = int(rng, 1, 11);
+      const lengths = Array.from({ length: B }, () => int(rng, 0, 9));
+      const k = lstmCase(rng, C, H, lengths, variant);
+      k.forward.mask = randomMask(rng, k.forward.layout);
+      const errors = compareLstm(k);
+      for (const [name, err] of Object.entries(errors)) {
+        if (!(err <= TOL)) throw new Error(`variant ${variant} C=${C} H=${H} lengths=[${lengths}]: ${name} error ${err}`);
+        worst = Math.max(worst, err);
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(TOL);
+  });
+
+  it("gives exact zeros at masked output rows and carries the state", () => {
     const rng = new Random(2);
-    const k = lstmCase(rng, 3, 4, [3, 2, 0, 3], 0);
+    const k = lstmCase(rng, 3, 4, [3, 2, 0, 3], 1);
     const mask = Uint8Array.from({ length: k.forward.layout.totalSteps }, (_, r) => (r % 3 === 1 ? 0 : 1));
-    // `mask` is an optional argument of the reference kernels (NOTE [ masked rows … ] in lstm.ts)
-    const args = { ...k.forward, mask } as LstmForwardArgs;
-    const fJs = lstmForward(args);
-    const fWasm = wasmLstmForward(args);
-    for (const name of CACHE_ARRAYS) expect(same(fWasm[name], fJs[name]), name).toBe(true);
+    const f = wasmLstmForward({ ...k.forward, mask });
+    const ref = lstmForward({ ...k.forward, mask });
+    for (let r = 0; r < mask.length; r++) {
+      if (mask[r] === 0) expect(Array.from(f.h.subarray(r * 4, r * 4 + 4))).toEqual([0, 0, 0, 0]);
+    }
+    expect(scaledError(f.state as Float32Array, ref.state as Float32Array)).toBeLessThanOrEqual(TOL);
+    expect(scaledError(f.hLast, ref.hLast)).toBeLessThanOrEqual(TOL);
+  });
+});
+
+describe.runIf(wasmSimdSupported())("the wasm lstm cache lives in wasm memory", () => {
+  const live = (): number => wasmHeap(loadRaggedWasm()!).liveBlocks;
+
+  it("until backward consumes it; a second backward is refused", () => {
+    const k = lstmCase(new Random(3), 3, 4, [3, 1, 2], 0);
+    const before = live();
+    const cache = wasmLstmForward(k.forward);
+    expect(live()).toBe(before + 1);
+    wasmLstmBackward({ ...k.backward, cache, grads: copyGrads(k.backward.grads) });
+    expect(live()).toBe(before);
+    expect(() => wasmLstmBackward({ ...k.backward, cache, grads: copyGrads(k.backward.grads) })).toThrow(/consumed/);
+    expect(() => cache.gates).toThrow(/consumed/);
+    expect(cache.h.length).toBe(6 * 4); // h and the final states stay readable
+  });
+
+  it("keeps nothing with needsGrad: false, and the outputs are the same", () => {
+    const k = lstmCase(new Random(4), 3, 4, [3, 0, 2], 1);
+    const before = live();
+    const kept = wasmLstmForward(k.forward);
+    const inference = wasmLstmForward({ ...k.forward, needsGrad: false });
+    expect(live()).toBe(before + 1);
+    expect(same(inference.h, kept.h) && same(inference.hLast, kept.hLast) && same(inference.cLast, kept.cLast)).toBe(true);
+    expect(() => wasmLstmBackward({ ...k.backward, cache: inference, grads: copyGrads(k.backward.grads) })).toThrow(/needsGrad/);
+    wasmLstmBackward({ ...k.backward, cache: kept, grads: copyGrads(k.backward.grads) });
+    expect(live()).toBe(before);
+  });
+
+  it("a new forward in the same slot releases the cache its backward never consumed", () => {
+    const k = lstmCase(new Random(5), 3, 4, [3, 2], 0);
+    const slot = {};
+    const before = live();
+    const first = wasmLstmForward({ ...k.forward, slot });
+    for (let i = 0; i < 5; i++) wasmLstmForward({ ...k.forward, slot });
+    expect(live()).toBe(before + 1);
+    expect(() => first.c).toThrow(/replaced/);
+    const last = wasmLstmForward({ ...k.forward, slot });
+    wasmLstmBackward({ ...k.backward, cache: last, grads: copyGrads(k.backward.grads) });
+    expect(live()).toBe(before);
+  });
+
+  it("the reference backward reads a wasm cache through its lazy fields", () => {
+    const k = lstmCase(new Random(6), 5, 3, [4, 2, 0, 3], 1);
+    k.forward.mask = randomMask(new Random(7), k.forward.layout);
     const gJs = copyGrads(k.backward.grads);
-    const gWasm = copyGrads(k.backward.grads);
-    const bJs = lstmBackward({ ...k.backward, cache: fJs, grads: gJs });
-    const bWasm = wasmLstmBackward({ ...k.backward, cache: fJs, grads: gWasm });
-    expect(same(bWasm.dh0, bJs.dh0) && same(bWasm.dc0, bJs.dc0) && same(bWasm.dx, bJs.dx)).toBe(true);
-    expect(same(gWasm.recurrentKernel, gJs.recurrentKernel)).toBe(true);
+    const gMixed = copyGrads(k.backward.grads);
+    const bJs = lstmBackward({ ...k.backward, cache: lstmForward(k.forward), grads: gJs });
+    const cache = wasmLstmForward(k.forward);
+    const bMixed = lstmBackward({ ...k.backward, cache, grads: gMixed });
+    (cache as unknown as { release(): void }).release();
+    expect(scaledError(bMixed.dh0, bJs.dh0)).toBeLessThanOrEqual(TOL);
+    expect(scaledError(gMixed.recurrentKernel, gJs.recurrentKernel)).toBeLessThanOrEqual(TOL);
   });
 });
 

@@ -9,11 +9,17 @@
  * reference by the same tests; they differ from each other only by rounding.
  *
  * NOTE [ wasm memory ]
- * The module never allocates. Each kernel call lays out its arrays in one arena that starts at
- * `heapBase()`: the caller computes every size first, grows the memory once (it never shrinks),
- * copies the inputs in, runs the kernel, and copies the outputs out. Views on `memory.buffer` are
- * taken only after growing, because growing detaches the old buffer. Nothing stays in wasm memory
- * between calls, so a kernel call never sees another call's data.
+ * The module never allocates: the caller lays out every array in linear memory above
+ * `heapBase()`, in two kinds of region, both managed here.
+ * - Blocks (`WasmHeap`): data kept between kernel calls, e.g. an LSTM forward's cache that its
+ *   backward reads in place (src/core/kernels/wasm.ts). First fit over the live blocks, freed
+ *   explicitly; a freed block's pages stay mapped, so the next step's block of the same size
+ *   lands on memory that is already resident (no page faults, no zeroing).
+ * - Arenas (`WasmArena`): one call's transient arrays, laid out above every live block (above
+ *   `WasmHeap.top`) and dead when the call returns. No block may be allocated while an arena is
+ *   in use (all of this is synchronous, one call at a time).
+ * The memory grows when a region needs it and never shrinks. Views on `memory.buffer` are taken
+ * only after growing, because growing detaches the old buffer.
  */
 import { RAGGED_WASM_BASE64, RAGGED_WASM_RELAXED_BASE64 } from "./generated/ragged_wasm_bytes.js";
 
@@ -25,16 +31,16 @@ export interface RaggedWasmExports {
     transA: number, transB: number, accumulate: number, scratch: number): void;
   gemmScratchBytes(N: number, K: number, transB: number): number;
   lstmForward(
-    gates: number, c: number, cAct: number, h: number,
+    gates: number, c: number, cAct: number, state: number, hOut: number,
     x: number, W: number, U: number, bias: number, h0: number, c0: number,
-    offsets: number, batchSizes: number, T: number, N: number, C: number, H: number,
+    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number,
     act: number, recAct: number, scratch: number,
   ): void;
   lstmForwardScratchBytes(C: number, H: number): number;
   lstmBackward(
     dx: number, dhNext: number, dcNext: number, gWU: number, gb: number,
-    x: number, W: number, U: number, gates: number, c: number, cAct: number, h: number, h0: number, c0: number,
-    dh: number, offsets: number, batchSizes: number, T: number, C: number, H: number,
+    x: number, W: number, U: number, gates: number, c: number, cAct: number, state: number, h0: number, c0: number,
+    dh: number, offsets: number, batchSizes: number, mask: number, T: number, C: number, H: number,
     act: number, recAct: number, dzStep: number, scratch: number,
   ): void;
   lstmBackwardScratchBytes(C: number, H: number): number;
@@ -131,23 +137,130 @@ export async function preloadRaggedWasm(): Promise<boolean> {
 /** Above this, a call falls back to the JS kernels (wasm32 pointers; see NOTE [ wasm memory ]). */
 export const ARENA_LIMIT_BYTES = 2 ** 31 - 2 ** 20;
 
+/** Grows `wasm`'s memory to at least `end` bytes; false past the limit or when the engine refuses. */
+function ensureMemory(wasm: RaggedWasmExports, end: number): boolean {
+  if (end > ARENA_LIMIT_BYTES) return false;
+  const missing = end - wasm.memory.buffer.byteLength;
+  if (missing > 0) {
+    try {
+      wasm.memory.grow(Math.ceil(missing / 65536));
+    } catch {
+      return false; // the engine refused more memory
+    }
+  }
+  return true;
+}
+
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
 /**
- * One call's layout in wasm memory: `reserve` every array, then `commit` (grows the memory), then
- * read and write through `f32` / `i32`. See NOTE [ wasm memory ].
+ * The blocks kept in one module instance's memory between calls (see NOTE [ wasm memory ]):
+ * first fit over the live blocks, sorted by address. There are only a few (one per layer cache).
+ */
+export class WasmHeap {
+  private readonly base: number;
+  /** Live blocks, sorted by address: [start, end) byte ranges. */
+  private readonly live: { at: number; end: number }[] = [];
+
+  constructor(private readonly wasm: RaggedWasmExports) {
+    this.base = wasm.heapBase();
+  }
+
+  /** The end of the highest live block (where arenas start). */
+  get top(): number {
+    return this.live.length === 0 ? this.base : this.live[this.live.length - 1].end;
+  }
+
+  /** A block of `bytes` (16-byte aligned); null when the memory cannot hold it. */
+  alloc(bytes: number): number | null {
+    const size = align16(Math.max(bytes, 16));
+    let at = this.base;
+    let i = 0;
+    for (; i < this.live.length; i++) {
+      if (this.live[i].at - at >= size) break;
+      at = this.live[i].end;
+    }
+    if (!ensureMemory(this.wasm, at + size)) return null;
+    this.live.splice(i, 0, { at, end: at + size });
+    return at;
+  }
+
+  /** Frees the block at `at` (allocated by `alloc`); freeing an address twice is an error. */
+  free(at: number): void {
+    const i = this.live.findIndex((b) => b.at === at);
+    if (i < 0) throw new Error(`WasmHeap: no live block at ${at}`);
+    this.live.splice(i, 1);
+  }
+
+  /** How many blocks are live (for tests: caches must not leak). */
+  get liveBlocks(): number {
+    return this.live.length;
+  }
+}
+
+const heaps = new WeakMap<RaggedWasmExports, WasmHeap>();
+
+/** The block heap of a module instance (one per instance, e.g. per worker thread). */
+export function wasmHeap(wasm: RaggedWasmExports): WasmHeap {
+  let heap = heaps.get(wasm);
+  if (!heap) heaps.set(wasm, (heap = new WasmHeap(wasm)));
+  return heap;
+}
+
+/**
+ * The layout of one block: `floats` / `reserve` hand out offsets from the block's start; `place`
+ * allocates the block and turns them into addresses (null offsets, for arrays a call does not
+ * need, become 0).
+ * @example
+ * const plan = new WasmBlockPlan();
+ * const rel = { x: plan.floats(n), dx: needDx ? plan.floats(n) : null };
+ * const p = plan.place(wasm); // { at, ptr(rel) } or null when memory is refused
+ */
+export class WasmBlockPlan {
+  private size = 0;
+
+  reserve(bytes: number): number {
+    const at = this.size;
+    this.size += align16(bytes);
+    return at;
+  }
+
+  floats(count: number): number {
+    return this.reserve(count * 4);
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  /** Allocates the block; returns the addresses of `offsets` and the block's start, or null. */
+  place<K extends string>(wasm: RaggedWasmExports, offsets: Record<K, number | null>): { at: number; p: Record<K, number> } | null {
+    const at = wasmHeap(wasm).alloc(this.size);
+    if (at === null) return null;
+    const p = {} as Record<K, number>;
+    for (const k of Object.keys(offsets) as K[]) p[k] = offsets[k] === null ? 0 : at + (offsets[k] as number);
+    return { at, p };
+  }
+}
+
+/**
+ * One call's transient layout in wasm memory, above every live block: `reserve` every array,
+ * then `commit` (grows the memory), then read and write through `f32` / `i32`. See NOTE [ wasm
+ * memory ].
  */
 export class WasmArena {
   private top: number;
   private committed = false;
 
   constructor(private readonly wasm: RaggedWasmExports) {
-    this.top = wasm.heapBase();
+    this.top = wasmHeap(wasm).top;
   }
 
   /** Reserves `bytes` (16-byte aligned) and returns their address. */
   reserve(bytes: number): number {
     if (this.committed) throw new Error("WasmArena: reserve after commit");
     const at = this.top;
-    this.top = at + Math.ceil(bytes / 16) * 16;
+    this.top = at + align16(bytes);
     return at;
   }
 
@@ -159,17 +272,7 @@ export class WasmArena {
   /** Grows the memory to hold everything reserved; false when it would exceed the limit. */
   commit(): boolean {
     this.committed = true;
-    if (this.top > ARENA_LIMIT_BYTES) return false;
-    const memory = this.wasm.memory;
-    const missing = this.top - memory.buffer.byteLength;
-    if (missing > 0) {
-      try {
-        memory.grow(Math.ceil(missing / 65536));
-      } catch {
-        return false; // the engine refused more memory
-      }
-    }
-    return true;
+    return ensureMemory(this.wasm, this.top);
   }
 
   /** A float view of the whole memory; take it after `commit` and after every call that may grow. */

@@ -79,6 +79,8 @@ export class LSTM extends RNN {
       h0: call.initial[0],
       c0: call.initial[1],
       ...(call.mask ? { mask: call.mask } : {}),
+      needsGrad: call.needsGrad,
+      slot: this, // a forward whose backward never ran is released by this layer's next forward
     };
     const cache = kernels().lstmForward(args);
     return {

@@ -72,6 +72,8 @@ export interface KernelCall {
   initial: Float32Array[];
   /** [N] or null; see NOTE [ masks with holes ]. */
   mask: Uint8Array | null;
+  /** Whether `backward` may follow (false: the kernel need keep no cache). */
+  needsGrad: boolean;
 }
 
 /** What `apply` returns: outputs in caller order, and final states when `returnState`. */
@@ -181,7 +183,7 @@ export abstract class RNN extends Layer {
       xData = applySequenceMask(xData, dropMask, layout, x.width);
     }
     const initial = this.initialStates(layout, ctx);
-    const pass = this.runKernel({ layout, x: xData, C: x.width, initial, mask });
+    const pass = this.runKernel({ layout, x: xData, C: x.width, initial, mask, needsGrad: ctx.needsGrad });
     if (this.stateful) this.carried = pass.finalStates.map((s) => unsortRowsFlat(s, H, layout));
     const output: LayerValue = this.returnSequences
       ? { kind: "sequence", layout, data: pass.h, width: H, mask }

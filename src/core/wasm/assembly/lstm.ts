@@ -3,9 +3,14 @@
 // equations, same cache. See NOTE [ the packed layout ] in src/data/packed.ts: the rows of step t
 // are offsets[t] .. offsets[t]+bt−1 and the first bt rows of step t−1 feed them.
 //
-// The caller (src/core/kernels/wasm.ts) copies every input into this module's memory, calls one
-// of these functions, and copies the outputs back: one copy in and one copy out per layer call.
+// The caller (src/core/kernels/wasm.ts) copies the inputs into this module's memory and calls one
+// of these functions; forward's cache (gates, c, σ(c), the carried state, the inputs) stays in
+// wasm memory until backward reads it in place, and only h and the final states are copied out.
 // All pointers are byte addresses; sizes are element counts; G = 4H, K = C + H.
+//
+// Masks (NOTE [ masked rows in the recurrent kernels ] in the spec): `mask` points at N bytes
+// (1 = real step, 0 = masked) or is 0 for none. The carried state then lives in `state` and the
+// output in `hOut` (zero at masked rows); without a mask the two are the same array.
 //
 // How it differs from the spec, for speed (the results are the same up to rounding):
 //   - Forward computes z_t = [x_t | h_{t−1}] · [W; U] as ONE GEMM per step (K = C + H) instead of
@@ -19,7 +24,7 @@ import { KC, MR, NR, tile } from "./gemm";
 
 // ---------------------------------------------------------------------------------------------
 // Forward
-// x: [N,C], W: [C,G], U: [H,G], bias: [G], h0/c0: [B,H] → gates: [N,G], c, cAct, h: [N,H]
+// x: [N,C], W: [C,G], U: [H,G], bias: [G], h0/c0: [B,H], mask: [N] → gates: [N,G], c, cAct, state, hOut: [N,H]
 
 /** Bytes of scratch `lstmForward` needs. */
 export function lstmForwardScratchBytes(C: i32, H: i32): i32 {
@@ -36,9 +41,9 @@ export function lstmForwardScratchBytes(C: i32, H: i32): i32 {
  * `offsets` / `batchSizes` are the layout's i32 arrays.
  */
 export function lstmForward(
-  gates: usize, c: usize, cAct: usize, h: usize,
+  gates: usize, c: usize, cAct: usize, state: usize, hOut: usize,
   x: usize, W: usize, U: usize, bias: usize, h0: usize, c0: usize,
-  offsets: usize, batchSizes: usize, T: i32, N: i32, C: i32, H: i32,
+  offsets: usize, batchSizes: usize, mask: usize, T: i32, N: i32, C: i32, H: i32,
   act: i32, recAct: i32, scratch: usize,
 ): void {
   const G = 4 * H;
@@ -58,16 +63,16 @@ export function lstmForward(
   }
   const aStrip = scratch + <usize>panelsBytes(G, K);
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
-    forwardSteps(gates, c, cAct, h, x, bias, h0, c0, offsets, batchSizes, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip);
+    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip);
   } else {
-    forwardSteps(gates, c, cAct, h, x, bias, h0, c0, offsets, batchSizes, T, C, H, act, recAct, panels, aStrip);
+    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, T, C, H, act, recAct, panels, aStrip);
   }
 }
 
 // Inlined twice: with constant activation ids (the common case) every `vact` switch folds away.
 @inline function forwardSteps(
-  gates: usize, c: usize, cAct: usize, h: usize, x: usize, bias: usize, h0: usize, c0: usize,
-  offsets: usize, batchSizes: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
+  gates: usize, c: usize, cAct: usize, h: usize, hOut: usize, x: usize, bias: usize, h0: usize, c0: usize,
+  offsets: usize, batchSizes: usize, mask: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
   panels: usize, aStrip: usize,
 ): void {
   const G = 4 * H;
@@ -107,7 +112,33 @@ export function lstmForward(
           cellForward(z + o, rowH, bias + o, pc + o, c + s + o, cAct + s + o, h + s + o, act, recAct, false);
         }
       }
+      if (mask != 0) maskStrip(gates, c, cAct, h, hOut, hPrev, cPrev, mask, r0, i0, rows, H);
     }
+  }
+}
+
+/**
+ * With a mask, after the strip's cell math (which wrote the state into `h`): a masked row carries
+ * h and c over from its previous row and outputs zeros (gates and σ(c) zero too, as the spec); a
+ * real row's state is also its output.
+ */
+function maskStrip(
+  gates: usize, c: usize, cAct: usize, h: usize, hOut: usize, hPrev: usize, cPrev: usize,
+  mask: usize, r0: i32, i0: i32, rows: i32, H: i32,
+): void {
+  const rowH = <usize>H << 2;
+  for (let j = i0; j < i0 + rows; j++) {
+    const r = <usize>(r0 + j);
+    const s = r * rowH;
+    if (load<u8>(mask + r) != 0) {
+      memory.copy(hOut + s, h + s, rowH);
+      continue;
+    }
+    memory.fill(gates + r * 4 * rowH, 0, 4 * rowH);
+    memory.copy(h + s, hPrev + <usize>j * rowH, rowH);
+    memory.copy(c + s, cPrev + <usize>j * rowH, rowH);
+    memory.fill(cAct + s, 0, rowH);
+    memory.fill(hOut + s, 0, rowH);
   }
 }
 
@@ -163,7 +194,8 @@ function packRowsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, rows
 
 // ---------------------------------------------------------------------------------------------
 // Backward
-// dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; [dW; dU] [C+H,G], db [G] +=
+// dh: [N,H], dhLast/dcLast: [B,H], mask: [N] → dx: [N,C], dh0/dc0: [B,H]; [dW; dU] [C+H,G], db [G] +=
+// (`state` is forward's carried state: its `h` without a mask)
 
 /** Bytes of scratch `lstmBackward` needs besides dzStep. */
 export function lstmBackwardScratchBytes(C: i32, H: i32): i32 {
@@ -184,8 +216,8 @@ export function lstmBackwardScratchBytes(C: i32, H: i32): i32 {
  */
 export function lstmBackward(
   dx: usize, dhNext: usize, dcNext: usize, gWU: usize, gb: usize,
-  x: usize, W: usize, U: usize, gates: usize, c: usize, cAct: usize, h: usize, h0: usize, c0: usize,
-  dh: usize, offsets: usize, batchSizes: usize, T: i32, C: i32, H: i32,
+  x: usize, W: usize, U: usize, gates: usize, c: usize, cAct: usize, state: usize, h0: usize, c0: usize,
+  dh: usize, offsets: usize, batchSizes: usize, mask: usize, T: i32, C: i32, H: i32,
   act: i32, recAct: i32, dzStep: usize, scratch: usize,
 ): void {
   const G = 4 * H;
@@ -208,16 +240,16 @@ export function lstmBackward(
   const aStrip = scratch + <usize>panelsBytes(NO, G);
   const outStrip = aStrip + <usize>(max(G, KC) * MR * 4);
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
-    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, h, h0, c0, dh, offsets, batchSizes, T, C, H, ACT_TANH, ACT_SIGMOID, dzStep, panels, cx, aStrip, outStrip);
+    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, state, h0, c0, dh, offsets, batchSizes, mask, T, C, H, ACT_TANH, ACT_SIGMOID, dzStep, panels, cx, aStrip, outStrip);
   } else {
-    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, h, h0, c0, dh, offsets, batchSizes, T, C, H, act, recAct, dzStep, panels, cx, aStrip, outStrip);
+    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, state, h0, c0, dh, offsets, batchSizes, mask, T, C, H, act, recAct, dzStep, panels, cx, aStrip, outStrip);
   }
 }
 
 @inline function backwardSteps(
   dx: usize, dhNext: usize, dcNext: usize, gWU: usize, gb: usize,
   x: usize, gates: usize, c: usize, cAct: usize, h: usize, h0: usize, c0: usize, dh: usize,
-  offsets: usize, batchSizes: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
+  offsets: usize, batchSizes: usize, mask: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
   dzStep: usize, panels: usize, cx: i32, aStrip: usize, outStrip: usize,
 ): void {
   const G = 4 * H;
@@ -243,6 +275,11 @@ export function lstmBackward(
         const s = r * rowH;
         const n = <usize>j * rowH;
         const pc = cPrev + n;
+        if (mask != 0 && load<u8>(mask + r) == 0) {
+          // masked: no gradient into this row's gates; dhNext / dcNext pass through untouched
+          memory.fill(dzr, 0, rowG);
+          continue;
+        }
         let u = 0;
         for (; u + 4 <= H; u += 4) {
           const o = <usize>u << 2;
@@ -260,7 +297,8 @@ export function lstmBackward(
       }
       for (let r = 0; r < rows; r++) {
         const o = outStrip + <usize>r * rowO;
-        memory.copy(dhNext + <usize>(i0 + r) * rowH, o + (<usize>cx << 2), rowH);
+        const passThrough = mask != 0 && load<u8>(mask + <usize>(r0 + i0 + r)) == 0;
+        if (!passThrough) memory.copy(dhNext + <usize>(i0 + r) * rowH, o + (<usize>cx << 2), rowH);
         if (cx > 0) memory.copy(dx + <usize>(r0 + i0 + r) * rowC, o, rowC);
       }
     }
