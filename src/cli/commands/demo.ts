@@ -5,7 +5,7 @@
  * By default on the WebAssembly SIMD kernels (where supported) and one thread per core.
  */
 import { useFastKernels } from "../../core/kernels/wasm.js";
-import { kernels, layers, sequential, threadPlatform, type Logs } from "../../node.js";
+import { jsKernels, kernels, layers, sequential, setKernels, threadPlatform, type Logs } from "../../node.js";
 import { seedBatches } from "./seed_data.js";
 
 export interface DemoOptions {
@@ -39,7 +39,8 @@ export async function runDemo(options: DemoOptions, out: { stdout: (s: string) =
   // --json: stdout holds only the JSON lines; the summary goes to stderr.
   const print = options.json ? (l: string) => out.stderr(l + "\n") : (l: string) => out.stdout(l + "\n");
   model.summary({ lineLength: 90, print });
-  if ((options.kernels ?? "auto") === "auto") useFastKernels();
+  if (options.kernels === "js") setKernels(jsKernels); // wasm is the default where supported (NOTE [ default kernels ])
+  else useFastKernels();
   const threads = options.threads ?? threadPlatform()?.defaultThreads() ?? 1;
   print(`kernels: ${kernels().name}, threads: ${threads}`);
   const data = seedBatches({ batchSize: options.batchSize, seed: options.seed + 1, length: options.length });
