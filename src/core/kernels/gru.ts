@@ -32,7 +32,10 @@ export interface GruWeights {
   bias: Float32Array | null;
 }
 
-/** What forward keeps for backward. All row arrays follow the packed layout. */
+/**
+ * What forward keeps for backward. All row arrays follow the packed layout. The wasm kernels keep
+ * `gates`, `recH` / `resetState` and `state` in wasm memory (lazy getters; see `LstmCache`).
+ */
 export interface GruCache {
   layout: PackedLayout;
   C: number;
@@ -73,6 +76,10 @@ export interface GruForwardArgs {
   h0?: Float32Array;
   /** [N] 1 = real step, 0 = masked (state carried, output zero); all real when omitted. */
   mask?: Uint8Array;
+  /** Whether backward will run on the result; see `LstmForwardArgs.needsGrad`. */
+  needsGrad?: boolean;
+  /** The cache's owner; see `LstmForwardArgs.slot`. */
+  slot?: object;
 }
 
 // x: [N,C], W: [C,3H], U: [H,3H], b: [2,3H] | [3H], h0: [B,H], mask: [N] → h, state: [N,H], gates: [N,3H], recH | resetState: [N,H], hLast: [B,H]
@@ -328,7 +335,7 @@ export function gruBackward(args: GruBackwardArgs): GruBackwardResult {
 }
 
 /** U [H, 3H] → its z|r columns [H, 2H] and its h columns [H, H], as contiguous copies. */
-function splitRecurrentKernel(U: Float32Array, H: number): { zr: Float32Array; h: Float32Array } {
+export function splitRecurrentKernel(U: Float32Array, H: number): { zr: Float32Array; h: Float32Array } {
   const G = 3 * H;
   const zr = new Float32Array(H * 2 * H);
   const h = new Float32Array(H * H);

@@ -23,7 +23,10 @@ export interface SimpleRnnWeights {
   bias: Float32Array | null;
 }
 
-/** What forward keeps for backward. All row arrays follow the packed layout. */
+/**
+ * What forward keeps for backward. All row arrays follow the packed layout. The wasm kernels keep
+ * `state` in wasm memory (a lazy getter; see `LstmCache`).
+ */
 export interface SimpleRnnCache {
   layout: PackedLayout;
   C: number;
@@ -54,6 +57,10 @@ export interface SimpleRnnForwardArgs {
   h0?: Float32Array;
   /** [N] 1 = real step, 0 = masked (state carried, output zero); all real when omitted. */
   mask?: Uint8Array;
+  /** Whether backward will run on the result; see `LstmForwardArgs.needsGrad`. */
+  needsGrad?: boolean;
+  /** The cache's owner; see `LstmForwardArgs.slot`. */
+  slot?: object;
 }
 
 // x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N] → h, state: [N,H], hLast: [B,H]

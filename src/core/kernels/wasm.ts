@@ -19,7 +19,15 @@ import {
   lastRows, lstmBackward, lstmForward,
   type LstmBackwardArgs, type LstmBackwardResult, type LstmCache, type LstmForwardArgs,
 } from "./lstm.js";
+import {
+  gruBackward, gruForward, splitRecurrentKernel,
+  type GruBackwardArgs, type GruBackwardResult, type GruCache, type GruForwardArgs,
+} from "./gru.js";
 import { jsKernels, setKernels, type Kernels } from "./registry.js";
+import {
+  simpleRnnBackward, simpleRnnForward,
+  type SimpleRnnBackwardArgs, type SimpleRnnBackwardResult, type SimpleRnnCache, type SimpleRnnForwardArgs,
+} from "./simple_rnn.js";
 import { RaggedError } from "../errors.js";
 import {
   loadRaggedWasm, WasmArena, WasmBlockPlan, wasmHeap, wasmSimdSupported as simdSupported,
@@ -87,15 +95,15 @@ export function wasmGemm(args: GemmArgs): void {
 // LSTM. Forward leaves its cache in a wasm block (NOTE [ wasm memory ] in loader.ts) that backward
 // reads in place and then frees; only h and the final states are copied out.
 
-/** The arrays an LSTM forward keeps in wasm memory for backward: one block, freed once. */
-class LstmBlock {
+/** The arrays a recurrent forward keeps in wasm memory for its backward: one block, freed once. */
+class KeptBlock<K extends string> {
   private released = false;
 
   constructor(
     readonly wasm: RaggedWasmExports,
     readonly at: number,
-    /** Addresses: gates [N,G], c, cAct, state [N,H], x [N,C], h0, c0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
-    readonly p: Record<"gates" | "c" | "cAct" | "state" | "x" | "h0" | "c0" | "offsets" | "batchSizes" | "mask", number>,
+    /** The arrays' addresses (0 for one a call does not have). */
+    readonly p: Record<K, number>,
   ) {}
 
   get alive(): boolean {
@@ -115,10 +123,37 @@ class LstmBlock {
   }
 }
 
+/** Gates [N,G], c, cAct, state [N,H], x [N,C], h0, c0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
+type LstmBlock = KeptBlock<"gates" | "c" | "cAct" | "state" | "x" | "h0" | "c0" | "offsets" | "batchSizes" | "mask">;
+
+/** Allocates a block laid out as `sizes` (bytes; null = absent); null when memory is refused. */
+function keptBlock<K extends string>(wasm: RaggedWasmExports, sizes: Record<K, number | null>): KeptBlock<K> | null {
+  const plan = new WasmBlockPlan();
+  const offsets = {} as Record<K, number | null>;
+  for (const k of Object.keys(sizes) as K[]) offsets[k] = sizes[k] === null ? null : plan.reserve(sizes[k] as number);
+  const placed = plan.place(wasm, offsets);
+  return placed === null ? null : new KeptBlock(wasm, placed.at, placed.p);
+}
+
+/** Copies the inputs every recurrent block holds: x, initial states, layout, mask. */
+function putInputs(
+  block: KeptBlock<"x" | "offsets" | "batchSizes" | "mask">, layout: PackedLayout, x: Float32Array, C: number, mask: Uint8Array | null,
+  states: [ptr: number, src: Float32Array, n: number][],
+): void {
+  const { p, wasm } = block;
+  const { totalSteps: N, maxLength: T } = layout;
+  const buffer = wasm.memory.buffer;
+  new Float32Array(buffer, p.x, N * C).set(x.subarray(0, N * C));
+  for (const [ptr, src, n] of states) new Float32Array(buffer, ptr, n).set(src.subarray(0, n));
+  new Int32Array(buffer, p.offsets, T + 1).set(layout.offsets.subarray(0, T + 1));
+  new Int32Array(buffer, p.batchSizes, T).set(layout.batchSizes.subarray(0, T));
+  if (mask) new Uint8Array(buffer, p.mask, mask.length).set(mask);
+}
+
 /** A cache whose block was never consumed nor replaced (no backward, no slot) is freed when collected. */
-const leakGuard = new FinalizationRegistry<LstmBlock>((block) => block.release());
+const leakGuard = new FinalizationRegistry<KeptBlock<string>>((block) => block.release());
 /** The cache each slot's last forward left (see `LstmForwardArgs.slot`). */
-const cacheOfSlot = new WeakMap<object, WasmLstmCache>();
+const cacheOfSlot = new WeakMap<object, { release(): void }>();
 
 /**
  * An `LstmCache` whose gates, c, σ(c) and state stay in wasm memory (see `LstmCache`): reading them
@@ -159,17 +194,7 @@ class WasmLstmCache implements LstmCache {
 
   /** The block, for backward; throws when it is gone. */
   liveBlock(): LstmBlock {
-    if (this.block === null) {
-      throw new RaggedError("INVALID_ARGUMENT", "This LSTM forward ran with needsGrad: false, so it kept nothing for backward.", {
-        help: "run forward with needsGrad: true (the default) when backward will follow",
-      });
-    }
-    if (!this.block.alive) {
-      throw new RaggedError("INVALID_ARGUMENT", "This LSTM cache is gone: backward has consumed it, or a newer forward in the same slot replaced it.", {
-        help: "run backward once per forward, before the next forward of the same layer",
-      });
-    }
-    return this.block;
+    return liveBlock(this.block, "LSTM");
   }
 
   release(): void {
@@ -247,29 +272,12 @@ function lstmBlock(
   x: Float32Array, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null,
 ): LstmBlock | null {
   const { batch: B, totalSteps: N, maxLength: T } = layout;
-  const plan = new WasmBlockPlan();
-  const placed = plan.place(wasm, {
-    gates: plan.floats(N * 4 * H),
-    c: plan.floats(N * H),
-    cAct: plan.floats(N * H),
-    state: plan.floats(N * H),
-    x: plan.floats(N * C),
-    h0: plan.floats(B * H),
-    c0: plan.floats(B * H),
-    offsets: plan.reserve((T + 1) * 4),
-    batchSizes: plan.reserve(T * 4),
-    mask: mask ? plan.reserve(N) : null,
+  const block = keptBlock(wasm, {
+    gates: N * 4 * H * 4, c: N * H * 4, cAct: N * H * 4, state: N * H * 4, x: N * C * 4, h0: B * H * 4, c0: B * H * 4,
+    offsets: (T + 1) * 4, batchSizes: T * 4, mask: mask ? N : null,
   });
-  if (placed === null) return null;
-  const { p } = placed;
-  const block = new LstmBlock(wasm, placed.at, p);
-  const buffer = wasm.memory.buffer;
-  new Float32Array(buffer, p.x, N * C).set(x.subarray(0, N * C));
-  new Float32Array(buffer, p.h0, B * H).set(h0.subarray(0, B * H));
-  new Float32Array(buffer, p.c0, B * H).set(c0.subarray(0, B * H));
-  new Int32Array(buffer, p.offsets, T + 1).set(layout.offsets.subarray(0, T + 1));
-  new Int32Array(buffer, p.batchSizes, T).set(layout.batchSizes.subarray(0, T));
-  if (mask) new Uint8Array(buffer, p.mask, N).set(mask);
+  if (block === null) return null;
+  putInputs(block, layout, x, C, mask, [[block.p.h0, h0, B * H], [block.p.c0, c0, B * H]]);
   return block;
 }
 
@@ -378,9 +386,425 @@ function cacheArraysFit(cache: LstmCache): boolean {
     cache.h0.length >= B * H && cache.c0.length >= B * H && (cache.mask === undefined || cache.mask.length === N);
 }
 
+// ---------------------------------------------------------------------------------------------
+// SimpleRNN: the same structure as the LSTM (the cache is `state` and the inputs, kept in a block).
+
+/** state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
+type SimpleRnnBlock = KeptBlock<"state" | "x" | "h0" | "offsets" | "batchSizes" | "mask">;
+
+/** A `SimpleRnnCache` whose state stays in wasm memory (without a mask it equals `h`). */
+class WasmSimpleRnnCache implements SimpleRnnCache {
+  constructor(
+    readonly layout: PackedLayout,
+    readonly C: number,
+    readonly H: number,
+    readonly x: Float32Array,
+    readonly h: Float32Array,
+    readonly mask: Uint8Array | null,
+    readonly h0: Float32Array,
+    readonly hLast: Float32Array,
+    private readonly block: SimpleRnnBlock | null,
+  ) {}
+
+  get state(): Float32Array {
+    if (!this.mask) return this.h;
+    const block = liveBlock(this.block, "SimpleRNN");
+    return block.read(block.p.state, this.layout.totalSteps * this.H);
+  }
+
+  liveBlock(): SimpleRnnBlock {
+    return liveBlock(this.block, "SimpleRNN");
+  }
+
+  release(): void {
+    this.block?.release();
+  }
+}
+
+function simpleRnnBlock(wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null): SimpleRnnBlock | null {
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const block = keptBlock(wasm, { state: N * H * 4, x: N * C * 4, h0: B * H * 4, offsets: (T + 1) * 4, batchSizes: T * 4, mask: mask ? N : null });
+  if (block === null) return null;
+  putInputs(block, layout, x, C, mask, [[block.p.h0, h0, B * H]]);
+  return block;
+}
+
+// x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N] → h: [N,H], hLast: [B,H] (state stays in wasm memory)
+export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
+  const { layout, x, C, H, weights, activation } = args;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const wasm = loadRaggedWasm();
+  const mask = args.mask ?? null;
+  const fits =
+    isCount(C) && isCount(H) && H > 0 && knownAct(activation) && (mask === null || mask.length === N) &&
+    x.length >= N * C && weights.kernel.length >= C * H && weights.recurrentKernel.length >= H * H &&
+    (weights.bias === null || weights.bias.length >= H) && (args.h0 === undefined || args.h0.length >= B * H);
+  if (wasm === null || !fits) return simpleRnnForward(args);
+  if (args.slot) cacheOfSlot.get(args.slot)?.release();
+
+  const h0 = args.h0 ?? new Float32Array(B * H);
+  const block = simpleRnnBlock(wasm, layout, C, H, x, h0, mask);
+  if (block === null) return simpleRnnForward(args);
+  const { p } = block;
+  const arena = new WasmArena(wasm); // above the block
+  const q = {
+    hOut: mask ? arena.floats(N * H) : p.state,
+    W: arena.floats(C * H),
+    U: arena.floats(H * H),
+    bias: weights.bias ? arena.floats(H) : 0,
+    scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)),
+  };
+  if (!arena.commit()) {
+    block.release();
+    return simpleRnnForward(args);
+  }
+  const mem = arena.f32;
+  mem.set(weights.kernel.subarray(0, C * H), q.W >> 2);
+  mem.set(weights.recurrentKernel.subarray(0, H * H), q.U >> 2);
+  if (weights.bias) mem.set(weights.bias.subarray(0, H), q.bias >> 2);
+
+  wasm.simpleRnnForward(p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, q.scratch);
+
+  const out = arena.f32;
+  const h = out.slice(q.hOut >> 2, (q.hOut >> 2) + N * H);
+  const hLast = lastRows(out.subarray(p.state >> 2, (p.state >> 2) + N * H), h0, layout, H);
+  const keep = args.needsGrad ?? true;
+  if (!keep) block.release();
+  const cache = new WasmSimpleRnnCache(layout, C, H, x, h, mask, h0, hLast, keep ? block : null);
+  if (keep) {
+    leakGuard.register(cache, block, block);
+    if (args.slot) cacheOfSlot.set(args.slot, cache);
+  }
+  return cache;
+}
+
+// dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,H], dU [H,H], db [H]
+// (the mask is the one forward ran with; a wasm cache is consumed: its block is freed)
+export function wasmSimpleRnnBackward(args: SimpleRnnBackwardArgs): SimpleRnnBackwardResult {
+  const { cache } = args;
+  const block = cache instanceof WasmSimpleRnnCache ? cache.liveBlock() : null;
+  try {
+    return simpleRnnBackwardInWasm(args, block);
+  } finally {
+    block?.release();
+  }
+}
+
+function simpleRnnBackwardInWasm(args: SimpleRnnBackwardArgs, cacheBlock: SimpleRnnBlock | null): SimpleRnnBackwardResult {
+  const { cache, weights, activation, dh, dhLast, grads } = args;
+  const { layout, C, H } = cache;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const wasm = loadRaggedWasm();
+  const fromArrays = cacheBlock === null;
+  const fits =
+    isCount(C) && isCount(H) && H > 0 && knownAct(activation) &&
+    (!fromArrays || (cache.x.length >= N * C && cache.state.length >= N * H && cache.h0.length >= B * H && (cache.mask === null || cache.mask.length === N))) &&
+    weights.kernel.length >= C * H && weights.recurrentKernel.length >= H * H &&
+    (dh === null || dh.length >= N * H) && (dhLast === null || dhLast.length >= B * H) &&
+    grads.kernel.length >= C * H && grads.recurrentKernel.length >= H * H && (grads.bias === null || grads.bias.length >= H);
+  if (wasm === null || !fits) return simpleRnnBackward(args);
+  let block = cacheBlock;
+  if (block === null) {
+    block = simpleRnnBlock(wasm, layout, C, H, cache.x, cache.h0, cache.mask);
+    if (block === null) return simpleRnnBackward(args);
+    new Float32Array(wasm.memory.buffer, block.p.state, N * H).set(cache.state.subarray(0, N * H));
+  }
+  try {
+    const { p } = block;
+    const arena = new WasmArena(wasm); // above every block
+    const q = {
+      dx: args.needInputGrad ? arena.floats(N * C) : 0,
+      dhNext: arena.floats(B * H),
+      gW: arena.floats(C * H),
+      gU: arena.floats(H * H),
+      gb: grads.bias ? arena.floats(H) : 0,
+      W: arena.floats(C * H),
+      U: arena.floats(H * H),
+      dh: dh ? arena.floats(N * H) : 0,
+      dPre: arena.floats(N * H),
+      hPrev: arena.floats(N * H),
+      scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)),
+    };
+    if (!arena.commit()) return simpleRnnBackward(args);
+    const mem = arena.f32;
+    const put = (at: number, src: Float32Array, n: number): void => mem.set(src.subarray(0, n), at >> 2);
+    if (dhLast) put(q.dhNext, dhLast, B * H);
+    else mem.fill(0, q.dhNext >> 2, (q.dhNext >> 2) + B * H);
+    put(q.gW, grads.kernel, C * H);
+    put(q.gU, grads.recurrentKernel, H * H);
+    if (grads.bias) put(q.gb, grads.bias, H);
+    put(q.W, weights.kernel, C * H);
+    put(q.U, weights.recurrentKernel, H * H);
+    if (dh) put(q.dh, dh, N * H);
+
+    wasm.simpleRnnBackward(
+      q.dx, q.dhNext, q.gW, q.gU, q.gb, p.x, q.W, q.U, p.state, p.h0, q.dh,
+      p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, q.dPre, q.hPrev, q.scratch,
+    );
+
+    const out = arena.f32;
+    const get = (at: number, n: number): Float32Array => out.subarray(at >> 2, (at >> 2) + n);
+    grads.kernel.set(get(q.gW, C * H));
+    grads.recurrentKernel.set(get(q.gU, H * H));
+    if (grads.bias) grads.bias.set(get(q.gb, H));
+    return { dx: args.needInputGrad ? get(q.dx, N * C).slice() : null, dh0: get(q.dhNext, B * H).slice() };
+  } finally {
+    if (fromArrays) block.release();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRU, both forms: the same structure (the cache is gates, aux = recH or resetState, and state).
+
+/** gates [N,G], aux [N,H], state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
+type GruBlock = KeptBlock<"gates" | "aux" | "state" | "x" | "h0" | "offsets" | "batchSizes" | "mask">;
+
+/** A `GruCache` whose gates, recH / resetState and state stay in wasm memory (without a mask state equals `h`). */
+class WasmGruCache implements GruCache {
+  constructor(
+    readonly layout: PackedLayout,
+    readonly C: number,
+    readonly H: number,
+    readonly resetAfter: boolean,
+    readonly x: Float32Array,
+    readonly h: Float32Array,
+    readonly mask: Uint8Array | null,
+    readonly h0: Float32Array,
+    readonly hLast: Float32Array,
+    private readonly block: GruBlock | null,
+  ) {}
+
+  get gates(): Float32Array {
+    return this.read("gates", 3 * this.H);
+  }
+
+  get recH(): Float32Array | null {
+    return this.resetAfter ? this.read("aux", this.H) : null;
+  }
+
+  get resetState(): Float32Array | null {
+    return this.resetAfter ? null : this.read("aux", this.H);
+  }
+
+  get state(): Float32Array {
+    return this.mask ? this.read("state", this.H) : this.h;
+  }
+
+  liveBlock(): GruBlock {
+    return liveBlock(this.block, "GRU");
+  }
+
+  release(): void {
+    this.block?.release();
+  }
+
+  private read(name: "gates" | "aux" | "state", width: number): Float32Array {
+    const block = this.liveBlock();
+    return block.read(block.p[name], this.layout.totalSteps * width);
+  }
+}
+
+function gruBlock(wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null): GruBlock | null {
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const block = keptBlock(wasm, {
+    gates: N * 3 * H * 4, aux: N * H * 4, state: N * H * 4, x: N * C * 4, h0: B * H * 4,
+    offsets: (T + 1) * 4, batchSizes: T * 4, mask: mask ? N : null,
+  });
+  if (block === null) return null;
+  putInputs(block, layout, x, C, mask, [[block.p.h0, h0, B * H]]);
+  return block;
+}
+
+/** Copies U [H,G] to `U`, and (without resetAfter) its z|r columns to `uZR` [H,2H] and h columns to `uH` [H,H]. */
+function putGruRecurrentKernel(mem: Float32Array, U: Float32Array, H: number, resetAfter: boolean, at: { U: number; uZR: number; uH: number }): void {
+  const G = 3 * H;
+  mem.set(U.subarray(0, H * G), at.U >> 2);
+  if (resetAfter) return;
+  const { zr, h } = splitRecurrentKernel(U, H);
+  mem.set(zr, at.uZR >> 2);
+  mem.set(h, at.uH >> 2);
+}
+
+// x: [N,C], W: [C,3H], U: [H,3H], b: [2,3H] | [3H], h0: [B,H], mask: [N] → h: [N,H], hLast: [B,H]
+// (gates [N,3H], recH | resetState and state [N,H] stay in wasm memory for backward)
+export function wasmGruForward(args: GruForwardArgs): GruCache {
+  const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const G = 3 * H;
+  const biasSize = resetAfter ? 2 * G : G;
+  const wasm = loadRaggedWasm();
+  const mask = args.mask ?? null;
+  const fits =
+    isCount(C) && isCount(H) && H > 0 && knownAct(activation) && knownAct(recurrentActivation) &&
+    (mask === null || mask.length === N) && x.length >= N * C && weights.kernel.length >= C * G &&
+    weights.recurrentKernel.length >= H * G && (weights.bias === null || weights.bias.length === biasSize) &&
+    (args.h0 === undefined || args.h0.length >= B * H);
+  if (wasm === null || !fits) return gruForward(args);
+  if (args.slot) cacheOfSlot.get(args.slot)?.release();
+
+  const h0 = args.h0 ?? new Float32Array(B * H);
+  const block = gruBlock(wasm, layout, C, H, x, h0, mask);
+  if (block === null) return gruForward(args);
+  const { p } = block;
+  const arena = new WasmArena(wasm); // above the block
+  const q = {
+    hOut: mask ? arena.floats(N * H) : p.state,
+    W: arena.floats(C * G),
+    U: arena.floats(H * G),
+    uZR: resetAfter ? 0 : arena.floats(2 * H * H),
+    uH: resetAfter ? 0 : arena.floats(H * H),
+    bias: arena.floats(2 * G), // zeros without bias
+    rec: arena.floats(B * G),
+    recHH: arena.floats(B * H),
+    scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
+  };
+  if (!arena.commit()) {
+    block.release();
+    return gruForward(args);
+  }
+  const mem = arena.f32;
+  mem.set(weights.kernel.subarray(0, C * G), q.W >> 2);
+  putGruRecurrentKernel(mem, weights.recurrentKernel, H, resetAfter, q);
+  mem.fill(0, q.bias >> 2, (q.bias >> 2) + 2 * G);
+  if (weights.bias) mem.set(weights.bias, q.bias >> 2);
+
+  wasm.gruForward(
+    p.gates, p.aux, p.state, q.hOut, p.x, q.W, q.U, q.uZR, q.uH, q.bias, p.h0,
+    p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.scratch,
+  );
+
+  const out = arena.f32;
+  const h = out.slice(q.hOut >> 2, (q.hOut >> 2) + N * H);
+  const hLast = lastRows(out.subarray(p.state >> 2, (p.state >> 2) + N * H), h0, layout, H);
+  const keep = args.needsGrad ?? true;
+  if (!keep) block.release();
+  const cache = new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, keep ? block : null);
+  if (keep) {
+    leakGuard.register(cache, block, block);
+    if (args.slot) cacheOfSlot.set(args.slot, cache);
+  }
+  return cache;
+}
+
+// dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,3H], dU [H,3H], db [2,3H] | [3H]
+// (the mask and resetAfter are the ones forward ran with; a wasm cache is consumed: its block is freed)
+export function wasmGruBackward(args: GruBackwardArgs): GruBackwardResult {
+  const { cache } = args;
+  const block = cache instanceof WasmGruCache ? cache.liveBlock() : null;
+  try {
+    return gruBackwardInWasm(args, block);
+  } finally {
+    block?.release();
+  }
+}
+
+function gruBackwardInWasm(args: GruBackwardArgs, cacheBlock: GruBlock | null): GruBackwardResult {
+  const { cache, weights, activation, recurrentActivation, dh, dhLast, grads } = args;
+  const { layout, C, H, resetAfter } = cache;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const G = 3 * H;
+  const wasm = loadRaggedWasm();
+  const fromArrays = cacheBlock === null;
+  const aux = fromArrays ? (resetAfter ? cache.recH : cache.resetState) : null;
+  const fits =
+    isCount(C) && isCount(H) && H > 0 && knownAct(activation) && knownAct(recurrentActivation) &&
+    (!fromArrays || (cache.x.length >= N * C && cache.gates.length >= N * G && aux !== null && aux.length >= N * H &&
+      cache.state.length >= N * H && cache.h0.length >= B * H && (cache.mask === null || cache.mask.length === N))) &&
+    weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
+    (dh === null || dh.length >= N * H) && (dhLast === null || dhLast.length >= B * H) &&
+    grads.kernel.length >= C * G && grads.recurrentKernel.length >= H * G &&
+    (grads.bias === null || grads.bias.length === (resetAfter ? 2 * G : G));
+  if (wasm === null || !fits) return gruBackward(args);
+  let block = cacheBlock;
+  if (block === null) {
+    block = gruBlock(wasm, layout, C, H, cache.x, cache.h0, cache.mask);
+    if (block === null) return gruBackward(args);
+    const f32 = new Float32Array(wasm.memory.buffer);
+    f32.set(cache.gates.subarray(0, N * G), block.p.gates >> 2);
+    f32.set((aux as Float32Array).subarray(0, N * H), block.p.aux >> 2);
+    f32.set(cache.state.subarray(0, N * H), block.p.state >> 2);
+  }
+  try {
+    const { p } = block;
+    const arena = new WasmArena(wasm); // above every block
+    const q = {
+      dx: args.needInputGrad ? arena.floats(N * C) : 0,
+      dhNext: arena.floats(B * H),
+      gW: arena.floats(C * G),
+      gU: arena.floats(H * G),
+      gZR: resetAfter ? 0 : arena.floats(2 * H * H),
+      gH: resetAfter ? 0 : arena.floats(H * H),
+      gb: grads.bias ? arena.floats(grads.bias.length) : 0,
+      W: arena.floats(C * G),
+      U: arena.floats(H * G),
+      uZR: resetAfter ? 0 : arena.floats(2 * H * H),
+      uH: resetAfter ? 0 : arena.floats(H * H),
+      dh: dh ? arena.floats(N * H) : 0,
+      hPrev: arena.floats(N * H),
+      dX: arena.floats(N * G),
+      dRec: resetAfter ? arena.floats(N * G) : 0,
+      dZR: resetAfter ? 0 : arena.floats(N * 2 * H),
+      dHH: resetAfter ? 0 : arena.floats(N * H),
+      dRs: resetAfter ? 0 : arena.floats(B * H),
+      scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
+    };
+    if (!arena.commit()) return gruBackward(args);
+    const mem = arena.f32;
+    const put = (at: number, src: Float32Array, n: number): void => mem.set(src.subarray(0, n), at >> 2);
+    if (dhLast) put(q.dhNext, dhLast, B * H);
+    else mem.fill(0, q.dhNext >> 2, (q.dhNext >> 2) + B * H);
+    put(q.gW, grads.kernel, C * G);
+    if (resetAfter) put(q.gU, grads.recurrentKernel, H * G);
+    if (grads.bias) put(q.gb, grads.bias, grads.bias.length);
+    put(q.W, weights.kernel, C * G);
+    putGruRecurrentKernel(mem, weights.recurrentKernel, H, resetAfter, q);
+    if (dh) put(q.dh, dh, N * H);
+
+    wasm.gruBackward(
+      q.dx, q.dhNext, q.gW, q.gU, q.gZR, q.gH, q.gb,
+      p.x, q.W, q.U, q.uZR, q.uH, p.gates, p.aux, p.state, p.h0, q.dh,
+      p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0,
+      q.hPrev, q.dX, q.dRec, q.dZR, q.dHH, q.dRs, q.scratch,
+    );
+
+    const out = arena.f32;
+    const get = (at: number, n: number): Float32Array => out.subarray(at >> 2, (at >> 2) + n);
+    grads.kernel.set(get(q.gW, C * G));
+    if (resetAfter) grads.recurrentKernel.set(get(q.gU, H * G));
+    else {
+      // dU = [h_pᵀ·[dz', dr'] | (r⊙h_p)ᵀ·dhh'], added into its column blocks
+      const gZR = get(q.gZR, 2 * H * H);
+      const gH = get(q.gH, H * H);
+      const gU = grads.recurrentKernel;
+      for (let k = 0; k < H; k++) {
+        for (let c = 0; c < 2 * H; c++) gU[k * G + c] += gZR[k * 2 * H + c];
+        for (let c = 0; c < H; c++) gU[k * G + 2 * H + c] += gH[k * H + c];
+      }
+    }
+    if (grads.bias) grads.bias.set(get(q.gb, grads.bias.length));
+    return { dx: args.needInputGrad ? get(q.dx, N * C).slice() : null, dh0: get(q.dhNext, B * H).slice() };
+  } finally {
+    if (fromArrays) block.release();
+  }
+}
+
+/** A kept block that is still alive, or a RaggedError saying why it is not. */
+function liveBlock<K extends string>(block: KeptBlock<K> | null, layer: string): KeptBlock<K> {
+  if (block === null) {
+    throw new RaggedError("INVALID_ARGUMENT", `This ${layer} forward ran with needsGrad: false, so it kept nothing for backward.`, {
+      help: "run forward with needsGrad: true (the default) when backward will follow",
+    });
+  }
+  if (!block.alive) {
+    throw new RaggedError("INVALID_ARGUMENT", `This ${layer} cache is gone: backward has consumed it, or a newer forward in the same slot replaced it.`, {
+      help: "run backward once per forward, before the next forward of the same layer",
+    });
+  }
+  return block;
+}
+
 /**
- * The WebAssembly SIMD kernels; each falls back to the JS reference when it must. Kernels without
- * a wasm version yet (GRU, SimpleRNN) are the reference ones.
+ * The WebAssembly SIMD kernels; each falls back to the JS reference when it must.
  *
  * This module reads `jsKernels` when it is evaluated, so registry.ts must not import it statically
  * (an import cycle would evaluate this first and hit `jsKernels` uninitialised): switch from an
@@ -392,7 +816,10 @@ export const wasmKernels: Kernels = {
   gemm: wasmGemm,
   lstmForward: wasmLstmForward,
   lstmBackward: wasmLstmBackward,
-  gruForward: jsKernels.gruForward, gruBackward: jsKernels.gruBackward, simpleRnnForward: jsKernels.simpleRnnForward, simpleRnnBackward: jsKernels.simpleRnnBackward, // JS reference until wasm has them
+  simpleRnnForward: wasmSimpleRnnForward,
+  simpleRnnBackward: wasmSimpleRnnBackward,
+  gruForward: wasmGruForward,
+  gruBackward: wasmGruBackward,
 };
 
 function isCount(n: number): boolean {

@@ -14,4 +14,5 @@ describe("the relaxed-SIMD build", () => {
 });
 
 await import("./wasm.test.js");
+await import("./wasm_rnn.test.js");
 await import("../wasm/math.test.js");

@@ -44,6 +44,31 @@ export interface RaggedWasmExports {
     act: number, recAct: number, dzStep: number, scratch: number,
   ): void;
   lstmBackwardScratchBytes(C: number, H: number): number;
+  simpleRnnForward(
+    state: number, hOut: number, x: number, W: number, U: number, bias: number, h0: number,
+    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number, act: number, scratch: number,
+  ): void;
+  simpleRnnBackward(
+    dx: number, dhNext: number, gW: number, gU: number, gb: number,
+    x: number, W: number, U: number, state: number, h0: number, dh: number,
+    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number, act: number,
+    dPre: number, hPrev: number, scratch: number,
+  ): void;
+  simpleRnnScratchBytes(N: number, C: number, H: number): number;
+  gruForward(
+    gates: number, aux: number, state: number, hOut: number,
+    x: number, W: number, U: number, uZR: number, uH: number, bias: number, h0: number,
+    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number,
+    act: number, recAct: number, resetAfter: number, rec: number, recHH: number, scratch: number,
+  ): void;
+  gruBackward(
+    dx: number, dhNext: number, gW: number, gU: number, gZR: number, gH: number, gb: number,
+    x: number, W: number, U: number, uZR: number, uH: number, gates: number, aux: number, state: number, h0: number, dh: number,
+    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number,
+    act: number, recAct: number, resetAfter: number,
+    hPrev: number, dX: number, dRec: number, dZR: number, dHH: number, dRs: number, scratch: number,
+  ): void;
+  gruScratchBytes(N: number, C: number, H: number): number;
   activateArray(id: number, out: number, x: number, n: number): void;
   expArray(out: number, x: number, n: number): void;
 }

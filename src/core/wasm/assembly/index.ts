@@ -3,6 +3,8 @@
 // the caller's; this module owns only its static data below it.
 export { gemm, gemmScratchBytes } from "./gemm";
 export { lstmForward, lstmForwardScratchBytes, lstmBackward, lstmBackwardScratchBytes } from "./lstm";
+export { gruForward, gruBackward, gruScratchBytes } from "./gru";
+export { simpleRnnForward, simpleRnnBackward, simpleRnnScratchBytes } from "./simple_rnn";
 export { activateArray, expArray } from "./math";
 
 /** The first byte the caller may use. */
