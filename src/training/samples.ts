@@ -65,8 +65,13 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
         received: describe(seq),
       });
     }
-    lengths[i] = seq.length;
-    xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step");
+    if (isFlat(seq)) {
+      xsOut[i] = copyFlat(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step");
+      lengths[i] = xsOut[i].length / features;
+    } else {
+      lengths[i] = seq.length;
+      xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step");
+    }
   }
   const masks = args.maskRule ? xsOut.map((x, i) => stepMask(x, lengths[i], features, args.maskRule as InputMaskRule)) : null;
   const targetLengths = args.outputLengths ? args.outputLengths(lengths) : lengths;
@@ -83,7 +88,15 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
     ysOut = new Array(count);
     for (let i = 0; i < count; i++) {
       const y = ylist[i];
-      if (target.perStep) {
+      if (target.perStep && isFlat(y)) {
+        ysOut[i] = copyFlat(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step");
+        if (ysOut[i].length !== targetLengths[i] * target.width) {
+          throw new RaggedError("TARGET_MISMATCH", `${yName}[${i}] must have one target per step of ${xName}[${i}].`, {
+            expected: `${targetLengths[i]} steps × ${target.width} values = ${targetLengths[i] * target.width} numbers`,
+            received: `${ysOut[i].length} numbers`,
+          });
+        }
+      } else if (target.perStep) {
         const steps = y as ArrayLike<unknown>;
         if (steps === null || typeof steps !== "object" || typeof steps.length !== "number") {
           throw new RaggedError("TARGET_MISMATCH", `${yName}[${i}] must be a list of per-step targets (the model returns sequences).`, {
@@ -169,6 +182,30 @@ function asList(v: unknown, name: string, expected: string): ArrayLike<unknown> 
     throw new RaggedError("BAD_INPUT", `${name} must be a list.`, { expected, received: describe(v) });
   }
   return v as ArrayLike<unknown>;
+}
+
+/**
+ * NOTE [ flat sequences ]: a sequence may also be given as one typed array holding its steps
+ * row-major ([steps × features]); it is copied once and checked for finite values, without the
+ * per-step walk nested arrays need. The fast way in for generated or decoded data.
+ */
+function isFlat(v: unknown): v is ArrayLike<number> {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): Float32Array {
+  if (v.length % width !== 0) {
+    throw new RaggedError(code, `${where} (a flat typed array) does not hold whole steps.`, {
+      expected: `a multiple of ${width} ${what}`,
+      received: `${v.length} numbers`,
+      help: "a typed array holds one sequence row-major: steps × values",
+    });
+  }
+  const out = Float32Array.from(v);
+  for (let k = 0; k < out.length; k++) {
+    if (!Number.isFinite(out[k])) throw nonFinite(v[k], `${where}[${Math.floor(k / width)}][${k % width}]`);
+  }
+  return out;
 }
 
 function flattenRows(seq: Sequence, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): Float32Array {

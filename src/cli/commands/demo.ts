@@ -6,7 +6,7 @@
  */
 import { useFastKernels } from "../../core/kernels/wasm.js";
 import { jsKernels, kernels, layers, sequential, setKernels, threadPlatform, type Logs } from "../../node.js";
-import { seedBatches } from "./seed_data.js";
+import { flatSeedBatches } from "./seed_data.js";
 
 export interface DemoOptions {
   epochs: number;
@@ -43,7 +43,7 @@ export async function runDemo(options: DemoOptions, out: { stdout: (s: string) =
   else useFastKernels();
   const threads = options.threads ?? threadPlatform()?.defaultThreads() ?? 1;
   print(`kernels: ${kernels().name}, threads: ${threads}`);
-  const data = seedBatches({ batchSize: options.batchSize, seed: options.seed + 1, length: options.length });
+  const data = flatSeedBatches({ batchSize: options.batchSize, seed: options.seed + 1, length: options.length });
   let epochStart = 0;
   let steps = 0;
   const jsonCallback = {

@@ -16,6 +16,12 @@ export interface SeedBatch {
   ys: number[][][];
 }
 
+/** The same batch as flat typed arrays per sequence (NOTE [ flat sequences ] in samples.ts). */
+export interface FlatSeedBatch {
+  xs: Float32Array[];
+  ys: Float32Array[];
+}
+
 export interface SeedDataArgs {
   batchSize: number;
   seed: number;
@@ -27,27 +33,41 @@ export interface SeedDataArgs {
   aliasFeature0?: boolean;
 }
 
-export function* seedBatches(args: SeedDataArgs): Generator<SeedBatch> {
+const FEATURES = 5;
+
+/** Endless flat batches: xs[i] is [len × 5], ys[i] is [len × 2], row-major. */
+export function* flatSeedBatches(args: SeedDataArgs): Generator<FlatSeedBatch> {
   const rng = new Random(args.seed);
-  const batchLength = () => args.length ?? rng.int(10, 100);
+  const alias = args.aliasFeature0 ?? true;
   while (true) {
-    const common = batchLength();
-    const xs: number[][][] = [];
-    const ys: number[][][] = [];
+    const common = args.length ?? rng.int(10, 100);
+    const xs: Float32Array[] = [];
+    const ys: Float32Array[] = [];
     for (let b = 0; b < args.batchSize; b++) {
       const len = args.mixedLengths ? rng.int(10, 100) : common;
-      const x: number[][] = [];
-      for (let t = 0; t < len; t++) x.push([rng.uniform(), rng.uniform(), rng.uniform(), rng.uniform(), rng.uniform()]);
-      const y: number[][] = [];
+      const x = new Float32Array(len * FEATURES);
+      for (let k = 0; k < x.length; k++) x[k] = rng.uniform();
+      const y = new Float32Array(len * 2);
       for (let t = 0; t < len; t++) {
-        let v = x[t][0];
-        for (let i = 1; i < 5; i++) if (t >= i) v += x[t - i][i];
-        y.push(v > 2.5 ? [0, 1] : [1, 0]);
-        if (args.aliasFeature0 ?? true) x[t][0] = v;
+        // y_t from the original feature 0 of step t and features 1..4 of earlier steps (never aliased)
+        let v = x[t * FEATURES];
+        for (let i = 1; i < FEATURES; i++) if (t >= i) v += x[(t - i) * FEATURES + i];
+        y[t * 2 + (v > 2.5 ? 1 : 0)] = 1;
+        if (alias) x[t * FEATURES] = v;
       }
       xs.push(x);
       ys.push(y);
     }
     yield { xs, ys };
+  }
+}
+
+/** The same batches as nested arrays (xs[i][t] = 5 numbers, ys[i][t] = one-hot pair). */
+export function* seedBatches(args: SeedDataArgs): Generator<SeedBatch> {
+  for (const { xs, ys } of flatSeedBatches(args)) {
+    yield {
+      xs: xs.map((x) => Array.from({ length: x.length / FEATURES }, (_, t) => Array.from(x.subarray(t * FEATURES, (t + 1) * FEATURES)))),
+      ys: ys.map((y) => Array.from({ length: y.length / 2 }, (_, t) => [y[t * 2], y[t * 2 + 1]])),
+    };
   }
 }
