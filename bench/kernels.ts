@@ -6,14 +6,20 @@
 //
 // Prints GFLOP/s for GEMM (the wasm call as layers see it — copies in and out included — and the
 // in-wasm kernel alone, data already in wasm memory) and the time of one lstmForward + lstmBackward
-// of the benchmark model's two layers (C=5, H=32 and C=32, H=8; B=1000, T=55). Every number is
+// of the benchmark model's two layers (C=5, H=32 and C=32, H=8; B=1000, T=55), and of a GRU (both
+// forms) and a SimpleRNN layer of the first layer's shape. Every number is
 // the median of interleaved runs after a warm-up (V8 runs wasm 4–5× slower until it tiers up).
 // The LSTM lines also give the process CPU time (user + system) per run: on a shared, loaded
 // machine wall time inflates while CPU time stays close to the unloaded wall time.
 import { gemm, type GemmArgs } from "../src/core/kernels/gemm.js";
 import { lstmBackward, lstmForward, type LstmBackwardArgs, type LstmForwardArgs } from "../src/core/kernels/lstm.js";
 import { Act } from "../src/core/kernels/activations.js";
-import { wasmGemm, wasmLstmBackward, wasmLstmForward, wasmSimdSupported } from "../src/core/kernels/wasm.js";
+import { gruBackward, gruForward } from "../src/core/kernels/gru.js";
+import { simpleRnnBackward, simpleRnnForward } from "../src/core/kernels/simple_rnn.js";
+import {
+  wasmGemm, wasmGruBackward, wasmGruForward, wasmLstmBackward, wasmLstmForward, wasmSimdSupported,
+  wasmSimpleRnnBackward, wasmSimpleRnnForward,
+} from "../src/core/kernels/wasm.js";
 import { loadRaggedWasm, WasmBlockPlan, wasmVariant } from "../src/core/wasm/loader.js";
 import { packLayout } from "../src/data/packed.js";
 import { Random } from "../src/core/random.js";
@@ -156,6 +162,44 @@ function benchLstm(C: number, H: number, B: number, T: number): void {
   );
 }
 
+/** GRU (both forms) and SimpleRNN forward + backward, JS reference against wasm (wall and CPU). */
+function benchOtherRnn(kind: "gru" | "gru resetAfter=false" | "simpleRnn", C: number, H: number, B: number, T: number): void {
+  const layout = packLayout(new Array(B).fill(T));
+  const N = layout.totalSteps;
+  const x = randomArray(N * C);
+  const dh = randomArray(N * H);
+  const cpuMs = (run: () => void): number => {
+    const before = process.cpuUsage();
+    run();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000;
+  };
+  let js: () => void, wasm: () => void;
+  if (kind === "simpleRnn") {
+    const weights = { kernel: randomArray(C * H, 0.3), recurrentKernel: randomArray(H * H, 0.3), bias: randomArray(H, 0.1) };
+    const grads = { kernel: new Float32Array(C * H), recurrentKernel: new Float32Array(H * H), bias: new Float32Array(H) };
+    const fwd = { layout, x, C, H, weights, activation: Act.Tanh };
+    const bwd = (cache: ReturnType<typeof simpleRnnForward>) => ({ cache, weights, activation: Act.Tanh, dh, dhLast: null, grads, needInputGrad: true });
+    js = () => simpleRnnBackward(bwd(simpleRnnForward(fwd)));
+    wasm = () => wasmSimpleRnnBackward(bwd(wasmSimpleRnnForward(fwd)));
+  } else {
+    const resetAfter = kind === "gru";
+    const G = 3 * H;
+    const weights = { kernel: randomArray(C * G, 0.3), recurrentKernel: randomArray(H * G, 0.3), bias: randomArray(resetAfter ? 2 * G : G, 0.1) };
+    const grads = { kernel: new Float32Array(C * G), recurrentKernel: new Float32Array(H * G), bias: new Float32Array(resetAfter ? 2 * G : G) };
+    const fwd = { layout, x, C, H, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, resetAfter };
+    const bwd = (cache: ReturnType<typeof gruForward>) => ({ cache, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, dh, dhLast: null, grads, needInputGrad: true });
+    js = () => gruBackward(bwd(gruForward(fwd)));
+    wasm = () => wasmGruBackward(bwd(wasmGruForward(fwd)));
+  }
+  const cpu = { js: [] as number[], wasm: [] as number[] };
+  const t = timeInterleaved({ js: () => cpu.js.push(cpuMs(js)), wasm: () => cpu.wasm.push(cpuMs(wasm)) }, 7, 2);
+  console.log(
+    `${kind} C=${C} H=${H} B=${B} T=${T}: forward+backward js ${t.js.toFixed(1)} ms, wasm ${t.wasm.toFixed(1)} ms ` +
+    `(${(t.js / t.wasm).toFixed(1)}×); CPU time: js ${median(cpu.js).toFixed(1)} ms, wasm ${median(cpu.wasm).toFixed(1)} ms`,
+  );
+}
+
 if (!wasmSimdSupported()) {
   console.log("WebAssembly SIMD is not supported here: nothing to compare.");
 } else {
@@ -168,4 +212,7 @@ if (!wasmSimdSupported()) {
   benchGemm("(55000x32)T · 55000x128", 32, 128, 55000, true, false);
   benchLstm(5, 32, 1000, 55);
   benchLstm(32, 8, 1000, 55);
+  benchOtherRnn("gru", 5, 32, 1000, 55);
+  benchOtherRnn("gru resetAfter=false", 5, 32, 1000, 55);
+  benchOtherRnn("simpleRnn", 5, 32, 1000, 55);
 }
