@@ -14,8 +14,8 @@
  *   Keras 3 / cuDNN form) is timed beside it for reference, not for a ratio.
  * - TF.js GRU/LSTM default `recurrentActivation` to "hardSigmoid"; it is set to "sigmoid" as in
  *   Keras 3 and ragged.
- * - ragged has no wasm GRU kernel yet: its GRU runs the TypeScript reference kernels whatever
- *   `--kernels` says. The BiLSTM is timed on both of ragged's kernel sets (js, wasm).
+ * - ragged is timed on both of its kernel sets (js reference, wasm SIMD) for each model, whatever
+ *   `--kernels` says.
  *
  * Each contender builds its own model; TF.js contenders switch to their backend (untimed) before
  * each step; ragged contenders select their kernels (untimed) before each step. The kernels active
@@ -135,16 +135,18 @@ export async function rnnVariantsSection(o: BenchOptions, print: (s: string) => 
 
   try {
     // --- GRU -------------------------------------------------------------------------------
-    const G_RAGGED = "ragged GRU resetAfter:false";
-    const G_RAGGED_RA = "ragged GRU resetAfter:true (default; ref.)";
+    const G_JS = "ragged GRU resetAfter:false (js kernels)";
+    const G_FAST = "ragged GRU resetAfter:false (wasm kernels)";
+    const G_FAST_RA = "ragged GRU resetAfter:true (wasm; ref.)";
     const G_WASM = "TF.js wasm GRU (resetAfter:false)";
     const G_CPU = "TF.js cpu GRU (resetAfter:false)";
     const gCpu = o.cpuRounds > 0 ? await tfContender({ ...tfCommon, name: G_CPU, variant: "gru", backend: "cpu", rounds: o.cpuRounds, warmup: 1 }) : null;
     const gWasm = await tfContender({ ...tfCommon, name: G_WASM, variant: "gru", backend: "wasm", rounds: o.rounds, warmup: o.warmup });
     const gTimings = await interleave(
       [
-        raggedContender({ ...common, name: G_RAGGED, variant: "gru", resetAfter: false, kernels: "js" }),
-        raggedContender({ ...common, name: G_RAGGED_RA, variant: "gru", resetAfter: true, kernels: "js" }),
+        raggedContender({ ...common, name: G_JS, variant: "gru", resetAfter: false, kernels: "js" }),
+        raggedContender({ ...common, name: G_FAST, variant: "gru", resetAfter: false, kernels: "wasm" }),
+        raggedContender({ ...common, name: G_FAST_RA, variant: "gru", resetAfter: true, kernels: "wasm" }),
         gWasm,
         ...(gCpu ? [gCpu] : []),
       ],
@@ -156,11 +158,19 @@ export async function rnnVariantsSection(o: BenchOptions, print: (s: string) => 
     print(heading(`GRU step: batch ${B}, length ${T}, gru(32) → gru(8) → td(dense 2), one trainOnBatch`));
     print(timingTable(gTimings));
     print("");
-    const gr = find(gTimings, G_RAGGED);
-    print(ratioLine("ragged-GRU", gr, "TF.js-wasm-GRU", find(gTimings, G_WASM)));
-    if (gCpu) print(ratioLine("ragged-GRU", gr, "TF.js-cpu-GRU", find(gTimings, G_CPU)));
-    print("(ratios use ragged with resetAfter:false, the only form TF.js has — the same math; both sides");
-    print(" recurrentActivation sigmoid. ragged has no wasm GRU kernel yet: its GRU runs the JS reference kernels.)");
+    const gj = find(gTimings, G_JS);
+    const gf = find(gTimings, G_FAST);
+    const gw = find(gTimings, G_WASM);
+    print(ratioLine("ragged-js", gj, "TF.js-wasm", gw));
+    print(ratioLine("ragged-wasm", gf, "TF.js-wasm", gw));
+    if (gCpu) {
+      const gc = find(gTimings, G_CPU);
+      print(ratioLine("ragged-js", gj, "TF.js-cpu", gc));
+      print(ratioLine("ragged-wasm", gf, "TF.js-cpu", gc));
+    }
+    print(ratioLine("resetAfter:true", find(gTimings, G_FAST_RA), "resetAfter:false", gf));
+    print("(ratios vs TF.js use ragged with resetAfter:false, the only form TF.js has — the same math; both sides");
+    print(" recurrentActivation sigmoid. resetAfter:true, Keras 3's and ragged's default, is timed for reference.)");
 
     // --- Bidirectional(LSTM) -----------------------------------------------------------------
     const B_JS = "ragged BiLSTM (js kernels)";
