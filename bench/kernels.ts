@@ -158,7 +158,7 @@ function benchLstm(C: number, H: number, B: number, T: number): void {
     `(fwd ${median(split.jsF).toFixed(1)}, bwd ${median(split.jsB).toFixed(1)}), ` +
     `wasm ${t.wasm.toFixed(1)} ms (fwd ${median(split.wF).toFixed(1)}, bwd ${median(split.wB).toFixed(1)}): ` +
     `${(t.js / t.wasm).toFixed(1)}× faster\n    CPU time: js ${median(cpu.js).toFixed(1)} ms, wasm ${median(cpu.wasm).toFixed(1)} ms ` +
-    `(in wasm alone ${median(cpu.inWasm).toFixed(1)} ms wall ${t.inWasm.toFixed(1)} ms; the rest is copies and allocating the cache)`,
+    `(in wasm alone ${median(cpu.inWasm).toFixed(1)} ms wall ${t.inWasm.toFixed(1)} ms; the rest: copying x, h, dh, dx, weights in and out)`,
   );
 }
 
