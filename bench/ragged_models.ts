@@ -9,8 +9,9 @@ import type { Contender } from "./stats.js";
 
 export interface RaggedStepArgs {
   name: string;
-  xs: number[][][];
-  ys: number[][][];
+  /** Nested arrays, or one flat Float32Array per sequence (NOTE [ flat sequences ]). */
+  xs: number[][][] | Float32Array[];
+  ys: number[][][] | Float32Array[];
   rounds: number;
   warmup: number;
   seed?: number;

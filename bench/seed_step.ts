@@ -6,6 +6,7 @@
  * - ragged `trainOnBatch(xs, ys)` on the nested arrays (includes validate + pack);
  * - the same split across 2 threads (`trainOnBatch(xs, ys, { threads: 2 })`);
  * - ragged's conversion alone (nested arrays → packed batch), to show its share;
+ * - ragged on flat typed arrays per sequence (made beforehand, as the TF.js tensor is), 1 and 2 threads;
  * - TF.js cpu and TF.js wasm `trainOnBatch` on a dense [1000, 55, 5] tensor made beforehand.
  */
 import { flatPadded, seedBatch } from "./data.js";
@@ -24,6 +25,10 @@ export async function seedStepSection(o: BenchOptions, print: (s: string) => voi
 
   const RAGGED = "ragged trainOnBatch";
   const THREADS = "ragged 2 threads";
+  const FLAT = "ragged flat input";
+  const FLAT_THREADS = "ragged flat input, 2 threads";
+  const flatXs = xs.map((s) => Float32Array.from(s.flat()));
+  const flatYs = ys.map((s) => Float32Array.from(s.flat()));
   const CONVERT = "  of which: arrays→packed";
   const CPU = "TF.js cpu trainOnBatch";
   const WASM = "TF.js wasm trainOnBatch";
@@ -34,6 +39,8 @@ export async function seedStepSection(o: BenchOptions, print: (s: string) => voi
     raggedStepContender({ name: RAGGED, xs, ys, rounds: o.rounds, warmup: o.warmup }),
     raggedStepContender({ name: THREADS, xs, ys, rounds: o.rounds, warmup: o.warmup, threads: 2 }),
     raggedConvertContender({ name: CONVERT, xs, ys, rounds: o.rounds, warmup: o.warmup }),
+    raggedStepContender({ name: FLAT, xs: flatXs, ys: flatYs, rounds: o.rounds, warmup: o.warmup }),
+    raggedStepContender({ name: FLAT_THREADS, xs: flatXs, ys: flatYs, rounds: o.rounds, warmup: o.warmup, threads: 2 }),
     wasm,
     ...(cpu ? [cpu] : []),
   ];
@@ -50,5 +57,8 @@ export async function seedStepSection(o: BenchOptions, print: (s: string) => voi
   print(ratioLine("2 threads", find(timings, THREADS), "1 thread", ragged));
   if (cpu) print(ratioLine("ragged", ragged, "TF.js-cpu", find(timings, CPU)));
   print(ratioLine("ragged", ragged, "TF.js-wasm", find(timings, WASM)));
-  print(`(TF.js timings exclude building the [${B},${T},5] tensor; ragged's include its conversion.)`);
+  print(ratioLine("ragged-flat-2-threads", find(timings, FLAT_THREADS), "TF.js-wasm", find(timings, WASM)));
+  if (cpu) print(ratioLine("ragged-flat-2-threads", find(timings, FLAT_THREADS), "TF.js-cpu", find(timings, CPU)));
+  print(`(TF.js timings exclude building the [${B},${T},5] tensor; ragged's nested-array rows include their`);
+  print(` conversion; the "flat input" rows start, like TF.js, from typed arrays made beforehand.)`);
 }
