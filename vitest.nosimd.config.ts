@@ -1,0 +1,14 @@
+// The model-level suite again, on an engine without WebAssembly SIMD (see test/setup/no_simd.ts):
+// everything must pass on the plain-TypeScript kernels alone.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/cli/**", "test/cli.test.ts", "test/examples.test.ts", "test/browser/**"],
+    setupFiles: ["test/setup/no_simd.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+  },
+});
