@@ -62,3 +62,4 @@ export { useFastKernels, wasmKernels, wasmSimdSupported, preloadRaggedWasm, wasm
 // `setKernels(jsKernels)` switches back to the reference.
 import { useFastKernels as selectFastKernels } from "./core/kernels/wasm.js";
 selectFastKernels();
+export { batchRecords, type BatchRecordsOptions, type RecordBatch } from "./data/batch_records.js";

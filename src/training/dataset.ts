@@ -12,10 +12,15 @@ export type DatasetItem =
   | { xs: unknown; ys?: unknown; sampleWeight?: ArrayLike<number | ArrayLike<number>> }
   | [unknown, unknown]
   | [unknown, unknown, ArrayLike<number | ArrayLike<number>>];
-export type Dataset = Iterable<DatasetItem> | AsyncIterable<DatasetItem>;
+/**
+ * An (async) iterable of batches, or a function returning a fresh one — the way to make a
+ * one-shot generator (or a file reader) restart for every epoch: `() => batches(file)`.
+ */
+export type Dataset = Iterable<DatasetItem> | AsyncIterable<DatasetItem> | (() => Iterable<DatasetItem> | AsyncIterable<DatasetItem>);
 
 /** An iterator over the dataset (async or not), after checking it is one. */
-export function openDataset(dataset: Dataset, where: string): Iterator<DatasetItem> | AsyncIterator<DatasetItem> {
+export function openDataset(source: Dataset, where: string): Iterator<DatasetItem> | AsyncIterator<DatasetItem> {
+  const dataset = typeof source === "function" ? source() : source;
   if (dataset === null || typeof dataset !== "object" || (!(Symbol.iterator in dataset) && !(Symbol.asyncIterator in dataset))) {
     throw new RaggedError("BAD_DATASET", `${where} needs an iterable or async iterable of batches.`, {
       expected: "an array, generator or async generator of { xs, ys }",

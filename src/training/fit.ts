@@ -281,7 +281,8 @@ async function evaluateIndices(model: Sequential, samples: Samples, indices: num
  * iterable whose items are `{ xs, ys }` (or `[xs, ys]`), each one batch; lengths may differ
  * between and within batches. With `stepsPerEpoch`, each epoch takes that many batches and the
  * next epoch continues the same iterator (an endless generator is fine); without it, an epoch is
- * one full pass, and the dataset is iterated afresh each epoch.
+ * one full pass, and the dataset is iterated afresh each epoch (an array, or a function returning a
+ * fresh iterable: a generator object can be read only once).
  * @throws RaggedError `BAD_DATASET` for an item that is not a batch; `DATASET_EXHAUSTED` when the
  *   dataset ends before `stepsPerEpoch` batches.
  * @example
@@ -320,7 +321,14 @@ export async function fitDataset(model: Sequential, dataset: Dataset, args: FitD
       for (let s = 0; stepsPerEpoch === null || s < stepsPerEpoch; s++) {
         const next = await iterator.next();
         if (next.done) {
-          if (stepsPerEpoch === null) return;
+          if (stepsPerEpoch === null && s > 0) return;
+          if (stepsPerEpoch === null) {
+            throw new RaggedError("DATASET_EXHAUSTED", `The dataset gave no batch in epoch ${epoch + 1}.`, {
+              expected: "at least one batch per epoch",
+              received: epoch > initialEpoch ? "an iterator already used up by the previous epoch" : "an empty dataset",
+              help: "pass a function that returns a fresh iterator (() => batches()), an array, or give stepsPerEpoch with an endless generator",
+            });
+          }
           throw new RaggedError("DATASET_EXHAUSTED", `The dataset ran out after ${consumed} batches, during epoch ${epoch + 1}.`, {
             expected: `${stepsPerEpoch} batches per epoch × ${epochs - initialEpoch} epochs = ${stepsPerEpoch * (epochs - initialEpoch)}`,
             received: `${consumed} batches`,
