@@ -99,8 +99,9 @@ describe("bad state", () => {
     expect(nan.code).toBe("SHAPE_MISMATCH");
   });
 
-  it("recurrentDropout (not supported yet) and dropout outside [0, 1)", async () => {
-    expect((await codeAndMessage(() => layers.gru({ units: 2, recurrentDropout: 0.2 }))).code).toBe("UNSUPPORTED");
+  it("dropout and recurrentDropout outside [0, 1)", async () => {
+    expect((await codeAndMessage(() => layers.gru({ units: 2, recurrentDropout: 1 }))).code).toBe("INVALID_ARGUMENT");
+    expect((await codeAndMessage(() => layers.simpleRNN({ units: 2, recurrentDropout: -0.2 }))).code).toBe("INVALID_ARGUMENT");
     expect((await codeAndMessage(() => layers.lstm({ units: 2, dropout: 1 }))).code).toBe("INVALID_ARGUMENT");
     expect((await codeAndMessage(() => layers.dropout({ rate: -0.1 }))).code).toBe("INVALID_ARGUMENT");
   });

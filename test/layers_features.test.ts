@@ -6,9 +6,12 @@
  * against TF.js is in layers_oracle.test.ts.)
  */
 import { describe, expect, it } from "vitest";
+import { Act } from "../src/core/kernels/activations.js";
+import { lstmForward } from "../src/core/kernels/lstm.js";
 import { Random } from "../src/core/random.js";
+import { packBatch } from "../src/data/packed.js";
 import { layers, padSequences, sequential, type Sequential } from "../src/index.js";
-import type { RNN } from "../src/layers/rnn/rnn.js";
+import { applySequenceMask, dropoutMask, type RNN } from "../src/layers/rnn/rnn.js";
 import type { LayerValue } from "../src/layers/values.js";
 import { inputValue } from "../src/training/train_step.js";
 import { batchOf, maxRelDiff, randomOneHot, randomSequences } from "./harness.js";
@@ -143,6 +146,82 @@ describe("dropout: only in training, seeded", () => {
     const sameInit = build(13, 0.5).getWeights().map((w) => Array.from(w.data));
     expect(c.weights).not.toEqual(sameInit);
     expect(c.loss).not.toEqual(a.loss);
+  });
+});
+
+describe("recurrentDropout: only in training, seeded", () => {
+  const build = (seed: number, rate: number) =>
+    sequential(
+      [
+        layers.lstm({ units: 5, returnSequences: true, recurrentDropout: rate, inputShape: [null, 3] }),
+        layers.gru({ units: 4, returnSequences: true, dropout: rate / 2, recurrentDropout: rate, resetAfter: false }),
+        layers.simpleRNN({ units: 4, returnSequences: true, recurrentDropout: rate }),
+        layers.gru({ units: 3, recurrentDropout: rate }),
+        layers.dense({ units: 2, activation: "softmax" }),
+      ],
+      { seed },
+    );
+  const rng = new Random(15);
+  const lengths = [4, 6, 2, 5, 3, 1];
+  const xs = randomSequences(rng, lengths, 3);
+  const ys = randomOneHot(rng, lengths, 2, false);
+
+  it("predict and evaluate are unaffected", () => {
+    const withDropout = build(16, 0.5);
+    const without = build(16, 0);
+    without.setWeights(withDropout.getWeights());
+    expect(withDropout.predict(xs)).toEqual(without.predict(xs));
+    for (const m of [withDropout, without]) m.compile({ loss: "categoricalCrossentropy", optimizer: "sgd" });
+    expect(withDropout.evaluate(xs, ys)).toBe(without.evaluate(xs, ys));
+  });
+
+  it("training with it differs from without; the same seed gives the same weights after fit, another seed others", async () => {
+    const fitted = async (seed: number, rate: number) => {
+      const m = build(seed, rate);
+      if (rate === 0) m.setWeights(build(seed, 0.5).getWeights());
+      m.compile({ loss: "categoricalCrossentropy", optimizer: { name: "sgd", learningRate: 0.5 } });
+      const h = await m.fit(xs, ys, { epochs: 2, batchSize: 3, verbose: 0, shuffle: false });
+      return { loss: h.history.loss as number[], weights: m.getWeights().map((w) => Array.from(w.data)) };
+    };
+    const a = await fitted(17, 0.5);
+    const b = await fitted(17, 0.5);
+    const none = await fitted(17, 0);
+    expect(a).toEqual(b);
+    expect(a.loss).not.toEqual(none.loss);
+    expect(a.weights).not.toEqual(none.weights);
+    const c = await fitted(18, 0.5);
+    const cNone = await fitted(18, 0);
+    expect(c.weights).not.toEqual(cNone.weights);
+  });
+
+  it("the layer draws one [B, H] mask after the input mask and runs the kernel with it (a known mask)", () => {
+    const B = lengths.length;
+    const H = 5;
+    const layer = layers.lstm({ units: H, returnSequences: true, dropout: 0.3, recurrentDropout: 0.4, inputShape: [null, 3] });
+    layer.build([null, null, 3], new Random(19));
+    const packed = packBatch(xs, { features: 3 });
+    const input: LayerValue = { kind: "sequence", layout: packed.layout, data: packed.data, width: 3, mask: null };
+    const out = layer.forward(input, { training: true, rng: new Random(20), needsGrad: false, inputNeedsGrad: false }).output;
+    // the same stream: the input mask [B, C] first, then the recurrent mask [B, H]
+    const stream = new Random(20);
+    const inputMask = dropoutMask(B, 3, 0.3, stream);
+    const recurrentMask = dropoutMask(B, H, 0.4, stream);
+    expect(recurrentMask.some((v) => v === 0)).toBe(true);
+    expect(recurrentMask.every((v) => v === 0 || Math.abs(v - 1 / 0.6) < 1e-6)).toBe(true);
+    const [kernel, recurrentKernel, bias] = layer.weights.map((v) => v.value);
+    const want = lstmForward({
+      layout: packed.layout, x: applySequenceMask(packed.data, inputMask, packed.layout, 3), C: 3, H,
+      weights: { kernel, recurrentKernel, bias }, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, recurrentMask,
+    });
+    expect(out.data).toEqual(want.h);
+    // the first step's h_{t−1} is h0 = 0, which the mask cannot change; the later steps it does
+    const noRecurrent = lstmForward({
+      layout: packed.layout, x: applySequenceMask(packed.data, inputMask, packed.layout, 3), C: 3, H,
+      weights: { kernel, recurrentKernel, bias }, activation: Act.Tanh, recurrentActivation: Act.Sigmoid,
+    });
+    const firstRows = packed.layout.batchSizes[0] * H;
+    expect(out.data.subarray(0, firstRows)).toEqual(noRecurrent.h.subarray(0, firstRows));
+    expect(Array.from(out.data)).not.toEqual(Array.from(noRecurrent.h));
   });
 });
 

@@ -178,6 +178,33 @@ describe("gradient checks: dropout with a fixed mask (the layer alone, training 
       expect(checkLayerGradients(layer, sequence, { training: true })).toBeGreaterThan(40);
     });
   }
+
+  // recurrentDropout: one [B, H] mask on h_{t−1} where it enters h_{t−1}·U (NOTE [ recurrent dropout
+  // in the recurrent kernels ]); with input dropout too, and on a padded batch whose mask has holes.
+  const holeLayout = packLayout([5, 5, 5]);
+  const holey: LayerValue = {
+    kind: "sequence", layout: holeLayout, width: C,
+    data: Float32Array.from({ length: holeLayout.totalSteps * C }, () => rng.uniformRange(-1, 1)),
+    mask: Uint8Array.from({ length: holeLayout.totalSteps }, (_, r) => (r === 1 || r === 7 || r === 8 || r === 14 ? 0 : 1)),
+  };
+  const recurrent = [
+    () => layers.lstm({ units: 3, recurrentDropout: 0.4, returnSequences: true }),
+    () => layers.gru({ units: 3, recurrentDropout: 0.4, dropout: 0.3, returnSequences: true }),
+    () => layers.gru({ units: 3, recurrentDropout: 0.4, resetAfter: false }),
+    () => layers.simpleRNN({ units: 3, recurrentDropout: 0.4, dropout: 0.3, returnSequences: true }),
+  ];
+  for (const make of recurrent) {
+    const layer = make();
+    const label = `${layer.className}${layer.getConfig().resetAfter === false ? " (resetAfter false)" : ""}`;
+    it(`${label} recurrentDropout: weights and input, unequal lengths and a mask with holes`, () => {
+      layer.build([null, null, C], new Random(18));
+      expect(checkLayerGradients(layer, sequence, { training: true })).toBeGreaterThan(40);
+      expect(checkLayerGradients(layer, holey, { training: true, seed: 19 })).toBeGreaterThan(40);
+      // the mask really drops something: training differs from inference
+      const ctx = (training: boolean) => ({ training, rng: new Random(1), needsGrad: false, inputNeedsGrad: false });
+      expect(Array.from(layer.forward(sequence, ctx(true)).output.data)).not.toEqual(Array.from(layer.forward(sequence, ctx(false)).output.data));
+    });
+  }
 });
 
 describe("gradient checks: losses through a model", () => {

@@ -193,12 +193,12 @@ const RAGGED_CASES: RaggedCase[] = [
       ),
   },
   {
-    name: "dropout, regularizers and input dropout (training-only) → identical inference",
+    name: "dropout, regularizers, input and recurrent dropout (training-only) → identical inference",
     features: 3,
     build: () =>
       sequential(
         [
-          layers.lstm({ units: 4, returnSequences: true, dropout: 0.3, kernelRegularizer: { l1: 0.01, l2: 0.02 }, recurrentRegularizer: "l2", inputShape: [null, 3] }),
+          layers.lstm({ units: 4, returnSequences: true, dropout: 0.3, recurrentDropout: 0.2, kernelRegularizer: { l1: 0.01, l2: 0.02 }, recurrentRegularizer: "l2", inputShape: [null, 3] }),
           layers.dropout({ rate: 0.5 }),
           layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "tanh" }) }),
         ],
@@ -345,16 +345,16 @@ const TFJS_CASES: TfjsCase[] = [
       }),
   },
   {
-    name: "TF.js dropout, L1L2 regularizer, repeatVector, pooling",
+    name: "TF.js dropout, recurrent dropout, L1L2 regularizer, repeatVector, pooling",
     features: 2,
     build: () =>
       tf.sequential({
         layers: [
-          tf.layers.lstm({ units: 4, returnSequences: true, kernelRegularizer: tf.regularizers.l1l2({ l1: 0.01, l2: 0.001 }), inputShape: [null, 2] }),
+          tf.layers.lstm({ units: 4, returnSequences: true, recurrentDropout: 0.3, kernelRegularizer: tf.regularizers.l1l2({ l1: 0.01, l2: 0.001 }), inputShape: [null, 2] }),
           tf.layers.dropout({ rate: 0.25 }),
           tf.layers.globalAveragePooling1d({}),
           tf.layers.repeatVector({ n: 3 }),
-          tf.layers.simpleRNN({ units: 3, returnSequences: true }),
+          tf.layers.simpleRNN({ units: 3, returnSequences: true, recurrentDropout: 0.2 }),
           tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, activation: "sigmoid" }) }),
         ],
       }),

@@ -226,8 +226,17 @@ const ROUND_TRIP_CASES: RoundTripCase[] = [
     inputs: tokens,
   },
   {
-    name: "input dropout on recurrent layers and a dropout layer",
-    build: () => sequential([layers.simpleRNN({ units: 3, returnSequences: true, dropout: 0.2, inputShape: [null, 3] }), layers.dropout({ rate: 0.4 }), layers.lstm({ units: 2, dropout: 0.5 })], { seed: 37 }),
+    name: "input and recurrent dropout on recurrent layers and a dropout layer",
+    build: () =>
+      sequential(
+        [
+          layers.simpleRNN({ units: 3, returnSequences: true, dropout: 0.2, recurrentDropout: 0.1, inputShape: [null, 3] }),
+          layers.dropout({ rate: 0.4 }),
+          layers.gru({ units: 3, returnSequences: true, recurrentDropout: 0.3 }),
+          layers.lstm({ units: 2, dropout: 0.5, recurrentDropout: 0.25 }),
+        ],
+        { seed: 37 },
+      ),
   },
   ...(["concat", "sum", "mul", "ave"] as const).map((mergeMode, i) => ({
     name: `bidirectional mergeMode ${mergeMode}`,
@@ -333,14 +342,22 @@ describe("save → load round-trips every layer type and option", () => {
     expectCode(() => modelFromArtifacts(a, "m.json"), "INVALID_ARGUMENT", model.layers[1].name, "m.json");
   });
 
-  it("refuses what ragged does not implement: recurrent_dropout, merge_mode null, Dropout noise_shape", () => {
-    const rnn = modelToArtifacts(ROUND_TRIP_CASES[2].build());
-    topoLayers(rnn)[0].config.recurrent_dropout = 0.2;
-    expectCode(() => modelFromArtifacts(rnn, "m.json"), "UNSUPPORTED", "recurrentDropout");
+  it("writes recurrent_dropout and reads it back (a real field, as TF.js and Keras write it)", () => {
+    const model = ROUND_TRIP_CASES.find((c) => c.name.startsWith("input and recurrent dropout"))?.build() as Sequential;
+    const a = modelToArtifacts(model);
+    expect(topoLayers(a).map((l) => l.config.recurrent_dropout)).toEqual([0.1, undefined, 0.3, 0.25]);
+    topoLayers(a)[2].config.recurrent_dropout = 0.6;
+    const loaded = modelFromArtifacts(a, "m.json");
+    expect(loaded.layers.map((l) => (l as unknown as { recurrentDropout?: number }).recurrentDropout)).toEqual([0.1, undefined, 0.6, 0.25]);
+    topoLayers(a)[0].config.recurrent_dropout = 1;
+    expectCode(() => modelFromArtifacts(a, "m.json"), "INVALID_ARGUMENT", "recurrentDropout");
+  });
+
+  it("refuses what ragged does not implement: merge_mode null, Dropout noise_shape", () => {
     const bi = modelToArtifacts(ROUND_TRIP_CASES.find((c) => c.name === "bidirectional mergeMode concat")?.build() as Sequential);
     topoLayers(bi)[0].config.merge_mode = null;
     expectCode(() => modelFromArtifacts(bi, "m.json"), "UNSUPPORTED", "mergeMode");
-    const drop = modelToArtifacts(ROUND_TRIP_CASES.find((c) => c.name.startsWith("input dropout"))?.build() as Sequential);
+    const drop = modelToArtifacts(ROUND_TRIP_CASES.find((c) => c.name.startsWith("input and recurrent dropout"))?.build() as Sequential);
     topoLayers(drop)[1].config.noise_shape = [null, 1, 3];
     expectCode(() => modelFromArtifacts(drop, "m.json"), "UNSUPPORTED", "noiseShape");
   });

@@ -36,6 +36,9 @@
  *   is listed in `userDefinedMetadata.ragged.repeatVectorInputLength`, so ragged reads it back
  *   exactly; TF.js ignores the note and cannot run `n: null` (NOTE [ values with no Keras form ]
  *   in topology.ts).
+ * - LSTM / GRU / SimpleRNN: `dropout` and `recurrent_dropout` are written and read as real fields
+ *   (training only, so they never change what a loaded model predicts). ragged's recurrent dropout
+ *   shares one mask among the gates, where Keras ≥ 3.8 draws one per gate (see `RNNArgs`).
  * - Stateful recurrent layers write `batch_input_shape` (they need its fixed batch size) and
  *   `stateful: true`; the carried states are not saved (as in Keras and TF.js). A TF.js file whose
  *   stateful layer is not the first (the batch size only on the first layer) is refused: ragged

@@ -15,11 +15,15 @@
  * Forward does x·W for all N rows in one GEMM; per step t only the recurrent GEMM(s) on the b_t
  * running rows. resetAfter = false needs a second per-step GEMM, (r ⊙ h_p)·U_h, because r depends
  * on the first one; it runs on U split into its z|r columns and its h columns (copied once).
- * Masks: see NOTE [ masked rows in the recurrent kernels ] in lstm.ts.
+ * Masks: see NOTE [ masked rows in the recurrent kernels ] in lstm.ts. Recurrent dropout (see
+ * NOTE [ recurrent dropout in the recurrent kernels ] there) replaces h_p by h_p ⊙ m in h_p·U and in
+ * r ⊙ h_p, never in z ⊙ h_p (nor in dz' = dht (h_p − hh) σr'(z) below).
  */
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
 import { gemm, sumRows } from "./gemm.js";
-import { addRowVector, checkMask, copyRow, lastRows, previousRows } from "./lstm.js";
+import {
+  addMaskedRows, addRowVector, checkMask, checkRecurrentMask, copyRow, dropRows, lastRows, maskRowsBySequence, previousRows,
+} from "./lstm.js";
 import { RaggedError } from "../errors.js";
 import type { PackedLayout } from "../../data/packed.js";
 
@@ -55,6 +59,8 @@ export interface GruCache {
   state: Float32Array;
   /** [N] the mask forward ran with, or null. */
   mask: Uint8Array | null;
+  /** [B, H] the recurrent dropout mask forward ran with, if any. */
+  recurrentMask?: Float32Array;
   /** [B, H] initial state, sorted order. */
   h0: Float32Array;
   /** [B, H] final state: the state after each sequence's last row; h0 when empty. */
@@ -76,18 +82,22 @@ export interface GruForwardArgs {
   h0?: Float32Array;
   /** [N] 1 = real step, 0 = masked (state carried, output zero); all real when omitted. */
   mask?: Uint8Array;
+  /** [B, H] recurrent dropout on h_{t−1} where it meets U; see `LstmForwardArgs.recurrentMask`. */
+  recurrentMask?: Float32Array;
   /** Whether backward will run on the result; see `LstmForwardArgs.needsGrad`. */
   needsGrad?: boolean;
   /** The cache's owner; see `LstmForwardArgs.slot`. */
   slot?: object;
 }
 
-// x: [N,C], W: [C,3H], U: [H,3H], b: [2,3H] | [3H], h0: [B,H], mask: [N] → h, state: [N,H], gates: [N,3H], recH | resetState: [N,H], hLast: [B,H]
+// x: [N,C], W: [C,3H], U: [H,3H], b: [2,3H] | [3H], h0: [B,H], mask: [N], recurrentMask: [B,H] → h, state: [N,H], gates: [N,3H], recH | resetState: [N,H], hLast: [B,H]
 export function gruForward(args: GruForwardArgs): GruCache {
   const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
   const { batch: B, totalSteps: N, maxLength: T, offsets, batchSizes } = layout;
   const G = 3 * H;
   const mask = checkMask(args.mask, N, "gruForward");
+  const recMask = checkRecurrentMask(args.recurrentMask, B, H, "gruForward");
+  const dropped = recMask ? new Float32Array(B * H) : null; // [b_t, H] h_p ⊙ m of the current step
   checkGruBias(weights.bias, G, resetAfter, "gruForward");
   const h0 = args.h0 ?? new Float32Array(B * H);
   const gates = new Float32Array(N * G);
@@ -110,7 +120,12 @@ export function gruForward(args: GruForwardArgs): GruCache {
       const bt = batchSizes[t];
       const prev = t === 0 ? h0 : state;
       const prevRow0 = t === 0 ? 0 : offsets[t - 1];
-      gemm({ out: rec, a: prev, aOffset: prevRow0 * H, b: U, M: bt, N: G, K: H });
+      if (recMask && dropped) {
+        dropRows(dropped, prev, prevRow0, recMask, bt, H);
+        gemm({ out: rec, a: dropped, b: U, M: bt, N: G, K: H });
+      } else {
+        gemm({ out: rec, a: prev, aOffset: prevRow0 * H, b: U, M: bt, N: G, K: H });
+      }
       for (let j = 0; j < bt; j++) {
         const zr = (r0 + j) * G;
         const sr = (r0 + j) * H;
@@ -145,8 +160,13 @@ export function gruForward(args: GruForwardArgs): GruCache {
       const bt = batchSizes[t];
       const prev = t === 0 ? h0 : state;
       const prevRow0 = t === 0 ? 0 : offsets[t - 1];
-      gemm({ out: recZR, a: prev, aOffset: prevRow0 * H, b: uZR, M: bt, N: 2 * H, K: H });
-      // z, r and r ⊙ h_p (masked rows keep resetState 0)
+      if (recMask && dropped) {
+        dropRows(dropped, prev, prevRow0, recMask, bt, H);
+        gemm({ out: recZR, a: dropped, b: uZR, M: bt, N: 2 * H, K: H });
+      } else {
+        gemm({ out: recZR, a: prev, aOffset: prevRow0 * H, b: uZR, M: bt, N: 2 * H, K: H });
+      }
+      // z, r and r ⊙ h_p (h_p ⊙ m with recurrent dropout; masked rows keep resetState 0)
       for (let j = 0; j < bt; j++) {
         if (mask && mask[r0 + j] === 0) continue;
         const zr = (r0 + j) * G;
@@ -158,7 +178,7 @@ export function gruForward(args: GruForwardArgs): GruCache {
           const rg = applyScalar(recurrentActivation, gates[zr + H + u] + recZR[qr + H + u]);
           gates[zr + u] = zg;
           gates[zr + H + u] = rg;
-          rs[sr + u] = rg * prev[pr + u];
+          rs[sr + u] = rg * (dropped ? dropped[j * H + u] : prev[pr + u]);
         }
       }
       gemm({ out: recHH, a: rs, aOffset: r0 * H, b: uH, M: bt, N: H, K: H });
@@ -183,7 +203,9 @@ export function gruForward(args: GruForwardArgs): GruCache {
     }
   }
   const hLast = lastRows(state, h0, layout, H);
-  return { layout, C, H, resetAfter, x, gates, recH, resetState, h, state, mask, h0, hLast };
+  const cache: GruCache = { layout, C, H, resetAfter, x, gates, recH, resetState, h, state, mask, h0, hLast };
+  if (recMask) cache.recurrentMask = recMask;
+  return cache;
 }
 
 export interface GruGrads {
@@ -216,12 +238,14 @@ export interface GruBackwardResult {
 }
 
 // dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,3H], dU [H,3H], db [2,3H] | [3H]
-// (the mask and resetAfter are the ones forward ran with, read from the cache)
+// (the masks and resetAfter are the ones forward ran with, read from the cache)
 //
 // With dht the total gradient reaching h_t, per unit:
 //   dhh' = dht (1 − z) σ'(hh)      dz' = dht (h_p − hh) σr'(z)      dh_p ← dht z
 //   resetAfter:  dr' = dhh' rec_h σr'(r);  d rec = [dz', dr', dhh' r]        dh_p += d rec · Uᵀ
 //   otherwise:   d(r⊙h_p) = dhh' · U_hᵀ;   dr' = d(r⊙h_p) h_p σr'(r);  dh_p += d(r⊙h_p) r + [dz', dr'] · U_zrᵀ
+// With recurrent dropout the h_p of d rec · Uᵀ, dr', d(r⊙h_p) r and [dz', dr'] · U_zrᵀ is h_p ⊙ m, so
+// those terms are multiplied by m on their way to dh_p (dz' and dht z keep h_p itself).
 // and dX = [dz', dr', dhh'] is the gradient of the x-side pre-activations (dW = xᵀ·dX, dx = dX·Wᵀ).
 export function gruBackward(args: GruBackwardArgs): GruBackwardResult {
   const { cache, weights, activation, recurrentActivation, dh, grads } = args;
@@ -230,7 +254,15 @@ export function gruBackward(args: GruBackwardArgs): GruBackwardResult {
   const G = 3 * H;
   checkGruBias(grads.bias, G, resetAfter, "gruBackward (grads)");
   const dhNext = args.dhLast ? Float32Array.from(args.dhLast) : new Float32Array(B * H);
+  const recMask = cache.recurrentMask ?? null;
   const hPrev = previousRows(state, h0, layout, H);
+  // the previous states as the recurrent GEMMs saw them (h_p ⊙ m with recurrent dropout)
+  let hPrevRec = hPrev;
+  if (recMask) {
+    hPrevRec = Float32Array.from(hPrev);
+    maskRowsBySequence(hPrevRec, recMask, layout, H);
+  }
+  const dDropped = recMask ? new Float32Array(B * H) : null; // [b_t, H] gradient w.r.t. h_p ⊙ m
   let dX: Float32Array;
 
   if (resetAfter) {
@@ -265,10 +297,16 @@ export function gruBackward(args: GruBackwardArgs): GruBackwardResult {
           dhNext[nr + u] = dht * zg; // the direct path; the GEMM below adds the rest
         }
       }
-      // dh_{t−1} += dRec[rows of t] · Uᵀ (masked rows have dRec = 0; sequences that end earlier keep dhLast)
-      gemm({ out: dhNext, a: dRec, aOffset: r0 * G, b: U, M: bt, N: H, K: G, transB: true, accumulate: true });
+      // dh_{t−1} += dRec[rows of t] · Uᵀ (⊙ m with recurrent dropout; masked rows have dRec = 0;
+      // sequences that end earlier keep dhLast)
+      if (recMask && dDropped) {
+        gemm({ out: dDropped, a: dRec, aOffset: r0 * G, b: U, M: bt, N: H, K: G, transB: true });
+        addMaskedRows(dhNext, dDropped, recMask, bt, H, true);
+      } else {
+        gemm({ out: dhNext, a: dRec, aOffset: r0 * G, b: U, M: bt, N: H, K: G, transB: true, accumulate: true });
+      }
     }
-    gemm({ out: grads.recurrentKernel, a: hPrev, b: dRec, M: H, N: G, K: N, transA: true, accumulate: true });
+    gemm({ out: grads.recurrentKernel, a: hPrevRec, b: dRec, M: H, N: G, K: N, transA: true, accumulate: true });
     if (grads.bias) sumRows(grads.bias.subarray(G, 2 * G), dRec, N, G);
   } else {
     const rs = requireCached(cache.resetState, "resetState");
@@ -306,17 +344,22 @@ export function gruBackward(args: GruBackwardArgs): GruBackwardResult {
         for (let u = 0; u < H; u++) {
           const rg = gates[zr + H + u];
           const drs = dRs[nr + u];
-          dZR[qr + H + u] = drs * hPrev[sr + u] * derivativeFromOutput(recurrentActivation, rg);
-          dhNext[nr + u] += drs * rg;
+          dZR[qr + H + u] = drs * hPrevRec[sr + u] * derivativeFromOutput(recurrentActivation, rg);
+          dhNext[nr + u] += recMask ? drs * rg * recMask[nr + u] : drs * rg;
         }
       }
-      // dh_{t−1} += [dz', dr'][rows of t] · U_zrᵀ
-      gemm({ out: dhNext, a: dZR, aOffset: r0 * 2 * H, b: uZR, M: bt, N: H, K: 2 * H, transB: true, accumulate: true });
+      // dh_{t−1} += [dz', dr'][rows of t] · U_zrᵀ (⊙ m with recurrent dropout)
+      if (recMask && dDropped) {
+        gemm({ out: dDropped, a: dZR, aOffset: r0 * 2 * H, b: uZR, M: bt, N: H, K: 2 * H, transB: true });
+        addMaskedRows(dhNext, dDropped, recMask, bt, H, true);
+      } else {
+        gemm({ out: dhNext, a: dZR, aOffset: r0 * 2 * H, b: uZR, M: bt, N: H, K: 2 * H, transB: true, accumulate: true });
+      }
     }
     // dU = [h_pᵀ·[dz', dr'] | (r⊙h_p)ᵀ·dhh'], each block one GEMM over all N rows
     const gZR = new Float32Array(H * 2 * H);
     const gH = new Float32Array(H * H);
-    gemm({ out: gZR, a: hPrev, b: dZR, M: H, N: 2 * H, K: N, transA: true });
+    gemm({ out: gZR, a: hPrevRec, b: dZR, M: H, N: 2 * H, K: N, transA: true });
     gemm({ out: gH, a: rs, b: dHH, M: H, N: H, K: N, transA: true });
     addColumns(grads.recurrentKernel, G, gZR, 2 * H, 0, H);
     addColumns(grads.recurrentKernel, G, gH, H, 2 * H, H);

@@ -20,6 +20,16 @@
  * while the state lives on, a masked forward keeps the carried state in its own array (`state`
  * in the caches); without a mask `state` and `h` are the same array. The final state (`hLast`) is
  * the state after a sequence's last row, masked or not.
+ *
+ * NOTE [ recurrent dropout in the recurrent kernels ]
+ * lstm.ts, gru.ts and simple_rnn.ts take an optional `recurrentMask` ([B, H], sorted order, already
+ * scaled by 1/(1−p)): one row per sequence, the same at every step, multiplied into h_{t−1} where
+ * it enters the recurrent GEMM (z += (h_{t−1} ⊙ m)·U; the GRU's r ⊙ (h_{t−1} ⊙ m) likewise). Only
+ * that input is dropped: the carried state, the LSTM's c_t = f ⊙ c_{t−1} + i ⊙ g, the GRU's
+ * z ⊙ h_{t−1} and a masked row's carry all use h_{t−1} itself. Backward mirrors it: dU is built from
+ * the dropped previous states, and the gradient reaching h_{t−1} through U is multiplied by the
+ * mask; the direct paths are not. Forward drops each step's b_t previous rows into one [B, H]
+ * buffer (no per-step allocation); without the option nothing changes. The cache keeps the mask.
  */
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
 import { gemm, sumRows } from "./gemm.js";
@@ -65,6 +75,8 @@ export interface LstmCache {
   state?: Float32Array;
   /** [N] the mask forward ran with, if any (1 = real step, 0 = masked). */
   mask?: Uint8Array;
+  /** [B, H] the recurrent dropout mask forward ran with, if any (see NOTE [ recurrent dropout … ]). */
+  recurrentMask?: Float32Array;
   /** [B, H] initial states, sorted order. */
   h0: Float32Array;
   c0: Float32Array;
@@ -88,6 +100,11 @@ export interface LstmForwardArgs {
   /** [N] 1 = real step, 0 = masked (state carried, output zero); all real when omitted. */
   mask?: Uint8Array;
   /**
+   * [B, H] recurrent dropout: multiplies h_{t−1} where it enters h_{t−1}·U, one row per sequence
+   * (sorted order), already scaled; none when omitted. See NOTE [ recurrent dropout … ].
+   */
+  recurrentMask?: Float32Array;
+  /**
    * Whether backward will run on the result (default true). With false, a kernel that would keep
    * the cache elsewhere (wasm memory) keeps none: inference leaves nothing behind. The reference
    * ignores it.
@@ -101,12 +118,14 @@ export interface LstmForwardArgs {
   slot?: object;
 }
 
-// x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N] → h, c: [N,H], gates: [N,4H], hLast/cLast: [B,H]
+// x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N], recurrentMask: [B,H] → h, c: [N,H], gates: [N,4H], hLast/cLast: [B,H]
 export function lstmForward(args: LstmForwardArgs): LstmCache {
   const { layout, x, C, H, weights, activation, recurrentActivation } = args;
   const { batch: B, totalSteps: N, maxLength: T, offsets, batchSizes } = layout;
   const G = 4 * H;
   const mask = checkMask(args.mask, N, "lstmForward");
+  const recMask = checkRecurrentMask(args.recurrentMask, B, H, "lstmForward");
+  const dropped = recMask ? new Float32Array(B * H) : null; // [b_t, H] h_{t−1} ⊙ m of the current step
   const h0 = args.h0 ?? new Float32Array(B * H);
   const c0 = args.c0 ?? new Float32Array(B * H);
   const gates = new Float32Array(N * G);
@@ -124,7 +143,12 @@ export function lstmForward(args: LstmForwardArgs): LstmCache {
     const bt = batchSizes[t];
     const prev = t === 0 ? h0 : state;
     const prevRow0 = t === 0 ? 0 : offsets[t - 1];
-    gemm({ out: gates, outOffset: r0 * G, a: prev, aOffset: prevRow0 * H, b: weights.recurrentKernel, M: bt, N: G, K: H, accumulate: true });
+    if (recMask && dropped) {
+      dropRows(dropped, prev, prevRow0, recMask, bt, H);
+      gemm({ out: gates, outOffset: r0 * G, a: dropped, b: weights.recurrentKernel, M: bt, N: G, K: H, accumulate: true });
+    } else {
+      gemm({ out: gates, outOffset: r0 * G, a: prev, aOffset: prevRow0 * H, b: weights.recurrentKernel, M: bt, N: G, K: H, accumulate: true });
+    }
     const cPrev = t === 0 ? c0 : c;
     for (let j = 0; j < bt; j++) {
       const zr = (r0 + j) * G;
@@ -162,6 +186,7 @@ export function lstmForward(args: LstmForwardArgs): LstmCache {
     cache.state = state;
     cache.mask = mask;
   }
+  if (recMask) cache.recurrentMask = recMask;
   return cache;
 }
 
@@ -197,17 +222,19 @@ export interface LstmBackwardResult {
 }
 
 // dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; grads += dW [C,4H], dU [H,4H], db [4H]
-// (the mask is the one forward ran with, read from the cache)
+// (the masks are the ones forward ran with, read from the cache)
 export function lstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
   const { cache, weights, activation, recurrentActivation, dh, grads } = args;
   const { layout, C, H, x, gates, c, cAct, h0, c0 } = cache;
   const mask = cache.mask ?? null;
+  const recMask = cache.recurrentMask ?? null;
   const state = cache.state ?? cache.h;
   const { batch: B, totalSteps: N, maxLength: T, offsets, batchSizes } = layout;
   const G = 4 * H;
   const dhNext = args.dhLast ? Float32Array.from(args.dhLast) : new Float32Array(B * H);
   const dcNext = args.dcLast ? Float32Array.from(args.dcLast) : new Float32Array(B * H);
   const dz = new Float32Array(N * G);
+  const dDropped = recMask ? new Float32Array(B * H) : null; // [b_t, H] gradient w.r.t. h_{t−1} ⊙ m
 
   for (let t = T - 1; t >= 0; t--) {
     const r0 = offsets[t];
@@ -240,11 +267,19 @@ export function lstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
     }
     // dh_{t−1} for the running sequences: dz[rows of t] · Uᵀ (sequences that end earlier keep dhLast).
     // With a mask it accumulates, so that masked rows (dz = 0) keep their passed-through gradient.
-    gemm({ out: dhNext, a: dz, aOffset: r0 * G, b: weights.recurrentKernel, M: bt, N: H, K: G, transB: true, accumulate: mask !== null });
+    // With recurrent dropout the GEMM's result is the gradient of h_{t−1} ⊙ m, so it is masked first.
+    if (recMask && dDropped) {
+      gemm({ out: dDropped, a: dz, aOffset: r0 * G, b: weights.recurrentKernel, M: bt, N: H, K: G, transB: true });
+      addMaskedRows(dhNext, dDropped, recMask, bt, H, mask !== null);
+    } else {
+      gemm({ out: dhNext, a: dz, aOffset: r0 * G, b: weights.recurrentKernel, M: bt, N: H, K: G, transB: true, accumulate: mask !== null });
+    }
   }
 
-  // Weight gradients as whole-batch GEMMs over all N rows (masked rows have dz = 0).
+  // Weight gradients as whole-batch GEMMs over all N rows (masked rows have dz = 0); dU from the
+  // previous states as the GEMM saw them (dropped, with recurrent dropout).
   const hPrev = previousRows(state, h0, layout, H);
+  if (recMask) maskRowsBySequence(hPrev, recMask, layout, H);
   gemm({ out: grads.recurrentKernel, a: hPrev, b: dz, M: H, N: G, K: N, transA: true, accumulate: true });
   gemm({ out: grads.kernel, a: x, b: dz, M: C, N: G, K: N, transA: true, accumulate: true });
   if (grads.bias) sumRows(grads.bias, dz, N, G);
@@ -271,6 +306,43 @@ export function checkMask(mask: Uint8Array | undefined, N: number, where: string
     });
   }
   return mask;
+}
+
+/**
+ * Validates a kernel's optional recurrent dropout mask (see NOTE [ recurrent dropout … ]).
+ * @returns the mask, or null when omitted.
+ * @throws RaggedError `SHAPE_MISMATCH` when it is not [B, H].
+ */
+export function checkRecurrentMask(mask: Float32Array | undefined, B: number, H: number, where: string): Float32Array | null {
+  if (mask === undefined) return null;
+  if (mask.length !== B * H) {
+    throw new RaggedError("SHAPE_MISMATCH", `The recurrentMask passed to ${where} must have one row of H values per sequence.`, {
+      expected: `${B * H} values ([B, H] = [${B}, ${H}])`,
+      received: `${mask.length} values`,
+      help: "build it in sorted order (row j is sorted sequence j, as the initial states), already scaled by 1/(1 − rate)",
+    });
+  }
+  return mask;
+}
+
+/** out[j, :] = rows[rowAt + j, :] ⊙ mask[j, :] for j < bt (h_{t−1} ⊙ m of the running sequences). */
+export function dropRows(out: Float32Array, rows: Float32Array, rowAt: number, mask: Float32Array, bt: number, H: number): void {
+  const from = rowAt * H;
+  for (let k = 0; k < bt * H; k++) out[k] = rows[from + k] * mask[k];
+}
+
+/** dst[j, :] (+)= src[j, :] ⊙ mask[j, :] for j < bt: the gradient of h_{t−1} ⊙ m, moved to h_{t−1}. */
+export function addMaskedRows(dst: Float32Array, src: Float32Array, mask: Float32Array, bt: number, H: number, accumulate: boolean): void {
+  for (let k = 0; k < bt * H; k++) dst[k] = (accumulate ? dst[k] : 0) + src[k] * mask[k];
+}
+
+/** rows[r, :] ⊙= mask[j, :] in place, j the sorted sequence of packed row r. */
+export function maskRowsBySequence(rows: Float32Array, mask: Float32Array, layout: PackedLayout, H: number): void {
+  const { offsets, batchSizes, maxLength } = layout;
+  for (let t = 0; t < maxLength; t++) {
+    const from = offsets[t] * H;
+    for (let k = 0; k < batchSizes[t] * H; k++) rows[from + k] *= mask[k];
+  }
 }
 
 /** dst[dstAt : dstAt + n] = src[srcAt : srcAt + n], without the view `subarray` would allocate. */

@@ -7,11 +7,14 @@
  *
  * Forward does x·W + b for all N rows in one GEMM, then per step t only
  * pre[rows of t] += h[rows of t−1, first b_t] · U on the b_t running sequences.
- * Masks: see NOTE [ masked rows in the recurrent kernels ] in lstm.ts.
+ * Masks: see NOTE [ masked rows in the recurrent kernels ] in lstm.ts; recurrent dropout
+ * (h_{t−1} ⊙ m in h_{t−1}·U): NOTE [ recurrent dropout in the recurrent kernels ], also there.
  */
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
 import { gemm, sumRows } from "./gemm.js";
-import { addRowVector, checkMask, copyRow, lastRows, previousRows } from "./lstm.js";
+import {
+  addMaskedRows, addRowVector, checkMask, checkRecurrentMask, copyRow, dropRows, lastRows, maskRowsBySequence, previousRows,
+} from "./lstm.js";
 import type { PackedLayout } from "../../data/packed.js";
 
 export interface SimpleRnnWeights {
@@ -39,6 +42,8 @@ export interface SimpleRnnCache {
   state: Float32Array;
   /** [N] the mask forward ran with, or null. */
   mask: Uint8Array | null;
+  /** [B, H] the recurrent dropout mask forward ran with, if any. */
+  recurrentMask?: Float32Array;
   /** [B, H] initial state, sorted order. */
   h0: Float32Array;
   /** [B, H] final state: the state after each sequence's last row; h0 when empty. */
@@ -57,17 +62,21 @@ export interface SimpleRnnForwardArgs {
   h0?: Float32Array;
   /** [N] 1 = real step, 0 = masked (state carried, output zero); all real when omitted. */
   mask?: Uint8Array;
+  /** [B, H] recurrent dropout on h_{t−1} where it meets U; see `LstmForwardArgs.recurrentMask`. */
+  recurrentMask?: Float32Array;
   /** Whether backward will run on the result; see `LstmForwardArgs.needsGrad`. */
   needsGrad?: boolean;
   /** The cache's owner; see `LstmForwardArgs.slot`. */
   slot?: object;
 }
 
-// x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N] → h, state: [N,H], hLast: [B,H]
+// x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N], recurrentMask: [B,H] → h, state: [N,H], hLast: [B,H]
 export function simpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
   const { layout, x, C, H, weights, activation } = args;
   const { batch: B, totalSteps: N, maxLength: T, offsets, batchSizes } = layout;
   const mask = checkMask(args.mask, N, "simpleRnnForward");
+  const recMask = checkRecurrentMask(args.recurrentMask, B, H, "simpleRnnForward");
+  const dropped = recMask ? new Float32Array(B * H) : null; // [b_t, H] h_{t−1} ⊙ m of the current step
   const h0 = args.h0 ?? new Float32Array(B * H);
   // Pre-activations are built in `state`, then activated in place; with a mask the output `h` is a
   // separate array that stays zero at masked rows.
@@ -82,7 +91,12 @@ export function simpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
     const bt = batchSizes[t];
     const prev = t === 0 ? h0 : state;
     const prevRow0 = t === 0 ? 0 : offsets[t - 1];
-    gemm({ out: state, outOffset: r0 * H, a: prev, aOffset: prevRow0 * H, b: weights.recurrentKernel, M: bt, N: H, K: H, accumulate: true });
+    if (recMask && dropped) {
+      dropRows(dropped, prev, prevRow0, recMask, bt, H);
+      gemm({ out: state, outOffset: r0 * H, a: dropped, b: weights.recurrentKernel, M: bt, N: H, K: H, accumulate: true });
+    } else {
+      gemm({ out: state, outOffset: r0 * H, a: prev, aOffset: prevRow0 * H, b: weights.recurrentKernel, M: bt, N: H, K: H, accumulate: true });
+    }
     for (let j = 0; j < bt; j++) {
       const sr = (r0 + j) * H;
       if (mask && mask[r0 + j] === 0) {
@@ -95,7 +109,9 @@ export function simpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
     }
   }
   const hLast = lastRows(state, h0, layout, H);
-  return { layout, C, H, x, h, state, mask, h0, hLast };
+  const cache: SimpleRnnCache = { layout, C, H, x, h, state, mask, h0, hLast };
+  if (recMask) cache.recurrentMask = recMask;
+  return cache;
 }
 
 export interface SimpleRnnGrads {
@@ -127,13 +143,15 @@ export interface SimpleRnnBackwardResult {
 }
 
 // dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,H], dU [H,H], db [H]
-// (the mask is the one forward ran with, read from the cache)
+// (the masks are the ones forward ran with, read from the cache)
 export function simpleRnnBackward(args: SimpleRnnBackwardArgs): SimpleRnnBackwardResult {
   const { cache, weights, activation, dh, grads } = args;
   const { layout, C, H, x, state, mask, h0 } = cache;
   const { batch: B, totalSteps: N, maxLength: T, offsets, batchSizes } = layout;
   const dhNext = args.dhLast ? Float32Array.from(args.dhLast) : new Float32Array(B * H);
   const dPre = new Float32Array(N * H); // gradient of the pre-activation x·W + h_{t−1}·U + b
+  const recMask = cache.recurrentMask ?? null;
+  const dDropped = recMask ? new Float32Array(B * H) : null; // [b_t, H] gradient w.r.t. h_{t−1} ⊙ m
 
   for (let t = T - 1; t >= 0; t--) {
     const r0 = offsets[t];
@@ -152,11 +170,19 @@ export function simpleRnnBackward(args: SimpleRnnBackwardArgs): SimpleRnnBackwar
     }
     // dh_{t−1} for the running sequences: dPre[rows of t] · Uᵀ (sequences that end earlier keep
     // dhLast). With a mask it accumulates, so that masked rows keep their passed-through gradient.
-    gemm({ out: dhNext, a: dPre, aOffset: r0 * H, b: weights.recurrentKernel, M: bt, N: H, K: H, transB: true, accumulate: mask !== null });
+    // With recurrent dropout the GEMM's result is the gradient of h_{t−1} ⊙ m, so it is masked first.
+    if (recMask && dDropped) {
+      gemm({ out: dDropped, a: dPre, aOffset: r0 * H, b: weights.recurrentKernel, M: bt, N: H, K: H, transB: true });
+      addMaskedRows(dhNext, dDropped, recMask, bt, H, mask !== null);
+    } else {
+      gemm({ out: dhNext, a: dPre, aOffset: r0 * H, b: weights.recurrentKernel, M: bt, N: H, K: H, transB: true, accumulate: mask !== null });
+    }
   }
 
-  // Weight gradients as whole-batch GEMMs over all N rows (masked rows have dPre = 0).
+  // Weight gradients as whole-batch GEMMs over all N rows (masked rows have dPre = 0); dU from the
+  // previous states as the GEMM saw them (dropped, with recurrent dropout).
   const hPrev = previousRows(state, h0, layout, H);
+  if (recMask) maskRowsBySequence(hPrev, recMask, layout, H);
   gemm({ out: grads.recurrentKernel, a: hPrev, b: dPre, M: H, N: H, K: N, transA: true, accumulate: true });
   gemm({ out: grads.kernel, a: x, b: dPre, M: C, N: H, K: N, transA: true, accumulate: true });
   if (grads.bias) sumRows(grads.bias, dPre, N, H);

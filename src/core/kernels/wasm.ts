@@ -5,7 +5,8 @@
  *
  * Every kernel here tries the fast path first and falls back to the reference for anything it
  * cannot do — no WebAssembly SIMD, an activation it does not know, arrays shorter than the shapes
- * say, more than 2 GiB of wasm memory — as Keras' `backend.lstm` raises NotImplementedError and
+ * say, more than 2 GiB of wasm memory, a recurrent dropout mask (`recurrentMask`, training only;
+ * a backward given a reference cache that holds one runs the reference too) — as Keras' `backend.lstm` raises NotImplementedError and
  * `LSTM.inner_loop` runs the generic loop. A fallback is silent: the result is the spec's.
  *
  * Each call copies its inputs into wasm memory once and runs entirely in wasm (all timesteps of a
@@ -217,6 +218,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const mask = args.mask ?? null;
   const fits =
     isCount(C) && isCount(H) && H > 0 && knownAct(activation) && knownAct(recurrentActivation) &&
+    args.recurrentMask === undefined &&
     (mask === null || mask.length === N) && x.length >= N * C && weights.kernel.length >= C * G &&
     weights.recurrentKernel.length >= H * G && (weights.bias === null || weights.bias.length >= G) &&
     (args.h0 === undefined || args.h0.length >= B * H) && (args.c0 === undefined || args.c0.length >= B * H);
@@ -317,7 +319,7 @@ function lstmBackwardInWasm(args: LstmBackwardArgs, cacheBlock: LstmBlock | null
   const fromArrays = cacheBlock === null;
   const fits =
     isCount(C) && isCount(H) && H > 0 && knownAct(activation) && knownAct(recurrentActivation) &&
-    (!fromArrays || cacheArraysFit(cache)) &&
+    cache.recurrentMask === undefined && (!fromArrays || cacheArraysFit(cache)) &&
     weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
     (dh === null || dh.length >= N * H) && (dhLast === null || dhLast.length >= B * H) &&
     (dcLast === null || dcLast.length >= B * H) &&
@@ -436,8 +438,8 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
   const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
   const fits =
-    isCount(C) && isCount(H) && H > 0 && knownAct(activation) && (mask === null || mask.length === N) &&
-    x.length >= N * C && weights.kernel.length >= C * H && weights.recurrentKernel.length >= H * H &&
+    isCount(C) && isCount(H) && H > 0 && knownAct(activation) && args.recurrentMask === undefined &&
+    (mask === null || mask.length === N) && x.length >= N * C && weights.kernel.length >= C * H && weights.recurrentKernel.length >= H * H &&
     (weights.bias === null || weights.bias.length >= H) && (args.h0 === undefined || args.h0.length >= B * H);
   if (wasm === null || !fits) return simpleRnnForward(args);
   if (args.slot) cacheOfSlot.get(args.slot)?.release();
@@ -497,7 +499,7 @@ function simpleRnnBackwardInWasm(args: SimpleRnnBackwardArgs, cacheBlock: Simple
   const wasm = loadRaggedWasm();
   const fromArrays = cacheBlock === null;
   const fits =
-    isCount(C) && isCount(H) && H > 0 && knownAct(activation) &&
+    isCount(C) && isCount(H) && H > 0 && knownAct(activation) && cache.recurrentMask === undefined &&
     (!fromArrays || (cache.x.length >= N * C && cache.state.length >= N * H && cache.h0.length >= B * H && (cache.mask === null || cache.mask.length === N))) &&
     weights.kernel.length >= C * H && weights.recurrentKernel.length >= H * H &&
     (dh === null || dh.length >= N * H) && (dhLast === null || dhLast.length >= B * H) &&
@@ -636,6 +638,7 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
   const mask = args.mask ?? null;
   const fits =
     isCount(C) && isCount(H) && H > 0 && knownAct(activation) && knownAct(recurrentActivation) &&
+    args.recurrentMask === undefined &&
     (mask === null || mask.length === N) && x.length >= N * C && weights.kernel.length >= C * G &&
     weights.recurrentKernel.length >= H * G && (weights.bias === null || weights.bias.length === biasSize) &&
     (args.h0 === undefined || args.h0.length >= B * H);
@@ -708,6 +711,7 @@ function gruBackwardInWasm(args: GruBackwardArgs, cacheBlock: GruBlock | null): 
   const aux = fromArrays ? (resetAfter ? cache.recH : cache.resetState) : null;
   const fits =
     isCount(C) && isCount(H) && H > 0 && knownAct(activation) && knownAct(recurrentActivation) &&
+    cache.recurrentMask === undefined &&
     (!fromArrays || (cache.x.length >= N * C && cache.gates.length >= N * G && aux !== null && aux.length >= N * H &&
       cache.state.length >= N * H && cache.h0.length >= B * H && (cache.mask === null || cache.mask.length === N))) &&
     weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&

@@ -64,6 +64,7 @@ export class GRU extends RNN {
       resetAfter: this.resetAfter,
       h0: call.initial[0],
       ...(call.mask ? { mask: call.mask } : {}),
+      ...(call.recurrentMask ? { recurrentMask: call.recurrentMask } : {}),
       needsGrad: call.needsGrad,
       slot: this, // a forward whose backward never ran is released by this layer's next forward
     });

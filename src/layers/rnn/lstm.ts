@@ -79,6 +79,7 @@ export class LSTM extends RNN {
       h0: call.initial[0],
       c0: call.initial[1],
       ...(call.mask ? { mask: call.mask } : {}),
+      ...(call.recurrentMask ? { recurrentMask: call.recurrentMask } : {}),
       needsGrad: call.needsGrad,
       slot: this, // a forward whose backward never ran is released by this layer's next forward
     };

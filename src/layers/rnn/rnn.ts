@@ -6,6 +6,9 @@
  *   Keras returns them),
  * - initial states (`apply(xs, { initialState })`) and `stateful` carry-over with `resetStates()`,
  * - input `dropout` (training only, one mask per sequence shared by all its steps, as Keras),
+ * - `recurrentDropout` (training only, one [B, H] mask per sequence on h_{t−1} where it enters the
+ *   recurrent product, shared by all steps; passed to the kernel, see NOTE [ recurrent dropout in
+ *   the recurrent kernels ] in kernels/lstm.ts),
  * - masks with holes (see NOTE [ masks with holes ] in values.ts): passed to the kernel, which
  *   carries the state across padding rows and outputs zeros there,
  * - `returnState`, usable when the layer is called on its own (`apply`), not inside a Sequential.
@@ -49,7 +52,18 @@ export interface RNNArgs extends BaseLayerArgs {
   stateful?: boolean;
   /** Fraction of the inputs dropped in training (one mask per sequence, for all its steps). */
   dropout?: number;
-  /** Fraction of the recurrent state dropped in training. Not supported yet: must be 0. */
+  /**
+   * Fraction of the recurrent state dropped in training (default 0): one mask per sequence, drawn
+   * once per batch and used at every step, multiplies h_{t−1} where it enters the recurrent
+   * product h_{t−1}·U (the carried state itself is not dropped). Not applied in predict/evaluate.
+   *
+   * Porting note: one mask shared by all gates, as TF.js' LSTM and SimpleRNN; Keras ≥ 3.8
+   * (keras-team/keras#20656, #20663) draws one mask per gate (LSTM 4, GRU 3). TF.js' GRU also drops
+   * the carried z ⊙ h_{t−1}; ragged, as Keras, does not.
+   *
+   * @example
+   * layers.gru({ units: 16, dropout: 0.2, recurrentDropout: 0.2, inputShape: [null, 8] });
+   */
   recurrentDropout?: number;
 }
 
@@ -72,6 +86,8 @@ export interface KernelCall {
   initial: Float32Array[];
   /** [N] or null; see NOTE [ masks with holes ]. */
   mask: Uint8Array | null;
+  /** [B, H] recurrent dropout mask (sorted order, scaled), or null outside training / at rate 0. */
+  recurrentMask: Float32Array | null;
   /** Whether `backward` may follow (false: the kernel need keep no cache). */
   needsGrad: boolean;
 }
@@ -126,12 +142,6 @@ export abstract class RNN extends Layer {
     this.stateful = args.stateful ?? false;
     this.dropout = fraction(args.dropout, "dropout");
     this.recurrentDropout = fraction(args.recurrentDropout, "recurrentDropout");
-    if (this.recurrentDropout !== 0) {
-      throw new RaggedError("UNSUPPORTED", `${kind} "${this.name}": recurrentDropout is not supported yet.`, {
-        received: `recurrentDropout = ${this.recurrentDropout}`,
-        help: "use dropout (on the inputs) or a dropout layer between recurrent layers",
-      });
-    }
     if (this.stateful && (!this.batchInputShape || this.batchInputShape[0] === null)) {
       throw new RaggedError("INVALID_ARGUMENT", `A stateful ${kind} needs a fixed batch size.`, {
         expected: "batchInputShape: [batchSize, null, features] on the first layer (or batchSize in inputShape's place)",
@@ -182,8 +192,10 @@ export abstract class RNN extends Layer {
       dropMask = dropoutMask(layout.batch, x.width, this.dropout, ctx.rng);
       xData = applySequenceMask(xData, dropMask, layout, x.width);
     }
+    // drawn after the input mask, from the same seeded stream
+    const recurrentMask = ctx.training && this.recurrentDropout > 0 ? dropoutMask(layout.batch, H, this.recurrentDropout, ctx.rng) : null;
     const initial = this.initialStates(layout, ctx);
-    const pass = this.runKernel({ layout, x: xData, C: x.width, initial, mask, needsGrad: ctx.needsGrad });
+    const pass = this.runKernel({ layout, x: xData, C: x.width, initial, mask, recurrentMask, needsGrad: ctx.needsGrad });
     if (this.stateful) this.carried = pass.finalStates.map((s) => unsortRowsFlat(s, H, layout));
     const output: LayerValue = this.returnSequences
       ? { kind: "sequence", layout, data: pass.h, width: H, mask }

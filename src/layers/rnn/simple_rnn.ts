@@ -44,6 +44,7 @@ export class SimpleRNN extends RNN {
       activation: act,
       h0: call.initial[0],
       ...(call.mask ? { mask: call.mask } : {}),
+      ...(call.recurrentMask ? { recurrentMask: call.recurrentMask } : {}),
       needsGrad: call.needsGrad,
       slot: this, // a forward whose backward never ran is released by this layer's next forward
     });
