@@ -13,8 +13,6 @@
 import type { Random } from "../../core/random.js";
 import { type ActivationName, CELL_ACTIVATIONS, activationId, parseActivation } from "../../core/kernels/activations.js";
 import { kernels } from "../../core/kernels/registry.js";
-import { initialize } from "../initializers.js";
-import type { Variable } from "../layer.js";
 import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
 
 export interface GRUArgs extends RNNArgs {
@@ -29,9 +27,6 @@ export class GRU extends RNN {
   readonly stateCount = 1;
   readonly recurrentActivation: ActivationName;
   readonly resetAfter: boolean;
-  private kernel!: Variable;
-  private recurrentKernel!: Variable;
-  private bias: Variable | null = null;
 
   constructor(args: GRUArgs) {
     super(args, "gru");
@@ -40,46 +35,27 @@ export class GRU extends RNN {
   }
 
   protected createCellWeights(C: number, rng: Random): void {
-    const H = this.units;
-    this.kernel = this.addWeight("kernel", [C, 3 * H], initialize(this.kernelInitializer, [C, 3 * H], rng), true, this.kernelRegularizer);
-    this.recurrentKernel = this.addWeight("recurrent_kernel", [H, 3 * H], initialize(this.recurrentInitializer, [H, 3 * H], rng), true, this.recurrentRegularizer);
-    if (this.useBias) {
-      const shape = this.resetAfter ? [2, 3 * H] : [3 * H];
-      this.bias = this.addWeight("bias", shape, initialize(this.biasInitializer, shape, rng), true, this.biasRegularizer);
-    }
+    const G = 3 * this.units;
+    this.addCellWeights(C, 3, rng, this.resetAfter ? [2, G] : [G]);
   }
 
   protected runKernel(call: KernelCall): RecurrentPass {
     const act = activationId(this.activation);
     const recAct = activationId(this.recurrentActivation);
-    const weights = { kernel: this.kernel.value, recurrentKernel: this.recurrentKernel.value, bias: this.bias?.value ?? null };
-    const cache = kernels().gruForward({
-      layout: call.layout,
-      x: call.x,
-      C: call.C,
-      H: this.units,
-      weights,
-      activation: act,
-      recurrentActivation: recAct,
-      resetAfter: this.resetAfter,
-      h0: call.initial[0],
-      ...(call.mask ? { mask: call.mask } : {}),
-      ...(call.recurrentMask ? { recurrentMask: call.recurrentMask } : {}),
-      needsGrad: call.needsGrad,
-      slot: this, // a forward whose backward never ran is released by this layer's next forward
-    });
+    const args = { ...this.commonKernelArgs(call), activation: act, recurrentActivation: recAct, resetAfter: this.resetAfter };
+    const cache = kernels().gruForward(args);
     return {
       h: cache.h,
       finalStates: [cache.hLast],
       backward: (dh, dFinal, needInputGrad) => {
         const { dx, dh0 } = kernels().gruBackward({
           cache,
-          weights,
+          weights: args.weights,
           activation: act,
           recurrentActivation: recAct,
           dh,
           dhLast: dFinal[0],
-          grads: { kernel: this.kernel.grad, recurrentKernel: this.recurrentKernel.grad, bias: this.bias?.grad ?? null },
+          grads: this.cellGrads(),
           needInputGrad,
         });
         return { dx, dInitial: [dh0] };

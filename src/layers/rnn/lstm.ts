@@ -20,7 +20,6 @@ import { type ActivationName, CELL_ACTIVATIONS, activationId, parseActivation } 
 import { kernels } from "../../core/kernels/registry.js";
 import type { LstmForwardArgs } from "../../core/kernels/lstm.js";
 import { initialize } from "../initializers.js";
-import type { Variable } from "../layer.js";
 import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
 
 export interface LSTMArgs extends RNNArgs {
@@ -35,9 +34,6 @@ export class LSTM extends RNN {
   readonly stateCount = 2;
   readonly recurrentActivation: ActivationName;
   readonly unitForgetBias: boolean;
-  private kernel!: Variable;
-  private recurrentKernel!: Variable;
-  private bias: Variable | null = null;
 
   constructor(args: LSTMArgs) {
     super(args, "lstm");
@@ -47,42 +43,21 @@ export class LSTM extends RNN {
 
   protected createCellWeights(C: number, rng: Random): void {
     const H = this.units;
-    this.kernel = this.addWeight("kernel", [C, 4 * H], initialize(this.kernelInitializer, [C, 4 * H], rng), true, this.kernelRegularizer);
-    this.recurrentKernel = this.addWeight("recurrent_kernel", [H, 4 * H], initialize(this.recurrentInitializer, [H, 4 * H], rng), true, this.recurrentRegularizer);
-    if (this.useBias) {
-      let b: Float32Array;
-      if (this.unitForgetBias) {
-        // Keras: concatenate([bias_init((H,)), ones((H,)), bias_init((2H,))])
-        b = new Float32Array(4 * H);
-        b.set(initialize(this.biasInitializer, [H], rng), 0);
-        b.fill(1, H, 2 * H);
-        b.set(initialize(this.biasInitializer, [2 * H], rng), 2 * H);
-      } else {
-        b = initialize(this.biasInitializer, [4 * H], rng);
-      }
-      this.bias = this.addWeight("bias", [4 * H], b, true, this.biasRegularizer);
-    }
+    // Keras' unit_forget_bias: concatenate([bias_init((H,)), ones((H,)), bias_init((2H,))])
+    const unitForget = (r: Random) => {
+      const b = new Float32Array(4 * H);
+      b.set(initialize(this.biasInitializer, [H], r), 0);
+      b.fill(1, H, 2 * H);
+      b.set(initialize(this.biasInitializer, [2 * H], r), 2 * H);
+      return b;
+    };
+    this.addCellWeights(C, 4, rng, [4 * H], this.unitForgetBias ? unitForget : undefined);
   }
 
   protected runKernel(call: KernelCall): RecurrentPass {
     const act = activationId(this.activation);
     const recAct = activationId(this.recurrentActivation);
-    const weights = { kernel: this.kernel.value, recurrentKernel: this.recurrentKernel.value, bias: this.bias?.value ?? null };
-    const args: LstmForwardArgs = {
-      layout: call.layout,
-      x: call.x,
-      C: call.C,
-      H: this.units,
-      weights,
-      activation: act,
-      recurrentActivation: recAct,
-      h0: call.initial[0],
-      c0: call.initial[1],
-      ...(call.mask ? { mask: call.mask } : {}),
-      ...(call.recurrentMask ? { recurrentMask: call.recurrentMask } : {}),
-      needsGrad: call.needsGrad,
-      slot: this, // a forward whose backward never ran is released by this layer's next forward
-    };
+    const args: LstmForwardArgs = { ...this.commonKernelArgs(call), activation: act, recurrentActivation: recAct, c0: call.initial[1] };
     const cache = kernels().lstmForward(args);
     return {
       h: cache.h,
@@ -90,13 +65,13 @@ export class LSTM extends RNN {
       backward: (dh, dFinal, needInputGrad) => {
         const { dx, dh0, dc0 } = kernels().lstmBackward({
           cache,
-          weights,
+          weights: args.weights,
           activation: act,
           recurrentActivation: recAct,
           dh,
           dhLast: dFinal[0],
           dcLast: dFinal[1],
-          grads: { kernel: this.kernel.grad, recurrentKernel: this.recurrentKernel.grad, bias: this.bias?.grad ?? null },
+          grads: this.cellGrads(),
           needInputGrad,
         });
         return { dx, dInitial: [dh0, dc0] };

@@ -20,9 +20,9 @@ import { Random } from "../../core/random.js";
 import { type PackedLayout, packBatch, unpackRows } from "../../data/packed.js";
 import { gatherMask, gatherRows, reverseRows, rowSequences, sortRows, unsortRowsFlat } from "../../data/rows.js";
 import { type ActivationName, CELL_ACTIVATIONS, parseActivation } from "../../core/kernels/activations.js";
-import { type InitializerSpec, parseInitializer } from "../initializers.js";
+import { type InitializerSpec, initialize, parseInitializer } from "../initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "../regularizers.js";
-import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, lastDim } from "../layer.js";
+import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "../layer.js";
 import type { LayerValue, SequenceValue } from "../values.js";
 
 /** Options shared by every recurrent layer (Keras names, camelCase). */
@@ -168,8 +168,54 @@ export abstract class RNN extends Layer {
   /** One kernel pass over the whole batch (forward now, backward on demand). */
   protected abstract runKernel(call: KernelCall): RecurrentPass;
 
-  /** Creates kernel [C, G], recurrentKernel [H, G] and bias; called by `createWeights`. */
+  /** Creates the cell's weights (usually with `addCellWeights`); called by `createWeights`. */
   protected abstract createCellWeights(inputDim: number, rng: Random): void;
+
+  /** The cell's weights, Keras names and order: kernel [C, G], recurrent_kernel [H, G], bias. */
+  protected kernel!: Variable;
+  protected recurrentKernel!: Variable;
+  protected bias: Variable | null = null;
+
+  /**
+   * Adds kernel [C, gates·H] and recurrent_kernel [H, gates·H] from their initializers, then the
+   * bias (when `useBias`) of `biasShape`: from the bias initializer, or from `makeBias` (drawn in
+   * the same order, after the kernels).
+   */
+  protected addCellWeights(C: number, gates: number, rng: Random, biasShape: number[], makeBias?: (rng: Random) => Float32Array): void {
+    const G = gates * this.units;
+    this.kernel = this.addWeight("kernel", [C, G], initialize(this.kernelInitializer, [C, G], rng), true, this.kernelRegularizer);
+    this.recurrentKernel = this.addWeight("recurrent_kernel", [this.units, G], initialize(this.recurrentInitializer, [this.units, G], rng), true, this.recurrentRegularizer);
+    if (this.useBias) {
+      const value = makeBias ? makeBias(rng) : initialize(this.biasInitializer, biasShape, rng);
+      this.bias = this.addWeight("bias", biasShape, value, true, this.biasRegularizer);
+    }
+  }
+
+  /** The weight values a kernel call reads. */
+  protected cellWeights(): { kernel: Float32Array; recurrentKernel: Float32Array; bias: Float32Array | null } {
+    return { kernel: this.kernel.value, recurrentKernel: this.recurrentKernel.value, bias: this.bias?.value ?? null };
+  }
+
+  /** The gradient buffers a backward kernel call accumulates into. */
+  protected cellGrads(): { kernel: Float32Array; recurrentKernel: Float32Array; bias: Float32Array | null } {
+    return { kernel: this.kernel.grad, recurrentKernel: this.recurrentKernel.grad, bias: this.bias?.grad ?? null };
+  }
+
+  /** The forward arguments every recurrent kernel takes, from a `KernelCall`. */
+  protected commonKernelArgs(call: KernelCall) {
+    return {
+      layout: call.layout,
+      x: call.x,
+      C: call.C,
+      H: this.units,
+      weights: this.cellWeights(),
+      h0: call.initial[0],
+      ...(call.mask ? { mask: call.mask } : {}),
+      ...(call.recurrentMask ? { recurrentMask: call.recurrentMask } : {}),
+      needsGrad: call.needsGrad,
+      slot: this as object, // a forward whose backward never ran is released by this layer's next forward
+    };
+  }
 
   protected createWeights(inputShape: Shape, rng: Random): void {
     this.createCellWeights(lastDim(inputShape, this.name), rng);
