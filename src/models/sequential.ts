@@ -348,6 +348,24 @@ export class Sequential {
     const { saveModel } = await import("../io/model_io.js");
     return saveModel(this, urlOrHandler, config);
   }
+
+  /**
+   * Copies every weight from another model of the same architecture — a model in memory, or a saved
+   * one (`"file://…/model.json"`, a URL, an IOHandler). The models may differ in everything weights
+   * do not depend on, such as the input length or the batch size: the seed's "build a new model
+   * with other timesteps and inject the learned weights".
+   * @throws RaggedError `SHAPE_MISMATCH` when the weights do not fit this model.
+   * @example
+   * await longer.loadWeights(trained);
+   */
+  async loadWeights(source: Sequential | string | import("../io/handlers/io_handler.js").IOHandler): Promise<void> {
+    if (source instanceof Sequential) {
+      this.setWeights(source.getWeights());
+      return;
+    }
+    const { loadModel } = await import("../io/model_io.js");
+    this.setWeights((await loadModel(source)).getWeights());
+  }
 }
 
 /**
