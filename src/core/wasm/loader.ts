@@ -12,7 +12,7 @@
  * The module never allocates: the caller lays out every array in linear memory above
  * `heapBase()`, in two kinds of region, both managed here.
  * - Blocks (`WasmHeap`): data kept between kernel calls, e.g. an LSTM forward's cache that its
- *   backward reads in place (src/core/kernels/wasm.ts). First fit over the live blocks, freed
+ *   backward reads in place (src/core/kernels/wasm/_kept_block.ts). First fit over the live blocks, freed
  *   explicitly; a freed block's pages stay mapped, so the next step's block of the same size
  *   lands on memory that is already resident (no page faults, no zeroing).
  * - Arenas (`WasmArena`): one call's transient arrays, laid out above every live block (above

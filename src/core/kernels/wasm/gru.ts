@@ -1,0 +1,236 @@
+/**
+ * The GRU in WebAssembly SIMD, both forms (`resetAfter` true and false): `wasmGruForward` /
+ * `wasmGruBackward`, the fast twins of `gruForward` / `gruBackward` in ../gru.ts (the spec).
+ * The same structure as the LSTM (wasm/lstm.ts): the cache is gates, aux (recH with resetAfter,
+ * resetState without) and state, kept in a wasm block (see _kept_block.ts).
+ */
+import { cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
+import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
+import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
+import {
+  gruBackward, gruForward, splitRecurrentKernel,
+  type GruBackwardArgs, type GruBackwardResult, type GruCache, type GruForwardArgs,
+} from "../gru.js";
+import { lastRows } from "../lstm.js";
+import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
+import type { PackedLayout } from "../../../data/packed.js";
+
+/** gates [N,G], aux [N,H], state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
+type GruBlock = KeptBlock<"gates" | "aux" | "state" | "x" | "h0" | "offsets" | "batchSizes" | "mask">;
+
+/** A `GruCache` whose gates, recH / resetState and state stay in wasm memory (without a mask state equals `h`). */
+class WasmGruCache implements GruCache {
+  constructor(
+    readonly layout: PackedLayout,
+    readonly C: number,
+    readonly H: number,
+    readonly resetAfter: boolean,
+    readonly x: Float32Array,
+    readonly h: Float32Array,
+    readonly mask: Uint8Array | null,
+    readonly h0: Float32Array,
+    readonly hLast: Float32Array,
+    private readonly block: GruBlock | null,
+  ) {}
+
+  get gates(): Float32Array {
+    return this.read("gates", 3 * this.H);
+  }
+
+  get recH(): Float32Array | null {
+    return this.resetAfter ? this.read("aux", this.H) : null;
+  }
+
+  get resetState(): Float32Array | null {
+    return this.resetAfter ? null : this.read("aux", this.H);
+  }
+
+  get state(): Float32Array {
+    return this.mask ? this.read("state", this.H) : this.h;
+  }
+
+  liveBlock(): GruBlock {
+    return liveBlock(this.block, "GRU");
+  }
+
+  release(): void {
+    this.block?.release();
+  }
+
+  private read(name: "gates" | "aux" | "state", width: number): Float32Array {
+    const block = this.liveBlock();
+    return block.read(block.p[name], this.layout.totalSteps * width);
+  }
+}
+
+/** Allocates a GRU block and copies in what forward reads from it (x, h0, the layout, the mask). */
+function gruBlock(wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null): GruBlock | null {
+  const N = layout.totalSteps;
+  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 3 * H, aux: N * H, state: N * H }, { h0 });
+}
+
+/** Copies U [H,G] to `U`, and (without resetAfter) its z|r columns to `uZR` [H,2H] and h columns to `uH` [H,H]. */
+function putGruRecurrentKernel(mem: Float32Array, U: Float32Array, H: number, resetAfter: boolean, at: { U: number; uZR: number; uH: number }): void {
+  const G = 3 * H;
+  putFloats(mem, at.U, U, H * G);
+  if (resetAfter) return;
+  const { zr, h } = splitRecurrentKernel(U, H);
+  mem.set(zr, at.uZR >> 2);
+  mem.set(h, at.uH >> 2);
+}
+
+// x: [N,C], W: [C,3H], U: [H,3H], b: [2,3H] | [3H], h0: [B,H], mask: [N] → h: [N,H], hLast: [B,H]
+// (gates [N,3H], recH | resetState and state [N,H] stay in wasm memory for backward)
+export function wasmGruForward(args: GruForwardArgs): GruCache {
+  const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const G = 3 * H;
+  const wasm = loadRaggedWasm();
+  const mask = args.mask ?? null;
+  const fits =
+    recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
+    (weights.bias === null || weights.bias.length === (resetAfter ? 2 * G : G));
+  if (wasm === null || !fits) return gruForward(args);
+  releaseSlot(args.slot);
+
+  const h0 = args.h0 ?? new Float32Array(B * H);
+  const block = gruBlock(wasm, layout, C, H, x, h0, mask);
+  if (block === null) return gruForward(args);
+  const { p } = block;
+  const arena = new WasmArena(wasm); // above the block
+  const q = {
+    hOut: mask ? arena.floats(N * H) : p.state,
+    W: arena.floats(C * G),
+    U: arena.floats(H * G),
+    uZR: resetAfter ? 0 : arena.floats(2 * H * H),
+    uH: resetAfter ? 0 : arena.floats(H * H),
+    bias: arena.floats(2 * G), // zeros without bias
+    rec: arena.floats(B * G),
+    recHH: arena.floats(B * H),
+    scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
+  };
+  if (!arena.commit()) {
+    block.release();
+    return gruForward(args);
+  }
+  const mem = arena.f32;
+  putFloats(mem, q.W, weights.kernel, C * G);
+  putGruRecurrentKernel(mem, weights.recurrentKernel, H, resetAfter, q);
+  mem.fill(0, q.bias >> 2, (q.bias >> 2) + 2 * G);
+  if (weights.bias) mem.set(weights.bias, q.bias >> 2);
+
+  wasm.gruForward(
+    p.gates, p.aux, p.state, q.hOut, p.x, q.W, q.U, q.uZR, q.uH, q.bias, p.h0,
+    p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.scratch,
+  );
+
+  const out = arena.f32;
+  const h = floatsAt(out, q.hOut, N * H).slice();
+  const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
+  return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
+    new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, kept));
+}
+
+// dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,3H], dU [H,3H], db [2,3H] | [3H]
+// (the mask and resetAfter are the ones forward ran with; a wasm cache is consumed: its block is freed)
+export function wasmGruBackward(args: GruBackwardArgs): GruBackwardResult {
+  const { cache } = args;
+  return backwardOnBlock(cache instanceof WasmGruCache ? cache.liveBlock() : null, {
+    fits: (fromArrays) => gruBackwardFits(args, fromArrays),
+    blockFromArrays: (wasm) => gruBlockFromArrays(wasm, cache),
+    run: (wasm, block) => gruBackwardOnBlock(wasm, args, block),
+    reference: () => gruBackward(args),
+  });
+}
+
+/** A reference cache's recH (resetAfter) or resetState (not): what the block holds as `aux`. */
+function auxOf(cache: GruCache): Float32Array | null {
+  return cache.resetAfter ? cache.recH : cache.resetState;
+}
+
+function gruBackwardFits(args: GruBackwardArgs, fromArrays: boolean): boolean {
+  const { cache, activation, recurrentActivation, grads } = args;
+  const { layout, H, resetAfter } = cache;
+  const N = layout.totalSteps;
+  const G = 3 * H;
+  const aux = fromArrays ? auxOf(cache) : null;
+  return recurrentBackwardFits(args, G, [activation, recurrentActivation]) &&
+    (!fromArrays || (cacheInputsFit(cache) && cache.gates.length >= N * G && aux !== null && aux.length >= N * H &&
+      cache.state.length >= N * H)) &&
+    (grads.bias === null || grads.bias.length === (resetAfter ? 2 * G : G));
+}
+
+/** A block holding a reference cache's arrays (a cache the JS kernel made): the slow path. */
+function gruBlockFromArrays(wasm: RaggedWasmExports, cache: GruCache): GruBlock | null {
+  const { layout, C, H } = cache;
+  const N = layout.totalSteps;
+  const block = gruBlock(wasm, layout, C, H, cache.x, cache.h0, cache.mask);
+  if (block === null) return null;
+  const { p } = block;
+  block.write(p.gates, cache.gates, N * 3 * H);
+  block.write(p.aux, auxOf(cache) as Float32Array, N * H);
+  block.write(p.state, cache.state, N * H);
+  return block;
+}
+
+function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, block: GruBlock): GruBackwardResult {
+  const { cache, weights, activation, recurrentActivation, dh, dhLast, grads } = args;
+  const { layout, C, H, resetAfter } = cache;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const G = 3 * H;
+  const { p } = block;
+  const arena = new WasmArena(wasm); // above every block
+  const q = {
+    dx: args.needInputGrad ? arena.floats(N * C) : 0,
+    dhNext: arena.floats(B * H),
+    gW: arena.floats(C * G),
+    gU: arena.floats(H * G),
+    gZR: resetAfter ? 0 : arena.floats(2 * H * H),
+    gH: resetAfter ? 0 : arena.floats(H * H),
+    gb: grads.bias ? arena.floats(grads.bias.length) : 0,
+    W: arena.floats(C * G),
+    U: arena.floats(H * G),
+    uZR: resetAfter ? 0 : arena.floats(2 * H * H),
+    uH: resetAfter ? 0 : arena.floats(H * H),
+    dh: dh ? arena.floats(N * H) : 0,
+    hPrev: arena.floats(N * H),
+    dX: arena.floats(N * G),
+    dRec: resetAfter ? arena.floats(N * G) : 0,
+    dZR: resetAfter ? 0 : arena.floats(N * 2 * H),
+    dHH: resetAfter ? 0 : arena.floats(N * H),
+    dRs: resetAfter ? 0 : arena.floats(B * H),
+    scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
+  };
+  if (!arena.commit()) return gruBackward(args);
+  const mem = arena.f32;
+  putFloatsOrZeros(mem, q.dhNext, dhLast, B * H);
+  putFloats(mem, q.gW, grads.kernel, C * G);
+  if (resetAfter) putFloats(mem, q.gU, grads.recurrentKernel, H * G);
+  if (grads.bias) putFloats(mem, q.gb, grads.bias, grads.bias.length);
+  putFloats(mem, q.W, weights.kernel, C * G);
+  putGruRecurrentKernel(mem, weights.recurrentKernel, H, resetAfter, q);
+  if (dh) putFloats(mem, q.dh, dh, N * H);
+
+  wasm.gruBackward(
+    q.dx, q.dhNext, q.gW, q.gU, q.gZR, q.gH, q.gb,
+    p.x, q.W, q.U, q.uZR, q.uH, p.gates, p.aux, p.state, p.h0, q.dh,
+    p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0,
+    q.hPrev, q.dX, q.dRec, q.dZR, q.dHH, q.dRs, q.scratch,
+  );
+
+  const out = arena.f32;
+  grads.kernel.set(floatsAt(out, q.gW, C * G));
+  if (resetAfter) grads.recurrentKernel.set(floatsAt(out, q.gU, H * G));
+  else {
+    // dU = [h_pᵀ·[dz', dr'] | (r⊙h_p)ᵀ·dhh'], added into its column blocks
+    const gZR = floatsAt(out, q.gZR, 2 * H * H);
+    const gH = floatsAt(out, q.gH, H * H);
+    const gU = grads.recurrentKernel;
+    for (let k = 0; k < H; k++) {
+      for (let c = 0; c < 2 * H; c++) gU[k * G + c] += gZR[k * 2 * H + c];
+      for (let c = 0; c < H; c++) gU[k * G + 2 * H + c] += gH[k * H + c];
+    }
+  }
+  if (grads.bias) grads.bias.set(floatsAt(out, q.gb, grads.bias.length));
+  return { dx: args.needInputGrad ? floatsAt(out, q.dx, N * C).slice() : null, dh0: floatsAt(out, q.dhNext, B * H).slice() };
+}

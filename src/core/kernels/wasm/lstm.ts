@@ -1,0 +1,219 @@
+/**
+ * The LSTM in WebAssembly SIMD: `wasmLstmForward` / `wasmLstmBackward`, the fast twins of
+ * `lstmForward` / `lstmBackward` in ../lstm.ts (the spec; gate order i, f, c, o is written there).
+ * Forward leaves its cache in a wasm block (see _kept_block.ts) that backward reads in place and
+ * then frees; only h and the final states are copied out.
+ */
+import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
+import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
+import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
+import {
+  lastRows, lstmBackward, lstmForward,
+  type LstmBackwardArgs, type LstmBackwardResult, type LstmCache, type LstmForwardArgs,
+} from "../lstm.js";
+import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
+import type { PackedLayout } from "../../../data/packed.js";
+
+/** Gates [N,G], c, cAct, state [N,H], x [N,C], h0, c0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
+type LstmBlock = KeptBlock<"gates" | "c" | "cAct" | "state" | "x" | "h0" | "c0" | "offsets" | "batchSizes" | "mask">;
+
+/**
+ * An `LstmCache` whose gates, c, σ(c) and state stay in wasm memory (see `LstmCache`): reading them
+ * copies them out while the block is alive.
+ */
+class WasmLstmCache implements LstmCache {
+  constructor(
+    readonly layout: PackedLayout,
+    readonly C: number,
+    readonly H: number,
+    readonly x: Float32Array,
+    readonly h: Float32Array,
+    readonly h0: Float32Array,
+    readonly c0: Float32Array,
+    readonly hLast: Float32Array,
+    readonly cLast: Float32Array,
+    readonly mask: Uint8Array | undefined,
+    /** null when forward ran with `needsGrad: false`. */
+    private readonly block: LstmBlock | null,
+  ) {}
+
+  get gates(): Float32Array {
+    return this.read("gates", 4 * this.H);
+  }
+
+  get c(): Float32Array {
+    return this.read("c", this.H);
+  }
+
+  get cAct(): Float32Array {
+    return this.read("cAct", this.H);
+  }
+
+  /** Only with a mask (the spec's cache has it only then). */
+  get state(): Float32Array | undefined {
+    return this.mask ? this.read("state", this.H) : undefined;
+  }
+
+  /** The block, for backward; throws when it is gone. */
+  liveBlock(): LstmBlock {
+    return liveBlock(this.block, "LSTM");
+  }
+
+  release(): void {
+    this.block?.release();
+  }
+
+  private read(name: "gates" | "c" | "cAct" | "state", width: number): Float32Array {
+    const block = this.liveBlock();
+    return block.read(block.p[name], this.layout.totalSteps * width);
+  }
+}
+
+/** Allocates an LSTM block and copies in what forward reads from it (x, h0, c0, the layout, the mask). */
+function lstmBlock(
+  wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number,
+  x: Float32Array, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null,
+): LstmBlock | null {
+  const N = layout.totalSteps;
+  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 4 * H, c: N * H, cAct: N * H, state: N * H }, { h0, c0 });
+}
+
+// x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N] → h: [N,H], hLast/cLast: [B,H]
+// (gates [N,4H], c, cAct, state [N,H] stay in wasm memory for backward)
+export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
+  const { layout, x, C, H, weights, activation, recurrentActivation } = args;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const G = 4 * H;
+  const wasm = loadRaggedWasm();
+  const mask = args.mask ?? null;
+  const fits =
+    recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
+    absentOrFits(weights.bias, G) && absentOrFits(args.c0, B * H);
+  if (wasm === null || !fits) return lstmForward(args);
+  releaseSlot(args.slot);
+
+  const h0 = args.h0 ?? new Float32Array(B * H);
+  const c0 = args.c0 ?? new Float32Array(B * H);
+  const block = lstmBlock(wasm, layout, C, H, x, h0, c0, mask);
+  if (block === null) return lstmForward(args);
+  const { p } = block;
+  const arena = new WasmArena(wasm); // above the block
+  const q = {
+    hOut: mask ? arena.floats(N * H) : p.state,
+    W: arena.floats(C * G),
+    U: arena.floats(H * G),
+    bias: arena.floats(G),
+    scratch: arena.reserve(wasm.lstmForwardScratchBytes(C, H)),
+  };
+  if (!arena.commit()) {
+    block.release();
+    return lstmForward(args);
+  }
+  const mem = arena.f32;
+  putFloats(mem, q.W, weights.kernel, C * G);
+  putFloats(mem, q.U, weights.recurrentKernel, H * G);
+  putFloatsOrZeros(mem, q.bias, weights.bias, G);
+
+  wasm.lstmForward(
+    p.gates, p.c, p.cAct, p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.c0,
+    p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, recurrentActivation, q.scratch,
+  );
+
+  const out = arena.f32;
+  const h = floatsAt(out, q.hOut, N * H).slice();
+  const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
+  const cLast = lastRows(floatsAt(out, p.c, N * H), c0, layout, H);
+  return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
+    new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, mask ?? undefined, kept));
+}
+
+// dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; grads += dW [C,4H], dU [H,4H], db [4H]
+// (the mask is the one forward ran with; a wasm cache is consumed: its block is freed)
+export function wasmLstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
+  const { cache } = args;
+  return backwardOnBlock(cache instanceof WasmLstmCache ? cache.liveBlock() : null, {
+    fits: (fromArrays) => lstmBackwardFits(args, fromArrays),
+    blockFromArrays: (wasm) => lstmBlockFromArrays(wasm, cache),
+    run: (wasm, block) => lstmBackwardOnBlock(wasm, args, block),
+    reference: () => lstmBackward(args),
+  });
+}
+
+function lstmBackwardFits(args: LstmBackwardArgs, fromArrays: boolean): boolean {
+  const { cache, activation, recurrentActivation, grads } = args;
+  const { layout, H } = cache;
+  const G = 4 * H;
+  return recurrentBackwardFits(args, G, [activation, recurrentActivation]) &&
+    (!fromArrays || cacheArraysFit(cache)) &&
+    absentOrFits(args.dcLast, layout.batch * H) && absentOrFits(grads.bias, G);
+}
+
+/** Whether a reference cache's arrays are as long as its shapes say (else the reference runs). */
+function cacheArraysFit(cache: LstmCache): boolean {
+  const { layout, H } = cache;
+  const { batch: B, totalSteps: N } = layout;
+  return cacheInputsFit(cache) && cache.gates.length >= N * 4 * H && cache.c.length >= N * H &&
+    cache.cAct.length >= N * H && cache.h.length >= N * H && absentOrFits(cache.state, N * H) && cache.c0.length >= B * H;
+}
+
+/** A block holding a reference cache's arrays (a cache the JS kernel made): the slow path. */
+function lstmBlockFromArrays(wasm: RaggedWasmExports, cache: LstmCache): LstmBlock | null {
+  const { layout, C, H } = cache;
+  const N = layout.totalSteps;
+  const block = lstmBlock(wasm, layout, C, H, cache.x, cache.h0, cache.c0, cache.mask ?? null);
+  if (block === null) return null;
+  const { p } = block;
+  block.write(p.gates, cache.gates, N * 4 * H);
+  block.write(p.c, cache.c, N * H);
+  block.write(p.cAct, cache.cAct, N * H);
+  block.write(p.state, cache.state ?? cache.h, N * H);
+  return block;
+}
+
+function lstmBackwardOnBlock(wasm: RaggedWasmExports, args: LstmBackwardArgs, block: LstmBlock): LstmBackwardResult {
+  const { cache, weights, activation, recurrentActivation, dh, dhLast, dcLast, grads } = args;
+  const { layout, C, H } = cache;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const G = 4 * H;
+  const { p } = block;
+  const arena = new WasmArena(wasm); // above every block
+  const q = {
+    dx: args.needInputGrad ? arena.floats(N * C) : 0,
+    dhNext: arena.floats(B * H),
+    dcNext: arena.floats(B * H),
+    gWU: arena.floats((C + H) * G), // [dW; dU]: C rows then H rows
+    gb: grads.bias ? arena.floats(G) : 0,
+    W: arena.floats(C * G),
+    U: arena.floats(H * G),
+    dh: dh ? arena.floats(N * H) : 0,
+    dzStep: arena.floats(B * G + 8),
+    scratch: arena.reserve(wasm.lstmBackwardScratchBytes(C, H)),
+  };
+  if (!arena.commit()) return lstmBackward(args);
+  const mem = arena.f32;
+  const gU = q.gWU + C * G * 4;
+  putFloatsOrZeros(mem, q.dhNext, dhLast, B * H);
+  putFloatsOrZeros(mem, q.dcNext, dcLast, B * H);
+  putFloats(mem, q.gWU, grads.kernel, C * G);
+  putFloats(mem, gU, grads.recurrentKernel, H * G);
+  if (grads.bias) putFloats(mem, q.gb, grads.bias, G);
+  putFloats(mem, q.W, weights.kernel, C * G);
+  putFloats(mem, q.U, weights.recurrentKernel, H * G);
+  if (dh) putFloats(mem, q.dh, dh, N * H);
+
+  wasm.lstmBackward(
+    q.dx, q.dhNext, q.dcNext, q.gWU, q.gb,
+    p.x, q.W, q.U, p.gates, p.c, p.cAct, p.state, p.h0, p.c0,
+    q.dh, p.offsets, p.batchSizes, p.mask, T, C, H, activation, recurrentActivation, q.dzStep, q.scratch,
+  );
+
+  const out = arena.f32;
+  grads.kernel.set(floatsAt(out, q.gWU, C * G));
+  grads.recurrentKernel.set(floatsAt(out, gU, H * G));
+  if (grads.bias) grads.bias.set(floatsAt(out, q.gb, G));
+  return {
+    dx: args.needInputGrad ? floatsAt(out, q.dx, N * C).slice() : null,
+    dh0: floatsAt(out, q.dhNext, B * H).slice(),
+    dc0: floatsAt(out, q.dcNext, B * H).slice(),
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The SimpleRNN in WebAssembly SIMD: `wasmSimpleRnnForward` / `wasmSimpleRnnBackward`, the fast
+ * twins of `simpleRnnForward` / `simpleRnnBackward` in ../simple_rnn.ts (the spec). The same
+ * structure as the LSTM (wasm/lstm.ts): the cache is `state` and the inputs, kept in a wasm block
+ * (see _kept_block.ts).
+ */
+import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
+import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
+import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
+import { lastRows } from "../lstm.js";
+import {
+  simpleRnnBackward, simpleRnnForward,
+  type SimpleRnnBackwardArgs, type SimpleRnnBackwardResult, type SimpleRnnCache, type SimpleRnnForwardArgs,
+} from "../simple_rnn.js";
+import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
+import type { PackedLayout } from "../../../data/packed.js";
+
+/** state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
+type SimpleRnnBlock = KeptBlock<"state" | "x" | "h0" | "offsets" | "batchSizes" | "mask">;
+
+/** A `SimpleRnnCache` whose state stays in wasm memory (without a mask it equals `h`). */
+class WasmSimpleRnnCache implements SimpleRnnCache {
+  constructor(
+    readonly layout: PackedLayout,
+    readonly C: number,
+    readonly H: number,
+    readonly x: Float32Array,
+    readonly h: Float32Array,
+    readonly mask: Uint8Array | null,
+    readonly h0: Float32Array,
+    readonly hLast: Float32Array,
+    private readonly block: SimpleRnnBlock | null,
+  ) {}
+
+  get state(): Float32Array {
+    if (!this.mask) return this.h;
+    const block = this.liveBlock();
+    return block.read(block.p.state, this.layout.totalSteps * this.H);
+  }
+
+  liveBlock(): SimpleRnnBlock {
+    return liveBlock(this.block, "SimpleRNN");
+  }
+
+  release(): void {
+    this.block?.release();
+  }
+}
+
+/** Allocates a SimpleRNN block and copies in what forward reads from it (x, h0, the layout, the mask). */
+function simpleRnnBlock(wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null): SimpleRnnBlock | null {
+  return recurrentBlock(wasm, layout, C, H, x, mask, { state: layout.totalSteps * H }, { h0 });
+}
+
+// x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N] → h: [N,H], hLast: [B,H] (state stays in wasm memory)
+export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
+  const { layout, x, C, H, weights, activation } = args;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const wasm = loadRaggedWasm();
+  const mask = args.mask ?? null;
+  const fits = recurrentForwardFits(args, H, [activation]) && absentOrFits(weights.bias, H);
+  if (wasm === null || !fits) return simpleRnnForward(args);
+  releaseSlot(args.slot);
+
+  const h0 = args.h0 ?? new Float32Array(B * H);
+  const block = simpleRnnBlock(wasm, layout, C, H, x, h0, mask);
+  if (block === null) return simpleRnnForward(args);
+  const { p } = block;
+  const arena = new WasmArena(wasm); // above the block
+  const q = {
+    hOut: mask ? arena.floats(N * H) : p.state,
+    W: arena.floats(C * H),
+    U: arena.floats(H * H),
+    bias: weights.bias ? arena.floats(H) : 0,
+    scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)),
+  };
+  if (!arena.commit()) {
+    block.release();
+    return simpleRnnForward(args);
+  }
+  const mem = arena.f32;
+  putFloats(mem, q.W, weights.kernel, C * H);
+  putFloats(mem, q.U, weights.recurrentKernel, H * H);
+  if (weights.bias) putFloats(mem, q.bias, weights.bias, H);
+
+  wasm.simpleRnnForward(p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, q.scratch);
+
+  const out = arena.f32;
+  const h = floatsAt(out, q.hOut, N * H).slice();
+  const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
+  return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
+    new WasmSimpleRnnCache(layout, C, H, x, h, mask, h0, hLast, kept));
+}
+
+// dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,H], dU [H,H], db [H]
+// (the mask is the one forward ran with; a wasm cache is consumed: its block is freed)
+export function wasmSimpleRnnBackward(args: SimpleRnnBackwardArgs): SimpleRnnBackwardResult {
+  const { cache } = args;
+  return backwardOnBlock(cache instanceof WasmSimpleRnnCache ? cache.liveBlock() : null, {
+    fits: (fromArrays) => simpleRnnBackwardFits(args, fromArrays),
+    blockFromArrays: (wasm) => simpleRnnBlockFromArrays(wasm, cache),
+    run: (wasm, block) => simpleRnnBackwardOnBlock(wasm, args, block),
+    reference: () => simpleRnnBackward(args),
+  });
+}
+
+function simpleRnnBackwardFits(args: SimpleRnnBackwardArgs, fromArrays: boolean): boolean {
+  const { cache, activation, grads } = args;
+  const { layout, H } = cache;
+  return recurrentBackwardFits(args, H, [activation]) &&
+    (!fromArrays || (cacheInputsFit(cache) && cache.state.length >= layout.totalSteps * H)) &&
+    absentOrFits(grads.bias, H);
+}
+
+/** A block holding a reference cache's arrays (a cache the JS kernel made): the slow path. */
+function simpleRnnBlockFromArrays(wasm: RaggedWasmExports, cache: SimpleRnnCache): SimpleRnnBlock | null {
+  const { layout, C, H } = cache;
+  const block = simpleRnnBlock(wasm, layout, C, H, cache.x, cache.h0, cache.mask);
+  if (block === null) return null;
+  block.write(block.p.state, cache.state, layout.totalSteps * H);
+  return block;
+}
+
+function simpleRnnBackwardOnBlock(wasm: RaggedWasmExports, args: SimpleRnnBackwardArgs, block: SimpleRnnBlock): SimpleRnnBackwardResult {
+  const { cache, weights, activation, dh, dhLast, grads } = args;
+  const { layout, C, H } = cache;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const { p } = block;
+  const arena = new WasmArena(wasm); // above every block
+  const q = {
+    dx: args.needInputGrad ? arena.floats(N * C) : 0,
+    dhNext: arena.floats(B * H),
+    gW: arena.floats(C * H),
+    gU: arena.floats(H * H),
+    gb: grads.bias ? arena.floats(H) : 0,
+    W: arena.floats(C * H),
+    U: arena.floats(H * H),
+    dh: dh ? arena.floats(N * H) : 0,
+    dPre: arena.floats(N * H),
+    hPrev: arena.floats(N * H),
+    scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)),
+  };
+  if (!arena.commit()) return simpleRnnBackward(args);
+  const mem = arena.f32;
+  putFloatsOrZeros(mem, q.dhNext, dhLast, B * H);
+  putFloats(mem, q.gW, grads.kernel, C * H);
+  putFloats(mem, q.gU, grads.recurrentKernel, H * H);
+  if (grads.bias) putFloats(mem, q.gb, grads.bias, H);
+  putFloats(mem, q.W, weights.kernel, C * H);
+  putFloats(mem, q.U, weights.recurrentKernel, H * H);
+  if (dh) putFloats(mem, q.dh, dh, N * H);
+
+  wasm.simpleRnnBackward(
+    q.dx, q.dhNext, q.gW, q.gU, q.gb, p.x, q.W, q.U, p.state, p.h0, q.dh,
+    p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, q.dPre, q.hPrev, q.scratch,
+  );
+
+  const out = arena.f32;
+  grads.kernel.set(floatsAt(out, q.gW, C * H));
+  grads.recurrentKernel.set(floatsAt(out, q.gU, H * H));
+  if (grads.bias) grads.bias.set(floatsAt(out, q.gb, H));
+  return { dx: args.needInputGrad ? floatsAt(out, q.dx, N * C).slice() : null, dh0: floatsAt(out, q.dhNext, B * H).slice() };
+}
