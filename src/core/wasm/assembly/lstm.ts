@@ -3,7 +3,7 @@
 // equations, same cache. See NOTE [ the packed layout ] in src/data/packed.ts: the rows of step t
 // are offsets[t] .. offsets[t]+bt−1 and the first bt rows of step t−1 feed them.
 //
-// The caller (src/core/kernels/wasm.ts) copies the inputs into this module's memory and calls one
+// The caller (src/core/kernels/wasm/lstm.ts) copies the inputs into this module's memory and calls one
 // of these functions; forward's cache (gates, c, σ(c), the carried state, the inputs) stays in
 // wasm memory until backward reads it in place, and only h and the final states are copied out.
 // All pointers are byte addresses; sizes are element counts; G = 4H, K = C + H.

@@ -1,6 +1,6 @@
 // The SimpleRNN layer over a packed batch, forward and backward, entirely in WebAssembly.
 // The spec is src/core/kernels/simple_rnn.ts: h_t = σ(x_t·W + b + h_{t−1}·U), same order of sums.
-// The caller (src/core/kernels/wasm.ts) keeps forward's `state` (and the inputs) in wasm memory
+// The caller (src/core/kernels/wasm/simple_rnn.ts) keeps forward's `state` (and the inputs) in wasm memory
 // for backward. Masks as in lstm.ts: `mask` points at N bytes or is 0; with a mask the output
 // `hOut` is a separate array, zero at masked rows, and `state` carries over them.
 // All pointers are byte addresses; sizes are element counts.
