@@ -201,7 +201,8 @@ function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEA
       help: "a typed array holds one sequence row-major: steps × values",
     });
   }
-  const out = Float32Array.from(v);
+  const out = new Float32Array(v.length);
+  out.set(v); // a typed-array copy (Float32Array.from would walk the iterator)
   for (let k = 0; k < out.length; k++) {
     if (!Number.isFinite(out[k])) throw nonFinite(v[k], `${where}[${Math.floor(k / width)}][${k % width}]`);
   }
@@ -210,34 +211,38 @@ function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEA
 
 function flattenRows(seq: Sequence, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): Float32Array {
   const out = new Float32Array(seq.length * width);
-  for (let t = 0; t < seq.length; t++) writeRow(out, t * width, seq[t], width, `${where}[${t}]`, code, what);
+  for (let t = 0; t < seq.length; t++) writeRow(out, t * width, seq[t], width, where, t, code, what);
   return out;
 }
 
 function flattenRow(v: unknown, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): Float32Array {
   const out = new Float32Array(width);
-  writeRow(out, 0, v, width, where, code, what);
+  writeRow(out, 0, v, width, where, null, code, what);
   return out;
 }
 
-function writeRow(out: Float32Array, at: number, step: unknown, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): void {
+/**
+ * Checks and copies one row. `where` and `t` name it in messages (`xs[3]` and step 12 → `xs[3][12]`);
+ * the name is built only when there is an error, since this runs once per step.
+ */
+function writeRow(out: Float32Array, at: number, step: unknown, width: number, where: string, t: number | null, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): void {
   if (typeof step === "number") {
     if (width !== 1) {
-      throw new RaggedError(code, `${where} has the wrong number of values.`, { expected: `${width} ${what}`, received: "a single number" });
+      throw new RaggedError(code, `${rowName(where, t)} has the wrong number of values.`, { expected: `${width} ${what}`, received: "a single number" });
     }
-    if (!Number.isFinite(step)) throw nonFinite(step, where);
+    if (!Number.isFinite(step)) throw nonFinite(step, rowName(where, t));
     out[at] = step;
     return;
   }
   if (step === null || typeof step !== "object" || typeof (step as ArrayLike<unknown>).length !== "number") {
-    throw new RaggedError(code === "FEATURE_MISMATCH" ? "BAD_SEQUENCE" : code, `${where} is not a list of numbers.`, {
+    throw new RaggedError(code === "FEATURE_MISMATCH" ? "BAD_SEQUENCE" : code, `${rowName(where, t)} is not a list of numbers.`, {
       expected: `${width} ${what}`,
       received: describe(step),
     });
   }
   const row = step as ArrayLike<unknown>;
   if (row.length !== width) {
-    throw new RaggedError(code, `${where} has the wrong number of values.`, {
+    throw new RaggedError(code, `${rowName(where, t)} has the wrong number of values.`, {
       expected: `${width} ${what}`,
       received: `${row.length}`,
       help: code === "FEATURE_MISMATCH" ? "every step must have as many features as the model's inputShape says" : "targets must match the model's output width",
@@ -245,9 +250,13 @@ function writeRow(out: Float32Array, at: number, step: unknown, width: number, w
   }
   for (let c = 0; c < width; c++) {
     const v = row[c];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw nonFinite(v, `${where}[${c}]`);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw nonFinite(v, `${rowName(where, t)}[${c}]`);
     out[at + c] = v;
   }
+}
+
+function rowName(where: string, t: number | null): string {
+  return t === null ? where : `${where}[${t}]`;
 }
 
 function nonFinite(v: unknown, where: string): RaggedError {
@@ -279,6 +288,11 @@ export interface Batch {
   padding: { start: Int32Array; paddedLength: Int32Array } | null;
 }
 
+/** out[at … at+width) = src[from … from+width): a plain loop, cheaper than subarray + set for short rows. */
+function copyRow(out: Float32Array, at: number, src: Float32Array, from: number, width: number): void {
+  for (let k = 0; k < width; k++) out[at + k] = src[from + k];
+}
+
 /**
  * Packs `samples[indices]` (see NOTE [ the packed layout ]). Padded, masked samples are packed to
  * their real steps when every mask in the batch is one run (pre- or post-padding); otherwise the
@@ -307,7 +321,7 @@ export function makeBatch(samples: Samples, indices: readonly number[]): Batch {
     const xs = samples.xs[sample];
     for (let t = 0; t < sortedLengths[j]; t++) {
       const s = start[k] + t;
-      x.set(xs.subarray(s * C, (s + 1) * C), (offsets[t] + j) * C);
+      copyRow(x, (offsets[t] + j) * C, xs, s * C, C);
       if (mask) mask[offsets[t] + j] = (samples.masks as readonly Uint8Array[])[sample][s];
     }
   }
@@ -330,7 +344,7 @@ export function makeBatch(samples: Samples, indices: readonly number[]): Batch {
       if (perStep) {
         for (let t = 0; t < len; t++) {
           const s = targetStart[k] + t;
-          y.set(ys.subarray(s * U, (s + 1) * U), (targetLayout.offsets[t] + j) * U);
+          copyRow(y, (targetLayout.offsets[t] + j) * U, ys, s * U, U);
         }
       } else y.set(ys, j * U);
     }
