@@ -12,25 +12,13 @@ import { gruBackward, gruForward, type GruCache, type GruWeights } from "./gru.j
 import { RaggedError } from "../errors.js";
 import { Random } from "../random.js";
 import { packBatch, type PackedLayout } from "../../data/packed.js";
-
-const GRAD_STEP = 1e-2;
-const GRAD_RTOL = 2e-3;
-const GRAD_ATOL = 2e-4;
-const LENGTHS = [5, 0, 3, 7, 1, 3];
+import {
+  LENGTHS, act64, arange, checkAllEntries, compactMasked, expectAllClose, expectMatchesSequences, expectRowClose, holeyMask,
+  packMask, randomPacked, row, sequence64, stepRows, uniform, weightedSum, zeroGrads,
+} from "./recurrent_checks.test-support.js";
 
 // ---------------------------------------------------------------------------------------------
 // float64 reference, one sequence at a time
-
-function act64(a: Act, v: number): number {
-  switch (a) {
-    case Act.Linear: return v;
-    case Act.Sigmoid: return 1 / (1 + Math.exp(-v));
-    case Act.Tanh: return Math.tanh(v);
-    case Act.Relu: return Math.max(0, v);
-    case Act.HardSigmoid: return Math.min(6, Math.max(0, v + 3)) / 6;
-    case Act.HardSigmoidTfjs: return Math.min(1, Math.max(0, 0.2 * v + 0.5));
-  }
-}
 
 interface GruSpec {
   C: number;
@@ -65,21 +53,6 @@ function gruStep64(spec: GruSpec, x: ArrayLike<number>, hp: number[]): number[] 
   return hp.map((v, u) => z[u] * v + (1 - z[u]) * hh[u]);
 }
 
-/** Per step outputs (zero at masked steps) and the final state of one sequence. */
-function gruSequence64(spec: GruSpec, seq: number[][], h0: number[], mask?: boolean[]): { outs: number[][]; last: number[] } {
-  let h = h0.slice();
-  const outs: number[][] = [];
-  seq.forEach((x, t) => {
-    if (mask && !mask[t]) {
-      outs.push(new Array(spec.H).fill(0));
-      return;
-    }
-    h = gruStep64(spec, x, h);
-    outs.push(h.slice());
-  });
-  return { outs, last: h };
-}
-
 // ---------------------------------------------------------------------------------------------
 // problems
 
@@ -94,22 +67,10 @@ interface Problem {
   mask?: Uint8Array;
 }
 
-function uniform(rng: Random, n: number, scale: number): Float32Array {
-  return Float32Array.from({ length: n }, () => rng.uniformRange(-scale, scale));
-}
-
 function makeProblem(rng: Random, lengths: number[], C: number, H: number, maskSeqs?: boolean[][]): Problem {
-  const seqs = lengths.map((len) => Array.from({ length: len }, () => Array.from({ length: C }, () => rng.uniformRange(-1, 1))));
-  const packed = packBatch(seqs, { features: C });
-  const layout = packed.layout;
+  const { layout, seqs, x } = randomPacked(rng, lengths, C);
   const h0 = uniform(rng, layout.batch * H, 0.8);
-  return { layout, seqs, x: Float32Array.from(packed.data), h0, maskSeqs, mask: maskSeqs ? packMask(layout, maskSeqs) : undefined };
-}
-
-function packMask(layout: PackedLayout, maskSeqs: boolean[][]): Uint8Array {
-  const mask = new Uint8Array(layout.totalSteps);
-  maskSeqs.forEach((m, i) => m.forEach((real, t) => (mask[layout.offsets[t] + layout.unsortedIndices[i]] = real ? 1 : 0)));
-  return mask;
+  return { layout, seqs, x, h0, maskSeqs, mask: maskSeqs ? packMask(layout, maskSeqs) : undefined };
 }
 
 function makeSpec(rng: Random, C: number, H: number, resetAfter: boolean, useBias = true, activation = Act.Tanh, recurrentActivation = Act.Sigmoid): GruSpec {
@@ -132,93 +93,40 @@ function forward(spec: GruSpec, p: Problem, withH0 = true): GruCache {
   });
 }
 
-function row(a: Float32Array, r: number, H: number): number[] {
-  return Array.from(a.subarray(r * H, (r + 1) * H));
-}
-
-function expectRowClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, where: string): void {
-  for (let k = 0; k < expected.length; k++) {
-    if (!(Math.abs(actual[k] - expected[k]) <= tol)) expect.fail(`${where}[${k}]: ${actual[k]} vs ${expected[k]}`);
-  }
-}
-
 /** Checks a cache against the float64 reference at every real step and the final state. */
 function expectMatchesReference(spec: GruSpec, p: Problem, cache: GruCache, withH0: boolean): void {
-  const { layout } = p;
   const H = spec.H;
-  p.seqs.forEach((seq, i) => {
-    const j = layout.unsortedIndices[i];
-    const h0 = withH0 ? row(p.h0, j, H) : new Array(H).fill(0);
-    const ref = gruSequence64(spec, seq, h0, p.maskSeqs?.[i]);
-    ref.outs.forEach((o, t) => expectRowClose(row(cache.h, layout.offsets[t] + j, H), o, 1e-5, `h of sequence ${i} step ${t}`));
-    expectRowClose(row(cache.hLast, j, H), ref.last, 1e-5, `hLast of sequence ${i}`);
-  });
+  expectMatchesSequences(p.layout, p.seqs, H, cache, (seq, i, j) =>
+    sequence64(H, (x, hp) => gruStep64(spec, x, hp), seq, withH0 ? row(p.h0, j, H) : new Array(H).fill(0), p.maskSeqs?.[i]),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // gradients
 
-/** L = Σ h·R + Σ hLast·S, in float64. */
-function objective(cache: GruCache, R: Float32Array, S: Float32Array): number {
-  let s = 0;
-  for (let k = 0; k < R.length; k++) s += cache.h[k] * R[k];
-  for (let k = 0; k < S.length; k++) s += cache.hLast[k] * S[k];
-  return s;
-}
-
-/** Central differences on every entry of `param` against `analytic`. @returns entries checked. */
-function checkEntries(name: string, param: Float32Array, analytic: ArrayLike<number>, loss: () => number): number {
-  for (let k = 0; k < param.length; k++) {
-    const saved = param[k];
-    param[k] = saved + GRAD_STEP;
-    const hi = param[k];
-    const up = loss();
-    param[k] = saved - GRAD_STEP;
-    const lo = param[k];
-    const down = loss();
-    param[k] = saved;
-    const numeric = (up - down) / (hi - lo);
-    const a = analytic[k];
-    const tol = GRAD_RTOL * Math.max(Math.abs(a), Math.abs(numeric)) + GRAD_ATOL;
-    if (!(Math.abs(a - numeric) <= tol)) expect.fail(`d${name}[${k}]: analytic ${a}, numeric ${numeric}, |diff| ${Math.abs(a - numeric)} > ${tol}`);
-  }
-  return param.length;
-}
-
+/** L = Σ h·R + Σ hLast·S over every weight, x and h0. @returns entries checked. */
 function gradientCheck(spec: GruSpec, p: Problem, seed: number): number {
   const rng = new Random(seed);
   const H = spec.H;
   const R = uniform(rng, p.layout.totalSteps * H, 1);
   const S = uniform(rng, p.layout.batch * H, 1);
   const cache = forward(spec, p);
-  const grads = {
-    kernel: new Float32Array(spec.weights.kernel.length),
-    recurrentKernel: new Float32Array(spec.weights.recurrentKernel.length),
-    bias: spec.weights.bias ? new Float32Array(spec.weights.bias.length) : null,
-  };
+  const grads = zeroGrads(spec.weights);
   const { dx, dh0 } = gruBackward({
     cache, weights: spec.weights, activation: spec.activation, recurrentActivation: spec.recurrentActivation,
     dh: R, dhLast: S, grads, needInputGrad: true,
   });
-  const loss = () => objective(forward(spec, p), R, S);
-  let n = 0;
-  n += checkEntries("kernel", spec.weights.kernel, grads.kernel, loss);
-  n += checkEntries("recurrentKernel", spec.weights.recurrentKernel, grads.recurrentKernel, loss);
-  if (spec.weights.bias && grads.bias) n += checkEntries("bias", spec.weights.bias, grads.bias, loss);
-  n += checkEntries("x", p.x, dx!, loss);
-  n += checkEntries("h0", p.h0, dh0, loss);
-  return n;
-}
-
-/** A padded batch (every sequence at full length T) whose mask has holes, incl. masked first and last steps and an all-masked sequence. */
-function holeyMask(): boolean[][] {
-  return [
-    [true, true, false, true, false, true],
-    [false, true, true, false, true, false],
-    [false, false, false, false, false, false],
-    [true, false, false, true, true, true],
-    [true, true, true, true, true, true],
-  ];
+  const loss = () => {
+    const c = forward(spec, p);
+    return weightedSum([[c.h, R], [c.hLast, S]]);
+  };
+  return checkAllEntries(loss, [
+    ["kernel", spec.weights.kernel, grads.kernel],
+    ["recurrentKernel", spec.weights.recurrentKernel, grads.recurrentKernel],
+    ["bias", spec.weights.bias, grads.bias],
+    ["x", p.x, dx!],
+    ["h0", p.h0, dh0],
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,46 +182,26 @@ for (const resetAfter of [true, false]) {
       const spec = makeSpec(rng, 3, H, resetAfter);
       const maskSeqs = holeyMask();
       const full = makeProblem(rng, [6, 6, 6, 6, 6], 3, H, maskSeqs);
-      const kept = full.seqs.map((seq, i) => seq.filter((_, t) => maskSeqs[i][t]));
-      const packedKept = packBatch(kept, { features: 3 });
-      const lk = packedKept.layout;
+      const c = compactMasked(full, maskSeqs, 3);
+      const lk = c.layout;
       // the same initial states, moved to the compacted batch's sorted order
-      const h0Kept = new Float32Array(lk.batch * H);
-      kept.forEach((_, i) => h0Kept.set(row(full.h0, full.layout.unsortedIndices[i], H), lk.unsortedIndices[i] * H));
-      const compact: Problem = { layout: lk, seqs: kept, x: Float32Array.from(packedKept.data), h0: h0Kept };
+      const compact: Problem = { layout: lk, seqs: c.seqs, x: c.x, h0: c.moveRows(full.h0, H) };
 
       const cf = forward(spec, full);
       const cc = forward(spec, compact);
       // upstream gradients: the compacted run's at real steps; arbitrary (to be ignored) at masked rows
       const dhFull = uniform(rng, full.layout.totalSteps * H, 1);
-      const dhKept = new Float32Array(lk.totalSteps * H);
+      const dhKept = c.moveSteps(dhFull, H);
       const S = uniform(rng, full.layout.batch * H, 1);
-      const SKept = new Float32Array(lk.batch * H);
-      maskSeqs.forEach((m, i) => {
-        const jf = full.layout.unsortedIndices[i];
-        const jk = lk.unsortedIndices[i];
-        let tk = 0;
-        m.forEach((real, t) => {
-          const rf = full.layout.offsets[t] + jf;
-          if (!real) {
-            expect(row(cf.h, rf, H)).toEqual(new Array(H).fill(0));
-            return;
-          }
-          const rk = lk.offsets[tk] + jk;
-          expectRowClose(row(cf.h, rf, H), row(cc.h, rk, H), 1e-6, `h of sequence ${i} step ${t}`);
-          dhKept.set(dhFull.subarray(rf * H, (rf + 1) * H), rk * H);
-          tk++;
-        });
-        expectRowClose(row(cf.hLast, jf, H), row(cc.hLast, jk, H), 1e-6, `hLast of sequence ${i}`);
-        SKept.set(S.subarray(jf * H, (jf + 1) * H), jk * H);
-      });
+      const SKept = c.moveRows(S, H);
+      for (const { i, t, rf, rk } of c.steps) {
+        if (rk === null) expect(row(cf.h, rf, H)).toEqual(new Array(H).fill(0));
+        else expectRowClose(row(cf.h, rf, H), row(cc.h, rk, H), 1e-6, `h of sequence ${i} step ${t}`);
+      }
+      maskSeqs.forEach((_, i) => expectRowClose(row(cf.hLast, full.layout.unsortedIndices[i], H), row(cc.hLast, lk.unsortedIndices[i], H), 1e-6, `hLast of sequence ${i}`));
 
       const back = (cache: GruCache, dh: Float32Array, dhLast: Float32Array) => {
-        const grads = {
-          kernel: new Float32Array(spec.weights.kernel.length),
-          recurrentKernel: new Float32Array(spec.weights.recurrentKernel.length),
-          bias: new Float32Array(spec.weights.bias!.length),
-        };
+        const grads = zeroGrads(spec.weights);
         const r = gruBackward({ cache, weights: spec.weights, activation: spec.activation, recurrentActivation: spec.recurrentActivation, dh, dhLast, grads, needInputGrad: true });
         return { ...r, grads };
       };
@@ -321,22 +209,12 @@ for (const resetAfter of [true, false]) {
       const bk = back(cc, dhKept, SKept);
       expectRowClose(bf.grads.kernel, bk.grads.kernel, 1e-5, "dkernel");
       expectRowClose(bf.grads.recurrentKernel, bk.grads.recurrentKernel, 1e-5, "drecurrentKernel");
-      expectRowClose(bf.grads.bias, bk.grads.bias, 1e-5, "dbias");
-      maskSeqs.forEach((m, i) => {
-        const jf = full.layout.unsortedIndices[i];
-        const jk = lk.unsortedIndices[i];
-        expectRowClose(row(bf.dh0, jf, H), row(bk.dh0, jk, H), 1e-5, `dh0 of sequence ${i}`);
-        let tk = 0;
-        m.forEach((real, t) => {
-          const rf = full.layout.offsets[t] + jf;
-          if (!real) {
-            expect(row(bf.dx!, rf, 3)).toEqual([0, 0, 0]);
-            return;
-          }
-          expectRowClose(row(bf.dx!, rf, 3), row(bk.dx!, lk.offsets[tk] + jk, 3), 1e-5, `dx of sequence ${i} step ${t}`);
-          tk++;
-        });
-      });
+      expectRowClose(bf.grads.bias!, bk.grads.bias!, 1e-5, "dbias");
+      maskSeqs.forEach((_, i) => expectRowClose(row(bf.dh0, full.layout.unsortedIndices[i], H), row(bk.dh0, lk.unsortedIndices[i], H), 1e-5, `dh0 of sequence ${i}`));
+      for (const { i, t, rf, rk } of c.steps) {
+        if (rk === null) expect(row(bf.dx!, rf, 3)).toEqual([0, 0, 0]);
+        else expectRowClose(row(bf.dx!, rf, 3), row(bk.dx!, rk, 3), 1e-5, `dx of sequence ${i} step ${t}`);
+      }
     });
 
     it("accumulates into the given grads, takes dh = null, and skips dx when not needed", () => {
@@ -344,11 +222,7 @@ for (const resetAfter of [true, false]) {
       const spec = makeSpec(rng, 3, 4, resetAfter);
       const p = makeProblem(rng, LENGTHS, 3, 4);
       const S = uniform(rng, p.layout.batch * 4, 1);
-      const zeros = () => ({
-        kernel: new Float32Array(spec.weights.kernel.length),
-        recurrentKernel: new Float32Array(spec.weights.recurrentKernel.length),
-        bias: new Float32Array(spec.weights.bias!.length),
-      });
+      const zeros = () => zeroGrads(spec.weights);
       const run = (grads: ReturnType<typeof zeros>, needInputGrad: boolean) =>
         gruBackward({ cache: forward(spec, p), weights: spec.weights, activation: spec.activation, recurrentActivation: spec.recurrentActivation, dh: null, dhLast: S, grads, needInputGrad });
       const once = zeros();
@@ -356,7 +230,7 @@ for (const resetAfter of [true, false]) {
       const twice = zeros();
       expect(run(twice, false).dx).toBeNull();
       run(twice, false);
-      for (const k of ["kernel", "recurrentKernel", "bias"] as const) expectRowClose(twice[k], once[k].map((v) => 2 * v), 1e-5, k);
+      for (const k of ["kernel", "recurrentKernel", "bias"] as const) expectRowClose(twice[k]!, once[k]!.map((v) => 2 * v), 1e-5, k);
     });
   });
 }
@@ -397,14 +271,6 @@ function kerasGru(units: number, C: number, opts: { resetAfter?: boolean; useBia
   };
 }
 
-/** np.arange(B*T*C).reshape((B, T, C)) as sequences, optionally reversed in time (go_backwards). */
-function arange(B: number, T: number, C: number, goBackwards = false): number[][][] {
-  return Array.from({ length: B }, (_, b) => {
-    const seq = Array.from({ length: T }, (_, t) => Array.from({ length: C }, (_, c) => (b * T + t) * C + c));
-    return goBackwards ? seq.reverse() : seq;
-  });
-}
-
 /** Runs the kernel on caller-order sequences; returns the cache and the layout (equal lengths: sorted = caller order). */
 function runKeras(spec: GruSpec, seqs: number[][][], h0?: number[][], maskSeqs?: boolean[][]): GruCache {
   const packed = packBatch(seqs, { features: spec.C });
@@ -415,21 +281,6 @@ function runKeras(spec: GruSpec, seqs: number[][][], h0?: number[][], maskSeqs?:
     h0: h0 ? Float32Array.from(h0.flat()) : undefined,
     mask: maskSeqs ? packMask(packed.layout, maskSeqs) : undefined,
   });
-}
-
-/** np.testing.assert_allclose: |actual − expected| ≤ atol + rtol·|expected|. */
-function expectAllClose(actual: ArrayLike<number>, expected: number[], atol = 1e-6, rtol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  for (let k = 0; k < expected.length; k++) {
-    if (!(Math.abs(actual[k] - expected[k]) <= atol + rtol * Math.abs(expected[k]))) {
-      expect.fail(`[${k}]: ${actual[k]} vs Keras ${expected[k]} (atol ${atol}, rtol ${rtol})`);
-    }
-  }
-}
-
-/** Rows of step t of every sequence (equal lengths), flattened. */
-function stepRows(a: Float32Array, cache: GruCache, b: number, T: number): number[] {
-  return Array.from({ length: T }, (_, t) => row(a, cache.layout.offsets[t] + b, cache.H)).flat();
 }
 
 describe("Keras 3 gru_test.py numbers", () => {
@@ -462,11 +313,11 @@ describe("Keras 3 gru_test.py numbers", () => {
     const cache = runKeras(kerasGru(2, 3), arange(2, 4, 3), undefined, mask);
     expectAllClose(cache.hLast, [0.19393763, 0.19393763, 0.30818558, 0.30818558]);
     // return_sequences=True (zero_output_for_mask=False) shows the carried state at masked steps
-    expectAllClose(stepRows(cache.state, cache, 0, 4), [0.03606692, 0.03606692, 0.09497581, 0.09497581, 0.09497581, 0.09497581, 0.19393763, 0.19393763]);
-    expectAllClose(stepRows(cache.state, cache, 1, 4), [0.16051409, 0.16051409, 0.16051409, 0.16051409, 0.16051409, 0.16051409, 0.30818558, 0.30818558]);
+    expectAllClose(stepRows(cache.state, cache.layout, 0, 4, cache.H), [0.03606692, 0.03606692, 0.09497581, 0.09497581, 0.09497581, 0.09497581, 0.19393763, 0.19393763]);
+    expectAllClose(stepRows(cache.state, cache.layout, 1, 4, cache.H), [0.16051409, 0.16051409, 0.16051409, 0.16051409, 0.16051409, 0.16051409, 0.30818558, 0.30818558]);
     // zero_output_for_mask=True: ragged's output rule
-    expectAllClose(stepRows(cache.h, cache, 0, 4), [0.03606692, 0.03606692, 0.09497581, 0.09497581, 0, 0, 0.19393763, 0.19393763]);
-    expectAllClose(stepRows(cache.h, cache, 1, 4), [0.16051409, 0.16051409, 0, 0, 0, 0, 0.30818558, 0.30818558]);
+    expectAllClose(stepRows(cache.h, cache.layout, 0, 4, cache.H), [0.03606692, 0.03606692, 0.09497581, 0.09497581, 0, 0, 0.19393763, 0.19393763]);
+    expectAllClose(stepRows(cache.h, cache.layout, 1, 4, cache.H), [0.16051409, 0.16051409, 0, 0, 0, 0, 0.30818558, 0.30818558]);
     // go_backwards reverses the mask with the steps
     const back = runKeras(kerasGru(2, 3), arange(2, 4, 3, true), undefined, mask.map((m) => m.slice().reverse()));
     expectAllClose(back.hLast, [0.11669192, 0.11669192, 0.28380975, 0.28380975]);

@@ -19,12 +19,11 @@ import {
 } from "./wasm.js";
 import { RaggedError } from "../errors.js";
 import { Random } from "../random.js";
-import { packBatch, type PackedLayout } from "../../data/packed.js";
+import type { PackedLayout } from "../../data/packed.js";
+import {
+  LENGTHS, checkAllEntries, expectRowClose as expectClose, holeyMask, packMask, randomPacked, row, sigmoid, uniform, zeroGrads,
+} from "./recurrent_checks.test-support.js";
 
-const GRAD_STEP = 1e-2;
-const GRAD_RTOL = 2e-3;
-const GRAD_ATOL = 2e-4;
-const LENGTHS = [5, 0, 3, 7, 1, 3];
 const RATE = 0.4;
 
 type Kind = "lstm" | "gruAfter" | "gruBefore" | "simpleRnn";
@@ -55,29 +54,15 @@ interface Problem {
   mask?: Uint8Array;
 }
 
-function uniform(rng: Random, n: number, scale: number): Float32Array {
-  return Float32Array.from({ length: n }, () => rng.uniformRange(-scale, scale));
-}
-
-function row(a: ArrayLike<number>, r: number, H: number): number[] {
-  return Array.from({ length: H }, (_, u) => a[r * H + u]);
-}
-
 function makeProblem(rng: Random, kind: Kind, lengths: number[], maskSeqs?: boolean[][], C = 3, H = 4): Problem {
   const G = gateCount(kind) * H;
-  const seqs = lengths.map((len) => Array.from({ length: len }, () => Array.from({ length: C }, () => rng.uniformRange(-1, 1))));
-  const packed = packBatch(seqs, { features: C });
-  const { layout } = packed;
+  const { layout, seqs, x } = randomPacked(rng, lengths, C);
   const B = layout.batch;
   // every sequence keeps some units and drops others (a dropped unit is exactly 0)
   const recurrentMask = Float32Array.from({ length: B * H }, (_, k) => (k % H === 0 ? 0 : k % H === 1 ? 1 / (1 - RATE) : rng.uniform() < RATE ? 0 : 1 / (1 - RATE)));
-  let mask: Uint8Array | undefined;
-  if (maskSeqs) {
-    mask = new Uint8Array(layout.totalSteps);
-    maskSeqs.forEach((m, i) => m.forEach((real, t) => (mask![layout.offsets[t] + layout.unsortedIndices[i]] = real ? 1 : 0)));
-  }
+  const mask = maskSeqs ? packMask(layout, maskSeqs) : undefined;
   return {
-    kind, C, H, layout, seqs, x: Float32Array.from(packed.data),
+    kind, C, H, layout, seqs, x,
     weights: {
       kernel: uniform(rng, C * G, 0.7),
       // 0.5: with the mask's 1/(1 − rate) the recurrence stays mild enough for a difference step of 1e-2
@@ -88,21 +73,8 @@ function makeProblem(rng: Random, kind: Kind, lengths: number[], maskSeqs?: bool
   };
 }
 
-/** A padded batch whose mask has holes, incl. masked first and last steps and an all-masked sequence. */
-function holeyMask(): boolean[][] {
-  return [
-    [true, true, false, true, false, true],
-    [false, true, true, false, true, false],
-    [false, false, false, false, false, false],
-    [true, false, false, true, true, true],
-    [true, true, true, true, true, true],
-  ];
-}
-
 // ---------------------------------------------------------------------------------------------
 // float64 reference, one sequence at a time
-
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /** Σ_c v[c] · M[c, col] for a row-major M of width `width`, columns from `col0`. */
 function dot(v: ArrayLike<number>, M: ArrayLike<number>, width: number, col: number): number {
@@ -133,12 +105,6 @@ function step64(p: Problem, x: number[], hp: number[], cp: number[], m: number[]
   const rhd = hd.map((v, u) => r[u] * v);
   const hh = units.map((u) => Math.tanh(xw(2 * H + u) + (after ? r[u] * rec(2 * H + u) : hu(rhd, 2 * H + u))));
   return [units.map((u) => z[u] * hp[u] + (1 - z[u]) * hh[u]), cp];
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, where: string): void {
-  for (let k = 0; k < expected.length; k++) {
-    if (!(Math.abs(actual[k] - expected[k]) <= tol)) expect.fail(`${where}[${k}]: ${actual[k]} vs ${expected[k]}`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,11 +159,7 @@ interface Back {
 }
 
 function backward(p: Problem, cache: AnyCache, dh: Float32Array, dhLast: Float32Array, dcLast: Float32Array, k: KernelSet = JS): Back {
-  const grads = {
-    kernel: new Float32Array(p.weights.kernel.length),
-    recurrentKernel: new Float32Array(p.weights.recurrentKernel.length),
-    bias: new Float32Array(p.weights.bias!.length),
-  };
+  const grads = zeroGrads(p.weights);
   const common = { weights: p.weights, activation: Act.Tanh, dh, dhLast, grads, needInputGrad: true };
   if (p.kind === "lstm") {
     const r = k.lstmBackward({ ...common, cache: cache as LstmCache, recurrentActivation: Act.Sigmoid, dcLast });
@@ -232,25 +194,6 @@ function expectMatchesReference(p: Problem, run: Run): void {
   });
 }
 
-/** Central differences on every entry of `param` against `analytic`. @returns entries checked. */
-function checkEntries(name: string, param: Float32Array, analytic: ArrayLike<number>, loss: () => number): number {
-  for (let k = 0; k < param.length; k++) {
-    const saved = param[k];
-    param[k] = saved + GRAD_STEP;
-    const hi = param[k];
-    const up = loss();
-    param[k] = saved - GRAD_STEP;
-    const lo = param[k];
-    const down = loss();
-    param[k] = saved;
-    const numeric = (up - down) / (hi - lo);
-    const a = analytic[k];
-    const tol = GRAD_RTOL * Math.max(Math.abs(a), Math.abs(numeric)) + GRAD_ATOL;
-    if (!(Math.abs(a - numeric) <= tol)) expect.fail(`d${name}[${k}]: analytic ${a}, numeric ${numeric}, |diff| ${Math.abs(a - numeric)} > ${tol}`);
-  }
-  return param.length;
-}
-
 /** L = Σ h·R + Σ hLast·S (+ Σ cLast·S2), the recurrent mask fixed; checks every weight, x, h0 (c0). */
 function gradientCheck(p: Problem, seed: number): number {
   const rng = new Random(seed);
@@ -266,14 +209,14 @@ function gradientCheck(p: Problem, seed: number): number {
     for (let k = 0; k < S.length; k++) s += run.hLast[k] * S[k] + (run.cLast ? run.cLast[k] * S2[k] : 0);
     return s;
   };
-  let n = 0;
-  n += checkEntries("kernel", p.weights.kernel, grads.kernel, loss);
-  n += checkEntries("recurrentKernel", p.weights.recurrentKernel, grads.recurrentKernel, loss);
-  n += checkEntries("bias", p.weights.bias!, grads.bias!, loss);
-  n += checkEntries("x", p.x, dx!, loss);
-  n += checkEntries("h0", p.h0, dh0, loss);
-  if (dc0) n += checkEntries("c0", p.c0, dc0, loss);
-  return n;
+  return checkAllEntries(loss, [
+    ["kernel", p.weights.kernel, grads.kernel],
+    ["recurrentKernel", p.weights.recurrentKernel, grads.recurrentKernel],
+    ["bias", p.weights.bias!, grads.bias!],
+    ["x", p.x, dx!],
+    ["h0", p.h0, dh0],
+    ["c0", p.c0, dc0],
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,26 +10,15 @@ import { Act } from "./activations.js";
 import { simpleRnnBackward, simpleRnnForward, type SimpleRnnCache, type SimpleRnnWeights } from "./simple_rnn.js";
 import { RaggedError } from "../errors.js";
 import { Random } from "../random.js";
-import { packBatch, type PackedLayout } from "../../data/packed.js";
-
-const GRAD_STEP = 1e-2;
-const GRAD_RTOL = 2e-3;
-const GRAD_ATOL = 2e-4;
-const LENGTHS = [5, 0, 3, 7, 1, 3];
+import type { PackedLayout } from "../../data/packed.js";
+import {
+  LENGTHS, act64, arange, checkAllEntries, compactMasked, expectAllClose, expectMatchesSequences, expectRowClose, holeyMask,
+  packMask, randomPacked, row, sequence64, stepRows, uniform, weightedSum, zeroGrads,
+} from "./recurrent_checks.test-support.js";
+import { packBatch } from "../../data/packed.js";
 
 // ---------------------------------------------------------------------------------------------
 // float64 reference, one sequence at a time
-
-function act64(a: Act, v: number): number {
-  switch (a) {
-    case Act.Linear: return v;
-    case Act.Sigmoid: return 1 / (1 + Math.exp(-v));
-    case Act.Tanh: return Math.tanh(v);
-    case Act.Relu: return Math.max(0, v);
-    case Act.HardSigmoid: return Math.min(6, Math.max(0, v + 3)) / 6;
-    case Act.HardSigmoidTfjs: return Math.min(1, Math.max(0, 0.2 * v + 0.5));
-  }
-}
 
 interface RnnSpec {
   C: number;
@@ -49,20 +38,6 @@ function rnnStep64(spec: RnnSpec, x: ArrayLike<number>, hp: number[]): number[] 
   });
 }
 
-function rnnSequence64(spec: RnnSpec, seq: number[][], h0: number[], mask?: boolean[]): { outs: number[][]; last: number[] } {
-  let h = h0.slice();
-  const outs: number[][] = [];
-  seq.forEach((x, t) => {
-    if (mask && !mask[t]) {
-      outs.push(new Array(spec.H).fill(0));
-      return;
-    }
-    h = rnnStep64(spec, x, h);
-    outs.push(h.slice());
-  });
-  return { outs, last: h };
-}
-
 // ---------------------------------------------------------------------------------------------
 // problems
 
@@ -75,21 +50,10 @@ interface Problem {
   mask?: Uint8Array;
 }
 
-function uniform(rng: Random, n: number, scale: number): Float32Array {
-  return Float32Array.from({ length: n }, () => rng.uniformRange(-scale, scale));
-}
-
-function packMask(layout: PackedLayout, maskSeqs: boolean[][]): Uint8Array {
-  const mask = new Uint8Array(layout.totalSteps);
-  maskSeqs.forEach((m, i) => m.forEach((real, t) => (mask[layout.offsets[t] + layout.unsortedIndices[i]] = real ? 1 : 0)));
-  return mask;
-}
-
 function makeProblem(rng: Random, lengths: number[], C: number, H: number, maskSeqs?: boolean[][]): Problem {
-  const seqs = lengths.map((len) => Array.from({ length: len }, () => Array.from({ length: C }, () => rng.uniformRange(-1, 1))));
-  const packed = packBatch(seqs, { features: C });
-  const h0 = uniform(rng, packed.layout.batch * H, 0.8);
-  return { layout: packed.layout, seqs, x: Float32Array.from(packed.data), h0, maskSeqs, mask: maskSeqs ? packMask(packed.layout, maskSeqs) : undefined };
+  const { layout, seqs, x } = randomPacked(rng, lengths, C);
+  const h0 = uniform(rng, layout.batch * H, 0.8);
+  return { layout, seqs, x, h0, maskSeqs, mask: maskSeqs ? packMask(layout, maskSeqs) : undefined };
 }
 
 function makeSpec(rng: Random, C: number, H: number, useBias = true, activation = Act.Tanh): RnnSpec {
@@ -106,87 +70,34 @@ function forward(spec: RnnSpec, p: Problem, withH0 = true): SimpleRnnCache {
   });
 }
 
-function row(a: Float32Array, r: number, H: number): number[] {
-  return Array.from(a.subarray(r * H, (r + 1) * H));
-}
-
-function expectRowClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, where: string): void {
-  for (let k = 0; k < expected.length; k++) {
-    if (!(Math.abs(actual[k] - expected[k]) <= tol)) expect.fail(`${where}[${k}]: ${actual[k]} vs ${expected[k]}`);
-  }
-}
-
 function expectMatchesReference(spec: RnnSpec, p: Problem, cache: SimpleRnnCache, withH0: boolean): void {
   const H = spec.H;
-  p.seqs.forEach((seq, i) => {
-    const j = p.layout.unsortedIndices[i];
-    const ref = rnnSequence64(spec, seq, withH0 ? row(p.h0, j, H) : new Array(H).fill(0), p.maskSeqs?.[i]);
-    ref.outs.forEach((o, t) => expectRowClose(row(cache.h, p.layout.offsets[t] + j, H), o, 1e-5, `h of sequence ${i} step ${t}`));
-    expectRowClose(row(cache.hLast, j, H), ref.last, 1e-5, `hLast of sequence ${i}`);
-  });
+  expectMatchesSequences(p.layout, p.seqs, H, cache, (seq, i, j) =>
+    sequence64(H, (x, hp) => rnnStep64(spec, x, hp), seq, withH0 ? row(p.h0, j, H) : new Array(H).fill(0), p.maskSeqs?.[i]),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // gradients
 
-function objective(cache: SimpleRnnCache, R: Float32Array, S: Float32Array): number {
-  let s = 0;
-  for (let k = 0; k < R.length; k++) s += cache.h[k] * R[k];
-  for (let k = 0; k < S.length; k++) s += cache.hLast[k] * S[k];
-  return s;
-}
-
-function checkEntries(name: string, param: Float32Array, analytic: ArrayLike<number>, loss: () => number): number {
-  for (let k = 0; k < param.length; k++) {
-    const saved = param[k];
-    param[k] = saved + GRAD_STEP;
-    const hi = param[k];
-    const up = loss();
-    param[k] = saved - GRAD_STEP;
-    const lo = param[k];
-    const down = loss();
-    param[k] = saved;
-    const numeric = (up - down) / (hi - lo);
-    const a = analytic[k];
-    const tol = GRAD_RTOL * Math.max(Math.abs(a), Math.abs(numeric)) + GRAD_ATOL;
-    if (!(Math.abs(a - numeric) <= tol)) expect.fail(`d${name}[${k}]: analytic ${a}, numeric ${numeric}, |diff| ${Math.abs(a - numeric)} > ${tol}`);
-  }
-  return param.length;
-}
-
-function newGrads(spec: RnnSpec) {
-  return {
-    kernel: new Float32Array(spec.weights.kernel.length),
-    recurrentKernel: new Float32Array(spec.weights.recurrentKernel.length),
-    bias: spec.weights.bias ? new Float32Array(spec.weights.bias.length) : null,
-  };
-}
-
+/** L = Σ h·R + Σ hLast·S over every weight, x and h0. @returns entries checked. */
 function gradientCheck(spec: RnnSpec, p: Problem, seed: number): number {
   const rng = new Random(seed);
   const R = uniform(rng, p.layout.totalSteps * spec.H, 1);
   const S = uniform(rng, p.layout.batch * spec.H, 1);
-  const grads = newGrads(spec);
+  const grads = zeroGrads(spec.weights);
   const { dx, dh0 } = simpleRnnBackward({ cache: forward(spec, p), weights: spec.weights, activation: spec.activation, dh: R, dhLast: S, grads, needInputGrad: true });
-  const loss = () => objective(forward(spec, p), R, S);
-  let n = 0;
-  n += checkEntries("kernel", spec.weights.kernel, grads.kernel, loss);
-  n += checkEntries("recurrentKernel", spec.weights.recurrentKernel, grads.recurrentKernel, loss);
-  if (spec.weights.bias && grads.bias) n += checkEntries("bias", spec.weights.bias, grads.bias, loss);
-  n += checkEntries("x", p.x, dx!, loss);
-  n += checkEntries("h0", p.h0, dh0, loss);
-  return n;
-}
-
-/** A padded batch (every sequence at full length) whose mask has holes, incl. masked first and last steps and an all-masked sequence. */
-function holeyMask(): boolean[][] {
-  return [
-    [true, true, false, true, false, true],
-    [false, true, true, false, true, false],
-    [false, false, false, false, false, false],
-    [true, false, false, true, true, true],
-    [true, true, true, true, true, true],
-  ];
+  const loss = () => {
+    const c = forward(spec, p);
+    return weightedSum([[c.h, R], [c.hLast, S]]);
+  };
+  return checkAllEntries(loss, [
+    ["kernel", spec.weights.kernel, grads.kernel],
+    ["recurrentKernel", spec.weights.recurrentKernel, grads.recurrentKernel],
+    ["bias", spec.weights.bias, grads.bias],
+    ["x", p.x, dx!],
+    ["h0", p.h0, dh0],
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,48 +151,31 @@ describe("simpleRnnForward / simpleRnnBackward", () => {
     const spec = makeSpec(rng, 3, H);
     const maskSeqs = holeyMask();
     const full = makeProblem(rng, [6, 6, 6, 6, 6], 3, H, maskSeqs);
-    const kept = full.seqs.map((seq, i) => seq.filter((_, t) => maskSeqs[i][t]));
-    const packedKept = packBatch(kept, { features: 3 });
-    const lk = packedKept.layout;
-    const h0Kept = new Float32Array(lk.batch * H);
-    kept.forEach((_, i) => h0Kept.set(row(full.h0, full.layout.unsortedIndices[i], H), lk.unsortedIndices[i] * H));
-    const compact: Problem = { layout: lk, seqs: kept, x: Float32Array.from(packedKept.data), h0: h0Kept };
+    const c = compactMasked(full, maskSeqs, 3);
+    const lk = c.layout;
+    const compact: Problem = { layout: lk, seqs: c.seqs, x: c.x, h0: c.moveRows(full.h0, H) };
 
     const cf = forward(spec, full);
     const cc = forward(spec, compact);
     const dhFull = uniform(rng, full.layout.totalSteps * H, 1); // arbitrary at masked rows: must be ignored
-    const dhKept = new Float32Array(lk.totalSteps * H);
+    const dhKept = c.moveSteps(dhFull, H);
     const S = uniform(rng, full.layout.batch * H, 1);
-    const SKept = new Float32Array(lk.batch * H);
-    const realRows: Array<[number, number, number]> = []; // [sequence, full row, compacted row]
-    maskSeqs.forEach((m, i) => {
-      const jf = full.layout.unsortedIndices[i];
-      const jk = lk.unsortedIndices[i];
-      let tk = 0;
-      m.forEach((real, t) => {
-        const rf = full.layout.offsets[t] + jf;
-        if (!real) {
-          expect(row(cf.h, rf, H)).toEqual([0, 0, 0, 0]);
-          return;
-        }
-        const rk = lk.offsets[tk++] + jk;
-        realRows.push([i, rf, rk]);
-        expectRowClose(row(cf.h, rf, H), row(cc.h, rk, H), 1e-6, `h of sequence ${i} step ${t}`);
-        dhKept.set(dhFull.subarray(rf * H, (rf + 1) * H), rk * H);
-      });
-      expectRowClose(row(cf.hLast, jf, H), row(cc.hLast, jk, H), 1e-6, `hLast of sequence ${i}`);
-      SKept.set(S.subarray(jf * H, (jf + 1) * H), jk * H);
-    });
+    const SKept = c.moveRows(S, H);
+    for (const { i, t, rf, rk } of c.steps) {
+      if (rk === null) expect(row(cf.h, rf, H)).toEqual([0, 0, 0, 0]);
+      else expectRowClose(row(cf.h, rf, H), row(cc.h, rk, H), 1e-6, `h of sequence ${i} step ${t}`);
+    }
+    maskSeqs.forEach((_, i) => expectRowClose(row(cf.hLast, full.layout.unsortedIndices[i], H), row(cc.hLast, lk.unsortedIndices[i], H), 1e-6, `hLast of sequence ${i}`));
 
-    const gf = newGrads(spec);
-    const gk = newGrads(spec);
+    const gf = zeroGrads(spec.weights);
+    const gk = zeroGrads(spec.weights);
     const bf = simpleRnnBackward({ cache: cf, weights: spec.weights, activation: spec.activation, dh: dhFull, dhLast: S, grads: gf, needInputGrad: true });
     const bk = simpleRnnBackward({ cache: cc, weights: spec.weights, activation: spec.activation, dh: dhKept, dhLast: SKept, grads: gk, needInputGrad: true });
     expectRowClose(gf.kernel, gk.kernel, 1e-5, "dkernel");
     expectRowClose(gf.recurrentKernel, gk.recurrentKernel, 1e-5, "drecurrentKernel");
     expectRowClose(gf.bias!, gk.bias!, 1e-5, "dbias");
     maskSeqs.forEach((_, i) => expectRowClose(row(bf.dh0, full.layout.unsortedIndices[i], H), row(bk.dh0, lk.unsortedIndices[i], H), 1e-5, `dh0 of sequence ${i}`));
-    for (const [i, rf, rk] of realRows) expectRowClose(row(bf.dx!, rf, 3), row(bk.dx!, rk, 3), 1e-5, `dx of sequence ${i}`);
+    for (const { i, rf, rk } of c.steps) if (rk !== null) expectRowClose(row(bf.dx!, rf, 3), row(bk.dx!, rk, 3), 1e-5, `dx of sequence ${i}`);
     let dxMasked = 0;
     for (let r = 0; r < full.layout.totalSteps; r++) if (full.mask![r] === 0) dxMasked += row(bf.dx!, r, 3).reduce((s, v) => s + Math.abs(v), 0);
     expect(dxMasked).toBe(0);
@@ -292,11 +186,11 @@ describe("simpleRnnForward / simpleRnnBackward", () => {
     const spec = makeSpec(rng, 3, 4);
     const p = makeProblem(rng, LENGTHS, 3, 4);
     const S = uniform(rng, p.layout.batch * 4, 1);
-    const run = (grads: ReturnType<typeof newGrads>, needInputGrad: boolean) =>
+    const run = (grads: ReturnType<typeof zeroGrads<Float32Array | null>>, needInputGrad: boolean) =>
       simpleRnnBackward({ cache: forward(spec, p), weights: spec.weights, activation: spec.activation, dh: null, dhLast: S, grads, needInputGrad });
-    const once = newGrads(spec);
+    const once = zeroGrads(spec.weights);
     run(once, true);
-    const twice = newGrads(spec);
+    const twice = zeroGrads(spec.weights);
     expect(run(twice, false).dx).toBeNull();
     run(twice, false);
     expectRowClose(twice.kernel, once.kernel.map((v) => 2 * v), 1e-5, "kernel");
@@ -329,13 +223,6 @@ function kerasRnn(units: number, C: number): RnnSpec {
   };
 }
 
-function arange(B: number, T: number, C: number, goBackwards = false): number[][][] {
-  return Array.from({ length: B }, (_, b) => {
-    const seq = Array.from({ length: T }, (_, t) => Array.from({ length: C }, (_, c) => (b * T + t) * C + c));
-    return goBackwards ? seq.reverse() : seq;
-  });
-}
-
 function runKeras(spec: RnnSpec, seqs: number[][][], h0?: number[][], maskSeqs?: boolean[][]): SimpleRnnCache {
   const packed = packBatch(seqs, { features: spec.C });
   expect(Array.from(packed.layout.sortedIndices)).toEqual(seqs.map((_, i) => i));
@@ -346,20 +233,7 @@ function runKeras(spec: RnnSpec, seqs: number[][][], h0?: number[][], maskSeqs?:
   });
 }
 
-function expectAllClose(actual: ArrayLike<number>, expected: number[], atol = 1e-6, rtol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  for (let k = 0; k < expected.length; k++) {
-    if (!(Math.abs(actual[k] - expected[k]) <= atol + rtol * Math.abs(expected[k]))) {
-      expect.fail(`[${k}]: ${actual[k]} vs Keras ${expected[k]} (atol ${atol}, rtol ${rtol})`);
-    }
-  }
-}
-
 const rep = (v: number[], n: number) => v.flatMap((a) => new Array(n).fill(a));
-
-function stepRows(a: Float32Array, cache: SimpleRnnCache, b: number, T: number): number[] {
-  return Array.from({ length: T }, (_, t) => row(a, cache.layout.offsets[t] + b, cache.H)).flat();
-}
 
 describe("Keras 3 simple_rnn_test.py numbers", () => {
   it("test_correctness: forwards and go_backwards", () => {
@@ -384,10 +258,10 @@ describe("Keras 3 simple_rnn_test.py numbers", () => {
     const mask = [[true, true, false, true], [true, false, false, true]];
     expectAllClose(runKeras(kerasRnn(4, 3), arange(2, 4, 3), undefined, mask).hLast, rep([0.32951632, 0.61799484], 4));
     const cache = runKeras(kerasRnn(2, 3), arange(2, 4, 3), undefined, mask);
-    expectAllClose(stepRows(cache.state, cache, 0, 4), rep([0.0599281, 0.15122814, 0.15122814, 0.32394567], 2));
-    expectAllClose(stepRows(cache.state, cache, 1, 4), rep([0.3969304, 0.3969304, 0.3969304, 0.608085], 2));
-    expectAllClose(stepRows(cache.h, cache, 0, 4), rep([0.0599281, 0.15122814, 0, 0.32394567], 2));
-    expectAllClose(stepRows(cache.h, cache, 1, 4), rep([0.3969304, 0, 0, 0.608085], 2));
+    expectAllClose(stepRows(cache.state, cache.layout, 0, 4, cache.H), rep([0.0599281, 0.15122814, 0.15122814, 0.32394567], 2));
+    expectAllClose(stepRows(cache.state, cache.layout, 1, 4, cache.H), rep([0.3969304, 0.3969304, 0.3969304, 0.608085], 2));
+    expectAllClose(stepRows(cache.h, cache.layout, 0, 4, cache.H), rep([0.0599281, 0.15122814, 0, 0.32394567], 2));
+    expectAllClose(stepRows(cache.h, cache.layout, 1, 4, cache.H), rep([0.3969304, 0, 0, 0.608085], 2));
     const back = runKeras(kerasRnn(4, 3), arange(2, 4, 3, true), undefined, mask.map((m) => m.slice().reverse()));
     expectAllClose(back.hLast, rep([0.07376196, 0.43645123], 4));
   });
