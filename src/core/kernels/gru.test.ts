@@ -11,10 +11,10 @@ import { Act } from "./activations.js";
 import { gruBackward, gruForward, type GruCache, type GruWeights } from "./gru.js";
 import { RaggedError } from "../errors.js";
 import { Random } from "../random.js";
-import { packBatch, type PackedLayout } from "../../data/packed.js";
+import { packBatch } from "../../data/packed.js";
 import {
-  LENGTHS, act64, arange, checkAllEntries, compactMasked, expectAllClose, expectMatchesSequences, expectRowClose, holeyMask,
-  packMask, randomPacked, row, sequence64, stepRows, uniform, weightedSum, zeroGrads,
+  LENGTHS, act64, arange, checkStateGradients, compactMasked, expectAllClose, expectCompactedForward, expectMatchesSequences,
+  expectRowClose, holeyMask, makeStateProblem, packMask, row, sequence64, stepRows, uniform, zeroGrads, type StateProblem,
 } from "./recurrent_checks.test-support.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -56,22 +56,8 @@ function gruStep64(spec: GruSpec, x: ArrayLike<number>, hp: number[]): number[] 
 // ---------------------------------------------------------------------------------------------
 // problems
 
-interface Problem {
-  layout: PackedLayout;
-  seqs: number[][][];
-  x: Float32Array;
-  /** [B, H] sorted order */
-  h0: Float32Array;
-  /** caller order per step, and packed */
-  maskSeqs?: boolean[][];
-  mask?: Uint8Array;
-}
-
-function makeProblem(rng: Random, lengths: number[], C: number, H: number, maskSeqs?: boolean[][]): Problem {
-  const { layout, seqs, x } = randomPacked(rng, lengths, C);
-  const h0 = uniform(rng, layout.batch * H, 0.8);
-  return { layout, seqs, x, h0, maskSeqs, mask: maskSeqs ? packMask(layout, maskSeqs) : undefined };
-}
+type Problem = StateProblem;
+const makeProblem = makeStateProblem;
 
 function makeSpec(rng: Random, C: number, H: number, resetAfter: boolean, useBias = true, activation = Act.Tanh, recurrentActivation = Act.Sigmoid): GruSpec {
   const G = 3 * H;
@@ -104,29 +90,13 @@ function expectMatchesReference(spec: GruSpec, p: Problem, cache: GruCache, with
 // ---------------------------------------------------------------------------------------------
 // gradients
 
-/** L = Σ h·R + Σ hLast·S over every weight, x and h0. @returns entries checked. */
 function gradientCheck(spec: GruSpec, p: Problem, seed: number): number {
-  const rng = new Random(seed);
-  const H = spec.H;
-  const R = uniform(rng, p.layout.totalSteps * H, 1);
-  const S = uniform(rng, p.layout.batch * H, 1);
-  const cache = forward(spec, p);
-  const grads = zeroGrads(spec.weights);
-  const { dx, dh0 } = gruBackward({
-    cache, weights: spec.weights, activation: spec.activation, recurrentActivation: spec.recurrentActivation,
-    dh: R, dhLast: S, grads, needInputGrad: true,
-  });
-  const loss = () => {
-    const c = forward(spec, p);
-    return weightedSum([[c.h, R], [c.hLast, S]]);
-  };
-  return checkAllEntries(loss, [
-    ["kernel", spec.weights.kernel, grads.kernel],
-    ["recurrentKernel", spec.weights.recurrentKernel, grads.recurrentKernel],
-    ["bias", spec.weights.bias, grads.bias],
-    ["x", p.x, dx!],
-    ["h0", p.h0, dh0],
-  ]);
+  return checkStateGradients(spec.weights, p, spec.H, seed, () => forward(spec, p), (dh, dhLast, grads) =>
+    gruBackward({
+      cache: forward(spec, p), weights: spec.weights, activation: spec.activation, recurrentActivation: spec.recurrentActivation,
+      dh, dhLast, grads, needInputGrad: true,
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,11 +164,7 @@ for (const resetAfter of [true, false]) {
       const dhKept = c.moveSteps(dhFull, H);
       const S = uniform(rng, full.layout.batch * H, 1);
       const SKept = c.moveRows(S, H);
-      for (const { i, t, rf, rk } of c.steps) {
-        if (rk === null) expect(row(cf.h, rf, H)).toEqual(new Array(H).fill(0));
-        else expectRowClose(row(cf.h, rf, H), row(cc.h, rk, H), 1e-6, `h of sequence ${i} step ${t}`);
-      }
-      maskSeqs.forEach((_, i) => expectRowClose(row(cf.hLast, full.layout.unsortedIndices[i], H), row(cc.hLast, lk.unsortedIndices[i], H), 1e-6, `hLast of sequence ${i}`));
+      expectCompactedForward(c, full.layout, maskSeqs, H, cf, cc);
 
       const back = (cache: GruCache, dh: Float32Array, dhLast: Float32Array) => {
         const grads = zeroGrads(spec.weights);

@@ -6,7 +6,7 @@
  */
 import { expect } from "vitest";
 import { Act } from "./activations.js";
-import type { Random } from "../random.js";
+import { Random } from "../random.js";
 import { packBatch, type PackedLayout } from "../../data/packed.js";
 
 const GRAD_STEP = 1e-2;
@@ -230,4 +230,70 @@ export function expectAllClose(actual: ArrayLike<number>, expected: number[], at
 /** Rows of steps 0..T−1 of sequence b (equal lengths), flattened. */
 export function stepRows(a: Float32Array, layout: PackedLayout, b: number, T: number, H: number): number[] {
   return Array.from({ length: T }, (_, t) => row(a, layout.offsets[t] + b, H)).flat();
+}
+
+// ---------------------------------------------------------------------------------------------
+// one-state kernels (GRU, SimpleRNN): problem, gradient check, compaction forward check
+
+/** Packed random inputs and a random [B, H] h0 (sorted order); `maskSeqs` per caller sequence and step, and packed. */
+export interface StateProblem {
+  layout: PackedLayout;
+  seqs: number[][][];
+  x: Float32Array;
+  h0: Float32Array;
+  maskSeqs?: boolean[][];
+  mask?: Uint8Array;
+}
+
+export function makeStateProblem(rng: Random, lengths: number[], C: number, H: number, maskSeqs?: boolean[][]): StateProblem {
+  const { layout, seqs, x } = randomPacked(rng, lengths, C);
+  const h0 = uniform(rng, layout.batch * H, 0.8);
+  return { layout, seqs, x, h0, maskSeqs, mask: maskSeqs ? packMask(layout, maskSeqs) : undefined };
+}
+
+/**
+ * L = Σ h·R + Σ hLast·S (R, S drawn from `seed`); central differences on every weight, x and h0.
+ * @returns entries checked.
+ */
+export function checkStateGradients<B extends Float32Array | null>(
+  weights: WeightArrays<B>, p: StateProblem, H: number, seed: number,
+  forward: () => { h: Float32Array; hLast: Float32Array },
+  backward: (dh: Float32Array, dhLast: Float32Array, grads: WeightArrays<B>) => { dx: Float32Array | null; dh0: Float32Array },
+): number {
+  const rng = new Random(seed);
+  const R = uniform(rng, p.layout.totalSteps * H, 1);
+  const S = uniform(rng, p.layout.batch * H, 1);
+  const grads = zeroGrads(weights);
+  const { dx, dh0 } = backward(R, S, grads);
+  const loss = () => {
+    const c = forward();
+    return weightedSum([[c.h, R], [c.hLast, S]]);
+  };
+  return checkAllEntries(loss, [
+    ["kernel", weights.kernel, grads.kernel],
+    ["recurrentKernel", weights.recurrentKernel, grads.recurrentKernel],
+    ["bias", weights.bias, grads.bias],
+    ["x", p.x, dx!],
+    ["h0", p.h0, dh0],
+  ]);
+}
+
+/**
+ * The masked run against the compacted run, forward: zero output at masked steps, the same h at
+ * real steps and the same final states (tolerance 1e-6).
+ */
+export function expectCompactedForward(
+  c: Compaction, full: PackedLayout, maskSeqs: boolean[][], H: number,
+  cf: { h: Float32Array; hLast: Float32Array; cLast?: Float32Array }, cc: { h: Float32Array; hLast: Float32Array; cLast?: Float32Array },
+): void {
+  for (const { i, t, rf, rk } of c.steps) {
+    if (rk === null) expect(row(cf.h, rf, H)).toEqual(new Array(H).fill(0));
+    else expectRowClose(row(cf.h, rf, H), row(cc.h, rk, H), 1e-6, `h of sequence ${i} step ${t}`);
+  }
+  maskSeqs.forEach((_, i) => {
+    const jf = full.unsortedIndices[i];
+    const jk = c.layout.unsortedIndices[i];
+    expectRowClose(row(cf.hLast, jf, H), row(cc.hLast, jk, H), 1e-6, `hLast of sequence ${i}`);
+    if (cf.cLast && cc.cLast) expectRowClose(row(cf.cLast, jf, H), row(cc.cLast, jk, H), 1e-6, `cLast of sequence ${i}`);
+  });
 }

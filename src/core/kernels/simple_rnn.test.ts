@@ -10,12 +10,11 @@ import { Act } from "./activations.js";
 import { simpleRnnBackward, simpleRnnForward, type SimpleRnnCache, type SimpleRnnWeights } from "./simple_rnn.js";
 import { RaggedError } from "../errors.js";
 import { Random } from "../random.js";
-import type { PackedLayout } from "../../data/packed.js";
-import {
-  LENGTHS, act64, arange, checkAllEntries, compactMasked, expectAllClose, expectMatchesSequences, expectRowClose, holeyMask,
-  packMask, randomPacked, row, sequence64, stepRows, uniform, weightedSum, zeroGrads,
-} from "./recurrent_checks.test-support.js";
 import { packBatch } from "../../data/packed.js";
+import {
+  LENGTHS, act64, arange, checkStateGradients, compactMasked, expectAllClose, expectCompactedForward, expectMatchesSequences,
+  expectRowClose, holeyMask, makeStateProblem, packMask, row, sequence64, stepRows, uniform, zeroGrads, type StateProblem,
+} from "./recurrent_checks.test-support.js";
 
 // ---------------------------------------------------------------------------------------------
 // float64 reference, one sequence at a time
@@ -41,20 +40,8 @@ function rnnStep64(spec: RnnSpec, x: ArrayLike<number>, hp: number[]): number[] 
 // ---------------------------------------------------------------------------------------------
 // problems
 
-interface Problem {
-  layout: PackedLayout;
-  seqs: number[][][];
-  x: Float32Array;
-  h0: Float32Array;
-  maskSeqs?: boolean[][];
-  mask?: Uint8Array;
-}
-
-function makeProblem(rng: Random, lengths: number[], C: number, H: number, maskSeqs?: boolean[][]): Problem {
-  const { layout, seqs, x } = randomPacked(rng, lengths, C);
-  const h0 = uniform(rng, layout.batch * H, 0.8);
-  return { layout, seqs, x, h0, maskSeqs, mask: maskSeqs ? packMask(layout, maskSeqs) : undefined };
-}
+type Problem = StateProblem;
+const makeProblem = makeStateProblem;
 
 function makeSpec(rng: Random, C: number, H: number, useBias = true, activation = Act.Tanh): RnnSpec {
   return {
@@ -80,24 +67,10 @@ function expectMatchesReference(spec: RnnSpec, p: Problem, cache: SimpleRnnCache
 // ---------------------------------------------------------------------------------------------
 // gradients
 
-/** L = Σ h·R + Σ hLast·S over every weight, x and h0. @returns entries checked. */
 function gradientCheck(spec: RnnSpec, p: Problem, seed: number): number {
-  const rng = new Random(seed);
-  const R = uniform(rng, p.layout.totalSteps * spec.H, 1);
-  const S = uniform(rng, p.layout.batch * spec.H, 1);
-  const grads = zeroGrads(spec.weights);
-  const { dx, dh0 } = simpleRnnBackward({ cache: forward(spec, p), weights: spec.weights, activation: spec.activation, dh: R, dhLast: S, grads, needInputGrad: true });
-  const loss = () => {
-    const c = forward(spec, p);
-    return weightedSum([[c.h, R], [c.hLast, S]]);
-  };
-  return checkAllEntries(loss, [
-    ["kernel", spec.weights.kernel, grads.kernel],
-    ["recurrentKernel", spec.weights.recurrentKernel, grads.recurrentKernel],
-    ["bias", spec.weights.bias, grads.bias],
-    ["x", p.x, dx!],
-    ["h0", p.h0, dh0],
-  ]);
+  return checkStateGradients(spec.weights, p, spec.H, seed, () => forward(spec, p), (dh, dhLast, grads) =>
+    simpleRnnBackward({ cache: forward(spec, p), weights: spec.weights, activation: spec.activation, dh, dhLast, grads, needInputGrad: true }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,11 +134,7 @@ describe("simpleRnnForward / simpleRnnBackward", () => {
     const dhKept = c.moveSteps(dhFull, H);
     const S = uniform(rng, full.layout.batch * H, 1);
     const SKept = c.moveRows(S, H);
-    for (const { i, t, rf, rk } of c.steps) {
-      if (rk === null) expect(row(cf.h, rf, H)).toEqual([0, 0, 0, 0]);
-      else expectRowClose(row(cf.h, rf, H), row(cc.h, rk, H), 1e-6, `h of sequence ${i} step ${t}`);
-    }
-    maskSeqs.forEach((_, i) => expectRowClose(row(cf.hLast, full.layout.unsortedIndices[i], H), row(cc.hLast, lk.unsortedIndices[i], H), 1e-6, `hLast of sequence ${i}`));
+    expectCompactedForward(c, full.layout, maskSeqs, H, cf, cc);
 
     const gf = zeroGrads(spec.weights);
     const gk = zeroGrads(spec.weights);
