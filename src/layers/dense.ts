@@ -10,8 +10,7 @@ import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
 import { type ActivationName, activateInPlace, activationBackward, parseActivation } from "../core/kernels/activations.js";
 import { kernels } from "../core/kernels/registry.js";
-import { addRowVector } from "../core/kernels/lstm.js";
-import { sumRows } from "../core/kernels/gemm.js";
+import { addBias, sumRows } from "../core/kernels/gemm.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "./layer.js";
@@ -81,7 +80,7 @@ export class Dense extends Layer {
     const M = rowCount(input);
     const y = new Float32Array(M * U);
     kernels().gemm({ out: y, a: input.data, b: this.kernel.value, M, N: U, K: C });
-    if (this.bias) addRowVector(y, this.bias.value, M, U);
+    if (this.bias) addBias(y, this.bias.value, M, U);
     activateInPlace(this.activation, y, M, U);
     const output = withData(input, y, U);
     const backward = (dOutput: LayerValue): LayerValue => {

@@ -20,10 +20,10 @@
  * r ⊙ h_p, never in z ⊙ h_p (nor in dz' = dht (h_p − hh) σr'(z) below).
  */
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
-import { gemm, sumRows } from "./gemm.js";
+import { addBias, gemm, sumRows } from "./gemm.js";
 import {
-  addMaskedRows, addRowVector, checkMask, checkRecurrentMask, copyRow, dropRows, lastRows, maskRowsBySequence, previousRows,
-} from "./lstm.js";
+  checkMask, checkRecurrentMask, dropRows, addMaskedRows, maskRowsBySequence, copyRow, lastRows, previousRows,
+} from "./recurrent_rows.js";
 import { RaggedError } from "../errors.js";
 import type { PackedLayout } from "../../data/packed.js";
 
@@ -108,7 +108,7 @@ export function gruForward(args: GruForwardArgs): GruCache {
 
   // x-side pre-activations for all rows: gates = x·W + b_in
   gemm({ out: gates, a: x, b: weights.kernel, M: N, N: G, K: C });
-  if (weights.bias) addRowVector(gates, weights.bias, N, G);
+  if (weights.bias) addBias(gates, weights.bias, N, G);
 
   if (resetAfter) {
     const U = weights.recurrentKernel;

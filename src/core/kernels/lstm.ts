@@ -9,31 +9,14 @@
  * with z = x·W + h_{t−1}·U + b. Forward does x·W for all N rows in one GEMM, then per step t only
  * z[rows of t] += h[rows of t−1, first b_t] · U on the b_t running sequences.
  *
- * NOTE [ masked rows in the recurrent kernels ]
- * lstm.ts, gru.ts and simple_rnn.ts take an optional per-row `mask` ([N], 1 = real step, 0 =
- * masked), for Keras' general masked case: a padded batch whose mask has holes (the layout then
- * holds every sequence at full length). At a masked row the state is carried unchanged (h_t =
- * h_{t−1}, and c_t = c_{t−1} for the LSTM) and the output row is zero (Keras
- * `zero_output_for_mask=True`). Backward mirrors it: the gradient w.r.t. the carried state passes
- * straight through to h_{t−1} (c_{t−1}), the upstream gradient of the zero output row is dropped,
- * and nothing flows into the weights or dx from that row. Because a masked row's output is zero
- * while the state lives on, a masked forward keeps the carried state in its own array (`state`
- * in the caches); without a mask `state` and `h` are the same array. The final state (`hLast`) is
- * the state after a sequence's last row, masked or not.
- *
- * NOTE [ recurrent dropout in the recurrent kernels ]
- * lstm.ts, gru.ts and simple_rnn.ts take an optional `recurrentMask` ([B, H], sorted order, already
- * scaled by 1/(1−p)): one row per sequence, the same at every step, multiplied into h_{t−1} where
- * it enters the recurrent GEMM (z += (h_{t−1} ⊙ m)·U; the GRU's r ⊙ (h_{t−1} ⊙ m) likewise). Only
- * that input is dropped: the carried state, the LSTM's c_t = f ⊙ c_{t−1} + i ⊙ g, the GRU's
- * z ⊙ h_{t−1} and a masked row's carry all use h_{t−1} itself. Backward mirrors it: dU is built from
- * the dropped previous states, and the gradient reaching h_{t−1} through U is multiplied by the
- * mask; the direct paths are not. Forward drops each step's b_t previous rows into one [B, H]
- * buffer (no per-step allocation); without the option nothing changes. The cache keeps the mask.
+ * Masks and recurrent dropout: NOTE [ masked rows in the recurrent kernels ] and NOTE [ recurrent
+ * dropout in the recurrent kernels ] in recurrent_rows.ts.
  */
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
-import { gemm, sumRows } from "./gemm.js";
-import { RaggedError } from "../errors.js";
+import { addBias, gemm } from "./gemm.js";
+import {
+  checkMask, checkRecurrentMask, dropRows, copyRow, lastRows, gradToPreviousState, weightAndInputGrads,
+} from "./recurrent_rows.js";
 import type { PackedLayout } from "../../data/packed.js";
 
 export interface LstmWeights {
@@ -136,7 +119,7 @@ export function lstmForward(args: LstmForwardArgs): LstmCache {
   const state = mask ? new Float32Array(N * H) : h;
 
   gemm({ out: gates, a: x, b: weights.kernel, M: N, N: G, K: C });
-  if (weights.bias) addRowVector(gates, weights.bias, N, G);
+  if (weights.bias) addBias(gates, weights.bias, N, G);
 
   for (let t = 0; t < T; t++) {
     const r0 = offsets[t];
@@ -268,119 +251,8 @@ export function lstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
     // dh_{t−1} for the running sequences: dz[rows of t] · Uᵀ (sequences that end earlier keep dhLast).
     // With a mask it accumulates, so that masked rows (dz = 0) keep their passed-through gradient.
     // With recurrent dropout the GEMM's result is the gradient of h_{t−1} ⊙ m, so it is masked first.
-    if (recMask && dDropped) {
-      gemm({ out: dDropped, a: dz, aOffset: r0 * G, b: weights.recurrentKernel, M: bt, N: H, K: G, transB: true });
-      addMaskedRows(dhNext, dDropped, recMask, bt, H, mask !== null);
-    } else {
-      gemm({ out: dhNext, a: dz, aOffset: r0 * G, b: weights.recurrentKernel, M: bt, N: H, K: G, transB: true, accumulate: mask !== null });
-    }
+    gradToPreviousState({ dhNext, dz, rowAt: r0, recurrentKernel: weights.recurrentKernel, bt, H, G, masked: mask !== null, recurrentMask: recMask, dropped: dDropped });
   }
-
-  // Weight gradients as whole-batch GEMMs over all N rows (masked rows have dz = 0); dU from the
-  // previous states as the GEMM saw them (dropped, with recurrent dropout).
-  const hPrev = previousRows(state, h0, layout, H);
-  if (recMask) maskRowsBySequence(hPrev, recMask, layout, H);
-  gemm({ out: grads.recurrentKernel, a: hPrev, b: dz, M: H, N: G, K: N, transA: true, accumulate: true });
-  gemm({ out: grads.kernel, a: x, b: dz, M: C, N: G, K: N, transA: true, accumulate: true });
-  if (grads.bias) sumRows(grads.bias, dz, N, G);
-  let dx: Float32Array | null = null;
-  if (args.needInputGrad) {
-    dx = new Float32Array(N * C);
-    gemm({ out: dx, a: dz, b: weights.kernel, M: N, N: C, K: G, transB: true });
-  }
+  const dx = weightAndInputGrads({ grads, dz, x, kernel: weights.kernel, state, h0, layout, C, H, G, recurrentMask: recMask, needInputGrad: args.needInputGrad });
   return { dx, dh0: dhNext, dc0: dcNext };
-}
-
-/**
- * Validates a kernel's optional per-row mask (see NOTE [ masked rows in the recurrent kernels ]).
- * @returns the mask, or null when omitted.
- * @throws RaggedError `SHAPE_MISMATCH` when it does not have one entry per packed row.
- */
-export function checkMask(mask: Uint8Array | undefined, N: number, where: string): Uint8Array | null {
-  if (mask === undefined) return null;
-  if (mask.length !== N) {
-    throw new RaggedError("SHAPE_MISMATCH", `The mask passed to ${where} must have one entry per packed row.`, {
-      expected: `${N} entries (layout.totalSteps)`,
-      received: `${mask.length} entries`,
-      help: "build the mask in the packed row order (row offsets[t] + j is step t of sorted sequence j)",
-    });
-  }
-  return mask;
-}
-
-/**
- * Validates a kernel's optional recurrent dropout mask (see NOTE [ recurrent dropout … ]).
- * @returns the mask, or null when omitted.
- * @throws RaggedError `SHAPE_MISMATCH` when it is not [B, H].
- */
-export function checkRecurrentMask(mask: Float32Array | undefined, B: number, H: number, where: string): Float32Array | null {
-  if (mask === undefined) return null;
-  if (mask.length !== B * H) {
-    throw new RaggedError("SHAPE_MISMATCH", `The recurrentMask passed to ${where} must have one row of H values per sequence.`, {
-      expected: `${B * H} values ([B, H] = [${B}, ${H}])`,
-      received: `${mask.length} values`,
-      help: "build it in sorted order (row j is sorted sequence j, as the initial states), already scaled by 1/(1 − rate)",
-    });
-  }
-  return mask;
-}
-
-/** out[j, :] = rows[rowAt + j, :] ⊙ mask[j, :] for j < bt (h_{t−1} ⊙ m of the running sequences). */
-export function dropRows(out: Float32Array, rows: Float32Array, rowAt: number, mask: Float32Array, bt: number, H: number): void {
-  const from = rowAt * H;
-  for (let k = 0; k < bt * H; k++) out[k] = rows[from + k] * mask[k];
-}
-
-/** dst[j, :] (+)= src[j, :] ⊙ mask[j, :] for j < bt: the gradient of h_{t−1} ⊙ m, moved to h_{t−1}. */
-export function addMaskedRows(dst: Float32Array, src: Float32Array, mask: Float32Array, bt: number, H: number, accumulate: boolean): void {
-  for (let k = 0; k < bt * H; k++) dst[k] = (accumulate ? dst[k] : 0) + src[k] * mask[k];
-}
-
-/** rows[r, :] ⊙= mask[j, :] in place, j the sorted sequence of packed row r. */
-export function maskRowsBySequence(rows: Float32Array, mask: Float32Array, layout: PackedLayout, H: number): void {
-  const { offsets, batchSizes, maxLength } = layout;
-  for (let t = 0; t < maxLength; t++) {
-    const from = offsets[t] * H;
-    for (let k = 0; k < batchSizes[t] * H; k++) rows[from + k] *= mask[k];
-  }
-}
-
-/** dst[dstAt : dstAt + n] = src[srcAt : srcAt + n], without the view `subarray` would allocate. */
-export function copyRow(dst: Float32Array, dstAt: number, src: Float32Array, srcAt: number, n: number): void {
-  for (let k = 0; k < n; k++) dst[dstAt + k] = src[srcAt + k];
-}
-
-/** x[r, :] += v for `rows` rows of width `width`. */
-export function addRowVector(x: Float32Array, v: Float32Array, rows: number, width: number): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * width;
-    for (let k = 0; k < width; k++) x[o + k] += v[k];
-  }
-}
-
-/** [B, H] the row of each sequence's last step (sorted order); `initial` for empty sequences. */
-export function lastRows(rows: Float32Array, initial: Float32Array, layout: PackedLayout, H: number): Float32Array {
-  const out = new Float32Array(layout.batch * H);
-  for (let j = 0; j < layout.batch; j++) {
-    const len = layout.sortedLengths[j];
-    if (len === 0) out.set(initial.subarray(j * H, (j + 1) * H), j * H);
-    else {
-      const r = layout.offsets[len - 1] + j;
-      out.set(rows.subarray(r * H, (r + 1) * H), j * H);
-    }
-  }
-  return out;
-}
-
-/** [N, H] for every row, the state that fed it: the row of step t−1 of the same sequence, or h0. */
-export function previousRows(rows: Float32Array, initial: Float32Array, layout: PackedLayout, H: number): Float32Array {
-  const out = new Float32Array(layout.totalSteps * H);
-  const { offsets, batchSizes, maxLength } = layout;
-  if (maxLength === 0) return out;
-  out.set(initial.subarray(0, batchSizes[0] * H), 0);
-  for (let t = 1; t < maxLength; t++) {
-    const from = offsets[t - 1] * H;
-    out.set(rows.subarray(from, from + batchSizes[t] * H), offsets[t] * H);
-  }
-  return out;
 }

@@ -11,10 +11,10 @@
  * (h_{t−1} ⊙ m in h_{t−1}·U): NOTE [ recurrent dropout in the recurrent kernels ], also there.
  */
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
-import { gemm, sumRows } from "./gemm.js";
+import { addBias, gemm } from "./gemm.js";
 import {
-  addMaskedRows, addRowVector, checkMask, checkRecurrentMask, copyRow, dropRows, lastRows, maskRowsBySequence, previousRows,
-} from "./lstm.js";
+  checkMask, checkRecurrentMask, dropRows, copyRow, lastRows, gradToPreviousState, weightAndInputGrads,
+} from "./recurrent_rows.js";
 import type { PackedLayout } from "../../data/packed.js";
 
 export interface SimpleRnnWeights {
@@ -84,7 +84,7 @@ export function simpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
   const h = mask ? new Float32Array(N * H) : state;
 
   gemm({ out: state, a: x, b: weights.kernel, M: N, N: H, K: C });
-  if (weights.bias) addRowVector(state, weights.bias, N, H);
+  if (weights.bias) addBias(state, weights.bias, N, H);
 
   for (let t = 0; t < T; t++) {
     const r0 = offsets[t];
@@ -171,25 +171,8 @@ export function simpleRnnBackward(args: SimpleRnnBackwardArgs): SimpleRnnBackwar
     // dh_{t−1} for the running sequences: dPre[rows of t] · Uᵀ (sequences that end earlier keep
     // dhLast). With a mask it accumulates, so that masked rows keep their passed-through gradient.
     // With recurrent dropout the GEMM's result is the gradient of h_{t−1} ⊙ m, so it is masked first.
-    if (recMask && dDropped) {
-      gemm({ out: dDropped, a: dPre, aOffset: r0 * H, b: weights.recurrentKernel, M: bt, N: H, K: H, transB: true });
-      addMaskedRows(dhNext, dDropped, recMask, bt, H, mask !== null);
-    } else {
-      gemm({ out: dhNext, a: dPre, aOffset: r0 * H, b: weights.recurrentKernel, M: bt, N: H, K: H, transB: true, accumulate: mask !== null });
-    }
+    gradToPreviousState({ dhNext, dz: dPre, rowAt: r0, recurrentKernel: weights.recurrentKernel, bt, H, G: H, masked: mask !== null, recurrentMask: recMask, dropped: dDropped });
   }
-
-  // Weight gradients as whole-batch GEMMs over all N rows (masked rows have dPre = 0); dU from the
-  // previous states as the GEMM saw them (dropped, with recurrent dropout).
-  const hPrev = previousRows(state, h0, layout, H);
-  if (recMask) maskRowsBySequence(hPrev, recMask, layout, H);
-  gemm({ out: grads.recurrentKernel, a: hPrev, b: dPre, M: H, N: H, K: N, transA: true, accumulate: true });
-  gemm({ out: grads.kernel, a: x, b: dPre, M: C, N: H, K: N, transA: true, accumulate: true });
-  if (grads.bias) sumRows(grads.bias, dPre, N, H);
-  let dx: Float32Array | null = null;
-  if (args.needInputGrad) {
-    dx = new Float32Array(N * C);
-    gemm({ out: dx, a: dPre, b: weights.kernel, M: N, N: C, K: H, transB: true });
-  }
+  const dx = weightAndInputGrads({ grads, dz: dPre, x, kernel: weights.kernel, state, h0, layout, C, H, G: H, recurrentMask: recMask, needInputGrad: args.needInputGrad });
   return { dx, dh0: dhNext };
 }

@@ -11,7 +11,7 @@ import {
   gruBackward, gruForward, splitRecurrentKernel,
   type GruBackwardArgs, type GruBackwardResult, type GruCache, type GruForwardArgs,
 } from "../gru.js";
-import { lastRows } from "../lstm.js";
+import { lastRows } from "../recurrent_rows.js";
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
 import type { PackedLayout } from "../../../data/packed.js";
 

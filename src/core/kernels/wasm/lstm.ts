@@ -8,9 +8,10 @@ import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFi
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
 import {
-  lastRows, lstmBackward, lstmForward,
+  lstmBackward, lstmForward,
   type LstmBackwardArgs, type LstmBackwardResult, type LstmCache, type LstmForwardArgs,
 } from "../lstm.js";
+import { lastRows } from "../recurrent_rows.js";
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
 import type { PackedLayout } from "../../../data/packed.js";
 

@@ -7,7 +7,7 @@
 import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
-import { lastRows } from "../lstm.js";
+import { lastRows } from "../recurrent_rows.js";
 import {
   simpleRnnBackward, simpleRnnForward,
   type SimpleRnnBackwardArgs, type SimpleRnnBackwardResult, type SimpleRnnCache, type SimpleRnnForwardArgs,
