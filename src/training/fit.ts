@@ -17,6 +17,7 @@ import { ProgressBar } from "./progress/bar.js";
 import { type ProgressOutput, getDefaultProgressOutput } from "./progress/output.js";
 import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
 import { Trackers } from "./trackers.js";
+import { evaluateStep } from "./train_step.js";
 import { type BatchSource, parallelTrainStep, terminateWorkers } from "./parallel/pool.js";
 import { resolveThreads } from "./parallel/platform.js";
 
@@ -269,7 +270,6 @@ function prefixed(logs: Logs): Logs {
 }
 
 async function evaluateIndices(model: Sequential, samples: Samples, indices: number[], batchSize: number): Promise<Logs> {
-  const { evaluateStep } = await import("./train_step.js");
   const trackers = new Trackers(model, "val_");
   const sorted = [...indices].sort((a, b) => samples.lengths[a] - samples.lengths[b] || a - b);
   for (let s = 0; s < sorted.length; s += batchSize) trackers.add(evaluateStep(model, makeBatch(samples, sorted.slice(s, s + batchSize)), trackers.metrics));
