@@ -22,8 +22,9 @@
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
 import { addBias, gemm, sumRows } from "./gemm.js";
 import {
-  checkMask, checkRecurrentMask, dropRows, addMaskedRows, maskRowsBySequence, copyRow, lastRows, previousRows,
+  checkMask, checkRecurrentMask, addMaskedRows, maskRowsBySequence, copyRow, lastRows, previousRows, recurrentProduct,
 } from "./recurrent_rows.js";
+import type { RecurrentGrads } from "./recurrent_rows.js";
 import { RaggedError } from "../errors.js";
 import type { PackedLayout } from "../../data/packed.js";
 
@@ -120,12 +121,7 @@ export function gruForward(args: GruForwardArgs): GruCache {
       const bt = batchSizes[t];
       const prev = t === 0 ? h0 : state;
       const prevRow0 = t === 0 ? 0 : offsets[t - 1];
-      if (recMask && dropped) {
-        dropRows(dropped, prev, prevRow0, recMask, bt, H);
-        gemm({ out: rec, a: dropped, b: U, M: bt, N: G, K: H });
-      } else {
-        gemm({ out: rec, a: prev, aOffset: prevRow0 * H, b: U, M: bt, N: G, K: H });
-      }
+      recurrentProduct({ out: rec, outOffset: 0, prev, prevRow0, recurrentKernel: U, bt, H, G, accumulate: false, recurrentMask: recMask, dropped });
       for (let j = 0; j < bt; j++) {
         const zr = (r0 + j) * G;
         const sr = (r0 + j) * H;
@@ -160,12 +156,7 @@ export function gruForward(args: GruForwardArgs): GruCache {
       const bt = batchSizes[t];
       const prev = t === 0 ? h0 : state;
       const prevRow0 = t === 0 ? 0 : offsets[t - 1];
-      if (recMask && dropped) {
-        dropRows(dropped, prev, prevRow0, recMask, bt, H);
-        gemm({ out: recZR, a: dropped, b: uZR, M: bt, N: 2 * H, K: H });
-      } else {
-        gemm({ out: recZR, a: prev, aOffset: prevRow0 * H, b: uZR, M: bt, N: 2 * H, K: H });
-      }
+      recurrentProduct({ out: recZR, outOffset: 0, prev, prevRow0, recurrentKernel: uZR, bt, H, G: 2 * H, accumulate: false, recurrentMask: recMask, dropped });
       // z, r and r ⊙ h_p (h_p ⊙ m with recurrent dropout; masked rows keep resetState 0)
       for (let j = 0; j < bt; j++) {
         if (mask && mask[r0 + j] === 0) continue;
@@ -208,12 +199,8 @@ export function gruForward(args: GruForwardArgs): GruCache {
   return cache;
 }
 
-export interface GruGrads {
-  /** [C, G], [H, G], and [2, G] or [G] as the weights: accumulated into (+=). */
-  kernel: Float32Array;
-  recurrentKernel: Float32Array;
-  bias: Float32Array | null;
-}
+/** [C, G], [H, G], and [2, G] or [G] as the weights: accumulated into (+=). */
+export type GruGrads = RecurrentGrads;
 
 export interface GruBackwardArgs {
   cache: GruCache;

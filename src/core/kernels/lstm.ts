@@ -15,8 +15,9 @@
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
 import { addBias, gemm } from "./gemm.js";
 import {
-  checkMask, checkRecurrentMask, dropRows, copyRow, lastRows, gradToPreviousState, weightAndInputGrads,
+  checkMask, checkRecurrentMask, copyRow, lastRows, gradToPreviousState, weightAndInputGrads, recurrentProduct,
 } from "./recurrent_rows.js";
+import type { RecurrentGrads } from "./recurrent_rows.js";
 import type { PackedLayout } from "../../data/packed.js";
 
 export interface LstmWeights {
@@ -126,12 +127,7 @@ export function lstmForward(args: LstmForwardArgs): LstmCache {
     const bt = batchSizes[t];
     const prev = t === 0 ? h0 : state;
     const prevRow0 = t === 0 ? 0 : offsets[t - 1];
-    if (recMask && dropped) {
-      dropRows(dropped, prev, prevRow0, recMask, bt, H);
-      gemm({ out: gates, outOffset: r0 * G, a: dropped, b: weights.recurrentKernel, M: bt, N: G, K: H, accumulate: true });
-    } else {
-      gemm({ out: gates, outOffset: r0 * G, a: prev, aOffset: prevRow0 * H, b: weights.recurrentKernel, M: bt, N: G, K: H, accumulate: true });
-    }
+    recurrentProduct({ out: gates, outOffset: r0 * G, prev, prevRow0, recurrentKernel: weights.recurrentKernel, bt, H, G, accumulate: true, recurrentMask: recMask, dropped });
     const cPrev = t === 0 ? c0 : c;
     for (let j = 0; j < bt; j++) {
       const zr = (r0 + j) * G;
@@ -173,12 +169,8 @@ export function lstmForward(args: LstmForwardArgs): LstmCache {
   return cache;
 }
 
-export interface LstmGrads {
-  /** [C, G], [H, G], [G]: accumulated into (+=). */
-  kernel: Float32Array;
-  recurrentKernel: Float32Array;
-  bias: Float32Array | null;
-}
+/** [C, G], [H, G], [G]: accumulated into (+=). */
+export type LstmGrads = RecurrentGrads;
 
 export interface LstmBackwardArgs {
   cache: LstmCache;

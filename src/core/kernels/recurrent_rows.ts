@@ -115,6 +115,41 @@ export function previousRows(rows: Float32Array, initial: Float32Array, layout: 
   return out;
 }
 
+/** Gradient buffers of a recurrent cell, accumulated into (+=): kernel [C, G], recurrent_kernel [H, G], bias. */
+export interface RecurrentGrads {
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  bias: Float32Array | null;
+}
+
+/**
+ * The forward step every cell starts with: out[0:b_t] (+)= h_{t−1}[rows of the b_t running
+ * sequences] · U — the previous rows (`prevRow0`, in `prev`) taken as they are, or through the
+ * recurrent dropout mask into `dropped` ([B, H]) first (NOTE [ recurrent dropout … ]).
+ * // prev: [·, H] rows from prevRow0, U: [H, G] → out: [b_t, G] at outOffset
+ */
+export function recurrentProduct(args: {
+  out: Float32Array;
+  outOffset: number;
+  prev: Float32Array;
+  prevRow0: number;
+  recurrentKernel: Float32Array;
+  bt: number;
+  H: number;
+  G: number;
+  accumulate: boolean;
+  recurrentMask: Float32Array | null;
+  dropped: Float32Array | null;
+}): void {
+  const { out, outOffset, prev, prevRow0, recurrentKernel, bt, H, G, accumulate, recurrentMask, dropped } = args;
+  if (recurrentMask && dropped) {
+    dropRows(dropped, prev, prevRow0, recurrentMask, bt, H);
+    gemm({ out, outOffset, a: dropped, b: recurrentKernel, M: bt, N: G, K: H, accumulate });
+  } else {
+    gemm({ out, outOffset, a: prev, aOffset: prevRow0 * H, b: recurrentKernel, M: bt, N: G, K: H, accumulate });
+  }
+}
+
 /**
  * The step of BPTT that hands the gradient to the previous state: dh_{t−1} of the b_t running
  * sequences = dZ[rows of t] · Uᵀ (sequences that end earlier keep their dhLast). With a per-row
@@ -152,7 +187,7 @@ export function gradToPreviousState(args: {
  * // x: [N,C], dZ: [N,G], state: [N,H], h0: [B,H] → grads += dW [C,G], dU [H,G], db [G]; dx: [N,C]
  */
 export function weightAndInputGrads(args: {
-  grads: { kernel: Float32Array; recurrentKernel: Float32Array; bias: Float32Array | null };
+  grads: RecurrentGrads;
   dz: Float32Array;
   x: Float32Array;
   kernel: Float32Array;

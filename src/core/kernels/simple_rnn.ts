@@ -13,8 +13,9 @@
 import { Act, applyScalar, derivativeFromOutput } from "./activations.js";
 import { addBias, gemm } from "./gemm.js";
 import {
-  checkMask, checkRecurrentMask, dropRows, copyRow, lastRows, gradToPreviousState, weightAndInputGrads,
+  checkMask, checkRecurrentMask, copyRow, lastRows, gradToPreviousState, weightAndInputGrads, recurrentProduct,
 } from "./recurrent_rows.js";
+import type { RecurrentGrads } from "./recurrent_rows.js";
 import type { PackedLayout } from "../../data/packed.js";
 
 export interface SimpleRnnWeights {
@@ -91,12 +92,7 @@ export function simpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
     const bt = batchSizes[t];
     const prev = t === 0 ? h0 : state;
     const prevRow0 = t === 0 ? 0 : offsets[t - 1];
-    if (recMask && dropped) {
-      dropRows(dropped, prev, prevRow0, recMask, bt, H);
-      gemm({ out: state, outOffset: r0 * H, a: dropped, b: weights.recurrentKernel, M: bt, N: H, K: H, accumulate: true });
-    } else {
-      gemm({ out: state, outOffset: r0 * H, a: prev, aOffset: prevRow0 * H, b: weights.recurrentKernel, M: bt, N: H, K: H, accumulate: true });
-    }
+    recurrentProduct({ out: state, outOffset: r0 * H, prev, prevRow0, recurrentKernel: weights.recurrentKernel, bt, H, G: H, accumulate: true, recurrentMask: recMask, dropped });
     for (let j = 0; j < bt; j++) {
       const sr = (r0 + j) * H;
       if (mask && mask[r0 + j] === 0) {
@@ -114,12 +110,8 @@ export function simpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
   return cache;
 }
 
-export interface SimpleRnnGrads {
-  /** [C, H], [H, H], [H]: accumulated into (+=). */
-  kernel: Float32Array;
-  recurrentKernel: Float32Array;
-  bias: Float32Array | null;
-}
+/** [C, H], [H, H], [H]: accumulated into (+=). */
+export type SimpleRnnGrads = RecurrentGrads;
 
 export interface SimpleRnnBackwardArgs {
   cache: SimpleRnnCache;
