@@ -63,3 +63,6 @@ export { useFastKernels, wasmKernels, wasmSimdSupported, preloadRaggedWasm, wasm
 import { useFastKernels as selectFastKernels } from "./core/kernels/wasm.js";
 selectFastKernels();
 export { batchRecords, type BatchRecordsOptions, type RecordBatch } from "./data/batch_records.js";
+export { CSVLogger, csvLogger, type CSVLoggerArgs } from "./training/callbacks/csv_logger.js";
+export { TensorBoard, tensorBoard, type TensorBoardArgs } from "./training/callbacks/tensorboard.js";
+export { memoryLogFiles, defaultLogFiles, setDefaultLogFiles, type LogFiles, type MemoryLogFiles } from "./training/callbacks/log_files.js";

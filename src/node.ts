@@ -10,10 +10,16 @@ setDefaultProgressOutput(() => ({
   write: (text: string) => void process.stdout.write(text),
 }));
 
+// The loggers (csvLogger, tensorBoard) write real files.
+import { setDefaultLogFiles } from "./training/callbacks/log_files.js";
+import { nodeLogFiles } from "./node/log_files.js";
+setDefaultLogFiles(nodeLogFiles);
+
 // Importing the threads module registers worker_threads as the training threads (one per core).
 import "./node/threads.js";
 
 export * from "./index.js";
+export { nodeLogFiles } from "./node/log_files.js";
 export { fileChunks, readJsonlFile, readUeaFile } from "./node/read_file.js";
 // Importing the file handler registers the file:// scheme for model.save and loadModel.
 export { fileHandler, FileHandler, nodeFileOps, type FileOps, type FileHandlerOptions } from "./node/file_handler.js";

@@ -101,6 +101,8 @@ export const trainOptions = {
   task: { description: "classification or regression (default: class labels for strings and whole numbers, else regression)", argument: "<task>", parse: oneOf("classification", "regression") },
   labels: { description: "class labels in class-id order, comma-separated (default: a .ts file's @classLabel, else sorted)", argument: "<list>", parse: list },
   json: { description: "one JSON object per epoch on stdout; summary and progress on stderr" },
+  csv: { description: "also log every epoch's numbers to this CSV file (Keras CSVLogger; appended to with --resume)", argument: "<file>" },
+  tensorboard: { description: "also write TensorBoard event files: a run folder with train/ and validation/ under this folder", argument: "<dir>" },
 } satisfies OptionTable;
 
 export const predictOptions = {

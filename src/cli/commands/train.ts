@@ -9,6 +9,9 @@ import { RaggedError } from "../../core/errors.js";
 import { modelFromTopology } from "../../io/topology.js";
 import { type Sequential, sequential } from "../../models/sequential.js";
 import type { Callback, Logs } from "../../training/callbacks.js";
+import { csvLogger } from "../../training/callbacks/csv_logger.js";
+import { tensorBoard } from "../../training/callbacks/tensorboard.js";
+import { nodeLogFiles } from "../../node/log_files.js";
 import { type DataRecord, readAll } from "../data.js";
 import { type CliIO, loadModelFrom, saveModelTo } from "../io.js";
 import { type Targets, encodeTarget, inferTargets, modelTargets, readCliMetadata, writeCliMetadata } from "../labels.js";
@@ -116,12 +119,20 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
     initialEpoch,
     batchSize: opts.batchSize,
     validationData,
-    callbacks: [checkpoint],
+    callbacks: [checkpoint, ...loggers(opts, initialEpoch > 0)],
     verbose: 1,
     progressOutput,
   });
   await pending;
   if (!opts.json) await human.write(`Saved the model to ${out}\n`);
+}
+
+/** --csv and --tensorboard; a resumed run appends to its CSV file. */
+function loggers(opts: TrainOptions, resumed: boolean): Callback[] {
+  const out: Callback[] = [];
+  if (opts.csv) out.push(csvLogger({ filename: opts.csv, append: resumed, files: nodeLogFiles }));
+  if (opts.tensorboard) out.push(tensorBoard({ logDir: opts.tensorboard, files: nodeLogFiles, updateFreq: "epoch" }));
+  return out;
 }
 
 function compile(model: Sequential, targets: Targets, opts: TrainOptions): void {
