@@ -66,3 +66,4 @@ export { batchRecords, type BatchRecordsOptions, type RecordBatch } from "./data
 export { CSVLogger, csvLogger, type CSVLoggerArgs } from "./training/callbacks/csv_logger.js";
 export { TensorBoard, tensorBoard, type TensorBoardArgs } from "./training/callbacks/tensorboard.js";
 export { memoryLogFiles, defaultLogFiles, setDefaultLogFiles, type LogFiles, type MemoryLogFiles } from "./training/callbacks/log_files.js";
+export { editDistance, errorRates, type ErrorRates, type LabelSequence } from "./training/edit_distance.js";
