@@ -8,6 +8,7 @@
  *   npm run bench -- --quick         fewer rounds, no TF.js masked run (~1.5 min)
  *   npm run bench -- --sections seed --rounds 5 --cpu-rounds 0
  *   npm run bench -- --kernels wasm  ragged on its WebAssembly SIMD kernels
+ *   npm run bench -- --sections peak,threads   the step against the machine's GEMM peak; 1 vs 2 threads by batch size
  *
  * Progress goes to stderr; the tables go to stdout.
  */
@@ -19,6 +20,8 @@ import { pytorchSection } from "./pytorch.js";
 import { selectKernels } from "./ragged_kernels.js";
 import { rnnVariantsSection } from "./rnn_variants.js";
 import { seedStepSection } from "./seed_step.js";
+import { stepEfficiencySection } from "./step_efficiency.js";
+import { threadScalingSection } from "./thread_scaling.js";
 import { describeTfBackend } from "./tfjs_models.js";
 
 type Section = (o: BenchOptions, print: (s: string) => void) => Promise<void>;
@@ -29,6 +32,8 @@ const SECTIONS: Record<string, Section> = {
   variants: rnnVariantsSection,
   pytorch: pytorchSection,
   memory: memorySection,
+  peak: stepEfficiencySection,
+  threads: threadScalingSection,
 };
 
 async function main(): Promise<void> {

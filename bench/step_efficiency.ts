@@ -1,0 +1,69 @@
+/**
+ * Section "peak": how close the seed step comes to this machine's WebAssembly SIMD ceiling.
+ *
+ * In one run: the GEMM peak on 1 and on 2 threads (gemm_peak.ts; the best of the seed step's
+ * product shapes, measured before and after the step timings, the higher kept), the step's FLOPs
+ * counted analytically (flops.ts), and the seed step (batch B × T, trainOnBatch) on 1 thread, on 2
+ * threads and with the default thread count, interleaved. Achieved fraction = (FLOPs / step
+ * time) / peak of the same thread count.
+ */
+import os from "node:os";
+import { seedBatch } from "./data.js";
+import { SEED_LAYERS, stepFlops } from "./flops.js";
+import { PEAK_SHAPES, peakOneThread, peakTwoThreads } from "./gemm_peak.js";
+import type { BenchOptions } from "./options.js";
+import { raggedStepContender } from "./ragged_models.js";
+import { find, heading, ratioLine, table, timingTable } from "./report.js";
+import { interleave } from "./stats.js";
+
+async function measurePeaks(ms: number): Promise<{ label: string; one: number; two: number }[]> {
+  const rows: { label: string; one: number; two: number }[] = [];
+  for (const shape of PEAK_SHAPES) {
+    const one = peakOneThread(shape, ms);
+    const two = os.cpus().length > 1 ? await peakTwoThreads(shape, ms) : NaN;
+    rows.push({ label: `${shape.M}×${shape.K}·${shape.K}×${shape.N} (${shape.label})`, one, two });
+  }
+  return rows;
+}
+
+export async function stepEfficiencySection(o: BenchOptions, print: (s: string) => void): Promise<void> {
+  const B = o.batch;
+  const T = o.length;
+  const before = await measurePeaks(400);
+  const { xs, ys } = seedBatch(B, 2, T);
+  const ONE = "ragged 1 thread";
+  const TWO = "ragged 2 threads";
+  const DEFAULT = `ragged default threads (${os.cpus().length} cores)`;
+  const timings = await interleave(
+    [
+      raggedStepContender({ name: ONE, xs, ys, rounds: o.rounds, warmup: o.warmup, threads: 1 }),
+      raggedStepContender({ name: TWO, xs, ys, rounds: o.rounds, warmup: o.warmup, threads: 2 }),
+      raggedStepContender({ name: DEFAULT, xs, ys, rounds: o.rounds, warmup: o.warmup, threads: os.cpus().length }),
+    ],
+    { label: "peak" },
+  );
+  const after = await measurePeaks(400);
+  const peaks = before.map((b, i) => ({ label: b.label, one: Math.max(b.one, after[i].one), two: Math.max(b.two, after[i].two) }));
+  const peak1 = Math.max(...peaks.map((p) => p.one));
+  const peak2 = Math.max(...peaks.map((p) => p.two));
+  const rows = B * T;
+  const flops = stepFlops(SEED_LAYERS, rows);
+
+  print(heading(`Step efficiency: seed step (batch ${B} × ${T}) against this machine's wasm SIMD GEMM peak`));
+  print(table(
+    ["GEMM (wasm SIMD, operands in wasm memory)", "1 thread GFLOP/s", "2 threads GFLOP/s"],
+    peaks.map((p) => [p.label, p.one.toFixed(1), p.two.toFixed(1)]),
+  ));
+  print(`(best of a measurement before and after the step timings; before: ${before.map((p) => p.one.toFixed(1)).join("/")} on 1 thread)`);
+  print("");
+  print(timingTable(timings));
+  print("");
+  print(`seed step FLOPs (matrix products only, analytic): forward ${(flops.forward / 1e9).toFixed(3)} G + backward ${(flops.backward / 1e9).toFixed(3)} G = ${(flops.total / 1e9).toFixed(3)} GFLOP`);
+  for (const [name, peak] of [[ONE, peak1], [TWO, peak2], [DEFAULT, os.cpus().length > 1 ? peak2 : peak1]] as const) {
+    const s = find(timings, name);
+    const achieved = flops.total / (s.median / 1000) / 1e9;
+    const best = flops.total / (s.min / 1000) / 1e9;
+    print(`${name}: ${achieved.toFixed(1)} GFLOP/s (median; ${best.toFixed(1)} at the minimum) = ${(achieved / peak).toFixed(3)} of the ${peak.toFixed(1)} GFLOP/s peak`);
+  }
+  print(ratioLine("2 threads", find(timings, TWO), "1 thread", find(timings, ONE)));
+}

@@ -1,0 +1,34 @@
+/**
+ * Section "threads": where the second thread starts to pay. The seed step (trainOnBatch) at
+ * several batch sizes, each on 1 thread and on 2 threads, interleaved; the 2-thread run uses the
+ * library's own choice of shares (shards.ts), so a batch too small to split runs on one thread and
+ * should time like it.
+ */
+import { seedBatch } from "./data.js";
+import type { BenchOptions } from "./options.js";
+import { raggedStepContender } from "./ragged_models.js";
+import { find, heading, table, ms } from "./report.js";
+import { interleave, type Contender } from "./stats.js";
+
+export const THREAD_BATCHES = [8, 32, 64, 128, 256, 1000] as const;
+
+export async function threadScalingSection(o: BenchOptions, print: (s: string) => void): Promise<void> {
+  const T = o.length;
+  const contenders: Contender[] = [];
+  for (const B of THREAD_BATCHES) {
+    const { xs, ys } = seedBatch(B, 2, T);
+    const rounds = B >= 1000 ? o.rounds : o.rounds * 3;
+    contenders.push(raggedStepContender({ name: `B=${B} 1 thread`, xs, ys, rounds, warmup: o.warmup, threads: 1 }));
+    contenders.push(raggedStepContender({ name: `B=${B} 2 threads`, xs, ys, rounds, warmup: o.warmup, threads: 2 }));
+  }
+  const timings = await interleave(contenders, { label: "threads" });
+  print(heading(`Thread scaling: seed step (length ${T}) by batch size, 1 vs 2 threads`));
+  print(table(
+    ["batch", "1 thread ms (min–max)", "2 threads ms (min–max)", "2 threads / 1 thread (medians)"],
+    THREAD_BATCHES.map((B) => {
+      const one = find(timings, `B=${B} 1 thread`);
+      const two = find(timings, `B=${B} 2 threads`);
+      return [String(B), `${ms(one.median)} (${ms(one.min)}–${ms(one.max)})`, `${ms(two.median)} (${ms(two.min)}–${ms(two.max)})`, (two.median / one.median).toFixed(3)];
+    }),
+  ));
+}
