@@ -28,7 +28,7 @@ export const SECTIONS = ["seed", "mixed", "variants", "pytorch", "memory", "peak
 const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--cpu-rounds N] [--mixed-rounds N]
                         [--mask-rounds N] [--warmup N] [--memory-steps N]
                         [--sections seed,mixed,variants,pytorch,memory,peak,threads] [--batch N] [--length N]
-                        [--kernels default|wasm]`;
+                        [--kernels default|wasm] [--wasm-build relaxed|simd]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -45,6 +45,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       batch: { type: "string" },
       length: { type: "string" },
       kernels: { type: "string", default: "default" },
+      "wasm-build": { type: "string", default: "relaxed" }, // read by wasm_build.ts before anything loads
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,

@@ -12,12 +12,14 @@
  *
  * Progress goes to stderr; the tables go to stdout.
  */
+import "./wasm_build.js"; // first: chooses the wasm build before anything compiles it
 import os from "node:os";
 import { memorySection } from "./memory.js";
 import { mixedLengthsSection } from "./mixed_lengths.js";
 import { parseOptions, type BenchOptions } from "./options.js";
 import { pytorchSection } from "./pytorch.js";
 import { selectKernels } from "./ragged_kernels.js";
+import { wasmVariant } from "../dist/index.js";
 import { rnnVariantsSection } from "./rnn_variants.js";
 import { seedStepSection } from "./seed_step.js";
 import { stepEfficiencySection } from "./step_efficiency.js";
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   print("# ragged bench");
   print(`machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${os.platform()}-${os.arch()}`);
   print(`load average (1, 5, 15 min) at start: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
-  print(`ragged kernels: ${await selectKernels(o.kernels)}`);
+  print(`ragged kernels: ${await selectKernels(o.kernels)} (${wasmVariant() ?? "no wasm"} build)`);
   print(`TF.js: ${await describeTfBackend("cpu")}; ${await describeTfBackend("wasm")}`);
   print(
     `rounds: ${o.rounds} (TF.js cpu ${o.cpuRounds}, mixed ${o.mixedRounds}, TF.js masked ${o.maskRounds}), ` +

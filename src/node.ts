@@ -3,6 +3,8 @@
  * default progress output (a live bar on a terminal, one line per epoch otherwise), and
  * worker_threads for data-parallel training (`threads`, default one per core).
  */
+// First: lets the loader pick the relaxed-SIMD kernels (NOTE [ relaxed SIMD in Node ]).
+import "./node/relaxed_simd.js";
 import { setDefaultProgressOutput } from "./training/progress/output.js";
 
 setDefaultProgressOutput(() => ({
