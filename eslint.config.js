@@ -17,7 +17,7 @@ export default tseslint.config(
   {
     // The platform-neutral core must run in a browser unchanged.
     files: ["src/core/**", "src/data/**", "src/layers/**", "src/models/**", "src/training/**"],
-    ignores: ["**/*.test.ts"], // tests run in Node and may use it
+    ignores: ["**/*.test.ts", "**/*.test-support.ts"], // tests (and their helpers) run in Node and may use it
     rules: {
       "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "os", "worker_threads", "child_process"] }],
       "no-restricted-globals": ["error", "process", "Buffer", "require"],

@@ -5,6 +5,7 @@
  *
  * Configuration is passed in (`setKernels`), never read from the environment.
  */
+import { attentionBackward, attentionForward } from "./attention.js";
 import { gemm } from "./gemm.js";
 import { gruBackward, gruForward } from "./gru.js";
 import { lstmBackward, lstmForward } from "./lstm.js";
@@ -20,6 +21,8 @@ export interface Kernels {
   gruBackward: typeof gruBackward;
   simpleRnnForward: typeof simpleRnnForward;
   simpleRnnBackward: typeof simpleRnnBackward;
+  attentionForward: typeof attentionForward;
+  attentionBackward: typeof attentionBackward;
 }
 
 export const jsKernels: Kernels = {
@@ -31,6 +34,8 @@ export const jsKernels: Kernels = {
   gruBackward,
   simpleRnnForward,
   simpleRnnBackward,
+  attentionForward,
+  attentionBackward,
 };
 
 let active: Kernels = jsKernels;

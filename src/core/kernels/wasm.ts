@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD kernels: the same `Kernels` interface as the plain-TypeScript reference
- * (gemm.ts, lstm.ts, gru.ts, simple_rnn.ts — the spec), much faster. One file per kernel family in
+ * (gemm.ts, lstm.ts, gru.ts, simple_rnn.ts, attention.ts — the spec), much faster. One file per kernel family in
  * wasm/ (wasm/gemm.ts, wasm/lstm.ts, wasm/gru.ts, wasm/simple_rnn.ts); this module is their public
  * face. Sources: src/core/wasm/assembly/; loading and memory: src/core/wasm/loader.ts (see NOTE
  * [ wasm memory ]).
@@ -17,6 +17,7 @@
  * (see `LstmCache`, and wasm/_kept_block.ts for the block's lifecycle) and copies out only what
  * layers read: h and the final states. Inputs are never written.
  */
+import { wasmAttentionBackward, wasmAttentionForward } from "./wasm/attention.js";
 import { wasmGemm } from "./wasm/gemm.js";
 import { wasmGruBackward, wasmGruForward } from "./wasm/gru.js";
 import { wasmLstmBackward, wasmLstmForward } from "./wasm/lstm.js";
@@ -24,7 +25,7 @@ import { wasmSimpleRnnBackward, wasmSimpleRnnForward } from "./wasm/simple_rnn.j
 import { jsKernels, setKernels, type Kernels } from "./registry.js";
 import { loadRaggedWasm, wasmSimdSupported as simdSupported } from "../wasm/loader.js";
 
-export { wasmGemm, wasmGruBackward, wasmGruForward, wasmLstmBackward, wasmLstmForward, wasmSimpleRnnBackward, wasmSimpleRnnForward };
+export { wasmAttentionBackward, wasmAttentionForward, wasmGemm, wasmGruBackward, wasmGruForward, wasmLstmBackward, wasmLstmForward, wasmSimpleRnnBackward, wasmSimpleRnnForward };
 
 /**
  * Whether the WebAssembly SIMD kernels can run here (SIMD validates and the module loads).
@@ -69,4 +70,6 @@ export const wasmKernels: Kernels = {
   simpleRnnBackward: wasmSimpleRnnBackward,
   gruForward: wasmGruForward,
   gruBackward: wasmGruBackward,
+  attentionForward: wasmAttentionForward,
+  attentionBackward: wasmAttentionBackward,
 };

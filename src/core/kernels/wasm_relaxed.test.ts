@@ -15,4 +15,5 @@ describe("the relaxed-SIMD build", () => {
 
 await import("./wasm.test.js");
 await import("./wasm_rnn.test.js");
+await import("./wasm_attention.test.js");
 await import("../wasm/math.test.js");

@@ -69,6 +69,20 @@ export interface RaggedWasmExports {
     hPrev: number, dX: number, dRec: number, dZR: number, dHH: number, dRs: number, scratch: number,
   ): void;
   gruScratchBytes(N: number, C: number, H: number): number;
+  attentionForward(
+    out: number, probs: number, q: number, k: number, v: number,
+    qLengths: number, kLengths: number, qStarts: number, kStarts: number, sStarts: number, P: number,
+    Dk: number, Dv: number, kind: number, scale: number, w: number, inner: number, causal: number, mask: number,
+    maxBlock: number, scratch: number,
+  ): void;
+  attentionBackward(
+    dq: number, dk: number, dv: number, dW: number, dScale: number,
+    probs: number, q: number, k: number, v: number, dOut: number, dProbs: number,
+    qLengths: number, kLengths: number, qStarts: number, kStarts: number, sStarts: number, P: number,
+    Dk: number, Dv: number, kind: number, scale: number, w: number, inner: number, causal: number, mask: number,
+    maxBlock: number, scratch: number,
+  ): void;
+  attentionScratchBytes(maxLq: number, maxLk: number, Dk: number, Dv: number): number;
   activateArray(id: number, out: number, x: number, n: number): void;
   expArray(out: number, x: number, n: number): void;
 }

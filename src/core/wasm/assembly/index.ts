@@ -5,6 +5,7 @@ export { gemm, gemmScratchBytes } from "./gemm";
 export { lstmForward, lstmForwardScratchBytes, lstmBackward, lstmBackwardScratchBytes } from "./lstm";
 export { gruForward, gruBackward, gruScratchBytes } from "./gru";
 export { simpleRnnForward, simpleRnnBackward, simpleRnnScratchBytes } from "./simple_rnn";
+export { attentionForward, attentionBackward, attentionScratchBytes } from "./attention";
 export { activateArray, expArray } from "./math";
 
 /** The first byte the caller may use. */
