@@ -54,6 +54,7 @@ export { exponentialDecay, piecewiseConstantDecay, cosineDecay, getSchedule, typ
 export { ModelCheckpoint, modelCheckpoint, type ModelCheckpointArgs } from "./training/callbacks/model_checkpoint.js";
 export { setThreadPlatform, threadPlatform, type ThreadPlatform, type WorkerLike, type MessageLike } from "./training/parallel/platform.js";
 export { serveReplica, type ReplicaEndpoint } from "./training/parallel/replica.js";
+export { setMinShardFlops, DEFAULT_MIN_SHARD_FLOPS } from "./training/parallel/shards.js";
 export { terminateWorkers } from "./training/parallel/pool.js";
 export { useFastKernels, wasmKernels, wasmSimdSupported, preloadRaggedWasm, wasmVariant } from "./core/kernels/wasm.js";
 

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
 import { Adam, layers, RaggedError, sequential, SGD, type Sequential } from "../src/node.js";
 import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
-import { splitShards } from "../src/training/parallel/shards.js";
+import { DEFAULT_MIN_SHARD_FLOPS, setMinShardFlops, splitShards } from "../src/training/parallel/shards.js";
 import { terminateWorkers } from "../src/training/parallel/pool.js";
 import { randomOneHot, randomSequences } from "./harness.js";
 
@@ -16,6 +16,8 @@ import { randomOneHot, randomSequences } from "./harness.js";
 const nodePlatform = threadPlatform() as ThreadPlatform;
 const counts = { started: 0, stopped: 0 };
 beforeEach(() => {
+  // These models are toys, far below the work a thread must save to pay: split them anyway.
+  setMinShardFlops(0);
   counts.started = 0;
   counts.stopped = 0;
   setThreadPlatform({
@@ -32,7 +34,10 @@ beforeEach(() => {
     },
   });
 });
-afterEach(() => setThreadPlatform(nodePlatform));
+afterEach(() => {
+  setThreadPlatform(nodePlatform);
+  setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS);
+});
 
 function tagger(seed: number, optimizer: "adam" | "sgd" = "sgd") {
   const model = sequential(
@@ -218,6 +223,25 @@ describe("falling back to one thread", () => {
     custom.compile({ loss: { name: builtIn.name, targetWidth: (w: number) => w, compute: (a) => builtIn.compute(a) }, optimizer: "sgd" });
     await custom.trainOnBatch(xs, ys, { threads: 2 });
     expect(counts.started).toBe(0);
+  });
+
+  it("with too little work to pay for a thread (NOTE [ when a second thread pays ]), by the work, not the sequence count", async () => {
+    setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS);
+    const model = tagger(11);
+    // 40 sequences of the tagger (~500 weights) ≈ 6 × 500 × Σ lengths ≪ 1e8 FLOPs: one thread.
+    await model.trainOnBatch(xs, ys, { threads: 2 });
+    expect(counts.started).toBe(0);
+    // The same batch with the threshold just below its work: two shares.
+    const rows = xs.reduce((n, s) => n + s.length, 0);
+    const work = 6 * model.trainableWeights.reduce((n, v) => n + v.size, 0) * rows;
+    setMinShardFlops(work / 2 - 1);
+    await model.trainOnBatch(xs, ys, { threads: 2 });
+    expect(counts.started).toBe(1);
+    setMinShardFlops(work / 2 + 1);
+    const other = tagger(11);
+    await other.trainOnBatch(xs, ys, { threads: 2 });
+    expect(counts.started).toBe(1); // no new worker: one share only
+    terminateWorkers(model);
   });
 
   it("without a worker factory (the platform-neutral build)", async () => {

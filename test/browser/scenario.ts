@@ -144,10 +144,13 @@ export async function runThreads(lib: Lib, createWorker: () => Worker): Promise<
     },
     defaultThreads: () => 2,
   });
+  // A toy batch is far below the work a thread must save to pay (NOTE [ when a second thread pays ]): split it anyway.
+  const minFlops = lib.setMinShardFlops(0);
   try {
     const two = await buildModel(lib).fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0, threads: 2 });
     return { workersCreated, sharesAnswered, oneThreadLosses: one.history.loss, twoThreadLosses: two.history.loss };
   } finally {
     lib.setThreadPlatform(null);
+    lib.setMinShardFlops(minFlops);
   }
 }

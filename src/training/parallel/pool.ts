@@ -20,7 +20,8 @@
  * One thread is used, without error, when: T = 1; no worker factory is registered (see
  * platform.ts); the model has a stateful recurrent layer (its carried states are per batch row);
  * the loss is a custom Loss object or a metric is not a name (neither can be sent to a worker);
- * or the batch has fewer than 2·T sequences (then fewer threads, MIN_SEQUENCES_PER_SHARD).
+ * or the batch has fewer than 2·T sequences (then fewer threads, MIN_SEQUENCES_PER_SHARD), or too
+ * little work to pay for a thread (NOTE [ when a second thread pays ] in shards.ts).
  */
 import { RaggedError } from "../../core/errors.js";
 import { kernels } from "../../core/kernels/registry.js";
@@ -32,7 +33,7 @@ import { type Batch, makeBatch, type Samples } from "../samples.js";
 import { regularization, shardGradients, type StepResult, trainStep } from "../train_step.js";
 import { type WorkerLike, threadPlatform } from "./platform.js";
 import type { FromWorker, ShardReply, StepMessage } from "./replica.js";
-import { shardCount, splitShards } from "./shards.js";
+import { shardCount, splitShards, stepFlopsEstimate } from "./shards.js";
 
 /** A batch not yet packed: which samples, so it can be packed whole or in shares. */
 export interface BatchSource {
@@ -74,7 +75,10 @@ export async function parallelTrainStep(
   threads: number,
   prepare?: (batch: Batch) => Batch,
 ): Promise<ParallelStepResult> {
-  const count = shardCount(source.indices.length, threads);
+  let rows = 0;
+  for (const i of source.indices) rows += source.samples.lengths[i];
+  const weights = model.trainableWeights.reduce((n, v) => n + v.size, 0);
+  const count = shardCount(source.indices.length, threads, stepFlopsEstimate(weights, Math.max(rows, source.indices.length)));
   const pool = count > 1 && threadPlatform() !== null && threadBlocker(model) === null ? await WorkerPool.for(model, threads - 1) : null;
   if (pool === null) {
     const raw = makeBatch(source.samples, source.indices);

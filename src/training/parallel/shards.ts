@@ -7,9 +7,44 @@
 /** Fewest sequences a thread's share may have; smaller batches use fewer threads. */
 export const MIN_SEQUENCES_PER_SHARD = 2;
 
-/** How many shares a batch of `sequences` is split into with `threads` threads (1 = not split). */
-export function shardCount(sequences: number, threads: number): number {
-  return Math.max(1, Math.min(threads, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD)));
+/**
+ * NOTE [ when a second thread pays ]
+ * Splitting a step costs a roughly fixed hand-off (packing and posting the shares, transferring
+ * weights and gradients, waiting for the slowest share: ≈ 3 ms on this project's 2-core machine,
+ * from batch 32 × 55 of the seed model taking 3.7 ms on one thread and 4.8 ms on two). A share is
+ * therefore only worth a thread when its work clearly exceeds that: `DEFAULT_MIN_SHARD_FLOPS`
+ * (≈ 2 ms of matrix products at the ~50 GFLOP/s the wasm kernels reach). The work of a step is
+ * estimated as 6 FLOPs per trainable weight per packed row (forward 2, backward 4: every weight
+ * of an RNN, dense or conv layer takes part in one multiply-add per row each way), so the thread
+ * count follows Σ steps × layer sizes, not the number of sequences, and small batches stay on
+ * one thread. `bench -- --sections threads` measures where 2 threads start to pay.
+ */
+export const DEFAULT_MIN_SHARD_FLOPS = 1e8;
+let minShardFlops = DEFAULT_MIN_SHARD_FLOPS;
+
+/**
+ * Sets the least estimated work (FLOPs) a share needs to get its own thread (NOTE [ when a second
+ * thread pays ]); returns the previous value. Tests set 0 to split tiny batches.
+ */
+export function setMinShardFlops(flops: number): number {
+  const previous = minShardFlops;
+  minShardFlops = flops;
+  return previous;
+}
+
+/** Estimated FLOPs of one training step: 6 per trainable weight per packed row. */
+export function stepFlopsEstimate(trainableWeights: number, rows: number): number {
+  return 6 * trainableWeights * rows;
+}
+
+/**
+ * How many shares a batch is split into with up to `threads` threads (1 = not split): at most one
+ * per thread, per MIN_SEQUENCES_PER_SHARD sequences, and per `minShardFlops` of estimated work.
+ * @param work - estimated FLOPs of the whole step (`stepFlopsEstimate`); omitted = unlimited.
+ */
+export function shardCount(sequences: number, threads: number, work = Infinity): number {
+  const byWork = minShardFlops > 0 ? Math.floor(work / minShardFlops) : Infinity;
+  return Math.max(1, Math.min(threads, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD), byWork));
 }
 
 /**
