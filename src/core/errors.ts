@@ -28,7 +28,9 @@ export type ErrorCode =
   | "IO_ERROR"
   | "UNSUPPORTED"
   /** A mask whose real steps are not one block at the start or the end of the row (see `data/mask.ts`). */
-  | "MASK_NOT_CONTIGUOUS";
+  | "MASK_NOT_CONTIGUOUS"
+  /** Per-step tensors of different lengths meet (e.g. an attention key and value). */
+  | "LENGTH_MISMATCH";
 
 /** Details that make the message actionable; they are also kept on the error as data. */
 export interface ErrorDetails {

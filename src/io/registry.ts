@@ -45,8 +45,16 @@
  *   needs the batch size on the stateful layer itself.
  * - GlobalAveragePooling1D / GlobalMaxPooling1D write Keras 3's `data_format: "channels_last"`
  *   and `keepdims: false`; TF.js reads past both.
+ * - Attention / AdditiveAttention / MultiHeadAttention: TF.js has none of them, so these files
+ *   are for ragged and Keras 3 only. Keras' call arguments `use_causal_mask` and
+ *   `return_attention_scores` are layer options in ragged, written only when true (a Keras loader
+ *   does not know them). MultiHeadAttention writes Keras 3's `use_gate: false`,
+ *   `sliding_window: null`, no constraints or activity regularizer, `attention_axes: null`.
  */
 import { RaggedError } from "../core/errors.js";
+import { AdditiveAttention, type AdditiveAttentionArgs } from "../layers/attention/additive_attention.js";
+import { Attention, type AttentionArgs } from "../layers/attention/attention.js";
+import { MultiHeadAttention, type MultiHeadAttentionArgs } from "../layers/attention/multi_head_attention.js";
 import { Dense, type DenseArgs } from "../layers/dense.js";
 import { Dropout, type DropoutArgs } from "../layers/dropout.js";
 import { Embedding, type EmbeddingArgs } from "../layers/embedding.js";
@@ -208,3 +216,9 @@ registerLayer("RepeatVector", (c) => new RepeatVector(c as unknown as RepeatVect
 const POOLING_FIXED = { dataFormat: "channels_last", keepdims: false };
 registerLayer("GlobalAveragePooling1D", (c) => new GlobalAveragePooling1D(c), { fixed: POOLING_FIXED });
 registerLayer("GlobalMaxPooling1D", (c) => new GlobalMaxPooling1D(c), { fixed: POOLING_FIXED });
+
+registerLayer("Attention", (c) => new Attention(c as unknown as AttentionArgs));
+registerLayer("AdditiveAttention", (c) => new AdditiveAttention(c as unknown as AdditiveAttentionArgs));
+registerLayer("MultiHeadAttention", (c) => new MultiHeadAttention(c as unknown as MultiHeadAttentionArgs), {
+  fixed: { activityRegularizer: null, kernelConstraint: null, biasConstraint: null, useGate: false, slidingWindow: null },
+});

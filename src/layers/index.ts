@@ -1,6 +1,9 @@
 /**
  * Layer factories, named as in TF.js (`layers.lstm({ units })`), semantics as in Keras 3.
  */
+import { AdditiveAttention, type AdditiveAttentionArgs } from "./attention/additive_attention.js";
+import { Attention, type AttentionArgs } from "./attention/attention.js";
+import { MultiHeadAttention, type MultiHeadAttentionArgs } from "./attention/multi_head_attention.js";
 import { Dense, type DenseArgs } from "./dense.js";
 import { Dropout, type DropoutArgs } from "./dropout.js";
 import { Embedding, type EmbeddingArgs } from "./embedding.js";
@@ -16,6 +19,8 @@ import { TimeDistributed, type TimeDistributedArgs } from "./time_distributed.js
 import type { BaseLayerArgs } from "./layer.js";
 
 export { GRU, SimpleRNN };
+export { AdditiveAttention, Attention, MultiHeadAttention };
+export type { AdditiveAttentionArgs, AttentionArgs, MultiHeadAttentionArgs };
 export type { GRUArgs, SimpleRNNArgs };
 export { Bidirectional, Dense, Dropout, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM, Masking, RNN, RepeatVector, TimeDistributed };
 export type { BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs, MaskingArgs, RNNArgs, RepeatVectorArgs, TimeDistributedArgs };
@@ -44,3 +49,12 @@ export const repeatVector = (args: RepeatVectorArgs): RepeatVector => new Repeat
 export const globalAveragePooling1D = (args: BaseLayerArgs = {}): GlobalAveragePooling1D => new GlobalAveragePooling1D(args);
 /** Max over each sequence's real timesteps. */
 export const globalMaxPooling1D = (args: BaseLayerArgs = {}): GlobalMaxPooling1D => new GlobalMaxPooling1D(args);
+/**
+ * Dot-product (Luong) attention of `[query, value(, key)]`, or of one sequence to itself; each
+ * query sequence attends only to its own sample's steps (Keras 3 `Attention`).
+ */
+export const attention = (args: AttentionArgs = {}): Attention => new Attention(args);
+/** Additive (Bahdanau) attention of `[query, value(, key)]` (Keras 3 `AdditiveAttention`). */
+export const additiveAttention = (args: AdditiveAttentionArgs = {}): AdditiveAttention => new AdditiveAttention(args);
+/** Multi-head scaled dot-product attention (Keras 3 `MultiHeadAttention`). */
+export const multiHeadAttention = (args: MultiHeadAttentionArgs): MultiHeadAttention => new MultiHeadAttention(args);
