@@ -68,3 +68,6 @@ export { CSVLogger, csvLogger, type CSVLoggerArgs } from "./training/callbacks/c
 export { TensorBoard, tensorBoard, type TensorBoardArgs } from "./training/callbacks/tensorboard.js";
 export { memoryLogFiles, defaultLogFiles, setDefaultLogFiles, type LogFiles, type MemoryLogFiles } from "./training/callbacks/log_files.js";
 export { editDistance, errorRates, type ErrorRates, type LabelSequence } from "./training/edit_distance.js";
+export { greedyDecode } from "./decoding/greedy_decode.js";
+export { beamSearch, type BeamSearchArgs, type BeamSearchResult, type Hypothesis } from "./decoding/beam_search.js";
+export type { DecodeArgs, DecodeResult, DecodeStep, DecodeStepInput, DecodeStepOutput } from "./decoding/decode_step.js";

@@ -1,0 +1,223 @@
+import { describe, expect, it } from "vitest";
+import { RaggedError } from "../core/errors.js";
+import { Random } from "../core/random.js";
+import { beamSearch } from "./beam_search.js";
+import type { DecodeStep } from "./decode_step.js";
+import { greedyDecode } from "./greedy_decode.js";
+
+const START = 0;
+const END = 1;
+const V = 5;
+const H = 2;
+
+/**
+ * A small recurrent toy decoder with two states (h [R, 2], and a step counter [R, 1]): logits and
+ * the next states depend on the row's own states and token only; the end token grows likelier with
+ * every step, so sequences end at different lengths.
+ */
+function toyStep(seed = 7, calls: number[] = []): DecodeStep {
+  const rng = new Random(seed);
+  const W = Array.from({ length: H * V }, () => rng.normal() * 2);
+  const A = Array.from({ length: H * H }, () => rng.normal() * 0.8);
+  const E = Array.from({ length: V * H }, () => rng.normal());
+  return ({ tokens, states, rows }) => {
+    calls.push(rows);
+    const [h, n] = states;
+    const output = new Float32Array(rows * V);
+    const next = new Float32Array(rows * H);
+    const count = new Float32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      count[r] = n[r] + 1;
+      for (let j = 0; j < H; j++) {
+        let z = E[tokens[r] * H + j];
+        for (let k = 0; k < H; k++) z += A[j * H + k] * h[r * H + k];
+        next[r * H + j] = Math.tanh(z);
+      }
+      for (let v = 0; v < V; v++) {
+        let z = 0;
+        if (v === END) z = 1.5 * count[r] - 5;
+        else for (let j = 0; j < H; j++) z += W[j * V + v] * next[r * H + j];
+        output[r * V + v] = z;
+      }
+    }
+    return { output, states: [next, count] };
+  };
+}
+
+function initialStates(n: number, seed = 3): number[][][] {
+  const rng = new Random(seed);
+  return [Array.from({ length: n }, () => [rng.normal(), rng.normal()]), Array.from({ length: n }, () => [0])];
+}
+
+/** Every hypothesis up to maxLength scored exactly: the best by log-probability. */
+async function bruteForceBest(step: DecodeStep, h0: number[][], maxLength: number): Promise<{ tokens: number[]; score: number }> {
+  let best = { tokens: [] as number[], score: -Infinity };
+  const walk = async (tokens: number[], h: Float32Array[], score: number): Promise<void> => {
+    const last = tokens.length ? tokens[tokens.length - 1] : START;
+    const out = await step({ tokens: Int32Array.of(last), states: h, rows: 1 });
+    const logits = Array.from(out.output);
+    const m = Math.max(...logits);
+    const lse = m + Math.log(logits.reduce((s, z) => s + Math.exp(z - m), 0));
+    for (let v = 0; v < V; v++) {
+      const s = score + logits[v] - lse;
+      if (v === END || tokens.length + 1 === maxLength) {
+        if (s > best.score) best = { tokens: v === END ? [...tokens] : [...tokens, v], score: s };
+        continue;
+      }
+      await walk([...tokens, v], out.states, s);
+    }
+  };
+  await walk([], h0.map((row) => Float32Array.from(row)), 0);
+  return best;
+}
+
+describe("greedyDecode", () => {
+  it("drops finished rows: the step sees only running rows, and the cost is Σ steps per sequence", async () => {
+    const calls: number[] = [];
+    const states = initialStates(40);
+    const r = await greedyDecode({ step: toyStep(7, calls), initialStates: states, startToken: START, endToken: END, maxLength: 12, fromLogits: true });
+    expect(r.sequences).toHaveLength(40);
+    const perSequence = r.sequences.map((s, i) => s.length + (r.finished[i] ? 1 : 0));
+    expect(r.rowsStepped).toBe(perSequence.reduce((a, b) => a + b, 0));
+    expect(calls.reduce((a, b) => a + b, 0)).toBe(r.rowsStepped);
+    expect(r.steps).toBe(Math.max(...perSequence));
+    for (let t = 1; t < calls.length; t++) expect(calls[t]).toBeLessThanOrEqual(calls[t - 1]);
+    // lengths differ, so padding along would have cost more
+    expect(r.rowsStepped).toBeLessThan(40 * r.steps);
+    expect(new Set(perSequence).size).toBeGreaterThan(1);
+  });
+
+  it("gives each sequence the result it gets when decoded alone", async () => {
+    const step = toyStep();
+    const states = initialStates(25);
+    const batched = await greedyDecode({ step, initialStates: states, startToken: START, endToken: END, maxLength: 12, fromLogits: true });
+    let alone = 0;
+    for (let i = 0; i < 25; i++) {
+      const r = await greedyDecode({ step, initialStates: [[states[0][i]], [states[1][i]]], startToken: START, endToken: END, maxLength: 12, fromLogits: true });
+      expect(r.sequences[0]).toEqual(batched.sequences[i]);
+      expect(r.scores[0]).toBeCloseTo(batched.scores[i], 10);
+      expect(r.finished[0]).toBe(batched.finished[i]);
+      alone += r.rowsStepped;
+    }
+    expect(batched.rowsStepped).toBe(alone);
+  });
+
+  it("stops at maxLength and marks the sequence unfinished", async () => {
+    const never: DecodeStep = ({ rows, states: [...states] }) => ({ output: new Float32Array(rows * 3).map((_, i) => (i % 3 === 2 ? 0.9 : 0.05)), states });
+    const r = await greedyDecode({ step: never, initialStates: [], count: 2, startToken: 0, endToken: 1, maxLength: 4 });
+    expect(r.sequences).toEqual([[2, 2, 2, 2], [2, 2, 2, 2]]);
+    expect(r.finished).toEqual([false, false]);
+    expect(r.scores[0]).toBeCloseTo(4 * Math.log(0.9), 5);
+    expect(r.rowsStepped).toBe(8);
+  });
+
+  it("does not mutate the initial states", async () => {
+    const states = initialStates(5);
+    const copy = JSON.parse(JSON.stringify(states));
+    await greedyDecode({ step: toyStep(), initialStates: states, startToken: START, endToken: END, maxLength: 6, fromLogits: true });
+    expect(states).toEqual(copy);
+  });
+});
+
+describe("beamSearch", () => {
+  it("finds the exact best hypothesis when the beam holds every hypothesis", async () => {
+    const step = toyStep(11);
+    const states = initialStates(6, 5);
+    const r = await beamSearch({ step, initialStates: states, startToken: START, endToken: END, maxLength: 5, beamWidth: 256, fromLogits: true });
+    for (let i = 0; i < 6; i++) {
+      const best = await bruteForceBest(step, [states[0][i], states[1][i]], 5);
+      expect(best.tokens.length).toBeGreaterThan(0);
+      expect(r.sequences[i]).toEqual(best.tokens);
+      expect(r.scores[i]).toBeCloseTo(best.score, 4);
+    }
+  });
+
+  it("scores at least as well as greedy, and beamWidth 1 is greedy", async () => {
+    const step = toyStep(5);
+    const states = initialStates(30, 9);
+    const common = { step, initialStates: states, startToken: START, endToken: END, maxLength: 10, fromLogits: true };
+    const greedy = await greedyDecode(common);
+    const one = await beamSearch({ ...common, beamWidth: 1 });
+    expect(one.sequences).toEqual(greedy.sequences);
+    expect(one.rowsStepped).toBe(greedy.rowsStepped);
+    const four = await beamSearch({ ...common, beamWidth: 4 });
+    let better = 0;
+    for (let i = 0; i < 30; i++) {
+      if (greedy.finished[i] && four.finished[i]) expect(four.scores[i]).toBeGreaterThanOrEqual(greedy.scores[i] - 1e-9);
+      if (four.scores[i] > greedy.scores[i] + 1e-9) better++;
+      expect(four.hypotheses[i].length).toBeLessThanOrEqual(4);
+      const ranks = four.hypotheses[i].map((h) => h.rankScore);
+      expect([...ranks].sort((a, b) => b - a)).toEqual(ranks);
+    }
+    expect(better).toBeGreaterThan(0);
+  });
+
+  it("gives each sequence the result it gets when decoded alone, and costs the sum of their rows", async () => {
+    const step = toyStep(2);
+    const states = initialStates(12, 4);
+    const common = { step, startToken: START, endToken: END, maxLength: 9, fromLogits: true, beamWidth: 3, lengthPenalty: 0.6 };
+    const batched = await beamSearch({ ...common, initialStates: states });
+    let alone = 0;
+    for (let i = 0; i < 12; i++) {
+      const r = await beamSearch({ ...common, initialStates: [[states[0][i]], [states[1][i]]] });
+      expect(r.hypotheses[0]).toEqual(batched.hypotheses[i]);
+      alone += r.rowsStepped;
+    }
+    expect(batched.rowsStepped).toBe(alone);
+  });
+
+  it("reads probabilities as well as logits", async () => {
+    const logitStep = toyStep(3);
+    const probStep: DecodeStep = async (input) => {
+      const out = await logitStep(input);
+      const p = new Float32Array(out.output.length);
+      for (let r = 0; r < input.rows; r++) {
+        const row = out.output.subarray(r * V, (r + 1) * V);
+        const m = Math.max(...row);
+        const z = row.reduce((s, x) => s + Math.exp(x - m), 0);
+        for (let v = 0; v < V; v++) p[r * V + v] = Math.exp(row[v] - m) / z;
+      }
+      return { output: p, states: out.states };
+    };
+    const states = initialStates(8);
+    const common = { initialStates: states, startToken: START, endToken: END, maxLength: 8, beamWidth: 3 };
+    const a = await beamSearch({ ...common, step: logitStep, fromLogits: true });
+    const b = await beamSearch({ ...common, step: probStep });
+    expect(b.sequences).toEqual(a.sequences);
+    b.scores.forEach((s, i) => expect(s).toBeCloseTo(a.scores[i], 4));
+  });
+});
+
+describe("decoding errors", () => {
+  const step = toyStep();
+  const base = { step, initialStates: initialStates(2), startToken: START, endToken: END, maxLength: 5, fromLogits: true };
+  const code = async (p: Promise<unknown>) => {
+    try {
+      await p;
+    } catch (e) {
+      expect(e).toBeInstanceOf(RaggedError);
+      return (e as RaggedError).code;
+    }
+    return "no error";
+  };
+
+  it("refuses bad options with coded errors", async () => {
+    expect(await code(greedyDecode({ ...base, maxLength: 0 }))).toBe("INVALID_ARGUMENT");
+    expect(await code(greedyDecode({ ...base, endToken: -1 }))).toBe("INVALID_ARGUMENT");
+    expect(await code(greedyDecode({ ...base, step: undefined as unknown as DecodeStep }))).toBe("INVALID_ARGUMENT");
+    expect(await code(beamSearch({ ...base, beamWidth: 0 }))).toBe("INVALID_ARGUMENT");
+    expect(await code(beamSearch({ ...base, lengthPenalty: -1 }))).toBe("INVALID_ARGUMENT");
+    expect(await code(greedyDecode({ ...base, initialStates: [[[1, 2], [3]]] }))).toBe("SHAPE_MISMATCH");
+    expect(await code(greedyDecode({ ...base, initialStates: [[[1, NaN]]] }))).toBe("NON_FINITE");
+    expect(await code(greedyDecode({ ...base, initialStates: [] }))).toBe("INVALID_ARGUMENT");
+  });
+
+  it("refuses a step that returns the wrong shapes or non-finite values", async () => {
+    const noStates: DecodeStep = ({ rows }) => ({ output: new Float32Array(rows * 3), states: [] });
+    expect(await code(greedyDecode({ ...base, step: noStates }))).toBe("SHAPE_MISMATCH");
+    const ragged: DecodeStep = ({ rows, states }) => ({ output: new Float32Array(rows * 3 + 1), states: [...states] });
+    expect(await code(greedyDecode({ ...base, step: ragged }))).toBe("SHAPE_MISMATCH");
+    const nan: DecodeStep = ({ rows, states }) => ({ output: new Float32Array(rows * 3).fill(NaN), states: [...states] });
+    expect(await code(beamSearch({ ...base, step: nan }))).toBe("NON_FINITE");
+  });
+});
