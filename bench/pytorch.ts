@@ -43,7 +43,7 @@ const TORCH_OWN_WARMUP = 3;
 /** Idle before every timed run, so a neighbour's spinning OpenMP threads have gone to sleep. */
 const SETTLE_MS = 10;
 
-function torchAvailable(): boolean {
+export function torchAvailable(): boolean {
   const r = spawnSync(PYTHON, ["-c", "import torch, numpy"], { stdio: "ignore", timeout: 120_000 });
   return r.status === 0;
 }
@@ -60,7 +60,7 @@ function torchEnv(): NodeJS.ProcessEnv {
 type Reply = Record<string, unknown>;
 
 /** The python child: one JSON request line, one JSON reply line, one request at a time. */
-class TorchChild {
+export class TorchChild {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly waiting: ((line: string) => void)[] = [];
   private stderr = "";
@@ -107,16 +107,16 @@ function b64(a: Float32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 }
 
-interface TorchContender extends Contender {
+export interface TorchContender extends Contender {
   /** Per-step times measured inside Python (replace the wall-clock samples). */
   inner: number[];
   /** Wall-clock minus Python's time per run: the pipe's round trip. */
   overhead: number[];
 }
 
-async function torchContender(
+export async function torchContender(
   child: TorchChild,
-  args: { name: string; mode: "padded" | "packed"; threads: number; xs: number[][][]; ys: number[][][]; rounds: number; warmup: number },
+  args: { name: string; mode: "padded" | "packed" | "predict" | "predict-packed"; threads: number; xs: number[][][]; ys: number[][][]; rounds: number; warmup: number },
 ): Promise<TorchContender> {
   const T = maxLength(args.xs);
   const B = args.xs.length;
@@ -219,7 +219,7 @@ function loadNote(two: Summary, one: Summary): string {
   );
 }
 
-function withInnerTimes(timings: Timings[], torch: readonly TorchContender[]): Timings[] {
+export function withInnerTimes(timings: Timings[], torch: readonly TorchContender[]): Timings[] {
   return timings.map((t) => {
     const c = torch.find((x) => x.name === t.name);
     return c ? { ...t, samples: [...c.inner] } : t;

@@ -8,6 +8,7 @@ stdout, so the Node process can interleave PyTorch steps with ragged's after war
    "x": base64 float32 [B,T,C], "y": base64 float32 [B,T,K], "lengths": [B], "warmup": n, "threads": t}
                                                    -> builds a fresh model + Adam, runs n untimed steps
   {"cmd": "run", "name", "steps": n, "threads": t} -> {"ms": [per-step ms], "loss": last loss}
+                                                      (for the predict modes: the sum of the outputs)
                                                       (torch.set_num_threads(t) first, untimed)
   {"cmd": "quit"}
 
@@ -15,6 +16,9 @@ The model is the seed's: nn.LSTM(C, 32) -> nn.LSTM(32, 8) -> Linear(8, K) -> sig
 Keras' categorical-crossentropy arithmetic on the sigmoid outputs (rows renormalised, clipped to
 [1e-7, 1 - 1e-7], -sum y log p, mean over steps) and Adam(lr 1e-3, eps 1e-7). One step =
 zero_grad + forward + backward + optimizer.step, timed with perf_counter around exactly that.
+
+"predict" / "predict-packed": inference only, under torch.inference_mode(): the dense batch as is
+(one sequence needs no packing), or pack_padded_sequence(enforce_sorted=False) inside the timed call.
 
 "padded": the dense [B, T, C] batch as is (every sequence run to T; zero targets on padding give
 zero loss but the compute is B x T). "packed": pack_padded_sequence(enforce_sorted=False) through
@@ -76,13 +80,20 @@ class Case:
             self.lengths = lengths
             # Targets packed once, in the order the packed outputs come out (same lengths, same sort).
             self.y = pack_padded_sequence(y, lengths, batch_first=True, enforce_sorted=False).data
-        elif self.mode == "padded":
+        elif self.mode in ("padded", "predict", "predict-packed"):
             self.x = x
             self.y = y
+            self.lengths = lengths
         else:
             raise ValueError(f"unknown mode {self.mode}")
 
     def step(self):
+        if self.mode.startswith("predict"):
+            with torch.inference_mode():
+                inp = self.x
+                if self.mode == "predict-packed":
+                    inp = pack_padded_sequence(self.x, self.lengths, batch_first=True, enforce_sorted=False)
+                return float(self.model(inp).sum())
         self.opt.zero_grad(set_to_none=True)
         if self.mode == "packed":
             # Packing is part of the step, as ragged's conversion is part of its trainOnBatch.

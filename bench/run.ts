@@ -24,6 +24,7 @@ import { rnnVariantsSection } from "./rnn_variants.js";
 import { seedStepSection } from "./seed_step.js";
 import { stepEfficiencySection } from "./step_efficiency.js";
 import { threadScalingSection } from "./thread_scaling.js";
+import { predictLatencySection } from "./predict_latency.js";
 import { describeTfBackend } from "./tfjs_models.js";
 
 type Section = (o: BenchOptions, print: (s: string) => void) => Promise<void>;
@@ -36,6 +37,7 @@ const SECTIONS: Record<string, Section> = {
   memory: memorySection,
   peak: stepEfficiencySection,
   threads: threadScalingSection,
+  predict: predictLatencySection,
 };
 
 async function main(): Promise<void> {
