@@ -257,6 +257,26 @@ describe.runIf(wasmSimdSupported())("wasm lstmForward / lstmBackward match the J
     }
   });
 
+  it("a sequence alone (one row per step) gets bit for bit what it gets among batch-mates (the one-row GEMM path)", () => {
+    const rng = new Random(17);
+    // H = 32 → G = 128: four groups of 4 panels; H = 10 → G = 40: one group and one panel left; H = 3: only tiles.
+    for (const [C, H] of [[5, 32], [32, 10], [4, 3]]) {
+      const lengths = [7, 12, 3, 12, 1];
+      const k = lstmCase(rng, C, H, lengths, 0);
+      const together = wasmLstmForward({ ...k.forward, needsGrad: false });
+      const { layout } = k.forward;
+      for (let i = 0; i < lengths.length; i++) {
+        const rows = Array.from({ length: lengths[i] }, (_, t) => layout.offsets[t] + layout.unsortedIndices[i]);
+        const x = new Float32Array(lengths[i] * C);
+        rows.forEach((r, t) => x.set(k.forward.x.subarray(r * C, (r + 1) * C), t * C));
+        const alone = wasmLstmForward({ ...k.forward, layout: packLayout([lengths[i]]), x, needsGrad: false });
+        rows.forEach((r, t) => {
+          expect(Array.from(alone.h.subarray(t * H, (t + 1) * H)), `C=${C} H=${H} sequence ${i} step ${t}`).toEqual(Array.from(together.h.subarray(r * H, (r + 1) * H)));
+        });
+      }
+    }
+  });
+
   it("handles a batch of only empty sequences and an empty batch", () => {
     const rng = new Random(9);
     for (const lengths of [[0, 0, 0], []]) {

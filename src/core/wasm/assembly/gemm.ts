@@ -287,3 +287,64 @@ export function gemm(
   v128.store(t, c50, 160); v128.store(t, c51, 176);
   addEdge(out, ldo, rows, cols, add);
 }
+
+// ---------------------------------------------------------------------------------------------
+// One row: a step where a single sequence is still running (predicting one sequence; the tail
+// of a batch of mixed lengths). The MR×8 tile would compute MR rows to keep one; this walks the
+// row across 4 panels at once instead (8 independent accumulator chains, one A element and 8 B
+// vectors per k).
+//
+// Every output element is summed over k in the same order and with the same operation as `tile`
+// (c = c + a·b, fused in the relaxed build, from 0), so a row gets bit-identical results whichever
+// of the two computes it: a sequence's result never depends on how many batch-mates share its step.
+
+@inline function madd(x: v128, b: v128, c: v128): v128 {
+  return ASC_FEATURE_RELAXED_SIMD ? f32x4.relaxed_madd(x, b, c) : f32x4.add(c, f32x4.mul(x, b));
+}
+
+@inline function storeOrAdd(o: usize, v: v128, add: bool): void {
+  v128.store(o, add ? f32x4.add(v128.load(o), v) : v);
+}
+
+// out[0, 0..32) (+)= Σ_k a[k]·B̂(k, 4 panels); a[k] at pa + k·sa; panel q row k at pb + q·ps + k·sb.
+@inline function row1x32(out: usize, pa: usize, sa: usize, pb: usize, ps: usize, sb: usize, kc: i32, add: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+  const p1 = pb + ps;
+  const p2 = p1 + ps;
+  const p3 = p2 + ps;
+  let off: usize = 0;
+  for (let k = 0; k < kc; k++) {
+    const x = v128.load32_splat(pa);
+    c0 = madd(x, v128.load(pb + off), c0);
+    c1 = madd(x, v128.load(pb + off, 16), c1);
+    c2 = madd(x, v128.load(p1 + off), c2);
+    c3 = madd(x, v128.load(p1 + off, 16), c3);
+    c4 = madd(x, v128.load(p2 + off), c4);
+    c5 = madd(x, v128.load(p2 + off, 16), c5);
+    c6 = madd(x, v128.load(p3 + off), c6);
+    c7 = madd(x, v128.load(p3 + off, 16), c7);
+    pa += sa;
+    off += sb;
+  }
+  storeOrAdd(out, c0, add); storeOrAdd(out + 16, c1, add);
+  storeOrAdd(out + 32, c2, add); storeOrAdd(out + 48, c3, add);
+  storeOrAdd(out + 64, c4, add); storeOrAdd(out + 80, c5, add);
+  storeOrAdd(out + 96, c6, add); storeOrAdd(out + 112, c7, add);
+}
+
+/**
+ * out[1,N] (+)= a · B̂ for ONE row of A, read from a packed A strip (row 0 of [kc][MR]); B̂ in
+ * 8-column panels as `gemmPanels` takes them (panel p at bPanels + p·panelStride, rows
+ * `rowStride` bytes apart). Groups of 4 full panels take `row1x32`, the rest the usual tile.
+ */
+export function oneRowPanels(out: usize, ldo: usize, aStrip: usize, bPanels: usize, panelStride: usize, rowStride: usize, kc: i32, N: i32, add: bool): void {
+  const full = N / NR;
+  let p = 0;
+  for (; p + 4 <= full; p += 4) {
+    row1x32(out + (<usize>p << 5), aStrip, MR * 4, bPanels + <usize>p * panelStride, panelStride, rowStride, kc, add);
+  }
+  for (; p * NR < N; p++) {
+    tile(out + (<usize>p << 5), ldo, aStrip, bPanels + <usize>p * panelStride, rowStride, kc, 1, min(NR, N - p * NR), add);
+  }
+}

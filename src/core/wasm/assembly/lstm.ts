@@ -20,7 +20,7 @@
 //     of MR rows the cell math, then [dx_t | dh_{t−1}] = dz_t · [W; U]ᵀ for the strip; then per step
 //     [dW; dU] += [x_t | h_{t−1}]ᵀ · dz_t and db += Σ dz_t.
 import { ACT_SIGMOID, ACT_TANH, vact, vdact, vflush } from "./math";
-import { KC, MR, NR, tile } from "./gemm";
+import { KC, MR, NR, oneRowPanels, tile } from "./gemm";
 
 // ---------------------------------------------------------------------------------------------
 // Forward
@@ -93,8 +93,12 @@ export function lstmForward(
       // z[strip] = [x_t | h_{t−1}][strip] · [W; U]
       packRowsConcat(aStrip, xt + <usize>i0 * rowC, C, hPrev + <usize>i0 * rowH, H, rows);
       const zStrip = gates + <usize>(r0 + i0) * rowG;
-      for (let p = 0; p < nPanels; p++) {
-        tile(zStrip + (<usize>p << 5), rowG, aStrip, panels + ((<usize>p * K) << 5), 32, K, rows, min(NR, G - p * NR), false);
+      if (rows == 1) {
+        oneRowPanels(zStrip, rowG, aStrip, panels, <usize>K << 5, 32, K, G, false);
+      } else {
+        for (let p = 0; p < nPanels; p++) {
+          tile(zStrip + (<usize>p << 5), rowG, aStrip, panels + ((<usize>p * K) << 5), 32, K, rows, min(NR, G - p * NR), false);
+        }
       }
       // the cell math on the strip, while its z is in L1
       for (let j = i0; j < i0 + rows; j++) {
