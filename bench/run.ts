@@ -9,11 +9,13 @@
  *   npm run bench -- --sections seed --rounds 5 --cpu-rounds 0
  *   npm run bench -- --kernels wasm  ragged on its WebAssembly SIMD kernels
  *   npm run bench -- --sections peak,threads   the step against the machine's GEMM peak; 1 vs 2 threads by batch size
+ *   npm run bench -- --sections attention      an attention seq2seq training step vs PyTorch
  *
  * Progress goes to stderr; the tables go to stdout.
  */
 import "./wasm_build.js"; // first: chooses the wasm build before anything compiles it
 import os from "node:os";
+import { attentionSection } from "./attention_seq2seq.js";
 import { memorySection } from "./memory.js";
 import { mixedLengthsSection } from "./mixed_lengths.js";
 import { parseOptions, type BenchOptions } from "./options.js";
@@ -38,6 +40,7 @@ const SECTIONS: Record<string, Section> = {
   peak: stepEfficiencySection,
   threads: threadScalingSection,
   predict: predictLatencySection,
+  attention: attentionSection,
 };
 
 async function main(): Promise<void> {
