@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/cli/**", "test/cli.test.ts", "test/examples.test.ts", "test/browser/**"],
+    exclude: ["test/cli/**", "test/cli.test.ts", "test/package/**", "test/examples.test.ts", "test/browser/**"],
     setupFiles: ["test/setup/no_simd.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,

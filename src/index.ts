@@ -1,6 +1,6 @@
 /**
  * ragged: recurrent neural networks on sequences of different lengths — the public API.
- * Platform-neutral: runs in Node.js and in browsers. Node-only helpers live in "ragged/node".
+ * Platform-neutral: runs in Node.js and in browsers. Node-only helpers live in "ragged-rnn/node".
  */
 export * as layers from "./layers/index.js";
 export { Layer, Variable, type Shape } from "./layers/layer.js";

@@ -3,7 +3,7 @@
  * chosen by extension, read as a stream of records (each with its line number for messages).
  *
  * @example
- * const data = await openData("data/uea/JapaneseVowels_TRAIN.ts");
+ * const data = await openData("JapaneseVowels_TRAIN.ts");
  * for await (const chunk of chunked(data.records, 256)) use(chunk);
  */
 import { extname } from "node:path";

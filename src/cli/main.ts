@@ -11,6 +11,7 @@ import { predictExamples, runPredict } from "./commands/predict.js";
 import { runSummary, summaryExamples } from "./commands/summary.js";
 import { runTrain, trainHelp } from "./commands/train.js";
 import { type CliIO, processIO } from "./io.js";
+import { packageVersion } from "./version.js";
 import { type OptionTable, type OptionValues, addOptions, evaluateOptions, predictOptions, summaryOptions, trainOptions } from "./options.js";
 
 function intOption(min: number) {
@@ -28,7 +29,11 @@ function kernelsOption(value: string): "auto" | "js" {
 
 export function buildProgram(): Command {
   const program = new Command();
-  program.name("ragged").description("Train recurrent neural networks on sequences of different lengths.").showHelpAfterError();
+  program
+    .name("ragged")
+    .description("Train recurrent neural networks on sequences of different lengths. (Also installed as `ragged-rnn`: `npx ragged-rnn demo`.)")
+    .version(packageVersion(), "-V, --version", "print the version of ragged-rnn")
+    .showHelpAfterError();
   program
     .command("demo")
     .description("Train the seed's model: LSTM(32) → LSTM(8) → TimeDistributed(Dense(2)) on generated variable-length batches")

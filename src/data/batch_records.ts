@@ -4,7 +4,7 @@
  * memory trains without ever being held whole.
  *
  * @example
- * import { batchRecords, readJsonlFile } from "ragged/node";
+ * import { batchRecords, readJsonlFile } from "ragged-rnn/node";
  * await model.fitDataset(() => batchRecords(readJsonlFile("train.jsonl"), { batchSize: 64 }), { epochs: 5 });
  */
 import { RaggedError, describe } from "../core/errors.js";

@@ -1,5 +1,5 @@
 /**
- * The TF.js layers-model format, as tfjs-core `src/io/types.ts` (4.22) declares it: `model.json`
+ * The TF.js layers-model format, as tfjs-core's `io/types.ts` (4.22) declares it: `model.json`
  * is a `ModelJSON`; in memory a model travels as `ModelArtifacts` (the manifest flattened into
  * `weightSpecs`, the weight files concatenated into `weightData`). Field names are TF.js' own
  * (camelCase at this level; the Keras topology inside `modelTopology` is snake_case).

@@ -94,7 +94,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, source = "model ar
 
 /**
  * Loads a model saved by ragged, TF.js or Keras (via the TF.js converter).
- * @param urlOrHandler - `file://path/model.json` (Node, "ragged/node"), `https://…/model.json`, or an IOHandler.
+ * @param urlOrHandler - `file://path/model.json` (Node, "ragged-rnn/node"), `https://…/model.json`, or an IOHandler.
  * @returns a Sequential, compiled when the file has a training config.
  * @throws RaggedError IO_ERROR (missing file), BAD_FILE (corrupt JSON, truncated weights), SHAPE_MISMATCH
  *   (manifest vs topology), UNKNOWN_NAME (unknown layer class), UNSUPPORTED — each naming the file.

@@ -337,7 +337,7 @@ export class Sequential {
 
   /**
    * Saves the model in the TF.js layers-model format (model.json + weights); see `saveModel` in io/model_io.ts.
-   * @param urlOrHandler - `"file://./dir"` (with "ragged/node"), `"https://…"`, or an IOHandler such as `memory()`.
+   * @param urlOrHandler - `"file://./dir"` (with "ragged-rnn/node"), `"https://…"`, or an IOHandler such as `memory()`.
    * @param config - `{ includeOptimizer }` also saves the optimizer state, so training resumes.
    */
   async save(

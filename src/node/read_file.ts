@@ -23,7 +23,7 @@ export interface FileChunksOptions {
  * @throws RaggedError `IO_ERROR` (when iterated) if the file is missing, a directory, or unreadable.
  * @example
  * let bytes = 0;
- * for await (const chunk of fileChunks("data/uea/JapaneseVowels_TRAIN.ts")) bytes += chunk.length;
+ * for await (const chunk of fileChunks("JapaneseVowels_TRAIN.ts")) bytes += chunk.length;
  */
 export async function* fileChunks(path: string, options: FileChunksOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const stream = createReadStream(path, { highWaterMark: options.chunkSize ?? 64 * 1024 });
@@ -62,7 +62,7 @@ export function readJsonlFile(
  * @returns `{header, records}` once the header is read.
  * @throws RaggedError `IO_ERROR` for a missing or unreadable file; FileError as `readUea`.
  * @example
- * const { header, records } = await readUeaFile("data/uea/JapaneseVowels_TRAIN.ts");
+ * const { header, records } = await readUeaFile("JapaneseVowels_TRAIN.ts");
  * header.classLabels; // ["1", …, "9"]
  * for await (const { x, y } of records) use(x, y);
  */

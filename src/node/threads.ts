@@ -1,7 +1,7 @@
 /**
  * Training threads in Node.js: `worker_threads` workers running worker_entry, registered as the
  * thread platform (training/parallel/platform.ts) with one thread per core by default
- * (`os.availableParallelism()`). Importing "ragged/node" registers it.
+ * (`os.availableParallelism()`). Importing "ragged-rnn/node" registers it.
  *
  * The entry script sits next to this file: worker_entry.js in the built dist/, worker_entry.ts when
  * ragged runs from its TypeScript sources (tests), where the worker registers tsx to read it.

@@ -56,7 +56,7 @@ export interface FitArgs {
   progressOutput?: ProgressOutput;
   /**
    * Threads to split each batch across (NOTE [ data-parallel training ] in
-   * training/parallel/pool.ts): default one per core with "ragged/node", else 1.
+   * training/parallel/pool.ts): default one per core with "ragged-rnn/node", else 1.
    */
   threads?: number;
 }

@@ -109,12 +109,12 @@ async function main(): Promise<void> {
   check("the bundle imports nothing (self-contained)", imports.length === 0, imports.slice(0, 3).join("; "));
   check("the bundle names no Node built-in", !/["']node:/.test(bundle) && !/\brequire\(/.test(bundle));
 
-  // package.json's "browser" condition: a bundler targeting browsers resolves "ragged" to the bundle.
+  // package.json's "browser" condition: a bundler targeting browsers resolves "ragged-rnn" to the bundle.
   const resolved = await build({
-    stdin: { contents: 'export { kernels } from "ragged";', resolveDir: fileURLToPath(root), loader: "js" },
+    stdin: { contents: 'export { kernels } from "ragged-rnn";', resolveDir: fileURLToPath(root), loader: "js" },
     bundle: true, platform: "browser", format: "esm", write: false, metafile: true, logLevel: "silent",
   }).then((r) => Object.keys(r.metafile.inputs).filter((f) => f !== "<stdin>"), (err: unknown) => [String(err)]);
-  check('a browser bundler resolves "ragged" to dist/browser/ragged.js', resolved.length === 1 && resolved[0] === "dist/browser/ragged.js", resolved.slice(0, 3).join(", "));
+  check('a browser bundler resolves "ragged-rnn" to dist/browser/ragged.js', resolved.length === 1 && resolved[0] === "dist/browser/ragged.js", resolved.slice(0, 3).join(", "));
 
   const scenarioJs = (await transform(await readFile(new URL("./scenario.ts", import.meta.url), "utf8"), { loader: "ts", format: "esm", target: "es2022" })).code;
   const { server, origin } = await serve({

@@ -13,7 +13,7 @@ import { roundLogs } from "./train.js";
 
 export type EvaluateOptions = OptionValues<typeof evaluateOptions>;
 
-export const evaluateExamples = ["ragged evaluate --model vowels --data data/uea/JapaneseVowels_TEST.ts", "ragged evaluate --model model --data test.jsonl --json"];
+export const evaluateExamples = ["ragged evaluate --model vowels --data JapaneseVowels_TEST.ts", "ragged evaluate --model model --data test.jsonl --json"];
 
 export async function runEvaluate(opts: EvaluateOptions, io: CliIO): Promise<void> {
   const model = await loadModelFrom(opts.model);

@@ -17,7 +17,7 @@ import type { OptionValues, predictOptions } from "../options.js";
 export type PredictOptions = OptionValues<typeof predictOptions>;
 
 export const predictExamples = [
-  "ragged predict --model vowels --data data/uea/JapaneseVowels_TEST.ts --out predictions.jsonl",
+  "ragged predict --model vowels --data JapaneseVowels_TEST.ts --out predictions.jsonl",
   "ragged predict --model model --data huge.jsonl | head",
 ];
 

@@ -21,7 +21,7 @@ import type { OptionValues, trainOptions } from "../options.js";
 export type TrainOptions = OptionValues<typeof trainOptions>;
 
 export const trainExamples = [
-  "ragged train --data data/uea/JapaneseVowels_TRAIN.ts --layers lstm:64,dense:9:softmax --epochs 20 --out vowels",
+  "ragged train --data JapaneseVowels_TRAIN.ts --layers lstm:64,dense:9:softmax --epochs 20 --out vowels",
   "ragged train --data train.jsonl --validation val.jsonl --layers bilstm:32,dropout:0.2 --out model --json",
   "ragged train --data tokens.jsonl --layers embedding:5000:32,gru:64 --out model     # x = token ids",
   "ragged train --data train.jsonl --resume model --epochs 20                          # 10 more epochs",

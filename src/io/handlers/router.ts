@@ -1,7 +1,7 @@
 /**
  * Picks an IOHandler for a URL by its scheme, as TF.js' router registry: `http://` and `https://`
  * are registered here (platform-neutral, `fetch`), `file://` by the Node entry point
- * ("ragged/node"); a browser entry may add `indexeddb://` or `downloads://` the same way.
+ * ("ragged-rnn/node"); a browser entry may add `indexeddb://` or `downloads://` the same way.
  *
  * @example
  * registerRoute("memory://", (url) => myStore.handler(url.slice("memory://".length)));
@@ -32,7 +32,7 @@ export function resolveHandler(urlOrHandler: string | IOHandler, purpose: "save"
     if (!scheme) {
       throw new RaggedError("INVALID_ARGUMENT", `No model handler for "${urlOrHandler}".`, {
         expected: `a URL starting with ${[...routes.keys()].join(", ")}, or an IOHandler object`,
-        help: routes.has("file://") ? undefined : 'for files, import from "ragged/node", which registers file://',
+        help: routes.has("file://") ? undefined : 'for files, import from "ragged-rnn/node", which registers file://',
       });
     }
     handler = (routes.get(scheme) as RouteFactory)(urlOrHandler);

@@ -2,12 +2,12 @@
  * What data-parallel training needs from the platform: a way to start a worker (Node
  * `worker_threads`, a browser's Web Worker) and the default thread count. The platform-neutral
  * build has neither, so training runs on one thread there until an entry point registers them:
- * "ragged/node" does (src/node/threads.ts); in a browser, register a factory whose worker script
+ * "ragged-rnn/node" does (src/node/threads.ts); in a browser, register a factory whose worker script
  * calls `serveReplica` (replica.ts).
  *
  * @example
  * // browser: the worker script (ragged_worker.js) is
- * //   import { modelFromArtifacts, serveReplica } from "ragged";
+ * //   import { modelFromArtifacts, serveReplica } from "ragged-rnn";
  * //   serveReplica(self, (artifacts) => modelFromArtifacts(artifacts));
  * setThreadPlatform({
  *   createWorker: () => new Worker(new URL("./ragged_worker.js", import.meta.url), { type: "module" }),
@@ -42,7 +42,7 @@ export interface ThreadPlatform {
 
 let platform: ThreadPlatform | null = null;
 
-/** Registers how to start workers (done by "ragged/node"); `null` turns threads off. */
+/** Registers how to start workers (done by "ragged-rnn/node"); `null` turns threads off. */
 export function setThreadPlatform(next: ThreadPlatform | null): void {
   platform = next;
 }
