@@ -1,5 +1,5 @@
 /**
- * The file system as the loggers' LogFiles (training/callbacks/log_files.ts); "ragged/node" makes
+ * The file system as the loggers' LogFiles (training/callbacks/log_files.ts); "ragged-rnn/node" makes
  * it the default, so `csvLogger({ filename: "log.csv" })` writes a real file.
  */
 import { promises as fsp } from "node:fs";

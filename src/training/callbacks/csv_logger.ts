@@ -9,7 +9,7 @@
  * `Number(cell)` equals the History's value exactly. Porting note: Python writes `1e-07` and `nan`
  * where JavaScript writes `1e-7` and `NaN`; both parse back to the same numbers.
  *
- * Files go through a LogFiles (NOTE in log_files.ts): the file system under "ragged/node", memory
+ * Files go through a LogFiles (NOTE in log_files.ts): the file system under "ragged-rnn/node", memory
  * elsewhere. See NOTE [ loggers never stop training ].
  *
  * @example
@@ -29,7 +29,7 @@ export interface CSVLoggerArgs {
   separator?: string;
   /** Continue an existing file (no second header) instead of overwriting it; default false. */
   append?: boolean;
-  /** Where to write; default: the file system under "ragged/node", memory elsewhere. */
+  /** Where to write; default: the file system under "ragged-rnn/node", memory elsewhere. */
   files?: LogFiles;
   /** Where warnings go (a write failing during training); default console.warn. */
   log?: LogFunction;

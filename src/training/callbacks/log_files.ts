@@ -1,6 +1,6 @@
 /**
  * Where the file-writing callbacks (`csvLogger`, `tensorBoard`) write: a small file-system
- * interface, so the callbacks stay platform-neutral. "ragged/node" installs the real file system
+ * interface, so the callbacks stay platform-neutral. "ragged-rnn/node" installs the real file system
  * (src/node/log_files.ts); elsewhere (a browser page, a Web Worker) the default is an in-memory
  * store whose files a page can read back, e.g. to offer them for download.
  *
@@ -85,13 +85,13 @@ export function memoryLogFiles(): MemoryLogFiles {
 
 let defaultFiles: LogFiles | null = null;
 
-/** The LogFiles used when a logger is given none: the file system under "ragged/node", else one shared in-memory store. */
+/** The LogFiles used when a logger is given none: the file system under "ragged-rnn/node", else one shared in-memory store. */
 export function defaultLogFiles(): LogFiles {
   defaultFiles ??= memoryLogFiles();
   return defaultFiles;
 }
 
-/** Sets the default LogFiles ("ragged/node" installs the file system). */
+/** Sets the default LogFiles ("ragged-rnn/node" installs the file system). */
 export function setDefaultLogFiles(files: LogFiles): void {
   defaultFiles = files;
 }

@@ -33,7 +33,7 @@ export interface TensorBoardArgs {
   updateFreq?: "epoch" | "batch" | number;
   /** The run folder's name; default the UTC time training began (`20261202-104500`), made unique. */
   runName?: string;
-  /** Where to write; default: the file system under "ragged/node", memory elsewhere. */
+  /** Where to write; default: the file system under "ragged-rnn/node", memory elsewhere. */
   files?: LogFiles;
   /** Where warnings go (a write failing during training); default console.warn. */
   log?: LogFunction;
