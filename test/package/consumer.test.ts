@@ -153,9 +153,12 @@ describe("npm pack", () => {
     const bad: string[] = [];
     const readme = readFileSync(join(extracted, "README.md"), "utf8");
     let sectionIsRepo = false;
+    let previous = "";
     for (const block of readme.split(/\n(?=#{2,} )|\n\s*\n/)) {
       if (/^#{2} /.test(block)) sectionIsRepo = /repository/i.test(block.split("\n")[0]);
-      if (sectionIsRepo || /repository/i.test(block)) continue;
+      const introducedAsRepo = block.startsWith("```") && /repository/i.test(previous); // "The commands below run in a clone of the repository:"
+      previous = block;
+      if (sectionIsRepo || introducedAsRepo || /repository/i.test(block)) continue;
       for (const m of block.matchAll(pathRef)) if (!resolves(m[1], [""])) bad.push(`README.md: ${m[1]}`);
     }
     for (const f of shipped) {
