@@ -1,7 +1,7 @@
 /**
  * Splitting a batch across threads: by whole sequences, so each thread runs the packed
  * forward/backward on its own share and the threads meet once per step, not once per timestep
- * (notes/wasm-simd.md, "Threads").
+ * (measured with `npm run bench`).
  */
 
 /** Fewest sequences a thread's share may have; smaller batches use fewer threads. */
