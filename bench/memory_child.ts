@@ -6,7 +6,10 @@
  * kernel's high-water mark of this process image: it also catches peaks inside a step and during
  * data generation. (Not ru_maxrss: Linux carries the parent's peak over fork+exec into it.)
  *
- * usage: node --import tsx --expose-gc bench/memory_child.ts <seed|packed|padded> <batch> <length> <steps> [default|wasm]
+ * Kinds: "seed" (batch × length), "packed" / "padded" (mixed lengths [10, 100), packed or padded to
+ * the longest), "long" (batch sequences of lengths uniform in [1000, 5000): long traces, PLAID-like).
+ *
+ * usage: node --import tsx --expose-gc bench/memory_child.ts <seed|packed|padded|long> <batch> <length> <steps> [default|wasm]
  */
 import { readFileSync } from "node:fs";
 import { buildSeedModel } from "../dist/cli/commands/demo.js";
@@ -18,7 +21,7 @@ async function main(): Promise<void> {
   await selectKernels(kernelsArg === "wasm" ? "wasm" : "default");
   const batch = Number(batchArg);
   const steps = Number(stepsArg);
-  let { xs, ys } = kind === "seed" ? seedBatch(batch, 2, Number(lengthArg)) : seedBatch(batch, 3, null);
+  let { xs, ys } = kind === "seed" ? seedBatch(batch, 2, Number(lengthArg)) : kind === "long" ? longBatch(batch) : seedBatch(batch, 3, null);
   if (kind === "padded") {
     const T = maxLength(xs);
     xs = padNested(xs, T, 5);
@@ -33,7 +36,23 @@ async function main(): Promise<void> {
     await model.trainOnBatch(xs, ys);
     peakAfterStep = Math.max(peakAfterStep, process.memoryUsage().rss);
   }
-  process.stdout.write(JSON.stringify({ baseline, peakAfterStep, hwm: vmHwm(), gc: gc !== undefined }) + "\n");
+  const rows = xs.reduce((n, x) => n + x.length, 0);
+  process.stdout.write(JSON.stringify({ baseline, peakAfterStep, hwm: vmHwm(), gc: gc !== undefined, rows }) + "\n");
+}
+
+/** `batch` sequences of lengths uniform in [1000, 5000), 5 features, the seed's targets (seeded). */
+function longBatch(batch: number): { xs: number[][][]; ys: number[][][] } {
+  let state = 12345;
+  const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const xs: number[][][] = [];
+  const ys: number[][][] = [];
+  for (let b = 0; b < batch; b++) {
+    const T = 1000 + Math.floor(next() * 4000);
+    const x = Array.from({ length: T }, () => Array.from({ length: 5 }, next));
+    xs.push(x);
+    ys.push(x.map((step) => (step[0] + step[1] + step[2] > 1.5 ? [1, 0] : [0, 1])));
+  }
+  return { xs, ys };
 }
 
 /** VmHWM in bytes, or null off Linux. */
