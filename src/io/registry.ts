@@ -50,17 +50,23 @@
  *   `return_attention_scores` are layer options in ragged, written only when true (a Keras loader
  *   does not know them). MultiHeadAttention writes Keras 3's `use_gate: false`,
  *   `sliding_window: null`, no constraints or activity regularizer, `attention_axes: null`.
+ * - Conv1D writes `kernel_size`, `strides`, `dilation_rate` as one-element lists (as Keras and
+ *   TF.js), `data_format: "channels_last"` and Keras 3's `groups: 1`; `padding: "causal"` loads in
+ *   TF.js but TF.js 4.22 cannot run it. MaxPooling1D / AveragePooling1D write `pool_size` and
+ *   `strides` as lists and `data_format`.
  */
 import { RaggedError } from "../core/errors.js";
 import { AdditiveAttention, type AdditiveAttentionArgs } from "../layers/attention/additive_attention.js";
 import { Attention, type AttentionArgs } from "../layers/attention/attention.js";
 import { MultiHeadAttention, type MultiHeadAttentionArgs } from "../layers/attention/multi_head_attention.js";
+import { Conv1D, type Conv1DArgs } from "../layers/conv1d.js";
 import { Dense, type DenseArgs } from "../layers/dense.js";
 import { Dropout, type DropoutArgs } from "../layers/dropout.js";
 import { Embedding, type EmbeddingArgs } from "../layers/embedding.js";
 import type { Layer } from "../layers/layer.js";
 import { Masking, type MaskingArgs } from "../layers/masking.js";
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from "../layers/pooling.js";
+import { AveragePooling1D, MaxPooling1D, type Pooling1DArgs } from "../layers/pooling1d.js";
 import { RepeatVector, type RepeatVectorArgs } from "../layers/repeat_vector.js";
 import { Bidirectional, type BidirectionalArgs } from "../layers/rnn/bidirectional.js";
 import { GRU, type GRUArgs } from "../layers/rnn/gru.js";
@@ -222,3 +228,9 @@ registerLayer("AdditiveAttention", (c) => new AdditiveAttention(c as unknown as 
 registerLayer("MultiHeadAttention", (c) => new MultiHeadAttention(c as unknown as MultiHeadAttentionArgs), {
   fixed: { activityRegularizer: null, kernelConstraint: null, biasConstraint: null, useGate: false, slidingWindow: null },
 });
+// Keras 3 writes `groups` and `data_format`; ragged convolves channels_last with one group.
+registerLayer("Conv1D", (c) => new Conv1D(c as unknown as Conv1DArgs), {
+  fixed: { activityRegularizer: null, kernelConstraint: null, biasConstraint: null, dataFormat: "channels_last", groups: 1 },
+});
+registerLayer("MaxPooling1D", (c) => new MaxPooling1D(c as unknown as Pooling1DArgs), { fixed: { dataFormat: "channels_last" } });
+registerLayer("AveragePooling1D", (c) => new AveragePooling1D(c as unknown as Pooling1DArgs), { fixed: { dataFormat: "channels_last" } });

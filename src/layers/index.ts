@@ -4,11 +4,13 @@
 import { AdditiveAttention, type AdditiveAttentionArgs } from "./attention/additive_attention.js";
 import { Attention, type AttentionArgs } from "./attention/attention.js";
 import { MultiHeadAttention, type MultiHeadAttentionArgs } from "./attention/multi_head_attention.js";
+import { Conv1D, type Conv1DArgs } from "./conv1d.js";
 import { Dense, type DenseArgs } from "./dense.js";
 import { Dropout, type DropoutArgs } from "./dropout.js";
 import { Embedding, type EmbeddingArgs } from "./embedding.js";
 import { Masking, type MaskingArgs } from "./masking.js";
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from "./pooling.js";
+import { AveragePooling1D, MaxPooling1D, type Pooling1DArgs } from "./pooling1d.js";
 import { RepeatVector, type RepeatVectorArgs } from "./repeat_vector.js";
 import { Bidirectional, type BidirectionalArgs } from "./rnn/bidirectional.js";
 import { LSTM, type LSTMArgs } from "./rnn/lstm.js";
@@ -18,10 +20,10 @@ import { RNN, type RNNArgs } from "./rnn/rnn.js";
 import { TimeDistributed, type TimeDistributedArgs } from "./time_distributed.js";
 import type { BaseLayerArgs } from "./layer.js";
 
-export { GRU, SimpleRNN };
+export { AveragePooling1D, Conv1D, GRU, MaxPooling1D, SimpleRNN };
 export { AdditiveAttention, Attention, MultiHeadAttention };
 export type { AdditiveAttentionArgs, AttentionArgs, MultiHeadAttentionArgs };
-export type { GRUArgs, SimpleRNNArgs };
+export type { Conv1DArgs, GRUArgs, Pooling1DArgs, SimpleRNNArgs };
 export { Bidirectional, Dense, Dropout, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM, Masking, RNN, RepeatVector, TimeDistributed };
 export type { BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs, MaskingArgs, RNNArgs, RepeatVectorArgs, TimeDistributedArgs };
 
@@ -58,3 +60,9 @@ export const attention = (args: AttentionArgs = {}): Attention => new Attention(
 export const additiveAttention = (args: AdditiveAttentionArgs = {}): AdditiveAttention => new AdditiveAttention(args);
 /** Multi-head scaled dot-product attention (Keras 3 `MultiHeadAttention`). */
 export const multiHeadAttention = (args: MultiHeadAttentionArgs): MultiHeadAttention => new MultiHeadAttention(args);
+/** 1-D convolution over time, each sequence within its own length (`same`/`causal` pad at its own edges). */
+export const conv1d = (args: Conv1DArgs): Conv1D => new Conv1D(args);
+/** Max over windows of `poolSize` steps, each sequence within its own length. */
+export const maxPooling1D = (args: Pooling1DArgs = {}): MaxPooling1D => new MaxPooling1D(args);
+/** Mean over windows of `poolSize` steps, each sequence within its own length. */
+export const averagePooling1D = (args: Pooling1DArgs = {}): AveragePooling1D => new AveragePooling1D(args);

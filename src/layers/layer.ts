@@ -126,6 +126,12 @@ export abstract class Layer {
   protected abstract createWeights(inputShape: Shape, rng: Random): void;
   abstract computeOutputShape(inputShape: Shape): Shape;
   abstract forward(input: LayerValue, ctx: ForwardContext): ForwardResult;
+  /**
+   * Per-step output lengths for per-step input lengths (both caller order), defined only by
+   * layers that change sequence lengths (strided or `valid` convolution, pooling, repeatVector):
+   * the model lines per-step targets up with them. Absent: lengths pass through.
+   */
+  outputLengths?(inputLengths: Int32Array): Int32Array;
   /** The layer's own config (Keras keys in camelCase; io/ translates to snake_case). */
   abstract getConfig(): Record<string, unknown>;
 

@@ -50,7 +50,7 @@ export class RepeatVector extends Layer {
   }
 
   /** The output lengths for given input lengths (the model lines per-step targets up with them). */
-  outputLengths(inputLengths: Int32Array): Int32Array {
+  override outputLengths(inputLengths: Int32Array): Int32Array {
     return this.n === "inputLength" ? inputLengths : new Int32Array(inputLengths.length).fill(this.n);
   }
 

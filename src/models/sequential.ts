@@ -25,7 +25,6 @@ import { type EvaluateArgs, type PredictArgs, evaluate, evaluateDataset, predict
 import { type ToSamplesArgs, toSamples } from "../training/samples.js";
 import { Masking, type InputMaskRule } from "../layers/masking.js";
 import { Embedding } from "../layers/embedding.js";
-import { RepeatVector } from "../layers/repeat_vector.js";
 import { RNN } from "../layers/rnn/rnn.js";
 import { Bidirectional } from "../layers/rnn/bidirectional.js";
 import { parallelTrainStep } from "../training/parallel/pool.js";
@@ -151,16 +150,16 @@ export class Sequential {
     return null;
   }
 
-  /** Per-step output lengths for given input lengths (identity unless a repeatVector changes them). */
+  /** Per-step output lengths for given input lengths (identity unless a layer changes them: repeatVector, conv1d, pooling). */
   outputLengths(inputLengths: Int32Array): Int32Array {
     let lengths = inputLengths;
-    for (const layer of this.layers) if (layer instanceof RepeatVector) lengths = layer.outputLengths(inputLengths);
+    for (const layer of this.layers) if (layer.outputLengths) lengths = layer.outputLengths(lengths);
     return lengths;
   }
 
   /** How to read (xs, ys) for this model; `withTargets` when ys are given. */
   sampleArgs(withTargets: boolean): ToSamplesArgs {
-    const changesLengths = this.layers.some((l) => l instanceof RepeatVector);
+    const changesLengths = this.layers.some((l) => l.outputLengths !== undefined);
     return {
       features: this.inputFeatures,
       target: withTargets ? { perStep: this.returnsSequences, width: this.requireCompiled("training or evaluation").loss.targetWidth(this.outputWidth) } : null,

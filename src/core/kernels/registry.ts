@@ -6,6 +6,7 @@
  * Configuration is passed in (`setKernels`), never read from the environment.
  */
 import { attentionBackward, attentionForward } from "./attention.js";
+import { conv1dBackward, conv1dForward } from "./conv1d.js";
 import { gemm } from "./gemm.js";
 import { gruBackward, gruForward } from "./gru.js";
 import { lstmBackward, lstmForward } from "./lstm.js";
@@ -23,6 +24,8 @@ export interface Kernels {
   simpleRnnBackward: typeof simpleRnnBackward;
   attentionForward: typeof attentionForward;
   attentionBackward: typeof attentionBackward;
+  conv1dForward: typeof conv1dForward;
+  conv1dBackward: typeof conv1dBackward;
 }
 
 export const jsKernels: Kernels = {
@@ -36,6 +39,8 @@ export const jsKernels: Kernels = {
   simpleRnnBackward,
   attentionForward,
   attentionBackward,
+  conv1dForward,
+  conv1dBackward,
 };
 
 let active: Kernels = jsKernels;
