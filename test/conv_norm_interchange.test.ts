@@ -56,6 +56,8 @@ const RAGGED_CASES: { name: string; layers: () => Layer[] }[] = [
   { name: "conv1d valid relu → maxPooling1D → lstm", layers: () => [layers.conv1d({ filters: 4, kernelSize: 3, activation: "relu", inputShape: [null, C] }), layers.maxPooling1D({ poolSize: 2 }), layers.lstm({ units: 3 })] },
   { name: "conv1d same strides 2 → averagePooling1D same → dense", layers: () => [layers.conv1d({ filters: 4, kernelSize: 4, strides: 2, padding: "same", inputShape: [null, C] }), layers.averagePooling1D({ poolSize: 3, strides: 1, padding: "same" }), layers.dense({ units: 2 })] },
   { name: "conv1d dilation 2 (no bias) → globalAveragePooling1D", layers: () => [layers.conv1d({ filters: 5, kernelSize: 2, dilationRate: 2, useBias: false, inputShape: [null, C] }), layers.globalAveragePooling1D()] },
+  { name: "batchNormalization → conv1d → layerNormalization → gru", layers: () => [layers.batchNormalization({ momentum: 0.9, epsilon: 1e-2, inputShape: [null, C] }), layers.conv1d({ filters: 4, kernelSize: 3, padding: "same" }), layers.layerNormalization({ gammaInitializer: { name: "constant", value: 1.5 } }), layers.gru({ units: 3, resetAfter: false })] },
+  { name: "lstm → batchNormalization (no scale) → layerNormalization (no center) → dense", layers: () => [layers.lstm({ units: 4, returnSequences: true, inputShape: [null, C] }), layers.batchNormalization({ scale: false }), layers.layerNormalization({ center: false }), layers.dense({ units: 2 })] },
 ];
 
 describe("conv1d / pooling save and load", () => {
@@ -105,6 +107,15 @@ describe("conv1d / pooling save and load", () => {
     {
       name: "TF.js conv1d strides 2 → averagePooling1d strides 1 → dense",
       build: () => tf.sequential({ layers: [tf.layers.conv1d({ filters: 3, kernelSize: 2, strides: 2, inputShape: [null, C] }), tf.layers.averagePooling1d({ poolSize: 2, strides: 1 }), tf.layers.dense({ units: 2, activation: "softmax" })] }),
+    },
+    {
+      name: "TF.js batchNormalization → conv1d → layerNormalization → lstm",
+      build: () => {
+        const m = tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [null, C] }), tf.layers.conv1d({ filters: 4, kernelSize: 2 }), tf.layers.layerNormalization(), tf.layers.lstm({ units: 3 })] });
+        const bn = m.layers[0];
+        bn.setWeights([tf.tensor1d([1.2, 0.8, 1.1]), tf.tensor1d([0.1, -0.2, 0.3]), tf.tensor1d([0.2, -0.1, 0.05]), tf.tensor1d([1.5, 0.7, 1.2])]);
+        return m;
+      },
     },
   ];
   for (const c of TFJS_CASES) {

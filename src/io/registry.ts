@@ -54,12 +54,18 @@
  *   TF.js), `data_format: "channels_last"` and Keras 3's `groups: 1`; `padding: "causal"` loads in
  *   TF.js but TF.js 4.22 cannot run it. MaxPooling1D / AveragePooling1D write `pool_size` and
  *   `strides` as lists and `data_format`.
+ * - LayerNormalization / BatchNormalization write `axis: -1` (TF.js' form; Keras 3 writes the
+ *   last index as a list, which ragged reads too) and no constraints; Keras 3's `rms_scaling` and
+ *   `synchronized` are accepted when false. BatchNormalization's moving statistics are saved as
+ *   its third and fourth weights (`moving_mean`, `moving_variance`), as Keras and TF.js.
  */
 import { RaggedError } from "../core/errors.js";
 import { AdditiveAttention, type AdditiveAttentionArgs } from "../layers/attention/additive_attention.js";
 import { Attention, type AttentionArgs } from "../layers/attention/attention.js";
 import { MultiHeadAttention, type MultiHeadAttentionArgs } from "../layers/attention/multi_head_attention.js";
+import { BatchNormalization, type BatchNormalizationArgs } from "../layers/batch_normalization.js";
 import { Conv1D, type Conv1DArgs } from "../layers/conv1d.js";
+import { LayerNormalization, type LayerNormalizationArgs } from "../layers/layer_normalization.js";
 import { Dense, type DenseArgs } from "../layers/dense.js";
 import { Dropout, type DropoutArgs } from "../layers/dropout.js";
 import { Embedding, type EmbeddingArgs } from "../layers/embedding.js";
@@ -234,3 +240,9 @@ registerLayer("Conv1D", (c) => new Conv1D(c as unknown as Conv1DArgs), {
 });
 registerLayer("MaxPooling1D", (c) => new MaxPooling1D(c as unknown as Pooling1DArgs), { fixed: { dataFormat: "channels_last" } });
 registerLayer("AveragePooling1D", (c) => new AveragePooling1D(c as unknown as Pooling1DArgs), { fixed: { dataFormat: "channels_last" } });
+registerLayer("LayerNormalization", (c) => new LayerNormalization(c as unknown as LayerNormalizationArgs), {
+  fixed: { betaConstraint: null, gammaConstraint: null },
+});
+registerLayer("BatchNormalization", (c) => new BatchNormalization(c as unknown as BatchNormalizationArgs), {
+  fixed: { betaConstraint: null, gammaConstraint: null },
+});

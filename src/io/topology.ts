@@ -30,8 +30,8 @@ export interface RaggedMetadata {
 
 /** Fields accepted on load from other writers though ragged never writes them. */
 const LOAD_IGNORED = new Set(["seed", "zeroOutputForMask", "useCudnn", "inputDtype"]);
-/** Fields ragged never writes that must hold this value when present (Keras 2's `time_major`). */
-const LOAD_FIXED: Record<string, unknown> = { timeMajor: false };
+/** Fields ragged never writes that must hold this value when present (Keras 2's `time_major`; Keras 3's normalization options). */
+const LOAD_FIXED: Record<string, unknown> = { timeMajor: false, rmsScaling: false, synchronized: false, renorm: false };
 
 /** A layer's full camelCase config, as it is written. */
 function fullConfig(layer: Layer, first: boolean): LayerConfigJSON {

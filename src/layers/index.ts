@@ -5,7 +5,9 @@ import { AdditiveAttention, type AdditiveAttentionArgs } from "./attention/addit
 import { Attention, type AttentionArgs } from "./attention/attention.js";
 import { MultiHeadAttention, type MultiHeadAttentionArgs } from "./attention/multi_head_attention.js";
 import { Conv1D, type Conv1DArgs } from "./conv1d.js";
+import { BatchNormalization, type BatchNormalizationArgs } from "./batch_normalization.js";
 import { Dense, type DenseArgs } from "./dense.js";
+import { LayerNormalization, type LayerNormalizationArgs } from "./layer_normalization.js";
 import { Dropout, type DropoutArgs } from "./dropout.js";
 import { Embedding, type EmbeddingArgs } from "./embedding.js";
 import { Masking, type MaskingArgs } from "./masking.js";
@@ -20,10 +22,10 @@ import { RNN, type RNNArgs } from "./rnn/rnn.js";
 import { TimeDistributed, type TimeDistributedArgs } from "./time_distributed.js";
 import type { BaseLayerArgs } from "./layer.js";
 
-export { AveragePooling1D, Conv1D, GRU, MaxPooling1D, SimpleRNN };
+export { AveragePooling1D, BatchNormalization, Conv1D, GRU, LayerNormalization, MaxPooling1D, SimpleRNN };
 export { AdditiveAttention, Attention, MultiHeadAttention };
 export type { AdditiveAttentionArgs, AttentionArgs, MultiHeadAttentionArgs };
-export type { Conv1DArgs, GRUArgs, Pooling1DArgs, SimpleRNNArgs };
+export type { BatchNormalizationArgs, Conv1DArgs, GRUArgs, LayerNormalizationArgs, Pooling1DArgs, SimpleRNNArgs };
 export { Bidirectional, Dense, Dropout, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM, Masking, RNN, RepeatVector, TimeDistributed };
 export type { BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs, MaskingArgs, RNNArgs, RepeatVectorArgs, TimeDistributedArgs };
 
@@ -66,3 +68,7 @@ export const conv1d = (args: Conv1DArgs): Conv1D => new Conv1D(args);
 export const maxPooling1D = (args: Pooling1DArgs = {}): MaxPooling1D => new MaxPooling1D(args);
 /** Mean over windows of `poolSize` steps, each sequence within its own length. */
 export const averagePooling1D = (args: Pooling1DArgs = {}): AveragePooling1D => new AveragePooling1D(args);
+/** Normalizes each step over its features (Keras 3 LayerNormalization). */
+export const layerNormalization = (args: LayerNormalizationArgs = {}): LayerNormalization => new LayerNormalization(args);
+/** Normalizes each feature with batch statistics over real steps (training) or moving statistics (inference). */
+export const batchNormalization = (args: BatchNormalizationArgs = {}): BatchNormalization => new BatchNormalization(args);

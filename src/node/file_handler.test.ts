@@ -169,9 +169,9 @@ describe("file:// handler", () => {
     it("unknown layer class → UNKNOWN_NAME", async () => {
       const { dir, json } = await prepared();
       const j = JSON.parse(readFileSync(json, "utf8"));
-      j.modelTopology.config.layers[0].class_name = "Conv1D";
+      j.modelTopology.config.layers[0].class_name = "Conv2D";
       writeFileSync(json, JSON.stringify(j));
-      await expectLoadError(`file://${dir}`, "UNKNOWN_NAME", "Conv1D");
+      await expectLoadError(`file://${dir}`, "UNKNOWN_NAME", "Conv2D");
       await expectLoadError(`file://${dir}`, "UNKNOWN_NAME", json);
     });
   });

@@ -19,7 +19,9 @@
  *
  * One thread is used, without error, when: T = 1; no worker factory is registered (see
  * platform.ts); the model has a stateful recurrent layer (its carried states are per batch row);
- * the loss is a custom Loss object or a metric is not a name (neither can be sent to a worker);
+ * the model has a batchNormalization layer (its training statistics, and the moving ones it
+ * updates, are the whole batch's); the loss is a custom Loss object or a metric is not a name
+ * (neither can be sent to a worker);
  * or the batch has fewer than 2·T sequences (then fewer threads, MIN_SEQUENCES_PER_SHARD), or too
  * little work to pay for a thread (NOTE [ when a second thread pays ] in shards.ts).
  */
@@ -52,6 +54,7 @@ export interface ParallelStepResult extends StepResult {
 /** Why a model cannot be split across threads, or null when it can. */
 export function threadBlocker(model: Sequential): string | null {
   if (model.layers.some(isStateful)) return "a stateful recurrent layer";
+  if (model.layers.some((l) => l.className === "BatchNormalization")) return "a batchNormalization layer";
   const loss = model.loss;
   if (!loss || loss.options === undefined || canonicalLossName(loss.name) === null) return "a custom loss";
   if (model.metrics.some((m) => typeof m !== "string")) return "a custom metric";
