@@ -12,6 +12,8 @@ import { layers, sequential } from "../src/index.js";
 import type { Layer } from "../src/layers/layer.js";
 import type { LayerValue } from "../src/layers/values.js";
 import { windowOutputLength, windowPlan } from "../src/layers/_internal/windows.js";
+import { jsKernels, setKernels } from "../src/core/kernels/registry.js";
+import { wasmKernels, wasmSimdSupported } from "../src/core/kernels/wasm.js";
 import { checkLayerGradients, maxRelDiff, randomSequences } from "./harness.js";
 
 const LENGTHS = [7, 2, 0, 5, 9, 1];
@@ -85,6 +87,24 @@ describe("each sequence as if alone: outputs do not depend on batch-mates' lengt
       order.forEach((i, k) => expect(shuffled[k]).toEqual(together[i]));
     });
   }
+});
+
+describe.runIf(wasmSimdSupported())("on the WebAssembly SIMD kernels", () => {
+  it("conv1d gradients by finite differences, and the same predictions and gradients as the reference kernels", () => {
+    const previous = setKernels(wasmKernels);
+    try {
+      const layer = built(layers.conv1d({ filters: 5, kernelSize: 3, strides: 2, padding: "same", biasInitializer: "glorotUniform" }), 3);
+      expect(checkLayerGradients(layer, packedInput(5, LENGTHS, 3))).toBeGreaterThan(40);
+      const model = sequential([layers.conv1d({ filters: 6, kernelSize: 4, padding: "causal", dilationRate: 2, inputShape: [null, 5] }), layers.lstm({ units: 3 })], { seed: 2 });
+      const xs = randomSequences(new Random(3), [30, 4, 17, 0, 9], 5);
+      const fast = model.predict(xs) as number[][];
+      setKernels(jsKernels);
+      const reference = model.predict(xs) as number[][];
+      expect(maxRelDiff(fast.flat(), reference.flat())).toBeLessThan(1e-5);
+    } finally {
+      setKernels(previous);
+    }
+  });
 });
 
 describe("window geometry (NOTE [ windows over ragged sequences ])", () => {

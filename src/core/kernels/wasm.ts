@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD kernels: the same `Kernels` interface as the plain-TypeScript reference
- * (gemm.ts, lstm.ts, gru.ts, simple_rnn.ts, attention.ts — the spec), much faster. One file per kernel family in
+ * (gemm.ts, lstm.ts, gru.ts, simple_rnn.ts, attention.ts, conv1d.ts — the spec), much faster. One file per kernel family in
  * wasm/ (wasm/gemm.ts, wasm/lstm.ts, wasm/gru.ts, wasm/simple_rnn.ts); this module is their public
  * face. Sources: src/core/wasm/assembly/; loading and memory: src/core/wasm/loader.ts (see NOTE
  * [ wasm memory ]).
@@ -18,6 +18,7 @@
  * layers read: h and the final states. Inputs are never written.
  */
 import { wasmAttentionBackward, wasmAttentionForward } from "./wasm/attention.js";
+import { wasmConv1dBackward, wasmConv1dForward } from "./wasm/conv1d.js";
 import { wasmGemm } from "./wasm/gemm.js";
 import { wasmGruBackward, wasmGruForward } from "./wasm/gru.js";
 import { wasmLstmBackward, wasmLstmForward } from "./wasm/lstm.js";
@@ -25,7 +26,7 @@ import { wasmSimpleRnnBackward, wasmSimpleRnnForward } from "./wasm/simple_rnn.j
 import { jsKernels, setKernels, type Kernels } from "./registry.js";
 import { loadRaggedWasm, wasmSimdSupported as simdSupported } from "../wasm/loader.js";
 
-export { wasmAttentionBackward, wasmAttentionForward, wasmGemm, wasmGruBackward, wasmGruForward, wasmLstmBackward, wasmLstmForward, wasmSimpleRnnBackward, wasmSimpleRnnForward };
+export { wasmAttentionBackward, wasmAttentionForward, wasmConv1dBackward, wasmConv1dForward, wasmGemm, wasmGruBackward, wasmGruForward, wasmLstmBackward, wasmLstmForward, wasmSimpleRnnBackward, wasmSimpleRnnForward };
 
 /**
  * Whether the WebAssembly SIMD kernels can run here (SIMD validates and the module loads).
@@ -72,4 +73,6 @@ export const wasmKernels: Kernels = {
   gruBackward: wasmGruBackward,
   attentionForward: wasmAttentionForward,
   attentionBackward: wasmAttentionBackward,
+  conv1dForward: wasmConv1dForward,
+  conv1dBackward: wasmConv1dBackward,
 };

@@ -83,6 +83,12 @@ export interface RaggedWasmExports {
     maxBlock: number, scratch: number,
   ): void;
   attentionScratchBytes(maxLq: number, maxLk: number, Dk: number, Dv: number): number;
+  conv1dForward(out: number, x: number, taps: number, W: number, bias: number, Nout: number, k: number, C: number, F: number, scratch: number): void;
+  conv1dBackward(
+    dx: number, dW: number, db: number, dOut: number, x: number, taps: number, W: number,
+    Nin: number, Nout: number, k: number, C: number, F: number, scratch: number,
+  ): void;
+  conv1dScratchBytes(Nout: number, k: number, C: number, F: number): number;
   activateArray(id: number, out: number, x: number, n: number): void;
   expArray(out: number, x: number, n: number): void;
 }
