@@ -116,14 +116,14 @@ export interface TorchContender extends Contender {
 
 export async function torchContender(
   child: TorchChild,
-  args: { name: string; mode: "padded" | "packed" | "predict" | "predict-packed"; threads: number; xs: number[][][]; ys: number[][][]; rounds: number; warmup: number },
+  args: { name: string; mode: "padded" | "packed" | "predict" | "predict-packed"; threads: number; xs: number[][][]; ys: number[][][]; rounds: number; warmup: number; model?: "seed" | "conv_lstm" },
 ): Promise<TorchContender> {
   const T = maxLength(args.xs);
   const B = args.xs.length;
   await child.request({
     cmd: "load", name: args.name, mode: args.mode, B, T, C: 5, K: 2,
     x: b64(flatPadded(args.xs, T, 5)), y: b64(flatPadded(args.ys, T, 2)),
-    lengths: args.xs.map((s) => s.length), warmup: TORCH_OWN_WARMUP, threads: args.threads,
+    lengths: args.xs.map((s) => s.length), warmup: TORCH_OWN_WARMUP, threads: args.threads, model: args.model ?? "seed",
   });
   const inner: number[] = [];
   const overhead: number[] = [];
@@ -210,7 +210,7 @@ function raggedThreaded(
 }
 
 /** Says which PyTorch thread count won, and why 1 thread can win on a loaded machine. */
-function loadNote(two: Summary, one: Summary): string {
+export function loadNote(two: Summary, one: Summary): string {
   if (two.median <= one.median) return `(PyTorch: 2 threads beat 1 thread here, ${ms(two.median)} vs ${ms(one.median)} ms — its best configuration.)`;
   return (
     `(PyTorch: 1 thread beat 2 threads here, ${ms(one.median)} vs ${ms(two.median)} ms: the machine is loaded ` +

@@ -5,7 +5,8 @@ stdout, so the Node process can interleave PyTorch steps with ragged's after war
 
   {"cmd": "info"}                                  -> versions, threads, the OpenBLAS kernel in use
   {"cmd": "load", "name", "mode": "padded"|"packed", "B", "T", "C", "K",
-   "x": base64 float32 [B,T,C], "y": base64 float32 [B,T,K], "lengths": [B], "warmup": n, "threads": t}
+   "x": base64 float32 [B,T,C], "y": base64 float32 [B,T,K], "lengths": [B], "warmup": n, "threads": t,
+   "model": "seed" (default) | "conv_lstm"}
                                                    -> builds a fresh model + Adam, runs n untimed steps
   {"cmd": "run", "name", "steps": n, "threads": t} -> {"ms": [per-step ms], "loss": last loss}
                                                       (for the predict modes: the sum of the outputs)
@@ -19,6 +20,9 @@ zero_grad + forward + backward + optimizer.step, timed with perf_counter around 
 
 "predict" / "predict-packed": inference only, under torch.inference_mode(): the dense batch as is
 (one sequence needs no packing), or pack_padded_sequence(enforce_sorted=False) inside the timed call.
+
+"conv_lstm" (bench/conv_lstm.ts, padded mode only): Conv1d(C, 32, 3, padding="same") -> relu ->
+nn.LSTM(32, 32) -> Linear(32, K) -> sigmoid, the same loss and optimizer.
 
 "padded": the dense [B, T, C] batch as is (every sequence run to T; zero targets on padding give
 zero loss but the compute is B x T). "packed": pack_padded_sequence(enforce_sorted=False) through
@@ -59,6 +63,19 @@ class Seed(nn.Module):
         return torch.sigmoid(self.head(data))
 
 
+class ConvLstm(nn.Module):
+    def __init__(self, c: int, k: int):
+        super().__init__()
+        self.conv = nn.Conv1d(c, 32, 3, padding="same")
+        self.lstm = nn.LSTM(32, 32, batch_first=True)
+        self.head = nn.Linear(32, k)
+
+    def forward(self, x):
+        h = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)
+        h, _ = self.lstm(h)
+        return torch.sigmoid(self.head(h))
+
+
 def keras_categorical_crossentropy(p, y):
     p = p / p.sum(dim=-1, keepdim=True)
     p = p.clamp(EPS, 1.0 - EPS)
@@ -72,7 +89,10 @@ class Case:
         y = torch.from_numpy(np.frombuffer(base64.b64decode(msg["y"]), dtype=np.float32).copy().reshape(B, T, K))
         lengths = torch.tensor(msg["lengths"], dtype=torch.int64)
         torch.manual_seed(1)
-        self.model = Seed(C, K)
+        kind = msg.get("model", "seed")
+        if kind == "conv_lstm" and msg["mode"] != "padded":
+            raise ValueError("conv_lstm runs padded only")
+        self.model = ConvLstm(C, K) if kind == "conv_lstm" else Seed(C, K)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, eps=EPS)
         self.mode = msg["mode"]
         if self.mode == "packed":

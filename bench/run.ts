@@ -16,6 +16,7 @@
 import "./wasm_build.js"; // first: chooses the wasm build before anything compiles it
 import os from "node:os";
 import { attentionSection } from "./attention_seq2seq.js";
+import { convLstmSection } from "./conv_lstm.js";
 import { memorySection } from "./memory.js";
 import { mixedLengthsSection } from "./mixed_lengths.js";
 import { parseOptions, type BenchOptions } from "./options.js";
@@ -36,6 +37,7 @@ const SECTIONS: Record<string, Section> = {
   mixed: mixedLengthsSection,
   variants: rnnVariantsSection,
   pytorch: pytorchSection,
+  conv: convLstmSection,
   memory: memorySection,
   peak: stepEfficiencySection,
   threads: threadScalingSection,
