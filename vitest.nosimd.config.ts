@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     exclude: ["test/cli/**", "test/cli.test.ts", "test/package/**", "test/examples.test.ts", "test/browser/**"],
-    setupFiles: ["test/setup/no_simd.ts"],
+    setupFiles: ["test/setup/no_simd.ts", "test/setup/quiet_tfjs.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -17,16 +17,23 @@ describe("loadWeights", () => {
     const lengths = [20, 20, 20];
     await trained.fit(randomSequences(rng, lengths, 3), randomOneHot(rng, lengths, 2, true), { epochs: 2, verbose: 0, threads: 1 });
 
+    // The trained model takes exactly 20 steps (Keras enforces inputShape's timesteps too) ...
+    const test = randomSequences(rng, [50, 7, 90, 3], 3);
+    expect(() => trained.predict(test)).toThrow(expect.objectContaining({ code: "SHAPE_MISMATCH" }));
+    const same = randomSequences(rng, [20, 20], 3);
+    // ... and its weights, moved into a model built for any length, give the same answers at 20 steps
     const longer = build([null, 3], 4);
     await longer.loadWeights(trained);
-    const test = randomSequences(rng, [50, 7, 90, 3], 3);
-    expect(longer.predict(test)).toEqual(trained.predict(test));
+    expect(longer.predict(same)).toEqual(trained.predict(same));
+    const anyLength = longer.predict(test) as number[][][];
+    expect(anyLength.map((o) => o.length)).toEqual([50, 7, 90, 3]);
 
     const handler = memory();
     await trained.save(handler);
     const fromSaved = build([null, 3]);
     await fromSaved.loadWeights(handler);
-    expect(fromSaved.predict(test)).toEqual(trained.predict(test));
+    expect(fromSaved.predict(same)).toEqual(trained.predict(same));
+    expect(fromSaved.predict(test)).toEqual(anyLength);
 
     const wider = sequential([layers.lstm({ units: 7, returnSequences: true, inputShape: [null, 3] }), layers.timeDistributed({ layer: layers.dense({ units: 2 }) })]);
     await expect(wider.loadWeights(trained)).rejects.toMatchObject({ code: "SHAPE_MISMATCH" });

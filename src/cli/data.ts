@@ -18,6 +18,8 @@ export interface DataRecord {
   y?: Target;
   /** 1-based line in the file. */
   line: number;
+  /** The record's `"id"` (JSON Lines), echoed by `predict`. */
+  id?: string | number;
 }
 
 /** An opened data file; `records` streams (iterate once). */

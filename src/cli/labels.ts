@@ -32,6 +32,9 @@ export interface CliMetadata {
   labels?: Label[];
   /** Epochs completed, so `--resume` continues the count. */
   epochsTrained?: number;
+  /** `--validation` / `--validation-split` of the run, so `--resume` validates the same way. */
+  validation?: string;
+  validationSplit?: number;
 }
 
 interface Located {
@@ -167,6 +170,8 @@ export function readCliMetadata(model: Sequential): CliMetadata {
   const out: CliMetadata = {};
   if (Array.isArray(ragged?.labels)) out.labels = ragged.labels.filter((l): l is Label => typeof l === "string" || typeof l === "number");
   if (typeof ragged?.epochsTrained === "number") out.epochsTrained = ragged.epochsTrained;
+  if (typeof ragged?.validation === "string") out.validation = ragged.validation;
+  if (typeof ragged?.validationSplit === "number") out.validationSplit = ragged.validationSplit;
   return out;
 }
 

@@ -63,6 +63,17 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1 (exclusive), received "${value}"`);
+  return n;
+}
+
+function verbosity(value: string): 0 | 1 | 2 {
+  if (value !== "0" && value !== "1" && value !== "2") throw new InvalidArgumentError(`expected 0, 1 or 2, received "${value}"`);
+  return Number(value) as 0 | 1 | 2;
+}
+
 function list(value: string): string[] {
   const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, received "${value}"`);
@@ -101,6 +112,23 @@ export const trainOptions = {
   task: { description: "classification or regression (default: class labels for strings and whole numbers, else regression)", argument: "<task>", parse: oneOf("classification", "regression") },
   labels: { description: "class labels in class-id order, comma-separated (default: a .ts file's @classLabel, else sorted)", argument: "<list>", parse: list },
   json: { description: "one JSON object per epoch on stdout; summary and progress on stderr" },
+  validationSplit: {
+    description: "hold out this fraction of the training data (the last sequences, as Keras) for validation",
+    argument: "<fraction>",
+    parse: fraction,
+    conflicts: ["validation"],
+  },
+  earlyStopping: {
+    description: "stop when the validation loss (the loss without validation data) has not improved for this many epochs, and keep the best epoch's weights",
+    argument: "<patience>",
+    parse: intAtLeast(0),
+  },
+  classWeight: {
+    description: 'weight classes in the loss: "balanced" (n / (classes × count), as scikit-learn) or JSON such as \'{"cat": 1, "dog": 3}\'',
+    argument: "<balanced|json>",
+  },
+  threads: { description: "threads to split each batch across (default: one per core)", argument: "<n>", parse: intAtLeast(1) },
+  verbose: { description: "0 silent, 1 progress bar, 2 one line per epoch (also on a terminal)", argument: "<0|1|2>", parse: verbosity, default: 1 },
   csv: { description: "also log every epoch's numbers to this CSV file (Keras CSVLogger; appended to with --resume)", argument: "<file>" },
   tensorboard: { description: "also write TensorBoard event files: a run folder with train/ and validation/ under this folder", argument: "<dir>" },
 } satisfies OptionTable;

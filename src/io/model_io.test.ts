@@ -119,10 +119,12 @@ describe("save → load in memory", () => {
     const fixed = sequential([layers.lstm({ units: 5, inputShape: [12, 2] }), layers.dense({ units: 1 })], { seed: 8 });
     const free = sequential([layers.lstm({ units: 5, inputShape: [null, 2] }), layers.dense({ units: 1 })], { seed: 9 });
     free.setWeights(fixed.getWeights());
-    const xs = seqs(10, [3, 12, 20], 2);
-    expect(free.predict(xs)).toEqual(fixed.predict(xs));
+    const twelve = seqs(10, [12, 12], 2);
+    expect(free.predict(twelve)).toEqual(fixed.predict(twelve));
+    expect(() => fixed.predict(seqs(10, [3, 12, 20], 2))).toThrow(expect.objectContaining({ code: "SHAPE_MISMATCH" })); // as Keras
+    expect((free.predict(seqs(10, [3, 12, 20], 2)) as number[][]).length).toBe(3);
     const again = await roundTrip(fixed);
-    expect(again.predict(xs)).toEqual(fixed.predict(xs));
+    expect(again.predict(twelve)).toEqual(fixed.predict(twelve));
     expect(again.inputShape).toEqual([null, 12, 2]);
   });
 

@@ -165,6 +165,7 @@ export class Sequential {
       target: withTargets ? { perStep: this.returnsSequences, width: this.requireCompiled("training or evaluation").loss.targetWidth(this.outputWidth) } : null,
       maskRule: this.inputMaskRule,
       outputLengths: changesLengths ? (l: Int32Array) => this.outputLengths(l) : null,
+      timesteps: typeof this.inputShape[1] === "number" ? this.inputShape[1] : null,
     };
   }
 

@@ -46,6 +46,8 @@ export interface ToSamplesArgs {
   maskRule?: InputMaskRule | null;
   /** The model's output lengths for given input lengths, when they differ from the input's. */
   outputLengths?: ((lengths: Int32Array) => Int32Array) | null;
+  /** A fixed timestep count from the model's `inputShape` (`[20, 3]`); null or absent for any length. */
+  timesteps?: number | null;
 }
 
 /** Validates and copies (xs, ys). See the file comment. */
@@ -73,6 +75,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
       xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step");
     }
   }
+  if (args.timesteps !== undefined && args.timesteps !== null) checkTimesteps(lengths, args.timesteps, features, xName);
   const masks = args.maskRule ? xsOut.map((x, i) => stepMask(x, lengths[i], features, args.maskRule as InputMaskRule)) : null;
   const targetLengths = args.outputLengths ? args.outputLengths(lengths) : lengths;
   let ysOut: Float32Array[] | null = null;
@@ -191,6 +194,22 @@ function asList(v: unknown, name: string, expected: string): ArrayLike<unknown> 
  */
 function isFlat(v: unknown): v is ArrayLike<number> {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+/**
+ * A model built with a fixed timestep count (`inputShape: [20, 3]`) takes only sequences of that
+ * length, as Keras checks `(None, 20, 3)`; `inputShape: [null, 3]` takes any length.
+ */
+function checkTimesteps(lengths: Int32Array, timesteps: number, features: number, xName: string): void {
+  for (let i = 0; i < lengths.length; i++) {
+    if (lengths[i] !== timesteps) {
+      throw new RaggedError("SHAPE_MISMATCH", `${xName}[${i}] has ${lengths[i]} steps, but the model's inputShape fixes ${timesteps}.`, {
+        expected: `shape [${timesteps}, ${features}] per sequence (the model's inputShape)`,
+        received: `[${lengths[i]}, ${features}] at ${xName}[${i}]`,
+        help: `build the model with inputShape: [null, ${features}] to take sequences of any length, or pad/truncate them to ${timesteps} (padSequences({ maxlen: ${timesteps} }))`,
+      });
+    }
+  }
 }
 
 function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): Float32Array {

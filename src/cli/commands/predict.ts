@@ -3,11 +3,13 @@
  * (read, predict, write), so files larger than memory work. One JSON line per input sequence, in
  * input order:
  *
- *   {"label": "3", "probabilities": [0.01, …]}              a classifier, one output per sequence
- *   {"label": ["a", "b", …], "probabilities": [[…], …]}     a classifier, per step
- *   {"y": 0.42}  /  {"y": [0.1, 0.3, …]}                    a regressor, per sequence / per step
+ *   {"label": "3", "probabilities": [0.01, …], "classes": ["1", …]}   a classifier, one output per sequence
+ *   {"label": ["a", "b", …], "probabilities": [[…], …], "classes": […]} a classifier, per step
+ *   {"y": 0.42}  /  {"y": [0.1, 0.3, …]}                              a regressor, per sequence / per step
  *
- * (the `y` form is the input format's, so predictions can be read back as targets).
+ * `classes` names the probabilities in order. A record with an `"id"` gets it back first in its
+ * line (`{"id": "utt-7", "label": …}`). The `y` form is the input format's, so predictions can be
+ * read back as targets.
  */
 import { chunked, openData } from "../data.js";
 import { type CliIO, type TextOut, loadModelFrom, openOutputFile } from "../io.js";
@@ -33,7 +35,11 @@ export async function runPredict(opts: PredictOptions, io: CliIO): Promise<void>
         chunk.map((r) => r.x),
         { batchSize: 32 },
       ) as (number[] | number[][])[];
-      await out.write(outputs.map((o) => JSON.stringify(formatPrediction(o, targets))).join("\n") + "\n");
+      const lines = outputs.map((o, i) => {
+        const id = chunk[i].id;
+        return JSON.stringify(id === undefined ? formatPrediction(o, targets) : { id, ...formatPrediction(o, targets) });
+      });
+      await out.write(lines.join("\n") + "\n");
     }
     await file?.commit();
   } catch (e) {
@@ -47,11 +53,11 @@ export function formatPrediction(output: number[] | number[][], targets: Targets
   const { labels } = targets;
   if (targets.perStep) {
     const rows = output as number[][];
-    if (labels) return { label: rows.map((r) => labelOf(r, labels)), probabilities: rows.map(round) };
+    if (labels) return { label: rows.map((r) => labelOf(r, labels)), probabilities: rows.map(round), classes: labels };
     return { y: rows.map((r) => (r.length === 1 ? round(r)[0] : round(r))) };
   }
   const row = output as number[];
-  if (labels) return { label: labelOf(row, labels), probabilities: round(row) };
+  if (labels) return { label: labelOf(row, labels), probabilities: round(row), classes: labels };
   return { y: row.length === 1 ? round(row)[0] : round(row) };
 }
 

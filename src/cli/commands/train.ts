@@ -12,6 +12,8 @@ import type { Callback, Logs } from "../../training/callbacks.js";
 import { csvLogger } from "../../training/callbacks/csv_logger.js";
 import { tensorBoard } from "../../training/callbacks/tensorboard.js";
 import { nodeLogFiles } from "../../node/log_files.js";
+import { earlyStopping } from "../../training/callbacks/early_stopping.js";
+import { type HistoryFile, checkLossFitsTargets, classWeightFrom, readHistory, writeHistory } from "../fit_options.js";
 import { type DataRecord, readAll } from "../data.js";
 import { type CliIO, loadModelFrom, saveModelTo } from "../io.js";
 import { type Targets, encodeTarget, inferTargets, modelTargets, readCliMetadata, writeCliMetadata } from "../labels.js";
@@ -25,6 +27,7 @@ export const trainExamples = [
   "ragged train --data train.jsonl --validation val.jsonl --layers bilstm:32,dropout:0.2 --out model --json",
   "ragged train --data tokens.jsonl --layers embedding:5000:32,gru:64 --out model     # x = token ids",
   "ragged train --data train.jsonl --resume model --epochs 20                          # 10 more epochs",
+  "ragged train --data train.jsonl --layers gru:32 --validation-split 0.1 --early-stopping 3 --class-weight balanced --out model",
 ];
 
 export const trainHelp = `\nLayers (--layers, comma-separated, first to last):\n${Object.values(LAYER_SYNTAX)
@@ -57,6 +60,8 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
   let targets: Targets;
   let records: DataRecord[];
   let initialEpoch = 0;
+  let validation = opts.validation;
+  let validationSplit = opts.validationSplit;
   if (opts.resume) {
     model = await loadModelFrom(opts.resume);
     if (!model.loss) {
@@ -64,7 +69,13 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
         help: "start a new run from its weights with --model instead",
       });
     }
-    initialEpoch = readCliMetadata(model).epochsTrained ?? 0;
+    const saved = readCliMetadata(model);
+    initialEpoch = saved.epochsTrained ?? 0;
+    // --resume remembers how the run validated, unless told otherwise.
+    if (opts.validation === undefined && opts.validationSplit === undefined) {
+      validation = saved.validation;
+      validationSplit = saved.validationSplit;
+    }
     targets = modelTargets(model);
     records = (await readAll(opts.data, { features: model.inputFeatures })).records;
   } else {
@@ -81,8 +92,13 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
       targets = inferTargets(records, opts.data, { task: opts.task, classLabels: opts.labels ?? read.file.classLabels });
       model = sequential(buildLayers(specs ?? [], { features, perStep: targets.perStep, task: targets.task }), { seed: opts.seed });
     }
+    if (opts.loss) checkLossFitsTargets(opts.loss, targets, opts.data);
     if (!model.loss || opts.loss || opts.optimizer || opts.learningRate || opts.metrics) compile(model, targets, opts);
-    writeCliMetadata(model, targets.labels ? { labels: targets.labels } : {});
+    writeCliMetadata(model, {
+      ...(targets.labels ? { labels: targets.labels } : {}),
+      ...(validation !== undefined ? { validation } : {}),
+      ...(validationSplit !== undefined ? { validationSplit } : {}),
+    });
   }
   if (initialEpoch >= opts.epochs) {
     throw new RaggedError("INVALID_ARGUMENT", `${out}: the model has already trained ${initialEpoch} epochs; --epochs ${opts.epochs} leaves nothing to do.`, {
@@ -92,10 +108,12 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
   const ys = records.map((r) => encodeTarget(r.y, r.line, opts.data, targets));
   const xs = records.map((r) => r.x);
   let validationData: [unknown, unknown] | undefined;
-  if (opts.validation) {
-    const val = (await readAll(opts.validation, { features: model.inputFeatures })).records;
-    validationData = [val.map((r) => r.x), val.map((r) => encodeTarget(r.y, r.line, opts.validation as string, targets))];
+  if (validation !== undefined) {
+    const source = validation;
+    const val = (await readAll(source, { features: model.inputFeatures })).records;
+    validationData = [val.map((r) => r.x), val.map((r) => encodeTarget(r.y, r.line, source, targets))];
   }
+  const classWeight = opts.classWeight === undefined ? undefined : classWeightFrom(opts.classWeight, targets, ys, opts.data);
 
   const human = opts.json ? io.stderr : io.stdout;
   const lines: string[] = [];
@@ -106,24 +124,42 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
   // Progress writes are synchronous in the callback contract; keep them ordered through one chain.
   let pending = Promise.resolve();
   const progressOutput = { isTTY: human.isTTY, write: (text: string) => void (pending = pending.then(() => human.write(text))) };
+  // history.json beside the model: a resumed run keeps the epochs before it and appends its own.
+  const previousHistory = initialEpoch > 0 ? await readHistory(out) : null;
+  const runHistory: HistoryFile = { epoch: [], history: {} };
   const checkpoint: Callback = {
     onEpochEnd: async (epoch: number, logs?: Logs) => {
       writeCliMetadata(model, { epochsTrained: epoch + 1 });
       await saveModelTo(model, out);
+      runHistory.epoch.push(epoch);
+      for (const [key, value] of Object.entries(logs ?? {})) (runHistory.history[key] ??= runHistory.epoch.slice(0, -1).map(() => Number.NaN)).push(value);
+      await writeHistory(out, previousHistory, initialEpoch, runHistory);
       await pending;
       if (opts.json) await io.stdout.write(JSON.stringify({ epoch: epoch + 1, ...roundLogs(logs ?? {}) }) + "\n");
     },
   };
+  const stopper =
+    opts.earlyStopping === undefined
+      ? null
+      : earlyStopping({ monitor: validationData || validationSplit !== undefined ? "val_loss" : "loss", patience: opts.earlyStopping, restoreBestWeights: true });
   await model.fit(xs, ys, {
     epochs: opts.epochs,
     initialEpoch,
     batchSize: opts.batchSize,
     validationData,
-    callbacks: [checkpoint, ...loggers(opts, initialEpoch > 0)],
-    verbose: 1,
+    ...(validationData === undefined && validationSplit !== undefined ? { validationSplit } : {}),
+    ...(classWeight ? { classWeight } : {}),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    callbacks: [...(stopper ? [stopper] : []), checkpoint, ...loggers(opts, initialEpoch > 0)],
+    verbose: opts.verbose,
     progressOutput,
   });
   await pending;
+  if (stopper?.bestWeights) {
+    // The checkpoint holds the last epoch's weights; early stopping put the best epoch's back.
+    await saveModelTo(model, out);
+    await human.write(`Early stopping: kept the weights of epoch ${stopper.bestEpoch + 1} (${stopper.monitor} ${stopper.best?.toPrecision(6)})${stopper.stoppedEpoch > 0 ? `, stopped after epoch ${stopper.stoppedEpoch + 1}` : ""}\n`);
+  }
   if (!opts.json) await human.write(`Saved the model to ${out}\n`);
 }
 

@@ -20,6 +20,8 @@ export interface JsonlRecord {
   y?: JsonlTarget;
   /** The 1-based line it came from. */
   line: number;
+  /** The line's `"id"` (a string or number), when it has one; `predict` echoes it. */
+  id?: string | number;
 }
 
 /** Options for {@link readJsonl}. */
@@ -127,6 +129,7 @@ function toRecord(value: unknown, where: Where, features: FeatureCount): JsonlRe
   const x = readX(object.x, where, features);
   const record: JsonlRecord = { x, line: where.line };
   if (object.y !== undefined) record.y = readY(object.y, x.length, where);
+  if (typeof object.id === "string" || (typeof object.id === "number" && Number.isFinite(object.id))) record.id = object.id;
   return record;
 }
 
