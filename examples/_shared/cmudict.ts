@@ -31,7 +31,7 @@
  * graphemes.encode(train[0].letters); // ids 1..27 (0 is left for padding / the blank)
  */
 import { dictionary } from "cmu-pronouncing-dictionary";
-import { Random } from "../../src/core/random.js";
+import { Random } from "ragged-rnn";
 
 /** One dictionary entry: the word, its letters, and its (first) pronunciation. */
 export interface Pronunciation {

@@ -6,10 +6,14 @@
  *   npm run example:japanese-vowels          # or: npx tsx examples/japanese-vowels/main.ts
  *
  * The last two lines of output are the time taken and `test accuracy: 0.xxxx`.
+ *
+ * Data: `data/uea/JapaneseVowels_TRAIN.ts` and `_TEST.ts` in the repository (UCI Japanese Vowels,
+ * CC BY 4.0, in the sktime/UEA `.ts` format; see `data/README.md`). Copied elsewhere, point
+ * `dataFile` at your copies of those two files.
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { kernels, layers, readUeaFile, sequential } from "../../src/node.js";
-import { useFastKernels } from "../../src/core/kernels/wasm.js";
+import { kernels, layers, sequential, useFastKernels } from "ragged-rnn";
+import { readUeaFile } from "ragged-rnn/node";
 
 export interface Options {
   /** Training epochs (default 60). */

