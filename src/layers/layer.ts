@@ -197,12 +197,6 @@ export abstract class Layer {
     return { outputs: [output], backward: ([d]) => [d ? backward(d) : null] };
   }
 
-  /**
-   * Per-step output lengths for per-step input lengths, for a layer that changes them (strided
-   * conv, pooling, repeatVector); absent when every sequence keeps its length. The model lines
-   * per-step targets up with these and records them on symbolic tensors (NOTE [ lengths in a graph ]).
-   */
-  outputLengths?(inputLengths: Int32Array): Int32Array;
 
   /** Whether `apply` may give this layer `initialState` (recurrent layers). */
   get acceptsInitialState(): boolean {

@@ -11,10 +11,11 @@ import { RaggedError, type ErrorCode } from "../../core/errors.js";
 import { setKernels, jsKernels } from "../../core/kernels/registry.js";
 import { useFastKernels } from "../../core/kernels/wasm.js";
 import { Random } from "../../core/random.js";
-import type { Sequential } from "../../models/sequential.js";
+import type { LayersModel } from "../../models/functional.js";
 import type { LossConfig } from "../losses.js";
 import { MetricAccumulator, resolveMetric } from "../metrics.js";
-import type { Batch } from "../samples.js";
+import type { ModelBatch } from "../graph_samples.js";
+import "../engine.js"; // compile, in the worker
 import { shardGradients } from "../train_step.js";
 import type { MessageLike } from "./platform.js";
 
@@ -33,7 +34,7 @@ export interface InitMessage {
 export interface StepMessage {
   type: "step";
   id: number;
-  batch: Batch;
+  batch: ModelBatch;
   /** Every weight of the model (`model.weights` order), concatenated. */
   weights: Float32Array;
   /** Seeds this share's dropout stream. */
@@ -74,8 +75,8 @@ export interface ReplicaEndpoint {
  * @param endpoint - where messages come from and go to (`self` in a Web Worker).
  * @param buildModel - `modelFromArtifacts` (passed in: io/ sits above training/).
  */
-export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: unknown) => Sequential): void {
-  let replica: { model: Sequential; metrics: MetricAccumulator[] } | null = null;
+export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: unknown) => LayersModel): void {
+  let replica: { model: LayersModel; metrics: MetricAccumulator[] } | null = null;
   endpoint.onmessage = (event) => {
     const message = event.data as ToWorker;
     try {
@@ -94,17 +95,17 @@ export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: 
   };
 }
 
-function initReplica(message: InitMessage, buildModel: (artifacts: unknown) => Sequential): { model: Sequential; metrics: MetricAccumulator[] } {
+function initReplica(message: InitMessage, buildModel: (artifacts: unknown) => LayersModel): { model: LayersModel; metrics: MetricAccumulator[] } {
   if (message.kernels === "js") setKernels(jsKernels);
   else if (message.kernels === "wasm-simd" && !useFastKernels()) setKernels(jsKernels); // same results, only slower
   const model = buildModel(message.artifacts);
   model.compile({ loss: message.loss, optimizer: "sgd", metrics: message.metrics });
   const { loss } = model.requireCompiled("a training thread");
-  const metrics = model.metrics.map((m) => new MetricAccumulator(resolveMetric(m, { loss, outputWidth: model.outputWidth })));
+  const metrics = model.metrics.map((m) => new MetricAccumulator(resolveMetric(m, { loss, outputWidth: model.outputSpecs()[0].width })));
   return { model, metrics };
 }
 
-function runShard(model: Sequential, metrics: MetricAccumulator[], message: StepMessage): ShardReply {
+function runShard(model: LayersModel, metrics: MetricAccumulator[], message: StepMessage): ShardReply {
   let at = 0;
   for (const v of model.weights) {
     v.value.set(message.weights.subarray(at, at + v.size));

@@ -1,0 +1,130 @@
+// Functional models: forward/backward through merges, shared layers, states passed between layers
+// and nested models (finite differences), fit/evaluate/predict with several inputs and outputs.
+import { describe, expect, it } from "vitest";
+import { Random } from "../src/core/random.js";
+import { type SymbolicTensor, input, layers, model, RaggedError, Tensor } from "../src/index.js";
+import { checkGradients, modelBatchOf, randomSequences, randomOneHot, randomTargets } from "./harness.js";
+
+const rng = new Random(5);
+const lengthsA = [4, 1, 3, 2, 5];
+const lengthsB = [2, 3, 1, 4, 2];
+const xa = randomSequences(rng, lengthsA, 3);
+const xb = randomSequences(rng, lengthsB, 3);
+
+function expectChecked(n: number): void {
+  expect(n).toBeGreaterThan(20);
+}
+
+describe("gradients through graphs (central differences)", () => {
+  for (const op of ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"] as const) {
+    it(`${op} of two per-sequence vectors from inputs of different lengths`, () => {
+      const a = input({ shape: [null, 3], name: "a" });
+      const b = input({ shape: [null, 3], name: "b" });
+      const va = layers.lstm({ units: 4 }).apply(a) as SymbolicTensor;
+      let vb = layers.gru({ units: 4 }).apply(b) as SymbolicTensor;
+      // maximum / minimum: keep the inputs apart (by ±3, alternating), so differences never cross a kink
+      const apart = layers.dense({ units: 4 });
+      if (op === "maximum" || op === "minimum") vb = apart.apply(vb) as SymbolicTensor;
+      const merged = (op === "dot" ? layers.dot({ axes: -1 }).apply([va, vb]) : layers[op]([va, vb])) as SymbolicTensor;
+      const out = layers.dense({ units: 2, activation: "softmax" }).apply(merged) as SymbolicTensor;
+      const m = model({ inputs: [a, b], outputs: out, seed: 3 });
+      if (op === "maximum" || op === "minimum") {
+        const [kernel] = apart.getWeights();
+        apart.setWeights([new Tensor(kernel.shape, kernel.data.map((v) => v * 0.1)), new Tensor([4], Float32Array.of(3, -3, 3, -3))]);
+      }
+      m.compile({ loss: "categoricalCrossentropy", optimizer: "sgd" });
+      expectChecked(checkGradients(m, modelBatchOf(m, [xa, xb], randomOneHot(rng, lengthsA, 2, false))));
+    });
+  }
+
+  it("dot with normalize (cosine) of a per-step input and a vector input, per-step output", () => {
+    const a = input({ shape: [null, 3], name: "a" });
+    const v = input({ shape: [4], name: "v" });
+    const steps = layers.timeDistributed({ layer: layers.dense({ units: 4 }) }).apply(a) as SymbolicTensor;
+    const scores = layers.dot({ axes: -1, normalize: true }).apply([steps, layers.dense({ units: 4 }).apply(v) as SymbolicTensor]) as SymbolicTensor;
+    expect(scores.shape).toEqual([null, null]);
+    const m = model({ inputs: [a, v], outputs: scores, seed: 9 });
+    m.compile({ loss: "meanSquaredError", optimizer: "sgd" });
+    const vs = lengthsA.map(() => Array.from({ length: 4 }, () => rng.uniformRange(-1, 1)));
+    expectChecked(checkGradients(m, modelBatchOf(m, [xa, vs], randomTargets(rng, lengthsA, 1, true))));
+    const out = m.predict({ a: xa, v: vs }) as number[][][];
+    expect(out.map((o) => o.length)).toEqual(lengthsA);
+    for (const o of out) for (const [s] of o) expect(Math.abs(s)).toBeLessThanOrEqual(1 + 1e-6);
+  });
+
+  it("per-step merges and a vector broadcast over steps (add), residual around an LSTM", () => {
+    const a = input({ shape: [null, 3], name: "a" });
+    const seq = layers.lstm({ units: 3, returnSequences: true }).apply(a) as SymbolicTensor;
+    const res = layers.add([a, seq]);
+    const vec = layers.simpleRNN({ units: 3 }).apply(a) as SymbolicTensor;
+    const both = layers.multiply([res, vec]);
+    const cat = layers.concatenate([both, seq]);
+    const out = layers.timeDistributed({ layer: layers.dense({ units: 2 }) }).apply(cat) as SymbolicTensor;
+    const m = model({ inputs: a, outputs: out, seed: 4 });
+    m.compile({ loss: "meanSquaredError", optimizer: "sgd" });
+    expectChecked(checkGradients(m, modelBatchOf(m, xa, randomTargets(rng, lengthsA, 2, true))));
+  });
+
+  it("a shared embedding and LSTM used by two inputs, states passed to a decoder, a nested model", () => {
+    const enc = input({ shape: [null], name: "enc" });
+    const dec = input({ shape: [null], name: "dec" });
+    const embed = layers.embedding({ inputDim: 7, outputDim: 3 });
+    const [, h, c] = layers.lstm({ units: 4, returnState: true }).apply(embed.apply(enc) as SymbolicTensor) as SymbolicTensor[];
+    const decoded = layers.lstm({ units: 4, returnSequences: true }).apply(embed.apply(dec) as SymbolicTensor, { initialState: [h, c] }) as SymbolicTensor;
+    // a nested model: a dense head used as a layer
+    const headIn = input({ shape: [null, 4] });
+    const head = model({ inputs: headIn, outputs: layers.dense({ units: 5, activation: "softmax" }).apply(headIn) as SymbolicTensor, seed: 2 });
+    const out = head.apply(decoded) as SymbolicTensor;
+    expect(out.lengths).toEqual({ kind: "input", input: "dec", through: [] });
+    const m = model({ inputs: [enc, dec], outputs: out, seed: 6 });
+    expect(m.weights.length).toBe(1 + 3 + 3 + 2);
+    m.compile({ loss: "sparseCategoricalCrossentropy", optimizer: "sgd" });
+    const ids = (lens: number[]) => lens.map((l) => Array.from({ length: l }, () => rng.int(0, 7)));
+    const ys = lengthsB.map((l) => Array.from({ length: l }, () => [rng.int(0, 5)]));
+    expectChecked(checkGradients(m, modelBatchOf(m, { enc: ids(lengthsA), dec: ids(lengthsB) }, ys)));
+  });
+});
+
+describe("training graphs", () => {
+  it("two inputs, two outputs: fit logs Keras' names, lossWeights weight the total, predict gives both", async () => {
+    const a = input({ shape: [null, 3], name: "a" });
+    const b = input({ shape: [null, 3], name: "b" });
+    const seq = layers.lstm({ units: 4, returnSequences: true }).apply(a) as SymbolicTensor;
+    const perStep = layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "softmax" }), name: "tags" }).apply(seq) as SymbolicTensor;
+    const both = layers.concatenate([layers.lstm({ units: 3 }).apply(b) as SymbolicTensor, layers.globalAveragePooling1D().apply(seq) as SymbolicTensor]);
+    const perSeq = layers.dense({ units: 1, name: "score" }).apply(both) as SymbolicTensor;
+    const m = model({ inputs: [a, b], outputs: [perStep, perSeq], seed: 8 });
+    expect(m.outputNames).toEqual(["tags", "score"]);
+    m.compile({ loss: { tags: "categoricalCrossentropy", score: "meanSquaredError" }, optimizer: "adam", lossWeights: [1, 0.5], metrics: { tags: ["accuracy"] } });
+    const ys = { tags: randomOneHot(rng, lengthsA, 2, true), score: randomTargets(rng, lengthsA, 1, false) };
+    const history = await m.fit({ a: xa, b: xb }, ys, { epochs: 2, batchSize: 2, verbose: 0, validationData: [[xa, xb], [ys.tags, ys.score]] });
+    expect(Object.keys(history.history).sort()).toEqual(["loss", "score_loss", "tags_accuracy", "tags_loss", "val_loss", "val_score_loss", "val_tags_accuracy", "val_tags_loss"]);
+    const logs = m.evaluate([xa, xb], [ys.tags, ys.score], { returnDict: true, batchSize: 5 }) as Record<string, number>;
+    expect(logs.loss).toBeCloseTo(logs.tags_loss + 0.5 * logs.score_loss, 5);
+    const [tags, score] = m.predict([xa, xb]) as unknown as [number[][][], number[][]];
+    expect(tags.map((t) => t.length)).toEqual(lengthsA);
+    expect(score.map((s) => s.length)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it("wrong number or names of inputs and targets are coded errors", () => {
+    const a = input({ shape: [null, 3], name: "a" });
+    const b = input({ shape: [null, 3], name: "b" });
+    const out = layers.dense({ units: 1 }).apply(layers.concatenate([layers.lstm({ units: 2 }).apply(a) as SymbolicTensor, layers.lstm({ units: 2 }).apply(b) as SymbolicTensor])) as SymbolicTensor;
+    const m = model({ inputs: [a, b], outputs: out });
+    m.compile({ loss: "mse", optimizer: "sgd" });
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as RaggedError).code;
+      }
+      return "no error";
+    };
+    const ys = randomTargets(rng, lengthsA, 1, false);
+    expect(code(() => m.evaluate([xa], ys))).toBe("INPUT_MISMATCH");
+    expect(code(() => m.evaluate({ a: xa, c: xb }, ys))).toBe("INPUT_MISMATCH");
+    expect(code(() => m.evaluate({ a: xa, b: xb.slice(1) }, ys))).toBe("INPUT_MISMATCH");
+    expect(code(() => m.evaluate([xa, xb], { nope: ys }))).toBe("TARGET_MISMATCH");
+    expect(code(() => m.compile({ loss: { nope: "mse" }, optimizer: "sgd" }))).toBe("TARGET_MISMATCH");
+  });
+});
