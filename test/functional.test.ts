@@ -128,3 +128,27 @@ describe("training graphs", () => {
     expect(code(() => m.compile({ loss: { nope: "mse" }, optimizer: "sgd" }))).toBe("TARGET_MISMATCH");
   });
 });
+
+describe("functional summary", () => {
+  it("prints Keras' table with Connected to, shared layers and several outputs", () => {
+    const enc = input({ shape: [null, 3], name: "enc_in" });
+    const dec = input({ shape: [null, 2], name: "dec_in" });
+    const [, h, c] = layers.lstm({ units: 4, returnState: true, name: "encoder" }).apply(enc) as SymbolicTensor[];
+    const seq = layers.lstm({ units: 4, returnSequences: true, name: "decoder" }).apply(dec, { initialState: [h, c] }) as SymbolicTensor;
+    const out = layers.timeDistributed({ layer: layers.dense({ units: 5, activation: "softmax" }), name: "probs" }).apply(seq) as SymbolicTensor;
+    const m = model({ inputs: [enc, dec], outputs: out, name: "seq2seq", seed: 1 });
+    const lines: string[] = [];
+    const text = m.summary({ print: (l) => lines.push(l) });
+    expect(lines[0]).toBe('Model: "seq2seq"');
+    expect(lines[2]).toMatch(/^Layer \(type\)\s+Output Shape\s+Param #\s+Connected to$/);
+    expect(text).toMatch(/enc_in \(InputLayer\)\s+\[\(None, None, 3\)\]\s+0/);
+    expect(text).toMatch(/encoder \(LSTM\)\s+\[\(None, 4\), \(None, 4 128\s+enc_in\[0\]\[0\]/);
+    // the decoder reads dec_in and both encoder states
+    const decoderRow = lines.findIndex((l) => l.startsWith("decoder (LSTM)"));
+    expect(lines[decoderRow]).toMatch(/\(None, None, 4\)\s+112\s+dec_in\[0\]\[0\]$/);
+    expect(lines[decoderRow + 1].trim()).toBe("encoder[0][1]");
+    expect(lines[decoderRow + 2].trim()).toBe("encoder[0][2]");
+    expect(text).toMatch(/probs \(TimeDistributed\)\s+\(None, None, 5\)\s+25\s+decoder\[0\]\[0\]/);
+    expect(text).toContain(`Total params: ${(128 + 112 + 25).toLocaleString("en-US")}`);
+  });
+});

@@ -25,11 +25,11 @@ import { Random } from "../core/random.js";
 import type { Tensor } from "../core/tensor.js";
 import { type ForwardContext, Layer, type ManyForwardResult, type Shape, type Variable } from "../layers/layer.js";
 import type { InputMaskRule } from "../layers/masking.js";
-import { type LengthSource, SymbolicTensor, type TensorKind } from "../layers/symbolic.js";
+import { type LengthSource, type Node, SymbolicTensor, type TensorKind } from "../layers/symbolic.js";
 import type { LayerValue } from "../layers/values.js";
 import { engine } from "./engine.js";
 import { type Graph, type GraphPass, buildGraph, runGraph } from "./graph.js";
-import { summary, type SummaryOptions } from "./summary.js";
+import { functionalSummary, type SummaryOptions } from "./summary.js";
 import type { Loss, LossSpec } from "../training/losses.js";
 import type { Optimizer } from "../training/optimizers/optimizer.js";
 import type { OptimizerSpec } from "../training/optimizers/get_optimizer.js";
@@ -382,9 +382,17 @@ export class LayersModel extends Layer {
     return this.userDefinedMetadata === undefined ? undefined : (JSON.parse(JSON.stringify(this.userDefinedMetadata)) as Record<string, unknown>);
   }
 
-  /** The Keras-style summary table, printed with `print` (default console.log); returns the text. */
+  /**
+   * Keras' functional summary table (Layer (type) | Output Shape | Param # | Connected to), printed
+   * with `print` (default console.log); returns the text.
+   */
   summary(options: SummaryOptions = {}): string {
-    return summary(this, options);
+    return functionalSummary(this, options);
+  }
+
+  /** The graph's nodes in run order (for summaries and serialization). */
+  graphNodes(): readonly Node[] {
+    return this.requireGraph().nodes;
   }
 
   /** Output shape of each layer (its first call), in `layers` order. */

@@ -19,6 +19,7 @@ import { RNN } from "../layers/rnn/rnn.js";
 import { InputLayer } from "../layers/input_layer.js";
 import type { SymbolicTensor } from "../layers/symbolic.js";
 import { LayersModel } from "./functional.js";
+import { summary, type SummaryOptions } from "./summary.js";
 import type { ToSamplesArgs } from "../training/samples.js";
 
 export type { CompileArgs } from "./functional.js";
@@ -163,6 +164,11 @@ export class Sequential extends LayersModel {
     if (this.stack.length === 0) return { output: input, backward: () => {} };
     const pass = this.runMany([input], options);
     return { output: pass.outputs[0], backward: (d: LayerValue) => pass.backward([d]) };
+  }
+
+  /** The classic Keras table (Layer (type) | Output Shape | Param #), as the seed shows it. */
+  override summary(options: SummaryOptions = {}): string {
+    return summary(this, options);
   }
 
   /** Output shape of each layer, in order. */
