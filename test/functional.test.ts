@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
 import { type SymbolicTensor, input, layers, model, RaggedError, Tensor } from "../src/index.js";
-import { checkGradients, modelBatchOf, randomSequences, randomOneHot, randomTargets } from "./harness.js";
+import { checkGradients, maxRelDiff, modelBatchOf, randomSequences, randomOneHot, randomTargets } from "./harness.js";
 
 const rng = new Random(5);
 const lengthsA = [4, 1, 3, 2, 5];
@@ -150,5 +150,141 @@ describe("functional summary", () => {
     expect(lines[decoderRow + 2].trim()).toBe("encoder[0][2]");
     expect(text).toMatch(/probs \(TimeDistributed\)\s+\(None, None, 5\)\s+25\s+decoder\[0\]\[0\]/);
     expect(text).toContain(`Total params: ${(128 + 112 + 25).toLocaleString("en-US")}`);
+  });
+});
+
+function errorCode(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof RaggedError ? e.code : `not a RaggedError: ${String(e)}`;
+  }
+  return "no error";
+}
+
+describe("coded errors for bad graphs", () => {
+  it("an output not reachable from the inputs, a cycle, merges of bad shapes or of different lengths", () => {
+    const a = input({ shape: [null, 3], name: "a" });
+    const b = input({ shape: [null, 3], name: "b" });
+    const ha = layers.lstm({ units: 4 }).apply(a) as SymbolicTensor;
+    const hb = layers.lstm({ units: 4 }).apply(b) as SymbolicTensor;
+    const both = layers.add([ha, hb]);
+    expect(errorCode(() => model({ inputs: a, outputs: both }))).toBe("GRAPH_DISCONNECTED");
+    // a cycle cannot be drawn with apply (it only adds tensors); a corrupted graph (e.g. from a file) is caught
+    const x = input({ shape: [null, 3], name: "x" });
+    const y = layers.dense({ units: 3 }).apply(x) as SymbolicTensor;
+    const z = layers.dense({ units: 3 }).apply(y) as SymbolicTensor;
+    (y.node as unknown as { inputs: SymbolicTensor[] }).inputs = [z];
+    expect(errorCode(() => model({ inputs: x, outputs: z }))).toBe("GRAPH_CYCLE");
+    // shapes at a merge
+    const wide = layers.lstm({ units: 5 }).apply(a) as SymbolicTensor;
+    expect(errorCode(() => layers.add([ha, wide]))).toBe("SHAPE_MISMATCH");
+    const seqA = layers.lstm({ units: 4, returnSequences: true }).apply(a) as SymbolicTensor;
+    expect(errorCode(() => layers.concatenate([seqA, ha]))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => layers.dot({ axes: -1 }).apply([ha, wide]))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => layers.subtract([ha, hb, ha]))).toBe("INVALID_ARGUMENT");
+    // per-step merges of tensors whose lengths come from different inputs
+    const seqB = layers.lstm({ units: 4, returnSequences: true }).apply(b) as SymbolicTensor;
+    expect(errorCode(() => layers.concatenate([seqA, seqB]))).toBe("LENGTH_MISMATCH");
+    expect(errorCode(() => layers.add([seqA, seqB]))).toBe("LENGTH_MISMATCH");
+    // …which repeatVector resolves: a vector of input a, repeated to input b's steps
+    const onB = layers.repeatVector({ n: "inputLength", inputName: "b" }).apply(ha) as SymbolicTensor;
+    expect((layers.concatenate([onB, seqB]) as SymbolicTensor).shape).toEqual([null, null, 8]);
+  });
+
+  it("a missing initialState shape, and a model input given twice", () => {
+    const x = input({ shape: [null, 3], name: "x" });
+    const noWidth = input({ shape: [null], name: "ids" });
+    expect(errorCode(() => layers.lstm({ units: 4 }).apply(x, { initialState: [noWidth, noWidth] }))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => layers.lstm({ units: 4 }).apply(x, { initialState: [input({ shape: [4] })] }))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => model({ inputs: [x, x], outputs: layers.lstm({ units: 2 }).apply(x) as SymbolicTensor }))).toBe("INVALID_ARGUMENT");
+    expect(errorCode(() => model({ inputs: layers.dense({ units: 2 }).apply(x) as SymbolicTensor, outputs: x }))).toBe("INVALID_ARGUMENT");
+  });
+});
+
+describe("the classic decoder pattern", () => {
+  it("an encoder model and a one-step decoder model sharing the trained layers equal the teacher-forced graph step by step", async () => {
+    const V = 5;
+    const H = 6;
+    const source = input({ shape: [null, V], name: "source" });
+    const target = input({ shape: [null, V], name: "target" });
+    const [, h, c] = layers.lstm({ units: H, returnState: true, name: "enc" }).apply(source) as SymbolicTensor[];
+    const decoderLstm = layers.lstm({ units: H, returnSequences: true, returnState: true, name: "dec" });
+    const [decoded] = decoderLstm.apply(target, { initialState: [h, c] }) as SymbolicTensor[];
+    const toProbs = layers.timeDistributed({ layer: layers.dense({ units: V, activation: "softmax" }), name: "probs" });
+    const training = model({ inputs: [source, target], outputs: toProbs.apply(decoded) as SymbolicTensor, seed: 12 });
+    training.compile({ loss: "categoricalCrossentropy", optimizer: "adam" });
+    const r = new Random(13);
+    const srcLengths = [4, 2, 6, 3];
+    const tgtLengths = [3, 5, 2, 4];
+    const oneHots = (lens: number[]) => randomOneHot(r, lens, V, true) as number[][][];
+    const xs = oneHots(srcLengths);
+    const decIn = oneHots(tgtLengths);
+    await training.fit({ source: xs, target: decIn }, oneHots(tgtLengths), { epochs: 2, batchSize: 2, verbose: 0 });
+    const teacherForced = training.predict({ source: xs, target: decIn }) as number[][][];
+
+    const encoder = model({ inputs: source, outputs: [h, c] });
+    const token = input({ shape: [null, V], name: "token" });
+    const hIn = input({ shape: [H], name: "h_in" });
+    const cIn = input({ shape: [H], name: "c_in" });
+    const [step, h2, c2] = decoderLstm.apply(token, { initialState: [hIn, cIn] }) as SymbolicTensor[];
+    const decoder = model({ inputs: [token, hIn, cIn], outputs: [toProbs.apply(step) as SymbolicTensor, h2, c2] });
+    expect(decoder.weights.length).toBe(decoderLstm.weights.length + 2);
+
+    let [hs, cs] = encoder.predict(xs) as unknown as number[][][];
+    const maxLen = Math.max(...tgtLengths);
+    for (let t = 0; t < maxLen; t++) {
+      const live = tgtLengths.map((n, i) => (t < n ? i : -1)).filter((i) => i >= 0);
+      const [probs, hNext, cNext] = decoder.predict({ token: live.map((i) => [decIn[i][t]]), h_in: live.map((i) => hs[i]), c_in: live.map((i) => cs[i]) }) as unknown as [number[][][], number[][], number[][]];
+      live.forEach((i, k) => {
+        expect(probs[k].length).toBe(1);
+        expect(maxRelDiff(probs[k][0], teacherForced[i][t])).toBeLessThan(1e-5);
+        hs = hs.map((row, j) => (j === i ? hNext[k] : row));
+        cs = cs.map((row, j) => (j === i ? cNext[k] : row));
+      });
+    }
+  });
+});
+
+describe("graph training loops", () => {
+  it("fitDataset, callbacks, bucketing by the total length of a sample's inputs, evaluateDataset and predictDataset", async () => {
+    const a = input({ shape: [null, 3], name: "a" });
+    const b = input({ shape: [null, 3], name: "b" });
+    const out = layers.dense({ units: 1, name: "y" }).apply(layers.concatenate([layers.lstm({ units: 3 }).apply(a) as SymbolicTensor, layers.gru({ units: 3 }).apply(b) as SymbolicTensor])) as SymbolicTensor;
+    const m = model({ inputs: [a, b], outputs: out, seed: 21 });
+    m.compile({ loss: "mse", optimizer: "adam", metrics: ["mae"] });
+    const r = new Random(22);
+    const n = 32;
+    const la = Array.from({ length: n }, () => r.int(1, 9));
+    const lb = Array.from({ length: n }, (_, i) => (i % 2 ? 1 : 12));
+    const xs = { a: randomSequences(r, la, 3), b: randomSequences(r, lb, 3) };
+    const ys = randomTargets(r, la, 1, false);
+    const ends: string[][] = [];
+    const history = await m.fit(xs, ys, { epochs: 2, batchSize: 8, verbose: 0, callbacks: [{ onEpochEnd: (_e, logs) => void ends.push(Object.keys(logs ?? {}).sort()) }] });
+    expect(ends).toEqual([["loss", "mae"], ["loss", "mae"]]);
+    const total = la.reduce((s, x) => s + x, 0) + lb.reduce((s, x) => s + x, 0);
+    expect(history.batchStats[0].realSteps).toBe(total);
+    // batches group samples of similar total length: the b lengths (1 or 12) dominate, so each
+    // batch holds only one kind
+    const seen: number[][] = [];
+    const original = m.runMany.bind(m);
+    m.runMany = (values, options) => {
+      if (options.training) seen.push(Array.from(values[1].layout.lengths));
+      return original(values, options);
+    };
+    await m.fit(xs, ys, { epochs: 1, batchSize: 8, verbose: 0 });
+    m.runMany = original;
+    expect(seen.length).toBe(4);
+    for (const lengths of seen) expect(new Set(lengths).size).toBe(1);
+    function* batches() {
+      for (let s = 0; s < n; s += 8) yield { xs: { a: xs.a.slice(s, s + 8), b: xs.b.slice(s, s + 8) }, ys: ys.slice(s, s + 8) };
+    }
+    const fromDataset = await m.fitDataset(() => batches(), { epochs: 2, verbose: 0 });
+    expect(fromDataset.history.loss).toHaveLength(2);
+    const evaluated = (await m.evaluateDataset(() => batches(), { returnDict: true })) as Record<string, number>;
+    expect(Object.keys(evaluated).sort()).toEqual(["loss", "mae"]);
+    const predicted = (await m.predictDataset(() => batches())) as number[][];
+    expect(predicted).toHaveLength(n);
+    expect(maxRelDiff(predicted.flat(), (m.predict(xs) as number[][]).flat())).toBeLessThan(1e-6);
   });
 });
