@@ -10,7 +10,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const SRC = resolve(__dirname, "../src");
-const RANK: Record<string, number> = { core: 0, data: 1, layers: 2, models: 3, training: 4, io: 5, vis: 6, node: 7, "index.ts": 8, "node.ts": 8, "browser.ts": 8, cli: 9 };
+const RANK: Record<string, number> = { core: 0, data: 1, layers: 2, models: 3, training: 4, decoding: 4, io: 5, vis: 6, node: 7, "index.ts": 8, "node.ts": 8, "browser.ts": 8, cli: 9 };
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
