@@ -288,3 +288,31 @@ describe("graph training loops", () => {
     expect(maxRelDiff(predicted.flat(), (m.predict(xs) as number[][]).flat())).toBeLessThan(1e-6);
   });
 });
+
+describe("several outputs split across threads", () => {
+  it("shares computed with the whole batch's denominators add up to the one-thread loss and gradients", async () => {
+    const { shardGradients, computeGradients } = await import("../src/training/train_step.js");
+    const { makeGraphBatch, outputCounts, readSamples } = await import("../src/training/graph_samples.js");
+    const x = input({ shape: [null, 3], name: "x" });
+    const seq = layers.lstm({ units: 4, returnSequences: true }).apply(x) as SymbolicTensor;
+    const tags = layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "softmax" }) }).apply(seq) as SymbolicTensor;
+    const score = layers.dense({ units: 1 }).apply(layers.lstm({ units: 2 }).apply(seq) as SymbolicTensor) as SymbolicTensor;
+    const m = model({ inputs: x, outputs: [tags, score], seed: 31 });
+    m.compile({ loss: ["categoricalCrossentropy", "mse"], optimizer: "sgd", lossWeights: [0.7, 2] });
+    const samples = readSamples(m, xa, [randomOneHot(rng, lengthsA, 2, true), randomTargets(rng, lengthsA, 1, false)], true) as import("../src/training/graph_samples.js").GraphSamples;
+    const all = makeGraphBatch(samples, [0, 1, 2, 3, 4]);
+    const whole = computeGradients(m, all);
+    const wholeGrads = m.trainableWeights.map((v) => Float32Array.from(v.grad));
+    const shares = [[0, 3], [1, 2, 4]].map((ix) => makeGraphBatch(samples, ix));
+    const denominators = [0, 1].map((k) => shares.reduce((n, b) => n + outputCounts(b, m.outputSpecs(), m.inputNames)[k], 0));
+    expect(denominators).toEqual([lengthsA.reduce((a, b) => a + b, 0), 5]);
+    let loss = 0;
+    const sums = m.trainableWeights.map((v) => new Float32Array(v.size));
+    for (const b of shares) {
+      loss += shardGradients(m, b, [], undefined, denominators).loss;
+      m.trainableWeights.forEach((v, i) => v.grad.forEach((g, j) => (sums[i][j] += g)));
+    }
+    expect(Math.abs(loss - whole.loss)).toBeLessThan(1e-6);
+    sums.forEach((s, i) => expect(maxRelDiff(s, wholeGrads[i])).toBeLessThan(1e-6));
+  });
+});

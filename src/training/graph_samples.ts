@@ -214,3 +214,21 @@ export function batchFigures(batch: ModelBatch): { realSteps: number; maxLength:
     size: batch.indices.length,
   };
 }
+
+/**
+ * Σ m of each output over a packed batch (the rows its loss counts: NOTE [ loss reduction ]),
+ * known before running the model: per-step outputs count their steps (minus padding rows of a mask
+ * with holes), per-sequence outputs count the sequences with at least one step.
+ */
+export function outputCounts(batch: GraphBatch, specs: readonly OutputSpec[], inputNames: readonly string[]): number[] {
+  const B = batch.indices.length;
+  const byName = (name: string) => batch.inputs[inputNames.indexOf(name)];
+  return specs.map((spec) => {
+    const lengths = resolveLengths(spec.lengths, (name) => byName(name).layout.lengths, B);
+    if (spec.kind === "vector") return lengths.reduce((n, l) => n + (l > 0 ? 1 : 0), 0);
+    let count = lengths.reduce((n, l) => n + l, 0);
+    const source = spec.lengths.kind === "input" && spec.lengths.through.length === 0 ? byName(spec.lengths.input) : null;
+    if (source?.mask) for (const m of source.mask) count -= m ? 0 : 1;
+    return count;
+  });
+}

@@ -79,7 +79,7 @@ function updateMetrics(metrics: readonly MetricAccumulator[], k: number, out: La
  * Every output's loss on a batch (Σ ℓ·w·m / Σ m each), their weighted sum, and — with `withGrad` —
  * the gradient of the weighted sum for every output. Updates the metrics.
  */
-function outputLosses(model: LayersModel, outputs: LayerValue[], batch: ModelBatch, metrics: readonly MetricAccumulator[], withGrad: boolean) {
+function outputLosses(model: LayersModel, outputs: LayerValue[], batch: ModelBatch, metrics: readonly MetricAccumulator[], withGrad: boolean, denominators?: readonly number[]) {
   const targets = targetsOf(batch);
   let total = 0;
   const values: number[] = [];
@@ -87,7 +87,7 @@ function outputLosses(model: LayersModel, outputs: LayerValue[], batch: ModelBat
   const grads = outputs.map((out, k) => {
     const mask = outputMask(out);
     const target = targets[k];
-    const reduced = reduceLoss({ loss: model.losses[k], pred: out.data, target: target.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: target.weights, withGrad });
+    const reduced = reduceLoss({ loss: model.losses[k], pred: out.data, target: target.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: target.weights, withGrad, denominator: denominators?.[k] });
     updateMetrics(metrics, k, out, target, mask);
     const w = model.lossWeights[k] ?? 1;
     total += w * reduced.value;
@@ -112,12 +112,14 @@ export interface ShardResult extends StepResult {
  * and returns that loss and Σ m. Data-parallel training (training/parallel/) runs this on each
  * share of a batch and adds the penalties once, after combining. Changes no weight.
  * @param rng - the random stream for dropout (default: the model's).
+ * @param denominators - per output, the Σ m of the whole batch this is a share of (a model with
+ *   several outputs split across threads: the shares' results then add up).
  */
-export function shardGradients(model: LayersModel, batch: ModelBatch, metrics: readonly MetricAccumulator[] = [], rng?: Random): ShardResult {
+export function shardGradients(model: LayersModel, batch: ModelBatch, metrics: readonly MetricAccumulator[] = [], rng?: Random, denominators?: readonly number[]): ShardResult {
   model.requireCompiled("computing gradients");
   for (const v of model.trainableWeights) v.grad.fill(0);
   const pass = runModel(model, batch, { training: true, needsGrad: true, rng });
-  const reduced = outputLosses(model, pass.outputs, batch, metrics, true);
+  const reduced = outputLosses(model, pass.outputs, batch, metrics, true, denominators);
   pass.backward(reduced.grads);
   return { loss: reduced.total, count: reduced.counts[0], size: sizeOf(batch), ...(reduced.values.length > 1 ? { outputLosses: reduced.values } : {}) };
 }

@@ -32,7 +32,7 @@ import type { LayersModel } from "../../models/functional.js";
 import { engine } from "../../models/engine.js";
 import { canonicalLossName, type LossConfig } from "../losses.js";
 import type { MetricAccumulator } from "../metrics.js";
-import { type ModelBatch, type ModelSamples, batchFigures, makeModelBatch, usesSinglePath } from "../graph_samples.js";
+import { type ModelBatch, type ModelSamples, batchFigures, isGraphBatch, makeModelBatch, outputCounts, usesSinglePath } from "../graph_samples.js";
 import { regularization, shardGradients, type StepResult, trainStep } from "../train_step.js";
 import { type WorkerLike, threadPlatform } from "./platform.js";
 import type { FromWorker, ShardReply, StepMessage } from "./replica.js";
@@ -57,9 +57,8 @@ export function threadBlocker(model: LayersModel): string | null {
   if (!usesSinglePath(model)) return "a functional model (its replicas need graph save/load)";
   if (model.layers.some(isStateful)) return "a stateful recurrent layer";
   if (model.layers.some((l) => l.className === "BatchNormalization")) return "a batchNormalization layer";
-  const loss = model.loss;
-  if (!loss || loss.options === undefined || canonicalLossName(loss.name) === null) return "a custom loss";
-  if (model.metrics.some((m) => typeof m !== "string")) return "a custom metric";
+  if (model.losses.length === 0 || model.losses.some((loss) => loss.options === undefined || canonicalLossName(loss.name) === null)) return "a custom loss";
+  if (model.outputMetrics.some((list) => list.some((m) => typeof m !== "string"))) return "a custom metric";
   return null;
 }
 
@@ -97,22 +96,28 @@ export async function parallelTrainStep(
     return prepare ? prepare(raw) : raw;
   };
   const shards = splitShards(source.indices, source.samples.lengths, count);
-  const theirs = shards.slice(1).map(pack);
+  const packed = shards.map(pack);
+  const theirs = packed.slice(1);
+  // Several outputs: every share divides each output's loss by the whole batch's Σ m, so the
+  // shares' losses and gradients add up (one output keeps the weighted combination below).
+  const specs = model.outputSpecs();
+  const denominators = specs.length > 1 ? sumCounts(packed, model) : undefined;
   let realSteps = theirs.reduce((n, b) => n + batchFigures(b).realSteps, 0);
   let maxLength = theirs.reduce((n, b) => Math.max(n, batchFigures(b).maxLength), 0);
-  const replies = pool.run(model, theirs); // posted (and their arrays transferred) now: the workers start at once
+  const replies = pool.run(model, theirs, denominators); // posted (and their arrays transferred) now: the workers start at once
   let first: ReturnType<typeof shardGradients>;
   try {
-    const mine = pack(shards[0]);
+    const mine = packed[0];
     realSteps += batchFigures(mine).realSteps;
     maxLength = Math.max(maxLength, batchFigures(mine).maxLength);
-    first = shardGradients(model, mine, metrics);
+    first = shardGradients(model, mine, metrics, undefined, denominators);
   } finally {
     await replies.catch(() => undefined); // never leave a reply unawaited
   }
   const others = await replies;
   const gradSize = model.trainableWeights.reduce((n, v) => n + v.size, 0);
   if (others.some((r) => r.grads.length !== gradSize)) throw new Error("ragged: a training thread's replica has other trainable weights than the model");
+  if (denominators) return addShares(model, first, others, metrics, optimizer, { size: source.indices.length, realSteps, maxLength });
   const D = others.reduce((n, r) => n + r.count, first.count);
   let at = 0;
   for (const v of model.trainableWeights) {
@@ -131,6 +136,37 @@ export async function parallelTrainStep(
   loss += regularization(model, true);
   optimizer.apply(model.trainableWeights);
   return { loss, size: source.indices.length, realSteps, maxLength };
+}
+
+/** Σ m of every output over all shares (packed graph batches). */
+function sumCounts(shares: readonly ModelBatch[], model: LayersModel): number[] {
+  const specs = model.outputSpecs();
+  const totals = specs.map(() => 0);
+  for (const b of shares) if (isGraphBatch(b)) outputCounts(b, specs, model.inputNames).forEach((c, k) => (totals[k] += c));
+  return totals;
+}
+
+/** Shares computed with the whole batch's denominators: their losses and gradients add up. */
+function addShares(
+  model: LayersModel,
+  first: ReturnType<typeof shardGradients>,
+  others: ShardReply[],
+  metrics: readonly MetricAccumulator[],
+  optimizer: NonNullable<LayersModel["optimizer"]>,
+  figures: { size: number; realSteps: number; maxLength: number },
+): ParallelStepResult {
+  let at = 0;
+  for (const v of model.trainableWeights) {
+    const g = v.grad;
+    for (const r of others) for (let i = 0; i < g.length; i++) g[i] += r.grads[at + i];
+    at += v.size;
+  }
+  let loss = others.reduce((n, r) => n + r.loss, first.loss);
+  const outputLosses = first.outputLosses ? first.outputLosses.map((l, k) => others.reduce((n, r) => n + (r.outputLosses?.[k] ?? 0), l)) : undefined;
+  others.forEach((r) => r.metrics.forEach((p, k) => metrics[k]?.merge(p)));
+  loss += regularization(model, true);
+  optimizer.apply(model.trainableWeights);
+  return { loss, ...figures, ...(outputLosses ? { outputLosses } : {}) };
 }
 
 /** Seeds for the workers' dropout streams, one side stream per model (NOTE [ data-parallel training ]). */
@@ -191,8 +227,8 @@ class WorkerPool {
     if (!platform) throw new RaggedError("UNSUPPORTED", "No worker factory is registered.");
     // io/ sits above training/: its serializer is reached through the engine (NOTE [ the model engine ]).
     const artifacts = engine("toArtifacts")(model);
-    const loss = model.loss as NonNullable<LayersModel["loss"]>;
-    const init = { type: "init", artifacts, loss: { name: loss.name, ...loss.options } satisfies LossConfig, metrics: [...model.metrics], kernels: kernels().name };
+    const losses = model.losses.map((loss) => ({ name: loss.name, ...loss.options }) satisfies LossConfig);
+    const init = { type: "init", artifacts, losses, lossWeights: [...model.lossWeights], metrics: model.outputMetrics.map((m) => [...m]), kernels: kernels().name };
     const workers: WorkerLike[] = [];
     const pool = new WorkerPool(workers, signature);
     try {
@@ -237,7 +273,7 @@ class WorkerPool {
   }
 
   /** Runs shares 1… on the workers (one each) with the model's current weights. */
-  run(model: LayersModel, batches: ModelBatch[]): Promise<ShardReply[]> {
+  run(model: LayersModel, batches: ModelBatch[], denominators?: number[]): Promise<ShardReply[]> {
     if (this.failure) return Promise.reject(this.failure);
     const all = model.weights;
     const weights = new Float32Array(all.reduce((n, v) => n + v.size, 0));
@@ -250,7 +286,7 @@ class WorkerPool {
     if (this.busy++ === 0) this.workers.forEach((w) => w.ref?.());
     const replies = batches.map((batch, k) => {
       const id = this.nextId++;
-      const message: StepMessage = { type: "step", id, batch, weights: k === batches.length - 1 ? weights : weights.slice(), seed: seeds.nextUint32() };
+      const message: StepMessage = { type: "step", id, batch, weights: k === batches.length - 1 ? weights : weights.slice(), seed: seeds.nextUint32(), ...(denominators ? { denominators } : {}) };
       const reply = new Promise<ShardReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
       this.workers[k].postMessage(message, transferList(message));
       return reply;
@@ -278,14 +314,14 @@ class WorkerPool {
 
 /** What the replicas were built from, apart from the weights sent with every step. */
 function signatureOf(model: LayersModel): string {
-  const loss = model.loss;
   const layers = model.layers.map((l) => [l.name, l.weights.map((v) => v.size), l.trainableWeights.length]);
-  return JSON.stringify([layers, loss?.name, loss?.options, model.metrics, kernels().name]);
+  return JSON.stringify([layers, model.losses.map((l) => [l.name, l.options]), model.lossWeights, model.outputMetrics, kernels().name]);
 }
 
 function transferList(message: StepMessage): ArrayBuffer[] {
-  const b = message.batch as import("../samples.js").Batch;
-  const arrays = [message.weights, b.x, b.y, b.weights, b.mask].filter((a): a is NonNullable<typeof a> => a !== null && a !== undefined);
+  const b = message.batch;
+  const parts = isGraphBatch(b) ? [...b.inputs.flatMap((x) => [x.x, x.mask]), ...b.targets.flatMap((t) => [t.y, t.weights])] : [b.x, b.y, b.weights, b.mask];
+  const arrays = [message.weights, ...parts].filter((a): a is NonNullable<typeof a> => a !== null && a !== undefined);
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 

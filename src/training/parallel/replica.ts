@@ -24,8 +24,10 @@ export interface InitMessage {
   type: "init";
   /** `modelToArtifacts(model)`: topology and weights. */
   artifacts: unknown;
-  loss: LossConfig;
-  metrics: string[];
+  /** One loss per output, the weights of their sum, and each output's metric names. */
+  losses: LossConfig[];
+  lossWeights: number[];
+  metrics: string[][];
   /** The main thread's `kernels().name`; the worker selects the same. */
   kernels: string;
 }
@@ -39,6 +41,8 @@ export interface StepMessage {
   weights: Float32Array;
   /** Seeds this share's dropout stream. */
   seed: number;
+  /** Several outputs: each output's Σ m over the whole batch (the share divides by these). */
+  denominators?: number[];
 }
 
 export type ToWorker = InitMessage | StepMessage;
@@ -59,6 +63,8 @@ export interface ShardReply {
   count: number;
   /** Trainable gradients (`model.trainableWeights` order), concatenated. */
   grads: Float32Array;
+  /** Several outputs: each output's loss over the share (with the whole batch's denominators). */
+  outputLosses?: number[];
   metrics: MetricPartial[];
 }
 
@@ -99,9 +105,17 @@ function initReplica(message: InitMessage, buildModel: (artifacts: unknown) => L
   if (message.kernels === "js") setKernels(jsKernels);
   else if (message.kernels === "wasm-simd" && !useFastKernels()) setKernels(jsKernels); // same results, only slower
   const model = buildModel(message.artifacts);
-  model.compile({ loss: message.loss, optimizer: "sgd", metrics: message.metrics });
-  const { loss } = model.requireCompiled("a training thread");
-  const metrics = model.metrics.map((m) => new MetricAccumulator(resolveMetric(m, { loss, outputWidth: model.outputSpecs()[0].width })));
+  model.compile({ loss: message.losses, optimizer: "sgd", metrics: message.metrics, lossWeights: message.lossWeights });
+  model.requireCompiled("a training thread");
+  // the same accumulators, in the same order, as the main thread's Trackers
+  const widths = model.outputSpecs().map((s) => s.width);
+  const metrics = model.outputMetrics.flatMap((names, k) =>
+    names.map((m) => {
+      const acc = new MetricAccumulator(resolveMetric(m, { loss: model.losses[k], outputWidth: widths[k] }));
+      acc.outputIndex = k;
+      return acc;
+    }),
+  );
   return { model, metrics };
 }
 
@@ -112,7 +126,7 @@ function runShard(model: LayersModel, metrics: MetricAccumulator[], message: Ste
     at += v.size;
   }
   for (const m of metrics) m.reset();
-  const result = shardGradients(model, message.batch, metrics, new Random(message.seed));
+  const result = shardGradients(model, message.batch, metrics, new Random(message.seed), message.denominators);
   const trainable = model.trainableWeights;
   const grads = new Float32Array(trainable.reduce((n, v) => n + v.size, 0));
   at = 0;
@@ -120,5 +134,5 @@ function runShard(model: LayersModel, metrics: MetricAccumulator[], message: Ste
     grads.set(v.grad, at);
     at += v.size;
   }
-  return { type: "step", id: message.id, loss: result.loss, count: result.count, grads, metrics: metrics.map((m) => m.partial()) };
+  return { type: "step", id: message.id, loss: result.loss, count: result.count, grads, metrics: metrics.map((m) => m.partial()), ...(result.outputLosses ? { outputLosses: result.outputLosses } : {}) };
 }
