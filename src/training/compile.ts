@@ -51,7 +51,7 @@ export function perOutput<T>(value: unknown, names: string[], what: string, isSi
 }
 
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
-const isNameList = (v: unknown): v is string[] => Array.isArray(v) && v.every((m) => typeof m === "string" || (typeof m === "object" && m !== null));
+const isNameList = (v: unknown): v is string[] => Array.isArray(v) && v.every((m) => typeof m === "string" || (typeof m === "object" && m !== null && !Array.isArray(m)));
 
 /**
  * Resolves and sets the model's losses, loss weights, metrics and optimizer.
