@@ -4,7 +4,7 @@
  * public methods (`fit`, `predict`, `save`, …) are doors to code that sits above it. Instead of
  * importing upward (a cycle), models/ declares here what it needs, and training/ and io/ install
  * their functions when they are loaded (training/engine.ts, io/model_io.ts) — the package entry
- * points ("ragged", "ragged/node") load both. A method called before they are installed (a model
+ * points ("ragged-rnn", "ragged-rnn/node") load both. A method called before they are installed (a model
  * module imported on its own) throws a clear error instead of failing deep inside.
  */
 import { RaggedError } from "../core/errors.js";
@@ -30,7 +30,7 @@ export function engine<K extends keyof EngineParts>(name: K): EngineParts[K] {
   const f = parts[name];
   if (!f) {
     throw new RaggedError("UNSUPPORTED", `model.${name === "toArtifacts" || name === "load" ? "save/load" : name} is not available: its module was not loaded.`, {
-      help: 'import the model from "ragged" (or "ragged/node"), which loads training and io',
+      help: 'import the model from "ragged-rnn" (or "ragged-rnn/node"), which loads training and io',
     });
   }
   return f;
