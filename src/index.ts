@@ -3,8 +3,12 @@
  * Platform-neutral: runs in Node.js and in browsers. Node-only helpers live in "ragged-rnn/node".
  */
 export * as layers from "./layers/index.js";
-export { Layer, Variable, type Shape } from "./layers/layer.js";
-export { Sequential, sequential, type CompileArgs, type SequentialArgs } from "./models/sequential.js";
+export { Layer, Variable, type Shape, type ApplyArgs, type ForwardContext, type ManyForwardResult } from "./layers/layer.js";
+export { SymbolicTensor, Node, type LengthSource, type TensorKind } from "./layers/symbolic.js";
+export { input, InputLayer, type InputArgs } from "./layers/input_layer.js";
+export { Sequential, sequential, type SequentialArgs } from "./models/sequential.js";
+export { LayersModel, model, type CompileArgs, type ModelArgs, type InputSpec, type OutputSpec } from "./models/functional.js";
+import "./training/engine.js"; // NOTE [ the model engine ]: installs compile, fit, predict, … on models
 export { Tensor } from "./core/tensor.js";
 export { RaggedError, type ErrorCode } from "./core/errors.js";
 export { Random } from "./core/random.js";

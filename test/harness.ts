@@ -11,6 +11,8 @@ import { Random } from "../src/core/random.js";
 import type { ForwardContext, Layer } from "../src/layers/layer.js";
 import type { LayerValue } from "../src/layers/values.js";
 import type { Sequential } from "../src/models/sequential.js";
+import type { LayersModel } from "../src/models/functional.js";
+import { type ModelBatch, makeModelBatch, readSamples } from "../src/training/graph_samples.js";
 import { type Batch, makeBatch, toSamples } from "../src/training/samples.js";
 import { computeGradients, evaluateStep } from "../src/training/train_step.js";
 
@@ -49,7 +51,7 @@ export function batchOf(model: Sequential, xs: unknown, ys: unknown, sampleWeigh
  * `perVariable` entries of each (chosen at random). See NOTE [ gradient-check tolerance ].
  * @returns the number of entries checked.
  */
-export function checkGradients(model: Sequential, batch: Batch, options: { perVariable?: number; seed?: number } = {}): number {
+export function checkGradients(model: LayersModel, batch: ModelBatch, options: { perVariable?: number; seed?: number } = {}): number {
   const rng = new Random(options.seed ?? 7);
   computeGradients(model, batch);
   const analytic = model.trainableWeights.map((v) => Float32Array.from(v.grad));
@@ -139,4 +141,10 @@ export function checkLayerGradients(layer: Layer, input: LayerValue, options: { 
     }
   }
   return checked;
+}
+
+/** A packed batch of every sample for any model (several inputs/outputs: lists or objects by name). */
+export function modelBatchOf(model: LayersModel, xs: unknown, ys: unknown, sampleWeight?: unknown): ModelBatch {
+  const samples = readSamples(model, xs, ys, true, { sampleWeight });
+  return makeModelBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
 }

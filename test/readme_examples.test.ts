@@ -84,3 +84,24 @@ describe("README API section", () => {
     expect(pooled.outputShape).toEqual([null, 10, 4]);
   });
 });
+
+describe("README Functional models section", () => {
+  it("runs the encoder–decoder example as written and prints what the README says", async () => {
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const { execFileSync } = await import("node:child_process");
+    const { fileURLToPath, pathToFileURL } = await import("node:url");
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Functional models"));
+    const code = section.split("```ts\n")[1].split("```")[0];
+    const expected = /\/\/ (accuracy .*)$/m.exec(code)?.[1];
+    expect(expected).toBeDefined();
+    const entry = pathToFileURL(join(root, "src", "node.ts")).href;
+    const file = join(dir, "functional_example.mts");
+    writeFileSync(file, code.replace(/from "ragged(-rnn)?"/g, `from ${JSON.stringify(entry)}`));
+    const out = execFileSync(join(root, "node_modules", ".bin", "tsx"), [file], { cwd: root, encoding: "utf8" });
+    expect(out).toContain('Model: "seq2seq"');
+    expect(out).toMatch(/Connected to/);
+    expect(out.trim().split("\n").at(-1)).toBe(expected);
+  }, 120_000);
+});

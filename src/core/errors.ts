@@ -29,8 +29,14 @@ export type ErrorCode =
   | "UNSUPPORTED"
   /** A mask whose real steps are not one block at the start or the end of the row (see `data/mask.ts`). */
   | "MASK_NOT_CONTIGUOUS"
-  /** Per-step tensors of different lengths meet (e.g. an attention key and value). */
-  | "LENGTH_MISMATCH";
+  /** Per-step tensors of different lengths meet (an attention key and value; per-step tensors from different inputs of a functional model). */
+  | "LENGTH_MISMATCH"
+  /** Model inputs given in the wrong number, or under names the model does not have. */
+  | "INPUT_MISMATCH"
+  /** A model output cannot be computed from the model's inputs. */
+  | "GRAPH_DISCONNECTED"
+  /** A layer graph in which a tensor depends on itself. */
+  | "GRAPH_CYCLE";
 
 /** Details that make the message actionable; they are also kept on the error as data. */
 export interface ErrorDetails {

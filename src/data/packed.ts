@@ -18,27 +18,8 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 
-/** Where every sequence of a batch lives among the packed rows. See NOTE [ the packed layout ]. */
-export interface PackedLayout {
-  /** B: number of sequences, including empty ones. */
-  readonly batch: number;
-  /** [B] lengths in caller order. */
-  readonly lengths: Int32Array;
-  /** [B] lengths in sorted order (non-increasing). */
-  readonly sortedLengths: Int32Array;
-  /** [B] sorted position → caller index. */
-  readonly sortedIndices: Int32Array;
-  /** [B] caller index → sorted position. */
-  readonly unsortedIndices: Int32Array;
-  /** [T] sequences still running at step t. */
-  readonly batchSizes: Int32Array;
-  /** [T+1] first row of step t; offsets[T] = totalSteps. */
-  readonly offsets: Int32Array;
-  /** T: the longest length. */
-  readonly maxLength: number;
-  /** N = Σ lengths: the number of rows. */
-  readonly totalSteps: number;
-}
+import type { PackedLayout } from "../core/packed_layout.js";
+export type { PackedLayout };
 
 /** A packed batch: `data` is [N, features] in the rows of `layout`. Built by `packBatch`. */
 export interface PackedBatch {

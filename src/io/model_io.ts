@@ -8,7 +8,9 @@
  */
 import { RaggedError } from "../core/errors.js";
 import type { Variable } from "../layers/layer.js";
-import type { Sequential } from "../models/sequential.js";
+import { Sequential } from "../models/sequential.js";
+import type { LayersModel } from "../models/functional.js";
+import { installEngine } from "../models/engine.js";
 import { LAYERS_MODEL_FORMAT, type ModelArtifacts, type SaveConfig, type SaveResult, concatWeightData } from "./artifacts.js";
 import type { IOHandler } from "./handlers/io_handler.js";
 import { resolveHandler } from "./handlers/router.js";
@@ -27,7 +29,10 @@ function weightNames(model: Sequential): Map<Variable, string> {
  * The artifacts TF.js' `model.save` would hand its handler.
  * @param config - `{ includeOptimizer }` adds the training config and the optimizer state.
  */
-export function modelToArtifacts(model: Sequential, config: SaveConfig = {}): ModelArtifacts {
+export function modelToArtifacts(model: LayersModel, config: SaveConfig = {}): ModelArtifacts {
+  if (!(model instanceof Sequential)) {
+    throw new RaggedError("UNSUPPORTED", `Saving functional model "${model.name}" is not supported yet.`, { help: "graph save/load in the TF.js layers-model format is being added; save a Sequential model meanwhile" });
+  }
   const { topology, metadata } = modelToTopology(model);
   const weights = modelWeights(model);
   const training = config.includeOptimizer ? trainingConfigOf(model) : undefined;
@@ -58,7 +63,7 @@ export function modelToArtifacts(model: Sequential, config: SaveConfig = {}): Mo
  * @returns the handler's SaveResult.
  * @throws RaggedError INVALID_ARGUMENT for an unknown URL scheme; whatever the handler throws.
  */
-export async function saveModel(model: Sequential, urlOrHandler: string | IOHandler, config: SaveConfig = {}): Promise<SaveResult> {
+export async function saveModel(model: LayersModel, urlOrHandler: string | IOHandler, config: SaveConfig = {}): Promise<SaveResult> {
   const handler = resolveHandler(urlOrHandler, "save");
   return (handler.save as NonNullable<IOHandler["save"]>)(modelToArtifacts(model, config));
 }
@@ -104,3 +109,6 @@ export async function loadModel(urlOrHandler: string | IOHandler): Promise<Seque
   const artifacts = await (handler.load as NonNullable<IOHandler["load"]>)();
   return modelFromArtifacts(artifacts, handler.source ?? (typeof urlOrHandler === "string" ? urlOrHandler : "model handler"));
 }
+
+// NOTE [ the model engine ] (models/engine.ts): model.save / loadWeights / training threads reach io through these.
+installEngine({ save: saveModel, load: loadModel, toArtifacts: modelToArtifacts });

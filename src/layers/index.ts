@@ -20,7 +20,15 @@ import { GRU, type GRUArgs } from "./rnn/gru.js";
 import { SimpleRNN, type SimpleRNNArgs } from "./rnn/simple_rnn.js";
 import { RNN, type RNNArgs } from "./rnn/rnn.js";
 import { TimeDistributed, type TimeDistributedArgs } from "./time_distributed.js";
-import type { BaseLayerArgs } from "./layer.js";
+import type { BaseLayerArgs, Layer } from "./layer.js";
+import type { SymbolicTensor } from "./symbolic.js";
+import { ElementwiseMerge, type ElementwiseOp, MergeBase } from "./merging/merge.js";
+import { Concatenate, type ConcatenateArgs } from "./merging/concatenate.js";
+import { Dot, type DotArgs } from "./merging/dot.js";
+import { InputLayer, type InputArgs } from "./input_layer.js";
+
+export { Concatenate, Dot, ElementwiseMerge, InputLayer, MergeBase };
+export type { ConcatenateArgs, DotArgs, ElementwiseOp, InputArgs };
 
 export { AveragePooling1D, BatchNormalization, Conv1D, GRU, LayerNormalization, MaxPooling1D, SimpleRNN };
 export { AdditiveAttention, Attention, MultiHeadAttention };
@@ -72,3 +80,37 @@ export const averagePooling1D = (args: Pooling1DArgs = {}): AveragePooling1D => 
 export const layerNormalization = (args: LayerNormalizationArgs = {}): LayerNormalization => new LayerNormalization(args);
 /** Normalizes each feature with batch statistics over real steps (training) or moving statistics (inference). */
 export const batchNormalization = (args: BatchNormalizationArgs = {}): BatchNormalization => new BatchNormalization(args);
+
+type MergeInput = SymbolicTensor[];
+
+function mergeFactory<L extends Layer, A extends BaseLayerArgs>(make: (args: A) => L) {
+  function factory(inputs: MergeInput): SymbolicTensor;
+  function factory(args?: A): L;
+  function factory(arg?: A | MergeInput): L | SymbolicTensor {
+    if (Array.isArray(arg)) return make({} as A).apply(arg) as SymbolicTensor;
+    return make((arg ?? {}) as A);
+  }
+  return factory;
+}
+
+/**
+ * Merge layers (Keras 3 semantics; see layers/merging/). Each factory makes a layer
+ * (`layers.add()`, then `.apply([a, b])`), or, given a list of symbolic tensors, applies a new one
+ * at once (`layers.add([a, b])`), as TF.js does.
+ */
+/** Element-wise sum of its inputs. */
+export const add = mergeFactory((a: BaseLayerArgs) => new ElementwiseMerge("add", "Add", a));
+/** First input minus the second. */
+export const subtract = mergeFactory((a: BaseLayerArgs) => new ElementwiseMerge("subtract", "Subtract", a));
+/** Element-wise product. */
+export const multiply = mergeFactory((a: BaseLayerArgs) => new ElementwiseMerge("multiply", "Multiply", a));
+/** Element-wise mean. */
+export const average = mergeFactory((a: BaseLayerArgs) => new ElementwiseMerge("average", "Average", a));
+/** Element-wise maximum. */
+export const maximum = mergeFactory((a: BaseLayerArgs) => new ElementwiseMerge("maximum", "Maximum", a));
+/** Element-wise minimum. */
+export const minimum = mergeFactory((a: BaseLayerArgs) => new ElementwiseMerge("minimum", "Minimum", a));
+/** Joins inputs along the feature axis. */
+export const concatenate = mergeFactory((a: ConcatenateArgs) => new Concatenate(a));
+/** Dot product along the feature axis (cosine similarity with `normalize`). */
+export const dot = mergeFactory((a: DotArgs) => new Dot(a));

@@ -12,7 +12,7 @@
  * Recurrent layers carry their state across such rows and output zeros there (Keras' general
  * masked loop); losses and metrics skip them; row-wise layers compute on them harmlessly.
  */
-import type { PackedLayout } from "../data/packed.js";
+import type { PackedLayout, PackedLayout as Layout } from "../data/packed.js";
 
 export interface SequenceValue {
   readonly kind: "sequence";
@@ -43,4 +43,39 @@ export function rowCount(v: LayerValue): number {
 export function withData(like: LayerValue, data: Float32Array, width: number): LayerValue {
   if (like.kind === "sequence") return { kind: "sequence", layout: like.layout, data, width, mask: like.mask ?? null };
   return { kind: "vector", layout: like.layout, data, width };
+}
+
+/**
+ * NOTE [ vectors across layouts ]
+ * A vector's rows follow the sorted order of the layout it carries — the layout of the input it
+ * descends from. In a graph with several inputs, sample i sits at sorted position
+ * `unsortedIndices[i]` of each input's layout, so a vector made from one input (the encoder's
+ * final states) must be permuted before it meets values of another (the decoder's steps as
+ * `initialState`, or another input's vector in a merge). The graph does this, not the layer: every
+ * layer receives its vector inputs in the layout of its first per-step input (or of its first
+ * input when it has none), through `vectorInLayout`, and the gradients go back through the inverse
+ * permutation (`vectorFromLayout`). Within one layout this is the identity and costs nothing.
+ */
+
+/** The vector's rows permuted into `layout`'s sorted order (the same value when already there). */
+export function vectorInLayout(v: VectorValue, layout: Layout): VectorValue {
+  if (v.layout === layout || sameOrder(v.layout, layout)) return v.layout === layout ? v : { ...v, layout };
+  const W = v.width;
+  const out = new Float32Array(layout.batch * W);
+  for (let j = 0; j < layout.batch; j++) {
+    const from = v.layout.unsortedIndices[layout.sortedIndices[j]] * W;
+    out.set(v.data.subarray(from, from + W), j * W);
+  }
+  return { kind: "vector", layout, data: out, width: W };
+}
+
+/** The inverse of `vectorInLayout`: a gradient in `layout`'s order back into `original`'s. */
+export function vectorFromLayout(d: VectorValue, original: Layout): VectorValue {
+  return vectorInLayout(d, original);
+}
+
+function sameOrder(a: Layout, b: Layout): boolean {
+  if (a.batch !== b.batch) return false;
+  for (let j = 0; j < a.batch; j++) if (a.sortedIndices[j] !== b.sortedIndices[j]) return false;
+  return true;
 }

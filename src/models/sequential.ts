@@ -11,38 +11,23 @@
  * model.compile({ loss: "categoricalCrossentropy", optimizer: "adam" });
  */
 import { RaggedError } from "../core/errors.js";
-import { Random } from "../core/random.js";
-import type { Tensor } from "../core/tensor.js";
-import { type ForwardContext, Layer, type Shape, type Variable, formatShape, uniqueLayerName } from "../layers/layer.js";
+import { Layer, type Shape, formatShape } from "../layers/layer.js";
 import type { LayerValue } from "../layers/values.js";
-import { type Loss, type LossSpec, getLoss } from "../training/losses.js";
-import type { Optimizer } from "../training/optimizers/optimizer.js";
-import { type OptimizerSpec, getOptimizer } from "../training/optimizers/get_optimizer.js";
-import { summary, type SummaryOptions } from "./summary.js";
-import type { Logs } from "../training/callbacks.js";
-import { type Dataset, type FitArgs, type FitDatasetArgs, type FitHistory, fit, fitDataset } from "../training/fit.js";
-import { type EvaluateArgs, type PredictArgs, evaluate, evaluateDataset, predict, predictDataset } from "../training/predict.js";
-import { type ToSamplesArgs, toSamples } from "../training/samples.js";
 import { Masking, type InputMaskRule } from "../layers/masking.js";
 import { Embedding } from "../layers/embedding.js";
 import { RNN } from "../layers/rnn/rnn.js";
-import { Bidirectional } from "../layers/rnn/bidirectional.js";
-import { parallelTrainStep } from "../training/parallel/pool.js";
-import { resolveThreads } from "../training/parallel/platform.js";
+import { InputLayer } from "../layers/input_layer.js";
+import type { SymbolicTensor } from "../layers/symbolic.js";
+import { LayersModel } from "./functional.js";
+import { summary, type SummaryOptions } from "./summary.js";
+import type { ToSamplesArgs } from "../training/samples.js";
+
+export type { CompileArgs } from "./functional.js";
 
 export interface SequentialArgs {
   name?: string;
   /** Seeds weight initialisation, shuffling and dropout. Random when omitted. */
   seed?: number;
-}
-
-export interface CompileArgs {
-  /** A loss name (`"categoricalCrossentropy"`, Keras' `"categorical_crossentropy"`, …), `{ name, fromLogits }`, or a Loss. */
-  loss: LossSpec;
-  /** `"adam"`, `"sgd"`, `{ name: "adam", learningRate: 0.01 }`, or an optimizer instance. */
-  optimizer: OptimizerSpec;
-  /** Metric names, reported beside the loss. */
-  metrics?: string[];
 }
 
 /** The result of running the stack on a batch: output and the way back. */
@@ -51,25 +36,25 @@ export interface ModelPass {
   backward: (dOutput: LayerValue) => void;
 }
 
-export class Sequential {
-  readonly name: string;
-  readonly layers: Layer[] = [];
-  /** Set to true (e.g. from a callback) to stop `fit` after the current batch. */
-  stopTraining = false;
-  loss: Loss | null = null;
-  optimizer: Optimizer | null = null;
-  metrics: string[] = [];
-  /** The model's random stream (initialisation, then shuffling and dropout). */
-  readonly rng: Random;
-  readonly seed: number;
+/**
+ * A stack of layers: the functional model with one input, a chain of layers and one output
+ * (Keras 3's `Sequential(Functional)`). `layers` lists the stacked layers (not the input layer).
+ */
+export class Sequential extends LayersModel {
+  override readonly className: string = "Sequential";
+  private stack: Layer[] = [];
   private inputShapeValue: Shape | null = null;
-  private userDefinedMetadata: Record<string, unknown> | undefined;
+  private inputTensor: SymbolicTensor | null = null;
+  private outputTensor: SymbolicTensor | null = null;
 
   constructor(layers: Layer[] = [], args: SequentialArgs = {}) {
-    this.name = args.name ?? uniqueLayerName("sequential");
-    this.seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
-    this.rng = new Random(this.seed);
+    super({ name: args.name, seed: args.seed }, "sequential");
     for (const layer of layers) this.add(layer);
+  }
+
+  /** The stacked layers, in order (without the input layer, as Keras). */
+  override get layers(): Layer[] {
+    return [...this.stack];
   }
 
   /** Appends a layer, building it when the input shape is known. */
@@ -109,25 +94,18 @@ export class Sequential {
       });
     }
     layer.build(inputShape, this.rng);
-    this.layers.push(layer);
+    if (!this.inputTensor) this.inputTensor = new InputLayer({ batchShape: inputShape, name: `${layer.name}_input` }).output;
+    const out = layer.apply(this.outputTensor ?? this.inputTensor);
+    this.outputTensor = Array.isArray(out) ? out[0] : out;
+    this.stack.push(layer);
+    this.setGraph([this.inputTensor], [this.outputTensor]);
     return this;
   }
 
   /** Batch input shape, e.g. [null, null, 5]. */
-  get inputShape(): Shape {
+  override get inputShape(): Shape {
     if (!this.inputShapeValue) throw new RaggedError("NOT_BUILT", "The model has no layers yet.");
     return this.inputShapeValue;
-  }
-
-  /** Output shape of each layer, in order. */
-  layerOutputShapes(): Shape[] {
-    const shapes: Shape[] = [];
-    let shape = this.inputShape;
-    for (const layer of this.layers) {
-      shape = layer.computeOutputShape(shape);
-      shapes.push(shape);
-    }
-    return shapes;
   }
 
   get outputShape(): Shape {
@@ -150,8 +128,8 @@ export class Sequential {
     return null;
   }
 
-  /** Per-step output lengths for given input lengths (identity unless a layer changes them: repeatVector, conv1d, pooling). */
-  outputLengths(inputLengths: Int32Array): Int32Array {
+  /** Per-step output lengths for given input lengths (identity unless a layer changes them: `Layer.outputLengths`). */
+  override outputLengths(inputLengths: Int32Array): Int32Array {
     let lengths = inputLengths;
     for (const layer of this.layers) if (layer.outputLengths) lengths = layer.outputLengths(lengths);
     return lengths;
@@ -179,192 +157,30 @@ export class Sequential {
     return shape[shape.length - 1] ?? 1;
   }
 
-  compile(args: CompileArgs): void {
-    if (!args || typeof args !== "object") {
-      throw new RaggedError("INVALID_ARGUMENT", "compile() takes { loss, optimizer }.", { received: String(args) });
-    }
-    this.loss = getLoss(args.loss);
-    this.optimizer = getOptimizer(args.optimizer);
-    this.metrics = [...(args.metrics ?? [])];
-  }
-
-  /** Throws NOT_COMPILED unless `compile` was called. */
-  requireCompiled(what: string): { loss: Loss; optimizer: Optimizer } {
-    if (!this.loss || !this.optimizer) {
-      throw new RaggedError("NOT_COMPILED", `The model must be compiled before ${what}.`, {
-        help: 'call model.compile({ loss: "categoricalCrossentropy", optimizer: "adam" }) first',
-      });
-    }
-    return { loss: this.loss, optimizer: this.optimizer };
-  }
-
-  /** Whether a layer carries state between calls: its batches must then keep caller order. */
-  get stateful(): boolean {
-    return this.layers.some((l) => (l instanceof RNN && l.stateful) || (l instanceof Bidirectional && l.forwardLayer.stateful));
-  }
-
-  /** Forgets the carried states of every stateful recurrent layer. */
-  resetStates(): void {
-    for (const layer of this.layers) if ("resetStates" in layer && typeof layer.resetStates === "function") layer.resetStates();
-  }
-
   /**
    * Runs every layer; `backward` of the result propagates and accumulates weight gradients.
    * `rng` (default: the model's) feeds dropout; threads give each share of a batch its own.
    */
-  run(input: LayerValue, options: { training: boolean; needsGrad: boolean; rng?: Random }): ModelPass {
-    const backs: ((d: LayerValue) => LayerValue | null)[] = [];
-    let value = input;
-    this.layers.forEach((layer, i) => {
-      const ctx: ForwardContext = { training: options.training, rng: options.rng ?? this.rng, needsGrad: options.needsGrad, inputNeedsGrad: i > 0 };
-      const result = layer.forward(value, ctx);
-      backs.push(result.backward);
-      value = result.output;
-    });
-    return {
-      output: value,
-      backward: (dOutput: LayerValue) => {
-        let d: LayerValue | null = dOutput;
-        for (let i = backs.length - 1; i >= 0 && d; i--) d = backs[i](d);
-      },
-    };
+  run(input: LayerValue, options: { training: boolean; needsGrad: boolean; rng?: import("../core/random.js").Random }): ModelPass {
+    if (this.stack.length === 0) return { output: input, backward: () => {} };
+    const pass = this.runMany([input], options);
+    return { output: pass.outputs[0], backward: (d: LayerValue) => pass.backward([d]) };
   }
 
-  /** All weights in Keras order (layer by layer). */
-  get weights(): Variable[] {
-    return this.layers.flatMap((l) => l.weights);
-  }
-
-  get trainableWeights(): Variable[] {
-    return this.layers.flatMap((l) => l.trainableWeights);
-  }
-
-  countParams(): number {
-    return this.layers.reduce((n, l) => n + l.countParams(), 0);
-  }
-
-  /** Copies of every weight, in Keras order and shapes (`model.get_weights()`). */
-  getWeights(): Tensor[] {
-    return this.layers.flatMap((l) => l.getWeights());
-  }
-
-  /** Sets every weight from a list in Keras order and shapes (copies the data). */
-  setWeights(weights: readonly Tensor[]): void {
-    const expected = this.weights.length;
-    if (!Array.isArray(weights) || weights.length !== expected) {
-      throw new RaggedError("SHAPE_MISMATCH", "setWeights needs one array per model weight.", {
-        expected: `${expected} arrays (${this.weights.map((v) => `[${v.shape.join(",")}]`).join(" ")})`,
-        received: Array.isArray(weights) ? `${weights.length} arrays` : String(weights),
-      });
-    }
-    let k = 0;
-    for (const layer of this.layers) {
-      const n = layer.weights.length;
-      layer.setWeights(weights.slice(k, k + n));
-      k += n;
-    }
-  }
-
-  /** Trains on ragged arrays; see `fit` in training/fit.ts. */
-  fit(xs: unknown, ys: unknown, args: FitArgs = {}): Promise<FitHistory> {
-    return fit(this, xs, ys, args);
-  }
-
-  /** Trains on an (async) iterable of batches; see `fitDataset` in training/fit.ts. */
-  fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<FitHistory> {
-    return fitDataset(this, dataset, args);
-  }
-
-  /** Ragged outputs of every batch of a dataset, in order; see `predictDataset` in training/predict.ts. */
-  predictDataset(dataset: Dataset | Iterable<unknown> | AsyncIterable<unknown>, args: { steps?: number } = {}): Promise<number[][][] | number[][]> {
-    return predictDataset(this, dataset, args);
-  }
-
-  /** Loss and metrics over a dataset of batches; see `evaluateDataset` in training/predict.ts. */
-  evaluateDataset(dataset: Dataset, args: { steps?: number; returnDict?: boolean } = {}): Promise<number | number[] | Logs> {
-    return evaluateDataset(this, dataset, args);
-  }
-
-  /** Ragged outputs in caller order; see `predict` in training/predict.ts. */
-  predict(xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
-    return predict(this, xs, args);
-  }
-
-  /**
-   * The loss on (xs, ys) — a number without metrics, [loss, …metrics] with them, or a record with
-   * `returnDict`; see `evaluate` in training/predict.ts.
-   */
-  evaluate(xs: unknown, ys: unknown, args: EvaluateArgs & { returnDict: true }): Logs;
-  evaluate(xs: unknown, ys: unknown, args?: EvaluateArgs): number | number[];
-  evaluate(xs: unknown, ys: unknown, args: EvaluateArgs = {}): number | number[] | Logs {
-    return evaluate(this, xs, ys, args);
-  }
-
-  /**
-   * One optimizer step on exactly this batch (no shuffling, no callbacks); returns its loss.
-   * @param args - `{ threads }`: split the batch across this many threads (default 1 here; the
-   *   workers stay for the next call until `terminateWorkers(model)`, idle ones do not keep Node alive).
-   */
-  async trainOnBatch(xs: unknown, ys: unknown, args: { threads?: number } = {}): Promise<number> {
-    this.requireCompiled("trainOnBatch()");
-    const threads = args.threads === undefined ? 1 : resolveThreads(args.threads);
-    const samples = toSamples(xs, ys, this.sampleArgs(true));
-    const source = { samples, indices: Array.from({ length: samples.count }, (_, i) => i) };
-    return (await parallelTrainStep(this, source, [], threads)).loss;
-  }
-
-  /**
-   * Sets a JSON object that `save` writes to model.json's `userDefinedMetadata` and `loadModel`
-   * restores (TF.js' `setUserDefinedMetadata`), e.g. the class names of a classifier.
-   * ragged's own entries live under the `ragged` key, merged with yours on save.
-   */
-  setUserDefinedMetadata(metadata: Record<string, unknown> | undefined): void {
-    if (metadata !== undefined && (metadata === null || typeof metadata !== "object" || Array.isArray(metadata))) {
-      throw new RaggedError("INVALID_ARGUMENT", "setUserDefinedMetadata takes a plain JSON object.", { received: String(metadata) });
-    }
-    this.userDefinedMetadata = metadata === undefined ? undefined : (JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>);
-  }
-
-  /** The metadata set with `setUserDefinedMetadata` or loaded with the model (a copy), if any. */
-  getUserDefinedMetadata(): Record<string, unknown> | undefined {
-    return this.userDefinedMetadata === undefined ? undefined : (JSON.parse(JSON.stringify(this.userDefinedMetadata)) as Record<string, unknown>);
-  }
-
-  /** The Keras-style summary table, printed with `print` (default console.log); returns the text. */
-  summary(options: SummaryOptions = {}): string {
+  /** The classic Keras table (Layer (type) | Output Shape | Param #), as the seed shows it. */
+  override summary(options: SummaryOptions = {}): string {
     return summary(this, options);
   }
 
-  /**
-   * Saves the model in the TF.js layers-model format (model.json + weights); see `saveModel` in io/model_io.ts.
-   * @param urlOrHandler - `"file://./dir"` (with "ragged-rnn/node"), `"https://…"`, or an IOHandler such as `memory()`.
-   * @param config - `{ includeOptimizer }` also saves the optimizer state, so training resumes.
-   */
-  async save(
-    urlOrHandler: string | import("../io/handlers/io_handler.js").IOHandler,
-    config: import("../io/artifacts.js").SaveConfig = {},
-  ): Promise<import("../io/artifacts.js").SaveResult> {
-    // Loaded on demand: io/ sits above models/ (core ← layers ← models ← training ← io).
-    const { saveModel } = await import("../io/model_io.js");
-    return saveModel(this, urlOrHandler, config);
-  }
-
-  /**
-   * Copies every weight from another model of the same architecture — a model in memory, or a saved
-   * one (`"file://…/model.json"`, a URL, an IOHandler). The models may differ in everything weights
-   * do not depend on, such as the input length or the batch size: the seed's "build a new model
-   * with other timesteps and inject the learned weights".
-   * @throws RaggedError `SHAPE_MISMATCH` when the weights do not fit this model.
-   * @example
-   * await longer.loadWeights(trained);
-   */
-  async loadWeights(source: Sequential | string | import("../io/handlers/io_handler.js").IOHandler): Promise<void> {
-    if (source instanceof Sequential) {
-      this.setWeights(source.getWeights());
-      return;
+  /** Output shape of each layer, in order. */
+  override layerOutputShapes(): Shape[] {
+    const shapes: Shape[] = [];
+    let shape = this.inputShapeValue as Shape;
+    for (const layer of this.stack) {
+      shape = layer.computeOutputShape(shape);
+      shapes.push(shape);
     }
-    const { loadModel } = await import("../io/model_io.js");
-    this.setWeights((await loadModel(source)).getWeights());
+    return shapes;
   }
 }
 

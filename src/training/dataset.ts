@@ -4,8 +4,8 @@
  * may differ between and within batches).
  */
 import { RaggedError, describe } from "../core/errors.js";
-import type { Sequential } from "../models/sequential.js";
-import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
+import type { LayersModel } from "../models/functional.js";
+import { type ModelBatch, type ModelSamples, makeModelBatch, readSamples } from "./graph_samples.js";
 
 /** One batch of a dataset: `{ xs, ys, sampleWeight? }`, or a tuple `[xs, ys, sampleWeight?]` as Keras generators yield. */
 export type DatasetItem =
@@ -31,13 +31,13 @@ export function openDataset(source: Dataset, where: string): Iterator<DatasetIte
 }
 
 /** Item `index` of a dataset as a packed batch; targets required when `withTargets`. */
-export function readDatasetItem(model: Sequential, item: unknown, index: number, withTargets: boolean): Batch {
+export function readDatasetItem(model: LayersModel, item: unknown, index: number, withTargets: boolean): ModelBatch {
   const samples = readDatasetSamples(model, item, index, withTargets);
-  return makeBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
+  return makeModelBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
 }
 
 /** Item `index` of a dataset as validated samples (not yet packed, so it can be split across threads). */
-export function readDatasetSamples(model: Sequential, item: unknown, index: number, withTargets: boolean): Samples {
+export function readDatasetSamples(model: LayersModel, item: unknown, index: number, withTargets: boolean): ModelSamples {
   let xs: unknown;
   let ys: unknown;
   let sw: ArrayLike<number | ArrayLike<number>> | undefined;
@@ -54,5 +54,5 @@ export function readDatasetSamples(model: Sequential, item: unknown, index: numb
   if (withTargets && ys === undefined) {
     throw new RaggedError("BAD_DATASET", `Dataset item ${index} has no targets (ys).`, { expected: "{ xs, ys }", received: describe(item) });
   }
-  return toSamples(xs, withTargets ? ys : null, { ...model.sampleArgs(withTargets), sampleWeight: withTargets ? sw : undefined, xName: `batch ${index} xs`, yName: `batch ${index} ys` });
+  return readSamples(model, xs, withTargets ? ys : null, withTargets, { sampleWeight: withTargets ? sw : undefined, xName: `batch ${index} xs`, yName: `batch ${index} ys` });
 }

@@ -9,13 +9,13 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 import { type Buckets, bucketBatches } from "../data/bucket.js";
-import type { Sequential } from "../models/sequential.js";
+import type { LayersModel } from "../models/functional.js";
 import { type Callback, CallbackList, History, type Logs } from "./callbacks.js";
 import { type Dataset, openDataset, readDatasetSamples } from "./dataset.js";
 import { evaluate, evaluateDataset } from "./predict.js";
 import { ProgressBar } from "./progress/bar.js";
 import { type ProgressOutput, getDefaultProgressOutput } from "./progress/output.js";
-import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
+import { type ModelBatch, type ModelSamples, isGraphBatch, makeModelBatch, readSamples } from "./graph_samples.js";
 import { Trackers } from "./trackers.js";
 import { evaluateStep } from "./train_step.js";
 import { type BatchSource, parallelTrainStep, terminateWorkers } from "./parallel/pool.js";
@@ -122,11 +122,11 @@ interface EpochPlan {
   /** Validation logs (`val_loss`, …) after an epoch, or null without validation. */
   validate: (() => Promise<Logs>) | null;
   /** Applied to each batch before training (class weights). */
-  prepare?: (batch: Batch) => Batch;
+  prepare?: (batch: ModelBatch) => ModelBatch;
 }
 
 /** The shared epoch loop. */
-async function runEpochs(model: Sequential, plan: EpochPlan): Promise<FitHistory> {
+async function runEpochs(model: LayersModel, plan: EpochPlan): Promise<FitHistory> {
   model.requireCompiled("training");
   const history = new FitHistory();
   const callbacks: Callback[] = [];
@@ -148,7 +148,7 @@ async function runEpochs(model: Sequential, plan: EpochPlan): Promise<FitHistory
   return history;
 }
 
-async function epochLoop(model: Sequential, plan: EpochPlan, list: CallbackList, history: FitHistory, trackers: Trackers): Promise<void> {
+async function epochLoop(model: LayersModel, plan: EpochPlan, list: CallbackList, history: FitHistory, trackers: Trackers): Promise<void> {
   for (let epoch = plan.initialEpoch; epoch < plan.epochs && !model.stopTraining; epoch++) {
     await list.epochBegin(epoch);
     trackers.reset();
@@ -173,28 +173,37 @@ async function epochLoop(model: Sequential, plan: EpochPlan, list: CallbackList,
 }
 
 /** Multiplies each target row's weight by its class's weight (class = argmax, or the sparse id). */
-function classWeighter(classWeight: Record<number, number> | undefined, yWidth: number): ((batch: Batch) => Batch) | undefined {
+function classWeighter(classWeight: Record<number, number> | undefined, yWidth: number, outputs: number): ((batch: ModelBatch) => ModelBatch) | undefined {
   if (!classWeight) return undefined;
+  if (outputs > 1) {
+    throw new RaggedError("INVALID_ARGUMENT", "`classWeight` is for models with one output.", { help: "give per-output sampleWeight instead (Keras 3 does the same)" });
+  }
   for (const [k, w] of Object.entries(classWeight)) {
     if (!Number.isInteger(Number(k)) || typeof w !== "number" || !Number.isFinite(w) || w < 0) {
       throw new RaggedError("INVALID_ARGUMENT", "`classWeight` maps class indices to non-negative weights.", { received: `${k}: ${describe(w)}` });
     }
   }
-  return (batch) => {
-    if (!batch.y) return batch;
-    const rows = batch.y.length / yWidth;
-    const weights = batch.weights ? Float32Array.from(batch.weights) : new Float32Array(rows).fill(1);
+  const weigh = (y: Float32Array, given: Float32Array | null): Float32Array => {
+    const rows = y.length / yWidth;
+    const weights = given ? Float32Array.from(given) : new Float32Array(rows).fill(1);
     for (let r = 0; r < rows; r++) {
       let cls = 0;
-      if (yWidth === 1) cls = batch.y[r];
-      else for (let k = 1; k < yWidth; k++) if (batch.y[r * yWidth + k] > batch.y[r * yWidth + cls]) cls = k;
+      if (yWidth === 1) cls = y[r];
+      else for (let k = 1; k < yWidth; k++) if (y[r * yWidth + k] > y[r * yWidth + cls]) cls = k;
       weights[r] *= classWeight[cls] ?? 1;
     }
-    return { ...batch, weights };
+    return weights;
+  };
+  return (batch) => {
+    if (isGraphBatch(batch)) {
+      const t = batch.targets[0];
+      return t?.y ? { ...batch, targets: [{ y: t.y, weights: weigh(t.y, t.weights) }] } : batch;
+    }
+    return batch.y ? { ...batch, weights: weigh(batch.y, batch.weights) } : batch;
   };
 }
 
-function splitValidation(samples: Samples, fraction: number): { train: number[]; validation: number[] } {
+function splitValidation(samples: ModelSamples, fraction: number): { train: number[]; validation: number[] } {
   if (typeof fraction !== "number" || !(fraction > 0 && fraction < 1)) {
     throw new RaggedError("INVALID_ARGUMENT", "`validationSplit` must be a fraction strictly between 0 and 1.", { received: `validationSplit = ${describe(fraction)}` });
   }
@@ -222,18 +231,18 @@ function unpackValidation(v: ValidationData): { xs: unknown; ys: unknown; sample
  * const history = await model.fit(xs, ys, { epochs: 5, batchSize: 32, validationSplit: 0.1, verbose: 0 });
  * history.history.loss; // [0.69, 0.61, …]
  */
-export async function fit(model: Sequential, xs: unknown, ys: unknown, args: FitArgs = {}): Promise<FitHistory> {
+export async function fit(model: LayersModel, xs: unknown, ys: unknown, args: FitArgs = {}): Promise<FitHistory> {
   model.requireCompiled("fit()");
   const epochs = positiveInt(args.epochs, "epochs", 1);
   const batchSize = positiveInt(args.batchSize, "batchSize", 32);
   const initialEpoch = nonNegativeInt(args.initialEpoch, "initialEpoch");
   const threads = resolveThreads(args.threads);
-  const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: args.sampleWeight });
+  const samples = readSamples(model, xs, ys, true, { sampleWeight: args.sampleWeight });
   let trainIndices = Array.from({ length: samples.count }, (_, i) => i);
   let validate: (() => Promise<Logs>) | null = null;
   if (args.validationData !== undefined) {
     const v = unpackValidation(args.validationData);
-    toSamples(v.xs, v.ys, { ...model.sampleArgs(true), sampleWeight: v.sampleWeight, xName: "validationData xs", yName: "validationData ys" }); // validate up front
+    readSamples(model, v.xs, v.ys, true, { sampleWeight: v.sampleWeight, xName: "validationData xs", yName: "validationData ys" }); // validate up front
     validate = async () => prefixed(evaluate(model, v.xs, v.ys, { batchSize, sampleWeight: v.sampleWeight, returnDict: true }) as Logs);
   } else if (args.validationSplit !== undefined) {
     const { train, validation } = splitValidation(samples, args.validationSplit);
@@ -255,7 +264,7 @@ export async function fit(model: Sequential, xs: unknown, ys: unknown, args: Fit
     progressOutput: args.progressOutput,
     validate,
     threads,
-    prepare: classWeighter(args.classWeight, samples.yWidth),
+    prepare: classWeighter(args.classWeight, "kind" in samples ? (samples.targets?.[0]?.yWidth ?? 1) : samples.yWidth, model.outputSpecs().length),
     batches: function* () {
       const batches = bucketBatches(lengths, { batchSize, rng: model.rng, shuffle, bucketing });
       for (const b of batches) yield { samples, indices: b.map((k) => trainIndices[k]) };
@@ -269,10 +278,10 @@ function prefixed(logs: Logs): Logs {
   return out;
 }
 
-async function evaluateIndices(model: Sequential, samples: Samples, indices: number[], batchSize: number): Promise<Logs> {
+async function evaluateIndices(model: LayersModel, samples: ModelSamples, indices: number[], batchSize: number): Promise<Logs> {
   const trackers = new Trackers(model, "val_");
   const sorted = [...indices].sort((a, b) => samples.lengths[a] - samples.lengths[b] || a - b);
-  for (let s = 0; s < sorted.length; s += batchSize) trackers.add(evaluateStep(model, makeBatch(samples, sorted.slice(s, s + batchSize)), trackers.metrics));
+  for (let s = 0; s < sorted.length; s += batchSize) trackers.add(evaluateStep(model, makeModelBatch(samples, sorted.slice(s, s + batchSize)), trackers.metrics));
   return trackers.logs();
 }
 
@@ -288,7 +297,7 @@ async function evaluateIndices(model: Sequential, samples: Samples, indices: num
  * @example
  * await model.fitDataset(batches(), { stepsPerEpoch: 30, epochs: 10 });
  */
-export async function fitDataset(model: Sequential, dataset: Dataset, args: FitDatasetArgs = {}): Promise<FitHistory> {
+export async function fitDataset(model: LayersModel, dataset: Dataset, args: FitDatasetArgs = {}): Promise<FitHistory> {
   model.requireCompiled("fitDataset()");
   const epochs = positiveInt(args.epochs, "epochs", 1);
   const initialEpoch = nonNegativeInt(args.initialEpoch, "initialEpoch");

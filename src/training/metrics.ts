@@ -274,6 +274,8 @@ export function metricNames(): string[] {
  */
 export class MetricAccumulator {
   readonly metric: Metric;
+  /** Which model output it measures (functional models with several outputs). */
+  outputIndex = 0;
   private total = 0;
   private count = 0;
 

@@ -9,11 +9,12 @@
 import { RaggedError, describe } from "../core/errors.js";
 import { unpackRows, unsortRows } from "../data/packed.js";
 import type { LayerValue } from "../layers/values.js";
-import type { Sequential } from "../models/sequential.js";
+import type { LayersModel } from "../models/functional.js";
 import type { Logs } from "./callbacks.js";
-import { type Batch, makeBatch, type Samples, toSamples } from "./samples.js";
+import type { Batch } from "./samples.js";
+import { type ModelBatch, type ModelSamples, isGraphBatch, makeModelBatch, readSamples } from "./graph_samples.js";
 import { Trackers } from "./trackers.js";
-import { evaluateStep, predictStep } from "./train_step.js";
+import { evaluateStep, predictOutputs } from "./train_step.js";
 import { type Dataset, type DatasetItem, openDataset, readDatasetItem } from "./dataset.js";
 
 export interface PredictArgs {
@@ -39,7 +40,7 @@ function batchSizeOf(args: PredictArgs): number {
  * Indices grouped into batches of similar length (stable, deterministic). With `keepOrder` (a
  * stateful model, which keeps one state per batch position), batches are consecutive in caller order.
  */
-export function lengthOrderedBatches(samples: Samples, batchSize: number, keepOrder = false): number[][] {
+export function lengthOrderedBatches(samples: Pick<ModelSamples, "count" | "lengths">, batchSize: number, keepOrder = false): number[][] {
   const order = Array.from({ length: samples.count }, (_, i) => i);
   if (!keepOrder) order.sort((a, b) => samples.lengths[a] - samples.lengths[b] || a - b);
   const batches: number[][] = [];
@@ -69,10 +70,24 @@ function perStepOutputs(y: LayerValue, batch: Batch): number[][][] {
 }
 
 
-/** Outputs of one batch, in the batch's order. */
-function predictBatch(model: Sequential, batch: Batch): (number[][] | number[])[] {
-  const y = predictStep(model, batch);
-  return model.returnsSequences ? perStepOutputs(y, batch) : unsortRows(y.data, y.width, y.layout);
+/**
+ * Outputs of one batch, in the batch's order: per output, one entry per sample. A per-step output
+ * whose steps are those of an input gets that input's padding back (NOTE [ masks with holes ]).
+ */
+function predictBatch(model: LayersModel, batch: ModelBatch): (number[][] | number[])[][] {
+  const outputs = predictOutputs(model, batch);
+  const specs = model.outputSpecs();
+  return outputs.map((y, k) => {
+    if (y.kind !== "sequence") return unsortRows(y.data, y.width, y.layout);
+    const source = specs[k].lengths;
+    const from: Batch | undefined = !isGraphBatch(batch) ? batch : source.kind === "input" ? batch.inputs[model.inputNames.indexOf(source.input)] : undefined;
+    return from ? perStepOutputs(y, from) : unpackRows(y.data, y.width, y.layout);
+  });
+}
+
+/** One output's results, or a list of them for a model with several outputs (Keras). */
+function perModel<T>(model: LayersModel, outs: T[]): T | T[] {
+  return model.outputSpecs().length === 1 ? outs[0] : outs;
 }
 
 /**
@@ -81,14 +96,14 @@ function predictBatch(model: Sequential, batch: Batch): (number[][] | number[])[
  * @example
  * const out = model.predict([[[0.1, 0.2]], [[0.3, 0.4], [0.5, 0.6]]]);
  */
-export function predict(model: Sequential, xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
-  const samples = toSamples(xs, null, model.sampleArgs(false));
-  const out: (number[][] | number[])[] = new Array(samples.count);
+export function predict(model: LayersModel, xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
+  const samples = readSamples(model, xs, null, false);
+  const outs: (number[][] | number[])[][] = model.outputSpecs().map(() => new Array(samples.count));
   for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), model.stateful)) {
-    const rows = predictBatch(model, makeBatch(samples, indices));
-    indices.forEach((sample, k) => (out[sample] = rows[k]));
+    const rows = predictBatch(model, makeModelBatch(samples, indices));
+    rows.forEach((perOutput, o) => indices.forEach((sample, k) => (outs[o][sample] = perOutput[k])));
   }
-  return out as number[][][] | number[][];
+  return perModel(model, outs) as number[][][] | number[][];
 }
 
 function result(trackers: Trackers, returnDict: boolean | undefined): EvaluateResult {
@@ -106,16 +121,16 @@ function result(trackers: Trackers, returnDict: boolean | undefined): EvaluateRe
  * @example
  * const loss = model.evaluate(xs, ys);
  */
-export function evaluate(model: Sequential, xs: unknown, ys: unknown, args: EvaluateArgs = {}): EvaluateResult {
+export function evaluate(model: LayersModel, xs: unknown, ys: unknown, args: EvaluateArgs = {}): EvaluateResult {
   model.requireCompiled("evaluate()");
-  const samples = toSamples(xs, ys, { ...model.sampleArgs(true), sampleWeight: args.sampleWeight });
+  const samples = readSamples(model, xs, ys, true, { sampleWeight: args.sampleWeight });
   const trackers = new Trackers(model);
-  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), model.stateful)) trackers.add(evaluateStep(model, makeBatch(samples, indices), trackers.metrics));
+  for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), model.stateful)) trackers.add(evaluateStep(model, makeModelBatch(samples, indices), trackers.metrics));
   return result(trackers, args.returnDict);
 }
 
 /** `evaluate` over an (async) iterable of batches `{ xs, ys }`; `steps` limits how many are read. */
-export async function evaluateDataset(model: Sequential, dataset: Dataset, args: { steps?: number; returnDict?: boolean } = {}): Promise<EvaluateResult> {
+export async function evaluateDataset(model: LayersModel, dataset: Dataset, args: { steps?: number; returnDict?: boolean } = {}): Promise<EvaluateResult> {
   model.requireCompiled("evaluateDataset()");
   const trackers = new Trackers(model);
   const iterator = openDataset(dataset, "evaluateDataset");
@@ -134,15 +149,14 @@ export async function evaluateDataset(model: Sequential, dataset: Dataset, args:
  * @example
  * const out = await model.predictDataset(testBatches());
  */
-export async function predictDataset(model: Sequential, dataset: Dataset | Iterable<unknown> | AsyncIterable<unknown>, args: { steps?: number } = {}): Promise<number[][][] | number[][]> {
-  const out: (number[][] | number[])[] = [];
+export async function predictDataset(model: LayersModel, dataset: Dataset | Iterable<unknown> | AsyncIterable<unknown>, args: { steps?: number } = {}): Promise<number[][][] | number[][]> {
+  const outs: (number[][] | number[])[][] = model.outputSpecs().map(() => []);
   const iterator = openDataset(dataset as Dataset, "predictDataset");
   for (let k = 0; args.steps === undefined || k < args.steps; k++) {
     const next = await iterator.next();
     if (next.done) break;
     const batch = readDatasetItem(model, next.value as DatasetItem, k, false);
-    const rows = predictBatch(model, batch);
-    out.push(...rows);
+    predictBatch(model, batch).forEach((rows, o) => outs[o].push(...rows));
   }
-  return out as number[][][] | number[][];
+  return perModel(model, outs) as number[][][] | number[][];
 }

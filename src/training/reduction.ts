@@ -29,17 +29,23 @@ export interface ReduceArgs {
   /** [rows] sample weights; all 1 when null. */
   weights: Float32Array | null;
   withGrad: boolean;
+  /**
+   * Divide by this instead of this batch's Σ m: the Σ m of a whole batch when this is one thread's
+   * share of it (NOTE [ data-parallel training ]), so the shares' losses and gradients simply add up.
+   */
+  denominator?: number;
 }
 
 export function reduceLoss(args: ReduceArgs): ReducedLoss {
   const { loss, pred, target, rows, width, mask, weights, withGrad } = args;
   let count = 0;
   for (let r = 0; r < rows; r++) count += mask ? mask[r] : 1;
+  const divisor = args.denominator ?? count;
   const scale = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     const m = mask ? mask[r] : 1;
     const w = weights ? weights[r] : 1;
-    scale[r] = count > 0 ? (m * w) / count : 0;
+    scale[r] = divisor > 0 ? (m * w) / divisor : 0;
   }
   const grad = withGrad ? new Float32Array(rows * width) : null;
   const perRow = loss.compute({ pred, target, rows, width, grad, scale });

@@ -349,11 +349,29 @@ export function makeBatch(samples: Samples, indices: readonly number[]): Batch {
   const sameLengths = outLengths === lengths || outLengths.every((l, k) => l === lengths[k]);
   const targetLayout = sameLengths ? layout : packLayout(outLengths);
   const targetStart = sameLengths ? start : new Int32Array(B);
+  const { y, weights } = placeTargets(samples, indices, targetLayout, targetStart, holes);
+  const padding = packReal ? { start, paddedLength: Int32Array.from(indices, (i) => samples.lengths[i]) } : null;
+  return { layout, x, features: C, mask, y, weights, indices, padding };
+}
+
+/**
+ * Targets and weights of `samples[indices]` in the rows of an output: the packed rows of
+ * `targetLayout` for per-step targets (step t of a sample read at `targetStart[k] + t` of its
+ * targets), else one row per sequence in its sorted order.
+ * @param forceWeights - make a weights array even without sample weights (per-step rows of a mask with holes).
+ */
+export function placeTargets(
+  samples: Pick<Samples, "ys" | "yWidth" | "perStep" | "weights">,
+  indices: readonly number[],
+  targetLayout: PackedLayout,
+  targetStart: Int32Array,
+  forceWeights: boolean,
+): { y: Float32Array | null; weights: Float32Array | null } {
   const U = samples.yWidth;
   const perStep = samples.perStep;
   const rows = perStep ? targetLayout.totalSteps : targetLayout.batch;
   const y = samples.ys ? new Float32Array(rows * U) : null;
-  const weights = samples.weights || (holes && perStep) ? new Float32Array(rows).fill(1) : null;
+  const weights = samples.weights || (forceWeights && perStep) ? new Float32Array(rows).fill(1) : null;
   for (let j = 0; j < targetLayout.batch; j++) {
     const k = targetLayout.sortedIndices[j];
     const sample = indices[k];
@@ -378,6 +396,5 @@ export function makeBatch(samples: Samples, indices: readonly number[]): Batch {
       } else weights[j] = w ? w[0] : 1;
     }
   }
-  const padding = packReal ? { start, paddedLength: Int32Array.from(indices, (i) => samples.lengths[i]) } : null;
-  return { layout, x, features: C, mask, y, weights, indices, padding };
+  return { y, weights };
 }

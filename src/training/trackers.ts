@@ -2,9 +2,10 @@
  * The running numbers of an epoch (or of an evaluation): the loss, averaged over batches weighted
  * by their number of sequences as Keras' loss tracker does, and the compiled metrics
  * (NOTE [ metric reduction ] in metrics.ts). `logs()` gives them under Keras' names, with an
- * optional prefix ("val_").
+ * optional prefix ("val_"): `loss` and the metric names for a model with one output; with several
+ * outputs also `<output>_loss` for each, and metrics as `<output>_<metric>` (Keras 3).
  */
-import type { Sequential } from "../models/sequential.js";
+import type { LayersModel } from "../models/functional.js";
 import type { Logs } from "./callbacks.js";
 import { MetricAccumulator, resolveMetric } from "./metrics.js";
 import type { StepResult } from "./train_step.js";
@@ -13,15 +14,27 @@ export class Trackers {
   readonly metrics: MetricAccumulator[];
   private lossSum = 0;
   private size = 0;
+  private readonly outputNames: string[];
+  private readonly outputSums: number[];
 
-  constructor(model: Sequential, private readonly prefix = "") {
-    const { loss } = model.requireCompiled("tracking metrics");
-    this.metrics = model.metrics.map((m) => new MetricAccumulator(resolveMetric(m, { loss, outputWidth: model.outputWidth })));
+  constructor(model: LayersModel, private readonly prefix = "") {
+    model.requireCompiled("tracking metrics");
+    const specs = model.outputSpecs();
+    this.outputNames = specs.length > 1 ? specs.map((s) => s.name) : [];
+    this.outputSums = this.outputNames.map(() => 0);
+    this.metrics = model.outputMetrics.flatMap((names, k) =>
+      names.map((m) => {
+        const acc = new MetricAccumulator(resolveMetric(m, { loss: model.losses[k], outputWidth: specs[k].width }));
+        acc.outputIndex = k;
+        return acc;
+      }),
+    );
   }
 
   reset(): void {
     this.lossSum = 0;
     this.size = 0;
+    this.outputSums.fill(0);
     for (const m of this.metrics) m.reset();
   }
 
@@ -29,6 +42,7 @@ export class Trackers {
   add(step: StepResult): void {
     this.lossSum += step.loss * step.size;
     this.size += step.size;
+    step.outputLosses?.forEach((l, k) => (this.outputSums[k] += l * step.size));
   }
 
   get loss(): number {
@@ -37,7 +51,11 @@ export class Trackers {
 
   logs(): Logs {
     const logs: Logs = { [`${this.prefix}loss`]: this.loss };
-    for (const m of this.metrics) logs[`${this.prefix}${m.name}`] = m.result();
+    this.outputNames.forEach((name, k) => (logs[`${this.prefix}${name}_loss`] = this.size > 0 ? this.outputSums[k] / this.size : 0));
+    for (const m of this.metrics) {
+      const name = this.outputNames.length ? `${this.outputNames[m.outputIndex]}_${m.name}` : m.name;
+      logs[`${this.prefix}${name}`] = m.result();
+    }
     return logs;
   }
 }

@@ -26,7 +26,7 @@ import {
 } from "./recurrent_rows.js";
 import type { RecurrentGrads } from "./recurrent_rows.js";
 import { RaggedError } from "../errors.js";
-import type { PackedLayout } from "../../data/packed.js";
+import type { PackedLayout } from "../packed_layout.js";
 
 export interface GruWeights {
   /** [C, G] */

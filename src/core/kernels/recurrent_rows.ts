@@ -27,7 +27,7 @@
  */
 import { gemm, sumRows } from "./gemm.js";
 import { RaggedError } from "../errors.js";
-import type { PackedLayout } from "../../data/packed.js";
+import type { PackedLayout } from "../packed_layout.js";
 
 /**
  * Validates a kernel's optional per-row mask (see NOTE [ masked rows in the recurrent kernels ]).

@@ -16,7 +16,7 @@ import {
   checkMask, checkRecurrentMask, copyRow, lastRows, gradToPreviousState, weightAndInputGrads, recurrentProduct,
 } from "./recurrent_rows.js";
 import type { RecurrentGrads } from "./recurrent_rows.js";
-import type { PackedLayout } from "../../data/packed.js";
+import type { PackedLayout } from "../packed_layout.js";
 
 export interface SimpleRnnWeights {
   /** [C, H] */

@@ -14,6 +14,7 @@
  *   sample whose value sequence is empty gets zeros (Keras would spread the weight over padding).
  * - `seed` is written and read, but dropout draws from the model's seeded stream (as `Dropout`).
  */
+import type { LengthSource, SymbolicTensor } from "../symbolic.js";
 import { RaggedError, describe } from "../../core/errors.js";
 import type { AttentionScore } from "../../core/kernels/attention.js";
 import { Random } from "../../core/random.js";
@@ -86,7 +87,7 @@ export abstract class BaseAttention extends Layer {
   /** Weights for a query/key of `dim` features. */
   protected abstract createScoreWeights(dim: number, rng: Random): void;
 
-  protected validateInputShapes(inputShapes: Shape[]): void {
+  protected override validateInputShapes(inputShapes: Shape[]): void {
     if (inputShapes.length < 1 || inputShapes.length > 3) {
       throw new RaggedError("BAD_INPUT", `${this.className} layer "${this.name}" takes [query, value] or [query, value, key] (or one tensor, attended to itself).`, {
         expected: "1, 2 or 3 inputs",
@@ -127,7 +128,7 @@ export abstract class BaseAttention extends Layer {
     return this.buildShapes ?? [inputShape];
   }
 
-  computeOutputShapes(inputShapes: Shape[]): Shape[] {
+  override computeOutputShapes(inputShapes: Shape[]): Shape[] {
     const query = inputShapes[0];
     const value = inputShapes[1] ?? inputShapes[0];
     const out: Shape = [query[0], query[1], value[2]];
@@ -184,11 +185,17 @@ export abstract class BaseAttention extends Layer {
    * Builds for `[query, value(, key)]` shapes (or one: self-attention).
    * @throws RaggedError BAD_INPUT (not 1–3 inputs), SHAPE_MISMATCH (not per-step, or query and key widths differ).
    */
-  buildMany(inputShapes: Shape[], rng: Random): void {
+  override buildMany(inputShapes: Shape[], rng: Random): void {
     if (this.built) return;
     this.validateInputShapes(inputShapes);
     this.buildShapes = inputShapes.map((s) => [...s]);
     this.build(inputShapes[0], rng);
+    this.markBuilt(inputShapes);
+  }
+
+  /** Every output follows the query's steps; key and value may have other lengths (another input's). */
+  protected override symbolicLengths(inputs: SymbolicTensor[], outShapes: Shape[]): LengthSource[] {
+    return outShapes.map(() => inputs[0].lengths);
   }
 
   /**
@@ -196,7 +203,7 @@ export abstract class BaseAttention extends Layer {
    * the attention output in the query's layout. Backward takes the output's gradient and returns
    * one gradient per input.
    */
-  forwardMany(inputs: LayerValue[], ctx: ForwardContext): { outputs: LayerValue[]; backward: (dOutputs: (LayerValue | null)[]) => (LayerValue | null)[] } {
+  override forwardMany(inputs: LayerValue[], ctx: ForwardContext): { outputs: LayerValue[]; backward: (dOutputs: (LayerValue | null)[]) => (LayerValue | null)[] } {
     const sorted = this.sortInputs(inputs);
     const attended = this.attend(sorted, ctx);
     const { output } = attended;

@@ -22,7 +22,8 @@ import { gatherMask, gatherRows, reverseRows, rowSequences, sortRows, unsortRows
 import { type ActivationName, CELL_ACTIVATIONS, parseActivation } from "../../core/kernels/activations.js";
 import { type InitializerSpec, initialize, parseInitializer } from "../initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "../regularizers.js";
-import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "../layer.js";
+import { type ApplyArgs, type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable, formatShape, lastDim } from "../layer.js";
+import { type SymbolicTensor, isSymbolic } from "../symbolic.js";
 import type { LayerValue, SequenceValue } from "../values.js";
 
 /** Options shared by every recurrent layer (Keras names, camelCase). */
@@ -165,6 +166,71 @@ export abstract class RNN extends Layer {
     return this.returnSequences ? [inputShape[0], inputShape[1], this.units] : [inputShape[0], this.units];
   }
 
+  override get acceptsInitialState(): boolean {
+    return true;
+  }
+
+  /** `[x]` or `[x, ...initialStates]`, each state `[batch, units]`. */
+  protected override validateInputShapes(inputShapes: Shape[]): void {
+    const states = inputShapes.length - 1;
+    if (states !== 0 && states !== this.stateCount) {
+      throw new RaggedError("SHAPE_MISMATCH", `${this.className} "${this.name}" takes ${this.stateCount} initial state${this.stateCount > 1 ? "s" : ""}.`, {
+        expected: `initialState: ${this.stateCount === 2 ? "[h, c]" : "[h]"}, each of shape (None, ${this.units})`,
+        received: `${states} tensor${states === 1 ? "" : "s"}`,
+      });
+    }
+    this.validateInputShape(inputShapes[0]);
+    inputShapes.slice(1).forEach((shape, k) => {
+      if (shape.length !== 2 || shape[1] !== this.units) {
+        throw new RaggedError("SHAPE_MISMATCH", `initialState[${k}] of ${this.className} "${this.name}" has the wrong shape.`, {
+          expected: `(None, ${this.units}): one state vector of ${this.units} per sequence`,
+          received: formatShape(shape),
+          help: shape.length === 2 && shape[1] === null ? "give the state input a known size: input({ shape: [units] })" : undefined,
+        });
+      }
+    });
+  }
+
+  override buildMany(inputShapes: Shape[], rng: Random): void {
+    if (this.built) return;
+    this.validateInputShapes(inputShapes);
+    this.build(inputShapes[0], rng);
+    this.markBuilt(inputShapes);
+  }
+
+  /** `[output]`, or `[output, ...states]` with `returnState` (each state `[batch, units]`). */
+  override computeOutputShapes(inputShapes: Shape[]): Shape[] {
+    const out = this.computeOutputShape(inputShapes[0]);
+    return this.returnState ? [out, ...Array.from({ length: this.stateCount }, () => [inputShapes[0][0], this.units])] : [out];
+  }
+
+  /**
+   * `inputs` = `[x, ...initialStates]` (states in x's layout, sorted order: the graph moves them,
+   * NOTE [ vectors across layouts ]) → `[output]` or `[output, ...finalStates]`; the way back gives
+   * gradients for x and for every initial state.
+   */
+  override forwardMany(inputs: LayerValue[], ctx: ForwardContext): ManyForwardResult {
+    const [x, ...states] = inputs;
+    if (states.length !== 0 && states.length !== this.stateCount) this.validateInputShapes(inputs.map((v) => [null, v.kind === "sequence" ? null : v.width]));
+    const initialState = states.length ? states.map((s) => s.data) : (ctx.initialState ?? null);
+    let dInitial: Float32Array[] = [];
+    const result = this.forwardWith(x, { ...ctx, initialState }, (d) => (dInitial = d));
+    const finals = this.lastFinalStates;
+    const layout = x.layout;
+    const outputs: LayerValue[] = [result.output];
+    if (this.returnState) for (const f of finals) outputs.push({ kind: "vector", layout, data: f, width: this.units });
+    return {
+      outputs,
+      backward: (dOutputs) => {
+        const dOut = dOutputs[0] ?? zerosLike(result.output);
+        const dStates = this.returnState ? dOutputs.slice(1).map((d) => d?.data ?? null) : [];
+        const dx = result.backward(dOut, dStates);
+        const dStatesIn = states.map((s, k): LayerValue | null => (dInitial[k] ? { kind: "vector", layout: s.layout, data: dInitial[k], width: this.units } : null));
+        return [dx, ...dStatesIn];
+      },
+    };
+  }
+
   /** One kernel pass over the whole batch (forward now, backward on demand). */
   protected abstract runKernel(call: KernelCall): RecurrentPass;
 
@@ -227,6 +293,15 @@ export abstract class RNN extends Layer {
   }
 
   forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
+    return this.forwardWith(input, ctx, () => {});
+  }
+
+  /** `forward`, handing the initial states' gradients to `onInitialGrads` during backward. */
+  private forwardWith(
+    input: LayerValue,
+    ctx: ForwardContext,
+    onInitialGrads: (dInitial: Float32Array[]) => void,
+  ): ForwardResult & { backward: (dOutput: LayerValue, dStates?: (Float32Array | null)[]) => LayerValue | null } {
     const x = expectSequence(input, this.name);
     const { layout } = x;
     const H = this.units;
@@ -249,7 +324,8 @@ export abstract class RNN extends Layer {
     const backward = (dOutput: LayerValue, dStates: (Float32Array | null)[] = []): LayerValue | null => {
       const dFinal = Array.from({ length: this.stateCount }, (_, k) => dStates[k] ?? null);
       if (dOutput.kind === "vector") dFinal[0] = addOrTake(dFinal[0], dOutput.data);
-      const { dx } = pass.backward(dOutput.kind === "sequence" ? dOutput.data : null, dFinal, ctx.inputNeedsGrad);
+      const { dx, dInitial } = pass.backward(dOutput.kind === "sequence" ? dOutput.data : null, dFinal, ctx.inputNeedsGrad);
+      onInitialGrads(dInitial);
       if (!dx) return null;
       let d = dx;
       if (dropMask) d = applySequenceMask(d, dropMask, layout, x.width);
@@ -292,7 +368,14 @@ export abstract class RNN extends Layer {
    * const lstm = layers.lstm({ units: 4, returnState: true, inputShape: [null, 2] });
    * const { output, states } = lstm.apply([[[1, 2], [3, 4]]], { initialState: [[[0, 0, 0, 0]], [[0, 0, 0, 0]]] });
    */
-  apply(xs: unknown, options: { initialState?: number[][][]; training?: boolean; rng?: Random } = {}): RNNApplyResult {
+  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: ApplyArgs): SymbolicTensor | SymbolicTensor[];
+  override apply(xs: unknown, options?: { initialState?: number[][][]; training?: boolean; rng?: Random }): RNNApplyResult;
+  override apply(xs: unknown, options: { initialState?: unknown; training?: boolean; rng?: Random } = {}): RNNApplyResult | SymbolicTensor | SymbolicTensor[] {
+    if (isSymbolic(xs)) return super.apply(xs, options as ApplyArgs);
+    return this.applyOnData(xs, options as { initialState?: number[][][]; training?: boolean; rng?: Random });
+  }
+
+  private applyOnData(xs: unknown, options: { initialState?: number[][][]; training?: boolean; rng?: Random }): RNNApplyResult {
     const features = this.built ? lastDim(this.inputShape, this.name) : lastDim(this.batchInputShape ?? [null, null, null], this.name);
     const packed = packBatch(xs as number[][][], { features });
     const { layout } = packed;
@@ -390,6 +473,10 @@ export function applySequenceMask(x: Float32Array, m: Float32Array, layout: Pack
     for (let c = 0; c < width; c++) out[o + c] = x[o + c] * m[mo + c];
   }
   return out;
+}
+
+function zerosLike(v: LayerValue): LayerValue {
+  return { ...v, data: new Float32Array(v.data.length) } as LayerValue;
 }
 
 function addOrTake(a: Float32Array | null, b: Float32Array): Float32Array {

@@ -28,10 +28,11 @@
 import { RaggedError } from "../../core/errors.js";
 import { kernels } from "../../core/kernels/registry.js";
 import { Random } from "../../core/random.js";
-import type { Sequential } from "../../models/sequential.js";
+import type { LayersModel } from "../../models/functional.js";
+import { engine } from "../../models/engine.js";
 import { canonicalLossName, type LossConfig } from "../losses.js";
 import type { MetricAccumulator } from "../metrics.js";
-import { type Batch, makeBatch, type Samples } from "../samples.js";
+import { type ModelBatch, type ModelSamples, batchFigures, isGraphBatch, makeModelBatch, outputCounts, usesSinglePath } from "../graph_samples.js";
 import { regularization, shardGradients, type StepResult, trainStep } from "../train_step.js";
 import { type WorkerLike, threadPlatform } from "./platform.js";
 import type { FromWorker, ShardReply, StepMessage } from "./replica.js";
@@ -39,7 +40,7 @@ import { shardCount, splitShards, stepFlopsEstimate } from "./shards.js";
 
 /** A batch not yet packed: which samples, so it can be packed whole or in shares. */
 export interface BatchSource {
-  samples: Samples;
+  samples: ModelSamples;
   indices: readonly number[];
 }
 
@@ -52,12 +53,12 @@ export interface ParallelStepResult extends StepResult {
 }
 
 /** Why a model cannot be split across threads, or null when it can. */
-export function threadBlocker(model: Sequential): string | null {
+export function threadBlocker(model: LayersModel): string | null {
+  if (!usesSinglePath(model)) return "a functional model (its replicas need graph save/load)";
   if (model.layers.some(isStateful)) return "a stateful recurrent layer";
   if (model.layers.some((l) => l.className === "BatchNormalization")) return "a batchNormalization layer";
-  const loss = model.loss;
-  if (!loss || loss.options === undefined || canonicalLossName(loss.name) === null) return "a custom loss";
-  if (model.metrics.some((m) => typeof m !== "string")) return "a custom metric";
+  if (model.losses.length === 0 || model.losses.some((loss) => loss.options === undefined || canonicalLossName(loss.name) === null)) return "a custom loss";
+  if (model.outputMetrics.some((list) => list.some((m) => typeof m !== "string"))) return "a custom metric";
   return null;
 }
 
@@ -72,11 +73,11 @@ function isStateful(layer: object): boolean {
  * exactly `trainStep` when it runs on one. `prepare` is applied to each packed share (class weights).
  */
 export async function parallelTrainStep(
-  model: Sequential,
+  model: LayersModel,
   source: BatchSource,
   metrics: readonly MetricAccumulator[],
   threads: number,
-  prepare?: (batch: Batch) => Batch,
+  prepare?: (batch: ModelBatch) => ModelBatch,
 ): Promise<ParallelStepResult> {
   let rows = 0;
   for (const i of source.indices) rows += source.samples.lengths[i];
@@ -84,32 +85,39 @@ export async function parallelTrainStep(
   const count = shardCount(source.indices.length, threads, stepFlopsEstimate(weights, Math.max(rows, source.indices.length)));
   const pool = count > 1 && threadPlatform() !== null && threadBlocker(model) === null ? await WorkerPool.for(model, threads - 1) : null;
   if (pool === null) {
-    const raw = makeBatch(source.samples, source.indices);
+    const raw = makeModelBatch(source.samples, source.indices);
     const batch = prepare ? prepare(raw) : raw;
-    return { ...trainStep(model, batch, metrics), realSteps: batch.layout.totalSteps, maxLength: batch.layout.maxLength };
+    const figures = batchFigures(batch);
+    return { ...trainStep(model, batch, metrics), realSteps: figures.realSteps, maxLength: figures.maxLength };
   }
   const { optimizer } = model.requireCompiled("training");
-  const pack = (shard: readonly number[]): Batch => {
-    const raw = makeBatch(source.samples, shard);
+  const pack = (shard: readonly number[]): ModelBatch => {
+    const raw = makeModelBatch(source.samples, shard);
     return prepare ? prepare(raw) : raw;
   };
   const shards = splitShards(source.indices, source.samples.lengths, count);
-  const theirs = shards.slice(1).map(pack);
-  let realSteps = theirs.reduce((n, b) => n + b.layout.totalSteps, 0);
-  let maxLength = theirs.reduce((n, b) => Math.max(n, b.layout.maxLength), 0);
-  const replies = pool.run(model, theirs); // posted (and their arrays transferred) now: the workers start at once
+  const packed = shards.map(pack);
+  const theirs = packed.slice(1);
+  // Several outputs: every share divides each output's loss by the whole batch's Σ m, so the
+  // shares' losses and gradients add up (one output keeps the weighted combination below).
+  const specs = model.outputSpecs();
+  const denominators = specs.length > 1 ? sumCounts(packed, model) : undefined;
+  let realSteps = theirs.reduce((n, b) => n + batchFigures(b).realSteps, 0);
+  let maxLength = theirs.reduce((n, b) => Math.max(n, batchFigures(b).maxLength), 0);
+  const replies = pool.run(model, theirs, denominators); // posted (and their arrays transferred) now: the workers start at once
   let first: ReturnType<typeof shardGradients>;
   try {
-    const mine = pack(shards[0]);
-    realSteps += mine.layout.totalSteps;
-    maxLength = Math.max(maxLength, mine.layout.maxLength);
-    first = shardGradients(model, mine, metrics);
+    const mine = packed[0];
+    realSteps += batchFigures(mine).realSteps;
+    maxLength = Math.max(maxLength, batchFigures(mine).maxLength);
+    first = shardGradients(model, mine, metrics, undefined, denominators);
   } finally {
     await replies.catch(() => undefined); // never leave a reply unawaited
   }
   const others = await replies;
   const gradSize = model.trainableWeights.reduce((n, v) => n + v.size, 0);
   if (others.some((r) => r.grads.length !== gradSize)) throw new Error("ragged: a training thread's replica has other trainable weights than the model");
+  if (denominators) return addShares(model, first, others, metrics, optimizer, { size: source.indices.length, realSteps, maxLength });
   const D = others.reduce((n, r) => n + r.count, first.count);
   let at = 0;
   for (const v of model.trainableWeights) {
@@ -130,10 +138,41 @@ export async function parallelTrainStep(
   return { loss, size: source.indices.length, realSteps, maxLength };
 }
 
-/** Seeds for the workers' dropout streams, one side stream per model (NOTE [ data-parallel training ]). */
-const sideStreams = new WeakMap<Sequential, Random>();
+/** Σ m of every output over all shares (packed graph batches). */
+function sumCounts(shares: readonly ModelBatch[], model: LayersModel): number[] {
+  const specs = model.outputSpecs();
+  const totals = specs.map(() => 0);
+  for (const b of shares) if (isGraphBatch(b)) outputCounts(b, specs, model.inputNames).forEach((c, k) => (totals[k] += c));
+  return totals;
+}
 
-function sideStream(model: Sequential): Random {
+/** Shares computed with the whole batch's denominators: their losses and gradients add up. */
+function addShares(
+  model: LayersModel,
+  first: ReturnType<typeof shardGradients>,
+  others: ShardReply[],
+  metrics: readonly MetricAccumulator[],
+  optimizer: NonNullable<LayersModel["optimizer"]>,
+  figures: { size: number; realSteps: number; maxLength: number },
+): ParallelStepResult {
+  let at = 0;
+  for (const v of model.trainableWeights) {
+    const g = v.grad;
+    for (const r of others) for (let i = 0; i < g.length; i++) g[i] += r.grads[at + i];
+    at += v.size;
+  }
+  let loss = others.reduce((n, r) => n + r.loss, first.loss);
+  const outputLosses = first.outputLosses ? first.outputLosses.map((l, k) => others.reduce((n, r) => n + (r.outputLosses?.[k] ?? 0), l)) : undefined;
+  others.forEach((r) => r.metrics.forEach((p, k) => metrics[k]?.merge(p)));
+  loss += regularization(model, true);
+  optimizer.apply(model.trainableWeights);
+  return { loss, ...figures, ...(outputLosses ? { outputLosses } : {}) };
+}
+
+/** Seeds for the workers' dropout streams, one side stream per model (NOTE [ data-parallel training ]). */
+const sideStreams = new WeakMap<LayersModel, Random>();
+
+function sideStream(model: LayersModel): Random {
   let rng = sideStreams.get(model);
   if (!rng) {
     rng = new Random((model.seed ^ 0x5bd1e995) >>> 0);
@@ -142,13 +181,13 @@ function sideStream(model: Sequential): Random {
   return rng;
 }
 
-const pools = new WeakMap<Sequential, WorkerPool>();
+const pools = new WeakMap<LayersModel, WorkerPool>();
 
 /**
  * Stops the worker threads a model trained with (fit does this at its end; `trainOnBatch`
  * keeps them for the next call — in Node they do not keep the process alive while idle).
  */
-export async function terminateWorkers(model: Sequential): Promise<void> {
+export async function terminateWorkers(model: LayersModel): Promise<void> {
   const pool = pools.get(model);
   pools.delete(model);
   await pool?.terminate();
@@ -172,7 +211,7 @@ class WorkerPool {
   ) {}
 
   /** The model's pool with at least `size` workers and the same loss, metrics and kernels; started when needed. */
-  static async for(model: Sequential, size: number): Promise<WorkerPool> {
+  static async for(model: LayersModel, size: number): Promise<WorkerPool> {
     const signature = signatureOf(model);
     const existing = pools.get(model);
     if (existing && existing.failure === null && existing.signature === signature && existing.workers.length >= size) return existing;
@@ -183,14 +222,13 @@ class WorkerPool {
     return pool;
   }
 
-  private static async start(model: Sequential, size: number, signature: string): Promise<WorkerPool> {
+  private static async start(model: LayersModel, size: number, signature: string): Promise<WorkerPool> {
     const platform = threadPlatform();
     if (!platform) throw new RaggedError("UNSUPPORTED", "No worker factory is registered.");
-    // Loaded on demand: io/ sits above training/ (core ← layers ← models ← training ← io).
-    const { modelToArtifacts } = await import("../../io/model_io.js");
-    const artifacts = modelToArtifacts(model);
-    const loss = model.loss as NonNullable<Sequential["loss"]>;
-    const init = { type: "init", artifacts, loss: { name: loss.name, ...loss.options } satisfies LossConfig, metrics: [...model.metrics], kernels: kernels().name };
+    // io/ sits above training/: its serializer is reached through the engine (NOTE [ the model engine ]).
+    const artifacts = engine("toArtifacts")(model);
+    const losses = model.losses.map((loss) => ({ name: loss.name, ...loss.options }) satisfies LossConfig);
+    const init = { type: "init", artifacts, losses, lossWeights: [...model.lossWeights], metrics: model.outputMetrics.map((m) => [...m]), kernels: kernels().name };
     const workers: WorkerLike[] = [];
     const pool = new WorkerPool(workers, signature);
     try {
@@ -235,7 +273,7 @@ class WorkerPool {
   }
 
   /** Runs shares 1… on the workers (one each) with the model's current weights. */
-  run(model: Sequential, batches: Batch[]): Promise<ShardReply[]> {
+  run(model: LayersModel, batches: ModelBatch[], denominators?: number[]): Promise<ShardReply[]> {
     if (this.failure) return Promise.reject(this.failure);
     const all = model.weights;
     const weights = new Float32Array(all.reduce((n, v) => n + v.size, 0));
@@ -248,7 +286,7 @@ class WorkerPool {
     if (this.busy++ === 0) this.workers.forEach((w) => w.ref?.());
     const replies = batches.map((batch, k) => {
       const id = this.nextId++;
-      const message: StepMessage = { type: "step", id, batch, weights: k === batches.length - 1 ? weights : weights.slice(), seed: seeds.nextUint32() };
+      const message: StepMessage = { type: "step", id, batch, weights: k === batches.length - 1 ? weights : weights.slice(), seed: seeds.nextUint32(), ...(denominators ? { denominators } : {}) };
       const reply = new Promise<ShardReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
       this.workers[k].postMessage(message, transferList(message));
       return reply;
@@ -275,15 +313,15 @@ class WorkerPool {
 }
 
 /** What the replicas were built from, apart from the weights sent with every step. */
-function signatureOf(model: Sequential): string {
-  const loss = model.loss;
+function signatureOf(model: LayersModel): string {
   const layers = model.layers.map((l) => [l.name, l.weights.map((v) => v.size), l.trainableWeights.length]);
-  return JSON.stringify([layers, loss?.name, loss?.options, model.metrics, kernels().name]);
+  return JSON.stringify([layers, model.losses.map((l) => [l.name, l.options]), model.lossWeights, model.outputMetrics, kernels().name]);
 }
 
 function transferList(message: StepMessage): ArrayBuffer[] {
   const b = message.batch;
-  const arrays = [message.weights, b.x, b.y, b.weights, b.mask].filter((a): a is NonNullable<typeof a> => a !== null);
+  const parts = isGraphBatch(b) ? [...b.inputs.flatMap((x) => [x.x, x.mask]), ...b.targets.flatMap((t) => [t.y, t.weights])] : [b.x, b.y, b.weights, b.mask];
+  const arrays = [message.weights, ...parts].filter((a): a is NonNullable<typeof a> => a !== null && a !== undefined);
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 

@@ -11,10 +11,11 @@ import { RaggedError, type ErrorCode } from "../../core/errors.js";
 import { setKernels, jsKernels } from "../../core/kernels/registry.js";
 import { useFastKernels } from "../../core/kernels/wasm.js";
 import { Random } from "../../core/random.js";
-import type { Sequential } from "../../models/sequential.js";
+import type { LayersModel } from "../../models/functional.js";
 import type { LossConfig } from "../losses.js";
 import { MetricAccumulator, resolveMetric } from "../metrics.js";
-import type { Batch } from "../samples.js";
+import type { ModelBatch } from "../graph_samples.js";
+import "../engine.js"; // compile, in the worker
 import { shardGradients } from "../train_step.js";
 import type { MessageLike } from "./platform.js";
 
@@ -23,8 +24,10 @@ export interface InitMessage {
   type: "init";
   /** `modelToArtifacts(model)`: topology and weights. */
   artifacts: unknown;
-  loss: LossConfig;
-  metrics: string[];
+  /** One loss per output, the weights of their sum, and each output's metric names. */
+  losses: LossConfig[];
+  lossWeights: number[];
+  metrics: string[][];
   /** The main thread's `kernels().name`; the worker selects the same. */
   kernels: string;
 }
@@ -33,11 +36,13 @@ export interface InitMessage {
 export interface StepMessage {
   type: "step";
   id: number;
-  batch: Batch;
+  batch: ModelBatch;
   /** Every weight of the model (`model.weights` order), concatenated. */
   weights: Float32Array;
   /** Seeds this share's dropout stream. */
   seed: number;
+  /** Several outputs: each output's Σ m over the whole batch (the share divides by these). */
+  denominators?: number[];
 }
 
 export type ToWorker = InitMessage | StepMessage;
@@ -58,6 +63,8 @@ export interface ShardReply {
   count: number;
   /** Trainable gradients (`model.trainableWeights` order), concatenated. */
   grads: Float32Array;
+  /** Several outputs: each output's loss over the share (with the whole batch's denominators). */
+  outputLosses?: number[];
   metrics: MetricPartial[];
 }
 
@@ -74,8 +81,8 @@ export interface ReplicaEndpoint {
  * @param endpoint - where messages come from and go to (`self` in a Web Worker).
  * @param buildModel - `modelFromArtifacts` (passed in: io/ sits above training/).
  */
-export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: unknown) => Sequential): void {
-  let replica: { model: Sequential; metrics: MetricAccumulator[] } | null = null;
+export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: unknown) => LayersModel): void {
+  let replica: { model: LayersModel; metrics: MetricAccumulator[] } | null = null;
   endpoint.onmessage = (event) => {
     const message = event.data as ToWorker;
     try {
@@ -94,24 +101,32 @@ export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: 
   };
 }
 
-function initReplica(message: InitMessage, buildModel: (artifacts: unknown) => Sequential): { model: Sequential; metrics: MetricAccumulator[] } {
+function initReplica(message: InitMessage, buildModel: (artifacts: unknown) => LayersModel): { model: LayersModel; metrics: MetricAccumulator[] } {
   if (message.kernels === "js") setKernels(jsKernels);
   else if (message.kernels === "wasm-simd" && !useFastKernels()) setKernels(jsKernels); // same results, only slower
   const model = buildModel(message.artifacts);
-  model.compile({ loss: message.loss, optimizer: "sgd", metrics: message.metrics });
-  const { loss } = model.requireCompiled("a training thread");
-  const metrics = model.metrics.map((m) => new MetricAccumulator(resolveMetric(m, { loss, outputWidth: model.outputWidth })));
+  model.compile({ loss: message.losses, optimizer: "sgd", metrics: message.metrics, lossWeights: message.lossWeights });
+  model.requireCompiled("a training thread");
+  // the same accumulators, in the same order, as the main thread's Trackers
+  const widths = model.outputSpecs().map((s) => s.width);
+  const metrics = model.outputMetrics.flatMap((names, k) =>
+    names.map((m) => {
+      const acc = new MetricAccumulator(resolveMetric(m, { loss: model.losses[k], outputWidth: widths[k] }));
+      acc.outputIndex = k;
+      return acc;
+    }),
+  );
   return { model, metrics };
 }
 
-function runShard(model: Sequential, metrics: MetricAccumulator[], message: StepMessage): ShardReply {
+function runShard(model: LayersModel, metrics: MetricAccumulator[], message: StepMessage): ShardReply {
   let at = 0;
   for (const v of model.weights) {
     v.value.set(message.weights.subarray(at, at + v.size));
     at += v.size;
   }
   for (const m of metrics) m.reset();
-  const result = shardGradients(model, message.batch, metrics, new Random(message.seed));
+  const result = shardGradients(model, message.batch, metrics, new Random(message.seed), message.denominators);
   const trainable = model.trainableWeights;
   const grads = new Float32Array(trainable.reduce((n, v) => n + v.size, 0));
   at = 0;
@@ -119,5 +134,5 @@ function runShard(model: Sequential, metrics: MetricAccumulator[], message: Step
     grads.set(v.grad, at);
     at += v.size;
   }
-  return { type: "step", id: message.id, loss: result.loss, count: result.count, grads, metrics: metrics.map((m) => m.partial()) };
+  return { type: "step", id: message.id, loss: result.loss, count: result.count, grads, metrics: metrics.map((m) => m.partial()), ...(result.outputLosses ? { outputLosses: result.outputLosses } : {}) };
 }

@@ -5,7 +5,7 @@
  * length, c0, a reference cache's arrays) next to these.
  */
 import { Act } from "../activations.js";
-import type { PackedLayout } from "../../../data/packed.js";
+import type { PackedLayout } from "../../packed_layout.js";
 
 /** A non-negative integer. */
 export function isCount(n: number): boolean {

@@ -12,7 +12,7 @@
  */
 import { RaggedError } from "../../errors.js";
 import { loadRaggedWasm, WasmBlockPlan, wasmHeap, type RaggedWasmExports } from "../../wasm/loader.js";
-import type { PackedLayout } from "../../../data/packed.js";
+import type { PackedLayout } from "../../packed_layout.js";
 
 /** The arrays a recurrent forward keeps in wasm memory for its backward: one block, freed once. */
 export class KeptBlock<K extends string> {

@@ -13,7 +13,7 @@ import {
 } from "../gru.js";
 import { lastRows } from "../recurrent_rows.js";
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
-import type { PackedLayout } from "../../../data/packed.js";
+import type { PackedLayout } from "../../packed_layout.js";
 
 /** gates [N,G], aux [N,H], state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
 type GruBlock = KeptBlock<"gates" | "aux" | "state" | "x" | "h0" | "offsets" | "batchSizes" | "mask">;

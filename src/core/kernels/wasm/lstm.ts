@@ -13,7 +13,7 @@ import {
 } from "../lstm.js";
 import { lastRows } from "../recurrent_rows.js";
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
-import type { PackedLayout } from "../../../data/packed.js";
+import type { PackedLayout } from "../../packed_layout.js";
 
 /** Gates [N,G], c, cAct, state [N,H], x [N,C], h0, c0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
 type LstmBlock = KeptBlock<"gates" | "c" | "cAct" | "state" | "x" | "h0" | "c0" | "offsets" | "batchSizes" | "mask">;

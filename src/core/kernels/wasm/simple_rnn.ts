@@ -13,7 +13,7 @@ import {
   type SimpleRnnBackwardArgs, type SimpleRnnBackwardResult, type SimpleRnnCache, type SimpleRnnForwardArgs,
 } from "../simple_rnn.js";
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
-import type { PackedLayout } from "../../../data/packed.js";
+import type { PackedLayout } from "../../packed_layout.js";
 
 /** state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
 type SimpleRnnBlock = KeptBlock<"state" | "x" | "h0" | "offsets" | "batchSizes" | "mask">;

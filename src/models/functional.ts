@@ -1,0 +1,478 @@
+/**
+ * Functional models (Keras 3's `Functional`, TF.js' `LayersModel`): a graph of layers from one or
+ * more `input()` tensors to one or more outputs. `Sequential` is its special case (one input, a
+ * chain of layers, one output). A model is itself a layer: applied to symbolic tensors inside
+ * another graph it runs its whole graph as one node (a nested model, its weights shared).
+ *
+ * On ragged data every input is packed once, at the model's edge, into its own layout; per-step
+ * tensors stay packed in their input's layout through the graph (NOTE [ lengths in a graph ] in
+ * layers/symbolic.ts), so no padding exists inside.
+ *
+ * Training, evaluation, prediction and saving are doors to training/ and io/ (NOTE [ the model
+ * engine ] in engine.ts); the arrays they take are in `inputs` / `outputs` order, or objects keyed
+ * by input and output names.
+ *
+ * @example
+ * const enc = input({ shape: [null, 8], name: "encoder" });
+ * const dec = input({ shape: [null, 6], name: "decoder" });
+ * const [, h, c] = layers.lstm({ units: 16, returnState: true }).apply(enc) as SymbolicTensor[];
+ * const seq = layers.lstm({ units: 16, returnSequences: true }).apply(dec, { initialState: [h, c] });
+ * const probs = layers.timeDistributed({ layer: layers.dense({ units: 6, activation: "softmax" }) }).apply(seq);
+ * const m = model({ inputs: [enc, dec], outputs: probs as SymbolicTensor, name: "seq2seq" });
+ */
+import { RaggedError, describe } from "../core/errors.js";
+import { Random } from "../core/random.js";
+import type { Tensor } from "../core/tensor.js";
+import { type ForwardContext, Layer, type ManyForwardResult, type Shape, type Variable } from "../layers/layer.js";
+import type { InputMaskRule } from "../layers/masking.js";
+import { type LengthSource, type Node, SymbolicTensor, type TensorKind } from "../layers/symbolic.js";
+import type { LayerValue } from "../layers/values.js";
+import { engine } from "./engine.js";
+import { type Graph, type GraphPass, buildGraph, runGraph } from "./graph.js";
+import { functionalSummary, type SummaryOptions } from "./summary.js";
+import type { Loss, LossSpec } from "../training/losses.js";
+import type { Optimizer } from "../training/optimizers/optimizer.js";
+import type { OptimizerSpec } from "../training/optimizers/get_optimizer.js";
+import type { Logs } from "../training/callbacks.js";
+import type { Dataset, FitArgs, FitDatasetArgs, FitHistory } from "../training/fit.js";
+import type { EvaluateArgs, PredictArgs } from "../training/predict.js";
+import type { IOHandler } from "../io/handlers/io_handler.js";
+import type { SaveConfig, SaveResult } from "../io/artifacts.js";
+
+export interface ModelArgs {
+  /** One input tensor or a list (from `input()`). */
+  inputs: SymbolicTensor | SymbolicTensor[];
+  /** One output tensor or a list. */
+  outputs: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+  /** Seeds weight initialisation (of layers not built yet), shuffling and dropout. Random when omitted. */
+  seed?: number;
+}
+
+/** Per output, or one for all: a list in `outputs` order, or an object keyed by output name. */
+export type PerOutput<T> = T | T[] | Record<string, T>;
+
+export interface CompileArgs {
+  /** A loss (name, `{ name, fromLogits }` or Loss) for every output, or one per output (list or by name). */
+  loss: LossSpec | LossSpec[] | Record<string, LossSpec>;
+  /** `"adam"`, `"sgd"`, `{ name: "adam", learningRate: 0.01 }`, or an optimizer instance. */
+  optimizer: OptimizerSpec;
+  /**
+   * Metric names reported beside the loss: a list (for every output), a list of lists (one per
+   * output), or an object keyed by output name.
+   * Porting note: Keras 3 wants one entry per output when a model has several; ragged also takes
+   * one flat list for all outputs (Keras 2's rule).
+   */
+  metrics?: string[] | string[][] | Record<string, string | string[]>;
+  /** Multiplies each output's loss in the total (Keras `loss_weights`); default 1 each. */
+  lossWeights?: number[] | Record<string, number>;
+}
+
+/** What training needs to know about a model input. */
+export interface InputSpec {
+  name: string;
+  kind: TensorKind;
+  /** Values per step (sequence) or per sample (vector); 1 for token ids. */
+  features: number;
+  /** How a masking layer or an embedding with maskZero right after this input marks padding. */
+  maskRule: InputMaskRule | null;
+}
+
+/** What training needs to know about a model output. */
+export interface OutputSpec {
+  name: string;
+  kind: TensorKind;
+  width: number;
+  /** Where its per-step lengths come from (its layout's, for a vector). */
+  lengths: LengthSource;
+}
+
+/** The result of running the model on a batch: one value per output, and the way back. */
+export interface ModelRun {
+  outputs: LayerValue[];
+  backward: (dOutputs: (LayerValue | null)[]) => void;
+}
+
+export class LayersModel extends Layer {
+  readonly className: string = "Functional";
+  /** Set to true (e.g. from a callback) to stop `fit` after the current batch. */
+  stopTraining = false;
+  /** Per output, after `compile`. */
+  losses: Loss[] = [];
+  lossWeights: number[] = [];
+  outputMetrics: string[][] = [];
+  optimizer: Optimizer | null = null;
+  /** The model's random stream (initialisation, then shuffling and dropout). */
+  readonly rng: Random;
+  readonly seed: number;
+  protected graph: Graph | null = null;
+  private userDefinedMetadata: Record<string, unknown> | undefined;
+
+  constructor(args: Partial<ModelArgs> & { name?: string; seed?: number }, defaultBase = "functional") {
+    super({ name: args?.name }, defaultBase);
+    this.seed = args?.seed ?? Math.floor(Math.random() * 2 ** 31);
+    this.rng = new Random(this.seed);
+    if (args?.inputs !== undefined || args?.outputs !== undefined) this.setGraph(asList(args.inputs), asList(args.outputs));
+  }
+
+  /** Sets the graph and builds every layer not built yet, in graph order, from the model's seed. */
+  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): void {
+    const graph = buildGraph(inputs, outputs, this.name);
+    for (const node of graph.nodes) {
+      if (!node.layer.built) node.layer.buildMany(node.inputs.map((t) => [...t.shape]), this.rng);
+    }
+    this.graph = graph;
+    this.markBuilt(inputs.map((t) => [...t.shape]));
+  }
+
+  protected requireGraph(): Graph {
+    if (!this.graph) throw new RaggedError("NOT_BUILT", `Model "${this.name}" has no layers yet.`);
+    return this.graph;
+  }
+
+  get inputs(): SymbolicTensor[] {
+    return [...this.requireGraph().inputs];
+  }
+
+  get outputs(): SymbolicTensor[] {
+    return [...this.requireGraph().outputs];
+  }
+
+  /** Every layer once, input layers first, in graph order (Keras `model.layers`). */
+  get layers(): Layer[] {
+    return this.graph ? [...this.graph.layers] : [];
+  }
+
+  /** The layer named `name`. @throws RaggedError `UNKNOWN_NAME`. */
+  getLayer(name: string): Layer {
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer) throw new RaggedError("UNKNOWN_NAME", `Model "${this.name}" has no layer "${name}".`, { expected: this.layers.map((l) => `"${l.name}"`).join(", "), received: `"${name}"` });
+    return layer;
+  }
+
+  /** Input names (the input layers' names), in `inputs` order. */
+  get inputNames(): string[] {
+    return this.inputs.map((t) => t.sourceLayer.name);
+  }
+
+  /** Output names (the producing layers' names; `name_k` for several outputs of one layer), in `outputs` order. */
+  get outputNames(): string[] {
+    const outs = this.outputs;
+    return outs.map((t) => {
+      const base = t.sourceLayer.name;
+      const same = outs.filter((o) => o.sourceLayer === t.sourceLayer);
+      return same.length > 1 || t.outputIndex > 0 ? `${base}_${t.outputIndex}` : base;
+    });
+  }
+
+  /** What training reads for each input (NOTE [ masks with holes ]: mask rules apply at the edge). */
+  inputSpecs(): InputSpec[] {
+    const graph = this.requireGraph();
+    return graph.inputs.map((t) => ({ name: t.sourceLayer.name, kind: t.kind, features: t.width, maskRule: maskRuleOf(t, graph, this.name) }));
+  }
+
+  outputSpecs(): OutputSpec[] {
+    const names = this.outputNames;
+    return this.outputs.map((t, k) => ({ name: names[k], kind: t.kind, width: t.width, lengths: t.lengths }));
+  }
+
+  /**
+   * Runs the graph on one packed value per input; `backward` of the result propagates and
+   * accumulates weight gradients. `rng` (default: the model's) feeds dropout.
+   */
+  runMany(inputs: LayerValue[], options: { training: boolean; needsGrad: boolean; rng?: Random }): ModelRun {
+    const ctx: ForwardContext = { training: options.training, rng: options.rng ?? this.rng, needsGrad: options.needsGrad, inputNeedsGrad: false };
+    const pass = runGraph(this.requireGraph(), inputs, ctx);
+    return { outputs: pass.outputs, backward: (d) => void pass.backward(d) };
+  }
+
+  // ---- the model as a layer (nested models) ----
+
+  protected validateInputShape(_inputShape: Shape): void {}
+  protected createWeights(_inputShape: Shape, _rng: Random): void {}
+
+  protected override validateInputShapes(inputShapes: Shape[]): void {
+    const own = this.inputs;
+    this.expectInputCount(inputShapes.length, own.length);
+    inputShapes.forEach((shape, k) => {
+      const want = own[k].shape;
+      if (shape.length !== want.length || shape.some((d, i) => i > 0 && d !== null && want[i] !== null && d !== want[i])) {
+        throw new RaggedError("SHAPE_MISMATCH", `Model "${this.name}" applied to a tensor of the wrong shape for its input "${own[k].name}".`, {
+          expected: `(${want.map((d) => (d === null ? "None" : d)).join(", ")})`,
+          received: `(${shape.map((d) => (d === null ? "None" : d)).join(", ")})`,
+        });
+      }
+    });
+  }
+
+  override buildMany(inputShapes: Shape[], _rng: Random): void {
+    this.validateInputShapes(inputShapes);
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    return this.computeOutputShapes([inputShape])[0];
+  }
+
+  override computeOutputShapes(_inputShapes: Shape[]): Shape[] {
+    return this.outputs.map((t) => [...t.shape]);
+  }
+
+  /** The inner outputs' lengths, with the inner inputs replaced by the tensors the model is applied to. */
+  protected override symbolicLengths(inputs: SymbolicTensor[], _outShapes: Shape[]): LengthSource[] {
+    const inner = this.inputNames;
+    return this.outputs.map((t) => {
+      const source = t.lengths;
+      if (source.kind === "fixed") return source;
+      const k = inner.indexOf(source.input);
+      const outer = inputs[k].lengths;
+      if (outer.kind === "fixed") return source.through.length ? { kind: "input", input: source.input, through: source.through } : outer;
+      return { kind: "input", input: outer.input, through: [...outer.through, ...source.through] };
+    });
+  }
+
+  forward(input: LayerValue, ctx: ForwardContext): { output: LayerValue; backward: (d: LayerValue) => LayerValue | null } {
+    const { outputs, backward } = this.forwardMany([input], ctx);
+    return { output: outputs[0], backward: (d) => backward([d])[0] };
+  }
+
+  override forwardMany(inputs: LayerValue[], ctx: ForwardContext): ManyForwardResult {
+    this.expectInputCount(inputs.length, this.inputs.length);
+    const pass: GraphPass = runGraph(this.requireGraph(), inputs, ctx);
+    return { outputs: pass.outputs, backward: (d) => pass.backward(d) };
+  }
+
+  /** Whether a layer carries state between calls: its batches must then keep caller order. */
+  get stateful(): boolean {
+    const isStateful = (l: Layer): boolean => {
+      const x = l as unknown as { stateful?: unknown; forwardLayer?: Layer; layer?: Layer };
+      if (x.stateful === true) return true;
+      return [x.forwardLayer, x.layer].some((inner) => inner instanceof Layer && isStateful(inner));
+    };
+    return this.layers.some(isStateful);
+  }
+
+  /** Forgets the carried states of every stateful recurrent layer. */
+  resetStates(): void {
+    for (const layer of this.layers) if ("resetStates" in layer && typeof layer.resetStates === "function") layer.resetStates();
+  }
+
+  // ---- weights ----
+
+  /** All weights in Keras order (layer by layer, each shared layer once). */
+  override get weights(): Variable[] {
+    return this.layers.flatMap((l) => l.weights);
+  }
+
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? this.layers.flatMap((l) => l.trainableWeights) : [];
+  }
+
+  override countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** Copies of every weight, in Keras order and shapes (`model.get_weights()`). */
+  override getWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  /** Sets every weight from a list in Keras order and shapes (copies the data). */
+  override setWeights(weights: readonly Tensor[]): void {
+    const expected = this.weights.length;
+    if (!Array.isArray(weights) || weights.length !== expected) {
+      throw new RaggedError("SHAPE_MISMATCH", "setWeights needs one array per model weight.", {
+        expected: `${expected} arrays (${this.weights.map((v) => `[${v.shape.join(",")}]`).join(" ")})`,
+        received: Array.isArray(weights) ? `${weights.length} arrays` : String(weights),
+      });
+    }
+    let k = 0;
+    for (const layer of this.layers) {
+      const n = layer.weights.length;
+      layer.setWeights(weights.slice(k, k + n));
+      k += n;
+    }
+  }
+
+  // ---- compile ----
+
+  /** The first output's loss (the only one of a single-output model); null before `compile`. */
+  get loss(): Loss | null {
+    return this.losses[0] ?? null;
+  }
+
+  /** The metric names of a single-output model (the first output's otherwise). */
+  get metrics(): string[] {
+    return this.outputMetrics[0] ?? [];
+  }
+
+  /**
+   * Sets losses, optimizer and metrics (installed by training/: NOTE [ the model engine ]).
+   * @throws RaggedError `UNKNOWN_NAME` (a loss, optimizer or metric), `TARGET_MISMATCH` (per-output
+   *   entries for outputs the model does not have, or missing).
+   */
+  compile(args: CompileArgs): void {
+    engine("compile")(this, args);
+  }
+
+  /** Throws NOT_COMPILED unless `compile` was called. */
+  requireCompiled(what: string): { loss: Loss; optimizer: Optimizer } {
+    if (!this.loss || !this.optimizer) {
+      throw new RaggedError("NOT_COMPILED", `The model must be compiled before ${what}.`, {
+        help: 'call model.compile({ loss: "categoricalCrossentropy", optimizer: "adam" }) first',
+      });
+    }
+    return { loss: this.loss, optimizer: this.optimizer };
+  }
+
+  // ---- training, inference, io: doors to training/ and io/ ----
+
+  /** Trains on ragged arrays (per input and per output: lists in order, or objects by name); see training/fit.ts. */
+  fit(xs: unknown, ys: unknown, args: FitArgs = {}): Promise<FitHistory> {
+    return engine("fit")(this, xs, ys, args);
+  }
+
+  /** Trains on an (async) iterable of batches; see `fitDataset` in training/fit.ts. */
+  fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<FitHistory> {
+    return engine("fitDataset")(this, dataset, args);
+  }
+
+  /** Ragged outputs in caller order (a list per output when the model has several); see training/predict.ts. */
+  predict(xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
+    return engine("predict")(this, xs, args);
+  }
+
+  /** Ragged outputs of every batch of a dataset, in order. */
+  predictDataset(dataset: Dataset | Iterable<unknown> | AsyncIterable<unknown>, args: { steps?: number } = {}): Promise<number[][][] | number[][]> {
+    return engine("predictDataset")(this, dataset, args);
+  }
+
+  /** Loss and metrics over a dataset of batches. */
+  evaluateDataset(dataset: Dataset, args: { steps?: number; returnDict?: boolean } = {}): Promise<number | number[] | Logs> {
+    return engine("evaluateDataset")(this, dataset, args);
+  }
+
+  /** The loss on (xs, ys) — a number without metrics, [loss, …] with them, or a record with `returnDict`. */
+  evaluate(xs: unknown, ys: unknown, args: EvaluateArgs & { returnDict: true }): Logs;
+  evaluate(xs: unknown, ys: unknown, args?: EvaluateArgs): number | number[];
+  evaluate(xs: unknown, ys: unknown, args: EvaluateArgs = {}): number | number[] | Logs {
+    return engine("evaluate")(this, xs, ys, args);
+  }
+
+  /**
+   * One optimizer step on exactly this batch (no shuffling, no callbacks); returns its loss.
+   * @param args - `{ threads }` (default 1 here).
+   */
+  trainOnBatch(xs: unknown, ys: unknown, args: { threads?: number } = {}): Promise<number> {
+    return engine("trainOnBatch")(this, xs, ys, args);
+  }
+
+  /**
+   * Sets a JSON object that `save` writes to model.json's `userDefinedMetadata` and `loadModel`
+   * restores (TF.js' `setUserDefinedMetadata`).
+   */
+  setUserDefinedMetadata(metadata: Record<string, unknown> | undefined): void {
+    if (metadata !== undefined && (metadata === null || typeof metadata !== "object" || Array.isArray(metadata))) {
+      throw new RaggedError("INVALID_ARGUMENT", "setUserDefinedMetadata takes a plain JSON object.", { received: String(metadata) });
+    }
+    this.userDefinedMetadata = metadata === undefined ? undefined : (JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>);
+  }
+
+  /** The metadata set with `setUserDefinedMetadata` or loaded with the model (a copy), if any. */
+  getUserDefinedMetadata(): Record<string, unknown> | undefined {
+    return this.userDefinedMetadata === undefined ? undefined : (JSON.parse(JSON.stringify(this.userDefinedMetadata)) as Record<string, unknown>);
+  }
+
+  /**
+   * Keras' functional summary table (Layer (type) | Output Shape | Param # | Connected to), printed
+   * with `print` (default console.log); returns the text.
+   */
+  summary(options: SummaryOptions = {}): string {
+    return functionalSummary(this, options);
+  }
+
+  /** The graph's nodes in run order (for summaries and serialization). */
+  graphNodes(): readonly Node[] {
+    return this.requireGraph().nodes;
+  }
+
+  /** Output shape of each layer (its first call), in `layers` order. */
+  layerOutputShapes(): Shape[] {
+    const graph = this.requireGraph();
+    return this.layers.map((l) => {
+      const node = graph.nodes.find((n) => n.layer === l) ?? l.inboundNodes[0];
+      return [...node.outputs[0].shape];
+    });
+  }
+
+  /**
+   * Saves the model in the TF.js layers-model format (model.json + weights); see io/model_io.ts.
+   * @param urlOrHandler - `"file://./dir"` (with "ragged-rnn/node"), `"https://…"`, or an IOHandler such as `memory()`.
+   * @param config - `{ includeOptimizer }` also saves the optimizer state, so training resumes.
+   */
+  save(urlOrHandler: string | IOHandler, config: SaveConfig = {}): Promise<SaveResult> {
+    return engine("save")(this, urlOrHandler, config);
+  }
+
+  /**
+   * Copies every weight from another model of the same architecture, in memory or saved
+   * (`"file://…/model.json"`, a URL, an IOHandler).
+   * @throws RaggedError `SHAPE_MISMATCH` when the weights do not fit this model.
+   */
+  async loadWeights(source: LayersModel | string | IOHandler): Promise<void> {
+    if (source instanceof LayersModel) {
+      this.setWeights(source.getWeights());
+      return;
+    }
+    const loaded = (await engine("load")(source)) as LayersModel;
+    this.setWeights(loaded.getWeights());
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name };
+  }
+}
+
+function asList(v: SymbolicTensor | SymbolicTensor[] | undefined): SymbolicTensor[] {
+  if (v instanceof SymbolicTensor) return [v];
+  if (Array.isArray(v)) return [...v];
+  throw new RaggedError("INVALID_ARGUMENT", "model() takes { inputs, outputs }: symbolic tensors.", { received: describe(v) });
+}
+
+/**
+ * The mask rule of a model input: that of the masking layer or maskZero embedding it feeds (Keras
+ * computes the mask there; ragged packs at the edge instead, NOTE [ masks with holes ]). Every
+ * consumer of the input must agree, and a mask-making layer must read a model input directly.
+ */
+function maskRuleOf(t: SymbolicTensor, graph: Graph, modelName: string): InputMaskRule | null {
+  const consumers = graph.nodes.filter((n) => n.inputs.includes(t)).map((n) => n.layer);
+  const rules = consumers.map((l) => (l as unknown as { inputMaskRule?: InputMaskRule | null }).inputMaskRule ?? null);
+  const rule = rules.find((r) => r !== null) ?? null;
+  if (rule && rules.some((r) => JSON.stringify(r) !== JSON.stringify(rule))) {
+    throw new RaggedError("UNSUPPORTED", `model "${modelName}": input "${t.name}" feeds both a masking layer and layers that would see its padding.`, {
+      help: "apply the masking layer (or the embedding with maskZero) to the input once and use its output everywhere",
+    });
+  }
+  for (const node of graph.nodes) {
+    const makes = (node.layer as unknown as { inputMaskRule?: InputMaskRule | null }).inputMaskRule;
+    if (makes && node.inputs.some((i) => !graph.inputs.includes(i))) {
+      throw new RaggedError("UNSUPPORTED", `model "${modelName}": ${node.layer.className} "${node.layer.name}" must read a model input directly.`, {
+        help: "the model packs padded input into real steps at its edge; apply the masking layer (or embedding with maskZero) right to an input()",
+      });
+    }
+  }
+  return rule;
+}
+
+/**
+ * Creates a functional model (TF.js `tf.model`, Keras `keras.Model(inputs, outputs)`).
+ * @param args - `{ inputs, outputs, name, seed }`.
+ * @throws RaggedError `GRAPH_DISCONNECTED` (an output not computable from the inputs),
+ *   `GRAPH_CYCLE`, `INVALID_ARGUMENT`.
+ * @example
+ * const x = input({ shape: [null, 3] });
+ * const m = model({ inputs: x, outputs: layers.dense({ units: 2 }).apply(layers.lstm({ units: 4 }).apply(x)) as SymbolicTensor });
+ */
+export function model(args: ModelArgs): LayersModel {
+  if (args === null || typeof args !== "object") throw new RaggedError("INVALID_ARGUMENT", "model() takes { inputs, outputs, name }.", { received: describe(args) });
+  return new LayersModel(args);
+}
