@@ -131,6 +131,7 @@ export const trainOptions = {
   verbose: { description: "0 silent, 1 progress bar, 2 one line per epoch (also on a terminal)", argument: "<0|1|2>", parse: verbosity, default: 1 },
   csv: { description: "also log every epoch's numbers to this CSV file (Keras CSVLogger; appended to with --resume)", argument: "<file>" },
   tensorboard: { description: "also write TensorBoard event files: a run folder with train/ and validation/ under this folder", argument: "<dir>" },
+  report: { description: "write an HTML report (curves, confusion matrix, accuracy by length; opens offline) to this file", argument: "<file>" },
 } satisfies OptionTable;
 
 export const predictOptions = {
@@ -145,6 +146,7 @@ export const evaluateOptions = {
   data: { ...dataFile, description: "labelled sequences: .jsonl or .ts" },
   batchSize: { description: "sequences per batch (the file is streamed)", argument: "<n>", parse: intAtLeast(1), default: 256 },
   json,
+  report: { description: "write an HTML report (confusion matrix, metric by sequence length; opens offline) to this file", argument: "<file>" },
 } satisfies OptionTable;
 
 export const summaryOptions = {

@@ -9,6 +9,8 @@ import { chunked, openData } from "../data.js";
 import { type CliIO, loadModelFrom } from "../io.js";
 import { encodeTarget, modelTargets } from "../labels.js";
 import type { OptionValues, evaluateOptions } from "../options.js";
+import { checkReportPath } from "../../node/report.js";
+import { EvaluationCollector } from "../report.js";
 import { roundLogs } from "./train.js";
 
 export type EvaluateOptions = OptionValues<typeof evaluateOptions>;
@@ -16,6 +18,7 @@ export type EvaluateOptions = OptionValues<typeof evaluateOptions>;
 export const evaluateExamples = ["ragged evaluate --model vowels --data JapaneseVowels_TEST.ts", "ragged evaluate --model model --data test.jsonl --json"];
 
 export async function runEvaluate(opts: EvaluateOptions, io: CliIO): Promise<void> {
+  if (opts.report) await checkReportPath(opts.report);
   const model = await loadModelFrom(opts.model);
   if (!model.loss) {
     throw new RaggedError("NOT_COMPILED", `${opts.model}: the model was saved without a training config, so it has no loss to evaluate.`, {
@@ -25,10 +28,13 @@ export async function runEvaluate(opts: EvaluateOptions, io: CliIO): Promise<voi
   const targets = modelTargets(model);
   const data = await openData(opts.data, { features: model.inputFeatures });
   let sequences = 0;
+  const collector = opts.report ? new EvaluationCollector() : null;
   async function* batches() {
     for await (const chunk of chunked(data.records, opts.batchSize)) {
       sequences += chunk.length;
-      yield { xs: chunk.map((r) => r.x), ys: chunk.map((r) => encodeTarget(r.y, r.line, opts.data, targets)) };
+      const batch = { xs: chunk.map((r) => r.x), ys: chunk.map((r) => encodeTarget(r.y, r.line, opts.data, targets)) };
+      collector?.add(model, batch.xs, batch.ys);
+      yield batch;
     }
   }
   const logs = roundLogs((await model.evaluateDataset(batches(), { returnDict: true })) as Logs);
@@ -39,5 +45,11 @@ export async function runEvaluate(opts: EvaluateOptions, io: CliIO): Promise<voi
       .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
       .join(" - ");
     await io.stdout.write(`${sequences} sequences - ${text}\n`);
+  }
+  if (collector && opts.report) {
+    const summary: string[] = [];
+    model.summary({ lineLength: 90, print: (l) => summary.push(l) });
+    await collector.write(opts.report, { title: `ragged evaluate --model ${opts.model} --data ${opts.data}`, summary: summary.join("\n"), logs, targets, source: opts.data });
+    await (opts.json ? io.stderr : io.stdout).write(`Wrote the report to ${opts.report}\n`);
   }
 }

@@ -14,6 +14,9 @@ import { tensorBoard } from "../../training/callbacks/tensorboard.js";
 import { nodeLogFiles } from "../../node/log_files.js";
 import { earlyStopping } from "../../training/callbacks/early_stopping.js";
 import { type HistoryFile, checkLossFitsTargets, classWeightFrom, readHistory, writeHistory } from "../fit_options.js";
+import { checkReportPath } from "../../node/report.js";
+import { trainingRecorder } from "../../vis/recorder.js";
+import { writeTrainReport } from "../report.js";
 import { type DataRecord, readAll } from "../data.js";
 import { type CliIO, loadModelFrom, saveModelTo } from "../io.js";
 import { type Targets, encodeTarget, inferTargets, modelTargets, readCliMetadata, writeCliMetadata } from "../labels.js";
@@ -55,6 +58,7 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
     }
   }
   const specs = opts.layers ? parseLayerSpec(opts.layers) : null; // spec errors before reading any data
+  if (opts.report) await checkReportPath(opts.report);
 
   let model: Sequential;
   let targets: Targets;
@@ -142,7 +146,8 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
     opts.earlyStopping === undefined
       ? null
       : earlyStopping({ monitor: validationData || validationSplit !== undefined ? "val_loss" : "loss", patience: opts.earlyStopping, restoreBestWeights: true });
-  await model.fit(xs, ys, {
+  const recorder = trainingRecorder();
+  const history = await model.fit(xs, ys, {
     epochs: opts.epochs,
     initialEpoch,
     batchSize: opts.batchSize,
@@ -150,7 +155,7 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
     ...(validationData === undefined && validationSplit !== undefined ? { validationSplit } : {}),
     ...(classWeight ? { classWeight } : {}),
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-    callbacks: [...(stopper ? [stopper] : []), checkpoint, ...loggers(opts, initialEpoch > 0)],
+    callbacks: [...(stopper ? [stopper] : []), checkpoint, recorder, ...loggers(opts, initialEpoch > 0)],
     verbose: opts.verbose,
     progressOutput,
   });
@@ -161,6 +166,18 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
     await human.write(`Early stopping: kept the weights of epoch ${stopper.bestEpoch + 1} (${stopper.monitor} ${stopper.best?.toPrecision(6)})${stopper.stoppedEpoch > 0 ? `, stopped after epoch ${stopper.stoppedEpoch + 1}` : ""}\n`);
   }
   if (!opts.json) await human.write(`Saved the model to ${out}\n`);
+  if (opts.report) {
+    // The report's confusion matrix and accuracy by length: on the validation data (held out by
+    // --validation-split as fit holds it out: the last fraction), else on the training data.
+    const cut = validationSplit !== undefined ? Math.floor(xs.length * (1 - validationSplit)) : xs.length;
+    const evaluated = validationData
+      ? { xs: validationData[0] as number[][][], ys: validationData[1] as unknown[], source: `the validation data (${opts.validation})` }
+      : validationSplit !== undefined
+        ? { xs: xs.slice(cut), ys: ys.slice(cut), source: `the validation split (the last ${xs.length - cut} sequences of ${opts.data})` }
+        : { xs, ys, source: `the training data (${opts.data})` };
+    await writeTrainReport(opts.report, { model, summary: lines.join("\n"), recorder, history, targets, title: `ragged train --data ${opts.data}`, ...evaluated });
+    await human.write(`Wrote the report to ${opts.report}\n`);
+  }
 }
 
 /** --csv and --tensorboard; a resumed run appends to its CSV file. */
