@@ -75,3 +75,5 @@ export { editDistance, errorRates, type ErrorRates, type LabelSequence } from ".
 export { greedyDecode } from "./decoding/greedy_decode.js";
 export { beamSearch, type BeamSearchArgs, type BeamSearchResult, type Hypothesis } from "./decoding/beam_search.js";
 export type { DecodeArgs, DecodeResult, DecodeStep, DecodeStepInput, DecodeStepOutput } from "./decoding/decode_step.js";
+export { indexedDB, IndexedDBHandler } from "./io/handlers/indexed_db.js";
+export { browserDownloads, BrowserDownloads } from "./io/handlers/browser_downloads.js";

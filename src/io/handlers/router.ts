@@ -7,7 +7,9 @@
  * registerRoute("memory://", (url) => myStore.handler(url.slice("memory://".length)));
  */
 import { RaggedError } from "../../core/errors.js";
+import { browserDownloads } from "./browser_downloads.js";
 import { http } from "./http.js";
+import { indexedDB } from "./indexed_db.js";
 import type { IOHandler } from "./io_handler.js";
 
 export type RouteFactory = (url: string) => IOHandler;
@@ -47,3 +49,6 @@ export function resolveHandler(urlOrHandler: string | IOHandler, purpose: "save"
 
 registerRoute("http://", (url) => http(url));
 registerRoute("https://", (url) => http(url));
+// Browser storage (TF.js' schemes); they fail with UNSUPPORTED where there is no IndexedDB or page.
+registerRoute("indexeddb://", (url) => indexedDB(url));
+registerRoute("downloads://", (url) => browserDownloads(url));
