@@ -77,3 +77,6 @@ export { beamSearch, type BeamSearchArgs, type BeamSearchResult, type Hypothesis
 export type { DecodeArgs, DecodeResult, DecodeStep, DecodeStepInput, DecodeStepOutput } from "./decoding/decode_step.js";
 export { indexedDB, IndexedDBHandler } from "./io/handlers/indexed_db.js";
 export { browserDownloads, BrowserDownloads } from "./io/handlers/browser_downloads.js";
+export { TrainingRecorder, trainingRecorder, type BatchRecord, type EpochRecord } from "./vis/recorder.js";
+export { analyzePredictions, reportData, lengthBuckets, type Evaluation, type LengthBucket, type PredictionSet, type ReportData, type ReportEpoch, type ReportArgs } from "./vis/report_data.js";
+export { renderReport, reportDataFromHtml, type ReportAssets } from "./vis/render_report.js";

@@ -22,6 +22,7 @@ import "./node/threads.js";
 
 export * from "./index.js";
 export { nodeLogFiles } from "./node/log_files.js";
+export { writeReport, checkReportPath, reportAssets } from "./node/report.js";
 export { fileChunks, readJsonlFile, readUeaFile } from "./node/read_file.js";
 // Importing the file handler registers the file:// scheme for model.save and loadModel.
 export { fileHandler, FileHandler, nodeFileOps, type FileOps, type FileHandlerOptions } from "./node/file_handler.js";

@@ -70,3 +70,12 @@ describe("reportData + renderReport", () => {
     expect(html).not.toMatch(/(src|href)=["']?https?:/);
   });
 });
+
+describe("UPLOT_CSS", () => {
+  it("is the installed uPlot's stylesheet", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { createRequire } = await import("node:module");
+    const { UPLOT_CSS } = await import("./uplot_css.js");
+    expect(UPLOT_CSS).toBe(readFileSync(createRequire(import.meta.url).resolve("uplot/dist/uPlot.min.css"), "utf8"));
+  });
+});

@@ -40,18 +40,20 @@ export const REPORT_PAGE_SCRIPT = String.raw`
     return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(1) : String(Number(v.toPrecision(3)));
   }
   // A line chart: xs, and series [{ label, values, color, dash }].
-  function lineChart(grid, title, xLabel, xs, series, extra) {
+  // Whole-number steps for epoch and batch axes (no "1.5 epochs").
+  var WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+  function lineChart(grid, title, xLabel, xs, series, extra, wide) {
     var box = el("figure", { class: "chart" });
     box.appendChild(el("figcaption", {}, title));
     grid.appendChild(box);
-    var width = Math.max(320, Math.min(560, grid.clientWidth - 16));
+    var width = wide ? Math.max(320, Math.min(1120, grid.clientWidth - 20)) : Math.max(320, Math.min(560, grid.clientWidth - 16));
     var opts = {
       width: width,
       height: 220,
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
-      axes: [{ label: xLabel, size: 40 }, { size: 60, values: function (u, vals) { return vals.map(tick); } }],
+      axes: [{ label: xLabel, size: 40, incrs: WHOLE }, { size: 60, values: function (u, vals) { return vals.map(tick); } }],
       series: [{ label: xLabel }].concat(series.map(function (s) {
         return { label: s.label, stroke: s.color, width: 2, dash: s.dash, points: { show: xs.length <= 60 }, value: function (u, v) { return fmt(v); } };
       })),
@@ -170,7 +172,7 @@ export const REPORT_PAGE_SCRIPT = String.raw`
         { scale: "count", side: 1, label: "sequences", size: 56, grid: { show: false } },
       ];
       opts.scales.x = { time: false, range: [-0.6, bx.length - 0.4] };
-    });
+    }, true);
   }
   document.body.dataset.rendered = "1";
 })();

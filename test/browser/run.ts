@@ -14,6 +14,7 @@ import { build, transform } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import type { ScenarioResult, ThreadsResult } from "./scenario.js";
 import { runScenario, testSequences } from "./scenario.js";
+import { trainingPageChecks } from "./training_page.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 // The flags known to work on these machines (closed network: no background connections).
@@ -29,7 +30,7 @@ const FLAGS = [
 ];
 /** Node (wasm "simd", mul+add) and Chromium (wasm "relaxed-simd", FMA) round differently. */
 const TOLERANCE = 1e-5;
-const DEADLINE_MS = 180_000;
+const DEADLINE_MS = 360_000;
 
 const root = new URL("../../", import.meta.url);
 const bundleUrl = new URL("dist/browser/ragged.js", root);
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
   const imports = bundle.match(/^\s*(import|export)\s[^;]*\sfrom\s*["'][^"']+["']/gm) ?? [];
   check("the bundle imports nothing (self-contained)", imports.length === 0, imports.slice(0, 3).join("; "));
   check("the bundle names no Node built-in", !/["']node:/.test(bundle) && !/\brequire\(/.test(bundle));
+  // uPlot draws into an element of class "u-over"; the core bundle must not carry the library.
+  check("the core bundle leaves the chart library out (uPlot is in ragged-vis.js)", !bundle.includes("u-over"), `${(bundle.length / 1024).toFixed(0)} kB`);
 
   // package.json's "browser" condition: a bundler targeting browsers resolves "ragged-rnn" to the bundle.
   const resolved = await build({
@@ -189,6 +192,9 @@ async function main(): Promise<void> {
       check(`2 threads = 1 thread within ${TOLERANCE}`, dThreads <= TOLERANCE, `loss ${fmt(threads.twoThreadLosses)} vs ${fmt(threads.oneThreadLosses)}, max |Δ| = ${dThreads.toExponential(2)}`);
     }
     check("no errors in the page (uncaught or console.error)", pageErrors.length === 0, pageErrors.join("; "));
+
+    // 5. The training page (npm run demo:web) and an HTML report; screenshots in test-artifacts/.
+    await trainingPageChecks(browser, check);
   } catch (err) {
     check("the browser run completed", false, err instanceof Error ? (err.stack ?? err.message) : String(err));
   } finally {
