@@ -2,13 +2,13 @@
  * liveChart: a callback that draws training as it runs, in a browser page — for each chosen log
  * name a per-batch chart (the running epoch average after every batch, x = batches run) and a
  * per-epoch chart (training and, when there is validation, `val_`). Charts are uPlot (NOTE
- * [ charting library ] in render_report.ts); uPlot ships in the "ragged/vis" bundle, not in the core.
+ * [ charting library ] in render_report.ts); uPlot ships in the "ragged-rnn/vis" bundle, not in the core.
  *
  * Each chart's element carries `data-points` (points drawn) so a test can count them, and the
  * container gets `data-batches` and `data-epochs`.
  *
  * @example
- * import { liveChart } from "ragged/vis";
+ * import { liveChart } from "ragged-rnn/vis";
  * await model.fit(xs, ys, { epochs: 10, callbacks: [liveChart(document.getElementById("charts"), { metrics: ["loss", "accuracy"] })] });
  */
 import uPlot from "uplot";
