@@ -159,6 +159,25 @@ export async function trainingPageChecks(browser: Browser, check: Check): Promis
       detail,
     );
     await page.screenshot({ path: join(artifacts, "training-page-after-reload.png"), fullPage: true });
+
+    // 5. The other data sources: JapaneseVowels (served) and a dropped JSON Lines file.
+    await page.selectOption("#dataset", "vowels");
+    await page.fill("#epochs", "2");
+    await page.click("#train");
+    const vowels = await waitState(page, ["done", "error"]);
+    const sv = await pageState(page);
+    const vowelsSummary = (await page.textContent("#summary")) ?? "";
+    check("training page: trains on JapaneseVowels (9 classes)", vowels === "done" && sv.losses.length === 2 && /\(None, 9\)/.test(vowelsSummary), `${sv.text} ${vowelsSummary.match(/\(None, \d+\)/g)?.join(" ") ?? ""}`);
+    const jsonl = Array.from({ length: 40 }, (_, i) => JSON.stringify({ x: Array.from({ length: 3 + (i % 5) }, (_, t) => [Math.sin(i + t), Math.cos(t)]), y: i % 2 ? "odd" : "even" })).join("\n");
+    await page.setInputFiles("#file", { name: "mine.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(jsonl) });
+    await page.waitForFunction(() => (document.getElementById("dataset") as HTMLSelectElement).value === "file");
+    await page.fill("#layers", "gru:8");
+    await page.click("#train");
+    const mine = await waitState(page, ["done", "error"]);
+    const sm = await pageState(page);
+    const probs = await predictText(page, "[[0.1, 0.9], [0.5, -0.2], [1, 0]]");
+    const said = (await page.textContent("#prediction")) ?? "";
+    check("training page: trains on a dropped JSONL file and names its labels", mine === "done" && sm.losses.length === 2 && probs.length === 2 && /→ (even|odd)/.test(said), `${sm.text}; prediction "${said}"`);
     check("training page: no console errors through the whole session", errors.length === 0, errors.join("; "));
     await page.close();
 
