@@ -12,7 +12,7 @@ import { RaggedError } from "../core/errors.js";
 /**
  * Functions installed by training/ (fit, evaluate, …) and io/ (save, load, artifacts). Their
  * precise types are on the model's methods (type-only imports vanish at compile time and make no
- * runtime dependency; NOTE [ import direction ] in test/import_graph.test.ts).
+ * runtime dependency; NOTE [ import direction ] in the repository's test/import_graph.test.ts).
  */
 type EngineFunction = (...args: any[]) => any;
 export type EngineName = "compile" | "fit" | "fitDataset" | "evaluate" | "evaluateDataset" | "predict" | "predictDataset" | "trainOnBatch" | "save" | "load" | "toArtifacts";
