@@ -73,7 +73,9 @@ export class LiveChart implements Callback {
    */
   setModel(model: CallbackModel): void {
     const compiled = (model as { metrics?: unknown }).metrics;
-    if (!Array.isArray(compiled)) return;
+    // A model with several outputs logs prefixed names (`out_loss`, …): not checked here.
+    const outputs = (model as { outputNames?: unknown }).outputNames;
+    if (!Array.isArray(compiled) || (Array.isArray(outputs) && outputs.length > 1)) return;
     const logged = ["loss", ...compiled.map((m) => (typeof m === "string" ? m : (m as { name?: string })?.name)).filter((n): n is string => typeof n === "string")];
     const unknown = this.metrics.filter((m) => !logged.includes(m));
     if (unknown.length > 0) {

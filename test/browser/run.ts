@@ -127,6 +127,7 @@ async function main(): Promise<void> {
     "/ragged.js": { type: "text/javascript", body: bundle },
     "/ragged.js.map": { type: "application/json", body: await readFile(new URL("dist/browser/ragged.js.map", root)) },
     "/scenario.js": { type: "text/javascript", body: scenarioJs },
+    "/ragged-vis.js": { type: "text/javascript", body: await readFile(new URL("dist/browser/ragged-vis.js", root)) },
     // The Web Worker script of data-parallel training (see training/parallel/platform.ts).
     "/worker.js": {
       type: "text/javascript",
@@ -195,7 +196,30 @@ async function main(): Promise<void> {
     }
     check("no errors in the page (uncaught or console.error)", pageErrors.length === 0, pageErrors.join("; "));
 
-    // 5. The training page (npm run demo:web) and an HTML report; screenshots in test-artifacts/.
+    // 5. liveChart (the ragged-vis bundle) as a fit callback: a name the model does not log is a coded
+    // error before training; a known one draws one point per batch and per epoch.
+    const live = (await page.evaluate(`(async () => {
+      const lib = await import("/ragged.js");
+      const vis = await import("/ragged-vis.js");
+      const s = await import("/scenario.js");
+      const data = s.makeData(40, 7);
+      const model = s.buildModel(lib);
+      const box = document.createElement("div");
+      document.body.appendChild(box);
+      let code = null;
+      try {
+        await model.fit(data.xs, data.ys, { epochs: 1, verbose: 0, callbacks: [vis.liveChart(box, { metrics: ["acuracy"] })] });
+      } catch (e) { code = e.code ?? String(e); }
+      const chart = vis.liveChart(box, { metrics: ["loss", "accuracy"] });
+      let batches = 0;
+      await model.fit(data.xs, data.ys, { epochs: 2, batchSize: 8, verbose: 0, callbacks: [chart, { onBatchEnd: () => { batches++; } }] });
+      chart.flush();
+      return { code, batches, points: chart.points("loss", "batch"), epochs: chart.points("accuracy", "epoch"), canvases: box.querySelectorAll("canvas").length };
+    })()`)) as { code: string | null; batches: number; points: number; epochs: number; canvases: number };
+    check("liveChart: an unknown metric name fails fit with UNKNOWN_NAME before training", live.code === "UNKNOWN_NAME", `code ${live.code}`);
+    check("liveChart: one point per batch and per epoch, drawn on canvases", live.batches > 0 && live.points === live.batches && live.epochs === 2 && live.canvases >= 4, `batches ${live.batches}, points ${live.points}, epoch points ${live.epochs}, canvases ${live.canvases}`);
+
+    // 6. The training page (npm run demo:web) and an HTML report; screenshots in test-artifacts/.
     await trainingPageChecks(browser, check);
   } catch (err) {
     check("the browser run completed", false, err instanceof Error ? (err.stack ?? err.message) : String(err));
