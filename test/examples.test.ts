@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { kernels, setKernels } from "../src/index.js";
 import { main as japaneseVowels } from "../examples/japanese-vowels/main.js";
 import { main as posTagging, readBrownNews } from "../examples/pos-tagging/main.js";
+import { main as g2pCtc } from "../examples/g2p-ctc/main.js";
 
 const initialKernels = kernels();
 afterEach(() => void setKernels(initialKernels));
@@ -37,5 +38,13 @@ describe("examples", () => {
     expect(r.testSentences).toBe(50);
     expect(r.accuracy).toBeGreaterThanOrEqual(0);
     expect(r.accuracy).toBeLessThanOrEqual(1);
+  });
+
+  it("g2p-ctc trains with the ctc loss and reports WER and PER on a subset", async () => {
+    const r = await g2pCtc({ epochs: 1, limit: 40, verbose: 0, units: 8, depth: 1, embeddingDim: 8, batchSize: 20 });
+    expect([r.trainWords, r.testWords, r.epochs]).toEqual([40, 40, 1]);
+    expect(r.wer).toBeGreaterThanOrEqual(0);
+    expect(r.wer).toBeLessThanOrEqual(1);
+    expect(r.per).toBeGreaterThanOrEqual(0);
   });
 });

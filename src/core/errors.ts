@@ -27,6 +27,8 @@ export type ErrorCode =
   | "MISSING_VALUE"
   | "IO_ERROR"
   | "UNSUPPORTED"
+  /** Predictions that do not fit the loss, e.g. logits given to a loss that expects probabilities (`fromLogits`). */
+  | "PREDICTION_MISMATCH"
   /** A mask whose real steps are not one block at the start or the end of the row (see `data/mask.ts`). */
   | "MASK_NOT_CONTIGUOUS"
   /** Per-step tensors of different lengths meet (an attention key and value; per-step tensors from different inputs of a functional model). */

@@ -20,7 +20,7 @@ import { InputLayer } from "../layers/input_layer.js";
 import type { SymbolicTensor } from "../layers/symbolic.js";
 import { LayersModel } from "./functional.js";
 import { summary, type SummaryOptions } from "./summary.js";
-import type { ToSamplesArgs } from "../training/samples.js";
+import type { ToSamplesArgs, TargetSpec } from "../training/samples.js";
 
 export type { CompileArgs } from "./functional.js";
 
@@ -135,12 +135,25 @@ export class Sequential extends LayersModel {
     return lengths;
   }
 
+  /**
+   * The targets the compiled loss takes: rows, or label sequences (NOTE [ label-sequence targets ]
+   * in training/samples.ts; a label-sequence loss on a model with one output per sequence is a
+   * TARGET_MISMATCH at the first step).
+   */
+  private targetSpec(): TargetSpec {
+    const loss = this.requireCompiled("training or evaluation").loss;
+    const width = this.outputWidth;
+    const readLabels = loss.targets === "labelSequences" ? loss.readLabels : undefined;
+    if (readLabels) return { perStep: false, width, readLabels: (value, where) => readLabels(value, where, width) };
+    return { perStep: this.returnsSequences, width: loss.targetWidth(width) };
+  }
+
   /** How to read (xs, ys) for this model; `withTargets` when ys are given. */
   sampleArgs(withTargets: boolean): ToSamplesArgs {
     const changesLengths = this.layers.some((l) => l.outputLengths !== undefined);
     return {
       features: this.inputFeatures,
-      target: withTargets ? { perStep: this.returnsSequences, width: this.requireCompiled("training or evaluation").loss.targetWidth(this.outputWidth) } : null,
+      target: withTargets ? this.targetSpec() : null,
       maskRule: this.inputMaskRule,
       outputLengths: changesLengths ? (l: Int32Array) => this.outputLengths(l) : null,
       timesteps: typeof this.inputShape[1] === "number" ? this.inputShape[1] : null,

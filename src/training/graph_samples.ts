@@ -13,7 +13,7 @@ import { packLayout } from "../data/packed.js";
 import { resolveLengths } from "../layers/symbolic.js";
 import type { InputSpec, LayersModel, OutputSpec } from "../models/functional.js";
 import { Sequential } from "../models/sequential.js";
-import { type Batch, makeBatch, placeTargets, type Samples, toSamples } from "./samples.js";
+import { type Batch, makeBatch, placeTargets, type Samples, targetSpecFor, toSamples } from "./samples.js";
 
 type SampleWeight = ArrayLike<number | ArrayLike<number>>;
 
@@ -34,6 +34,8 @@ export interface GraphSamples {
 export interface TargetBatch {
   y: Float32Array | null;
   weights: Float32Array | null;
+  /** [B + 1] for label-sequence targets (NOTE [ label-sequence targets ] in samples.ts). */
+  labelOffsets?: Int32Array | null;
 }
 
 /** A packed batch of a graph model: one packed input per model input, one target per output. */
@@ -115,7 +117,7 @@ function toGraphSamples(model: LayersModel, xs: unknown, ys: unknown, args: Read
       const loss = model.losses[j];
       return toSamples(empty, yList[j], {
         features: 1,
-        target: { perStep: spec.kind === "sequence", width: loss.targetWidth(spec.width) },
+        target: targetSpecFor(loss, spec.kind === "sequence", spec.width),
         sampleWeight: weights[j],
         outputLengths: () => targetLengths,
         xName: inputSpecs.length === 1 ? xName : `${xName} (input "${spec.lengths.kind === "input" ? spec.lengths.input : "?"}")`,

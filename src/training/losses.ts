@@ -14,6 +14,8 @@
  *   (tf.nn.sigmoid_cross_entropy_with_logits).
  * - meanSquaredError: mean((p − y)²); meanAbsoluteError: mean(|p − y|) over the last axis.
  * - huber: mean of ½d² where |d| ≤ δ, δ·|d| − ½δ² elsewhere (d = p − y, δ = `delta`, default 1).
+ * - ctc: connectionist temporal classification over label-sequence targets, one value per sequence
+ *   (training/ctc/ctc_loss.ts; NOTE [ label-sequence targets ] in samples.ts).
  *
  * Porting note: Keras 3.0–3.3's TensorFlow backend computes binary crossentropy as
  * −(y·log(p+ε) + (1−y)·log(1−p+ε)) after clipping p; later releases dropped the `+ε` inside the
@@ -28,6 +30,9 @@
  * renormalised probability is clipped.
  */
 import { RaggedError, describe } from "../core/errors.js";
+import { type SequenceLossArgs, ctc } from "./ctc/ctc_loss.js";
+
+export { ctc, type CTCOptions, type SequenceLossArgs } from "./ctc/ctc_loss.js";
 
 export const EPSILON = 1e-7;
 
@@ -37,7 +42,8 @@ export type LossName =
   | "binaryCrossentropy"
   | "meanSquaredError"
   | "meanAbsoluteError"
-  | "huber";
+  | "huber"
+  | "ctc";
 
 /** Options a loss may take (each loss accepts only the ones it documents). */
 export interface LossOptions {
@@ -45,6 +51,10 @@ export interface LossOptions {
   fromLogits?: boolean;
   /** Huber's threshold between the quadratic and linear parts; default 1.0. */
   delta?: number;
+  /** CTC's blank class; default 0 (negative counts from the end). */
+  blankIndex?: number;
+  /** CTC: an impossible alignment gives loss 0 instead of +Infinity; default false. */
+  zeroInfinity?: boolean;
 }
 
 /** A loss named with options, e.g. `{ name: "sparseCategoricalCrossentropy", fromLogits: true }`. */
@@ -76,6 +86,16 @@ export interface Loss {
   targetWidth(width: number): number;
   /** Per-row loss values [rows]; fills `grad` when given. */
   compute(args: LossArgs): Float32Array;
+  /**
+   * What the targets are (NOTE [ label-sequence targets ] in samples.ts): "rows" (the default when
+   * absent), one target row per output row; or "labelSequences", per sample a list of class ids of
+   * any length (CTC). A "labelSequences" loss implements `readLabels` and `computeSequences`.
+   */
+  readonly targets?: "rows" | "labelSequences";
+  /** Checks and copies one sample's label sequence; `where` names it in errors (`ys[3]`). */
+  readLabels?(value: unknown, where: string, width: number): Float32Array;
+  /** Per-sequence loss values [B] (sorted order of `layout`); fills `grad` when given. */
+  computeSequences?(args: SequenceLossArgs): Float32Array;
 }
 
 function clip(q: number): number {
@@ -327,6 +347,7 @@ const LOSSES: Record<LossName, LossEntry> = {
   meanSquaredError: { make: meanSquaredError, options: [] },
   meanAbsoluteError: { make: meanAbsoluteError, options: [] },
   huber: { make: huber, options: ["delta"] },
+  ctc: { make: ctc, options: ["blankIndex", "fromLogits", "zeroInfinity"] },
 };
 
 /** Keras snake_case function names, Keras class names and Keras' short aliases. */
@@ -349,6 +370,7 @@ const ALIASES: Record<string, LossName> = {
   MAE: "meanAbsoluteError",
   Huber: "huber",
   huber_loss: "huber",
+  CTC: "ctc",
 };
 
 /** The canonical name for a loss name or alias, or null. */

@@ -16,7 +16,11 @@
  * "acc" as "acc", "mae" as "mae".
  */
 import { RaggedError, describe } from "../core/errors.js";
+import type { PackedLayout } from "../data/packed.js";
 import { type Loss, type LossSpec, canonicalLossName, getLoss, sparseLabel } from "./losses.js";
+import { type SequenceMetricValues, labelErrorRate, sequenceAccuracy, sequenceErrorRate } from "./ctc/label_error_rate.js";
+
+export { labelErrorRate, sequenceAccuracy, sequenceErrorRate, type LabelErrorRateOptions, type SequenceMetricValues } from "./ctc/label_error_rate.js";
 
 export interface MetricArgs {
   /** [rows, width] predictions */
@@ -25,6 +29,10 @@ export interface MetricArgs {
   target: Float32Array;
   rows: number;
   width: number;
+  /** The prediction's layout (per-step outputs); read by label-sequence metrics. */
+  layout?: PackedLayout;
+  /** [B + 1] label offsets when `target` holds label sequences (NOTE [ label-sequence targets ]). */
+  labelOffsets?: Int32Array | null;
 }
 
 export interface Metric {
@@ -32,6 +40,13 @@ export interface Metric {
   readonly name: string;
   /** Per-row values [rows]. */
   compute(args: MetricArgs): Float32Array;
+  /** "labelSequences" for metrics over label-sequence targets (CTC); per-row targets when absent. */
+  readonly targets?: "rows" | "labelSequences";
+  /**
+   * Label-sequence metrics: per sequence a numerator and a denominator; the epoch value is
+   * Σ w·numerator / Σ w·denominator (e.g. Σ edits / Σ reference length).
+   */
+  computeSequences?(args: MetricArgs): SequenceMetricValues;
 }
 
 /** Options of `binaryAccuracy`. */
@@ -168,6 +183,18 @@ export function meanSquaredError(options: { name?: string } = {}): Metric {
 
 /** A loss used as a metric (Keras accepts loss names in `metrics`): its per-row values, no gradient. */
 function lossMetric(name: string, loss: Loss): Metric {
+  if (loss.targets === "labelSequences") {
+    return {
+      name,
+      targets: "labelSequences",
+      compute: (args) => loss.compute({ ...args, grad: null, scale: null }),
+      computeSequences({ pred, target, width, layout, labelOffsets }) {
+        if (!layout || !labelOffsets || !loss.computeSequences) return { numerators: loss.compute({ pred, target, rows: 0, width, grad: null, scale: null }), denominators: new Float32Array(0) };
+        const numerators = loss.computeSequences({ pred, layout, labels: target, labelOffsets, width, grad: null, scale: null });
+        return { numerators, denominators: new Float32Array(numerators.length).fill(1) };
+      },
+    };
+  }
   return {
     name,
     compute({ pred, target, rows, width }) {
@@ -177,7 +204,7 @@ function lossMetric(name: string, loss: Loss): Metric {
   };
 }
 
-type MetricFactory = (name: string) => Metric;
+type MetricFactory = (name: string, context: MetricContext) => Metric;
 
 const METRICS: Record<string, MetricFactory> = {
   binaryAccuracy: (name) => binaryAccuracy({ name }),
@@ -185,7 +212,15 @@ const METRICS: Record<string, MetricFactory> = {
   sparseCategoricalAccuracy: (name) => sparseCategoricalAccuracy({ name }),
   meanAbsoluteError: (name) => meanAbsoluteError({ name }),
   meanSquaredError: (name) => meanSquaredError({ name }),
+  labelErrorRate: (name, context) => labelErrorRate({ name, blankIndex: ctcBlankIndex(context) }),
+  sequenceErrorRate: (name, context) => sequenceErrorRate({ name, blankIndex: ctcBlankIndex(context) }),
 };
+
+/** The blank of the compiled ctc loss (its `blankIndex` option), else 0. */
+function ctcBlankIndex(context: MetricContext): number {
+  const loss = context.loss === undefined || context.loss === null ? null : getLoss(context.loss);
+  return loss?.options?.blankIndex ?? 0;
+}
 
 const METRIC_ALIASES: Record<string, string> = {
   binary_accuracy: "binaryAccuracy",
@@ -202,6 +237,11 @@ const METRIC_ALIASES: Record<string, string> = {
   MeanSquaredError: "meanSquaredError",
   mse: "meanSquaredError",
   MSE: "meanSquaredError",
+  label_error_rate: "labelErrorRate",
+  LabelErrorRate: "labelErrorRate",
+  ler: "labelErrorRate",
+  sequence_error_rate: "sequenceErrorRate",
+  SequenceErrorRate: "sequenceErrorRate",
 };
 
 /** What `resolveMetric` needs to know about the compiled model to pick an accuracy. */
@@ -241,7 +281,7 @@ export function resolveMetric(spec: string | Metric, context: MetricContext = {}
   }
   if (spec.toLowerCase() === "accuracy" || spec.toLowerCase() === "acc") return accuracyFor(spec, context);
   const canonical = Object.prototype.hasOwnProperty.call(METRICS, spec) ? spec : METRIC_ALIASES[spec];
-  if (canonical !== undefined) return METRICS[canonical](spec);
+  if (canonical !== undefined) return METRICS[canonical](spec, context);
   if (canonicalLossName(spec) !== null) return lossMetric(spec, getLoss(spec));
   throw new RaggedError("UNKNOWN_NAME", "Unknown metric.", {
     expected: `"accuracy", "acc", one of ${Object.keys(METRICS).map((n) => JSON.stringify(n)).join(", ")} (or their Keras names), or a loss name`,
@@ -251,6 +291,7 @@ export function resolveMetric(spec: string | Metric, context: MetricContext = {}
 
 function accuracyFor(name: string, { loss, outputWidth }: MetricContext): Metric {
   const resolved = loss === undefined || loss === null ? null : getLoss(loss);
+  if (resolved?.targets === "labelSequences") return sequenceAccuracy({ name, blankIndex: resolved.options?.blankIndex ?? 0 });
   const width = outputWidth ?? null;
   if (width === 1 || resolved?.name === "binaryCrossentropy") return binaryAccuracy({ name });
   const sparse = resolved !== null && width !== null ? resolved.targetWidth(width) === 1 : resolved?.name === "sparseCategoricalCrossentropy";
@@ -309,9 +350,29 @@ export class MetricAccumulator {
     }
   }
 
-  /** Computes the batch's values with the metric and adds them (see `update`). */
+  /**
+   * Computes the batch's values with the metric and adds them (see `update`). A label-sequence
+   * metric adds Σ w·numerator to the total and Σ w·denominator to the count instead.
+   */
   updateFrom(args: MetricArgs & { mask: Float32Array | null; weights: Float32Array | null }): void {
-    this.update(this.metric.compute(args), args.mask, args.weights);
+    const labels = args.labelOffsets !== undefined && args.labelOffsets !== null;
+    if (labels !== (this.metric.targets === "labelSequences")) {
+      throw new RaggedError("TARGET_MISMATCH", `Metric "${this.metric.name}" does not fit the compiled loss's targets.`, {
+        expected: labels ? 'a metric over label sequences with a ctc loss ("labelErrorRate", "sequenceErrorRate", "accuracy", "ctc")' : "a metric over per-row targets",
+        received: labels ? "a per-row metric" : "a label-sequence metric",
+      });
+    }
+    if (!labels || !this.metric.computeSequences) {
+      this.update(this.metric.compute(args), args.mask, args.weights);
+      return;
+    }
+    const { numerators, denominators } = this.metric.computeSequences(args);
+    for (let j = 0; j < numerators.length; j++) {
+      const w = args.weights ? args.weights[j] : 1;
+      if (w === 0) continue;
+      this.total += numerators[j] * w;
+      this.count += denominators[j] * w;
+    }
   }
 
   /** The running sums (Σ v·m·w, Σ m·w), e.g. to send another accumulator's share across threads. */

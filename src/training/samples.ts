@@ -9,6 +9,7 @@
 import { RaggedError, describe } from "../core/errors.js";
 import { type PackedLayout, type Sequence, packLayout } from "../data/packed.js";
 import type { InputMaskRule } from "../layers/masking.js";
+import type { Loss } from "./losses.js";
 
 export interface Samples {
   readonly count: number;
@@ -26,6 +27,8 @@ export interface Samples {
   readonly masks: readonly Uint8Array[] | null;
   /** Output lengths of the model for given input lengths (identity unless e.g. repeatVector). */
   readonly outputLengths: ((lengths: Int32Array) => Int32Array) | null;
+  /** `ys[i]` are label sequences (NOTE [ label-sequence targets ]): class ids, any length. */
+  readonly labelSequences?: boolean;
 }
 
 export interface TargetSpec {
@@ -33,6 +36,36 @@ export interface TargetSpec {
   perStep: boolean;
   /** Values per target row. */
   width: number;
+  /**
+   * NOTE [ label-sequence targets ]
+   * A loss such as CTC does not pair one target row with each output row: its target for a sample
+   * is a *label sequence*, a list of class ids whose length has nothing to do with the prediction's
+   * (spelling → pronunciation). Such a loss declares `targets: "labelSequences"`; the model then
+   * reads `ys[i]` with this function (which checks every id), `Samples.labelSequences` is true and
+   * `perStep` false (one target and one sample weight per sequence), and `placeTargets`
+   * concatenates the batch's labels in the sorted order of the output layout with `labelOffsets`
+   * [B + 1]. The loss receives the packed predictions, their layout and those labels
+   * (`Loss.computeSequences`), and returns one value per sequence; metrics likewise
+   * (`Metric.computeSequences`). `targetSpecFor` builds the spec from a loss.
+   */
+  readLabels?: (value: unknown, where: string) => Float32Array;
+}
+
+/**
+ * The targets a loss takes from an output that is per step (`perStep`) and `width` wide: rows of
+ * `loss.targetWidth(width)` values, or label sequences (NOTE [ label-sequence targets ]).
+ * @throws RaggedError `TARGET_MISMATCH` for a label-sequence loss on an output with one row per sequence.
+ */
+export function targetSpecFor(loss: Loss, perStep: boolean, width: number): TargetSpec {
+  if (loss.targets !== "labelSequences") return { perStep, width: loss.targetWidth(width) };
+  const readLabels = loss.readLabels;
+  if (!perStep || !readLabels) {
+    throw new RaggedError("TARGET_MISMATCH", `The ${loss.name} loss needs one prediction per step.`, {
+      expected: "a model that returns sequences (returnSequences: true on the last recurrent layer, a per-step output layer)",
+      received: "a model with one output per sequence",
+    });
+  }
+  return { perStep: false, width, readLabels: (value, where) => readLabels(value, where, width) };
 }
 
 export interface ToSamplesArgs {
@@ -91,6 +124,10 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
     ysOut = new Array(count);
     for (let i = 0; i < count; i++) {
       const y = ylist[i];
+      if (target.readLabels) {
+        ysOut[i] = target.readLabels(y, `${yName}[${i}]`); // NOTE [ label-sequence targets ]
+        continue;
+      }
       if (target.perStep && isFlat(y)) {
         ysOut[i] = copyFlat(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step");
         if (ysOut[i].length !== targetLengths[i] * target.width) {
@@ -148,7 +185,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
       weights[i] = out;
     }
   }
-  return { count, features, xs: xsOut, lengths, ys: ysOut, yWidth: target?.width ?? 0, perStep: target?.perStep ?? false, weights, masks, outputLengths: args.outputLengths ?? null };
+  return { count, features, xs: xsOut, lengths, ys: ysOut, yWidth: target?.width ?? 0, perStep: target?.perStep ?? false, weights, masks, outputLengths: args.outputLengths ?? null, labelSequences: target?.readLabels !== undefined };
 }
 
 /** [length] 1 where the step is real under `rule`, 0 where it is padding. */
@@ -301,6 +338,11 @@ export interface Batch {
   /** Caller indices of the batch's samples, in batch order. */
   indices: readonly number[];
   /**
+   * [B + 1] for label-sequence targets (NOTE [ label-sequence targets ]): `y` holds the labels of
+   * the sequence at sorted position j of the output layout in y[labelOffsets[j] … labelOffsets[j+1]).
+   */
+  labelOffsets?: Int32Array | null;
+  /**
    * When padded input was packed at the edge: per batch sample, where its real steps started and
    * its padded length, so per-step outputs can be padded back (zeros at padding).
    */
@@ -349,9 +391,9 @@ export function makeBatch(samples: Samples, indices: readonly number[]): Batch {
   const sameLengths = outLengths === lengths || outLengths.every((l, k) => l === lengths[k]);
   const targetLayout = sameLengths ? layout : packLayout(outLengths);
   const targetStart = sameLengths ? start : new Int32Array(B);
-  const { y, weights } = placeTargets(samples, indices, targetLayout, targetStart, holes);
+  const { y, weights, labelOffsets } = placeTargets(samples, indices, targetLayout, targetStart, holes);
   const padding = packReal ? { start, paddedLength: Int32Array.from(indices, (i) => samples.lengths[i]) } : null;
-  return { layout, x, features: C, mask, y, weights, indices, padding };
+  return { layout, x, features: C, mask, y, weights, indices, padding, labelOffsets };
 }
 
 /**
@@ -361,22 +403,23 @@ export function makeBatch(samples: Samples, indices: readonly number[]): Batch {
  * @param forceWeights - make a weights array even without sample weights (per-step rows of a mask with holes).
  */
 export function placeTargets(
-  samples: Pick<Samples, "ys" | "yWidth" | "perStep" | "weights">,
+  samples: Pick<Samples, "ys" | "yWidth" | "perStep" | "weights" | "labelSequences">,
   indices: readonly number[],
   targetLayout: PackedLayout,
   targetStart: Int32Array,
   forceWeights: boolean,
-): { y: Float32Array | null; weights: Float32Array | null } {
+): { y: Float32Array | null; weights: Float32Array | null; labelOffsets: Int32Array | null } {
   const U = samples.yWidth;
   const perStep = samples.perStep;
   const rows = perStep ? targetLayout.totalSteps : targetLayout.batch;
-  const y = samples.ys ? new Float32Array(rows * U) : null;
+  const labels = samples.labelSequences && samples.ys ? concatLabels(samples.ys, indices, targetLayout) : null;
+  const y = labels ? labels.ids : samples.ys ? new Float32Array(rows * U) : null;
   const weights = samples.weights || (forceWeights && perStep) ? new Float32Array(rows).fill(1) : null;
   for (let j = 0; j < targetLayout.batch; j++) {
     const k = targetLayout.sortedIndices[j];
     const sample = indices[k];
     const len = targetLayout.sortedLengths[j];
-    if (y && samples.ys) {
+    if (y && samples.ys && !labels) {
       const ys = samples.ys[sample];
       if (perStep) {
         for (let t = 0; t < len; t++) {
@@ -396,5 +439,14 @@ export function placeTargets(
       } else weights[j] = w ? w[0] : 1;
     }
   }
-  return { y, weights };
+  return { y, weights, labelOffsets: labels ? labels.offsets : null };
+}
+
+/** The label sequences of `indices`, concatenated in the sorted order of `layout` (NOTE [ label-sequence targets ]). */
+function concatLabels(ys: readonly Float32Array[], indices: readonly number[], layout: PackedLayout): { ids: Float32Array; offsets: Int32Array } {
+  const offsets = new Int32Array(layout.batch + 1);
+  for (let j = 0; j < layout.batch; j++) offsets[j + 1] = offsets[j] + ys[indices[layout.sortedIndices[j]]].length;
+  const ids = new Float32Array(offsets[layout.batch]);
+  for (let j = 0; j < layout.batch; j++) ids.set(ys[indices[layout.sortedIndices[j]]], offsets[j]);
+  return { ids, offsets };
 }

@@ -34,7 +34,7 @@ export function inputValues(batch: ModelBatch): LayerValue[] {
 
 /** Each output's targets and weights. */
 function targetsOf(batch: ModelBatch): TargetBatch[] {
-  return isGraphBatch(batch) ? batch.targets : [{ y: batch.y, weights: batch.weights }];
+  return isGraphBatch(batch) ? batch.targets : [{ y: batch.y, weights: batch.weights, labelOffsets: batch.labelOffsets }];
 }
 
 /**
@@ -72,7 +72,7 @@ function rowsOf(out: LayerValue): number {
 }
 
 function updateMetrics(metrics: readonly MetricAccumulator[], k: number, out: LayerValue, target: TargetBatch, mask: Float32Array | null): void {
-  for (const m of metrics) if (m.outputIndex === k) m.updateFrom({ pred: out.data, target: target.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: target.weights });
+  for (const m of metrics) if (m.outputIndex === k) m.updateFrom({ pred: out.data, target: target.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: target.weights, layout: out.kind === "sequence" ? out.layout : undefined, labelOffsets: target.labelOffsets });
 }
 
 /**
@@ -87,7 +87,7 @@ function outputLosses(model: LayersModel, outputs: LayerValue[], batch: ModelBat
   const grads = outputs.map((out, k) => {
     const mask = outputMask(out);
     const target = targets[k];
-    const reduced = reduceLoss({ loss: model.losses[k], pred: out.data, target: target.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: target.weights, withGrad, denominator: denominators?.[k] });
+    const reduced = reduceLoss({ loss: model.losses[k], pred: out.data, target: target.y as Float32Array, rows: rowsOf(out), width: out.width, mask, weights: target.weights, withGrad, denominator: denominators?.[k], layout: out.kind === "sequence" ? out.layout : undefined, labelOffsets: target.labelOffsets });
     updateMetrics(metrics, k, out, target, mask);
     const w = model.lossWeights[k] ?? 1;
     total += w * reduced.value;

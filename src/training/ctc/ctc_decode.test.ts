@@ -1,0 +1,122 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ctcDecode } from "./ctc_decode.js";
+import { ctcForward } from "./ctc_kernel.js";
+
+/** Softmax rows from arbitrary scores. */
+function softmaxRows(scores: number[][]): number[][] {
+  return scores.map((row) => {
+    const m = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - m));
+    const s = e.reduce((a, b) => a + b);
+    return e.map((v) => v / s);
+  });
+}
+
+/** Collapse a path: merge repeats, drop blanks. */
+function collapse(path: number[], blank: number): number[] {
+  return path.filter((k, t) => k !== blank && (t === 0 || k !== path[t - 1]));
+}
+
+/** Every path of length T over K classes (K^T of them). */
+function allPaths(T: number, K: number): number[][] {
+  let paths: number[][] = [[]];
+  for (let t = 0; t < T; t++) paths = paths.flatMap((p) => Array.from({ length: K }, (_, k) => [...p, k]));
+  return paths;
+}
+
+/** log p(labels | x) by the forward recursion (itself checked against PyTorch in ctc_loss.test.ts). */
+function labellingLogProb(probs: number[][], labels: number[], blank: number): number {
+  const T = probs.length;
+  const K = probs[0].length;
+  const lp = Float64Array.from(probs.flat().map(Math.log));
+  return ctcForward(new Float64Array(T * (2 * labels.length + 1)), lp, T, K, labels, blank);
+}
+
+const probsArb = (maxT: number, K: number) =>
+  fc.integer({ min: 1, max: maxT }).chain((T) => fc.array(fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: K, maxLength: K }), { minLength: T, maxLength: T }).map(softmaxRows));
+
+describe("ctcDecode greedy", () => {
+  it("equals the collapsed brute-force best path on small cases (property)", () => {
+    fc.assert(
+      fc.property(probsArb(5, 3), fc.integer({ min: 0, max: 2 }), (probs, blank) => {
+        let best: number[] = [];
+        let bestLog = -Infinity;
+        for (const path of allPaths(probs.length, 3)) {
+          const l = path.reduce((s, k, t) => s + Math.log(probs[t][k]), 0);
+          if (l > bestLog) [best, bestLog] = [path, l];
+        }
+        const r = ctcDecode([probs], { blankIndex: blank });
+        expect(r.paths[0][0]).toEqual(collapse(best, blank));
+        expect(r.logProbabilities[0][0]).toBeCloseTo(bestLog, 9);
+      }),
+      { numRuns: 200, seed: 11 },
+    );
+  });
+
+  it("merges repeats unless mergeRepeated is false; takes logits with fromLogits", () => {
+    const probs = [
+      [0.1, 0.8, 0.1],
+      [0.1, 0.8, 0.1],
+      [0.8, 0.1, 0.1],
+      [0.2, 0.7, 0.1],
+    ];
+    expect(ctcDecode([probs]).paths).toEqual([[[1, 1]]]);
+    expect(ctcDecode([probs], { mergeRepeated: false }).paths).toEqual([[[1, 1, 1]]]);
+    expect(ctcDecode([probs.map((r) => r.map(Math.log))], { fromLogits: true }).paths).toEqual([[[1, 1]]]);
+    expect(ctcDecode([probs], { blankIndex: -1 }).paths).toEqual([[[1, 0, 1]]]);
+    expect(ctcDecode([[], probs]).paths).toEqual([[[]], [[1, 1]]]); // an empty sequence decodes to nothing
+  });
+});
+
+describe("ctcDecode beam search", () => {
+  it("with a wide beam equals exhaustive search over all label sequences (tiny alphabets, property)", () => {
+    fc.assert(
+      fc.property(probsArb(5, 3), (probs) => {
+        const T = probs.length;
+        // all labellings of length ≤ T over labels {1, 2} (blank 0)
+        let labellings: number[][] = [[]];
+        let frontier: number[][] = [[]];
+        for (let l = 1; l <= T; l++) {
+          frontier = frontier.flatMap((p) => [[...p, 1], [...p, 2]]);
+          labellings = labellings.concat(frontier);
+        }
+        const scored = labellings.map((l) => ({ l, lp: labellingLogProb(probs, l, 0) })).sort((a, b) => b.lp - a.lp);
+        const r = ctcDecode([probs], { strategy: "beamSearch", beamWidth: 200, topPaths: 3 });
+        for (let p = 0; p < 3; p++) {
+          expect(r.logProbabilities[0][p]).toBeCloseTo(scored[p].lp, 9);
+          // ties in probability may order differently: the labelling must have the same probability
+          expect(labellingLogProb(probs, r.paths[0][p], 0)).toBeCloseTo(scored[p].lp, 9);
+        }
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+  });
+
+  it("labelling probabilities of the top paths sum to at most 1, best first; beam_search alias", () => {
+    const probs = softmaxRows([[1, 0.5, 0.2], [0.3, 1.2, 0], [0.1, 0.2, 1.5], [1, 1, 1]]);
+    const r = ctcDecode([probs], { strategy: "beam_search", beamWidth: 50, topPaths: 5 });
+    const ps = r.logProbabilities[0].map(Math.exp);
+    for (let p = 1; p < ps.length; p++) expect(ps[p]).toBeLessThanOrEqual(ps[p - 1]);
+    expect(ps.reduce((a, b) => a + b)).toBeLessThanOrEqual(1 + 1e-12);
+  });
+
+  it("rejects bad options and predictions with coded errors", () => {
+    const probs = [[[0.5, 0.5]]];
+    expect(() => ctcDecode(probs, { strategy: "viterbi" as "greedy" })).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    expect(() => ctcDecode(probs, { topPaths: 2 })).toThrow(/topPaths/);
+    expect(() => ctcDecode(probs, { strategy: "beamSearch", beamWidth: 2, topPaths: 3 })).toThrow(/topPaths/);
+    expect(() => ctcDecode(probs, { blankIndex: 2 })).toThrow(/blankIndex/);
+    expect(() => ctcDecode([[[0.5, 0.5], [0.2]]])).toThrow(expect.objectContaining({ code: "BAD_INPUT", message: expect.stringMatching(/predictions\[0\]\[1\] does not have 2 class scores/) }));
+    expect(() => ctcDecode([[[0.5, -0.5]]])).toThrow(/is not a probability/);
+    expect(() => ctcDecode([[[1]]])).toThrow(/at least two classes/);
+    expect(() => ctcDecode(null as unknown as number[][][])).toThrow(expect.objectContaining({ code: "BAD_INPUT" }));
+  });
+
+  it("does not mutate its input", () => {
+    const probs = [softmaxRows([[1, 2, 3], [3, 2, 1]])];
+    const copy = JSON.stringify(probs);
+    ctcDecode(probs, { strategy: "beamSearch" });
+    expect(JSON.stringify(probs)).toBe(copy);
+  });
+});
