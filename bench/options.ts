@@ -23,11 +23,11 @@ export interface BenchOptions {
   length: number;
 }
 
-export const SECTIONS = ["seed", "mixed", "variants", "pytorch", "memory", "peak", "threads", "predict", "attention", "conv"] as const;
+export const SECTIONS = ["seed", "mixed", "variants", "pytorch", "memory", "peak", "threads", "predict", "attention", "conv", "ctc"] as const;
 
 const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--cpu-rounds N] [--mixed-rounds N]
                         [--mask-rounds N] [--warmup N] [--memory-steps N]
-                        [--sections seed,mixed,variants,pytorch,memory,peak,threads,predict,attention,conv] [--batch N] [--length N]
+                        [--sections seed,mixed,variants,pytorch,memory,peak,threads,predict,attention,conv,ctc] [--batch N] [--length N]
                         [--kernels default|wasm] [--wasm-build relaxed|simd]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {

@@ -10,6 +10,7 @@
  *   npm run bench -- --kernels wasm  ragged on its WebAssembly SIMD kernels
  *   npm run bench -- --sections peak,threads   the step against the machine's GEMM peak; 1 vs 2 threads by batch size
  *   npm run bench -- --sections attention      an attention seq2seq training step vs PyTorch
+ *   npm run bench -- --sections ctc  the CTC loss's share of a g2p-ctc training step
  *
  * Progress goes to stderr; the tables go to stdout.
  */
@@ -17,6 +18,7 @@ import "./wasm_build.js"; // first: chooses the wasm build before anything compi
 import os from "node:os";
 import { attentionSection } from "./attention_seq2seq.js";
 import { convLstmSection } from "./conv_lstm.js";
+import { ctcSection } from "./ctc.js";
 import { memorySection } from "./memory.js";
 import { mixedLengthsSection } from "./mixed_lengths.js";
 import { parseOptions, type BenchOptions } from "./options.js";
@@ -43,6 +45,7 @@ const SECTIONS: Record<string, Section> = {
   threads: threadScalingSection,
   predict: predictLatencySection,
   attention: attentionSection,
+  ctc: ctcSection,
 };
 
 async function main(): Promise<void> {

@@ -168,7 +168,7 @@ describe("getLoss", () => {
     expect(getLoss({ name: "huber", delta: 0.5 }).options).toEqual({ delta: 0.5 });
     expect(getLoss({ name: "categorical_crossentropy", fromLogits: true }).options).toEqual({ fromLogits: true });
     expect(getLoss("binaryCrossentropy").options).toEqual({ fromLogits: false });
-    expect(lossNames()).toEqual(["categoricalCrossentropy", "sparseCategoricalCrossentropy", "binaryCrossentropy", "meanSquaredError", "meanAbsoluteError", "huber"]);
+    expect(lossNames()).toEqual(["categoricalCrossentropy", "sparseCategoricalCrossentropy", "binaryCrossentropy", "meanSquaredError", "meanAbsoluteError", "huber", "ctc"]);
   });
 
   it("passes a Loss through unchanged", () => {
