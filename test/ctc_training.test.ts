@@ -3,9 +3,10 @@
  * reduction (Σ ℓ·w / B), sample weights, metrics, evaluate, threads and errors at the boundary.
  */
 import { describe, expect, it } from "vitest";
-import { Random, layers, sequential } from "../src/node.js";
+import { Random, layers, sequential, terminateWorkers } from "../src/node.js";
 import { ctc } from "../src/training/ctc/ctc_loss.js";
 import { ctcDecode } from "../src/training/ctc/ctc_decode.js";
+import { errorRates } from "../src/training/edit_distance.js";
 import { packLayout } from "../src/data/packed.js";
 
 /** A toy task: each input id i (1..4) is spoken as label i, doubled letters ("1 1") as one label. */
@@ -92,6 +93,7 @@ describe("ctc as a model loss", () => {
     expect(Number.isFinite(la)).toBe(true);
     expect(lb).toBeCloseTo(la, 4);
     expect(a.evaluate(xs, ys)).toBeCloseTo(b.evaluate(xs, ys) as number, 4);
+    terminateWorkers(b);
   });
 
   it("impossible alignments: Infinity by default (never NaN), skipped with zeroInfinity, ignored with weight 0", async () => {
@@ -135,6 +137,30 @@ describe("ctc as a model loss", () => {
     model.compile({ loss: "ctc", optimizer: "sgd" });
     await model.fit(xs, ys, { epochs: 1, verbose: 0 });
     expect(JSON.stringify(ys)).toBe(copy);
+  });
+});
+
+describe("README: the CTC section runs as shown", () => {
+  it("compile with ctc and its metrics, fit on label lists, ctcDecode with beam search, errorRates", async () => {
+    const rng = new Random(12);
+    const xs = Array.from({ length: 12 }, () => Array.from({ length: rng.int(3, 9) }, () => rng.int(1, 55)));
+    const ys = xs.map((x) => Array.from({ length: rng.int(1, Math.floor(x.length / 2) + 1) }, () => rng.int(1, 40)));
+    const model = sequential([
+      layers.embedding({ inputDim: 55, outputDim: 64 }),
+      layers.bidirectional({ layer: layers.lstm({ units: 128, returnSequences: true }) }),
+      layers.timeDistributed({ layer: layers.dense({ units: 40, activation: "softmax" }) }), // 39 labels + blank 0
+    ]);
+    model.compile({ loss: "ctc", optimizer: "adam", metrics: ["labelErrorRate", "sequenceErrorRate"] });
+    const history = await model.fit(xs, ys, { verbose: 0 });
+    expect(Object.keys(history.history)).toEqual(expect.arrayContaining(["loss", "labelErrorRate", "sequenceErrorRate"]));
+    const testXs = xs.slice(0, 3);
+    const testYs = ys.slice(0, 3);
+    const { paths, logProbabilities } = ctcDecode(model.predict(testXs) as number[][][], { strategy: "beamSearch", beamWidth: 16, topPaths: 3 });
+    expect(paths.map((p) => p.length)).toEqual([3, 3, 3]);
+    expect(logProbabilities[0][0]).toBeGreaterThanOrEqual(logProbabilities[0][1]);
+    const r = errorRates(testYs, paths.map((p) => p[0]));
+    expect(r.sequences).toBe(3);
+    expect(r.labelErrorRate).toBeGreaterThan(0);
   });
 });
 
