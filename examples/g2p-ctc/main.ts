@@ -23,8 +23,7 @@
  * (Σ edit distance / Σ reference length). The last line is `test WER: X, PER: Y`.
  */
 import { pathToFileURL } from "node:url";
-import { ctcDecode, errorRates, kernels, layers, reduceLROnPlateau, sequential, type Callback } from "../../src/node.js";
-import { useFastKernels } from "../../src/core/kernels/wasm.js";
+import { ctcDecode, errorRates, kernels, layers, reduceLROnPlateau, sequential, useFastKernels, type Callback } from "ragged-rnn";
 import { GRAPHEMES, PHONEMES, Vocabulary, cmudictG2P, type Pronunciation } from "../_shared/cmudict.js";
 
 export interface Options {
