@@ -14,12 +14,12 @@
  *   sample whose value sequence is empty gets zeros (Keras would spread the weight over padding).
  * - `seed` is written and read, but dropout draws from the model's seeded stream (as `Dropout`).
  */
-import type { LengthSource, SymbolicTensor } from "../symbolic.js";
 import { RaggedError, describe } from "../../core/errors.js";
 import type { AttentionScore } from "../../core/kernels/attention.js";
 import { Random } from "../../core/random.js";
 import { packBatch, unpackRows } from "../../data/packed.js";
-import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape } from "../layer.js";
+import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape } from "../layer.js";
+import { describeLengths, type LengthSource, sameLengths, type SymbolicTensor } from "../symbolic.js";
 import type { LayerValue, SequenceValue } from "../values.js";
 import { type AttentionScores, runAttention, type RunAttentionGrads, scoresBySample } from "./run_attention.js";
 
@@ -30,7 +30,10 @@ export interface BaseAttentionArgs extends BaseLayerArgs {
   seed?: number | null;
   /** Query step i attends only to key steps j ≤ i (decoder self-attention). Default false. */
   useCausalMask?: boolean;
-  /** A second output: the attention probabilities (ragged through `call`). Default false. */
+  /**
+   * Keras' `return_attention_scores`: the probabilities are ragged matrices, so ragged returns them
+   * from `call` (always); a layer made with this option refuses to be part of a model. Default false.
+   */
   returnAttentionScores?: boolean;
 }
 
@@ -131,8 +134,28 @@ export abstract class BaseAttention extends Layer {
   override computeOutputShapes(inputShapes: Shape[]): Shape[] {
     const query = inputShapes[0];
     const value = inputShapes[1] ?? inputShapes[0];
-    const out: Shape = [query[0], query[1], value[2]];
-    return this.returnAttentionScores ? [out, [query[0], query[1], null]] : [out];
+    return [[query[0], query[1], value[2]]];
+  }
+
+  /**
+   * In a graph the output follows the query's lengths (the value's may differ); the key, when
+   * given, must follow the value's.
+   */
+  protected override symbolicLengths(inputs: SymbolicTensor[], outShapes: Shape[]): LengthSource[] {
+    if (this.returnAttentionScores) {
+      throw new RaggedError("UNSUPPORTED", `${this.className} "${this.name}" cannot output its scores inside a model: they are ragged matrices (Lq × Lk per sample), not per-step rows.`, {
+        help: "make the layer without returnAttentionScores for the model, and read the scores with layer.call([query, value]) (same weights)",
+      });
+    }
+    const [query, value, key] = inputs;
+    if (key && !sameLengths(key.lengths, value.lengths)) {
+      throw new RaggedError("LENGTH_MISMATCH", `The key and the value of ${this.className} "${this.name}" must have the same lengths.`, {
+        expected: `the key with ${describeLengths(value.lengths)} (as the value "${value.name}")`,
+        received: `"${key.name}" with ${describeLengths(key.lengths)}`,
+        help: "pass the key and the value from the same sequence (e.g. the encoder's outputs), or leave out the key",
+      });
+    }
+    return outShapes.map(() => query.lengths);
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -189,13 +212,8 @@ export abstract class BaseAttention extends Layer {
     if (this.built) return;
     this.validateInputShapes(inputShapes);
     this.buildShapes = inputShapes.map((s) => [...s]);
-    this.build(inputShapes[0], rng);
+    this.createWeights(inputShapes[0], rng);
     this.markBuilt(inputShapes);
-  }
-
-  /** Every output follows the query's steps; key and value may have other lengths (another input's). */
-  protected override symbolicLengths(inputs: SymbolicTensor[], outShapes: Shape[]): LengthSource[] {
-    return outShapes.map(() => inputs[0].lengths);
   }
 
   /**
@@ -203,7 +221,7 @@ export abstract class BaseAttention extends Layer {
    * the attention output in the query's layout. Backward takes the output's gradient and returns
    * one gradient per input.
    */
-  override forwardMany(inputs: LayerValue[], ctx: ForwardContext): { outputs: LayerValue[]; backward: (dOutputs: (LayerValue | null)[]) => (LayerValue | null)[] } {
+  override forwardMany(inputs: LayerValue[], ctx: ForwardContext): ManyForwardResult {
     const sorted = this.sortInputs(inputs);
     const attended = this.attend(sorted, ctx);
     const { output } = attended;

@@ -153,8 +153,7 @@ export class MultiHeadAttention extends BaseAttention {
 
   override computeOutputShapes(inputShapes: Shape[]): Shape[] {
     const query = inputShapes[0];
-    const out: Shape = [query[0], query[1], this.outputShape ?? query[2]];
-    return this.returnAttentionScores ? [out, [query[0], query[1], null]] : [out];
+    return [[query[0], query[1], this.outputShape ?? query[2]]];
   }
 
   /** The full forward on sorted inputs: projections, attention per head, output projection. */
