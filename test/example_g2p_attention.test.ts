@@ -1,0 +1,23 @@
+/**
+ * The attention G2P example end to end on a tiny subset (the full run and its figures: README's
+ * examples table and examples/g2p-attention/main.ts).
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { kernels, setKernels } from "../src/index.js";
+import { main as g2pAttention } from "../examples/g2p-attention/main.js";
+
+const initialKernels = kernels();
+afterEach(() => void setKernels(initialKernels));
+
+describe("example g2p-attention", () => {
+  for (const bahdanau of [false, true]) {
+    it(`trains, decodes and scores a subset (${bahdanau ? "Bahdanau" : "Luong"})`, async () => {
+      const r = await g2pAttention({ limit: 40, epochs: 1, units: 8, embeddingDim: 8, batchSize: 16, threads: 1, verbose: 0, bahdanau });
+      expect(r.trainWords).toBe(40);
+      expect(r.testWords).toBe(40);
+      expect(r.wer).toBeGreaterThanOrEqual(0);
+      expect(r.wer).toBeLessThanOrEqual(1);
+      expect(r.per).toBeGreaterThan(0);
+    });
+  }
+});
