@@ -8,7 +8,7 @@
  *
  *   npm run example:g2p-attention                 # or: npx tsx examples/g2p-attention/main.ts [--epochs N] [--limit N] [--bahdanau]
  *
- * Data: the shared CMUdict split (examples/_shared/cmudict.ts: first pronunciation, stress-less
+ * Data: npm `cmu-pronouncing-dictionary` (ISC), through the shared CMUdict split (examples/_shared/cmudict.ts: first pronunciation, stress-less
  * 39 phonemes, seeded 90/10 split by word; 112,428 train / 12,492 test words). Every word is a
  * ragged sequence of letters and its pronunciation another of a different length — no padding
  * anywhere, and each decoder step attends only to its own word's letters.
@@ -20,8 +20,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { errorRates, input, kernels, layers, type LayersModel, model, type SymbolicTensor } from "../../src/node.js";
-import { useFastKernels } from "../../src/core/kernels/wasm.js";
+import { errorRates, input, kernels, layers, type LayersModel, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
 import { cmudictG2P } from "../_shared/cmudict.js";
 
 export interface Options {
