@@ -9,7 +9,7 @@
  *   K [ΣLk, Dk], V [ΣLk, Dv]:   rows kStarts[p] … kStarts[p] + Lk[p] − 1;
  *   scores [Σ Lq·Lk]:            the block sStarts[p], Lq[p] × Lk[p] row-major.
  * So a sequence's query rows attend only to its own key rows: there is no padding to mask, and a
- * sequence's result cannot depend on its batch-mates' lengths. The layers (src/layers/attention/)
+ * sequence's result cannot depend on its batch-mates' lengths. The layers (layers/attention/)
  * gather packed rows into this order and scatter the results back.
  *
  * Per problem (shapes [Lq, Lk] unless written):
