@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
-import { startDemoServer } from "../../examples/web/serve.js";
+import { startDemoServer } from "../../demo/web/serve.js";
 
 type Check = (name: string, ok: boolean, detail?: string) => void;
 

@@ -1,6 +1,6 @@
 /**
  * `npm run demo:web`: serves the training page on 127.0.0.1 only (never on other interfaces).
- * The page and its Web Worker are bundled from examples/web/*.ts with esbuild at start; the
+ * The page and its Web Worker are bundled from demo/web/*.ts with esbuild at start; the
  * JapaneseVowels files come from data/uea.
  *
  *   npm run demo:web              # http://127.0.0.1:8080/
