@@ -13,18 +13,10 @@ import { main as streaming } from "../examples/streaming/main.js";
 
 const examplesDir = new URL("../examples/", import.meta.url);
 
-/**
- * examples/web is not a copyable example but the repository's training page (`npm run demo:web`,
- * issue 12): it is bundled from the sources and reuses the CLI's internals (the layer
- * mini-language, label handling), which the package does not export. Every other folder is.
- */
-const NOT_COPYABLE = new Set(["web"]);
-
-function sourcesUnder(dir: string, top = true): string[] {
+function sourcesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
-    if (top && NOT_COPYABLE.has(name)) return [];
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? sourcesUnder(path, false) : name.endsWith(".ts") ? [path] : [];
+    return statSync(path).isDirectory() ? sourcesUnder(path) : name.endsWith(".ts") ? [path] : [];
   });
 }
 
