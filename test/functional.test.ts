@@ -316,3 +316,17 @@ describe("several outputs split across threads", () => {
     sums.forEach((s, i) => expect(maxRelDiff(s, wholeGrads[i])).toBeLessThan(1e-6));
   });
 });
+
+describe("shared recurrent layers in one pass", () => {
+  it("one LSTM applied to two inputs, and a bidirectional GRU, keep one kernel cache per call (central differences)", () => {
+    const a = input({ shape: [null, 3], name: "a" });
+    const b = input({ shape: [null, 3], name: "b" });
+    const shared = layers.lstm({ units: 4 });
+    const bi = layers.bidirectional({ layer: layers.gru({ units: 3 }) });
+    const both = layers.concatenate([shared.apply(a) as SymbolicTensor, shared.apply(b) as SymbolicTensor, bi.apply(a) as SymbolicTensor, bi.apply(b) as SymbolicTensor]);
+    const m = model({ inputs: [a, b], outputs: layers.dense({ units: 2, activation: "softmax" }).apply(both) as SymbolicTensor, seed: 41 });
+    expect(m.weights.length).toBe(3 + 6 + 2);
+    m.compile({ loss: "categoricalCrossentropy", optimizer: "sgd" });
+    expectChecked(checkGradients(m, modelBatchOf(m, [xa, xb], randomOneHot(rng, lengthsA, 2, false)), { perVariable: 16 }));
+  });
+});

@@ -77,6 +77,11 @@ export interface ForwardContext {
   inputNeedsGrad: boolean;
   /** In a graph: the packed layout of every model input, by input name (see NOTE [ the layer contract for graphs ]). */
   inputLayouts?: ReadonlyMap<string, PackedLayout>;
+  /**
+   * In a graph: an object unique to this call of the layer (its node), to own kernel caches kept
+   * for backward — a layer applied twice in one pass (shared) keeps one cache per call.
+   */
+  slot?: object;
 }
 
 export interface ForwardResult {

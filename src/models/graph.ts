@@ -109,6 +109,27 @@ function addGrad(a: LayerValue | undefined, b: LayerValue): LayerValue {
   return { ...a, data: sum } as LayerValue;
 }
 
+const nestedSlots = new WeakMap<object, Map<Node, object>>();
+
+/**
+ * The kernel-cache owner of one call (ForwardContext.slot): the node itself, or — inside a nested
+ * model, whose nodes run once per call of the model — one object per (outer call, inner node).
+ */
+function slotFor(outer: object | undefined, node: Node): object {
+  if (!outer) return node;
+  let slots = nestedSlots.get(outer);
+  if (!slots) {
+    slots = new Map();
+    nestedSlots.set(outer, slots);
+  }
+  let slot = slots.get(node);
+  if (!slot) {
+    slot = {};
+    slots.set(node, slot);
+  }
+  return slot;
+}
+
 /**
  * Runs the graph on one packed value per input.
  * @param inputNeedsGrad - whether `backward` must return the inputs' gradients (a nested model
@@ -125,7 +146,7 @@ export function runGraph(graph: Graph, inputs: LayerValue[], ctx: ForwardContext
     const ref = referenceLayout(given);
     const aligned = given.map((v) => (v.kind === "vector" ? vectorInLayout(v, ref) : v));
     const needs = ctx.inputNeedsGrad || node.inputs.some((t) => !inputSet.has(t));
-    const result = node.layer.forwardMany(aligned, { ...ctx, inputNeedsGrad: needs, inputLayouts, initialState: null });
+    const result = node.layer.forwardMany(aligned, { ...ctx, inputNeedsGrad: needs, inputLayouts, initialState: null, slot: slotFor(ctx.slot, node) });
     if (result.outputs.length !== node.outputs.length) {
       throw new Error(`ragged: layer "${node.layer.name}" gave ${result.outputs.length} outputs for ${node.outputs.length} tensors`);
     }

@@ -116,8 +116,9 @@ export class Bidirectional extends Layer {
   }
 
   forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
-    const fwd = this.forwardLayer.forward(input, ctx);
-    const bwd = this.backwardLayer.forward(input, ctx);
+    // each direction owns its kernel cache (per call of this layer in a graph: ctx.slot)
+    const fwd = this.forwardLayer.forward(input, { ...ctx, slot: directionSlot(ctx.slot, 0) });
+    const bwd = this.backwardLayer.forward(input, { ...ctx, slot: directionSlot(ctx.slot, 1) });
     const F = fwd.output.width;
     const Bw = bwd.output.width;
     // A backward layer returns its sequence in processing order: reverse it back to line up steps.
@@ -189,6 +190,19 @@ export class Bidirectional extends Layer {
       backwardLayer: { className: this.backwardLayer.className, config: { ...this.backwardLayer.getConfig(), name: this.backwardLayer.name } },
     };
   }
+}
+
+const directionSlots = new WeakMap<object, [object, object]>();
+
+/** Two cache owners per call slot (forward and backward direction); none outside a graph. */
+function directionSlot(slot: object | undefined, k: 0 | 1): object | undefined {
+  if (!slot) return undefined;
+  let pair = directionSlots.get(slot);
+  if (!pair) {
+    pair = [{}, {}];
+    directionSlots.set(slot, pair);
+  }
+  return pair[k];
 }
 
 function sliceBatch(shape: Shape | null | undefined): Shape | undefined {

@@ -91,6 +91,8 @@ export interface KernelCall {
   recurrentMask: Float32Array | null;
   /** Whether `backward` may follow (false: the kernel need keep no cache). */
   needsGrad: boolean;
+  /** Owner of the kernel's cache (`ForwardContext.slot`); default the layer. */
+  slot?: object;
 }
 
 /** What `apply` returns: outputs in caller order, and final states when `returnState`. */
@@ -279,7 +281,9 @@ export abstract class RNN extends Layer {
       ...(call.mask ? { mask: call.mask } : {}),
       ...(call.recurrentMask ? { recurrentMask: call.recurrentMask } : {}),
       needsGrad: call.needsGrad,
-      slot: this as object, // a forward whose backward never ran is released by this layer's next forward
+      // a forward whose backward never ran is released by the next forward in the same slot: this
+      // layer's, or — for a layer called more than once in a graph (shared) — this call's
+      slot: call.slot ?? (this as object),
     };
   }
 
@@ -316,7 +320,7 @@ export abstract class RNN extends Layer {
     // drawn after the input mask, from the same seeded stream
     const recurrentMask = ctx.training && this.recurrentDropout > 0 ? dropoutMask(layout.batch, H, this.recurrentDropout, ctx.rng) : null;
     const initial = this.initialStates(layout, ctx);
-    const pass = this.runKernel({ layout, x: xData, C: x.width, initial, mask, recurrentMask, needsGrad: ctx.needsGrad });
+    const pass = this.runKernel({ layout, x: xData, C: x.width, initial, mask, recurrentMask, needsGrad: ctx.needsGrad, slot: ctx.slot });
     if (this.stateful) this.carried = pass.finalStates.map((s) => unsortRowsFlat(s, H, layout));
     const output: LayerValue = this.returnSequences
       ? { kind: "sequence", layout, data: pass.h, width: H, mask }
