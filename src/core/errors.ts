@@ -29,6 +29,10 @@ export type ErrorCode =
   | "UNSUPPORTED"
   /** Predictions that do not fit the loss, e.g. logits given to a loss that expects probabilities (`fromLogits`). */
   | "PREDICTION_MISMATCH"
+  /** No data to train on: no sequences, or only sequences of length 0. */
+  | "EMPTY_DATA"
+  /** A second training call (fit, fitDataset, trainOnBatch) on a model that is already training. */
+  | "MODEL_BUSY"
   /** A mask whose real steps are not one block at the start or the end of the row (see `data/mask.ts`). */
   | "MASK_NOT_CONTIGUOUS"
   /** Per-step tensors of different lengths meet (an attention key and value; per-step tensors from different inputs of a functional model). */

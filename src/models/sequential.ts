@@ -151,9 +151,13 @@ export class Sequential extends LayersModel {
   /** How to read (xs, ys) for this model; `withTargets` when ys are given. */
   sampleArgs(withTargets: boolean): ToSamplesArgs {
     const changesLengths = this.layers.some((l) => l.outputLengths !== undefined);
+    const first = this.layers[0];
+    const loss = withTargets ? this.requireCompiled("training or evaluation").loss : null;
+    const sparse = loss?.name === "sparseCategoricalCrossentropy";
     return {
       features: this.inputFeatures,
-      target: withTargets ? this.targetSpec() : null,
+      ids: first instanceof Embedding ? first.inputDim : undefined,
+      target: withTargets ? { ...this.targetSpec(), ...(sparse ? { classes: this.outputWidth } : {}) } : null,
       maskRule: this.inputMaskRule,
       outputLengths: changesLengths ? (l: Int32Array) => this.outputLengths(l) : null,
       timesteps: typeof this.inputShape[1] === "number" ? this.inputShape[1] : null,

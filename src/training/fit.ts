@@ -16,10 +16,13 @@ import { evaluate, evaluateDataset } from "./predict.js";
 import { ProgressBar } from "./progress/bar.js";
 import { type ProgressOutput, getDefaultProgressOutput } from "./progress/output.js";
 import { type ModelBatch, type ModelSamples, isGraphBatch, makeModelBatch, readSamples } from "./graph_samples.js";
+import { whileTraining } from "./busy.js";
+import { requireData } from "./samples.js";
 import { Trackers } from "./trackers.js";
 import { evaluateStep } from "./train_step.js";
 import { type BatchSource, parallelTrainStep, terminateWorkers } from "./parallel/pool.js";
 import { resolveThreads } from "./parallel/platform.js";
+import { EventLoopYielder } from "./yield_event_loop.js";
 
 export type { Dataset, DatasetItem } from "./dataset.js";
 
@@ -56,7 +59,8 @@ export interface FitArgs {
   progressOutput?: ProgressOutput;
   /**
    * Threads to split each batch across (NOTE [ data-parallel training ] in
-   * training/parallel/pool.ts): default one per core with "ragged-rnn/node", else 1.
+   * training/parallel/pool.ts): default one per core with "ragged-rnn/node", else 1. Capped at the
+   * core count; a batch of n sequences uses at most n / 2 threads.
    */
   threads?: number;
 }
@@ -149,6 +153,7 @@ async function runEpochs(model: LayersModel, plan: EpochPlan): Promise<FitHistor
 }
 
 async function epochLoop(model: LayersModel, plan: EpochPlan, list: CallbackList, history: FitHistory, trackers: Trackers): Promise<void> {
+  const yielder = new EventLoopYielder(); // NOTE [ yielding the event loop ]
   for (let epoch = plan.initialEpoch; epoch < plan.epochs && !model.stopTraining; epoch++) {
     await list.epochBegin(epoch);
     trackers.reset();
@@ -162,6 +167,7 @@ async function epochLoop(model: LayersModel, plan: EpochPlan, list: CallbackList
       trackers.add(result);
       await list.batchEnd(step, trackers.logs());
       step++;
+      await yielder.maybeYield();
       if (model.stopTraining) break;
     }
     stats.paddingEfficiency = stats.paddedCells > 0 ? stats.realSteps / stats.paddedCells : 1;
@@ -231,13 +237,18 @@ function unpackValidation(v: ValidationData): { xs: unknown; ys: unknown; sample
  * const history = await model.fit(xs, ys, { epochs: 5, batchSize: 32, validationSplit: 0.1, verbose: 0 });
  * history.history.loss; // [0.69, 0.61, …]
  */
-export async function fit(model: LayersModel, xs: unknown, ys: unknown, args: FitArgs = {}): Promise<FitHistory> {
+export function fit(model: LayersModel, xs: unknown, ys: unknown, args: FitArgs = {}): Promise<FitHistory> {
+  return whileTraining(model, "fit()", () => fitArrays(model, xs, ys, args));
+}
+
+async function fitArrays(model: LayersModel, xs: unknown, ys: unknown, args: FitArgs): Promise<FitHistory> {
   model.requireCompiled("fit()");
   const epochs = positiveInt(args.epochs, "epochs", 1);
   const batchSize = positiveInt(args.batchSize, "batchSize", 32);
   const initialEpoch = nonNegativeInt(args.initialEpoch, "initialEpoch");
   const threads = resolveThreads(args.threads);
   const samples = readSamples(model, xs, ys, true, { sampleWeight: args.sampleWeight });
+  requireData(samples, "fit()");
   let trainIndices = Array.from({ length: samples.count }, (_, i) => i);
   let validate: (() => Promise<Logs>) | null = null;
   if (args.validationData !== undefined) {
@@ -297,7 +308,11 @@ async function evaluateIndices(model: LayersModel, samples: ModelSamples, indice
  * @example
  * await model.fitDataset(batches(), { stepsPerEpoch: 30, epochs: 10 });
  */
-export async function fitDataset(model: LayersModel, dataset: Dataset, args: FitDatasetArgs = {}): Promise<FitHistory> {
+export function fitDataset(model: LayersModel, dataset: Dataset, args: FitDatasetArgs = {}): Promise<FitHistory> {
+  return whileTraining(model, "fitDataset()", () => fitBatches(model, dataset, args));
+}
+
+async function fitBatches(model: LayersModel, dataset: Dataset, args: FitDatasetArgs): Promise<FitHistory> {
   model.requireCompiled("fitDataset()");
   const epochs = positiveInt(args.epochs, "epochs", 1);
   const initialEpoch = nonNegativeInt(args.initialEpoch, "initialEpoch");
@@ -345,6 +360,7 @@ export async function fitDataset(model: LayersModel, dataset: Dataset, args: Fit
           });
         }
         const samples = readDatasetSamples(model, next.value, consumed++, true);
+        requireData(samples, `fitDataset() batch ${consumed - 1}`);
         yield { samples, indices: Array.from({ length: samples.count }, (_, i) => i) };
       }
     },

@@ -36,6 +36,8 @@ export interface TargetSpec {
   perStep: boolean;
   /** Values per target row. */
   width: number;
+  /** Sparse labels: each target value is a class id, an integer in [0, classes). */
+  classes?: number;
   /**
    * NOTE [ label-sequence targets ]
    * A loss such as CTC does not pair one target row with each output row: its target for a sample
@@ -70,6 +72,8 @@ export function targetSpecFor(loss: Loss, perStep: boolean, width: number): Targ
 
 export interface ToSamplesArgs {
   features: number;
+  /** Token ids: each input value is an integer in [0, ids) (an embedding's inputDim). */
+  ids?: number;
   target: TargetSpec | null;
   sampleWeight?: ArrayLike<number | ArrayLike<number>> | null;
   /** Names for messages, default "xs" / "ys". */
@@ -90,22 +94,24 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
   const list = asList(xs, xName, "a list of sequences (xs[i] = one sequence, a list of steps)");
   const count = list.length;
   const features = args.features;
+  const ids = args.ids ?? 0;
   const xsOut: Float32Array[] = new Array(count);
   const lengths = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const seq = list[i] as Sequence;
-    if (seq === null || typeof seq !== "object" || typeof seq.length !== "number") {
+    if (seq === null || typeof seq !== "object" || typeof seq.length !== "number" || isBigIntArray(seq)) {
       throw new RaggedError("BAD_SEQUENCE", `${xName}[${i}] is not a sequence (a list of steps).`, {
         expected: `a list of steps, each a list of ${features} numbers${features === 1 ? " (or a number)" : ""}`,
         received: describe(seq),
+        help: isBigIntArray(seq) ? "BigInt arrays cannot hold features: convert to a Float32Array (or Float64Array)" : undefined,
       });
     }
     if (isFlat(seq)) {
-      xsOut[i] = copyFlat(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step");
+      xsOut[i] = copyFlat(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step", ids);
       lengths[i] = xsOut[i].length / features;
     } else {
       lengths[i] = seq.length;
-      xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step");
+      xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step", ids);
     }
   }
   if (args.timesteps !== undefined && args.timesteps !== null) checkTimesteps(lengths, args.timesteps, features, xName);
@@ -122,6 +128,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
       });
     }
     ysOut = new Array(count);
+    const classes = target.classes ?? 0;
     for (let i = 0; i < count; i++) {
       const y = ylist[i];
       if (target.readLabels) {
@@ -129,7 +136,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
         continue;
       }
       if (target.perStep && isFlat(y)) {
-        ysOut[i] = copyFlat(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step");
+        ysOut[i] = copyFlat(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step", classes);
         if (ysOut[i].length !== targetLengths[i] * target.width) {
           throw new RaggedError("TARGET_MISMATCH", `${yName}[${i}] must have one target per step of ${xName}[${i}].`, {
             expected: `${targetLengths[i]} steps × ${target.width} values = ${targetLengths[i] * target.width} numbers`,
@@ -151,9 +158,9 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
             help: "per-step targets follow their sequence's length; to predict one value per sequence use returnSequences: false on the last recurrent layer",
           });
         }
-        ysOut[i] = flattenRows(steps as Sequence, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step");
+        ysOut[i] = flattenRows(steps as Sequence, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step", classes);
       } else {
-        ysOut[i] = flattenRow(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target");
+        ysOut[i] = flattenRow(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target", classes);
       }
     }
   }
@@ -177,10 +184,10 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
       const out = new Float32Array(arr.length);
       for (let k = 0; k < arr.length; k++) {
         const v = arr[k];
-        if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-          throw new RaggedError("INVALID_ARGUMENT", `sampleWeight[${i}] must hold finite, non-negative numbers.`, { received: describe(v) });
+        if (typeof v === "number") out[k] = v;
+        if (typeof v !== "number" || !Number.isFinite(out[k]) || v < 0) {
+          throw new RaggedError("INVALID_ARGUMENT", `sampleWeight[${i}] must hold finite, non-negative numbers (within float32 range).`, { received: describe(v) });
         }
-        out[k] = v;
       }
       weights[i] = out;
     }
@@ -230,7 +237,7 @@ function asList(v: unknown, name: string, expected: string): ArrayLike<unknown> 
  * per-step walk nested arrays need. The fast way in for generated or decoded data.
  */
 function isFlat(v: unknown): v is ArrayLike<number> {
-  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !isBigIntArray(v);
 }
 
 /**
@@ -249,7 +256,19 @@ function checkTimesteps(lengths: Int32Array, timesteps: number, features: number
   }
 }
 
-function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): Float32Array {
+function isBigIntArray(v: unknown): boolean {
+  return v instanceof BigInt64Array || v instanceof BigUint64Array;
+}
+
+/**
+ * NOTE [ value checks at the boundary ]: every value is checked once, as it is copied: it must be a
+ * number that is still finite *as float32* (1e39 is finite in float64 but Infinity in the copy, and
+ * one such value turns every weight NaN). Where the model reads ids (an embedding first) or the
+ * loss reads class ids (sparse labels), `ids` > 0 also requires an integer in [0, ids), checked on
+ * the caller's float64 value (2.0000000001 would round to 2 in float32). Both run before the first
+ * training step, so a bad value never changes weights, and the error names its position.
+ */
+function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids = 0): Float32Array {
   if (v.length % width !== 0) {
     throw new RaggedError(code, `${where} (a flat typed array) does not hold whole steps.`, {
       expected: `a multiple of ${width} ${what}`,
@@ -260,20 +279,28 @@ function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEA
   const out = new Float32Array(v.length);
   out.set(v); // a typed-array copy (Float32Array.from would walk the iterator)
   for (let k = 0; k < out.length; k++) {
-    if (!Number.isFinite(out[k])) throw nonFinite(v[k], `${where}[${Math.floor(k / width)}][${k % width}]`);
+    if (!Number.isFinite(out[k])) throw nonFinite(v[k], flatName(where, k, width));
+  }
+  if (ids > 0) {
+    for (let k = 0; k < v.length; k++) if (!isId(v[k], ids)) throw badId(v[k], flatName(where, k, width), ids, code);
   }
   return out;
 }
 
-function flattenRows(seq: Sequence, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): Float32Array {
+/** The name of element k of a flat [steps × width] array: `xs[3][1][0]`, or `xs[3][1]` for width 1. */
+function flatName(where: string, k: number, width: number): string {
+  return width === 1 ? `${where}[${k}]` : `${where}[${Math.floor(k / width)}][${k % width}]`;
+}
+
+function flattenRows(seq: Sequence, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number): Float32Array {
   const out = new Float32Array(seq.length * width);
-  for (let t = 0; t < seq.length; t++) writeRow(out, t * width, seq[t], width, where, t, code, what);
+  for (let t = 0; t < seq.length; t++) writeRow(out, t * width, seq[t], width, where, t, code, what, ids);
   return out;
 }
 
-function flattenRow(v: unknown, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): Float32Array {
+function flattenRow(v: unknown, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number): Float32Array {
   const out = new Float32Array(width);
-  writeRow(out, 0, v, width, where, null, code, what);
+  writeRow(out, 0, v, width, where, null, code, what, ids);
   return out;
 }
 
@@ -281,13 +308,14 @@ function flattenRow(v: unknown, width: number, where: string, code: "FEATURE_MIS
  * Checks and copies one row. `where` and `t` name it in messages (`xs[3]` and step 12 → `xs[3][12]`);
  * the name is built only when there is an error, since this runs once per step.
  */
-function writeRow(out: Float32Array, at: number, step: unknown, width: number, where: string, t: number | null, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string): void {
+function writeRow(out: Float32Array, at: number, step: unknown, width: number, where: string, t: number | null, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number): void {
   if (typeof step === "number") {
     if (width !== 1) {
       throw new RaggedError(code, `${rowName(where, t)} has the wrong number of values.`, { expected: `${width} ${what}`, received: "a single number" });
     }
-    if (!Number.isFinite(step)) throw nonFinite(step, rowName(where, t));
+    if (!isFloat32(step)) throw nonFinite(step, rowName(where, t));
     out[at] = step;
+    if (ids > 0 && !isId(step, ids)) throw badId(step, rowName(where, t), ids, code);
     return;
   }
   if (step === null || typeof step !== "object" || typeof (step as ArrayLike<unknown>).length !== "number") {
@@ -306,8 +334,9 @@ function writeRow(out: Float32Array, at: number, step: unknown, width: number, w
   }
   for (let c = 0; c < width; c++) {
     const v = row[c];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw nonFinite(v, `${rowName(where, t)}[${c}]`);
+    if (typeof v !== "number" || !isFloat32(v)) throw nonFinite(v, `${rowName(where, t)}[${c}]`);
     out[at + c] = v;
+    if (ids > 0 && !isId(v, ids)) throw badId(v, `${rowName(where, t)}[${c}]`, ids, code);
   }
 }
 
@@ -316,11 +345,68 @@ function rowName(where: string, t: number | null): string {
 }
 
 function nonFinite(v: unknown, where: string): RaggedError {
+  if (typeof v === "number" && Number.isFinite(v)) {
+    return new RaggedError("NON_FINITE", `${where} exceeds float32: it is finite in float64 but becomes Infinity as the float32 that training uses.`, {
+      expected: `numbers within float32 range (|v| ≤ ${FLOAT32_MAX.toExponential(6)})`,
+      received: describe(v),
+      help: "rescale or standardise the feature (e.g. divide by its largest value) before training",
+    });
+  }
   return new RaggedError("NON_FINITE", `${where} is not a finite number.`, {
     expected: "finite numbers (no NaN, Infinity or non-numbers)",
     received: describe(v),
     help: "clean or impute missing values before training",
   });
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+/** 2^128 − 2^103: the smallest magnitude that rounds to Infinity in float32 (halfway past FLOAT32_MAX). */
+const FLOAT32_OVERFLOW = 3.4028235677973366e38;
+
+/** Whether a number stays finite as float32 (false for NaN, ±Infinity and |v| ≥ FLOAT32_OVERFLOW). */
+function isFloat32(v: number): boolean {
+  return v < FLOAT32_OVERFLOW && v > -FLOAT32_OVERFLOW;
+}
+
+function isId(v: number, limit: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v < limit;
+}
+
+function badId(v: unknown, where: string, limit: number, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH"): RaggedError {
+  if (code === "TARGET_MISMATCH") {
+    return new RaggedError("TARGET_MISMATCH", `${where} is not a class id.`, {
+      expected: `an integer in [0, ${limit}) (the model has ${limit} outputs)`,
+      received: describe(v),
+      help: "sparse losses take class ids (0, 1, 2, …); for one-hot targets use categoricalCrossentropy",
+    });
+  }
+  return new RaggedError("BAD_INPUT", `${where} is not a token id.`, {
+    expected: `integers in [0, ${limit}) (the embedding's inputDim is ${limit})`,
+    received: describe(v),
+    help: typeof v === "number" && v >= limit ? "raise inputDim to the vocabulary size (largest id + 1)" : "token ids must be whole numbers ≥ 0",
+  });
+}
+
+/**
+ * Throws EMPTY_DATA unless the samples hold something to learn from: at least one sequence, and at
+ * least one real step (sequences of length 0 alone give a loss of 0 and no gradient).
+ */
+export function requireData(samples: { readonly count: number; readonly lengths: ArrayLike<number> }, where: string): void {
+  if (samples.count === 0) {
+    throw new RaggedError("EMPTY_DATA", `${where} got no sequences to train on.`, {
+      expected: "at least one sequence",
+      received: "an empty list",
+    });
+  }
+  let steps = 0;
+  for (let i = 0; i < samples.count && steps === 0; i++) steps += samples.lengths[i];
+  if (steps === 0) {
+    throw new RaggedError("EMPTY_DATA", `${where} got only sequences of length 0: there is nothing to learn from.`, {
+      expected: "at least one sequence with one step or more",
+      received: `${samples.count} sequences, all of length 0`,
+      help: "drop empty sequences from the data (they contribute no loss and no gradient)",
+    });
+  }
 }
 
 /** A packed batch of samples, with targets lined up with the model's output rows. */
