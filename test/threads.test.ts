@@ -286,3 +286,32 @@ describe("worker lifetime", () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
+
+describe("thread limits and one fit at a time (issue 15, defects 4 and 5)", () => {
+  const four = xs.slice(0, 4);
+  const fourY = ys.slice(0, 4);
+
+  it("never starts more workers than a batch has shares", async () => {
+    setThreadPlatform({ defaultThreads: () => 64, createWorker: () => (counts.started++, nodePlatform.createWorker()) });
+    const model = tagger(5);
+    await model.trainOnBatch(four, fourY, { threads: 32 }); // 4 sequences → 2 shares → 1 worker
+    expect(counts.started).toBe(1);
+    await terminateWorkers(model);
+  });
+
+  it("caps threads at the core count (the platform's default)", async () => {
+    const model = tagger(5); // the test platform says 2 cores
+    await model.fit(xs, ys, { threads: 256, epochs: 1, batchSize: 40, verbose: 0 });
+    expect(counts.started).toBe(1);
+    expect(counts.stopped).toBe(1);
+  });
+
+  it("a second fit during a threaded fit is MODEL_BUSY and the first settles", async () => {
+    const model = tagger(6);
+    const first = model.fit(xs, ys, { threads: 2, epochs: 2, batchSize: 20, verbose: 0 });
+    await expect(model.fit(xs, ys, { threads: 2, verbose: 0 })).rejects.toMatchObject({ code: "MODEL_BUSY" });
+    const history = await first;
+    expect(history.history.loss).toHaveLength(2);
+    expect(counts.stopped).toBe(counts.started);
+  });
+});

@@ -54,16 +54,20 @@ export function threadPlatform(): ThreadPlatform | null {
 
 /**
  * The thread count for a training call: the option when given (validated), else the platform's
- * default (the number of cores), else 1.
+ * default (the number of cores), else 1. The option is capped at the core count (the platform's
+ * default; 1 without a platform): more threads than cores only add workers that compete for the
+ * same cores (`threads: 256` once took 26 s and 3.3 GB for 4 sequences). A step then starts no
+ * more workers than its batch has shares (MIN_SEQUENCES_PER_SHARD in shards.ts).
  * @throws RaggedError `INVALID_ARGUMENT` unless `threads` is a positive integer.
  */
 export function resolveThreads(threads: unknown): number {
-  if (threads === undefined) return platform ? Math.max(1, Math.floor(platform.defaultThreads())) : 1;
+  const cores = platform ? Math.max(1, Math.floor(platform.defaultThreads())) : 1;
+  if (threads === undefined) return cores;
   if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1) {
     throw new RaggedError("INVALID_ARGUMENT", "`threads` must be a positive integer.", {
       received: `threads = ${describe(threads)}`,
       help: "use 1 to train on the calling thread only, or leave it out for one thread per core",
     });
   }
-  return threads;
+  return Math.min(threads, cores);
 }

@@ -83,7 +83,7 @@ export async function parallelTrainStep(
   for (const i of source.indices) rows += source.samples.lengths[i];
   const weights = model.trainableWeights.reduce((n, v) => n + v.size, 0);
   const count = shardCount(source.indices.length, threads, stepFlopsEstimate(weights, Math.max(rows, source.indices.length)));
-  const pool = count > 1 && threadPlatform() !== null && threadBlocker(model) === null ? await WorkerPool.for(model, threads - 1) : null;
+  const pool = count > 1 && threadPlatform() !== null && threadBlocker(model) === null ? await WorkerPool.for(model, count - 1) : null; // never more workers than shares
   if (pool === null) {
     const raw = makeModelBatch(source.samples, source.indices);
     const batch = prepare ? prepare(raw) : raw;
