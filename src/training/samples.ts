@@ -7,6 +7,7 @@
  * into a PackedBatch and lines the targets up with the model's output rows.
  */
 import { RaggedError, describe } from "../core/errors.js";
+import { FLOAT32_MAX, fitsFloat32 } from "../core/float32.js";
 import { type PackedLayout, type Sequence, packLayout } from "../data/packed.js";
 import type { InputMaskRule } from "../layers/masking.js";
 import type { Loss } from "./losses.js";
@@ -313,7 +314,7 @@ function writeRow(out: Float32Array, at: number, step: unknown, width: number, w
     if (width !== 1) {
       throw new RaggedError(code, `${rowName(where, t)} has the wrong number of values.`, { expected: `${width} ${what}`, received: "a single number" });
     }
-    if (!isFloat32(step)) throw nonFinite(step, rowName(where, t));
+    if (!fitsFloat32(step)) throw nonFinite(step, rowName(where, t));
     out[at] = step;
     if (ids > 0 && !isId(step, ids)) throw badId(step, rowName(where, t), ids, code);
     return;
@@ -334,7 +335,7 @@ function writeRow(out: Float32Array, at: number, step: unknown, width: number, w
   }
   for (let c = 0; c < width; c++) {
     const v = row[c];
-    if (typeof v !== "number" || !isFloat32(v)) throw nonFinite(v, `${rowName(where, t)}[${c}]`);
+    if (typeof v !== "number" || !fitsFloat32(v)) throw nonFinite(v, `${rowName(where, t)}[${c}]`);
     out[at + c] = v;
     if (ids > 0 && !isId(v, ids)) throw badId(v, `${rowName(where, t)}[${c}]`, ids, code);
   }
@@ -357,15 +358,6 @@ function nonFinite(v: unknown, where: string): RaggedError {
     received: describe(v),
     help: "clean or impute missing values before training",
   });
-}
-
-const FLOAT32_MAX = 3.4028234663852886e38;
-/** 2^128 − 2^103: the smallest magnitude that rounds to Infinity in float32 (halfway past FLOAT32_MAX). */
-const FLOAT32_OVERFLOW = 3.4028235677973366e38;
-
-/** Whether a number stays finite as float32 (false for NaN, ±Infinity and |v| ≥ FLOAT32_OVERFLOW). */
-function isFloat32(v: number): boolean {
-  return v < FLOAT32_OVERFLOW && v > -FLOAT32_OVERFLOW;
 }
 
 function isId(v: number, limit: number): boolean {

@@ -180,3 +180,26 @@ describe("readJsonl", () => {
     });
   });
 });
+
+describe("issue 15: float32 range and line length", () => {
+  it("a number finite in float64 but beyond float32 is NON_FINITE 'exceeds float32' with its line", async () => {
+    const e = await failure('{"x": [[1, 2]], "y": 0}\n{"x": [[1e39, 1]], "y": 1}\n');
+    expect(e.code).toBe("NON_FINITE");
+    expect(e.message).toMatch(/^train\.jsonl:2: .*exceeds float32/);
+    const y = await failure('{"x": [[1, 2]], "y": -4e38}\n');
+    expect(y.code).toBe("NON_FINITE");
+    expect(await collect(['{"x": [[3.4028234663852886e38, 0]]}\n'])).toHaveLength(1);
+  });
+
+  it("a line longer than maxLineLength is BAD_FILE naming the line, also when it arrives in many chunks", async () => {
+    const long = `{"x": [[${"1, ".repeat(200)}1]]}`;
+    const e = await failure(`{"x": [[1]]}\n${long}\n`, { maxLineLength: 300 });
+    expect(e.code).toBe("BAD_FILE");
+    expect(e.message).toMatch(/^train\.jsonl:2: line too long/);
+    const chunks = (function* () {
+      yield '{"x": [[1]]}\n{"x": [[';
+      for (let k = 0; k < 1000; k++) yield "1, ";
+    })();
+    await expect(collect(chunks, { maxLineLength: 1000 })).rejects.toMatchObject({ code: "BAD_FILE" });
+  });
+});

@@ -7,6 +7,7 @@
  * Streaming: see NOTE [ streaming readers ] in `lines.ts`.
  */
 import { FileError, check, describe } from "../../core/errors.js";
+import { FLOAT32_MAX, fitsFloat32 } from "../../core/float32.js";
 import { splitLines, type TextChunks } from "./lines.js";
 
 /** A target: a class label or number per sequence, or one per step. */
@@ -28,6 +29,8 @@ export interface JsonlRecord {
 export interface JsonlOptions {
   /** The file's name, used in error messages. Default `"<input>"`. */
   source?: string;
+  /** The longest line accepted (default 2²⁸ characters); longer is `BAD_FILE`. */
+  maxLineLength?: number;
   /** Features per step every record must have. Default: whatever the first step of the file has. */
   features?: number;
 }
@@ -70,7 +73,7 @@ export async function* readJsonl(
 
   let lastLine = 0;
   let records = 0;
-  for await (const { line, lineNumber } of splitLines(chunks)) {
+  for await (const { line, lineNumber } of splitLines(chunks, { source, maxLineLength: options.maxLineLength })) {
     lastLine = lineNumber;
     if (line.trim() === "") continue;
     const value = parseJsonLine(line, { source, line: lineNumber });
@@ -217,6 +220,13 @@ function readY(value: unknown, steps: number, where: Where): JsonlTarget {
 }
 
 function finite(v: number, at: Where & { field: string }): number {
+  if (Number.isFinite(v) && !fitsFloat32(v)) {
+    throw new FileError("NON_FINITE", at, "exceeds float32", {
+      expected: `a number within float32 range (|v| ≤ ${FLOAT32_MAX.toExponential(6)}), as training computes in float32`,
+      received: describe(v),
+      help: "rescale the feature (e.g. divide by its largest value) or drop the value.",
+    });
+  }
   if (!Number.isFinite(v)) {
     throw new FileError("NON_FINITE", at, "not a finite number", {
       expected: "a finite number",

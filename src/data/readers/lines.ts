@@ -6,7 +6,21 @@
  * partial line (the text after the last newline, waiting for the next chunk). A chunk may end in
  * the middle of a line, of a `\r\n` pair, or of a multi-byte UTF-8 character; none of these change
  * the lines produced. Lines are produced on demand, so a consumer that stops early stops the read.
+ * A line longer than `maxLineLength` (default 2²⁸ characters, half of what a V8 string may hold) is
+ * a `BAD_FILE` error as soon as the partial line passes the limit, never a `RangeError` later.
  */
+import { FileError } from "../../core/errors.js";
+
+/** The default longest line, in UTF-16 characters: 2²⁸ (a V8 string holds at most about 2²⁹). */
+export const MAX_LINE_LENGTH = 2 ** 28;
+
+/** Options shared by the line-based readers. */
+export interface LineOptions {
+  /** The file's name, used in error messages. Default `"<input>"`. */
+  source?: string;
+  /** The longest line accepted, in characters (default MAX_LINE_LENGTH). */
+  maxLineLength?: number;
+}
 
 /** Chunks of a text file: strings, UTF-8 bytes, or a mix. Sync iterables (e.g. `[text]`) work too. */
 export type TextChunks = AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
@@ -24,13 +38,21 @@ export interface Line {
  *
  * @param chunks - the file's content, in pieces of any size.
  * @returns an async generator of `{line, lineNumber}`, numbered from 1.
- * @throws whatever the chunk source throws; nothing of its own.
+ * @param options - `source` for messages, `maxLineLength`.
+ * @throws whatever the chunk source throws; FileError `BAD_FILE` for a line longer than `maxLineLength`.
  * @example
  * const lines = [];
  * for await (const l of splitLines(["a\r\nb", "c\n", "d"])) lines.push(l);
  * // [{line: "a", lineNumber: 1}, {line: "bc", lineNumber: 2}, {line: "d", lineNumber: 3}]
  */
-export async function* splitLines(chunks: TextChunks): AsyncGenerator<Line, void, undefined> {
+export async function* splitLines(chunks: TextChunks, options: LineOptions = {}): AsyncGenerator<Line, void, undefined> {
+  const maxLineLength = options.maxLineLength ?? MAX_LINE_LENGTH;
+  const tooLong = (length: number) =>
+    new FileError("BAD_FILE", { source: options.source ?? "<input>", line: lineNumber + 1 }, "line too long", {
+      expected: `lines of at most ${maxLineLength} characters`,
+      received: `${length} characters so far without a line break`,
+      help: "JSON Lines holds one record per line; split huge records, or check that the file is text with line breaks.",
+    });
   const decoder = new TextDecoder("utf-8");
   let partial = "";
   let lineNumber = 0;
@@ -55,6 +77,7 @@ export async function* splitLines(chunks: TextChunks): AsyncGenerator<Line, void
     let start = 0;
     let newline = text.indexOf("\n");
     while (newline !== -1) {
+      if (partial.length + newline - start > maxLineLength) throw tooLong(partial.length + newline - start);
       const line = partial + text.slice(start, newline);
       partial = "";
       lineNumber += 1;
@@ -62,6 +85,7 @@ export async function* splitLines(chunks: TextChunks): AsyncGenerator<Line, void
       start = newline + 1;
       newline = text.indexOf("\n", start);
     }
+    if (partial.length + text.length - start > maxLineLength) throw tooLong(partial.length + text.length - start);
     partial += text.slice(start);
   }
 

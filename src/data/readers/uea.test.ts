@@ -235,3 +235,11 @@ describe("readUea", () => {
     });
   });
 });
+
+describe("issue 15: float32 range", () => {
+  it("a value beyond float32 is NON_FINITE 'exceeds float32'", async () => {
+    const e = await failure(toy("1,2,3:4,5,6:b", "1e39,2:3,4:a"));
+    expect(e.code).toBe("NON_FINITE");
+    expect(e.message).toMatch(/exceeds float32/);
+  });
+});

@@ -18,6 +18,7 @@
  * in `lines.ts`.
  */
 import { FileError, describe } from "../../core/errors.js";
+import { FLOAT32_MAX, fitsFloat32 } from "../../core/float32.js";
 import { splitLines, type Line, type TextChunks } from "./lines.js";
 
 /** What the header of a `.ts` file declares. */
@@ -63,6 +64,8 @@ export interface UeaOptions {
   source?: string;
   /** What a `?` value becomes: `"error"` (default) throws `MISSING_VALUE`; `"nan"` reads it as NaN. */
   missing?: "error" | "nan";
+  /** The longest line accepted (default 2²⁸ characters); longer is `BAD_FILE`. */
+  maxLineLength?: number;
 }
 
 /**
@@ -88,7 +91,7 @@ export interface UeaOptions {
  */
 export async function readUea(chunks: TextChunks, options: UeaOptions = {}): Promise<UeaFile> {
   const source = options.source ?? "<input>";
-  const lines = splitLines(chunks);
+  const lines = splitLines(chunks, { source, maxLineLength: options.maxLineLength });
   try {
     const declared = await readHeader(lines, source);
     // Peek at the first example: an empty file fails here, and an undeclared dimension count is counted.
@@ -337,6 +340,13 @@ function parseValue(text: string, at: { source: string; line: number; field: str
   }
   if (!Number.isFinite(v)) {
     throw new FileError("NON_FINITE", at, "not a finite number", { expected: "a finite number", received: describe(s) });
+  }
+  if (!fitsFloat32(v)) {
+    throw new FileError("NON_FINITE", at, "exceeds float32", {
+      expected: `a number within float32 range (|v| ≤ ${FLOAT32_MAX.toExponential(6)}), as training computes in float32`,
+      received: describe(s),
+      help: "rescale the dimension or drop the value.",
+    });
   }
   return v;
 }
