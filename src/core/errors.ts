@@ -33,6 +33,8 @@ export type ErrorCode =
   | "EMPTY_DATA"
   /** A second training call (fit, fitDataset, trainOnBatch) on a model that is already training. */
   | "MODEL_BUSY"
+  /** Another process (or save) holds a directory's lock file (NOTE [ directory locks ] in node/dir_lock.ts). */
+  | "LOCKED"
   /** A mask whose real steps are not one block at the start or the end of the row (see `data/mask.ts`). */
   | "MASK_NOT_CONTIGUOUS"
   /** Per-step tensors of different lengths meet (an attention key and value; per-step tensors from different inputs of a functional model). */

@@ -12,6 +12,11 @@
  * file is deleted after the commit. A crash or a full disk at any step leaves the previous model
  * loadable (at worst with a stray temporary file, removed on the next successful save).
  *
+ * Saves to one directory serialise (two models in one process, or two processes): each holds the
+ * directory's `.ragged-save.lock` from reading the previous model.json to its clean-up (NOTE
+ * [ directory locks ] in dir_lock.ts), so the last save to finish wins, intact, and no save deletes
+ * another's files.
+ *
  * @example
  * await model.save("file://./model");          // ./model/model.json + ./model/weights.bin
  * const again = await loadModel("file://./model/model.json");
@@ -24,6 +29,8 @@ import { type ModelArtifacts, type ModelJSON, type SaveResult, artifactsInfo, co
 import type { IOHandler } from "../io/handlers/io_handler.js";
 import { registerRoute } from "../io/handlers/router.js";
 import { artifactsFromModelJSON, modelJSONFromArtifacts } from "../io/model_json.js";
+import { withDirLock } from "./dir_lock.js";
+import { makeDir } from "./make_dir.js";
 
 /** The file operations the handler uses; tests inject failing ones. */
 export interface FileOps {
@@ -51,7 +58,7 @@ export const nodeFileOps: FileOps = {
   rename: (from, to) => fsp.rename(from, to),
   unlink: (file) => fsp.unlink(file),
   readFile: async (file) => new Uint8Array(await fsp.readFile(file)),
-  mkdir: async (dir) => void (await fsp.mkdir(dir, { recursive: true })),
+  mkdir: makeDir,
   async syncDir(dir) {
     try {
       const fh = await fsp.open(dir, "r");
@@ -74,6 +81,7 @@ export interface FileHandlerOptions {
 
 const MODEL_FILE = "model.json";
 const WEIGHTS_FILES = ["weights.bin", "weights-1.bin"] as const;
+const SAVE_LOCK = ".ragged-save.lock";
 
 function processAlive(pid: number): boolean {
   if (pid === process.pid) return false; // this process's own temporaries are gone once it commits
@@ -111,6 +119,11 @@ export class FileHandler implements IOHandler {
     } catch (e) {
       throw new RaggedError("IO_ERROR", `${dir}: cannot create the model directory.`, { received: (e as Error).message });
     }
+    return withDirLock(dir, SAVE_LOCK, { wait: true, what: "another save" }, () => this.saveLocked(artifacts));
+  }
+
+  private async saveLocked(artifacts: ModelArtifacts): Promise<SaveResult> {
+    const { ops, dir } = this;
     const previous = await this.previousWeightPaths();
     const weightsName = previous.includes(WEIGHTS_FILES[0]) ? WEIGHTS_FILES[1] : WEIGHTS_FILES[0];
     const json = modelJSONFromArtifacts(artifacts, [weightsName]);
