@@ -10,6 +10,14 @@
  * rng.normal();             // standard normal
  * const child = rng.fork(); // an independent stream, e.g. one per layer
  */
+import { RaggedError, describe } from "./errors.js";
+
+/** A `Random`'s position (JSON-safe); see `getState`. */
+export interface RandomState {
+  words: [number, number, number, number];
+  spareNormal: number | null;
+}
+
 export class Random {
   private s0 = 0;
   private s1 = 0;
@@ -89,6 +97,33 @@ export class Random {
       const z = this.normal();
       if (z >= -2 && z <= 2) return z;
     }
+  }
+
+  /**
+   * The generator's position: its four state words and the cached spare normal draw. Saved with a
+   * checkpoint, so a resumed run continues the very stream an uninterrupted one would draw from.
+   */
+  getState(): RandomState {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+  }
+
+  /**
+   * Moves the generator to a position returned by `getState`.
+   * @throws RaggedError `INVALID_ARGUMENT` unless `state` has four 32-bit words (not all 0) and a
+   *   finite or null spare draw.
+   */
+  setState(state: RandomState): void {
+    const words = (state as { words?: unknown } | null)?.words;
+    const spare = (state as { spareNormal?: unknown } | null)?.spareNormal;
+    const validWords = Array.isArray(words) && words.length === 4 && words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) && words.some((w) => w !== 0);
+    if (!validWords || !(spare === null || (typeof spare === "number" && Number.isFinite(spare)))) {
+      throw new RaggedError("INVALID_ARGUMENT", "Not a random generator state.", {
+        expected: "{ words: four 32-bit unsigned integers, not all 0, spareNormal: a number or null }",
+        received: describe(state),
+      });
+    }
+    [this.s0, this.s1, this.s2, this.s3] = words as number[];
+    this.spareNormal = spare as number | null;
   }
 
   /** A fresh generator whose stream is independent of this one's continuation. */

@@ -6,6 +6,7 @@
  * const again = await loadModel("file://./model/model.json");
  * const copy = await loadModel(await (async () => { const m = memory(); await saveModel(model, m); return m; })());
  */
+import { randomStateOf, restoreRandomState } from "./training_state.js";
 import { RaggedError } from "../core/errors.js";
 import type { Variable } from "../layers/layer.js";
 import { Sequential } from "../models/sequential.js";
@@ -49,8 +50,10 @@ export function modelToArtifacts(model: LayersModel, config: SaveConfig = {}): M
   };
   if (training) artifacts.trainingConfig = training;
   const user = model.getUserDefinedMetadata();
-  if (user !== undefined || Object.keys(metadata).length) {
-    const ragged = { ...((user?.ragged as object | undefined) ?? {}), ...metadata };
+  if (user !== undefined || Object.keys(metadata).length || training) {
+    // NOTE [ resumable random state ] in training_state.ts: only a checkpoint that can resume carries it
+    const { randomState: _stale, ...previous } = (user?.ragged as Record<string, unknown> | undefined) ?? {};
+    const ragged = { ...previous, ...metadata, ...(training ? { randomState: randomStateOf(model) } : {}) };
     artifacts.userDefinedMetadata = { ...(user as Record<string, object> | undefined), ...(Object.keys(ragged).length ? { ragged } : {}) };
   }
   artifacts.weightSpecs = specs;
@@ -93,6 +96,8 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, source = "model ar
   if (artifacts.trainingConfig) {
     compileFromTrainingConfig(model, artifacts.trainingConfig, source);
     restoreOptimizer(model, decoded, weightNames(model), source);
+    const randomState = (metadata as { randomState?: unknown }).randomState;
+    if (randomState !== undefined) restoreRandomState(model, randomState, source);
   }
   return model;
 }

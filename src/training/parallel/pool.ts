@@ -172,7 +172,8 @@ function addShares(
 /** Seeds for the workers' dropout streams, one side stream per model (NOTE [ data-parallel training ]). */
 const sideStreams = new WeakMap<LayersModel, Random>();
 
-function sideStream(model: LayersModel): Random {
+/** The model's side stream (created from its seed on first use); a checkpoint saves its position. */
+export function sideStream(model: LayersModel): Random {
   let rng = sideStreams.get(model);
   if (!rng) {
     rng = new Random((model.seed ^ 0x5bd1e995) >>> 0);
