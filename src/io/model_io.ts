@@ -17,7 +17,7 @@ import type { IOHandler } from "./handlers/io_handler.js";
 import { resolveHandler } from "./handlers/router.js";
 import { compileFromTrainingConfig, optimizerWeights, restoreOptimizer, trainingConfigOf } from "./optimizer_state.js";
 import { type RaggedMetadata, modelFromTopology, modelToTopology } from "./topology.js";
-import { decodeWeights, encodeWeights, modelWeights, namedVariables, setModelWeights } from "./weights.js";
+import { decodeWeights, encodeWeights, firstNonFinite, modelWeights, namedVariables, setModelWeights } from "./weights.js";
 
 /** What saved files say made them (TF.js writes `TensorFlow.js tfjs-layers v4.22.0`). */
 export const GENERATED_BY = "ragged 0.1.0";
@@ -36,6 +36,16 @@ export function modelToArtifacts(model: LayersModel, config: SaveConfig = {}): M
   }
   const { topology, metadata } = modelToTopology(model);
   const weights = modelWeights(model);
+  for (const w of weights) {
+    const bad = firstNonFinite(w.values);
+    if (bad >= 0) {
+      throw new RaggedError("NON_FINITE", `Weight "${w.name}" is not finite (${w.values[bad]} at index ${bad}); the model is not saved.`, {
+        expected: "finite weights",
+        received: `${w.values[bad]}`,
+        help: "training diverged (a too-large learning rate, or unscaled data): keep the last good checkpoint, lower the learning rate, or add TerminateOnNaN",
+      });
+    }
+  }
   const training = config.includeOptimizer ? trainingConfigOf(model) : undefined;
   if (config.includeOptimizer && !training) {
     throw new RaggedError("NOT_COMPILED", "includeOptimizer needs a compiled model.", { help: "compile (and train) the model first, or save without includeOptimizer" });

@@ -82,6 +82,14 @@ export function decodeWeights(specs: readonly WeightsManifestEntry[], data: Arra
     const n = shapeSize(s.shape);
     const values = s.dtype === "int32" ? new Int32Array(n) : new Float32Array(n);
     for (let i = 0; i < n; i++, offset += 4) values[i] = s.dtype === "int32" ? view.getInt32(offset, true) : view.getFloat32(offset, true);
+    const bad = firstNonFinite(values);
+    if (bad >= 0) {
+      throw new RaggedError("BAD_FILE", `${source}: weight "${s.name}" holds a value that is not finite.`, {
+        expected: "finite float32 values",
+        received: `${values[bad]} at index ${bad} of ${n}`,
+        help: "the file is corrupt, or the model diverged before it was saved: retrain, or load an earlier checkpoint",
+      });
+    }
     if (out.has(s.name)) throw new RaggedError("BAD_FILE", `${source}: weight "${s.name}" appears twice in the manifest.`);
     const w: NamedWeight = { name: s.name, shape: [...s.shape], dtype: s.dtype as "float32" | "int32", values };
     if (s.group) w.group = s.group;
@@ -101,6 +109,12 @@ export function namedVariables(model: Sequential): { name: string; variable: Var
 }
 
 /** The model's weights with their saved names, in Keras order. */
+/** The index of the first NaN or ±Infinity in `values`, or −1. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+
 export function modelWeights(model: Sequential): NamedWeight[] {
   return namedVariables(model).map(({ name, variable: v }) => ({ name, shape: v.shape, dtype: "float32" as const, values: v.value }));
 }

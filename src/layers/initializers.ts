@@ -40,11 +40,38 @@ function fans(shape: readonly number[]): [number, number] {
   return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
 }
 
-/** Fills a new Float32Array of `shape` as the named initializer does. */
+function allocateWeight(shape: readonly number[], n: number): Float32Array {
+  const tooLarge = (received: string) =>
+    new RaggedError("INVALID_ARGUMENT", `A weight of shape [${shape.join(", ")}] is too large.`, {
+      expected: `at most ${MAX_WEIGHT_VALUES} values (1 GiB) per weight`,
+      received,
+      help: "use fewer units (or a smaller vocabulary / feature count); a recurrent layer of u units holds u × 4u recurrent weights (LSTM)",
+    });
+  if (!(n <= MAX_WEIGHT_VALUES)) throw tooLarge(`${n} values`);
+  try {
+    return new Float32Array(n);
+  } catch (e) {
+    if (e instanceof RangeError) throw tooLarge(`${n} values, which could not be allocated (${e.message})`);
+    throw e;
+  }
+}
+
+/**
+ * The most values one weight may hold: 2²⁸ (1 GiB of float32). Past it, a typo like
+ * `lstm:99999` (a 4·10¹⁰-value recurrent kernel) is a coded error instead of a RangeError, or an
+ * allocation that takes the machine's memory.
+ */
+export const MAX_WEIGHT_VALUES = 2 ** 28;
+
+/**
+ * Fills a new Float32Array of `shape` as the named initializer does.
+ * @throws RaggedError `INVALID_ARGUMENT` for a weight over MAX_WEIGHT_VALUES values, or one the
+ *   machine cannot allocate.
+ */
 export function initialize(spec: InitializerSpec, shape: readonly number[], rng: Random): Float32Array {
   const s = parseInitializer(spec, "a weight");
   const n = shapeSize(shape);
-  const out = new Float32Array(n);
+  const out = allocateWeight(shape, n);
   const [fanIn, fanOut] = fans(shape);
   const uniform = (limit: number) => { for (let i = 0; i < n; i++) out[i] = rng.uniformRange(-limit, limit); };
   const truncated = (std: number) => { for (let i = 0; i < n; i++) out[i] = std * rng.truncatedNormal(); };
