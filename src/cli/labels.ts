@@ -35,6 +35,8 @@ export interface CliMetadata {
   /** `--validation` / `--validation-split` of the run, so `--resume` validates the same way. */
   validation?: string;
   validationSplit?: number;
+  /** The batch size trained with, so `--resume` continues the same run (issue 15). */
+  batchSize?: number;
 }
 
 interface Located {
@@ -172,6 +174,7 @@ export function readCliMetadata(model: Sequential): CliMetadata {
   if (typeof ragged?.epochsTrained === "number") out.epochsTrained = ragged.epochsTrained;
   if (typeof ragged?.validation === "string") out.validation = ragged.validation;
   if (typeof ragged?.validationSplit === "number") out.validationSplit = ragged.validationSplit;
+  if (typeof ragged?.batchSize === "number" && Number.isInteger(ragged.batchSize) && ragged.batchSize > 0) out.batchSize = ragged.batchSize;
   return out;
 }
 

@@ -11,6 +11,7 @@
  * line (`{"id": "utt-7", "label": …}`). The `y` form is the input format's, so predictions can be
  * read back as targets.
  */
+import { FileError } from "../../core/errors.js";
 import { chunked, openData } from "../data.js";
 import { type CliIO, type TextOut, loadModelFrom, openOutputFile } from "../io.js";
 import { type Label, type Targets, modelTargets } from "../labels.js";
@@ -35,6 +36,7 @@ export async function runPredict(opts: PredictOptions, io: CliIO): Promise<void>
         chunk.map((r) => r.x),
         { batchSize: 32 },
       ) as (number[] | number[][])[];
+      outputs.forEach((o, k) => requireFinite(o, chunk[k].line, opts.data));
       const lines = outputs.map((o, i) => {
         const id = chunk[i].id;
         return JSON.stringify(id === undefined ? formatPrediction(o, targets) : { id, ...formatPrediction(o, targets) });
@@ -45,6 +47,22 @@ export async function runPredict(opts: PredictOptions, io: CliIO): Promise<void>
   } catch (e) {
     await file?.abort();
     throw e;
+  }
+}
+
+/**
+ * JSON has no NaN or Infinity (JSON.stringify writes null): an output that is not finite is an error
+ * naming its input line, never a `null` in the predictions.
+ */
+function requireFinite(output: number[] | number[][], line: number, source: string): void {
+  const values = (output as (number | number[])[]).flat();
+  const bad = values.find((v) => !Number.isFinite(v));
+  if (bad !== undefined) {
+    throw new FileError("NON_FINITE", { source, line }, `the model's output is ${String(bad)}`, {
+      expected: "finite outputs",
+      received: `${String(bad)} in the prediction for this line`,
+      help: "the model overflows float32 on this input: check its weights (e.g. a diverged training run) and the input's scale",
+    });
   }
 }
 

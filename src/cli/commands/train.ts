@@ -22,6 +22,8 @@ import { type CliIO, loadModelFrom, saveModelTo } from "../io.js";
 import { type Targets, encodeTarget, inferTargets, modelTargets, readCliMetadata, writeCliMetadata } from "../labels.js";
 import { LAYER_SYNTAX, buildLayers, parseLayerSpec } from "../layer_spec.js";
 import type { OptionValues, trainOptions } from "../options.js";
+import { withDirLock } from "../../node/dir_lock.js";
+import { makeDir } from "../../node/make_dir.js";
 
 export type TrainOptions = OptionValues<typeof trainOptions>;
 
@@ -59,6 +61,23 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
   }
   const specs = opts.layers ? parseLayerSpec(opts.layers) : null; // spec errors before reading any data
   if (opts.report) await checkReportPath(opts.report);
+  await makeOutDir(out);
+  // One train per --out: a second one would interleave checkpoints with the first (NOTE [ directory locks ]).
+  await withDirLock(out, TRAIN_LOCK, { wait: false, what: "another ragged train" }, () => trainInto(out, specs, opts, io));
+}
+
+const TRAIN_LOCK = ".ragged-train.lock";
+const DEFAULT_BATCH_SIZE = 32;
+
+async function makeOutDir(out: string): Promise<void> {
+  try {
+    await makeDir(out);
+  } catch (e) {
+    throw new RaggedError("IO_ERROR", `${out}: cannot create the output directory.`, { received: (e as Error).message, help: "choose a writable --out directory" });
+  }
+}
+
+async function trainInto(out: string, specs: ReturnType<typeof parseLayerSpec> | null, opts: TrainOptions, io: CliIO): Promise<void> {
 
   let model: Sequential;
   let targets: Targets;
@@ -66,6 +85,7 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
   let initialEpoch = 0;
   let validation = opts.validation;
   let validationSplit = opts.validationSplit;
+  let batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   if (opts.resume) {
     model = await loadModelFrom(opts.resume);
     if (!model.loss) {
@@ -80,6 +100,7 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
       validation = saved.validation;
       validationSplit = saved.validationSplit;
     }
+    batchSize = opts.batchSize ?? saved.batchSize ?? DEFAULT_BATCH_SIZE;
     targets = modelTargets(model);
     records = (await readAll(opts.data, { features: model.inputFeatures })).records;
   } else {
@@ -133,7 +154,7 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
   const runHistory: HistoryFile = { epoch: [], history: {} };
   const checkpoint: Callback = {
     onEpochEnd: async (epoch: number, logs?: Logs) => {
-      writeCliMetadata(model, { epochsTrained: epoch + 1 });
+      writeCliMetadata(model, { epochsTrained: epoch + 1, batchSize });
       await saveModelTo(model, out);
       runHistory.epoch.push(epoch);
       for (const [key, value] of Object.entries(logs ?? {})) (runHistory.history[key] ??= runHistory.epoch.slice(0, -1).map(() => Number.NaN)).push(value);
@@ -150,7 +171,7 @@ export async function runTrain(opts: TrainOptions, io: CliIO): Promise<void> {
   const history = await model.fit(xs, ys, {
     epochs: opts.epochs,
     initialEpoch,
-    batchSize: opts.batchSize,
+    batchSize,
     validationData,
     ...(validationData === undefined && validationSplit !== undefined ? { validationSplit } : {}),
     ...(classWeight ? { classWeight } : {}),
