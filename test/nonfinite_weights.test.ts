@@ -47,3 +47,31 @@ describe("non-finite weights (issue 15)", () => {
     expect((err as Error).message).toContain("[100000, 400000]");
   });
 });
+
+describe("malformed weight manifests are BAD_FILE (issue 15, defect 8: found by fuzzing)", () => {
+  async function loadEdited(edit: (json: { weightsManifest: { paths: unknown[]; weights: Record<string, unknown>[] }[] }) => void): Promise<unknown> {
+    const { fileHandler, nodeFileOps } = await import("../src/node/file_handler.js");
+    const { modelJSONFromArtifacts } = await import("../src/io/model_json.js");
+    const mem = memory();
+    await model().save(mem);
+    const json = modelJSONFromArtifacts(mem.artifacts!, ["weights.bin"]) as unknown as Parameters<typeof edit>[0];
+    edit(json);
+    const bytes = new Uint8Array(mem.artifacts!.weightData as ArrayBuffer);
+    const ops = { ...nodeFileOps, readFile: async (f: string) => (f.endsWith("model.json") ? new TextEncoder().encode(JSON.stringify(json)) : bytes) };
+    return loadModel(fileHandler("/m/model.json", { ops })).then(() => null, (e: unknown) => e);
+  }
+
+  it("an entry without shape, a shape that is not a list of sizes, a path that is not a string", async () => {
+    for (const edit of [
+      (j: Parameters<Parameters<typeof loadEdited>[0]>[0]) => delete j.weightsManifest[0].weights[1].shape,
+      (j: Parameters<Parameters<typeof loadEdited>[0]>[0]) => (j.weightsManifest[0].weights[0].shape = [2, "x"]),
+      (j: Parameters<Parameters<typeof loadEdited>[0]>[0]) => (j.weightsManifest[0].weights[0].name = 7),
+      (j: Parameters<Parameters<typeof loadEdited>[0]>[0]) => (j.weightsManifest[0].paths = [0.5]),
+      (j: Parameters<Parameters<typeof loadEdited>[0]>[0]) => (j.weightsManifest[0].paths = ["weights.bin", {}]),
+    ]) {
+      const err = await loadEdited(edit);
+      expect(err, String(edit)).toBeInstanceOf(RaggedError);
+      expect((err as RaggedError).code).toBe("BAD_FILE");
+    }
+  });
+});

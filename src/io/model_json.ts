@@ -26,6 +26,34 @@ export function modelJSONFromArtifacts(artifacts: ModelArtifacts, paths: string[
 }
 
 /**
+ * Checks the manifest's structure before anything reads it: groups of `paths` (strings) and
+ * `weights` (entries with a string name, a shape of whole sizes, a string dtype). Fuzzing found
+ * entries without `shape` failing as "TypeError: shape is not iterable", and paths that are not
+ * strings reaching the file system.
+ */
+function checkManifest(manifest: unknown, source: string): asserts manifest is ModelJSON["weightsManifest"] {
+  const fail = (where: string, received: unknown) =>
+    new RaggedError("BAD_FILE", `${source}: weightsManifest is malformed (${where}).`, {
+      expected: '[{ "paths": ["weights.bin"], "weights": [{ "name": "…", "shape": [2, 3], "dtype": "float32" }, …] }]',
+      received: JSON.stringify(received)?.slice(0, 120) ?? String(received),
+      help: "the model.json is corrupt or not written by TF.js / ragged; save the model again",
+    });
+  if (!Array.isArray(manifest)) throw fail("not a list", manifest);
+  manifest.forEach((group: unknown, g) => {
+    const grp = group as { paths?: unknown; weights?: unknown } | null;
+    if (!grp || typeof grp !== "object") throw fail(`group ${g} is not an object`, group);
+    if (!Array.isArray(grp.paths) || grp.paths.some((p) => typeof p !== "string" || p === "")) throw fail(`group ${g}: paths must be file names`, grp.paths);
+    if (!Array.isArray(grp.weights)) throw fail(`group ${g}: weights must be a list`, grp.weights);
+    grp.weights.forEach((w: unknown, k) => {
+      const e = w as { name?: unknown; shape?: unknown; dtype?: unknown } | null;
+      if (!e || typeof e !== "object" || typeof e.name !== "string") throw fail(`group ${g}, weight ${k}: no name`, w);
+      if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) throw fail(`weight "${e.name}": shape must be a list of whole sizes`, e.shape);
+      if (typeof e.dtype !== "string") throw fail(`weight "${e.name}": no dtype`, e.dtype);
+    });
+  });
+}
+
+/**
  * Artifacts from a parsed `model.json`, reading weight files with `readPaths` (paths as the
  * manifest writes them; the caller resolves them relative to model.json).
  * @throws RaggedError BAD_FILE for a malformed model.json or a weight file of the wrong length.
@@ -42,9 +70,7 @@ export async function artifactsFromModelJSON(json: unknown, source: string, read
     throw new RaggedError("UNSUPPORTED", `${source}: format "${j.format}" is not a layers model.`, { expected: '"layers-model"' });
   }
   const manifest = j.weightsManifest ?? [];
-  if (!Array.isArray(manifest) || manifest.some((g) => !g || !Array.isArray(g.paths) || !Array.isArray(g.weights))) {
-    throw new RaggedError("BAD_FILE", `${source}: weightsManifest is malformed.`, { expected: "[{ paths: [...], weights: [...] }]" });
-  }
+  checkManifest(manifest, source);
   const buffers: ArrayBuffer[] = [];
   for (const group of manifest) {
     const parts = await readPaths(group.paths);
