@@ -304,7 +304,7 @@ function editJson(root: unknown, e: JsonEdit): void {
         if (Array.isArray(node)) node.splice(Number(key), 1);
         else delete node[key];
       } else if (e.op === "nudge" && typeof node[key] === "number") node[key] = (node[key] as number) * (e.path[0] % 2 ? 1000 : -1) + 1;
-      else node[key] = e.value;
+      else node[key] = structuredClone(e.value); // a fresh copy: the arbitrary shares its constant arrays across cases, and a later edit may descend into one (a cycle)
       return;
     }
     node = node[key] as Record<string, unknown>;
