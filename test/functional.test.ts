@@ -2,7 +2,7 @@
 // and nested models (finite differences), fit/evaluate/predict with several inputs and outputs.
 import { describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
-import { type SymbolicTensor, input, layers, model, RaggedError, Tensor } from "../src/index.js";
+import { type SymbolicTensor, input, layers, model, RaggedError, sequential, Tensor } from "../src/index.js";
 import { checkGradients, maxRelDiff, modelBatchOf, randomSequences, randomOneHot, randomTargets } from "./harness.js";
 
 const rng = new Random(5);
@@ -82,6 +82,39 @@ describe("gradients through graphs (central differences)", () => {
     const ids = (lens: number[]) => lens.map((l) => Array.from({ length: l }, () => rng.int(0, 7)));
     const ys = lengthsB.map((l) => Array.from({ length: l }, () => [rng.int(0, 5)]));
     expectChecked(checkGradients(m, modelBatchOf(m, { enc: ids(lengthsA), dec: ids(lengthsB) }, ys)));
+  });
+});
+
+describe("Bidirectional with returnState and initialState (central differences)", () => {
+  for (const cell of ["lstm", "gru"] as const) {
+    it(`a bidirectional ${cell} encoder's states (forward's, then backward's) start a bidirectional decoder and a decoder of twice the units`, () => {
+      const enc = input({ shape: [null, 3], name: "enc" });
+      const dec = input({ shape: [null, 3], name: "dec" });
+      const outs = layers.bidirectional({ layer: layers[cell]({ units: 3, returnState: true }) }).apply(enc) as SymbolicTensor[];
+      const states = outs.slice(1);
+      expect(outs.length).toBe(cell === "lstm" ? 5 : 3);
+      for (const s of states) expect(s.shape).toEqual([null, 3]);
+      // the states of each direction start the same direction of a second bidirectional layer ...
+      const again = layers.bidirectional({ layer: layers[cell]({ units: 3, returnSequences: true }) }).apply(dec, { initialState: states }) as SymbolicTensor;
+      // ... and, concatenated, a decoder of twice the units
+      const half = states.length / 2;
+      const joined = states.slice(0, half).map((f, k) => layers.concatenate({}).apply([f, states[half + k]]) as SymbolicTensor);
+      const decoded = layers[cell]({ units: 6, returnSequences: true }).apply(dec, { initialState: joined }) as SymbolicTensor;
+      const both = layers.concatenate({}).apply([again, decoded]) as SymbolicTensor;
+      const out = layers.timeDistributed({ layer: layers.dense({ units: 2 }) }).apply(both) as SymbolicTensor;
+      const m = model({ inputs: [enc, dec], outputs: out, seed: 8 });
+      m.compile({ loss: "meanSquaredError", optimizer: "sgd" });
+      expectChecked(checkGradients(m, modelBatchOf(m, [xa, xb], randomTargets(rng, lengthsB, 2, true))));
+    });
+  }
+
+  it("a Sequential model refuses a bidirectional layer with returnState; a wrong count of initial states is SHAPE_MISMATCH", () => {
+    expect(() => sequential([layers.bidirectional({ layer: layers.lstm({ units: 2, returnState: true }), inputShape: [null, 3] })])).toThrowError(
+      expect.objectContaining({ code: "UNSUPPORTED" }),
+    );
+    const x = input({ shape: [null, 3] });
+    const [, h, c] = layers.lstm({ units: 2, returnState: true }).apply(x) as SymbolicTensor[];
+    expect(() => layers.bidirectional({ layer: layers.lstm({ units: 2 }) }).apply(x, { initialState: [h, c] })).toThrowError(expect.objectContaining({ code: "SHAPE_MISMATCH" }));
   });
 });
 

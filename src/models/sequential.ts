@@ -16,6 +16,7 @@ import type { LayerValue } from "../layers/values.js";
 import { Masking, type InputMaskRule } from "../layers/masking.js";
 import { Embedding } from "../layers/embedding.js";
 import { RNN } from "../layers/rnn/rnn.js";
+import { Bidirectional } from "../layers/rnn/bidirectional.js";
 import { InputLayer } from "../layers/input_layer.js";
 import type { SymbolicTensor } from "../layers/symbolic.js";
 import { LayersModel } from "./functional.js";
@@ -67,9 +68,9 @@ export class Sequential extends LayersModel {
         help: "the model packs padded input into real steps at its edge; put the masking (or embedding with maskZero) layer first",
       });
     }
-    if (layer instanceof RNN && layer.returnState) {
+    if ((layer instanceof RNN || layer instanceof Bidirectional) && layer.returnState) {
       throw new RaggedError("UNSUPPORTED", `${layer.className} "${layer.name}" has returnState: true, which a Sequential model cannot pass on.`, {
-        help: "call the layer on its own (layer.apply(xs)) to get its states, or drop returnState",
+        help: "use a functional model (model({ inputs, outputs })) to pass states on, call the layer on its own (layer.apply(xs)), or drop returnState",
       });
     }
     if (this.layers.some((l) => l.name === layer.name)) {

@@ -1,5 +1,5 @@
 /**
- * The five functional graphs of issue 9's TF.js oracle, built twice — in ragged and in TF.js, with
+ * The five functional graphs of issue 9's TF.js oracle (and a sixth: a Bidirectional encoder's states start the decoder), built twice — in ragged and in TF.js, with
  * the same layer names, so weights copy layer by layer — plus their data (ragged for ragged,
  * post-padded and masked for TF.js) and Keras' masked loss written out in TF.js.
  * Used by test/functional_oracle.test.ts (outputs, and weights after one SGD step) and by the
@@ -185,6 +185,38 @@ export const GRAPH_CASES: GraphCase[] = [
       const dec = tf.input({ shape: [null, 2], name: "decoder_in" });
       const [, h, c] = tf.layers.lstm({ units: 4, returnState: true, name: "encoder", ...sig }).apply(tf.layers.masking({ maskValue: 0 }).apply(enc)) as tf.SymbolicTensor[];
       const seq = tf.layers.lstm({ units: 4, returnSequences: true, name: "decoder", ...sig }).apply(tf.layers.masking({ maskValue: 0 }).apply(dec), { initialState: [h, c] }) as tf.SymbolicTensor;
+      const out = tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 3, activation: "softmax" }), name: "probs" }).apply(seq) as tf.SymbolicTensor;
+      return tf.model({ inputs: [enc, dec], outputs: out });
+    },
+    losses: ["categoricalCrossentropy"],
+    lossWeights: [1],
+    data: (rng) => {
+      const xe = floats(rng, A, C);
+      const xd = floats(rng, B, 2);
+      const ys = oneHots(rng, B, 3);
+      return { xs: [xe, xd], padded: [padFloats(xe, C), padFloats(xd, 2)], ys: [ys], paddedYs: [padFloats(ys, 3)], masks: [stepMask(B)], outputLengths: [B] };
+    },
+  },
+  {
+    name: "bidirectional encoder–decoder: a Bidirectional LSTM's final states (returnState) start a decoder of twice the units",
+    ours: (seed) => {
+      const enc = input({ shape: [null, C], name: "encoder_in" });
+      const dec = input({ shape: [null, 2], name: "decoder_in" });
+      const [, hF, cF, hB, cB] = layers.bidirectional({ layer: layers.lstm({ units: 3, returnState: true }), name: "encoder" }).apply(enc) as SymbolicTensor[];
+      const h = layers.concatenate({ name: "h" }).apply([hF, hB]) as SymbolicTensor;
+      const c = layers.concatenate({ name: "c" }).apply([cF, cB]) as SymbolicTensor;
+      const seq = layers.lstm({ units: 6, returnSequences: true, name: "decoder" }).apply(dec, { initialState: [h, c] }) as SymbolicTensor;
+      const out = layers.timeDistributed({ layer: layers.dense({ units: 3, activation: "softmax" }), name: "probs" }).apply(seq) as SymbolicTensor;
+      return model({ inputs: [enc, dec], outputs: out, seed, name: "bidirectional_seq2seq" });
+    },
+    theirs: () => {
+      const enc = tf.input({ shape: [null, C], name: "encoder_in" });
+      const dec = tf.input({ shape: [null, 2], name: "decoder_in" });
+      const encoder = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, returnState: true, ...sig }) as tf.RNN, name: "encoder" });
+      const [, hF, cF, hB, cB] = encoder.apply(tf.layers.masking({ maskValue: 0 }).apply(enc)) as tf.SymbolicTensor[];
+      const h = tf.layers.concatenate({ name: "h" }).apply([hF, hB]) as tf.SymbolicTensor;
+      const c = tf.layers.concatenate({ name: "c" }).apply([cF, cB]) as tf.SymbolicTensor;
+      const seq = tf.layers.lstm({ units: 6, returnSequences: true, name: "decoder", ...sig }).apply(tf.layers.masking({ maskValue: 0 }).apply(dec), { initialState: [h, c] }) as tf.SymbolicTensor;
       const out = tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 3, activation: "softmax" }), name: "probs" }).apply(seq) as tf.SymbolicTensor;
       return tf.model({ inputs: [enc, dec], outputs: out });
     },

@@ -5,13 +5,18 @@
  * `returnSequences`, the backward layer's outputs are reversed back so step t of both directions
  * lines up. Weights: the forward layer's, then the backward layer's.
  *
+ * With `returnState` on the wrapped layer (in a graph), `apply` gives `[output, ...forwardStates,
+ * ...backwardStates]` (LSTM: `[y, hF, cF, hB, cB]`, as Keras), and `initialState` takes the states
+ * in that order: the forward direction's, then the backward's. An encoder–decoder whose decoder
+ * has twice the units starts from `concatenate([hF, hB])`, `concatenate([cF, cB])`.
+ *
  * @example
  * layers.bidirectional({ layer: layers.lstm({ units: 16, returnSequences: true }), inputShape: [null, 8] });
  */
 import { RaggedError } from "../../core/errors.js";
 import type { Random } from "../../core/random.js";
 import { gatherRows, reverseRows } from "../../data/rows.js";
-import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable } from "../layer.js";
+import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable } from "../layer.js";
 import type { LayerValue } from "../values.js";
 import { RNN } from "./rnn.js";
 
@@ -33,6 +38,8 @@ export class Bidirectional extends Layer {
   readonly forwardLayer: RNN;
   readonly backwardLayer: RNN;
   readonly mergeMode: MergeMode;
+  /** The wrapped layer's `returnState`: also output both directions' final states. */
+  readonly returnState: boolean;
 
   constructor(args: BidirectionalArgs) {
     super({ ...args, inputShape: args?.inputShape ?? sliceBatch(args?.layer?.batchInputShape), batchInputShape: args?.batchInputShape }, "bidirectional");
@@ -52,14 +59,14 @@ export class Bidirectional extends Layer {
     }
     this.mergeMode = mode as MergeMode;
     const layer = args.layer;
-    if (layer.returnState) throw new RaggedError("UNSUPPORTED", "bidirectional does not support returnState on the wrapped layer yet.");
+    this.returnState = layer.returnState;
     const Ctor = layer.constructor as RNNClass;
-    const { returnState: _rs, ...config } = layer.getConfig();
+    const config = layer.getConfig();
     this.forwardLayer = new Ctor({ ...config, name: `forward_${layer.name}` });
     if (args.backwardLayer) {
       if (!(args.backwardLayer instanceof RNN)) throw new RaggedError("INVALID_ARGUMENT", "`backwardLayer` must be a recurrent layer.");
-      if (args.backwardLayer.returnSequences !== layer.returnSequences) {
-        throw new RaggedError("INVALID_ARGUMENT", "`backwardLayer` must have the same returnSequences as `layer`.");
+      if (args.backwardLayer.returnSequences !== layer.returnSequences || args.backwardLayer.returnState !== layer.returnState) {
+        throw new RaggedError("INVALID_ARGUMENT", "`backwardLayer` must have the same returnSequences and returnState as `layer`.");
       }
       this.backwardLayer = args.backwardLayer;
     } else {
@@ -73,6 +80,45 @@ export class Bidirectional extends Layer {
 
   protected validateInputShape(_inputShape: Shape): void {
     // the wrapped layers validate on build
+  }
+
+  override get acceptsInitialState(): boolean {
+    return true;
+  }
+
+  /** States per direction (LSTM 2, GRU / SimpleRNN 1). */
+  private get stateCount(): number {
+    return this.forwardLayer.stateCount;
+  }
+
+  /** `[x]` or `[x, ...forwardStates, ...backwardStates]`. */
+  protected override validateInputShapes(inputShapes: Shape[]): void {
+    const states = inputShapes.length - 1;
+    const n = this.stateCount;
+    if (states !== 0 && states !== 2 * n) {
+      throw new RaggedError("SHAPE_MISMATCH", `Bidirectional "${this.name}" takes ${2 * n} initial states: ${n} for each direction.`, {
+        expected: `initialState: ${n === 2 ? "[hForward, cForward, hBackward, cBackward]" : "[hForward, hBackward]"}`,
+        received: `${states} tensor${states === 1 ? "" : "s"}`,
+      });
+    }
+    this.forwardLayer["validateInputShapes"]([inputShapes[0], ...inputShapes.slice(1, 1 + states / 2)]);
+    this.backwardLayer["validateInputShapes"]([inputShapes[0], ...inputShapes.slice(1 + states / 2)]);
+  }
+
+  override buildMany(inputShapes: Shape[], rng: Random): void {
+    if (this.built) return;
+    this.validateInputShapes(inputShapes);
+    this.build(inputShapes[0], rng);
+    this.markBuilt(inputShapes);
+  }
+
+  /** `[output]`, or `[output, ...forwardStates, ...backwardStates]` with `returnState`. */
+  override computeOutputShapes(inputShapes: Shape[]): Shape[] {
+    const out = this.computeOutputShape(inputShapes[0]);
+    if (!this.returnState) return [out];
+    const f = this.forwardLayer.computeOutputShapes([inputShapes[0]]).slice(1);
+    const b = this.backwardLayer.computeOutputShapes([inputShapes[0]]).slice(1);
+    return [out, ...f, ...b];
   }
 
   protected createWeights(inputShape: Shape, rng: Random): void {
@@ -116,9 +162,21 @@ export class Bidirectional extends Layer {
   }
 
   forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
+    const { outputs, backward } = this.forwardMany([input], ctx);
+    return { output: outputs[0], backward: (d) => backward([d, ...outputs.slice(1).map(() => null)])[0] };
+  }
+
+  /** `[x, ...forwardStates, ...backwardStates]` → `[output]` or `[output, ...forwardFinal, ...backwardFinal]`. */
+  override forwardMany(inputs: LayerValue[], ctx: ForwardContext): ManyForwardResult {
+    const [input, ...states] = inputs;
+    const half = states.length / 2;
     // each direction owns its kernel cache (per call of this layer in a graph: ctx.slot)
-    const fwd = this.forwardLayer.forward(input, { ...ctx, slot: directionSlot(ctx.slot, 0) });
-    const bwd = this.backwardLayer.forward(input, { ...ctx, slot: directionSlot(ctx.slot, 1) });
+    const fwdMany = this.forwardLayer.forwardMany([input, ...states.slice(0, half)], { ...ctx, slot: directionSlot(ctx.slot, 0) });
+    const bwdMany = this.backwardLayer.forwardMany([input, ...states.slice(half)], { ...ctx, slot: directionSlot(ctx.slot, 1) });
+    const fwd = { output: fwdMany.outputs[0] };
+    const bwd = { output: bwdMany.outputs[0] };
+    const stateOutputs = [...fwdMany.outputs.slice(1), ...bwdMany.outputs.slice(1)];
+    const n = fwdMany.outputs.length - 1;
     const F = fwd.output.width;
     const Bw = bwd.output.width;
     // A backward layer returns its sequence in processing order: reverse it back to line up steps.
@@ -145,8 +203,8 @@ export class Bidirectional extends Layer {
       }
     }
     const output: LayerValue = fwd.output.kind === "sequence" ? { ...fwd.output, data: merged, width } : { ...fwd.output, data: merged, width };
-    const backward = (dOutput: LayerValue): LayerValue | null => {
-      const d = dOutput.data;
+    const backward = (dOutputs: (LayerValue | null)[]): (LayerValue | null)[] => {
+      const d = dOutputs[0]?.data ?? new Float32Array(rows * width);
       const dA = new Float32Array(a.length);
       let dB: Float32Array = new Float32Array(bOut.length);
       for (let r = 0; r < rows; r++) {
@@ -173,14 +231,16 @@ export class Bidirectional extends Layer {
         if (this.mergeMode === "concat") dB.set(d.subarray(r * width + F, (r + 1) * width), r * Bw);
       }
       if (reverse) dB = gatherRows(dB, reverse, Bw);
-      const dxF = fwd.backward({ ...fwd.output, data: dA } as LayerValue);
-      const dxB = bwd.backward({ ...bwd.output, data: dB } as LayerValue);
-      if (!dxF || !dxB) return null;
+      const dState = dOutputs.slice(1);
+      const [dxF, ...dStatesF] = fwdMany.backward([{ ...fwd.output, data: dA } as LayerValue, ...dState.slice(0, n)]);
+      const [dxB, ...dStatesB] = bwdMany.backward([{ ...bwd.output, data: dB } as LayerValue, ...dState.slice(n)]);
+      const dStatesIn = [...dStatesF, ...dStatesB];
+      if (!dxF || !dxB) return [null, ...dStatesIn];
       const sum = Float32Array.from(dxF.data);
       for (let i = 0; i < sum.length; i++) sum[i] += dxB.data[i];
-      return { ...dxF, data: sum } as LayerValue;
+      return [{ ...dxF, data: sum } as LayerValue, ...dStatesIn];
     };
-    return { output, backward };
+    return { outputs: [output, ...stateOutputs], backward };
   }
 
   getConfig(): Record<string, unknown> {
