@@ -73,6 +73,7 @@ export { TensorBoard, tensorBoard, type TensorBoardArgs } from "./training/callb
 export { memoryLogFiles, defaultLogFiles, setDefaultLogFiles, type LogFiles, type MemoryLogFiles } from "./training/callbacks/log_files.js";
 export { editDistance, errorRates, type ErrorRates, type LabelSequence } from "./training/edit_distance.js";
 export { greedyDecode } from "./decoding/greedy_decode.js";
+export { stepFromModel, type StepFromModelArgs } from "./decoding/step_from_model.js";
 export { beamSearch, type BeamSearchArgs, type BeamSearchResult, type Hypothesis } from "./decoding/beam_search.js";
 export type { DecodeArgs, DecodeResult, DecodeStep, DecodeStepInput, DecodeStepOutput } from "./decoding/decode_step.js";
 export { indexedDB, IndexedDBHandler } from "./io/handlers/indexed_db.js";
