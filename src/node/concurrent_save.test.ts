@@ -63,6 +63,6 @@ describe("concurrent saves to one directory (issue 15, defect 2)", () => {
     const m = model(3, 4);
     await m.save(`file://${dir}`);
     expect((await loadModel(`file://${dir}`)).predict(xs)).toEqual(m.predict(xs));
-    expect(readdirSync(dir).sort()).toEqual(["model.json", "weights-1.bin"]);
+    expect(readdirSync(dir).sort()).toEqual(["model.json", "weights.bin"]);
   });
 });

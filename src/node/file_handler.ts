@@ -1,21 +1,30 @@
 /**
- * The `file://` IOHandler (Node only): a model is a directory with `model.json` and its weights file.
+ * The `file://` IOHandler (Node only): a model is a directory with `model.json` and `weights.bin`
+ * (the same two names whoever saves: `model.save`, `saveModel`, `modelCheckpoint`, `ragged train`).
  *
  * NOTE [ atomic save ]
- * A save never leaves a half-written model where a loadable one was. Both files are written to
- * temporary names in the target directory (`.model.json.tmp-<pid>-<random>`), each fsynced; then
- * the weights file is renamed into place and model.json last, and the directory is fsynced.
- * Renaming model.json is the one commit point: before it, the previous model.json and the weights
- * it names are untouched. For that to hold, the new weights must not replace the file the previous
- * model.json names, so when the directory already holds a model using `weights.bin` the new
- * weights go to `weights-1.bin` (and back to `weights.bin` on the next save); the previous weights
- * file is deleted after the commit. A crash or a full disk at any step leaves the previous model
- * loadable (at worst with a stray temporary file, removed on the next successful save).
+ * A save never leaves a half-written model where a loadable one was: at every moment model.json
+ * names a weights file that exists, complete, with the weights that model.json describes. Renaming
+ * a file onto a name is atomic, but a save replaces two files, so it commits twice, and between the
+ * two commits model.json names a staging file instead of weights.bin:
+ *
+ *   1. the new weights are written and fsynced under a staging name, `.weights.bin.tmp-<pid>-<random>`;
+ *   2. a new model.json naming the staging file is written, fsynced and renamed onto model.json —
+ *      the commit: before it the previous model.json and weights.bin are untouched, after it the
+ *      new model loads and nothing names weights.bin;
+ *   3. weights.bin is replaced by the staging file's data (a hard link renamed onto it, or where
+ *      links are not supported a second fsynced copy) — safe, since nothing names weights.bin;
+ *   4. the final model.json naming weights.bin is renamed onto model.json (the weights are the same);
+ *   5. the staging file and temporaries of earlier interrupted saves are deleted.
+ *
+ * The directory is fsynced after each rename. A kill or a full disk before step 2 leaves the previous
+ * model; from step 2 on, the new one (at worst naming its staging file, until the next save tidies
+ * up). A save that fails after its commit still throws `IO_ERROR`, saying the new model is in place.
+ * Nothing is deleted that the current model.json names.
  *
  * Saves to one directory serialise (two models in one process, or two processes): each holds the
- * directory's `.ragged-save.lock` from reading the previous model.json to its clean-up (NOTE
- * [ directory locks ] in dir_lock.ts), so the last save to finish wins, intact, and no save deletes
- * another's files.
+ * directory's `.ragged-save.lock` from its first write to its clean-up (NOTE [ directory locks ] in
+ * dir_lock.ts), so the last save to finish wins, intact, and no save deletes another's files.
  *
  * @example
  * await model.save("file://./model");          // ./model/model.json + ./model/weights.bin
@@ -43,6 +52,11 @@ export interface FileOps {
   /** Makes renames in `dir` durable (fsync of the directory); best effort. */
   syncDir(dir: string): Promise<void>;
   readdir(dir: string): Promise<string[]>;
+  /**
+   * Gives `existing` a second name `newPath` (a hard link). Optional: without it, or where it fails
+   * (a file system without links), the handler writes a second copy instead.
+   */
+  link?(existing: string, newPath: string): Promise<void>;
 }
 
 export const nodeFileOps: FileOps = {
@@ -72,6 +86,7 @@ export const nodeFileOps: FileOps = {
     }
   },
   readdir: (dir) => fsp.readdir(dir),
+  link: (existing, newPath) => fsp.link(existing, newPath),
 };
 
 export interface FileHandlerOptions {
@@ -80,7 +95,9 @@ export interface FileHandlerOptions {
 }
 
 const MODEL_FILE = "model.json";
-const WEIGHTS_FILES = ["weights.bin", "weights-1.bin"] as const;
+const WEIGHTS_FILE = "weights.bin";
+/** Earlier versions alternated with this name; a save removes it. */
+const OLD_WEIGHTS_FILE = "weights-1.bin";
 const SAVE_LOCK = ".ragged-save.lock";
 
 function processAlive(pid: number): boolean {
@@ -122,40 +139,82 @@ export class FileHandler implements IOHandler {
     return withDirLock(dir, SAVE_LOCK, { wait: true, what: "another save" }, () => this.saveLocked(artifacts));
   }
 
+  /** NOTE [ atomic save ]: steps 1–5. */
   private async saveLocked(artifacts: ModelArtifacts): Promise<SaveResult> {
     const { ops, dir } = this;
-    const previous = await this.previousWeightPaths();
-    const weightsName = previous.includes(WEIGHTS_FILES[0]) ? WEIGHTS_FILES[1] : WEIGHTS_FILES[0];
-    const json = modelJSONFromArtifacts(artifacts, [weightsName]);
-    const suffix = `.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-    const weightsFile = path.join(dir, weightsName);
-    const tmpWeights = path.join(dir, `.${weightsName}${suffix}`);
-    const tmpModel = path.join(dir, `.${path.basename(this.source)}${suffix}`);
-    let step = tmpWeights;
+    const modelName = path.basename(this.source);
+    const suffix = () => `.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    const stagingName = `.${WEIGHTS_FILE}${suffix()}`;
+    const staging = path.join(dir, stagingName);
+    const weightsFile = path.join(dir, WEIGHTS_FILE);
+    const data = new Uint8Array(concatWeightData(artifacts.weightData));
+    const tmpModel = path.join(dir, `.${modelName}${suffix()}`);
+    const tmpWeights = path.join(dir, `.${WEIGHTS_FILE}${suffix()}`);
+    let step = staging;
+    let committed = false;
     try {
-      await ops.writeFile(tmpWeights, new Uint8Array(concatWeightData(artifacts.weightData)));
+      await ops.writeFile(staging, data); // 1
       step = tmpModel;
-      await ops.writeFile(tmpModel, new TextEncoder().encode(JSON.stringify(json)));
-      step = weightsFile;
-      await ops.rename(tmpWeights, weightsFile);
+      await ops.writeFile(tmpModel, encodeJSON(modelJSONFromArtifacts(artifacts, [stagingName])));
       step = this.source;
-      await ops.rename(tmpModel, this.source); // the commit point
+      await ops.rename(tmpModel, this.source); // 2: the commit
+      committed = true;
+      await ops.syncDir(dir);
+      step = weightsFile;
+      await this.secondName(staging, tmpWeights, data); // 3
+      await ops.rename(tmpWeights, weightsFile);
+      await ops.syncDir(dir);
+      step = this.source;
+      await ops.writeFile(tmpModel, encodeJSON(modelJSONFromArtifacts(artifacts, [WEIGHTS_FILE])));
+      await ops.rename(tmpModel, this.source); // 4
+      await ops.syncDir(dir);
     } catch (e) {
-      // The new weights file, if already renamed in, is not the one the previous model.json names.
-      const leftovers = step === this.source ? [tmpModel, weightsFile] : [tmpWeights, tmpModel];
+      // Before the commit every file of this save goes; after it, the staging file is the model's.
+      const leftovers = committed ? [tmpModel, tmpWeights] : [staging, tmpModel];
       await Promise.all(leftovers.map((f) => ops.unlink(f).catch(() => undefined)));
-      throw new RaggedError("IO_ERROR", `${step}: saving the model failed; the previous model in ${dir} is unchanged.`, {
+      const what = committed
+        ? `the new model is saved and loads (its model.json names ${stagingName}), but moving its weights to ${WEIGHTS_FILE} failed; the next save tidies up`
+        : `the previous model in ${dir} is unchanged`;
+      throw new RaggedError("IO_ERROR", `${step}: saving the model failed; ${what}.`, {
         received: (e as Error).message,
         help: errno(e) === "ENOSPC" ? "the disk is full" : undefined,
       });
     }
-    await ops.syncDir(dir);
-    await this.removeStale(weightsName, path.basename(this.source));
+    await this.removeStale(modelName); // 5
     return { modelArtifactsInfo: artifactsInfo(artifacts) };
   }
 
+  /** `to` holds the same bytes as `from`: a hard link where the file system has them, else a copy. */
+  private async secondName(from: string, to: string, data: Uint8Array): Promise<void> {
+    if (this.ops.link) {
+      try {
+        await this.ops.link(from, to);
+        return;
+      } catch {
+        await this.ops.unlink(to).catch(() => undefined);
+      }
+    }
+    await this.ops.writeFile(to, data);
+  }
+
+  /**
+   * Reads model.json and the weights it names. A save in another process may replace both between
+   * the two reads (its clean-up deletes the staging file the first model.json named): a weights
+   * file gone missing under a model.json that has changed since is read again, from the new one.
+   */
   async load(): Promise<ModelArtifacts> {
-    const text = await this.read(this.source, "model file");
+    for (let attempt = 1; ; attempt++) {
+      const text = await this.read(this.source, "model file");
+      try {
+        return await this.loadFrom(text);
+      } catch (e) {
+        const vanished = e instanceof RaggedError && e.code === "IO_ERROR" && e.received === "no such file";
+        if (!vanished || attempt === 3 || !(await this.changedSince(text))) throw e;
+      }
+    }
+  }
+
+  private async loadFrom(text: Uint8Array): Promise<ModelArtifacts> {
     let json: ModelJSON;
     try {
       json = JSON.parse(new TextDecoder().decode(text)) as ModelJSON;
@@ -170,6 +229,12 @@ export class FileHandler implements IOHandler {
     );
   }
 
+  /** Whether model.json now holds something other than `text`. */
+  private async changedSince(text: Uint8Array): Promise<boolean> {
+    const now = await this.ops.readFile(this.source).catch(() => null);
+    return now !== null && Buffer.compare(Buffer.from(now), Buffer.from(text)) !== 0;
+  }
+
   private async read(file: string, what: string): Promise<Uint8Array> {
     try {
       return await this.ops.readFile(file);
@@ -181,34 +246,43 @@ export class FileHandler implements IOHandler {
     }
   }
 
-  /** The weight paths the current model.json names (none when there is none, or it is unreadable). */
-  private async previousWeightPaths(): Promise<string[]> {
-    try {
-      const json = JSON.parse(new TextDecoder().decode(await this.ops.readFile(this.source))) as ModelJSON;
-      return json.weightsManifest.flatMap((g) => g.paths);
-    } catch {
-      return [];
-    }
-  }
-
-  /** After a commit: the other weights file and temporary files of earlier interrupted saves. */
-  private async removeStale(keep: string, modelName: string): Promise<void> {
+  /**
+   * After a save: the staging file, a `weights-1.bin` of earlier versions, and temporaries of earlier
+   * interrupted saves (of this process, or of processes that are gone) — never a file the current
+   * model.json names.
+   */
+  private async removeStale(modelName: string): Promise<void> {
     let names: string[];
     try {
       names = await this.ops.readdir(this.dir);
     } catch {
       return;
     }
+    const named = new Set(await this.currentWeightPaths());
     const stale = names.filter((n) => {
-      if (WEIGHTS_FILES.includes(n as (typeof WEIGHTS_FILES)[number])) return n !== keep;
+      if (named.has(n)) return false;
+      if (n === OLD_WEIGHTS_FILE) return true;
       const tmp = /^\.(.+)\.tmp-(\d+)-[0-9a-f]+$/.exec(n);
       // A temporary file of a save still running in another process is left alone.
-      return tmp !== null && (tmp[1] === modelName || WEIGHTS_FILES.includes(tmp[1] as (typeof WEIGHTS_FILES)[number])) && !processAlive(Number(tmp[2]));
+      return tmp !== null && (tmp[1] === modelName || tmp[1] === WEIGHTS_FILE || tmp[1] === OLD_WEIGHTS_FILE) && !processAlive(Number(tmp[2]));
     });
     await Promise.all(stale.map((n) => this.ops.unlink(path.join(this.dir, n)).catch(() => undefined)));
   }
+
+  /** The weight paths the current model.json names (none when there is none, or it is unreadable). */
+  private async currentWeightPaths(): Promise<string[]> {
+    try {
+      const json = JSON.parse(new TextDecoder().decode(await this.ops.readFile(this.source))) as ModelJSON;
+      return json.weightsManifest.flatMap((g) => g.paths).map((p) => path.normalize(p));
+    } catch {
+      return [];
+    }
+  }
 }
 
+function encodeJSON(json: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(json));
+}
 /** A handler for `file://dir` or `file://dir/model.json` (or a plain path). */
 export function fileHandler(target: string, options: FileHandlerOptions = {}): FileHandler {
   const p = target.startsWith("file://") ? target.slice("file://".length) : target;

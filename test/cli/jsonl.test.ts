@@ -1,5 +1,5 @@
 /** `ragged` on JSON Lines: string labels, per-step targets, regression, and user errors (exit 1, file and line named). */
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Random } from "../../src/index.js";
@@ -26,7 +26,11 @@ describe("ragged on JSON Lines", () => {
     expect(t.code).toBe(0);
     expect(jsonLines(t.stdout).length).toBe(2);
     expect(t.stderr).toContain("(None, None, 2)"); // the LSTM returns sequences for per-step targets
-    expect(JSON.parse(readFileSync(join(model, "model.json"), "utf8")).userDefinedMetadata.ragged.labels).toEqual(["hi", "lo"]);
+    const saved = JSON.parse(readFileSync(join(model, "model.json"), "utf8"));
+    expect(saved.userDefinedMetadata.ragged.labels).toEqual(["hi", "lo"]);
+    // checkpointed every epoch, saved by the file handler as the API saves: the same two names
+    expect(readdirSync(model).filter((f) => f !== "history.json").sort()).toEqual(["model.json", "weights.bin"]);
+    expect(saved.weightsManifest[0].paths).toEqual(["weights.bin"]);
     const p = await ragged(["predict", "--model", model, "--data", input]);
     expect(p.code).toBe(0);
     const lines = jsonLines(p.stdout);
