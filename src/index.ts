@@ -3,7 +3,9 @@
  * Platform-neutral: runs in Node.js and in browsers. Node-only helpers live in "ragged-rnn/node".
  */
 export * as layers from "./layers/index.js";
-export { Layer, Variable, type Shape, type ApplyArgs, type ForwardContext, type ManyForwardResult } from "./layers/layer.js";
+export { Layer, Variable, type Shape, type ApplyArgs, type BaseLayerArgs, type ForwardContext, type ForwardResult, type ManyForwardResult } from "./layers/layer.js";
+export { rowCount, withData, type LayerValue, type SequenceValue, type VectorValue } from "./layers/values.js";
+export type { Regularizer, RegularizerSpec } from "./layers/regularizers.js";
 export { SymbolicTensor, Node, type LengthSource, type TensorKind } from "./layers/symbolic.js";
 export { input, InputLayer, type InputArgs } from "./layers/input_layer.js";
 export { Sequential, sequential, type SequentialArgs } from "./models/sequential.js";
@@ -14,8 +16,14 @@ export { RaggedError, type ErrorCode } from "./core/errors.js";
 export { Random } from "./core/random.js";
 export { packBatch, packLayout, unpackBatch, unpackRows, type PackedBatch, type PackedLayout } from "./data/packed.js";
 export { History, type Callback, type Logs } from "./training/callbacks.js";
-export type { FitArgs, FitDatasetArgs, Dataset, DatasetItem } from "./training/fit.js";
-export type { PredictArgs } from "./training/predict.js";
+export type { FitArgs, FitDatasetArgs, FitHistory, EpochBatchStats, ValidationData, Dataset, DatasetItem } from "./training/fit.js";
+export type {
+  PredictArgs, PredictDatasetArgs, PredictDataset, PredictItem, EvaluateArgs, EvaluateDatasetArgs, EvaluateResult,
+  Predictions, StepPredictions, SequencePredictions, PredictionsFor,
+} from "./training/predict.js";
+export type {
+  NumericArray, NumberList, SequenceData, InputData, ModelInputs, TargetData, TargetsData, ModelTargets, SampleWeightData, SampleWeights,
+} from "./data/data_types.js";
 export { getLoss, lossNames, type Loss } from "./training/losses.js";
 export { Optimizer } from "./training/optimizers/optimizer.js";
 export { Adam, type AdamArgs } from "./training/optimizers/adam.js";

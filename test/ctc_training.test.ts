@@ -3,7 +3,7 @@
  * reduction (Σ ℓ·w / B), sample weights, metrics, evaluate, threads and errors at the boundary.
  */
 import { describe, expect, it } from "vitest";
-import { Random, layers, sequential, terminateWorkers } from "../src/node.js";
+import { Random, type TargetsData, layers, sequential, terminateWorkers } from "../src/node.js";
 import { ctc } from "../src/training/ctc/ctc_loss.js";
 import { ctcDecode } from "../src/training/ctc/ctc_decode.js";
 import { errorRates } from "../src/training/edit_distance.js";
@@ -115,7 +115,7 @@ describe("ctc as a model loss", () => {
   it("coded errors at the boundary: the blank, out-of-range ids, per-step targets, a per-sequence model, row metrics", async () => {
     const model = toyModel();
     model.compile({ loss: "ctc", optimizer: "sgd" });
-    const fit = (ys: unknown) => model.fit([[1, 2, 3]], ys, { epochs: 1, verbose: 0 });
+    const fit = (ys: TargetsData) => model.fit([[1, 2, 3]], ys, { epochs: 1, verbose: 0 });
     await expect(fit([[1, 0]])).rejects.toMatchObject({ code: "TARGET_MISMATCH", message: expect.stringMatching(/ys\[0\]\[1\] is the blank index 0/) });
     await expect(fit([[7]])).rejects.toMatchObject({ code: "TARGET_MISMATCH", message: expect.stringMatching(/ys\[0\]\[0\] is not a class id of the model's 5 outputs/) });
     await expect(fit([3])).rejects.toMatchObject({ code: "TARGET_MISMATCH", message: expect.stringMatching(/must be a label sequence/) });

@@ -33,11 +33,14 @@ describe("bad input", () => {
   });
 
   it("something that is not a list of steps", async () => {
+    // @ts-expect-error: a number is not a sequence (the types say so too; this is the run-time check)
     const a = await codeAndMessage(() => model().fit([5], [[[1, 0]]], { verbose: 0 }));
     expect(a.code).toBe("BAD_SEQUENCE");
     expect(a.message).toContain("xs[0] is not a sequence");
+    // @ts-expect-error: a string is not data
     const b = await codeAndMessage(() => model().fit("abc", okY, { verbose: 0 }));
     expect(b.code).toBe("BAD_INPUT");
+    // @ts-expect-error: features are numbers
     const c = await codeAndMessage(() => model().predict([[["a", 1, 2]]]));
     expect(c.code).toBe("NON_FINITE");
     expect(c.message).toContain("xs[0][0][0]");

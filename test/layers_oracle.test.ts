@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
-import { layers, sequential, type Sequential } from "../src/index.js";
+import { type InputData, layers, sequential, type Sequential } from "../src/index.js";
 import { computeGradients } from "../src/training/train_step.js";
 import { batchOf, maxRelDiff, randomOneHot, randomSequences } from "./harness.js";
 
@@ -43,7 +43,7 @@ interface OracleCase {
   ours: Sequential;
   theirs: tf.LayersModel;
   /** What ragged gets: ragged sequences, or the padded batch (behind masking / embedding maskZero). */
-  oursX: unknown;
+  oursX: InputData;
   oursY: unknown;
   /** The padded batch TF.js gets, [B, T, C] (or [B, T] token ids). */
   tfX: number[][][] | number[][];

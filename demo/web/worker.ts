@@ -19,8 +19,8 @@ interface State {
   model: Sequential;
   targets: Targets;
   xs: number[][][];
-  ys: unknown[];
-  validation: [unknown, unknown] | null;
+  ys: (number | number[])[];
+  validation: [number[][][], (number | number[])[]] | null;
   request: TrainRequest;
   epochsDone: number;
   /** Batches trained since the model was made (every run). */

@@ -20,7 +20,7 @@ export interface TrainReportArgs {
   history: FitHistory;
   targets: Targets;
   /** The sequences to analyse, their encoded targets, and what they are. */
-  xs: readonly (readonly unknown[])[];
+  xs: readonly number[][][];
   ys: readonly unknown[];
   source: string;
 }
@@ -43,7 +43,7 @@ export class EvaluationCollector {
   readonly targets: unknown[] = [];
   readonly lengths: number[] = [];
 
-  add(model: Sequential, xs: readonly (readonly unknown[])[], ys: readonly unknown[]): void {
+  add(model: Sequential, xs: readonly number[][][], ys: readonly unknown[]): void {
     this.predictions.push(...(model.predict(xs) as number[][]));
     this.targets.push(...ys);
     this.lengths.push(...xs.map((x) => x.length));

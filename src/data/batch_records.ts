@@ -8,18 +8,22 @@
  * await model.fitDataset(() => batchRecords(readJsonlFile("train.jsonl"), { batchSize: 64 }), { epochs: 5 });
  */
 import { RaggedError, describe } from "../core/errors.js";
+import type { SequenceData, TargetData } from "./data_types.js";
 
-export interface BatchRecordsOptions<R> {
+export interface BatchRecordsOptions<R, X = SequenceData, Y = TargetData> {
   /** Sequences per batch (the last batch may be smaller). */
   batchSize: number;
-  /** Record → its sequence and target; default `r => ({ x: r.x, y: r.y })`. */
-  map?: (record: R) => { x: unknown; y?: unknown };
+  /**
+   * Record → its sequence and target; default `r => ({ x: r.x, y: r.y })` (then the batches are
+   * typed as sequences and targets the model takes, and checked when the model reads them).
+   */
+  map?: (record: R) => { x: X; y?: Y };
 }
 
 /** One batch: `xs[i]` a sequence, `ys[i]` its target (when the records have targets). */
-export interface RecordBatch {
-  xs: unknown[];
-  ys?: unknown[];
+export interface RecordBatch<X = SequenceData, Y = TargetData> {
+  xs: X[];
+  ys?: Y[];
 }
 
 /**
@@ -28,20 +32,20 @@ export interface RecordBatch {
  * @returns an async generator of `{ xs, ys }` batches.
  * @throws RaggedError `INVALID_ARGUMENT` for a batchSize that is not a positive integer.
  */
-export async function* batchRecords<R>(records: Iterable<R> | AsyncIterable<R>, options: BatchRecordsOptions<R>): AsyncGenerator<RecordBatch, void, undefined> {
+export async function* batchRecords<R, X = SequenceData, Y = TargetData>(records: Iterable<R> | AsyncIterable<R>, options: BatchRecordsOptions<R, X, Y>): AsyncGenerator<RecordBatch<X, Y>, void, undefined> {
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RaggedError("INVALID_ARGUMENT", "batchRecords needs `batchSize`, a positive integer.", { received: describe(batchSize) });
   }
-  const map = options.map ?? ((r: R) => r as unknown as { x: unknown; y?: unknown });
-  let xs: unknown[] = [];
-  let ys: unknown[] = [];
+  const map = options.map ?? ((r: R) => r as unknown as { x: X; y?: Y });
+  let xs: X[] = [];
+  let ys: Y[] = [];
   let withTargets = true;
   for await (const record of records as AsyncIterable<R>) {
     const { x, y } = map(record);
     xs.push(x);
     if (y === undefined) withTargets = false;
-    ys.push(y);
+    ys.push(y as Y);
     if (xs.length === batchSize) {
       yield withTargets ? { xs, ys } : { xs };
       xs = [];

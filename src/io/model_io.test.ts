@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RaggedError } from "../core/errors.js";
 import { Random } from "../core/random.js";
-import { layers, loadModel, memory, modelFromArtifacts, modelToArtifacts, sequential, type Sequential } from "../index.js";
+import { type InputData, layers, loadModel, memory, modelFromArtifacts, modelToArtifacts, sequential, type Sequential } from "../index.js";
 import type { ModelArtifacts } from "./artifacts.js";
 
 function seqs(seed: number, lengths: number[], features: number): number[][][] {
@@ -176,7 +176,7 @@ interface RoundTripCase {
   name: string;
   build: () => Sequential;
   /** Inputs to predict on (default: float sequences of 3 features). */
-  inputs?: () => unknown;
+  inputs?: () => InputData;
   batchSize?: number;
 }
 

@@ -34,8 +34,11 @@ import type { Loss, LossSpec } from "../training/losses.js";
 import type { Optimizer } from "../training/optimizers/optimizer.js";
 import type { OptimizerSpec } from "../training/optimizers/get_optimizer.js";
 import type { Logs } from "../training/callbacks.js";
+import type { ModelInputs, ModelTargets } from "../data/data_types.js";
 import type { Dataset, FitArgs, FitDatasetArgs, FitHistory } from "../training/fit.js";
-import type { EvaluateArgs, PredictArgs } from "../training/predict.js";
+import type {
+  EvaluateArgs, EvaluateDatasetArgs, PredictArgs, PredictDataset, PredictDatasetArgs, Predictions, PredictionsFor, SequencePredictions, StepPredictions,
+} from "../training/predict.js";
 import type { IOHandler } from "../io/handlers/io_handler.js";
 import type { SaveConfig, SaveResult } from "../io/artifacts.js";
 
@@ -52,19 +55,49 @@ export interface ModelArgs {
 /** Per output, or one for all: a list in `outputs` order, or an object keyed by output name. */
 export type PerOutput<T> = T | T[] | Record<string, T>;
 
+/**
+ * The options of `model.compile` (Keras 3 `compile`, camelCase). Calling `compile` again replaces
+ * all of them; an optimizer given by name starts afresh, an optimizer instance keeps its state.
+ * @example
+ * model.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: 0.01 }, metrics: ["accuracy"] });
+ * m.compile({ loss: { tags: "categoricalCrossentropy", score: "mse" }, lossWeights: { score: 0.5 }, optimizer: "rmsprop" });
+ */
 export interface CompileArgs {
-  /** A loss (name, `{ name, fromLogits }` or Loss) for every output, or one per output (list or by name). */
+  /**
+   * Required. A loss for every output, or one per output (a list in `outputs` order, or an object
+   * keyed by output name). Each is a name — `"categoricalCrossentropy"`,
+   * `"sparseCategoricalCrossentropy"`, `"binaryCrossentropy"`, `"meanSquaredError"` (`"mse"`),
+   * `"meanAbsoluteError"` (`"mae"`), `"huber"`, `"ctc"`, also in Keras' snake_case — or a name with
+   * options, `{ name, fromLogits, delta, blankIndex, zeroInfinity }` (see `LossOptions`), or a `Loss`
+   * object.
+   * @throws RaggedError `UNKNOWN_NAME` for an unknown loss, `TARGET_MISMATCH` for per-output losses
+   *   that name outputs the model does not have, or miss one.
+   */
   loss: LossSpec | LossSpec[] | Record<string, LossSpec>;
-  /** `"adam"`, `"sgd"`, `{ name: "adam", learningRate: 0.01 }`, or an optimizer instance. */
+  /**
+   * Required. `"adam"`, `"adamw"`, `"sgd"`, `"rmsprop"`, `"adagrad"` (any case), a name with
+   * options (`{ name: "adam", learningRate: 0.01, clipnorm: 1 }`: see `OptimizerArgs` and each
+   * optimizer's own), or an optimizer instance (`new Adam({ … })`).
+   * @throws RaggedError `UNKNOWN_NAME` for an unknown optimizer, `INVALID_ARGUMENT` for an option it
+   *   does not take or a value out of range.
+   */
   optimizer: OptimizerSpec;
   /**
-   * Metric names reported beside the loss: a list (for every output), a list of lists (one per
-   * output), or an object keyed by output name.
+   * Metrics reported beside the loss (in History, `evaluate`, the progress bar), by name:
+   * `"accuracy"` / `"acc"` (the accuracy the loss implies: binary, categorical, sparse categorical,
+   * or sequence accuracy for CTC), `"binaryAccuracy"`, `"categoricalAccuracy"`,
+   * `"sparseCategoricalAccuracy"`, `"meanAbsoluteError"` (`"mae"`), `"meanSquaredError"` (`"mse"`),
+   * `"labelErrorRate"`, `"sequenceErrorRate"`, Keras' snake_case names, or a loss name. A list for
+   * every output, a list of lists (one per output), or an object keyed by output name. Default none.
    * Porting note: Keras 3 wants one entry per output when a model has several; ragged also takes
    * one flat list for all outputs (Keras 2's rule).
+   * @throws RaggedError `UNKNOWN_NAME` for an unknown metric (when training or evaluation starts).
    */
   metrics?: string[] | string[][] | Record<string, string | string[]>;
-  /** Multiplies each output's loss in the total (Keras `loss_weights`); default 1 each. */
+  /**
+   * Multiplies each output's loss in the total that training minimises (Keras `loss_weights`): a
+   * list in `outputs` order or an object keyed by output name; default 1 each.
+   */
   lossWeights?: number[] | Record<string, number>;
 }
 
@@ -93,7 +126,12 @@ export interface ModelRun {
   backward: (dOutputs: (LayerValue | null)[]) => void;
 }
 
-export class LayersModel extends Layer {
+/**
+ * A functional model. `X` and `Y` are the types of the data it takes (`ModelInputs` and
+ * `ModelTargets`: one input's data, a list per input, or an object by name); `Sequential` narrows
+ * them to one input's `InputData` and one output's `TargetsData`.
+ */
+export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
   readonly className: string = "Functional";
   /** Set to true (e.g. from a callback) to stop `fit` after the current batch. */
   stopTraining = false;
@@ -326,35 +364,61 @@ export class LayersModel extends Layer {
 
   // ---- training, inference, io: doors to training/ and io/ ----
 
-  /** Trains on ragged arrays (per input and per output: lists in order, or objects by name); see training/fit.ts. */
-  fit(xs: unknown, ys: unknown, args: FitArgs = {}): Promise<FitHistory> {
+  /**
+   * Trains on ragged arrays: `xs[i]` one sequence of any length, `ys[i]` its target (per step or
+   * per sequence); for several inputs or outputs, lists in `inputs` / `outputs` order or objects by
+   * name (see `ModelInputs`, `ModelTargets`). See training/fit.ts.
+   * @returns the History (`history.loss`, `history.val_loss`, …, and `batchStats`).
+   */
+  fit(xs: X, ys: Y, args: FitArgs<X, Y> = {}): Promise<FitHistory> {
     return engine("fit")(this, xs, ys, args);
   }
 
-  /** Trains on an (async) iterable of batches; see `fitDataset` in training/fit.ts. */
-  fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<FitHistory> {
+  /** Trains on an (async) iterable of batches `{ xs, ys }`; see `fitDataset` in training/fit.ts. */
+  fitDataset(dataset: Dataset<X, Y>, args: FitDatasetArgs<X, Y> = {}): Promise<FitHistory> {
     return engine("fitDataset")(this, dataset, args);
   }
 
-  /** Ragged outputs in caller order (a list per output when the model has several); see training/predict.ts. */
-  predict(xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
+  /**
+   * Ragged outputs in caller order: per step (`out[i]` has one row per step of `xs[i]`) or one row
+   * per sequence; a list per output when the model has several. State the kind with `perStep` (checked)
+   * and the return type follows: `number[][][]`, `number[][]`, or a tuple for several outputs.
+   * @example
+   * const steps = model.predict(xs, { perStep: true });         // number[][][]
+   * const [tags, score] = m.predict(xs, { perStep: [true, false] }); // [number[][][], number[][]]
+   */
+  predict(xs: X, args: PredictArgs & { perStep: true }): StepPredictions;
+  predict(xs: X, args: PredictArgs & { perStep: false }): SequencePredictions;
+  predict<const P extends readonly boolean[]>(xs: X, args: PredictArgs & { perStep: P }): PredictionsFor<P>;
+  predict(xs: X, args?: PredictArgs): Predictions;
+  predict(xs: X, args: PredictArgs = {}): unknown {
     return engine("predict")(this, xs, args);
   }
 
-  /** Ragged outputs of every batch of a dataset, in order. */
-  predictDataset(dataset: Dataset | Iterable<unknown> | AsyncIterable<unknown>, args: { steps?: number } = {}): Promise<number[][][] | number[][]> {
+  /** Ragged outputs of every batch of a dataset, in order; `perStep` as for `predict`. */
+  predictDataset(dataset: PredictDataset<X>, args: PredictDatasetArgs & { perStep: true }): Promise<StepPredictions>;
+  predictDataset(dataset: PredictDataset<X>, args: PredictDatasetArgs & { perStep: false }): Promise<SequencePredictions>;
+  predictDataset<const P extends readonly boolean[]>(dataset: PredictDataset<X>, args: PredictDatasetArgs & { perStep: P }): Promise<PredictionsFor<P>>;
+  predictDataset(dataset: PredictDataset<X>, args?: PredictDatasetArgs): Promise<Predictions>;
+  predictDataset(dataset: PredictDataset<X>, args: PredictDatasetArgs = {}): Promise<unknown> {
     return engine("predictDataset")(this, dataset, args);
   }
 
-  /** Loss and metrics over a dataset of batches. */
-  evaluateDataset(dataset: Dataset, args: { steps?: number; returnDict?: boolean } = {}): Promise<number | number[] | Logs> {
+  /** Loss and metrics over a dataset of batches: as `evaluate`. */
+  evaluateDataset(dataset: Dataset<X, Y>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
+  evaluateDataset(dataset: Dataset<X, Y>, args?: EvaluateDatasetArgs): Promise<number | number[]>;
+  evaluateDataset(dataset: Dataset<X, Y>, args: EvaluateDatasetArgs = {}): Promise<number | number[] | Logs> {
     return engine("evaluateDataset")(this, dataset, args);
   }
 
-  /** The loss on (xs, ys) — a number without metrics, [loss, …] with them, or a record with `returnDict`. */
-  evaluate(xs: unknown, ys: unknown, args: EvaluateArgs & { returnDict: true }): Logs;
-  evaluate(xs: unknown, ys: unknown, args?: EvaluateArgs): number | number[];
-  evaluate(xs: unknown, ys: unknown, args: EvaluateArgs = {}): number | number[] | Logs {
+  /**
+   * The loss on (xs, ys) — a number without metrics, [loss, …metrics] with them (Keras), or with
+   * `returnDict: true` a record `{ loss, accuracy, … }` (the form to use in strict code: its type
+   * does not depend on what was compiled).
+   */
+  evaluate(xs: X, ys: Y, args: EvaluateArgs & { returnDict: true }): Logs;
+  evaluate(xs: X, ys: Y, args?: EvaluateArgs): number | number[];
+  evaluate(xs: X, ys: Y, args: EvaluateArgs = {}): number | number[] | Logs {
     return engine("evaluate")(this, xs, ys, args);
   }
 
@@ -362,7 +426,7 @@ export class LayersModel extends Layer {
    * One optimizer step on exactly this batch (no shuffling, no callbacks); returns its loss.
    * @param args - `{ threads }` (default 1 here).
    */
-  trainOnBatch(xs: unknown, ys: unknown, args: { threads?: number } = {}): Promise<number> {
+  trainOnBatch(xs: X, ys: Y, args: { threads?: number } = {}): Promise<number> {
     return engine("trainOnBatch")(this, xs, ys, args);
   }
 

@@ -12,6 +12,7 @@
  */
 import { RaggedError } from "../core/errors.js";
 import { Layer, type Shape, formatShape } from "../layers/layer.js";
+import type { InputData, TargetsData } from "../data/data_types.js";
 import type { LayerValue } from "../layers/values.js";
 import { Masking, type InputMaskRule } from "../layers/masking.js";
 import { Embedding } from "../layers/embedding.js";
@@ -40,8 +41,9 @@ export interface ModelPass {
 /**
  * A stack of layers: the functional model with one input, a chain of layers and one output
  * (Keras 3's `Sequential(Functional)`). `layers` lists the stacked layers (not the input layer).
+ * Its data is one input's (`xs[i]` one sequence) and one output's targets (`ys[i]`).
  */
-export class Sequential extends LayersModel {
+export class Sequential extends LayersModel<InputData, TargetsData> {
   override readonly className: string = "Sequential";
   private stack: Layer[] = [];
   private inputShapeValue: Shape | null = null;

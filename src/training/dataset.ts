@@ -4,19 +4,26 @@
  * may differ between and within batches).
  */
 import { RaggedError, describe } from "../core/errors.js";
+import type { ModelInputs, ModelTargets, SampleWeights } from "../data/data_types.js";
 import type { LayersModel } from "../models/functional.js";
 import { type ModelBatch, type ModelSamples, makeModelBatch, readSamples } from "./graph_samples.js";
 
-/** One batch of a dataset: `{ xs, ys, sampleWeight? }`, or a tuple `[xs, ys, sampleWeight?]` as Keras generators yield. */
-export type DatasetItem =
-  | { xs: unknown; ys?: unknown; sampleWeight?: ArrayLike<number | ArrayLike<number>> }
-  | [unknown, unknown]
-  | [unknown, unknown, ArrayLike<number | ArrayLike<number>>];
+/**
+ * One batch of a dataset: `{ xs, ys, sampleWeight? }`, or a tuple `[xs, ys, sampleWeight?]` as Keras
+ * generators yield. `X` and `Y` are the model's input and target types (see data/data_types.ts).
+ */
+export type DatasetItem<X = ModelInputs, Y = ModelTargets> =
+  | { xs: X; ys?: Y; sampleWeight?: SampleWeights }
+  | [X, Y]
+  | [X, Y, SampleWeights];
 /**
  * An (async) iterable of batches, or a function returning a fresh one — the way to make a
  * one-shot generator (or a file reader) restart for every epoch: `() => batches(file)`.
  */
-export type Dataset = Iterable<DatasetItem> | AsyncIterable<DatasetItem> | (() => Iterable<DatasetItem> | AsyncIterable<DatasetItem>);
+export type Dataset<X = ModelInputs, Y = ModelTargets> =
+  | Iterable<DatasetItem<X, Y>>
+  | AsyncIterable<DatasetItem<X, Y>>
+  | (() => Iterable<DatasetItem<X, Y>> | AsyncIterable<DatasetItem<X, Y>>);
 
 /** An iterator over the dataset (async or not), after checking it is one. */
 export function openDataset(source: Dataset, where: string): Iterator<DatasetItem> | AsyncIterator<DatasetItem> {

@@ -9,6 +9,7 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 import { type Buckets, bucketBatches } from "../data/bucket.js";
+import type { ModelInputs, ModelTargets, SampleWeights } from "../data/data_types.js";
 import type { LayersModel } from "../models/functional.js";
 import { type Callback, CallbackList, History, type Logs } from "./callbacks.js";
 import { type Dataset, openDataset, readDatasetSamples } from "./dataset.js";
@@ -26,11 +27,14 @@ import { EventLoopYielder } from "./yield_event_loop.js";
 
 export type { Dataset, DatasetItem } from "./dataset.js";
 
-type SampleWeight = ArrayLike<number | ArrayLike<number>>;
-/** Validation data: `[xs, ys]`, `[xs, ys, sampleWeight]` or `{ xs, ys, sampleWeight }`. */
-export type ValidationData = [unknown, unknown] | [unknown, unknown, SampleWeight] | { xs: unknown; ys: unknown; sampleWeight?: SampleWeight };
+/**
+ * Validation data: `[xs, ys]`, `[xs, ys, sampleWeight]` or `{ xs, ys, sampleWeight }`, typed as the
+ * model's inputs `X` and targets `Y`.
+ */
+export type ValidationData<X = ModelInputs, Y = ModelTargets> = [X, Y] | [X, Y, SampleWeights] | { xs: X; ys: Y; sampleWeight?: SampleWeights };
 
-export interface FitArgs {
+/** Options of `fit`; `X` and `Y` are the model's input and target types (for `validationData`). */
+export interface FitArgs<X = ModelInputs, Y = ModelTargets> {
   /** Default 1. */
   epochs?: number;
   /** Sequences per batch, default 32. */
@@ -46,13 +50,13 @@ export interface FitArgs {
   /** 0 silent, 1 progress bar (default), 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
   callbacks?: Callback[];
-  /** Per sequence (a number) or per step (a list) weights. */
-  sampleWeight?: SampleWeight;
+  /** Per sequence (a number) or per step (a list) weights; per output for a model with several. */
+  sampleWeight?: SampleWeights;
   /** Per class weights, `{ [classIndex]: weight }`, multiplied into the sample weights (Keras). */
   classWeight?: Record<number, number>;
   /** Fraction of the data, taken from the end before shuffling (as Keras), held out for validation. */
   validationSplit?: number;
-  validationData?: ValidationData;
+  validationData?: ValidationData<X, Y>;
   /** Epoch to start counting from (to resume a run). */
   initialEpoch?: number;
   /** Where progress goes (default: stdout in Node, console elsewhere). */
@@ -65,7 +69,8 @@ export interface FitArgs {
   threads?: number;
 }
 
-export interface FitDatasetArgs {
+/** Options of `fitDataset`; `X` and `Y` are the model's input and target types (for `validationData`). */
+export interface FitDatasetArgs<X = ModelInputs, Y = ModelTargets> {
   epochs?: number;
   /** Batches per epoch; default: one full pass of the dataset. */
   stepsPerEpoch?: number;
@@ -73,7 +78,7 @@ export interface FitDatasetArgs {
   callbacks?: Callback[];
   initialEpoch?: number;
   /** Arrays (`[xs, ys]`) or a dataset of batches, evaluated after every epoch. */
-  validationData?: ValidationData | Dataset;
+  validationData?: ValidationData<X, Y> | Dataset<X, Y>;
   /** Batches of a validation dataset per evaluation. */
   validationSteps?: number;
   progressOutput?: ProgressOutput;
@@ -221,9 +226,9 @@ function splitValidation(samples: ModelSamples, fraction: number): { train: numb
   return { train: all.slice(0, cut), validation: all.slice(cut) };
 }
 
-function unpackValidation(v: ValidationData): { xs: unknown; ys: unknown; sampleWeight?: SampleWeight } {
-  if (Array.isArray(v) && (v.length === 2 || v.length === 3)) return { xs: v[0], ys: v[1], sampleWeight: v[2] as SampleWeight | undefined };
-  if (v !== null && typeof v === "object" && "xs" in v && "ys" in v) return v as { xs: unknown; ys: unknown; sampleWeight?: SampleWeight };
+function unpackValidation(v: ValidationData): { xs: unknown; ys: unknown; sampleWeight?: SampleWeights } {
+  if (Array.isArray(v) && (v.length === 2 || v.length === 3)) return { xs: v[0], ys: v[1], sampleWeight: v[2] as SampleWeights | undefined };
+  if (v !== null && typeof v === "object" && "xs" in v && "ys" in v) return v as { xs: unknown; ys: unknown; sampleWeight?: SampleWeights };
   throw new RaggedError("INVALID_ARGUMENT", "`validationData` must be [xs, ys] (or [xs, ys, sampleWeight], or { xs, ys }).", { received: describe(v) });
 }
 

@@ -8,6 +8,7 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 import { unpackRows, unsortRows } from "../data/packed.js";
+import type { SampleWeights } from "../data/data_types.js";
 import type { LayerValue } from "../layers/values.js";
 import type { LayersModel } from "../models/functional.js";
 import type { Logs } from "./callbacks.js";
@@ -17,13 +18,45 @@ import { Trackers } from "./trackers.js";
 import { evaluateStep, predictOutputs } from "./train_step.js";
 import { type Dataset, type DatasetItem, openDataset, readDatasetItem } from "./dataset.js";
 
+/** Per-step predictions of one output: `out[i][t]` is the output row of step t of sample i. */
+export type StepPredictions = number[][][];
+/** Per-sequence predictions of one output: `out[i]` is the output row of sample i. */
+export type SequencePredictions = number[][];
+/** The predictions of one output: per step, or per sequence. */
+export type Predictions = StepPredictions | SequencePredictions;
+
+/**
+ * What `predict` returns for a `perStep` option: `true` → `number[][][]`, `false` → `number[][]`,
+ * a list → a tuple with one entry per output (`[true, false]` → `[number[][][], number[][]]`).
+ */
+export type PredictionsFor<P> = P extends true
+  ? StepPredictions
+  : P extends false
+    ? SequencePredictions
+    : P extends readonly unknown[]
+      ? { -readonly [K in keyof P]: PredictionsFor<P[K]> }
+      : Predictions;
+
 export interface PredictArgs {
   /** Sequences per internal batch, default 32. */
   batchSize?: number;
+  /**
+   * What the model outputs, stated by the caller and checked against the model: `true` for one row
+   * per step (the last layer returns sequences), `false` for one row per sequence; a list, one
+   * entry per output in `outputs` order, for a model with several (the result is then a list too).
+   * The return type follows (`number[][][]`, `number[][]`, or a tuple of them), so strict code
+   * needs no cast. Without it the result is typed as either.
+   * @throws RaggedError `SHAPE_MISMATCH` when the model's output is of the other kind, or the list
+   *   does not have one entry per output.
+   */
+  perStep?: boolean | readonly boolean[];
 }
 
-export interface EvaluateArgs extends PredictArgs {
-  sampleWeight?: ArrayLike<number | ArrayLike<number>>;
+export interface EvaluateArgs {
+  /** Sequences per internal batch, default 32. */
+  batchSize?: number;
+  /** Per sample (a number) or per step (a list) weights; per output for a model with several. */
+  sampleWeight?: SampleWeights;
   /** Return `{ loss, <metric>: … }` instead of a number (no metrics) or [loss, …metrics]. */
   returnDict?: boolean;
 }
@@ -85,9 +118,43 @@ function predictBatch(model: LayersModel, batch: ModelBatch): (number[][] | numb
   });
 }
 
-/** One output's results, or a list of them for a model with several outputs (Keras). */
-function perModel<T>(model: LayersModel, outs: T[]): T | T[] {
-  return model.outputSpecs().length === 1 ? outs[0] : outs;
+/**
+ * One output's results, or a list of them for a model with several outputs (Keras); always a list
+ * when `perStep` is one.
+ */
+function perModel<T>(model: LayersModel, outs: T[], perStep: PredictArgs["perStep"]): T | T[] {
+  return model.outputSpecs().length === 1 && !Array.isArray(perStep) ? outs[0] : outs;
+}
+
+/** Checks the caller's `perStep` against the model's outputs (see `PredictArgs.perStep`). */
+export function checkPerStep(model: LayersModel, perStep: unknown): void {
+  if (perStep === undefined) return;
+  const specs = model.outputSpecs();
+  const kinds = specs.map((s) => s.kind === "sequence");
+  const names = model.outputNames;
+  const say = (b: boolean) => (b ? "one row per step (perStep: true)" : "one row per sequence (perStep: false)");
+  const expected = specs.length === 1 ? `perStep: ${kinds[0]}` : `perStep: [${kinds.join(", ")}] (outputs ${names.map((n) => `"${n}"`).join(", ")})`;
+  if (typeof perStep === "boolean" && specs.length > 1) {
+    throw new RaggedError("SHAPE_MISMATCH", `Model "${model.name}" has ${specs.length} outputs: perStep must list one kind per output.`, { expected, received: `perStep: ${perStep}` });
+  }
+  const given = typeof perStep === "boolean" ? [perStep] : perStep;
+  if (!Array.isArray(given) || given.some((b) => typeof b !== "boolean")) {
+    throw new RaggedError("INVALID_ARGUMENT", "`perStep` must be true, false, or a list of them (one per output).", { expected, received: describe(perStep) });
+  }
+  if (given.length !== specs.length) {
+    throw new RaggedError("SHAPE_MISMATCH", `perStep lists ${given.length} kinds, but model "${model.name}" has ${specs.length} output${specs.length === 1 ? "" : "s"}.`, { expected, received: `perStep: [${given.join(", ")}]` });
+  }
+  const wrong = given.findIndex((b, k) => b !== kinds[k]);
+  if (wrong >= 0) {
+    const where = specs.length === 1 ? `Model "${model.name}"` : `Output "${names[wrong]}" of model "${model.name}"`;
+    throw new RaggedError("SHAPE_MISMATCH", `${where} returns ${say(kinds[wrong])}, but predict was told ${say(given[wrong] as boolean)}.`, {
+      expected,
+      received: typeof perStep === "boolean" ? `perStep: ${perStep}` : `perStep: [${given.join(", ")}]`,
+      help: kinds[wrong]
+        ? "the last layer returns sequences; use perStep: true (or returnSequences: false on the last recurrent layer to predict per sequence)"
+        : "the model returns one row per sequence; use perStep: false (or returnSequences: true on the last recurrent layer to predict per step)",
+    });
+  }
 }
 
 /**
@@ -96,14 +163,15 @@ function perModel<T>(model: LayersModel, outs: T[]): T | T[] {
  * @example
  * const out = model.predict([[[0.1, 0.2]], [[0.3, 0.4], [0.5, 0.6]]]);
  */
-export function predict(model: LayersModel, xs: unknown, args: PredictArgs = {}): number[][][] | number[][] {
+export function predict(model: LayersModel, xs: unknown, args: PredictArgs = {}): Predictions | Predictions[] {
+  checkPerStep(model, args.perStep);
   const samples = readSamples(model, xs, null, false);
   const outs: (number[][] | number[])[][] = model.outputSpecs().map(() => new Array(samples.count));
   for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), model.stateful)) {
     const rows = predictBatch(model, makeModelBatch(samples, indices));
     rows.forEach((perOutput, o) => indices.forEach((sample, k) => (outs[o][sample] = perOutput[k])));
   }
-  return perModel(model, outs) as number[][][] | number[][];
+  return perModel(model, outs, args.perStep) as Predictions | Predictions[];
 }
 
 function result(trackers: Trackers, returnDict: boolean | undefined): EvaluateResult {
@@ -129,8 +197,30 @@ export function evaluate(model: LayersModel, xs: unknown, ys: unknown, args: Eva
   return result(trackers, args.returnDict);
 }
 
+export interface EvaluateDatasetArgs {
+  /** Batches to read; default: the whole dataset. */
+  steps?: number;
+  /** Return `{ loss, <metric>: … }` instead of a number (no metrics) or [loss, …metrics]. */
+  returnDict?: boolean;
+}
+
+export interface PredictDatasetArgs {
+  /** Batches to read; default: the whole dataset. */
+  steps?: number;
+  /** What the model outputs, checked; the return type follows (see `PredictArgs.perStep`). */
+  perStep?: boolean | readonly boolean[];
+}
+
+/**
+ * The batches `predictDataset` takes: items `{ xs }`, `[xs]` or plain `xs`, from an array, a
+ * (async) generator, or a function returning a fresh one.
+ */
+export type PredictDataset<X> = Iterable<PredictItem<X>> | AsyncIterable<PredictItem<X>> | (() => Iterable<PredictItem<X>> | AsyncIterable<PredictItem<X>>);
+/** One batch of a `PredictDataset`; targets, when the items carry them, are ignored. */
+export type PredictItem<X> = { xs: X; ys?: unknown; sampleWeight?: unknown } | X | [X];
+
 /** `evaluate` over an (async) iterable of batches `{ xs, ys }`; `steps` limits how many are read. */
-export async function evaluateDataset(model: LayersModel, dataset: Dataset, args: { steps?: number; returnDict?: boolean } = {}): Promise<EvaluateResult> {
+export async function evaluateDataset(model: LayersModel, dataset: Dataset, args: EvaluateDatasetArgs = {}): Promise<EvaluateResult> {
   model.requireCompiled("evaluateDataset()");
   const trackers = new Trackers(model);
   const iterator = openDataset(dataset, "evaluateDataset");
@@ -149,7 +239,8 @@ export async function evaluateDataset(model: LayersModel, dataset: Dataset, args
  * @example
  * const out = await model.predictDataset(testBatches());
  */
-export async function predictDataset(model: LayersModel, dataset: Dataset | Iterable<unknown> | AsyncIterable<unknown>, args: { steps?: number } = {}): Promise<number[][][] | number[][]> {
+export async function predictDataset(model: LayersModel, dataset: unknown, args: PredictDatasetArgs = {}): Promise<Predictions | Predictions[]> {
+  checkPerStep(model, args.perStep);
   const outs: (number[][] | number[])[][] = model.outputSpecs().map(() => []);
   const iterator = openDataset(dataset as Dataset, "predictDataset");
   for (let k = 0; args.steps === undefined || k < args.steps; k++) {
@@ -158,5 +249,5 @@ export async function predictDataset(model: LayersModel, dataset: Dataset | Iter
     const batch = readDatasetItem(model, next.value as DatasetItem, k, false);
     predictBatch(model, batch).forEach((rows, o) => outs[o].push(...rows));
   }
-  return perModel(model, outs) as number[][][] | number[][];
+  return perModel(model, outs, args.perStep) as Predictions | Predictions[];
 }

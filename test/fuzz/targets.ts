@@ -19,7 +19,7 @@ import type { ModelArtifacts } from "../../src/io/artifacts.js";
 import { memory } from "../../src/io/handlers/memory.js";
 import { loadModel } from "../../src/io/model_io.js";
 import { modelJSONFromArtifacts } from "../../src/io/model_json.js";
-import { layers, sequential, type Sequential } from "../../src/index.js";
+import { type InputData, layers, sequential, type Sequential, type TargetsData } from "../../src/index.js";
 import { fileHandler, nodeFileOps } from "../../src/node/file_handler.js";
 import { runTrain } from "../../src/cli/commands/train.js";
 import { setThreadPlatform } from "../../src/training/parallel/platform.js";
@@ -159,13 +159,13 @@ export const fitTarget: FuzzTarget<FitCase> = {
   async run(c) {
     const m = fitModel(c.kind);
     try {
-      const out = m.predict(c.xs);
+      const out = m.predict(c.xs as InputData); // a fuzz case is any value: the types do not hold for it
       if (!allFinite(out)) return { outcome: "nan", detail: "predict returned a non-finite value" };
     } catch (e) {
       if (!(e instanceof RaggedError)) return thrown(e);
     }
     try {
-      const history = await m.fit(c.xs, c.ys, { epochs: 1, batchSize: c.batchSize as number, sampleWeight: c.sampleWeight as number[], verbose: 0, threads: 1 });
+      const history = await m.fit(c.xs as InputData, c.ys as TargetsData, { epochs: 1, batchSize: c.batchSize as number, sampleWeight: c.sampleWeight as number[], verbose: 0, threads: 1 });
       const loss = history.history.loss;
       // a NaN loss from inputs inside float32 range (x·W overflowing) is reported in History, not silent;
       // non-finite weights with a finite loss would be

@@ -132,7 +132,7 @@ async function trainInto(out: string, specs: ReturnType<typeof parseLayerSpec> |
   }
   const ys = records.map((r) => encodeTarget(r.y, r.line, opts.data, targets));
   const xs = records.map((r) => r.x);
-  let validationData: [unknown, unknown] | undefined;
+  let validationData: [number[][][], (number | number[])[]] | undefined;
   if (validation !== undefined) {
     const source = validation;
     const val = (await readAll(source, { features: model.inputFeatures })).records;

@@ -10,6 +10,7 @@
 import type { Variable } from "../../layers/layer.js";
 import { Optimizer, type OptimizerArgs, nonNegative } from "./optimizer.js";
 
+/** Adagrad's options, besides the shared `OptimizerArgs`. */
 export interface AdagradArgs extends OptimizerArgs {
   /** Starting value of every accumulator; default 0.1. */
   initialAccumulatorValue?: number;

@@ -7,10 +7,15 @@
 import type { Variable } from "../../layers/layer.js";
 import { Optimizer, type OptimizerArgs } from "./optimizer.js";
 
+/** Adam's options (and AdamW's), besides the shared `OptimizerArgs`. */
 export interface AdamArgs extends OptimizerArgs {
+  /** Decay of the running mean of gradients (first moment); default 0.9. */
   beta1?: number;
+  /** Decay of the running mean of squared gradients (second moment); default 0.999. */
   beta2?: number;
+  /** Added to √v in the denominator, for stability; default 1e-7 (Keras; TF.js' default too). */
   epsilon?: number;
+  /** Use the running maximum of the second moment (AMSGrad); default false. */
   amsgrad?: boolean;
 }
 

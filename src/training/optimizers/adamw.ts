@@ -9,6 +9,7 @@
  */
 import { Adam, type AdamArgs } from "./adam.js";
 
+/** AdamW's options: Adam's (`AdamArgs`), with `weightDecay` defaulting to 0.004. */
 export type AdamWArgs = AdamArgs;
 
 export class AdamW extends Adam {

@@ -13,8 +13,13 @@ import { RMSprop } from "./rmsprop.js";
 import { getSchedule, isSerializedSchedule } from "./schedules.js";
 import { SGD } from "./sgd.js";
 
-/** An optimizer named with its options, e.g. `{ name: "rmsprop", learningRate: 0.01, rho: 0.95 }`. */
+/**
+ * An optimizer named with its options, e.g. `{ name: "rmsprop", learningRate: 0.01, rho: 0.95 }`:
+ * the options of `OptimizerArgs` and of the named optimizer's own (`AdamArgs`, `SGDArgs`,
+ * `RMSpropArgs`, `AdagradArgs`); any other option is `INVALID_ARGUMENT`.
+ */
 export interface OptimizerConfig {
+  /** "adam", "adamw", "sgd", "rmsprop" or "adagrad", in any case. */
   name: string;
   [option: string]: unknown;
 }

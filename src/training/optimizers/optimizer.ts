@@ -13,16 +13,29 @@ import { RaggedError, describe } from "../../core/errors.js";
 import type { Variable } from "../../layers/layer.js";
 import { type LearningRateSchedule, isLearningRateSchedule } from "./schedules.js";
 
+/**
+ * The options every optimizer takes (Keras 3 `BaseOptimizer`'s, camelCase). At most one of
+ * `clipnorm`, `clipvalue`, `globalClipnorm` may be set.
+ * @example
+ * new SGD({ learningRate: 0.1, clipnorm: 1 });
+ * model.compile({ loss: "mse", optimizer: { name: "adam", learningRate: cosineDecay({ initialLearningRate: 0.01, decaySteps: 1000 }) } });
+ */
 export interface OptimizerArgs {
-  /** A number, or a schedule of the step count (see `schedules.ts`). */
+  /**
+   * The step size: a positive number, or a schedule of the step count (`exponentialDecay`,
+   * `piecewiseConstantDecay`, `cosineDecay`). Default 0.01 for SGD, 0.001 for the others (Keras).
+   */
   learningRate?: number | LearningRateSchedule;
-  /** Clip each gradient to this L2 norm. */
+  /** Clip each variable's gradient to this L2 norm (> 0); default none. */
   clipnorm?: number;
-  /** Clip each gradient element to [−clipvalue, clipvalue]. */
+  /** Clip each gradient element to [−clipvalue, clipvalue] (> 0); default none. */
   clipvalue?: number;
-  /** Clip all gradients together to this global L2 norm. */
+  /** Clip all gradients together to this global L2 norm (> 0); default none. */
   globalClipnorm?: number;
-  /** Decoupled weight decay: w ← w − w·weightDecay·lr before each update (Keras `weight_decay`). */
+  /**
+   * Decoupled weight decay (≥ 0): w ← w − w·weightDecay·lr before each update (Keras
+   * `weight_decay`); default none, 0.004 for AdamW.
+   */
   weightDecay?: number;
 }
 

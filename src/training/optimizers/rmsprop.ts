@@ -14,6 +14,7 @@ import type { Variable } from "../../layers/layer.js";
 import { RaggedError } from "../../core/errors.js";
 import { Optimizer, type OptimizerArgs, nonNegative } from "./optimizer.js";
 
+/** RMSprop's options, besides the shared `OptimizerArgs`. */
 export interface RMSpropArgs extends OptimizerArgs {
   /** Discount of the running mean of squared gradients; default 0.9. */
   rho?: number;

@@ -32,9 +32,13 @@ function finite(x: unknown, name: string, schedule: string, min: { value: number
   return x as number;
 }
 
+/** Options of `exponentialDecay`. */
 export interface ExponentialDecayArgs {
+  /** The rate at step 0 (> 0). */
   initialLearningRate: number;
+  /** Steps over which the rate is multiplied by `decayRate` once (> 0). */
   decaySteps: number;
+  /** The factor per `decaySteps` steps (> 0; below 1 decays). */
   decayRate: number;
   /** Decay in whole intervals of `decaySteps` (a staircase); default false. */
   staircase?: boolean;
@@ -68,6 +72,7 @@ export function exponentialDecay(args: ExponentialDecayArgs): LearningRateSchedu
   };
 }
 
+/** Options of `piecewiseConstantDecay`. */
 export interface PiecewiseConstantDecayArgs {
   /** Increasing step counts where the rate changes. */
   boundaries: number[];
@@ -113,7 +118,9 @@ export function piecewiseConstantDecay(args: PiecewiseConstantDecayArgs): Learni
   };
 }
 
+/** Options of `cosineDecay`. */
 export interface CosineDecayArgs {
+  /** The rate at step 0 (≥ 0). */
   initialLearningRate: number;
   /** Steps to decay over (after any warmup). */
   decaySteps: number;

@@ -8,8 +8,11 @@ import type { Variable } from "../../layers/layer.js";
 import { RaggedError } from "../../core/errors.js";
 import { Optimizer, type OptimizerArgs } from "./optimizer.js";
 
+/** SGD's options, besides the shared `OptimizerArgs` (its default `learningRate` is 0.01). */
 export interface SGDArgs extends OptimizerArgs {
+  /** Momentum factor μ in [0, 1]; default 0 (plain gradient descent). */
   momentum?: number;
+  /** Nesterov momentum (looks ahead along the velocity); default false. */
   nesterov?: boolean;
 }
 
