@@ -240,6 +240,12 @@ export async function pytorchSection(o: BenchOptions, print: (s: string) => void
     const env = info.env as Record<string, string | null>;
     print(`PyTorch ${String(info.torch)} (python ${String(info.python)}, numpy ${String(info.numpy)}), torch threads ${String(info.threads)}, mkldnn ${String(info.mkldnn)}`);
     print(`BLAS: ${blas.config ?? (blas.libraries ?? []).join(", ")}; OpenBLAS kernel ${blas.corename ?? "?"}, ${blas.threads ?? "?"} thread(s)`);
+    if (blas.config === undefined || !/openblas/i.test(blas.config)) {
+      // Debian's python3-torch alone links the netlib reference BLAS (2026-12-02: seed step 817 ms
+      // instead of ≈ 130–280): not PyTorch's best configuration, so its ratios would flatter ragged.
+      print("WARNING: PyTorch is not using OpenBLAS (the reference BLAS is several times slower): its figures below are NOT its best configuration.");
+      print("         Install it (`apt-get install libopenblas0-pthread`) and run again before quoting any ratio.");
+    }
     print(`child env: ${Object.entries(env).map(([k, v]) => `${k}=${v ?? "(unset)"}`).join(" ")}`);
     const api = threadsApi();
     print(`ragged threads: ${api === null ? "not in this build (no threaded contender)" : `via ${api}(…, { threads: 2 })`}`);
