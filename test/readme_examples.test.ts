@@ -6,10 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  Adam, earlyStopping, exponentialDecay, layers, loadModel, modelCheckpoint, reduceLROnPlateau, sequential, terminateOnNaN,
+  Adam, DEFAULT_MIN_SHARD_FLOPS, type Layer, type LayerValue, earlyStopping, exponentialDecay, layers, loadModel, modelCheckpoint, packLayout,
+  reduceLROnPlateau, sequential, setMinShardFlops, terminateOnNaN, terminateWorkers,
 } from "../src/node.js";
 import { Random } from "../src/core/random.js";
-import { randomOneHot, randomSequences } from "./harness.js";
+import { checkLayerGradients, randomOneHot, randomSequences } from "./harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ragged-readme-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,4 +105,82 @@ describe("README Functional models section", () => {
     expect(out).toMatch(/Connected to/);
     expect(out.trim().split("\n").at(-1)).toBe(expected);
   }, 120_000);
+});
+
+describe("README Custom layers section", () => {
+  // The section's two blocks as a user writes them: scale.ts (the layer) and main.ts (using it).
+  const blocks = async () => {
+    const { readFileSync, writeFileSync, mkdirSync } = await import("node:fs");
+    const { fileURLToPath } = await import("node:url");
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Custom layers"), readme.indexOf("## In the browser"));
+    const [layer, usage] = section.split("```ts\n").slice(1, 3).map((b) => b.split("```")[0]);
+    const project = join(dir, "custom-layer");
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, "package.json"), '{ "type": "module" }\n'); // as the Install section's project
+    writeFileSync(join(project, "scale.ts"), layer);
+    writeFileSync(join(project, "main.ts"), usage);
+    return { root, project, layer, usage };
+  };
+
+  it("runs as written: training through the layer lowers the loss, and the model saves and loads with it", async () => {
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const { execFileSync } = await import("node:child_process");
+    const { pathToFileURL } = await import("node:url");
+    const { root, project, usage } = await blocks();
+    const entry = JSON.stringify(pathToFileURL(join(root, "src", "node.ts")).href);
+    for (const file of ["scale.ts", "main.ts"]) {
+      const path = join(project, file);
+      writeFileSync(path, readFileSync(path, "utf8").replace(/from "ragged-rnn"/g, `from ${entry}`));
+    }
+    const expected = /\/\/ (true Scale true)$/m.exec(usage)?.[1];
+    expect(expected).toBeDefined();
+    const out = execFileSync(join(root, "node_modules", ".bin", "tsx"), [join(project, "main.ts")], { cwd: project, encoding: "utf8" });
+    expect(out.trim().split("\n").at(-1)).toBe(expected);
+  }, 120_000);
+
+  it("its gradients equal central differences, on per-step and per-sequence values", async () => {
+    const { pathToFileURL } = await import("node:url");
+    const { project } = await blocks();
+    const { Scale } = (await import(pathToFileURL(join(project, "scale.ts")).href)) as { Scale: new (args?: object) => Layer };
+    const rng = new Random(4);
+    const layout = packLayout([4, 1, 3]);
+    const values: LayerValue[] = [
+      { kind: "sequence", layout, width: 3, data: Float32Array.from({ length: layout.totalSteps * 3 }, () => rng.uniformRange(-2, 2)), mask: null },
+      { kind: "vector", layout, width: 3, data: Float32Array.from({ length: layout.batch * 3 }, () => rng.uniformRange(-2, 2)) },
+    ];
+    for (const value of values) {
+      const layer = new Scale();
+      layer.build([null, null, 3], new Random(1));
+      layer.weights[0].value.set([0.5, -1.5, 2]); // away from the initial all-ones, so a wrong index shows
+      expect(checkLayerGradients(layer, value)).toBe(3 + value.data.length);
+    }
+  });
+
+  it("a model with it asked to train on 2 threads trains on the calling thread, as threads: 1 does", async () => {
+    const { pathToFileURL } = await import("node:url");
+    const { project } = await blocks();
+    const { Scale } = (await import(pathToFileURL(join(project, "scale.ts")).href)) as { Scale: new (args?: object) => Layer };
+    const rng = new Random(6);
+    const lengths = Array.from({ length: 48 }, (_, i) => 2 + (i % 9));
+    const xs = randomSequences(rng, lengths, 2);
+    const ys = lengths.map(() => [rng.uniformRange(-1, 1)]);
+    const make = () => {
+      const m = sequential([new Scale({ inputShape: [null, 2] }), layers.lstm({ units: 6 }), layers.dense({ units: 1 })], { seed: 9 });
+      m.compile({ loss: "mse", optimizer: "adam" });
+      return m;
+    };
+    setMinShardFlops(0); // so that any model would be split
+    try {
+      const one = make();
+      const two = make();
+      await one.fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0, threads: 1 });
+      await two.fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0, threads: 2 });
+      expect(two.getWeights().map((w) => Array.from(w.data))).toEqual(one.getWeights().map((w) => Array.from(w.data)));
+      terminateWorkers(two);
+    } finally {
+      setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS);
+    }
+  });
 });

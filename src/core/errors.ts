@@ -9,23 +9,41 @@
  * }
  */
 export type ErrorCode =
+  /** An option or argument out of range or of the wrong kind (`batchSize: 0`, `rate: 1.5`). */
   | "INVALID_ARGUMENT"
+  /** `fit`, `evaluate` or `trainOnBatch` before `compile`. */
   | "NOT_COMPILED"
+  /** A model or layer used before it has weights (no `inputShape` on the first layer, no layers). */
   | "NOT_BUILT"
+  /** A name ragged does not know: a loss, metric, optimizer, activation, layer class, output or layer name. */
   | "UNKNOWN_NAME"
+  /** Data that is not what the method takes: not a list, a token id that is not an integer in range. */
   | "BAD_INPUT"
+  /** A sample that is not a sequence (a list of steps), e.g. a number or a BigInt64Array. */
   | "BAD_SEQUENCE"
+  /** A step with another number of features than the model's input, or a flat array of partial steps. */
   | "FEATURE_MISMATCH"
+  /** NaN, ±Infinity or a number beyond float32 in data, weights or a prediction; a non-number value. */
   | "NON_FINITE"
+  /** Targets that do not fit the model's output or loss: count, length, width, class ids, per-output names. */
   | "TARGET_MISMATCH"
+  /** Shapes that do not fit: layers that disagree, a fixed `inputShape` length, weights of another shape, `perStep`. */
   | "SHAPE_MISMATCH"
+  /** Lists that must pair up do not: a stateful model's fixed batch size, references and hypotheses, queries and values. */
   | "BATCH_MISMATCH"
+  /** A dataset that is not an iterable of batches, or an item that is not a batch. */
   | "BAD_DATASET"
+  /** A dataset that ended before `stepsPerEpoch` batches. */
   | "DATASET_EXHAUSTED"
+  /** A file whose content is malformed: model.json, weights, JSONL or UEA data. */
   | "BAD_FILE"
+  /** A class label the model does not know (a data file's target). */
   | "UNKNOWN_LABEL"
+  /** A missing value (`?`, `NaN`) where the file format forbids it. */
   | "MISSING_VALUE"
+  /** Reading or writing a file failed (no such file, a full disk); the message names the file. */
   | "IO_ERROR"
+  /** A valid request ragged does not implement (a Keras field it cannot honour, a layer where it cannot go). */
   | "UNSUPPORTED"
   /** Predictions that do not fit the loss, e.g. logits given to a loss that expects probabilities (`fromLogits`). */
   | "PREDICTION_MISMATCH"
@@ -56,10 +74,19 @@ export interface ErrorDetails {
   help?: string;
 }
 
+/**
+ * The error ragged throws on purpose. `message` is the summary, then `- Expected: …`,
+ * `- Received: …` and `- help: …` lines; the same facts are kept as properties, so code can branch
+ * on them without parsing the message.
+ */
 export class RaggedError extends Error {
+  /** The stable code: what kind of problem (see `ErrorCode`); a test or a caller may branch on it. */
   readonly code: ErrorCode;
+  /** What was expected, e.g. `"5 features per step"`; absent when the summary says it all. */
   readonly expected?: string;
+  /** What arrived, with its position when there is one, e.g. `"7 features at xs[3][12]"`. */
   readonly received?: string;
+  /** What to do about it, e.g. `"set inputShape: [null, 7]"`. */
   readonly help?: string;
 
   constructor(code: ErrorCode, summary: string, details: ErrorDetails = {}) {

@@ -60,6 +60,7 @@
  *   its third and fourth weights (`moving_mean`, `moving_variance`), as Keras and TF.js.
  */
 import { RaggedError } from "../core/errors.js";
+import { installEngine } from "../models/engine.js";
 import { AdditiveAttention, type AdditiveAttentionArgs } from "../layers/attention/additive_attention.js";
 import { Attention, type AttentionArgs } from "../layers/attention/attention.js";
 import { MultiHeadAttention, type MultiHeadAttentionArgs } from "../layers/attention/multi_head_attention.js";
@@ -246,3 +247,17 @@ registerLayer("LayerNormalization", (c) => new LayerNormalization(c as unknown a
 registerLayer("BatchNormalization", (c) => new BatchNormalization(c as unknown as BatchNormalizationArgs), {
   fixed: { betaConstraint: null, gammaConstraint: null },
 });
+
+/** The classes registered above: every training thread knows these, and only these. */
+const BUILT_IN = new Set(registry.keys());
+
+/**
+ * Whether `className` is one of ragged's own layer classes, not one registered by the caller (a
+ * custom layer): a training thread loads only ragged's modules, so a model with a custom layer
+ * trains on the calling thread (NOTE [ data-parallel training ] in training/parallel/pool.ts).
+ */
+export function isBuiltInLayer(className: string): boolean {
+  return BUILT_IN.has(className);
+}
+
+installEngine({ builtInLayer: isBuiltInLayer });

@@ -15,7 +15,7 @@ import { RaggedError } from "../core/errors.js";
  * runtime dependency; NOTE [ import direction ] in the repository's test/import_graph.test.ts).
  */
 type EngineFunction = (...args: any[]) => any;
-export type EngineName = "compile" | "fit" | "fitDataset" | "evaluate" | "evaluateDataset" | "predict" | "predictDataset" | "trainOnBatch" | "save" | "load" | "toArtifacts";
+export type EngineName = "compile" | "fit" | "fitDataset" | "evaluate" | "evaluateDataset" | "predict" | "predictDataset" | "trainOnBatch" | "save" | "load" | "toArtifacts" | "builtInLayer";
 export type EngineParts = Record<EngineName, EngineFunction>;
 
 const parts: Partial<EngineParts> = {};

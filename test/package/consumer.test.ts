@@ -63,11 +63,12 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-/** The first fenced block of `lang` after the heading line `heading` in the README. */
-function readmeBlock(readme: string, heading: string, lang: string): string {
+/** The `nth` (from 0) fenced block of `lang` after the heading line `heading` in the README. */
+function readmeBlock(readme: string, heading: string, lang: string, nth = 0): string {
   const at = readme.indexOf(`\n${heading}\n`);
   if (at < 0) throw new Error(`README has no "${heading}" heading`);
-  const open = readme.indexOf("```" + lang + "\n", at);
+  let open = readme.indexOf("```" + lang + "\n", at);
+  for (let k = 0; k < nth; k++) open = readme.indexOf("```" + lang + "\n", open + 1);
   const close = readme.indexOf("\n```", open + 4 + lang.length);
   return readme.slice(open + 4 + lang.length, close + 1);
 }
@@ -215,6 +216,24 @@ describe("a consumer project (npm init -y) with the tarball installed", () => {
     expect(r.stdout).toMatch(/^5$/m);
     expect(r.stdout).toMatch(/^40$/m);
     expect(existsSync(join(consumer, "model", "model.json"))).toBe(true);
+    expect(readdirSync(join(consumer, "model")).sort()).toEqual(["model.json", "weights.bin"]);
+  });
+
+  it("compiles the README's Functional models and Custom layers sections with strict tsc (the package's exports suffice) and runs them", async () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    writeFileSync(join(consumer, "functional.ts"), readmeBlock(readme, "## Functional models", "ts"));
+    writeFileSync(join(consumer, "scale.ts"), readmeBlock(readme, "## Custom layers", "ts", 0));
+    writeFileSync(join(consumer, "custom.ts"), readmeBlock(readme, "## Custom layers", "ts", 1));
+    const tsc = await run(join(consumer, "node_modules/.bin/tsc"), ["-p", "."], consumer);
+    expect(tsc.stdout + tsc.stderr).toBe("");
+    expect(tsc.code).toBe(0);
+    const functional = await run(process.execPath, ["functional.js"], consumer);
+    expect(functional.code, functional.stderr).toBe(0);
+    expect(functional.stdout.trim().split("\n").at(-1)).toMatch(/^accuracy /);
+    const custom = await run(process.execPath, ["custom.js"], consumer);
+    expect(custom.code, custom.stderr).toBe(0);
+    expect(custom.stdout.trim()).toBe("true Scale true");
+    expect(readdirSync(join(consumer, "scaled")).sort()).toEqual(["model.json", "weights.bin"]);
   });
 
   it("a CommonJS file loads it with dynamic import(), as the README says", async () => {

@@ -20,7 +20,7 @@
  * One thread is used, without error, when: T = 1; no worker factory is registered (see
  * platform.ts); the model has a stateful recurrent layer (its carried states are per batch row);
  * the model has a batchNormalization layer (its training statistics, and the moving ones it
- * updates, are the whole batch's); the loss is a custom Loss object or a metric is not a name
+ * updates, are the whole batch's); a custom layer (a worker knows only ragged's own classes); the loss is a custom Loss object or a metric is not a name
  * (neither can be sent to a worker);
  * or the batch has fewer than 2·T sequences (then fewer threads, MIN_SEQUENCES_PER_SHARD), or too
  * little work to pay for a thread (NOTE [ when a second thread pays ] in shards.ts).
@@ -28,6 +28,7 @@
 import { RaggedError } from "../../core/errors.js";
 import { kernels } from "../../core/kernels/registry.js";
 import { Random } from "../../core/random.js";
+import { Layer } from "../../layers/layer.js";
 import type { LayersModel } from "../../models/functional.js";
 import { engine } from "../../models/engine.js";
 import { canonicalLossName, type LossConfig } from "../losses.js";
@@ -57,8 +58,21 @@ export function threadBlocker(model: LayersModel): string | null {
   if (!usesSinglePath(model)) return "a functional model (its replicas need graph save/load)";
   if (model.layers.some(isStateful)) return "a stateful recurrent layer";
   if (model.layers.some((l) => l.className === "BatchNormalization")) return "a batchNormalization layer";
+  const custom = model.layers.map(customLayerIn).find((name) => name !== null);
+  if (custom) return `a custom layer (${custom})`;
   if (model.losses.length === 0 || model.losses.some((loss) => loss.options === undefined || canonicalLossName(loss.name) === null)) return "a custom loss";
   if (model.outputMetrics.some((list) => list.some((m) => typeof m !== "string"))) return "a custom metric";
+  return null;
+}
+
+/** The class name of a layer (or of a layer it wraps) that is not one of ragged's own, or null. */
+function customLayerIn(layer: Layer): string | null {
+  if (!engine("builtInLayer")(layer.className)) return layer.className;
+  const l = layer as unknown as { forwardLayer?: unknown; backwardLayer?: unknown; layer?: unknown };
+  for (const inner of [l.forwardLayer, l.backwardLayer, l.layer]) {
+    const found = inner instanceof Layer ? customLayerIn(inner) : null;
+    if (found) return found;
+  }
   return null;
 }
 
