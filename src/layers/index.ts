@@ -45,7 +45,7 @@ export const lstm = (args: LSTMArgs): LSTM => new LSTM(args);
 export const gru = (args: GRUArgs): GRU => new GRU(args);
 /** Fully connected recurrent layer h_t = activation(x_t·W + h_{t−1}·U + b). */
 export const simpleRNN = (args: SimpleRNNArgs): SimpleRNN => new SimpleRNN(args);
-/** Applies a row-wise layer (e.g. dense) to every timestep. */
+/** Applies a row-wise layer (e.g. dense) to every timestep, or any sequence layer or model to every step of nested input (each step itself a sequence). */
 export const timeDistributed = (args: TimeDistributedArgs): TimeDistributed => new TimeDistributed(args);
 /** Runs a recurrent layer in both directions, each sequence reversed within its own length. */
 export const bidirectional = (args: BidirectionalArgs): Bidirectional => new Bidirectional(args);

@@ -73,11 +73,18 @@ export class Node {
   }
 }
 
-/** Per-step (`"sequence"`: rows are timesteps) or per-sequence (`"vector"`). */
-export type TensorKind = "sequence" | "vector";
+/**
+ * Per-step (`"sequence"`: rows are timesteps), per-sequence (`"vector"`), or a sequence of
+ * sequences (`"nested"`: each step is itself a ragged sequence, NOTE [ nested values ] in values.ts).
+ */
+export type TensorKind = "sequence" | "vector" | "nested";
 
-/** The kind a Keras shape denotes: rank 3, or rank 2 with unknown steps (token ids), is per-step. */
+/**
+ * The kind a Keras shape denotes: rank 3, or rank 2 with unknown steps (token ids), is per-step;
+ * rank 4, or rank 3 with unknown inner steps (`[null, null, null]`: token ids per word), is nested.
+ */
 export function kindOfShape(shape: Shape): TensorKind {
+  if (shape.length === 4 || (shape.length === 3 && shape[2] === null)) return "nested";
   return shape.length === 3 || (shape.length === 2 && shape[1] === null) ? "sequence" : "vector";
 }
 
@@ -117,7 +124,8 @@ export class SymbolicTensor {
 
   /** Values per row: the last dimension (1 for token ids). */
   get width(): number {
-    return this.shape.length === 2 && this.shape[1] === null ? 1 : (this.shape[this.shape.length - 1] ?? 1);
+    const last = this.shape[this.shape.length - 1];
+    return last === null || last === undefined ? 1 : last;
   }
 }
 

@@ -32,16 +32,50 @@ export interface VectorValue {
   readonly width: number;
 }
 
-export type LayerValue = SequenceValue | VectorValue;
+/**
+ * NOTE [ nested values ]
+ * A nested value is a sequence whose every step is itself a sequence: sentences whose words are
+ * ragged lists of characters (`input({ shape: [null, null] })`). Nothing is padded at either level:
+ * - `layout` is the outer (sentence) layout, exactly as a `SequenceValue`'s: one row per word, in
+ *   packed row order (row r = `offsets[t] + j`);
+ * - `inner` holds the words as one batch of sequences: *word r of the outer rows is sequence r of
+ *   `inner.layout`* (its caller order), packed as any other batch (its own sorted order, its own
+ *   rows). So the characters of all words of all sentences of a batch are one packed batch.
+ * `data` and `width` are `inner`'s (so code that only moves rows around needs no special case).
+ * Only `timeDistributed` reads nested values: it applies its layer to `inner` — a row-wise or
+ * sequence layer gives a nested value again (embedding, conv1d), one that gives a vector per
+ * sequence (global pooling, an RNN's last state, a model) gives one row per word, i.e. a
+ * `SequenceValue` in the outer layout (time_distributed.ts).
+ */
+export interface NestedValue {
+  readonly kind: "nested";
+  /** The outer layout: one row per inner sequence (word). */
+  readonly layout: PackedLayout;
+  /** The inner sequences; `inner.layout.batch === layout.totalSteps`. */
+  readonly inner: SequenceValue;
+  /** `inner.data` */
+  readonly data: Float32Array;
+  /** `inner.width` */
+  readonly width: number;
+}
 
-/** Rows in a value: N for a sequence, B for a vector. */
+export type LayerValue = SequenceValue | VectorValue | NestedValue;
+
+/** A nested value over `outer` rows holding `inner` (see NOTE [ nested values ]). */
+export function nestedValue(outer: PackedLayout, inner: SequenceValue): NestedValue {
+  return { kind: "nested", layout: outer, inner, data: inner.data, width: inner.width };
+}
+
+/** Rows in a value: N for a sequence, B for a vector, the inner rows of a nested value. */
 export function rowCount(v: LayerValue): number {
+  if (v.kind === "nested") return v.inner.layout.totalSteps;
   return v.kind === "sequence" ? v.layout.totalSteps : v.layout.batch;
 }
 
 /** A value of the same kind and layout with other rows. */
 export function withData(like: LayerValue, data: Float32Array, width: number): LayerValue {
   if (like.kind === "sequence") return { kind: "sequence", layout: like.layout, data, width, mask: like.mask ?? null };
+  if (like.kind === "nested") return nestedValue(like.layout, { ...like.inner, data, width });
   return { kind: "vector", layout: like.layout, data, width };
 }
 

@@ -109,6 +109,8 @@ export interface InputSpec {
   features: number;
   /** How a masking layer or an embedding with maskZero right after this input marks padding. */
   maskRule: InputMaskRule | null;
+  /** The input whose step counts this one has (NOTE [ inputs with the same steps ] in layers/input_layer.ts), or null. */
+  sameLengthsAs: string | null;
 }
 
 /** What training needs to know about a model output. */
@@ -206,7 +208,11 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
   /** What training reads for each input (NOTE [ masks with holes ]: mask rules apply at the edge). */
   inputSpecs(): InputSpec[] {
     const graph = this.requireGraph();
-    return graph.inputs.map((t) => ({ name: t.sourceLayer.name, kind: t.kind, features: t.width, maskRule: maskRuleOf(t, graph, this.name) }));
+    return graph.inputs.map((t) => {
+      const name = t.sourceLayer.name;
+      const sameLengthsAs = t.lengths.kind === "input" && t.lengths.input !== name ? t.lengths.input : null;
+      return { name, kind: t.kind, features: t.width, maskRule: maskRuleOf(t, graph, this.name), sameLengthsAs };
+    });
   }
 
   outputSpecs(): OutputSpec[] {

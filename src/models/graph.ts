@@ -12,7 +12,7 @@ import { RaggedError, describe } from "../core/errors.js";
 import type { PackedLayout } from "../data/packed.js";
 import type { ForwardContext, Layer, ManyForwardResult } from "../layers/layer.js";
 import { Node, SymbolicTensor } from "../layers/symbolic.js";
-import { type LayerValue, type VectorValue, vectorFromLayout, vectorInLayout } from "../layers/values.js";
+import { type LayerValue, type VectorValue, vectorFromLayout, vectorInLayout, withData } from "../layers/values.js";
 
 export interface Graph {
   inputs: readonly SymbolicTensor[];
@@ -48,6 +48,16 @@ export function buildGraph(inputs: readonly SymbolicTensor[], outputs: readonly 
     }
     if (inputs.indexOf(t) !== k) throw new RaggedError("INVALID_ARGUMENT", `model "${modelName}": input "${t.name}" is listed twice.`);
   });
+  for (const t of inputs) {
+    const own = t.lengths.kind === "input" ? t.lengths.input : t.sourceLayer.name;
+    if (own !== t.sourceLayer.name && !inputs.some((u) => u.sourceLayer.name === own)) {
+      throw new RaggedError("GRAPH_DISCONNECTED", `model "${modelName}": input "${t.name}" has the lengths of input "${own}" (sameLengthsAs), which is not among the model's inputs.`, {
+        expected: `"${own}" in model({ inputs: [...] })`,
+        received: `inputs ${inputs.map((u) => `"${u.name}"`).join(", ")}`,
+        help: "add that input to the model, or leave out sameLengthsAs",
+      });
+    }
+  }
   const inputSet = new Set(inputs);
   const order: Node[] = [];
   const state = new Map<Node, "visiting" | "done">();
@@ -106,7 +116,7 @@ function addGrad(a: LayerValue | undefined, b: LayerValue): LayerValue {
   if (!a) return b;
   const sum = Float32Array.from(a.data);
   for (let i = 0; i < sum.length; i++) sum[i] += b.data[i];
-  return { ...a, data: sum } as LayerValue;
+  return withData(a, sum, a.width);
 }
 
 const nestedSlots = new WeakMap<object, Map<Node, object>>();

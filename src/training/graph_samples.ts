@@ -13,6 +13,7 @@ import { packLayout } from "../data/packed.js";
 import { resolveLengths } from "../layers/symbolic.js";
 import type { InputSpec, LayersModel, OutputSpec } from "../models/functional.js";
 import { Sequential } from "../models/sequential.js";
+import { isNestedSamples, makeNestedBatch, toNestedSamples } from "./nested_samples.js";
 import { type Batch, makeBatch, placeTargets, type Samples, targetSpecFor, toSamples } from "./samples.js";
 
 type SampleWeight = ArrayLike<number | ArrayLike<number>>;
@@ -91,6 +92,7 @@ function toGraphSamples(model: LayersModel, xs: unknown, ys: unknown, args: Read
   const xList = byName(xs, inputSpecs.map((s) => s.name), xName, "INPUT_MISMATCH", "input");
   const inputs = inputSpecs.map((spec, k) => {
     const name = inputSpecs.length === 1 ? xName : `${xName}.${spec.name}`;
+    if (spec.kind === "nested") return toNestedSamples(xList[k], name);
     return spec.kind === "vector" ? toVectorSamples(xList[k], spec.features, name) : toSamples(xList[k], null, { features: spec.features, target: null, maskRule: spec.maskRule, xName: name });
   });
   const count = inputs[0].count;
@@ -102,6 +104,7 @@ function toGraphSamples(model: LayersModel, xs: unknown, ys: unknown, args: Read
       });
     }
   });
+  checkSameLengths(inputSpecs, inputs, xName);
   const lengths = new Int32Array(count);
   for (const s of inputs) for (let i = 0; i < count; i++) lengths[i] += s.lengths[i];
   let targets: Samples[] | null = null;
@@ -126,6 +129,24 @@ function toGraphSamples(model: LayersModel, xs: unknown, ys: unknown, args: Read
     });
   }
   return { kind: "graph", count, inputSpecs, outputSpecs, inputs, targets, lengths };
+}
+
+/** NOTE [ inputs with the same steps ] (layers/input_layer.ts): an input declared `sameLengthsAs` another has its step counts. */
+function checkSameLengths(specs: readonly InputSpec[], inputs: readonly Samples[], xName: string): void {
+  specs.forEach((spec, k) => {
+    if (spec.sameLengthsAs === null) return;
+    const m = specs.findIndex((s) => s.name === spec.sameLengthsAs);
+    const mine = inputs[k].lengths;
+    const theirs = inputs[m].lengths;
+    for (let i = 0; i < mine.length; i++) {
+      if (mine[i] === theirs[i]) continue;
+      throw new RaggedError("LENGTH_MISMATCH", `${xName}.${spec.name}[${i}] and ${xName}.${spec.sameLengthsAs}[${i}] have different numbers of steps.`, {
+        expected: `${theirs[i]} steps in ${xName}.${spec.name}[${i}], as in ${xName}.${spec.sameLengthsAs}[${i}] (input "${spec.name}" has sameLengthsAs "${spec.sameLengthsAs}")`,
+        received: `${mine[i]} steps`,
+        help: "both inputs describe the same steps (e.g. the word ids and the characters of each word of one sentence): build them from the same tokens",
+      });
+    }
+  });
 }
 
 /**
@@ -187,7 +208,7 @@ function toVectorSamples(xs: unknown, features: number, name: string): Samples {
 /** `samples[indices]` packed: per input a Batch (its own layout), per output its target rows. */
 export function makeGraphBatch(samples: GraphSamples, indices: readonly number[]): GraphBatch {
   const vectorInputs = samples.inputSpecs.map((s) => s.kind === "vector");
-  const inputs = samples.inputs.map((s) => makeBatch(s, indices));
+  const inputs = samples.inputs.map((s) => (isNestedSamples(s) ? makeNestedBatch(s, indices) : makeBatch(s, indices)));
   const B = indices.length;
   const targets: TargetBatch[] = (samples.targets ?? []).map((t, j) => {
     const spec = samples.outputSpecs[j];

@@ -11,6 +11,7 @@ import { FLOAT32_MAX, fitsFloat32 } from "../core/float32.js";
 import { type PackedLayout, type Sequence, packLayout } from "../data/packed.js";
 import type { InputMaskRule } from "../layers/masking.js";
 import type { Loss } from "./losses.js";
+import type { NestedRows } from "./nested_samples.js";
 
 export interface Samples {
   readonly count: number;
@@ -425,6 +426,8 @@ export interface Batch {
    * its padded length, so per-step outputs can be padded back (zeros at padding).
    */
   padding: { start: Int32Array; paddedLength: Int32Array } | null;
+  /** A nested input's words as one packed batch (nested_samples.ts); `x` is then its rows. */
+  nested?: NestedRows | null;
 }
 
 /** out[at … at+width) = src[from … from+width): a plain loop, cheaper than subarray + set for short rows. */

@@ -4,7 +4,7 @@
  * Each step also hands its metrics the rows that count (NOTE [ metric reduction ]).
  */
 import type { Random } from "../core/random.js";
-import type { LayerValue } from "../layers/values.js";
+import { type LayerValue, nestedValue } from "../layers/values.js";
 import type { LayersModel, ModelRun } from "../models/functional.js";
 import { regularize } from "../layers/regularizers.js";
 import type { MetricAccumulator } from "./metrics.js";
@@ -21,8 +21,9 @@ export interface StepResult {
   outputLosses?: number[];
 }
 
-/** The model's input value for a batch: packed sequences. */
+/** The model's input value for a batch: packed sequences (or, nested, packed sequences of sequences). */
 export function inputValue(batch: Batch): LayerValue {
+  if (batch.nested) return nestedValue(batch.layout, { kind: "sequence", layout: batch.nested.layout, data: batch.nested.x, width: batch.features, mask: null });
   return { kind: "sequence", layout: batch.layout, data: batch.x, width: batch.features, mask: batch.mask };
 }
 
