@@ -1,0 +1,13 @@
+import * as tf from "@tensorflow/tfjs";
+await tf.setBackend("cpu");
+const inp = tf.input({ shape: [null, null] });
+const e = tf.layers.timeDistributed({ layer: tf.layers.embedding({ inputDim: 6, outputDim: 2, maskZero: true }) }).apply(inp) as tf.SymbolicTensor;
+const l = tf.layers.timeDistributed({ layer: tf.layers.lstm({ units: 2 }) }).apply(e) as tf.SymbolicTensor;
+const m = tf.model({ inputs: inp, outputs: l });
+const post = tf.tensor3d([[[1, 2, 0, 0], [3, 0, 0, 0]]]);
+const alone = tf.tensor3d([[[1, 2]]]);
+const pre = tf.tensor3d([[[0, 0, 1, 2], [0, 0, 0, 3]]]);
+(m.predict(post) as tf.Tensor).print();
+(m.predict(pre) as tf.Tensor).print();
+(m.predict(alone) as tf.Tensor).print();
+(m.predict(tf.tensor3d([[[3]]])) as tf.Tensor).print();
