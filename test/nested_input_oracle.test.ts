@@ -39,7 +39,7 @@ beforeAll(async () => {
 function copyWeights(ours: LayersModel, theirs: tf.LayersModel): void {
   for (const layer of ours.layers) {
     if (layer.weights.length === 0) continue;
-    theirs.getLayer(layer.name).setWeights(layer.getWeights().map((w) => tf.tensor(Array.from(w.data), w.shape)));
+    theirs.getLayer(layer.name).setWeights(layer.getWeights().map((w) => tf.tensor(Array.from(w.data), [...w.shape])));
   }
 }
 
