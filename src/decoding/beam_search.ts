@@ -82,19 +82,21 @@ export async function beamSearch(args: BeamSearchArgs): Promise<BeamSearchResult
   const searches: Search[] = Array.from({ length: count }, (_, i) => ({ live: [{ tokens: [], score: 0, row: i, parentRow: i }], done: [] }));
   let running = Array.from({ length: count }, (_, i) => i);
   let tokens = new Int32Array(count).fill(args.startToken);
+  let rowSequences = Int32Array.from({ length: count }, (_, i) => i);
   let states = prepared.states;
   let steps = 0;
   let rowsStepped = 0;
   let vocab: number | null = null;
   let lp = new Float64Array(0);
   while (running.length > 0) {
-    const out = await runStep(args.step, tokens, states, widths, who, vocab);
+    const out = await runStep(args.step, tokens, states, widths, who, vocab, rowSequences);
     const V = (vocab = out.V);
     if (lp.length !== V) lp = new Float64Array(V);
     steps++;
     rowsStepped += tokens.length;
     const from: number[] = [];
     const nextTokens: number[] = [];
+    const nextSequences: number[] = [];
     const stillRunning: number[] = [];
     for (const i of running) {
       const s = searches[i];
@@ -126,12 +128,14 @@ export async function beamSearch(args: BeamSearchArgs): Promise<BeamSearchResult
         b.row = from.length;
         from.push(b.parentRow);
         nextTokens.push(b.tokens[b.tokens.length - 1]);
+        nextSequences.push(i);
       }
       s.live = live;
       stillRunning.push(i);
     }
     running = stillRunning;
     tokens = Int32Array.from(nextTokens);
+    rowSequences = Int32Array.from(nextSequences);
     states = gatherStateRows(out.states, widths, Int32Array.from(from));
   }
   const hypotheses = searches.map((s) => s.done);

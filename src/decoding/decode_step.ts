@@ -24,6 +24,12 @@ export interface DecodeStepInput {
   readonly states: readonly Float32Array[];
   /** R. */
   readonly rows: number;
+  /**
+   * [R] the sequence (caller index, 0 … count − 1) each row decodes: with beam search several rows
+   * decode one sequence. A step that needs per-sequence data besides its states (an attention
+   * decoder's encoder outputs) looks it up here; see `stepFromModel`'s `contexts`.
+   */
+  readonly sequences: Int32Array;
 }
 
 /** What a step returns for the same R rows. */
@@ -120,9 +126,11 @@ export function prepareDecode(args: DecodeArgs, who: string): { states: Float32A
 }
 
 /** Calls `step` and checks what it returns: [R, V] output and states of the input widths. */
-export async function runStep(step: DecodeStep, tokens: Int32Array, states: Float32Array[], widths: readonly number[], who: string, vocab: number | null): Promise<{ output: Float32Array; states: Float32Array[]; V: number }> {
+export async function runStep(
+  step: DecodeStep, tokens: Int32Array, states: Float32Array[], widths: readonly number[], who: string, vocab: number | null, sequences: Int32Array,
+): Promise<{ output: Float32Array; states: Float32Array[]; V: number }> {
   const rows = tokens.length;
-  const out = await step({ tokens, states, rows });
+  const out = await step({ tokens, states, rows, sequences });
   if (!out || !(out.output instanceof Float32Array) || !Array.isArray(out.states)) {
     throw new RaggedError("INVALID_ARGUMENT", `${who}: the step function must return { output: Float32Array [rows, vocab], states: Float32Array[] }.`, { received: describe(out) });
   }

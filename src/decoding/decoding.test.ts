@@ -54,7 +54,7 @@ async function bruteForceBest(step: DecodeStep, h0: number[][], maxLength: numbe
   let best = { tokens: [] as number[], score: -Infinity };
   const walk = async (tokens: number[], h: Float32Array[], score: number): Promise<void> => {
     const last = tokens.length ? tokens[tokens.length - 1] : START;
-    const out = await step({ tokens: Int32Array.of(last), states: h, rows: 1 });
+    const out = await step({ tokens: Int32Array.of(last), states: h, rows: 1, sequences: Int32Array.of(0) });
     const logits = Array.from(out.output);
     const m = Math.max(...logits);
     const lse = m + Math.log(logits.reduce((s, z) => s + Math.exp(z - m), 0));
@@ -185,6 +185,38 @@ describe("beamSearch", () => {
     const b = await beamSearch({ ...common, step: probStep });
     expect(b.sequences).toEqual(a.sequences);
     b.scores.forEach((s, i) => expect(s).toBeCloseTo(a.scores[i], 4));
+  });
+});
+
+describe("the rows' sequences", () => {
+  // a step that adds a per-sequence bias to the toy's logits, read through `sequences`
+  const biased = (bias: number[][], seen: number[][] = []): DecodeStep => {
+    const inner = toyStep(13);
+    return async (input) => {
+      seen.push(Array.from(input.sequences));
+      const out = await inner(input);
+      for (let r = 0; r < input.rows; r++) for (let v = 0; v < V; v++) out.output[r * V + v] += bias[input.sequences[r]][v];
+      return out;
+    };
+  };
+  const rng = new Random(21);
+  const bias = Array.from({ length: 10 }, () => Array.from({ length: V }, (_, v) => (v === END ? 0 : 3 * rng.normal())));
+  const states = initialStates(10, 8);
+  const common = { startToken: START, endToken: END, maxLength: 9, fromLogits: true };
+
+  it("greedyDecode and beamSearch tell the step which sequence each row decodes", async () => {
+    for (const decode of [greedyDecode, (a: Parameters<typeof greedyDecode>[0]) => beamSearch({ ...a, beamWidth: 3 })]) {
+      const seen: number[][] = [];
+      const batched = await decode({ ...common, step: biased(bias, seen), initialStates: states });
+      expect(seen[0]).toEqual([...Array(10).keys()]);
+      for (const rows of seen) for (let r = 1; r < rows.length; r++) expect(rows[r]).toBeGreaterThanOrEqual(rows[r - 1]);
+      for (let i = 0; i < 10; i++) {
+        // alone, sequence i is sequence 0: give it its own bias there
+        const r = await decode({ ...common, step: biased([bias[i]]), initialStates: [[states[0][i]], [states[1][i]]] });
+        expect(r.sequences[0]).toEqual(batched.sequences[i]);
+        expect(r.scores[0]).toBeCloseTo(batched.scores[i], 8);
+      }
+    }
   });
 });
 

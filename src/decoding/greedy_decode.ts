@@ -34,7 +34,7 @@ export async function greedyDecode(args: DecodeArgs): Promise<DecodeResult> {
   let vocab: number | null = null;
   while (owner.length > 0 && steps < args.maxLength) {
     const R = owner.length;
-    const out = await runStep(args.step, tokens, states, widths, who, vocab);
+    const out = await runStep(args.step, tokens, states, widths, who, vocab, owner);
     vocab = out.V;
     steps++;
     rowsStepped += R;
