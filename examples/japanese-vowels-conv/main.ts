@@ -13,9 +13,9 @@
  * CC BY 4.0, in the sktime/UEA `.ts` format; see `data/README.md`). Copied elsewhere, point
  * `dataFile` at your copies of those two files.
  */
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { kernels, layers, sequential, useFastKernels } from "ragged-rnn";
-import { readUeaFile } from "ragged-rnn/node";
+import { loadJapaneseVowels } from "../japanese-vowels/main.js";
 
 export interface Options {
   /** Training epochs (default 60). */
@@ -36,68 +36,15 @@ export interface Result {
   kernels: string;
 }
 
-const dataFile = (name: string): string => fileURLToPath(new URL(`../../data/uea/${name}`, import.meta.url));
-
-interface Split {
-  xs: number[][][];
-  labels: string[];
-  classLabels: readonly string[];
-}
-
-async function load(name: string, limit: number): Promise<Split> {
-  const { header, records } = await readUeaFile(dataFile(name));
-  const xs: number[][][] = [];
-  const labels: string[] = [];
-  for await (const { x, y } of records) {
-    if (xs.length >= limit) break;
-    xs.push(x);
-    labels.push(y as string);
-  }
-  return { xs, labels, classLabels: header.classLabels ?? [] };
-}
-
-/** Per-feature mean and standard deviation over every step of every training sequence. */
-function featureStats(xs: number[][][]): { mean: number[]; std: number[] } {
-  const c = xs[0][0].length;
-  const sum = new Array<number>(c).fill(0);
-  const sq = new Array<number>(c).fill(0);
-  let n = 0;
-  for (const seq of xs) {
-    for (const step of seq) {
-      for (let j = 0; j < c; j++) {
-        sum[j] += step[j];
-        sq[j] += step[j] * step[j];
-      }
-      n++;
-    }
-  }
-  const mean = sum.map((s) => s / n);
-  const std = sq.map((s, j) => Math.sqrt(Math.max(s / n - mean[j] * mean[j], 0)) || 1);
-  return { mean, std };
-}
-
-const standardize = (xs: number[][][], mean: number[], std: number[]): number[][][] =>
-  xs.map((seq) => seq.map((step) => step.map((v, j) => (v - mean[j]) / std[j])));
-
 export async function main(options: Options = {}): Promise<Result> {
   const epochs = options.epochs ?? 60;
-  const limit = options.limit ?? Infinity;
   const seed = options.seed ?? 1;
   const verbose = options.verbose ?? 2;
   const log = verbose > 0 ? (s: string) => console.log(s) : () => {};
   if (options.fastKernels ?? true) useFastKernels();
 
   const started = performance.now();
-  const train = await load("JapaneseVowels_TRAIN.ts", limit);
-  const test = await load("JapaneseVowels_TEST.ts", limit);
-  const classes = train.classLabels;
-  const classId = new Map(classes.map((label, i) => [label, i]));
-  const { mean, std } = featureStats(train.xs);
-  const xTrain = standardize(train.xs, mean, std);
-  const xTest = standardize(test.xs, mean, std);
-  const yTrain = train.labels.map((l) => classId.get(l) as number);
-  const yTest = test.labels.map((l) => classId.get(l) as number);
-  const features = xTrain[0][0].length;
+  const { xTrain, yTrain, xTest, yTest, classes, features } = await loadJapaneseVowels({ limit: options.limit });
   log(`JapaneseVowels: ${xTrain.length} train / ${xTest.length} test sequences, ${features} features, ${classes.length} classes; kernels: ${kernels().name}`);
 
   const model = sequential([

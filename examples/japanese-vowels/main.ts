@@ -77,25 +77,47 @@ function featureStats(xs: number[][][]): { mean: number[]; std: number[] } {
 const standardize = (xs: number[][][], mean: number[], std: number[]): number[][][] =>
   xs.map((seq) => seq.map((step) => step.map((v, j) => (v - mean[j]) / std[j])));
 
-export async function main(options: Options = {}): Promise<Result> {
-  const epochs = options.epochs ?? 60;
-  const limit = options.limit ?? Infinity;
-  const seed = options.seed ?? 1;
-  const verbose = options.verbose ?? 2;
-  const log = verbose > 0 ? (s: string) => console.log(s) : () => {};
-  if (options.fastKernels ?? true) useFastKernels();
+/** The JapaneseVowels split, standardised with the training set's statistics, labels as class ids. */
+export interface JapaneseVowels {
+  xTrain: number[][][];
+  yTrain: number[];
+  xTest: number[][][];
+  yTest: number[];
+  classes: readonly string[];
+  features: number;
+}
 
-  const started = performance.now();
+/**
+ * Reads the UEA train and test files (the first `limit` sequences of each), standardises every
+ * feature with the training set's mean and standard deviation, and maps labels to class ids.
+ */
+export async function loadJapaneseVowels(options: { limit?: number } = {}): Promise<JapaneseVowels> {
+  const limit = options.limit ?? Infinity;
   const train = await load("JapaneseVowels_TRAIN.ts", limit);
   const test = await load("JapaneseVowels_TEST.ts", limit);
   const classes = train.classLabels;
   const classId = new Map(classes.map((label, i) => [label, i]));
   const { mean, std } = featureStats(train.xs);
   const xTrain = standardize(train.xs, mean, std);
-  const xTest = standardize(test.xs, mean, std);
-  const yTrain = train.labels.map((l) => classId.get(l) as number);
-  const yTest = test.labels.map((l) => classId.get(l) as number);
-  const features = xTrain[0][0].length;
+  return {
+    xTrain,
+    yTrain: train.labels.map((l) => classId.get(l) as number),
+    xTest: standardize(test.xs, mean, std),
+    yTest: test.labels.map((l) => classId.get(l) as number),
+    classes,
+    features: xTrain[0][0].length,
+  };
+}
+
+export async function main(options: Options = {}): Promise<Result> {
+  const epochs = options.epochs ?? 60;
+  const seed = options.seed ?? 1;
+  const verbose = options.verbose ?? 2;
+  const log = verbose > 0 ? (s: string) => console.log(s) : () => {};
+  if (options.fastKernels ?? true) useFastKernels();
+
+  const started = performance.now();
+  const { xTrain, yTrain, xTest, yTest, classes, features } = await loadJapaneseVowels({ limit: options.limit });
   log(`JapaneseVowels: ${xTrain.length} train / ${xTest.length} test sequences, ${features} features, ${classes.length} classes; kernels: ${kernels().name}`);
 
   const model = sequential([
