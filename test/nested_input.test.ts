@@ -183,6 +183,16 @@ describe("nested input: coded errors for bad graphs", () => {
     expect(() => input({ shape: [null, null], sameLengthsAs: input({ shape: [3] }) })).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
   });
 
+  it("inputs related by sameLengthsAs cannot be masked (UNSUPPORTED): a mask would pack them to different steps", () => {
+    const words = input({ shape: [null], name: "words" });
+    const chars = input({ shape: [null, null], name: "chars", sameLengthsAs: words });
+    const w = layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true }).apply(words) as SymbolicTensor;
+    const e = layers.timeDistributed({ layer: layers.embedding({ inputDim: 5, outputDim: 2 }) }).apply(chars) as SymbolicTensor;
+    const p = layers.timeDistributed({ layer: layers.globalMaxPooling1D() }).apply(e) as SymbolicTensor;
+    const m = model({ inputs: [words, chars], outputs: layers.concatenate().apply([w, p]) as SymbolicTensor });
+    expect(() => m.predict({ words: [[0, 1]], chars: [[[1], [2]]] })).toThrow(expect.objectContaining({ code: "UNSUPPORTED" }));
+  });
+
   it("a sequence layer in timeDistributed over plain sequences is INVALID_ARGUMENT; a nested tensor into a plain layer SHAPE_MISMATCH", () => {
     const x = input({ shape: [null, 3] });
     expect(() => layers.timeDistributed({ layer: layers.lstm({ units: 2 }) }).apply(x)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));

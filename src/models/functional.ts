@@ -208,11 +208,22 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
   /** What training reads for each input (NOTE [ masks with holes ]: mask rules apply at the edge). */
   inputSpecs(): InputSpec[] {
     const graph = this.requireGraph();
-    return graph.inputs.map((t) => {
+    const specs = graph.inputs.map((t) => {
       const name = t.sourceLayer.name;
       const sameLengthsAs = t.lengths.kind === "input" && t.lengths.input !== name ? t.lengths.input : null;
       return { name, kind: t.kind, features: t.width, maskRule: maskRuleOf(t, graph, this.name), sameLengthsAs };
     });
+    for (const spec of specs) {
+      const other = specs.find((s) => s.name === spec.sameLengthsAs);
+      if (!other || (spec.maskRule === null && other.maskRule === null)) continue;
+      // a mask packs an input to its real steps, so two inputs of equal lengths could be packed differently
+      throw new RaggedError("UNSUPPORTED", `model "${this.name}": input "${spec.name}" has the steps of input "${other.name}" (sameLengthsAs), and one of them is masked.`, {
+        expected: "no masking layer or embedding with maskZero on inputs related by sameLengthsAs",
+        received: `a mask on input "${spec.maskRule ? spec.name : other.name}"`,
+        help: "ragged data needs no padding: drop maskZero (or the masking layer) and pass the sequences at their own lengths",
+      });
+    }
+    return specs;
   }
 
   outputSpecs(): OutputSpec[] {
