@@ -56,7 +56,7 @@ export interface Result {
 }
 
 /** One sentence: its words and their tags. */
-interface Sentence {
+export interface Sentence {
   words: string[];
   tags: string[];
 }
@@ -89,57 +89,20 @@ export function readBrownNews(): Sentence[] {
 
 export async function main(options: Options = {}): Promise<Result> {
   const epochs = options.epochs ?? 15;
-  const limit = options.limit ?? Infinity;
   const seed = options.seed ?? 1;
   const verbose = options.verbose ?? 2;
   const embeddingDim = options.embeddingDim ?? 64;
   const units = options.units ?? 64;
-  const minCount = options.minCount ?? 2;
   const log = verbose > 0 ? (s: string) => console.log(s) : () => {};
   if (options.fastKernels ?? true) useFastKernels();
 
   const started = performance.now();
-  const sentences = readBrownNews();
-  const size = Math.floor(sentences.length * 0.9); // NLTK: int(len(sents) * 0.9)
-  const train = sentences.slice(0, size).slice(0, limit);
-  const test = sentences.slice(size).slice(0, limit);
-
-  // Vocabulary from the training split, lowercased; 0 is padding. A word seen fewer than minCount
-  // times in training, and any word not in the vocabulary, maps to an unknown-word id chosen by
-  // its shape (see unknownClass): the rare training words teach the model those ids.
-  const counts = new Map<string, number>();
-  for (const s of train) for (const w of s.words) counts.set(w.toLowerCase(), (counts.get(w.toLowerCase()) ?? 0) + 1);
-  const wordId = new Map<string, number>();
-  for (const [w, n] of counts) if (n >= minCount) wordId.set(w, wordId.size + 1);
-  const unknownId = new Map<string, number>([["", wordId.size + 1]]);
-  if (options.shapes ?? true) {
-    for (const s of train) {
-      for (const w of s.words) {
-        const shape = unknownClass(w);
-        if ((counts.get(w.toLowerCase()) ?? 0) < minCount && !unknownId.has(shape)) unknownId.set(shape, wordId.size + 1 + unknownId.size);
-      }
-    }
-  }
-  const vocabulary = wordId.size + 1 + unknownId.size;
-  const firstUnknown = wordId.size + 1;
-  const idOf = (w: string): number => wordId.get(w.toLowerCase()) ?? unknownId.get(options.shapes ?? true ? unknownClass(w) : "") ?? firstUnknown;
-  const tagId = new Map<string, number>();
-  for (const s of train) for (const t of s.tags) if (!tagId.has(t)) tagId.set(t, tagId.size);
-  const encodeWords = (s: Sentence): number[] => s.words.map(idOf);
-  // A test tag never seen in training cannot be predicted: it becomes -1 and is scored as wrong
-  // (test targets only go to the scoring below, never into the model).
-  const encodeTags = (s: Sentence): number[] => s.tags.map((t) => tagId.get(t) ?? -1);
-
-  const xTrain = train.map(encodeWords);
-  const yTrain = train.map(encodeTags);
-  const xTest = test.map(encodeWords);
-  const yTest = test.map(encodeTags);
-  const testTokens = xTest.reduce((n, s) => n + s.length, 0);
-  const oov = xTest.reduce((n, s) => n + s.filter((id) => id >= firstUnknown).length, 0);
+  const data = brownTaggingData({ limit: options.limit, minCount: options.minCount, shapes: options.shapes });
+  const { train, test, xTrain, yTrain, xTest, vocabulary, tagId, testTokens, oov } = data;
   log(
-    `Brown news: ${sentences.length} sentences; ${train.length} train (${xTrain.reduce((n, s) => n + s.length, 0)} tokens), ` +
+    `Brown news: ${data.sentences} sentences; ${train.length} train (${xTrain.reduce((n, s) => n + s.length, 0)} tokens), ` +
       `${test.length} test (${testTokens} tokens, ${((100 * oov) / testTokens).toFixed(1)}% unknown words); ` +
-      `${wordId.size} known words + ${unknownId.size} unknown-word ids, ${tagId.size} tags; kernels: ${kernels().name}`,
+      `${data.knownWords} known words + ${data.unknownIds} unknown-word ids, ${tagId.size} tags; kernels: ${kernels().name}`,
   );
 
   const model = sequential([
@@ -153,23 +116,111 @@ export async function main(options: Options = {}): Promise<Result> {
   model.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: options.learningRate ?? 0.005 }, metrics: ["accuracy"] });
   await model.fit(xTrain, yTrain, { epochs, batchSize: 32, verbose });
 
-  // Token accuracy over the real tokens of the test split (predict returns exactly those steps).
   const predictions = model.predict(xTest, { batchSize: 64 }) as number[][][];
-  let correct = 0;
-  let correctUnknown = 0;
-  for (let i = 0; i < predictions.length; i++) {
-    for (let t = 0; t < predictions[i].length; t++) {
-      if (argmax(predictions[i][t]) !== yTest[i][t]) continue;
-      correct++;
-      if (xTest[i][t] >= firstUnknown) correctUnknown++;
-    }
-  }
-  const accuracy = correct / testTokens;
-  log(`known words: ${((correct - correctUnknown) / (testTokens - oov)).toFixed(4)}, unknown words: ${(correctUnknown / oov).toFixed(4)}`);
+  const { accuracy, known, unknown } = scoreTags(predictions, data);
+  log(`known words: ${known.toFixed(4)}, unknown words: ${unknown.toFixed(4)}`);
   const seconds = (performance.now() - started) / 1000;
   log(`time: ${seconds.toFixed(1)} s (${epochs} epochs, kernels ${kernels().name})`);
   log(`test accuracy: ${accuracy.toFixed(4)}`);
   return { accuracy, seconds, kernels: kernels().name, trainSentences: train.length, testSentences: test.length, oovRate: oov / testTokens };
+}
+
+/** The Brown "news" split as word ids and tag ids (shared with examples/pos-tagging-chars). */
+export interface TaggingData {
+  /** Sentences in the "news" genre. */
+  sentences: number;
+  train: Sentence[];
+  test: Sentence[];
+  xTrain: number[][];
+  yTrain: number[][];
+  xTest: number[][];
+  /** Test tags never seen in training are -1 (scored as wrong). */
+  yTest: number[][];
+  /** Word ids in [1, vocabulary): 0 is left for padding. */
+  vocabulary: number;
+  /** Ids from here up are unknown-word ids. */
+  firstUnknown: number;
+  knownWords: number;
+  unknownIds: number;
+  tagId: Map<string, number>;
+  testTokens: number;
+  /** Test tokens whose word is not in the vocabulary. */
+  oov: number;
+}
+
+/**
+ * Reads and splits the corpus (NLTK's book, ch. 5: the first 90% of sentences train, the last 10%
+ * test) and encodes it: the vocabulary from the training split, lowercased; 0 is padding. A word
+ * seen fewer than minCount times in training, and any word not in the vocabulary, maps to an
+ * unknown-word id chosen by its shape (see unknownClass): the rare training words teach the model
+ * those ids.
+ */
+export function brownTaggingData(options: { limit?: number; minCount?: number; shapes?: boolean } = {}): TaggingData {
+  const limit = options.limit ?? Infinity;
+  const minCount = options.minCount ?? 2;
+  const shapes = options.shapes ?? true;
+  const sentences = readBrownNews();
+  const size = Math.floor(sentences.length * 0.9); // NLTK: int(len(sents) * 0.9)
+  const train = sentences.slice(0, size).slice(0, limit);
+  const test = sentences.slice(size).slice(0, limit);
+  const counts = new Map<string, number>();
+  for (const s of train) for (const w of s.words) counts.set(w.toLowerCase(), (counts.get(w.toLowerCase()) ?? 0) + 1);
+  const wordId = new Map<string, number>();
+  for (const [w, n] of counts) if (n >= minCount) wordId.set(w, wordId.size + 1);
+  const unknownId = new Map<string, number>([["", wordId.size + 1]]);
+  if (shapes) {
+    for (const s of train) {
+      for (const w of s.words) {
+        const shape = unknownClass(w);
+        if ((counts.get(w.toLowerCase()) ?? 0) < minCount && !unknownId.has(shape)) unknownId.set(shape, wordId.size + 1 + unknownId.size);
+      }
+    }
+  }
+  const vocabulary = wordId.size + 1 + unknownId.size;
+  const firstUnknown = wordId.size + 1;
+  const idOf = (w: string): number => wordId.get(w.toLowerCase()) ?? unknownId.get(shapes ? unknownClass(w) : "") ?? firstUnknown;
+  const tagId = new Map<string, number>();
+  for (const s of train) for (const t of s.tags) if (!tagId.has(t)) tagId.set(t, tagId.size);
+  const encodeWords = (s: Sentence): number[] => s.words.map(idOf);
+  // A test tag never seen in training cannot be predicted: it becomes -1 and is scored as wrong
+  // (test targets only go to the scoring, never into the model).
+  const encodeTags = (s: Sentence): number[] => s.tags.map((t) => tagId.get(t) ?? -1);
+  const xTest = test.map(encodeWords);
+  const testTokens = xTest.reduce((n, s) => n + s.length, 0);
+  const oov = xTest.reduce((n, s) => n + s.filter((id) => id >= firstUnknown).length, 0);
+  return {
+    sentences: sentences.length,
+    train,
+    test,
+    xTrain: train.map(encodeWords),
+    yTrain: train.map(encodeTags),
+    xTest,
+    yTest: test.map(encodeTags),
+    vocabulary,
+    firstUnknown,
+    knownWords: wordId.size,
+    unknownIds: unknownId.size,
+    tagId,
+    testTokens,
+    oov,
+  };
+}
+
+/**
+ * Token accuracy over the real tokens of the test split (predict returns exactly those steps),
+ * and the share of known and unknown words tagged right.
+ */
+export function scoreTags(predictions: number[][][], data: Pick<TaggingData, "xTest" | "yTest" | "firstUnknown" | "testTokens" | "oov">): { accuracy: number; known: number; unknown: number } {
+  let correct = 0;
+  let correctUnknown = 0;
+  for (let i = 0; i < predictions.length; i++) {
+    for (let t = 0; t < predictions[i].length; t++) {
+      if (argmax(predictions[i][t]) !== data.yTest[i][t]) continue;
+      correct++;
+      if (data.xTest[i][t] >= data.firstUnknown) correctUnknown++;
+    }
+  }
+  return { accuracy: correct / data.testTokens, known: (correct - correctUnknown) / (data.testTokens - data.oov), unknown: correctUnknown / data.oov };
 }
 
 /**
