@@ -3,13 +3,15 @@
 import { describe, expect, it } from "vitest";
 import { RaggedError } from "../src/core/errors.js";
 import { Random } from "../src/core/random.js";
-import { layers, loadModel, memory, modelToArtifacts, sequential, type Sequential } from "../src/index.js";
+import { layers, loadModel, memory, modelToArtifacts, Sequential, sequential } from "../src/index.js";
 import { randomSequences, randomTargets } from "./harness.js";
 
 async function roundTrip(m: Sequential): Promise<Sequential> {
   const mem = memory();
   await m.save(mem);
-  return loadModel(mem);
+  const loaded = await loadModel(mem);
+  expect(loaded).toBeInstanceOf(Sequential);
+  return loaded as Sequential;
 }
 
 function expectCode(fn: () => unknown, code: string, ...inMessage: string[]): void {

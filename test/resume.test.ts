@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { kernels } from "../src/core/kernels/registry.js";
 import { loadModel } from "../src/node.js";
-import { layers, sequential, type Sequential } from "../src/index.js";
+import { type LayersModel, layers, sequential, type Sequential } from "../src/index.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "ragged-resume-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -34,7 +34,7 @@ function setup(): { xs: number[][][]; ys: number[]; make: () => Sequential; fitA
   return new Function("layers", "sequential", `${SETUP}; return { xs, ys, make, fitArgs };`)(layers, sequential);
 }
 
-function weightBytes(m: Sequential): string[] {
+function weightBytes(m: LayersModel): string[] {
   return m.getWeights().map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString("base64"));
 }
 

@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
-import { layers, loadModel, memory, sequential, type ModelArtifacts, type Sequential } from "../src/index.js";
+import { type LayersModel, layers, loadModel, memory, sequential, type ModelArtifacts, type Sequential } from "../src/index.js";
 
 const TOL = 1e-5;
 
@@ -78,7 +78,7 @@ function postPad<T>(xs: T[][], zero: () => T): T[][] {
  * Runs the model saved by one side (`ours`) and its copy on the other (`theirs`) on the case's
  * inputs and checks they agree (see the file doc for masked models).
  */
-function expectSamePredictions(c: CaseInput, ours: Sequential, theirs: tf.LayersModel, seed: number): void {
+function expectSamePredictions(c: CaseInput, ours: LayersModel, theirs: tf.LayersModel, seed: number): void {
   if (c.vocab !== undefined) {
     const ids = tokenSeqs(seed, LENGTHS, c.vocab);
     const padded = postPad(ids, () => 0);

@@ -3,7 +3,7 @@
  * batch and epoch to the page), stops after the current batch when asked and resumes from the
  * epoch reached, predicts, and saves to / loads from IndexedDB (`indexeddb://`, available in workers).
  */
-import { RaggedError, bucketBatches, loadModel, modelToArtifacts, readJsonl, readUea, sequential, type Sequential } from "../../src/index.js";
+import { RaggedError, Sequential, bucketBatches, loadModel, modelToArtifacts, readJsonl, readUea, sequential } from "../../src/index.js";
 import { seedBatches } from "../../src/cli/commands/seed_data.js";
 import { buildLayers, parseLayerSpec } from "../../src/cli/layer_spec.js";
 import { type Label, type Targets, encodeTarget, inferTargets, modelTargets, writeCliMetadata } from "../../src/cli/labels.js";
@@ -169,6 +169,7 @@ async function handle(message: ToWorker): Promise<void> {
     }
     case "load-idb": {
       const model = await loadModel(`indexeddb://${message.name}`);
+      if (!(model instanceof Sequential)) throw new RaggedError("UNSUPPORTED", `"${message.name}" is a functional model; this page trains Sequential models.`);
       const targets = modelTargets(model);
       const epochsDone = ((model.getUserDefinedMetadata()?.ragged as { epochsTrained?: number } | undefined)?.epochsTrained ?? 0) as number;
       const request: TrainRequest = { type: "train", dataset: { kind: "seed", sequences: 0, seed: 0 }, layers: "", epochs: epochsDone, batchSize: 32, learningRate: 0.001, seed: 0 };

@@ -8,7 +8,7 @@ import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { RaggedError } from "../core/errors.js";
 import { loadModel, saveModel } from "../io/model_io.js";
-import type { Sequential } from "../models/sequential.js";
+import { Sequential } from "../models/sequential.js";
 import { processAlive } from "../node/dir_lock.js";
 import { fileHandler } from "../node/file_handler.js";
 
@@ -121,11 +121,18 @@ async function removeStaleTemporaries(path: string): Promise<void> {
 }
 
 /**
- * Loads a model saved in a directory (`model.json` + weights) or named by its model.json.
- * @throws RaggedError IO_ERROR (missing), BAD_FILE, … naming the file.
+ * Loads a Sequential model saved in a directory (`model.json` + weights) or named by its model.json.
+ * @throws RaggedError IO_ERROR (missing), BAD_FILE, … naming the file; UNSUPPORTED for a
+ *   functional model (the CLI reads one input and one target per sample).
  */
-export function loadModelFrom(path: string): Promise<Sequential> {
-  return loadModel(fileHandler(path));
+export async function loadModelFrom(path: string): Promise<Sequential> {
+  const model = await loadModel(fileHandler(path));
+  if (!(model instanceof Sequential)) {
+    throw new RaggedError("UNSUPPORTED", `${path}: "${model.name}" is a functional model; the CLI trains and runs Sequential models.`, {
+      help: "load it in code with loadModel (ragged-rnn/node) and call fit / predict there",
+    });
+  }
+  return model;
 }
 
 /** Saves `model` with its optimizer state into `dir` (atomically: NOTE [ atomic save ] in node/file_handler.ts). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RaggedError } from "../core/errors.js";
 import { Random } from "../core/random.js";
-import { type InputData, layers, loadModel, memory, modelFromArtifacts, modelToArtifacts, sequential, type Sequential } from "../index.js";
+import { type InputData, layers, loadModel, memory, modelFromArtifacts, modelToArtifacts, Sequential, sequential } from "../index.js";
 import type { ModelArtifacts } from "./artifacts.js";
 
 function seqs(seed: number, lengths: number[], features: number): number[][][] {
@@ -25,7 +25,9 @@ const configs = (m: Sequential) => m.layers.map((l) => ({ className: l.className
 async function roundTrip(m: Sequential): Promise<Sequential> {
   const mem = memory();
   await m.save(mem);
-  return loadModel(mem);
+  const loaded = await loadModel(mem);
+  expect(loaded).toBeInstanceOf(Sequential);
+  return loaded as Sequential;
 }
 
 function expectCode(fn: () => unknown, code: string, ...inMessage: string[]): RaggedError {

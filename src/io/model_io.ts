@@ -9,7 +9,6 @@
 import { randomStateOf, restoreRandomState } from "./training_state.js";
 import { RaggedError } from "../core/errors.js";
 import type { Variable } from "../layers/layer.js";
-import { Sequential } from "../models/sequential.js";
 import type { LayersModel } from "../models/functional.js";
 import { installEngine } from "../models/engine.js";
 import { LAYERS_MODEL_FORMAT, type ModelArtifacts, type SaveConfig, type SaveResult, concatWeightData } from "./artifacts.js";
@@ -22,7 +21,7 @@ import { decodeWeights, encodeWeights, firstNonFinite, modelWeights, namedVariab
 /** What saved files say made them (TF.js writes `TensorFlow.js tfjs-layers v4.22.0`). */
 export const GENERATED_BY = "ragged 0.1.0";
 
-function weightNames(model: Sequential): Map<Variable, string> {
+function weightNames(model: LayersModel): Map<Variable, string> {
   return new Map(namedVariables(model).map(({ name, variable }) => [variable, name]));
 }
 
@@ -31,11 +30,17 @@ function weightNames(model: Sequential): Map<Variable, string> {
  * @param config - `{ includeOptimizer }` adds the training config and the optimizer state.
  */
 export function modelToArtifacts(model: LayersModel, config: SaveConfig = {}): ModelArtifacts {
-  if (!(model instanceof Sequential)) {
-    throw new RaggedError("UNSUPPORTED", `Saving functional model "${model.name}" is not supported yet.`, { help: "graph save/load in the TF.js layers-model format is being added; save a Sequential model meanwhile" });
-  }
   const { topology, metadata } = modelToTopology(model);
   const weights = modelWeights(model);
+  const seen = new Set<string>();
+  for (const w of weights) {
+    if (seen.has(w.name)) {
+      throw new RaggedError("INVALID_ARGUMENT", `Model "${model.name}" has two weights named "${w.name}"; the model is not saved.`, {
+        help: "a nested model and the model around it (or two nested models) use layers of the same name, or one layer: give every layer a name of its own",
+      });
+    }
+    seen.add(w.name);
+  }
   for (const w of weights) {
     const bad = firstNonFinite(w.values);
     if (bad >= 0) {
@@ -62,8 +67,9 @@ export function modelToArtifacts(model: LayersModel, config: SaveConfig = {}): M
   const user = model.getUserDefinedMetadata();
   if (user !== undefined || Object.keys(metadata).length || training) {
     // NOTE [ resumable random state ] in training_state.ts: only a checkpoint that can resume carries it
-    const { randomState: _stale, ...previous } = (user?.ragged as Record<string, unknown> | undefined) ?? {};
-    const ragged = { ...previous, ...metadata, ...(training ? { randomState: randomStateOf(model) } : {}) };
+    const { randomState: _stale, lossWeights: _staleWeights, ...previous } = (user?.ragged as Record<string, unknown> | undefined) ?? {};
+    const lossWeights = training && model.lossWeights.some((w) => w !== 1) ? { lossWeights: [...model.lossWeights] } : {};
+    const ragged = { ...previous, ...metadata, ...lossWeights, ...(training ? { randomState: randomStateOf(model) } : {}) };
     artifacts.userDefinedMetadata = { ...(user as Record<string, object> | undefined), ...(Object.keys(ragged).length ? { ragged } : {}) };
   }
   artifacts.weightSpecs = specs;
@@ -86,7 +92,7 @@ export async function saveModel(model: LayersModel, urlOrHandler: string | IOHan
  * artifacts carry a training config) compile and optimizer state. Either a whole model or an error.
  * @param source - the file or URL, named in errors.
  */
-export function modelFromArtifacts(artifacts: ModelArtifacts, source = "model artifacts"): Sequential {
+export function modelFromArtifacts(artifacts: ModelArtifacts, source = "model artifacts"): LayersModel {
   if (!artifacts || typeof artifacts !== "object" || !artifacts.modelTopology) {
     throw new RaggedError("BAD_FILE", `${source}: no modelTopology in the model artifacts.`);
   }
@@ -104,7 +110,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, source = "model ar
   setModelWeights(model, decoded, source);
   if (artifacts.userDefinedMetadata) model.setUserDefinedMetadata(artifacts.userDefinedMetadata);
   if (artifacts.trainingConfig) {
-    compileFromTrainingConfig(model, artifacts.trainingConfig, source);
+    compileFromTrainingConfig(model, artifacts.trainingConfig, source, metadata.lossWeights);
     restoreOptimizer(model, decoded, weightNames(model), source);
     const randomState = (metadata as { randomState?: unknown }).randomState;
     if (randomState !== undefined) restoreRandomState(model, randomState, source);
@@ -115,11 +121,12 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, source = "model ar
 /**
  * Loads a model saved by ragged, TF.js or Keras (via the TF.js converter).
  * @param urlOrHandler - `file://path/model.json` (Node, "ragged-rnn/node"), `https://…/model.json`, or an IOHandler.
- * @returns a Sequential, compiled when the file has a training config.
+ * @returns a Sequential for a Sequential topology, else a functional model (TF.js' `Model`, Keras
+ *   3's `Functional`); compiled when the file has a training config.
  * @throws RaggedError IO_ERROR (missing file), BAD_FILE (corrupt JSON, truncated weights), SHAPE_MISMATCH
  *   (manifest vs topology), UNKNOWN_NAME (unknown layer class), UNSUPPORTED — each naming the file.
  */
-export async function loadModel(urlOrHandler: string | IOHandler): Promise<Sequential> {
+export async function loadModel(urlOrHandler: string | IOHandler): Promise<LayersModel> {
   const handler = resolveHandler(urlOrHandler, "load");
   const artifacts = await (handler.load as NonNullable<IOHandler["load"]>)();
   return modelFromArtifacts(artifacts, handler.source ?? (typeof urlOrHandler === "string" ? urlOrHandler : "model handler"));

@@ -5,7 +5,13 @@
  * named `<weight>/<slot>` (see `slotNames`): Adam and AdamW `lstm/kernel/m`, `lstm/kernel/v` (and
  * ragged's `…/vhat` with amsgrad), SGD with momentum `lstm/kernel/momentum`, RMSprop
  * `lstm/kernel/rms` (+ `…/momentum`, `…/mg`), Adagrad `lstm/kernel/accumulator`.
- * `trainingConfig` records the loss, the metrics and the optimizer's class and config.
+ * `trainingConfig` records the loss, the metrics and the optimizer's class and config. A model
+ * with several outputs writes a list of losses (one per output, as TF.js and Keras read it), and
+ * its metrics as one list when every output has the same, else an object keyed by output name
+ * (one name per output as TF.js reads it, or a list per output, Keras' form, which TF.js cannot
+ * read). Loss weights other than 1 go to `userDefinedMetadata.ragged.lossWeights`, not to Keras'
+ * `loss_weights`: TF.js refuses a file with that field ("Loading loss_weights is not supported
+ * yet"); ragged reads either.
  *
  * Porting notes:
  * - TF.js' SGD with momentum is its own class, `Momentum` (`useNesterov`); ragged writes that class
@@ -17,7 +23,7 @@
  */
 import { RaggedError } from "../core/errors.js";
 import type { Variable } from "../layers/layer.js";
-import type { Sequential } from "../models/sequential.js";
+import type { LayersModel } from "../models/functional.js";
 import { getLoss } from "../training/losses.js";
 import { getOptimizer } from "../training/optimizers/get_optimizer.js";
 import { Adagrad } from "../training/optimizers/adagrad.js";
@@ -45,7 +51,7 @@ function slotNames(optimizer: Optimizer): readonly string[] {
 }
 
 /** The optimizer's state as manifest weights (`iter` first), TF.js' order. */
-export function optimizerWeights(model: Sequential, names: ReadonlyMap<Variable, string>): NamedWeight[] {
+export function optimizerWeights(model: LayersModel, names: ReadonlyMap<Variable, string>): NamedWeight[] {
   const optimizer = model.optimizer;
   if (!optimizer) return [];
   const slots = optimizer.getSlots();
@@ -59,7 +65,7 @@ export function optimizerWeights(model: Sequential, names: ReadonlyMap<Variable,
 }
 
 /** Restores `iter` and every slot; checks names and shapes first, changes nothing on error. */
-export function restoreOptimizer(model: Sequential, decoded: ReadonlyMap<string, NamedWeight>, names: ReadonlyMap<Variable, string>, source: string): void {
+export function restoreOptimizer(model: LayersModel, decoded: ReadonlyMap<string, NamedWeight>, names: ReadonlyMap<Variable, string>, source: string): void {
   const optimizer = model.optimizer;
   const saved = [...decoded.values()].filter((w) => w.group === "optimizer");
   if (!optimizer || saved.length === 0) return;
@@ -87,7 +93,7 @@ export function restoreOptimizer(model: Sequential, decoded: ReadonlyMap<string,
 }
 
 /** Keras' training config for a compiled model. */
-export function trainingConfigOf(model: Sequential): TrainingConfig | undefined {
+export function trainingConfigOf(model: LayersModel): TrainingConfig | undefined {
   if (!model.loss || !model.optimizer) return undefined;
   const o = model.optimizer;
   let optimizerConfig: TrainingConfig["optimizer_config"];
@@ -96,11 +102,21 @@ export function trainingConfigOf(model: Sequential): TrainingConfig | undefined 
   } else {
     optimizerConfig = { class_name: o.className, config: { ...o.getConfig() } };
   }
-  return { loss: snakeKey(model.loss.name), metrics: model.metrics.map(snakeKey), optimizer_config: optimizerConfig };
+  if (model.losses.length <= 1) return { loss: snakeKey(model.loss.name), metrics: model.metrics.map(snakeKey), optimizer_config: optimizerConfig };
+  const names = model.outputNames;
+  const metrics = model.outputMetrics.map((list) => list.map(snakeKey));
+  const sameMetrics = metrics.every((list) => JSON.stringify(list) === JSON.stringify(metrics[0]));
+  const onePerOutput = metrics.every((list) => list.length <= 1);
+  const byOutput = Object.fromEntries(names.flatMap((n, k) => (metrics[k].length === 0 ? [] : [[n, onePerOutput ? metrics[k][0] : metrics[k]]])));
+  return {
+    loss: model.losses.map((l) => snakeKey(l.name)),
+    metrics: sameMetrics ? metrics[0] : (byOutput as Record<string, string>),
+    optimizer_config: optimizerConfig,
+  };
 }
 
 /** Compiles `model` as its training config says. */
-export function compileFromTrainingConfig(model: Sequential, config: TrainingConfig, source: string): void {
+export function compileFromTrainingConfig(model: LayersModel, config: TrainingConfig, source: string, savedLossWeights?: unknown): void {
   const opt = config.optimizer_config as { class_name?: string; config?: Record<string, unknown> };
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(opt?.config ?? {})) if (v !== null && v !== undefined) options[camelKey(k)] = v;
@@ -122,9 +138,24 @@ export function compileFromTrainingConfig(model: Sequential, config: TrainingCon
     if (e instanceof RaggedError) throw new RaggedError(e.code === "BAD_FILE" ? "BAD_FILE" : "UNSUPPORTED", `${source}: cannot restore the optimizer: ${e.message}`);
     throw e;
   }
-  if (typeof config.loss !== "string") {
-    throw new RaggedError("UNSUPPORTED", `${source}: trainingConfig.loss must be one loss name.`, { received: JSON.stringify(config.loss) });
+  const isName = (v: unknown) => typeof v === "string";
+  const loss = config.loss as unknown;
+  const lossOk = isName(loss) || (Array.isArray(loss) && loss.every(isName)) || (loss !== null && typeof loss === "object" && Object.values(loss).every(isName));
+  if (!lossOk) {
+    throw new RaggedError("UNSUPPORTED", `${source}: trainingConfig.loss must be a loss name, a list of them or an object of them by output name.`, { received: JSON.stringify(config.loss) });
   }
-  const metrics = Array.isArray(config.metrics) ? config.metrics : [];
-  model.compile({ loss: getLoss(config.loss), optimizer, metrics });
+  const metrics = config.metrics === undefined || config.metrics === null ? [] : config.metrics;
+  // checked by compile (a malformed entry is BAD_FILE below)
+  const lossWeights = (savedLossWeights ?? config.loss_weights ?? undefined) as number[] | Record<string, number> | undefined;
+  try {
+    model.compile({
+      loss: typeof loss === "string" ? getLoss(loss) : (loss as string[] | Record<string, string>),
+      optimizer,
+      metrics: metrics as string[] | Record<string, string>,
+      ...(lossWeights === undefined ? {} : { lossWeights }),
+    });
+  } catch (e) {
+    if (e instanceof RaggedError) throw new RaggedError(e.code === "UNKNOWN_NAME" ? "UNKNOWN_NAME" : "BAD_FILE", `${source}: cannot compile the model from its trainingConfig: ${e.message.split("\n")[0]}`, { received: e.received, expected: e.expected });
+    throw e;
+  }
 }

@@ -58,6 +58,10 @@
  *   last index as a list, which ragged reads too) and no constraints; Keras 3's `rms_scaling` and
  *   `synchronized` are accepted when false. BatchNormalization's moving statistics are saved as
  *   its third and fourth weights (`moving_mean`, `moving_variance`), as Keras and TF.js.
+ * - Merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot) write
+ *   what TF.js and Keras write: no fields but `axis` (Concatenate) and `axes`, `normalize` (Dot).
+ *   Concatenate along time (`axis: 1` on sequences) and Dot of two per-step inputs load but are
+ *   refused when the graph is built (UNSUPPORTED, as when they are made in code).
  */
 import { RaggedError } from "../core/errors.js";
 import { installEngine } from "../models/engine.js";
@@ -70,8 +74,11 @@ import { LayerNormalization, type LayerNormalizationArgs } from "../layers/layer
 import { Dense, type DenseArgs } from "../layers/dense.js";
 import { Dropout, type DropoutArgs } from "../layers/dropout.js";
 import { Embedding, type EmbeddingArgs } from "../layers/embedding.js";
-import type { Layer } from "../layers/layer.js";
+import type { BaseLayerArgs, Layer } from "../layers/layer.js";
 import { Masking, type MaskingArgs } from "../layers/masking.js";
+import { Concatenate, type ConcatenateArgs } from "../layers/merging/concatenate.js";
+import { Dot, type DotArgs } from "../layers/merging/dot.js";
+import { ElementwiseMerge, type ElementwiseOp } from "../layers/merging/merge.js";
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from "../layers/pooling.js";
 import { AveragePooling1D, MaxPooling1D, type Pooling1DArgs } from "../layers/pooling1d.js";
 import { RepeatVector, type RepeatVectorArgs } from "../layers/repeat_vector.js";
@@ -247,6 +254,18 @@ registerLayer("LayerNormalization", (c) => new LayerNormalization(c as unknown a
 registerLayer("BatchNormalization", (c) => new BatchNormalization(c as unknown as BatchNormalizationArgs), {
   fixed: { betaConstraint: null, gammaConstraint: null },
 });
+
+const ELEMENTWISE: [ElementwiseOp, string][] = [
+  ["add", "Add"],
+  ["subtract", "Subtract"],
+  ["multiply", "Multiply"],
+  ["average", "Average"],
+  ["maximum", "Maximum"],
+  ["minimum", "Minimum"],
+];
+for (const [op, className] of ELEMENTWISE) registerLayer(className, (c) => new ElementwiseMerge(op, className, c as BaseLayerArgs));
+registerLayer("Concatenate", (c) => new Concatenate(c as unknown as ConcatenateArgs));
+registerLayer("Dot", (c) => new Dot(c as unknown as DotArgs));
 
 /** The classes registered above: every training thread knows these, and only these. */
 const BUILT_IN = new Set(registry.keys());

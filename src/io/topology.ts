@@ -1,7 +1,10 @@
 /**
- * Model ↔ Keras topology. `modelToTopology` writes every layer's full config (registry `fixed`
- * and `ignored` fields included); `modelFromTopology` builds a fresh Sequential from one, checking
- * every field (see registry.ts) — it either returns a whole model or throws.
+ * Model ↔ Keras topology: a Sequential model as `{ class_name: "Sequential", config: { name,
+ * layers } }`, a functional model as TF.js' `{ class_name: "Model", config: { name, layers (with
+ * inbound_nodes), input_layers, output_layers } }` (keras_format/functional.ts; Keras 3's
+ * `Functional` is read too), nested models as layer entries of either form. Every layer's full
+ * config is written (layer_json.ts); loading builds a fresh model, checking every field (see
+ * registry.ts) — it either returns a whole model or throws.
  *
  * NOTE [ values with no Keras form ]
  * Two ragged values have no Keras spelling. Each is written as the nearest Keras value and noted
@@ -13,137 +16,76 @@
  *   Without the note ragged refuses `n: null` too (INVALID_ARGUMENT naming the layer).
  */
 import { RaggedError } from "../core/errors.js";
+import { InputLayer } from "../layers/input_layer.js";
 import type { Layer } from "../layers/layer.js";
-import { RNN } from "../layers/rnn/rnn.js";
+import { LayersModel } from "../models/functional.js";
 import { Sequential } from "../models/sequential.js";
-import { type KerasLayerJSON, type LayerConfigJSON, layerFromKeras, layerToKeras } from "./keras_format/layer_config.js";
+import { FUNCTIONAL_CLASS_NAMES, type FunctionalTopology, functionalConfigToKeras, functionalFromKeras, functionalToKeras } from "./keras_format/functional.js";
+import type { KerasLayerJSON } from "./keras_format/layer_config.js";
 import { type SequentialTopology, sequentialFromKeras, sequentialToKeras } from "./keras_format/sequential.js";
-import { layerEntry } from "./registry.js";
+import { INITIAL_STATE_CLASSES, graphFromSpec, graphToSpec, inputLayerToJSON } from "./graph_topology.js";
+import { type RaggedMetadata, type WriteNotes, layerFromJSON, layerToJSON, metadataOf, newNotes } from "./layer_json.js";
 
-/** ragged's own notes in `userDefinedMetadata.ragged`. */
-export interface RaggedMetadata {
-  /** Fields that hold Keras 3's hard sigmoid (NOTE [ hard_sigmoid in saved files ]). */
-  keras3HardSigmoid?: string[];
-  /** RepeatVector layers with `n: "inputLength"`, written `n: null` (NOTE [ values with no Keras form ]). */
-  repeatVectorInputLength?: string[];
-}
-
-/** Fields accepted on load from other writers though ragged never writes them. */
-const LOAD_IGNORED = new Set(["seed", "zeroOutputForMask", "useCudnn", "inputDtype"]);
-/** Fields ragged never writes that must hold this value when present (Keras 2's `time_major`; Keras 3's normalization options). */
-const LOAD_FIXED: Record<string, unknown> = { timeMajor: false, rmsScaling: false, synchronized: false, renorm: false };
-
-/** A layer's full camelCase config, as it is written. */
-function fullConfig(layer: Layer, first: boolean): LayerConfigJSON {
-  const entry = layerEntry(layer.className, `layer "${layer.name}"`);
-  const config: Record<string, unknown> = { name: layer.name, trainable: layer.trainable };
-  // A stateful recurrent layer needs its fixed batch size wherever it is in the model.
-  if ((first || (layer instanceof RNN && layer.stateful)) && layer.batchInputShape) {
-    config.batchInputShape = [...layer.batchInputShape];
-    config.dtype = "float32";
-  }
-  const own = layer.getConfig();
-  for (const [k, v] of Object.entries(own)) {
-    // A wrapper's inner layers get their registry fields too.
-    config[k] = (k === "layer" || k === "backwardLayer") && isInnerLayer(v) ? innerConfig(v) : v;
-  }
-  for (const [k, v] of Object.entries({ ...entry.fixed, ...entry.ignored })) if (!(k in config)) config[k] = v;
-  return { className: layer.className, config: entry.saveConfig ? entry.saveConfig(config) : config };
-}
-
-function isInnerLayer(v: unknown): v is LayerConfigJSON {
-  return typeof v === "object" && v !== null && typeof (v as LayerConfigJSON).className === "string";
-}
-
-function innerConfig(inner: LayerConfigJSON): LayerConfigJSON {
-  const entry = layerEntry(inner.className, `layer "${String(inner.config.name)}"`);
-  const config = { ...inner.config };
-  for (const [k, v] of Object.entries({ ...entry.fixed, ...entry.ignored })) if (!(k in config)) config[k] = v;
-  return { className: inner.className, config };
-}
+export type { RaggedMetadata } from "./layer_json.js";
 
 /** The Keras topology of `model`, and ragged's metadata notes (empty when there are none). */
-export function modelToTopology(model: Sequential): { topology: SequentialTopology; metadata: RaggedMetadata } {
-  const keras3HardSigmoid: string[] = [];
-  const repeatVectorInputLength: string[] = [];
-  const layers: KerasLayerJSON[] = model.layers.map((layer, i) => {
-    const { className, config } = fullConfig(layer, i === 0);
-    if (className === "RepeatVector" && config.n === "inputLength") {
-      config.n = null;
-      repeatVectorInputLength.push(layer.name);
-    }
-    return layerToKeras(className, config, keras3HardSigmoid);
-  });
-  const metadata: RaggedMetadata = {};
-  if (keras3HardSigmoid.length) metadata.keras3HardSigmoid = keras3HardSigmoid;
-  if (repeatVectorInputLength.length) metadata.repeatVectorInputLength = repeatVectorInputLength;
-  return { topology: sequentialToKeras(model.name, layers), metadata };
+export function modelToTopology(model: LayersModel): { topology: SequentialTopology | FunctionalTopology; metadata: RaggedMetadata } {
+  const notes = newNotes();
+  const topology = model instanceof Sequential ? sequentialTopology(model, notes) : functionalToKeras(graphToSpec(model, (l) => entryOf(l, notes)));
+  return { topology, metadata: metadataOf(notes) };
+}
+
+function sequentialTopology(model: Sequential, notes: WriteNotes): SequentialTopology {
+  return sequentialToKeras(
+    model.name,
+    model.layers.map((layer, i) => entryOf(layer, notes, i === 0)),
+  );
+}
+
+/** A layer's entry; a nested model's config is its whole topology's config. */
+function entryOf(layer: Layer, notes: WriteNotes, first = false): KerasLayerJSON {
+  if (layer instanceof InputLayer) return inputLayerToJSON(layer);
+  // A frozen nested model says so (Keras writes `trainable` for every layer; TF.js ignores it here).
+  const frozen = layer.trainable ? {} : { trainable: false };
+  if (layer instanceof Sequential) return { class_name: "Sequential", config: { ...sequentialTopology(layer, notes).config, ...frozen } };
+  if (layer instanceof LayersModel) return { class_name: "Model", config: { ...functionalConfigToKeras(graphToSpec(layer, (l) => entryOf(l, notes))), ...frozen } };
+  return layerToJSON(layer, notes, first);
 }
 
 /**
- * A new Sequential built from a Keras topology (weights freshly initialised; set them next).
+ * A new model built from a Keras topology (weights freshly initialised; set them next): a
+ * Sequential for `Sequential`, a functional model for `Model` / `Functional`.
  * @param source - the file, for error messages.
  * @throws RaggedError BAD_FILE, UNKNOWN_NAME (layer class, activation, initializer), UNSUPPORTED (a field ragged does not implement).
  */
-export function modelFromTopology(topology: unknown, source: string, metadata: RaggedMetadata = {}): Sequential {
+export function modelFromTopology(topology: unknown, source: string, metadata: RaggedMetadata = {}): LayersModel {
+  let t = topology as { class_name?: unknown; config?: unknown; model_config?: unknown } | null;
+  if (t && typeof t === "object" && t.model_config) t = t.model_config as typeof t;
+  if (t && typeof t === "object" && typeof t.class_name === "string" && FUNCTIONAL_CLASS_NAMES.has(t.class_name)) {
+    return functionalFromTopology(t.config, source, metadata);
+  }
+  return sequentialFromTopology(t, source, metadata);
+}
+
+function sequentialFromTopology(topology: unknown, source: string, metadata: RaggedMetadata): Sequential {
   const { name, layers } = sequentialFromKeras(topology, source);
-  const keras3 = new Set(metadata.keras3HardSigmoid ?? []);
-  const inputLength = new Set(metadata.repeatVectorInputLength ?? []);
-  const built = layers.map((json) => {
-    const layer = layerFromKeras(json, source, keras3);
-    if (layer.className === "RepeatVector" && layer.config.n === null && inputLength.has(String(layer.config.name))) layer.config.n = "inputLength";
-    return buildLayer(layer, source);
-  });
+  const built = layers.map((json) => layerOrModelFromJSON(json as KerasLayerJSON, source, metadata));
   if (!built[0].batchInputShape) {
     throw new RaggedError("BAD_FILE", `${source}: the first layer has no batch_input_shape.`, { help: "the model needs its input shape, e.g. [null, null, 5]" });
   }
   return new Sequential(built, name === undefined ? {} : { name });
 }
 
-function buildLayer(json: LayerConfigJSON, source: string): Layer {
-  const entry = layerEntry(json.className, source);
-  const where = `${source}: layer "${String(json.config.name)}" (${json.className})`;
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(json.config)) {
-    if (key in entry.ignored || LOAD_IGNORED.has(key)) continue;
-    if (key === "dtype") {
-      const dtype = typeof value === "object" && value !== null ? (value as { config?: { name?: unknown } }).config?.name : value;
-      if (dtype !== "float32" && dtype !== null && dtype !== undefined) {
-        throw new RaggedError("UNSUPPORTED", `${where}: ragged computes in float32.`, { received: `dtype ${JSON.stringify(value)}` });
-      }
-      continue;
-    }
-    args[key] = value;
-  }
-  let layer: Layer;
-  try {
-    layer = entry.fromConfig(args, { deserialize: (inner) => buildLayer(inner, source) });
-  } catch (e) {
-    if (e instanceof RaggedError) throw new RaggedError(e.code, `${where}: ${e.message}`);
-    throw e;
-  }
-  // Fields the layer's own config has were used; any other must be a `fixed` field at its one
-  // accepted value (checked after construction, so a layer that learns a field takes it over).
-  const known = new Set(["name", "trainable", "batchInputShape", "inputShape", ...Object.keys(layer.getConfig())]);
-  for (const [key, value] of Object.entries(args)) {
-    if (known.has(key)) continue;
-    const fixed = { ...LOAD_FIXED, ...entry.fixed };
-    if (!(key in fixed)) {
-      throw new RaggedError("UNSUPPORTED", `${where}: field ${key} is not supported by ragged.`, {
-        received: JSON.stringify(value),
-        help: "ragged refuses fields it would silently ignore",
-      });
-    }
-    if (value !== undefined && !sameValue(value, fixed[key])) {
-      throw new RaggedError("UNSUPPORTED", `${where}: field ${key} is not supported by ragged yet.`, {
-        expected: JSON.stringify(fixed[key]),
-        received: JSON.stringify(value),
-      });
-    }
-  }
-  return layer;
+function functionalFromTopology(config: unknown, source: string, metadata: RaggedMetadata): LayersModel {
+  const spec = functionalFromKeras(config, source, (className) => INITIAL_STATE_CLASSES.has(className));
+  return graphFromSpec(spec, source, (json) => layerOrModelFromJSON(json, source, metadata));
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** A layer from its entry, or a nested model from its topology. */
+function layerOrModelFromJSON(json: KerasLayerJSON, source: string, metadata: RaggedMetadata): Layer {
+  const isModel = json?.class_name === "Sequential" || (typeof json?.class_name === "string" && FUNCTIONAL_CLASS_NAMES.has(json.class_name));
+  if (!isModel) return layerFromJSON(json, source, metadata);
+  const model = json.class_name === "Sequential" ? sequentialFromTopology(json, source, metadata) : functionalFromTopology(json.config, source, metadata);
+  if ((json.config as { trainable?: unknown } | null)?.trainable === false) model.trainable = false;
+  return model;
 }

@@ -21,7 +21,7 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 import type { RandomState } from "../core/random.js";
-import type { Sequential } from "../models/sequential.js";
+import type { LayersModel } from "../models/functional.js";
 import { sideStream } from "../training/parallel/pool.js";
 
 /** What `randomState` holds in `userDefinedMetadata.ragged`. */
@@ -35,7 +35,7 @@ export interface SavedRandomState {
 }
 
 /** The model's random positions, for a checkpoint. */
-export function randomStateOf(model: Sequential): SavedRandomState {
+export function randomStateOf(model: LayersModel): SavedRandomState {
   return { seed: model.seed, model: model.rng.getState(), side: sideStream(model).getState() };
 }
 
@@ -43,7 +43,7 @@ export function randomStateOf(model: Sequential): SavedRandomState {
  * Moves a loaded model's streams to the saved positions.
  * @throws RaggedError `BAD_FILE` naming `source` when the entry is malformed.
  */
-export function restoreRandomState(model: Sequential, saved: unknown, source: string): void {
+export function restoreRandomState(model: LayersModel, saved: unknown, source: string): void {
   const state = saved as Partial<SavedRandomState> | null;
   try {
     model.rng.setState(state?.model as RandomState);

@@ -6,6 +6,8 @@
  * `lstm/bias`); a wrapper's inner weights carry the wrapper's name (`time_distributed/kernel`, as
  * TF.js names TimeDistributed's Dense), and Bidirectional's the name of each direction's layer too
  * (`bidirectional/forward_lstm/kernel`, `bidirectional/backward_lstm/kernel`, as TF.js names them).
+ * A nested model's layers are named as they are, without the model's name (TF.js and Keras keep
+ * the names their variables were made with). A layer shared by several calls has its weights once.
  * Loading matches by these names, never by position alone.
  *
  * @example
@@ -16,7 +18,7 @@ import { RaggedError } from "../core/errors.js";
 import { Tensor, shapeSize } from "../core/tensor.js";
 import type { Variable } from "../layers/layer.js";
 import { Bidirectional } from "../layers/rnn/bidirectional.js";
-import type { Sequential } from "../models/sequential.js";
+import { LayersModel } from "../models/functional.js";
 import { DTYPE_BYTES, type WeightGroup, type WeightsManifestEntry } from "./artifacts.js";
 
 export interface NamedWeight {
@@ -98,9 +100,10 @@ export function decodeWeights(specs: readonly WeightsManifestEntry[], data: Arra
   return out;
 }
 
-/** Every model variable with its saved name, in Keras order. */
-export function namedVariables(model: Sequential): { name: string; variable: Variable }[] {
-  return model.layers.flatMap((layer) => {
+/** Every model variable with its saved name, in Keras order (`model.weights`). */
+export function namedVariables(model: LayersModel): { name: string; variable: Variable }[] {
+  return model.layers.flatMap((layer): { name: string; variable: Variable }[] => {
+    if (layer instanceof LayersModel) return namedVariables(layer);
     if (layer instanceof Bidirectional) {
       return [layer.forwardLayer, layer.backwardLayer].flatMap((inner) => inner.weights.map((v) => ({ name: `${layer.name}/${inner.name}/${v.name}`, variable: v })));
     }
@@ -108,14 +111,14 @@ export function namedVariables(model: Sequential): { name: string; variable: Var
   });
 }
 
-/** The model's weights with their saved names, in Keras order. */
 /** The index of the first NaN or ±Infinity in `values`, or −1. */
 export function firstNonFinite(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
   return -1;
 }
 
-export function modelWeights(model: Sequential): NamedWeight[] {
+/** The model's weights with their saved names, in Keras order. */
+export function modelWeights(model: LayersModel): NamedWeight[] {
   return namedVariables(model).map(({ name, variable: v }) => ({ name, shape: v.shape, dtype: "float32" as const, values: v.value }));
 }
 
@@ -124,7 +127,7 @@ export function modelWeights(model: Sequential): NamedWeight[] {
  * model built from the topology exactly. Nothing is set unless everything matches.
  * @throws RaggedError SHAPE_MISMATCH naming the weight (missing, extra or of another shape).
  */
-export function setModelWeights(model: Sequential, decoded: ReadonlyMap<string, NamedWeight>, source: string): void {
+export function setModelWeights(model: LayersModel, decoded: ReadonlyMap<string, NamedWeight>, source: string): void {
   const expected = modelWeights(model);
   const saved = [...decoded.values()].filter((w) => w.group !== "optimizer");
   const names = new Set(expected.map((w) => w.name));

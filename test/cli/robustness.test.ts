@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { layers, loadModel, Random, sequential, type Sequential } from "../../src/node.js";
+import { type LayersModel, layers, loadModel, Random, sequential } from "../../src/node.js";
 import { jsonLines, ragged, tempDir, writeJsonl } from "./run.js";
 
 const dir = tempDir();
@@ -18,7 +18,7 @@ const records = Array.from({ length: 60 }, () => {
 });
 const data = writeJsonl(dir, "train.jsonl", records);
 
-function weightBytes(m: Sequential): string[] {
+function weightBytes(m: LayersModel): string[] {
   return m.getWeights().map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString("base64"));
 }
 

@@ -19,7 +19,7 @@ import type { ModelArtifacts } from "../../src/io/artifacts.js";
 import { memory } from "../../src/io/handlers/memory.js";
 import { loadModel } from "../../src/io/model_io.js";
 import { modelJSONFromArtifacts } from "../../src/io/model_json.js";
-import { type InputData, layers, sequential, type Sequential, type TargetsData } from "../../src/index.js";
+import { type InputData, type LayersModel, layers, sequential, type Sequential, type TargetsData } from "../../src/index.js";
 import { fileHandler, nodeFileOps } from "../../src/node/file_handler.js";
 import { runTrain } from "../../src/cli/commands/train.js";
 import { setThreadPlatform } from "../../src/training/parallel/platform.js";
@@ -57,7 +57,7 @@ function allFinite(values: unknown): boolean {
   return true;
 }
 
-function weightsFinite(m: Sequential): boolean {
+function weightsFinite(m: LayersModel): boolean {
   return m.getWeights().every((w) => w.data.every(Number.isFinite));
 }
 

@@ -7,7 +7,7 @@ import { promises as fsp } from "node:fs";
 import { extname } from "node:path";
 import { RaggedError } from "../../core/errors.js";
 import { modelFromTopology } from "../../io/topology.js";
-import { type Sequential, sequential } from "../../models/sequential.js";
+import { Sequential, sequential } from "../../models/sequential.js";
 import type { Callback, Logs } from "../../training/callbacks.js";
 import { csvLogger } from "../../training/callbacks/csv_logger.js";
 import { tensorBoard } from "../../training/callbacks/tensorboard.js";
@@ -235,7 +235,13 @@ async function initialModel(path: string): Promise<Sequential> {
   }
   if (json.weightsManifest !== undefined) return loadModelFrom(path);
   // Fresh weights from the model's own random seed (modelFromTopology takes none; a known gap).
-  return modelFromTopology(json.modelTopology ?? json, path);
+  const model = modelFromTopology(json.modelTopology ?? json, path);
+  if (!(model instanceof Sequential)) {
+    throw new RaggedError("UNSUPPORTED", `${path}: "${model.name}" is a functional model; the CLI trains Sequential models.`, {
+      help: "build and train it in code (model({ inputs, outputs }), then fit)",
+    });
+  }
+  return model;
 }
 
 function checkModelFits(model: Sequential, targets: Targets, features: number, source: string): void {

@@ -36,7 +36,7 @@ export function sequentialFromKeras(topology: unknown, source: string): { name: 
     });
   }
   if (t.class_name !== "Sequential") {
-    throw new RaggedError("UNSUPPORTED", `${source}: only Sequential models can be loaded so far.`, { received: `class_name "${t.class_name}"` });
+    throw new RaggedError("UNSUPPORTED", `${source}: a model of class "${t.class_name}" cannot be loaded.`, { expected: 'class_name "Sequential", "Model" or "Functional"', received: `class_name "${t.class_name}"` });
   }
   const config = t.config as { name?: unknown; layers?: unknown } | unknown[] | undefined;
   const layers = Array.isArray(config) ? config : config?.layers;
