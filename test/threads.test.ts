@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
-import { Adam, layers, RaggedError, sequential, SGD, type Sequential } from "../src/node.js";
+import { Adam, input, type LayersModel, layers, model, RaggedError, sequential, SGD, type Sequential, type SymbolicTensor } from "../src/node.js";
 import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
 import { DEFAULT_MIN_SHARD_FLOPS, setMinShardFlops, splitShards } from "../src/training/parallel/shards.js";
 import { terminateWorkers } from "../src/training/parallel/pool.js";
@@ -53,7 +53,7 @@ function tagger(seed: number, optimizer: "adam" | "sgd" = "sgd") {
 }
 
 /** max |a − b| / max |a| over every weight. */
-function weightDiff(a: Sequential, b: Sequential): number {
+function weightDiff(a: LayersModel, b: LayersModel): number {
   const wa = a.getWeights();
   const wb = b.getWeights();
   let diff = 0;
@@ -68,7 +68,7 @@ function weightDiff(a: Sequential, b: Sequential): number {
 }
 
 /** max |(b − initial) − (a − initial)| / max |a − initial|: how far apart two steps' updates are. */
-function updateDiff(initial: Sequential, a: Sequential, b: Sequential): number {
+function updateDiff(initial: LayersModel, a: LayersModel, b: LayersModel): number {
   const w0 = initial.getWeights();
   const wa = a.getWeights();
   const wb = b.getWeights();
@@ -202,6 +202,64 @@ describe("training on 2 threads", () => {
     await a.fit(xs, ys, { epochs: 2, batchSize: 20, verbose: 0, threads: 2 });
     await b.fit(xs, ys, { epochs: 2, batchSize: 20, verbose: 0, threads: 2 });
     expect(weightDiff(a, b)).toBe(0);
+  });
+});
+
+describe("functional models on 2 threads (replicas rebuilt from the saved graph)", () => {
+  /** Two inputs of different lengths; the decoder starts from the encoder's states; a nested model; two outputs. */
+  function graph(seed: number): LayersModel {
+    const a = input({ shape: [null, 3], name: "a" });
+    const b = input({ shape: [null, 2], name: "b" });
+    const [seqA, h, c] = layers.lstm({ units: 5, returnSequences: true, returnState: true, name: "encoder" }).apply(a) as SymbolicTensor[];
+    const decoded = layers.lstm({ units: 5, returnSequences: true, name: "decoder" }).apply(b, { initialState: [h, c] }) as SymbolicTensor;
+    const tags = layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "softmax" }), name: "tags" }).apply(decoded) as SymbolicTensor;
+    const p = input({ shape: [5], name: "p" });
+    const projection = model({ inputs: p, outputs: layers.dense({ units: 3, activation: "tanh", name: "proj_dense" }).apply(p) as SymbolicTensor, name: "projection", seed });
+    const pooled = layers.gru({ units: 3, name: "pool_gru", kernelRegularizer: { l2: 1e-3 } }).apply(seqA) as SymbolicTensor;
+    const joined = layers.add({ name: "join" }).apply([pooled, projection.apply(h) as SymbolicTensor]) as SymbolicTensor;
+    const score = layers.dense({ units: 1, name: "score" }).apply(joined) as SymbolicTensor;
+    const m = model({ inputs: [a, b], outputs: [tags, score], seed, name: "two_threads" });
+    m.compile({ loss: ["categoricalCrossentropy", "meanSquaredError"], lossWeights: [1, 0.5], optimizer: new SGD({ learningRate: 0.3 }), metrics: [["accuracy"], ["mse"]] });
+    return m;
+  }
+  const gr = new Random(17);
+  const lengthsA = Array.from({ length: 40 }, () => gr.int(1, 25));
+  const lengthsB = Array.from({ length: 40 }, () => gr.int(1, 20));
+  const xa = randomSequences(gr, lengthsA, 3);
+  const xb = randomSequences(gr, lengthsB, 2);
+  const tags = randomOneHot(gr, lengthsB, 2, true) as number[][][];
+  const scores = lengthsA.map(() => [gr.uniformRange(-1, 1)]);
+
+  it("fit: same history and weights as one thread over 2 shuffled epochs", async () => {
+    const one = graph(21);
+    const two = graph(21);
+    const args = { epochs: 2, batchSize: 16, verbose: 0 as const };
+    const h1 = await one.fit([xa, xb], [tags, scores], { ...args, threads: 1 });
+    expect(counts.started).toBe(0);
+    const h2 = await two.fit([xa, xb], [tags, scores], { ...args, threads: 2 });
+    expect(counts.started).toBe(1); // really on two threads, not a fallback
+    expect(counts.stopped).toBe(1);
+    const keys = Object.keys(h1.history);
+    expect(keys.length).toBeGreaterThan(3);
+    for (const key of keys) {
+      const x = h1.history[key] as number[];
+      const y = h2.history[key] as number[];
+      expect(y.length).toBe(2);
+      y.forEach((v, e) => expect(Math.abs(v - x[e]), key).toBeLessThan(1e-6 * Math.max(1, Math.abs(x[e]))));
+    }
+    expect(weightDiff(one, two)).toBeLessThan(1e-6);
+  });
+
+  it("trainOnBatch: the same step as one thread", async () => {
+    const one = graph(22);
+    const two = graph(22);
+    const initial = graph(22);
+    const lossOne = await one.trainOnBatch([xa, xb], [tags, scores]);
+    const lossTwo = await two.trainOnBatch([xa, xb], [tags, scores], { threads: 2 });
+    expect(counts.started).toBe(1);
+    expect(Math.abs(lossTwo - lossOne)).toBeLessThan(1e-6 * Math.abs(lossOne));
+    expect(updateDiff(initial, one, two)).toBeLessThan(2e-6);
+    await terminateWorkers(two);
   });
 });
 

@@ -17,6 +17,9 @@
  * deterministic for a fixed count and seed). Without dropout the model's stream is consumed as on
  * one thread (shuffling is unchanged).
  *
+ * Functional models train on threads as Sequential ones: each replica is rebuilt from the model's
+ * saved graph (`modelToArtifacts`), whose layers, and so whose weights, come in the same order.
+ *
  * One thread is used, without error, when: T = 1; no worker factory is registered (see
  * platform.ts); the model has a stateful recurrent layer (its carried states are per batch row);
  * the model has a batchNormalization layer (its training statistics, and the moving ones it
@@ -28,12 +31,13 @@
 import { RaggedError } from "../../core/errors.js";
 import { kernels } from "../../core/kernels/registry.js";
 import { Random } from "../../core/random.js";
+import { InputLayer } from "../../layers/input_layer.js";
 import { Layer } from "../../layers/layer.js";
-import type { LayersModel } from "../../models/functional.js";
+import { LayersModel } from "../../models/functional.js";
 import { engine } from "../../models/engine.js";
 import { canonicalLossName, type LossConfig } from "../losses.js";
 import type { MetricAccumulator } from "../metrics.js";
-import { type ModelBatch, type ModelSamples, batchFigures, isGraphBatch, makeModelBatch, outputCounts, usesSinglePath } from "../graph_samples.js";
+import { type ModelBatch, type ModelSamples, batchFigures, isGraphBatch, makeModelBatch, outputCounts } from "../graph_samples.js";
 import { regularization, shardGradients, type StepResult, trainStep } from "../train_step.js";
 import { type WorkerLike, threadPlatform } from "./platform.js";
 import type { FromWorker, ShardReply, StepMessage } from "./replica.js";
@@ -55,18 +59,25 @@ export interface ParallelStepResult extends StepResult {
 
 /** Why a model cannot be split across threads, or null when it can. */
 export function threadBlocker(model: LayersModel): string | null {
-  if (!usesSinglePath(model)) return "a functional model (its replicas need graph save/load)";
-  if (model.layers.some(isStateful)) return "a stateful recurrent layer";
-  if (model.layers.some((l) => l.className === "BatchNormalization")) return "a batchNormalization layer";
-  const custom = model.layers.map(customLayerIn).find((name) => name !== null);
+  const layers = allLayers(model);
+  if (layers.some(isStateful)) return "a stateful recurrent layer";
+  if (layers.some((l) => l.className === "BatchNormalization")) return "a batchNormalization layer";
+  const custom = layers.map(customLayerIn).find((name) => name !== null);
   if (custom) return `a custom layer (${custom})`;
   if (model.losses.length === 0 || model.losses.some((loss) => loss.options === undefined || canonicalLossName(loss.name) === null)) return "a custom loss";
   if (model.outputMetrics.some((list) => list.some((m) => typeof m !== "string"))) return "a custom metric";
   return null;
 }
 
+/** The model's layers, those of nested models included. */
+function allLayers(model: LayersModel): Layer[] {
+  return model.layers.flatMap((l) => (l instanceof LayersModel ? [l, ...allLayers(l)] : [l]));
+}
+
 /** The class name of a layer (or of a layer it wraps) that is not one of ragged's own, or null. */
 function customLayerIn(layer: Layer): string | null {
+  // input layers and nested models are ragged's own; a nested model's layers are checked one by one
+  if (layer instanceof InputLayer || layer instanceof LayersModel) return null;
   if (!engine("builtInLayer")(layer.className)) return layer.className;
   const l = layer as unknown as { forwardLayer?: unknown; backwardLayer?: unknown; layer?: unknown };
   for (const inner of [l.forwardLayer, l.backwardLayer, l.layer]) {
