@@ -121,6 +121,8 @@ describe("README Custom layers section", () => {
     writeFileSync(join(project, "package.json"), '{ "type": "module" }\n'); // as the Install section's project
     writeFileSync(join(project, "scale.ts"), layer);
     writeFileSync(join(project, "main.ts"), usage);
+    // For this process: the layer against these very sources (one Layer class), whatever "ragged-rnn" resolves to here.
+    writeFileSync(join(project, "scale_here.ts"), layer.replace(/from "ragged-rnn"/g, `from ${JSON.stringify(join(root, "src", "node.ts"))}`));
     return { root, project, layer, usage };
   };
 
@@ -143,7 +145,7 @@ describe("README Custom layers section", () => {
   it("its gradients equal central differences, on per-step and per-sequence values", async () => {
     const { pathToFileURL } = await import("node:url");
     const { project } = await blocks();
-    const { Scale } = (await import(pathToFileURL(join(project, "scale.ts")).href)) as { Scale: new (args?: object) => Layer };
+    const { Scale } = (await import(pathToFileURL(join(project, "scale_here.ts")).href)) as { Scale: new (args?: object) => Layer };
     const rng = new Random(4);
     const layout = packLayout([4, 1, 3]);
     const values: LayerValue[] = [
@@ -161,7 +163,7 @@ describe("README Custom layers section", () => {
   it("a model with it asked to train on 2 threads trains on the calling thread, as threads: 1 does", async () => {
     const { pathToFileURL } = await import("node:url");
     const { project } = await blocks();
-    const { Scale } = (await import(pathToFileURL(join(project, "scale.ts")).href)) as { Scale: new (args?: object) => Layer };
+    const { Scale } = (await import(pathToFileURL(join(project, "scale_here.ts")).href)) as { Scale: new (args?: object) => Layer };
     const rng = new Random(6);
     const lengths = Array.from({ length: 48 }, (_, i) => 2 + (i % 9));
     const xs = randomSequences(rng, lengths, 2);

@@ -100,6 +100,10 @@ function resultTypes(seq: Sequential, m: ReturnType<typeof twoByTwo>, data: Inpu
   expectTypeOf(m.predictDataset([{ xs: [data, vectors] }], { perStep: [true, false] })).toEqualTypeOf<Promise<[number[][][], number[][]]>>();
   expectTypeOf(seq.evaluate(data, classIds, { returnDict: true })).toEqualTypeOf<Logs>();
   expectTypeOf(seq.evaluate(data, classIds)).toEqualTypeOf<number | number[]>();
+  expectTypeOf(seq.evaluate(data, classIds, { returnDict: false, batchSize: 4 })).toEqualTypeOf<number | number[]>();
+  const dict: boolean = Math.random() > 0.5; // not known until run time: either form
+  expectTypeOf(seq.evaluate(data, classIds, { returnDict: dict })).toEqualTypeOf<number | number[] | Logs>();
+  expectTypeOf(seq.evaluateDataset([{ xs: data, ys: classIds }], { returnDict: dict })).toEqualTypeOf<Promise<number | number[] | Logs>>();
   expectTypeOf(seq.evaluateDataset([{ xs: data, ys: classIds }], { returnDict: true })).toEqualTypeOf<Promise<Logs>>();
   const { loss, accuracy } = seq.evaluate(data, classIds, { returnDict: true });
   expectTypeOf(loss).toEqualTypeOf<number>();

@@ -423,7 +423,8 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
 
   /** Loss and metrics over a dataset of batches: as `evaluate`. */
   evaluateDataset(dataset: Dataset<X, Y>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
-  evaluateDataset(dataset: Dataset<X, Y>, args?: EvaluateDatasetArgs): Promise<number | number[]>;
+  evaluateDataset(dataset: Dataset<X, Y>, args?: EvaluateDatasetArgs & { returnDict?: false }): Promise<number | number[]>;
+  evaluateDataset(dataset: Dataset<X, Y>, args?: EvaluateDatasetArgs): Promise<number | number[] | Logs>;
   evaluateDataset(dataset: Dataset<X, Y>, args: EvaluateDatasetArgs = {}): Promise<number | number[] | Logs> {
     return engine("evaluateDataset")(this, dataset, args);
   }
@@ -434,7 +435,8 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
    * does not depend on what was compiled).
    */
   evaluate(xs: X, ys: Y, args: EvaluateArgs & { returnDict: true }): Logs;
-  evaluate(xs: X, ys: Y, args?: EvaluateArgs): number | number[];
+  evaluate(xs: X, ys: Y, args?: EvaluateArgs & { returnDict?: false }): number | number[];
+  evaluate(xs: X, ys: Y, args?: EvaluateArgs): number | number[] | Logs;
   evaluate(xs: X, ys: Y, args: EvaluateArgs = {}): number | number[] | Logs {
     return engine("evaluate")(this, xs, ys, args);
   }
