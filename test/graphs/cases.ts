@@ -109,6 +109,14 @@ const A = [5, 2, 4, 1, 3];
 const B = [2, 4, 1, 3, 3];
 const C = 3;
 
+/** Encoder inputs of lengths A (C features), decoder inputs of lengths B (2 features), per-step one-hot targets of 3 classes. */
+function seq2seqData(rng: Random): GraphData {
+  const xe = floats(rng, A, C);
+  const xd = floats(rng, B, 2);
+  const ys = oneHots(rng, B, 3);
+  return { xs: [xe, xd], padded: [padFloats(xe, C), padFloats(xd, 2)], ys: [ys], paddedYs: [padFloats(ys, 3)], masks: [stepMask(B)], outputLengths: [B] };
+}
+
 export const GRAPH_CASES: GraphCase[] = [
   {
     name: "two ragged inputs of different lengths, each through its own LSTM, concatenated (per-sequence)",
@@ -190,12 +198,7 @@ export const GRAPH_CASES: GraphCase[] = [
     },
     losses: ["categoricalCrossentropy"],
     lossWeights: [1],
-    data: (rng) => {
-      const xe = floats(rng, A, C);
-      const xd = floats(rng, B, 2);
-      const ys = oneHots(rng, B, 3);
-      return { xs: [xe, xd], padded: [padFloats(xe, C), padFloats(xd, 2)], ys: [ys], paddedYs: [padFloats(ys, 3)], masks: [stepMask(B)], outputLengths: [B] };
-    },
+    data: seq2seqData,
   },
   {
     name: "bidirectional encoder–decoder: a Bidirectional LSTM's final states (returnState) start a decoder of twice the units",
@@ -222,12 +225,7 @@ export const GRAPH_CASES: GraphCase[] = [
     },
     losses: ["categoricalCrossentropy"],
     lossWeights: [1],
-    data: (rng) => {
-      const xe = floats(rng, A, C);
-      const xd = floats(rng, B, 2);
-      const ys = oneHots(rng, B, 3);
-      return { xs: [xe, xd], padded: [padFloats(xe, C), padFloats(xd, 2)], ys: [ys], paddedYs: [padFloats(ys, 3)], masks: [stepMask(B)], outputLengths: [B] };
-    },
+    data: seq2seqData,
   },
   {
     name: "a residual add around an LSTM (per-step)",
