@@ -18,6 +18,7 @@
  * sequences, each at its own length: no word is padded to the longest, no sentence to the longest.
  *
  *   npm run example:pos-tagging-chars        # or: npx tsx examples/pos-tagging-chars/main.ts
+ *   npm run example:pos-tagging-chars -- --epochs 20 --dropout 0.4   (also --seed, --limit, --filters, --units, --learning-rate)
  *
  * The last two lines of output are the time taken and `test accuracy: 0.xxxx` (over the real
  * tokens of the test sentences).
@@ -125,5 +126,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const k = process.argv.indexOf(`--${name}`);
     return k > 0 ? Number(process.argv[k + 1]) : undefined;
   };
-  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed") });
+  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate") });
 }
