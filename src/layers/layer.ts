@@ -29,6 +29,8 @@
  * - `ctx.inputLayouts` maps every model input's name to its packed layout, for layers that
  *   produce steps of another input's length (`repeatVector({ n: "inputLength", inputName })`).
  * - Lengths: see NOTE [ lengths in a graph ] in symbolic.ts.
+ * - Nested values (each step itself a sequence: NOTE [ nested values ] in values.ts) reach only
+ *   `timeDistributed`, which hands its layer the inner sequences as an ordinary `SequenceValue`.
  */
 import { RaggedError, describe } from "../core/errors.js";
 import type { Random } from "../core/random.js";

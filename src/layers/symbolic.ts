@@ -11,8 +11,12 @@
  *   `outputLengths` hook), or is a fixed number of steps (`repeatVector({ n: 5 })`);
  * - a per-sequence tensor (`[null, d]`) records the input whose packed layout its rows are sorted by
  *   (NOTE [ vectors across layouts ] in values.ts); it can be merged with any other vector.
+ * - a nested tensor (`[null, null, null]` ids, `[null, null, null, d]`) records the lengths of its
+ *   outer steps (the words of a sentence); the inner lengths (characters) never meet another
+ *   tensor's, so they are not tracked. `timeDistributed` of a pooling layer keeps the outer source.
  * Two per-step tensors can be merged (add, concatenate, …) only when their sources are equal;
- * otherwise `LENGTH_MISMATCH`. A vector joins per-step features through `repeatVector`
+ * otherwise `LENGTH_MISMATCH`. Two inputs declared of equal step counts (`sameLengthsAs`, NOTE
+ * [ inputs with the same steps ] in input_layer.ts) are one source. A vector joins per-step features through `repeatVector`
  * (`n: "inputLength"`, `inputName: "…"`).
  *
  * @example
