@@ -54,7 +54,9 @@ export function graphToSpec(model: LayersModel, layerJSON: (layer: Layer) => Ker
 
 /** The entry of a model input, as TF.js writes it. */
 export function inputLayerToJSON(layer: InputLayer): KerasLayerJSON {
-  return { class_name: "InputLayer", config: { batch_input_shape: [...(layer.batchInputShape ?? [])], dtype: layer.dtype, sparse: false, name: layer.name } };
+  const config: Record<string, unknown> = { batch_input_shape: [...(layer.batchInputShape ?? [])], dtype: layer.dtype, sparse: false, name: layer.name };
+  if (layer.sameLengthsAs !== null) config.same_lengths_as = layer.sameLengthsAs; // ragged's own key (NOTE [ inputs with the same steps ])
+  return { class_name: "InputLayer", config };
 }
 
 /**
@@ -68,8 +70,12 @@ export function graphFromSpec(spec: GraphSpec, source: string, buildLayer: (json
   const made = new Map<string, Layer>();
   /** Per layer, the outputs of each call made so far, in file numbering. */
   const calls = new Map<string, SymbolicTensor[][]>();
-  for (const entry of spec.layers) {
-    const layer = entry.json.class_name === "InputLayer" ? inputLayerFromJSON(entry.json, source) : buildLayer(entry.json);
+  // inputs with `same_lengths_as` after the inputs they name, whatever the file's order
+  const isInput = (json: KerasLayerJSON) => json.class_name === "InputLayer";
+  const dependsOnInput = (json: KerasLayerJSON) => isInput(json) && json.config.same_lengths_as !== undefined;
+  const entries = [...spec.layers.filter((e) => isInput(e.json) && !dependsOnInput(e.json)), ...spec.layers.filter((e) => dependsOnInput(e.json)), ...spec.layers.filter((e) => !isInput(e.json))];
+  for (const entry of entries) {
+    const layer = isInput(entry.json) ? inputLayerFromJSON(entry.json, source, (name) => made.get(name)) : buildLayer(entry.json);
     made.set(entry.name, layer);
     calls.set(entry.name, layer instanceof InputLayer ? [[layer.output]] : []);
   }
@@ -171,7 +177,7 @@ function isModelClass(className: string): boolean {
 }
 
 /** An input layer from its entry: TF.js' `batch_input_shape` or Keras 3's `batch_shape`. */
-function inputLayerFromJSON(json: KerasLayerJSON, source: string): InputLayer {
+function inputLayerFromJSON(json: KerasLayerJSON, source: string, madeLayer: (name: string) => Layer | undefined): InputLayer {
   const c = json.config;
   const where = `${source}: input layer "${String(c.name)}"`;
   const shape = c.batch_input_shape ?? c.batch_shape;
@@ -181,7 +187,11 @@ function inputLayerFromJSON(json: KerasLayerJSON, source: string): InputLayer {
   const dtype = dtypeName === "int32" ? "int32" : dtypeName === "float32" || dtypeName === undefined || dtypeName === null ? "float32" : null;
   if (dtype === null) throw new RaggedError("UNSUPPORTED", `${where} has dtype ${JSON.stringify(c.dtype)}.`, { expected: "float32 or int32" });
   try {
-    return new InputLayer({ batchShape: shape as (number | null)[], name: String(c.name), dtype });
+    const other = c.same_lengths_as === undefined ? undefined : madeLayer(String(c.same_lengths_as));
+    if (c.same_lengths_as !== undefined && !(other instanceof InputLayer)) {
+      throw new RaggedError("BAD_FILE", `${where} has the lengths of input ${JSON.stringify(c.same_lengths_as)}, which the file does not have.`);
+    }
+    return new InputLayer({ batchShape: shape as (number | null)[], name: String(c.name), dtype, sameLengthsAs: (other as InputLayer | undefined)?.output });
   } catch (e) {
     throw asFileError(e, `${where}: `);
   }
