@@ -1,6 +1,7 @@
 /**
  * The attention G2P example end to end on a tiny subset (the full run and its figures: README's
- * examples table and examples/g2p-attention/main.ts).
+ * examples table and examples/g2p-attention/main.ts): the one-step decoder with the encoder's
+ * outputs as a context decodes every test word as re-running the training graph on each prefix does.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { kernels, setKernels } from "../src/index.js";
@@ -11,8 +12,9 @@ afterEach(() => void setKernels(initialKernels));
 
 describe("example g2p-attention", () => {
   for (const bahdanau of [false, true]) {
-    it(`trains, decodes and scores a subset (${bahdanau ? "Bahdanau" : "Luong"})`, async () => {
-      const r = await g2pAttention({ limit: 40, epochs: 1, units: 8, embeddingDim: 8, batchSize: 16, threads: 1, verbose: 0, bahdanau });
+    it(`trains, decodes step by step as re-running every prefix would, and scores a subset (${bahdanau ? "Bahdanau" : "Luong"})`, async () => {
+      const r = await g2pAttention({ limit: 40, epochs: 1, units: 8, embeddingDim: 8, batchSize: 16, threads: 1, verbose: 0, bahdanau, checkedWords: 40 });
+      expect(r.sameAsPrefixRerun).toBe(true);
       expect(r.trainWords).toBe(40);
       expect(r.testWords).toBe(40);
       expect(r.wer).toBeGreaterThanOrEqual(0);

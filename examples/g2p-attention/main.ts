@@ -1,30 +1,40 @@
 /**
  * Grapheme-to-phoneme conversion on CMUdict with attention between encoder and decoder:
  *
- *   letters → embedding → bidirectional(lstm, returnSequences)            = E   (the encoder)
- *   <s> + phonemes → embedding → lstm(returnSequences)                    = D   (the decoder, teacher forcing)
- *   attention([D, E]) (Luong, or additiveAttention: Bahdanau)            = C   each decoder step over its own word's letters
+ *   letters → embedding → bidirectional(lstm, returnSequences, returnState) = E, [hF, cF, hB, cB]   (the encoder)
+ *   <s> + phonemes → embedding → lstm(2·units, initialState [hF‖hB, cF‖cB]) = D  (the decoder, teacher forcing)
+ *   attention([D, E]) (Luong, or additiveAttention: Bahdanau)              = C   each decoder step over its own word's letters
  *   concatenate([D, C]) → timeDistributed(dense softmax) over phonemes + </s>
  *
- *   npm run example:g2p-attention                 # or: npx tsx examples/g2p-attention/main.ts [--epochs N] [--limit N] [--bahdanau]
+ *   npm run example:g2p-attention                 # or: npx tsx examples/g2p-attention/main.ts [--epochs N] [--minutes M] [--limit N] [--bahdanau] [--beam K]
  *
  * Data: npm `cmu-pronouncing-dictionary` (ISC), through the shared CMUdict split (examples/_shared/cmudict.ts: first pronunciation, stress-less
  * 39 phonemes, seeded 90/10 split by word; 112,428 train / 12,492 test words). Every word is a
  * ragged sequence of letters and its pronunciation another of a different length — no padding
  * anywhere, and each decoder step attends only to its own word's letters.
  *
- * Decoding is greedy and batched: every test word still running is fed its prefix, the model
- * predicts the next phoneme at the prefix's last step, and words that emit </s> leave the batch.
+ * The decoder starts from the encoder's final states (both directions' h and c, concatenated), as
+ * in examples/g2p; the attention adds, at every step, a look at the letters themselves.
+ *
+ * Inference uses an encoder model (letters → E, h, c) and a one-step decoder model
+ * ([token, h, c, E] → [probabilities, h, c]) sharing the trained layers; `stepFromModel` gets each
+ * word's E as a *context* (the same at every step), and the batched `greedyDecode` (or
+ * `beamSearch`) runs one decoder step per output phoneme on the words still running. On a few test
+ * words the example also decodes the slow way — re-running the whole teacher-forced graph on every
+ * prefix, O(L²) per word — and checks both give the same phonemes.
  * Reports phoneme error rate (PER: edit distance / reference length) and word error rate (WER:
  * share of words with any error); the last line is `test WER: X %, PER: Y %`.
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { errorRates, input, kernels, layers, type LayersModel, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
+import {
+  beamSearch, errorRates, greedyDecode, input, kernels, layers, learningRateScheduler, type LayersModel, model, stepFromModel,
+  type SymbolicTensor, useFastKernels,
+} from "ragged-rnn";
 import { cmudictG2P } from "../_shared/cmudict.js";
 
 export interface Options {
-  /** Training epochs (default 12). */
+  /** Training epochs (default 30; `minutes` usually ends training first). */
   epochs?: number;
   /** Only the first `limit` train and test words (smoke tests). */
   limit?: number;
@@ -40,8 +50,14 @@ export interface Options {
   embeddingDim?: number;
   /** Words per batch (default 64). */
   batchSize?: number;
-  /** Adam's learning rate (default 0.003). */
+  /** Adam's learning rate (default 0.003), halved every `halveEvery` epochs. */
   learningRate?: number;
+  /** Epochs between halvings of the learning rate (default 4). */
+  halveEvery?: number;
+  /** Beam width; 1 (default) decodes greedily. */
+  beam?: number;
+  /** Test words also decoded by re-running the training graph on every prefix, to check and time against (default 100). */
+  checkedWords?: number;
   /** Threads per training step (default 2). */
   threads?: number;
   /** Stop training after this many minutes (at the end of the batch running then); default none. */
@@ -52,32 +68,73 @@ export interface Result {
   wer: number;
   per: number;
   seconds: number;
+  epochs: number;
+  /** Whether step-by-step greedy decoding gave the phonemes of re-running every prefix (on `checkedWords` words). */
+  sameAsPrefixRerun: boolean;
+  /** Seconds per word: step by step (batched) vs re-running prefixes (batched), on the checked words. */
+  decodeStepwise: number;
+  decodePrefixRerun: number;
   trainWords: number;
   testWords: number;
   kernels: string;
 }
 
-/** The teacher-forced training graph: inputs [letters, decoder input], output phoneme probabilities. */
-export function buildModel(args: { letters: number; phonemes: number; units: number; embeddingDim: number; bahdanau: boolean; seed: number }): LayersModel {
+/** The teacher-forced training graph, and the encoder / one-step decoder pair sharing its layers. */
+export function buildModels(args: { letters: number; phonemes: number; units: number; embeddingDim: number; bahdanau: boolean; seed: number }): {
+  train: LayersModel;
+  encoder: LayersModel;
+  decoder: LayersModel;
+} {
+  const U = args.units;
   const letters = input({ shape: [null], name: "letters" });
   const previous = input({ shape: [null], name: "previous" });
-  const e = layers.embedding({ inputDim: args.letters, outputDim: args.embeddingDim }).apply(letters) as SymbolicTensor;
-  const E = layers.bidirectional({ layer: layers.lstm({ units: args.units, returnSequences: true }) }).apply(e) as SymbolicTensor;
+  const e = layers.embedding({ inputDim: args.letters, outputDim: args.embeddingDim, name: "letter_embedding" }).apply(letters) as SymbolicTensor;
+  const encoderLstm = layers.lstm({ units: U, returnSequences: true, returnState: true });
+  const [E, hF, cF, hB, cB] = layers.bidirectional({ layer: encoderLstm, name: "encoder" }).apply(e) as SymbolicTensor[];
+  const h = layers.concatenate({ name: "h" }).apply([hF, hB]) as SymbolicTensor;
+  const c = layers.concatenate({ name: "c" }).apply([cF, cB]) as SymbolicTensor;
   // the decoder's vocabulary: the phonemes, then <s> (its input) / </s> (its output) at id `phonemes`
-  const d = layers.embedding({ inputDim: args.phonemes + 1, outputDim: args.embeddingDim }).apply(previous) as SymbolicTensor;
-  const D = layers.lstm({ units: 2 * args.units, returnSequences: true }).apply(d) as SymbolicTensor;
-  const attention = args.bahdanau ? layers.additiveAttention({}) : layers.attention({ useScale: true });
-  const C = attention.apply([D, E]) as SymbolicTensor;
-  const both = layers.concatenate({}).apply([D, C]) as SymbolicTensor;
-  const out = layers.timeDistributed({ layer: layers.dense({ units: args.phonemes + 1, activation: "softmax" }) }).apply(both) as SymbolicTensor;
-  return model({ inputs: [letters, previous], outputs: out, seed: args.seed });
+  const phonemeEmbedding = layers.embedding({ inputDim: args.phonemes + 1, outputDim: args.embeddingDim, name: "phoneme_embedding" });
+  const decoderLstm = layers.lstm({ units: 2 * U, returnSequences: true, returnState: true, name: "decoder" });
+  const attention = args.bahdanau ? layers.additiveAttention({ name: "attention" }) : layers.attention({ useScale: true, name: "attention" });
+  const both = layers.concatenate({ name: "decoder_and_context" });
+  const toProbs = layers.timeDistributed({ layer: layers.dense({ units: args.phonemes + 1, activation: "softmax" }), name: "probs" });
+  /** Decoder steps from `tokens` and `states`, attending to `encoded`: [probabilities, h, c]. */
+  const decode = (tokens: SymbolicTensor, states: SymbolicTensor[], encoded: SymbolicTensor): SymbolicTensor[] => {
+    const [D, hOut, cOut] = decoderLstm.apply(phonemeEmbedding.apply(tokens) as SymbolicTensor, { initialState: states }) as SymbolicTensor[];
+    const C = attention.apply([D, encoded]) as SymbolicTensor;
+    return [toProbs.apply(both.apply([D, C]) as SymbolicTensor) as SymbolicTensor, hOut, cOut];
+  };
+  const train = model({ inputs: [letters, previous], outputs: decode(previous, [h, c], E)[0], seed: args.seed, name: "g2p_attention" });
+
+  const encoder = model({ inputs: letters, outputs: [E, h, c], name: "g2p_attention_encoder" });
+  const token = input({ shape: [null], name: "token" });
+  const hIn = input({ shape: [2 * U], name: "h_in" });
+  const cIn = input({ shape: [2 * U], name: "c_in" });
+  const encodedIn = input({ shape: [null, 2 * U], name: "encoded" });
+  const decoder = model({ inputs: [token, hIn, cIn, encodedIn], outputs: decode(token, [hIn, cIn], encodedIn), name: "g2p_attention_decoder" });
+  return { train, encoder, decoder };
 }
 
 /**
- * Greedy decoding, batched: each round runs the words still going on their prefixes and appends
- * the most likely next phoneme; a word leaves the batch when it emits `end` (or reaches `maxLength`).
+ * Decodes words (letter ids) step by step: the encoder gives each word's E, h and c; the one-step
+ * decoder runs on the words still going, each with its own E as a context. Greedy, or beam search of width `beam`.
  */
-export function greedyDecode(m: LayersModel, letters: number[][], start: number, end: number, maxLength: number): number[][] {
+export async function decodeWords(args: { encoder: LayersModel; decoder: LayersModel; letters: number[][]; end: number; maxLength: number; beam: number }): Promise<number[][]> {
+  const [E, h, c] = args.encoder.predict(args.letters, { batchSize: 512 }) as unknown as [number[][][], number[][], number[][]];
+  const step = stepFromModel({ model: args.decoder, contexts: [E] });
+  const common = { step, initialStates: [h, c], startToken: args.end, endToken: args.end, maxLength: args.maxLength };
+  const r = args.beam > 1 ? await beamSearch({ ...common, beamWidth: args.beam }) : await greedyDecode(common);
+  return r.sequences;
+}
+
+/**
+ * Greedy decoding the slow way, kept as a check: each round re-runs the teacher-forced graph on the
+ * prefixes of the words still going (batched) and appends the most likely next phoneme; a word
+ * leaves the batch when it emits `end` (or reaches `maxLength`). A word of L phonemes costs
+ * 1 + 2 + … + L decoder steps instead of L.
+ */
+export function prefixRerunDecode(m: LayersModel, letters: number[][], start: number, end: number, maxLength: number): number[][] {
   const out: number[][] = letters.map(() => []);
   let running = letters.map((_, i) => i);
   for (let step = 0; step < maxLength && running.length > 0; step++) {
@@ -98,10 +155,11 @@ export function greedyDecode(m: LayersModel, letters: number[][], start: number,
 }
 
 export async function main(options: Options = {}): Promise<Result> {
-  const epochs = options.epochs ?? 12;
+  const epochs = options.epochs ?? 30;
   const seed = options.seed ?? 1;
   const verbose = options.verbose ?? 2;
   const units = options.units ?? 128;
+  const beam = options.beam ?? 1;
   const log = verbose > 0 ? (s: string) => console.log(s) : () => {};
   useFastKernels();
   const started = performance.now();
@@ -112,43 +170,73 @@ export async function main(options: Options = {}): Promise<Result> {
   const yNext = train.map((w) => [...phonemes.encode(w.phonemes), P]);
   log(`CMUdict: ${train.length} train / ${test.length} test words; ${graphemes.size} letters, ${P} phonemes; kernels: ${kernels().name}; ${options.bahdanau ? "Bahdanau (additive)" : "Luong (dot)"} attention`);
 
-  const m = buildModel({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false, seed });
+  const built = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false, seed });
+  const { train: m, encoder, decoder } = built;
   if (verbose > 0) m.summary();
-  m.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: options.learningRate ?? 0.003 } });
+  const learningRate = options.learningRate ?? 0.003;
+  const halveEvery = options.halveEvery ?? 4;
+  m.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate } });
   const budget = options.minutes === undefined ? Infinity : started + options.minutes * 60_000;
   let epochsRun = 0;
-  const callbacks = [{
-    onEpochEnd: () => void epochsRun++,
-    onBatchEnd: () => {
-      if (performance.now() > budget) m.stopTraining = true;
+  const callbacks = [
+    learningRateScheduler((epoch) => learningRate * 0.5 ** Math.floor(epoch / halveEvery)),
+    {
+      onEpochEnd: () => void epochsRun++,
+      onBatchEnd: () => {
+        if (performance.now() > budget) m.stopTraining = true;
+      },
     },
-  }];
+  ];
   await m.fit([xLetters, xPrevious], yNext, { epochs, batchSize: options.batchSize ?? 64, verbose, threads: options.threads ?? 2, callbacks });
   const trained = performance.now();
 
   const testLetters = test.map((w) => graphemes.encode(w.letters));
   const maxLength = Math.max(...train.map((w) => w.phonemes.length)) + 2;
-  const hypotheses = greedyDecode(m, testLetters, P, P, maxLength);
+  const hypotheses = await decodeWords({ encoder, decoder, letters: testLetters, end: P, maxLength, beam });
+  const decoded = performance.now();
   const r = errorRates(test.map((w) => phonemes.encode(w.phonemes)), hypotheses);
+
+  // step-by-step greedy decoding against re-running the training graph on every prefix, on the same words
+  const checked = testLetters.slice(0, options.checkedWords ?? 100);
+  const t0 = performance.now();
+  const stepwise = await decodeWords({ encoder, decoder, letters: checked, end: P, maxLength, beam: 1 });
+  const t1 = performance.now();
+  const rerun = prefixRerunDecode(m, checked, P, P, maxLength);
+  const t2 = performance.now();
+  const sameAsPrefixRerun = stepwise.every((s, i) => s.length === rerun[i].length && s.every((p, k) => p === rerun[i][k]));
+  const decodeStepwise = (t1 - t0) / 1000 / Math.max(checked.length, 1);
+  const decodePrefixRerun = (t2 - t1) / 1000 / Math.max(checked.length, 1);
+
   const seconds = (performance.now() - started) / 1000;
   log(`examples: ${test.slice(0, 3).map((w, i) => `${w.word} → ${phonemes.decode(hypotheses[i]).join(" ")}`).join("; ")}`);
-  log(`time: ${seconds.toFixed(0)} s (training ${((trained - started) / 1000).toFixed(0)} s, ${epochsRun} epochs${epochsRun < epochs ? ` (time budget ${options.minutes} min; the last one partial)` : ""}; decoding ${((performance.now() - trained) / 1000).toFixed(0)} s; kernels ${kernels().name})`);
+  log(
+    `greedy decoding of ${checked.length} words: step by step ${(decodeStepwise * 1000).toFixed(2)} ms/word, re-running every prefix ${(decodePrefixRerun * 1000).toFixed(2)} ms/word ` +
+      `(same phonemes: ${sameAsPrefixRerun})`,
+  );
+  log(
+    `time: ${seconds.toFixed(0)} s (training ${((trained - started) / 1000).toFixed(0)} s, ${epochsRun} epochs${epochsRun < epochs ? ` (time budget ${options.minutes} min; the last one partial)` : ""}; ` +
+      `decoding ${test.length} words ${((decoded - trained) / 1000).toFixed(0)} s, ${beam > 1 ? `beam ${beam}` : "greedy"}; kernels ${kernels().name})`,
+  );
   log(`test WER: ${(r.sequenceErrorRate * 100).toFixed(2)} %, PER: ${(r.labelErrorRate * 100).toFixed(2)} %`);
-  return { wer: r.sequenceErrorRate, per: r.labelErrorRate, seconds, trainWords: train.length, testWords: test.length, kernels: kernels().name };
+  return {
+    wer: r.sequenceErrorRate, per: r.labelErrorRate, seconds, epochs: epochsRun, sameAsPrefixRerun, decodeStepwise, decodePrefixRerun,
+    trainWords: train.length, testWords: test.length, kernels: kernels().name,
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const { values } = parseArgs({
     options: {
-      epochs: { type: "string" }, limit: { type: "string" }, seed: { type: "string" }, units: { type: "string" },
-      "batch-size": { type: "string" }, "learning-rate": { type: "string" }, threads: { type: "string" }, bahdanau: { type: "boolean" },
-      minutes: { type: "string" }, "embedding-dim": { type: "string" },
+      epochs: { type: "string" }, minutes: { type: "string" }, limit: { type: "string" }, seed: { type: "string" }, units: { type: "string" },
+      "embedding-dim": { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" }, "halve-every": { type: "string" },
+      beam: { type: "string" }, threads: { type: "string" }, "checked-words": { type: "string" }, verbose: { type: "string" }, bahdanau: { type: "boolean" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   await main({
-    epochs: num(values.epochs), limit: num(values.limit), seed: num(values.seed), units: num(values.units),
-    batchSize: num(values["batch-size"]), learningRate: num(values["learning-rate"]), threads: num(values.threads), bahdanau: values.bahdanau,
-    minutes: num(values.minutes), embeddingDim: num(values["embedding-dim"]),
+    epochs: num(values.epochs), minutes: num(values.minutes), limit: num(values.limit), seed: num(values.seed), units: num(values.units),
+    embeddingDim: num(values["embedding-dim"]), batchSize: num(values["batch-size"]), learningRate: num(values["learning-rate"]),
+    halveEvery: num(values["halve-every"]), beam: num(values.beam), threads: num(values.threads), checkedWords: num(values["checked-words"]),
+    verbose: num(values.verbose) as 0 | 1 | 2 | undefined, bahdanau: values.bahdanau,
   });
 }
