@@ -28,10 +28,11 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
-  beamSearch, errorRates, greedyDecode, input, kernels, layers, learningRateScheduler, type LayersModel, model, stepFromModel,
+  beamSearch, errorRates, greedyDecode, input, kernels, layers, type LayersModel, model, stepFromModel,
   type SymbolicTensor, useFastKernels,
 } from "ragged-rnn";
 import { cmudictG2P } from "../_shared/cmudict.js";
+import { teacherForcing, trainingSchedule } from "../_shared/seq2seq_training.js";
 
 export interface Options {
   /** Training epochs (default 30; `minutes` usually ends training first). */
@@ -164,10 +165,8 @@ export async function main(options: Options = {}): Promise<Result> {
   useFastKernels();
   const started = performance.now();
   const { train, test, graphemes, phonemes } = cmudictG2P({ seed, ...(options.limit ? { limit: options.limit } : {}) });
-  const P = phonemes.size; // <s> and </s> are both id P (input vs output side)
-  const xLetters = train.map((w) => graphemes.encode(w.letters));
-  const xPrevious = train.map((w) => [P, ...phonemes.encode(w.phonemes)]);
-  const yNext = train.map((w) => [...phonemes.encode(w.phonemes), P]);
+  const data = teacherForcing(train, graphemes, phonemes);
+  const P = data.P; // <s> and </s> are both id P (input vs output side)
   log(`CMUdict: ${train.length} train / ${test.length} test words; ${graphemes.size} letters, ${P} phonemes; kernels: ${kernels().name}; ${options.bahdanau ? "Bahdanau (additive)" : "Luong (dot)"} attention`);
 
   const built = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false, seed });
@@ -176,19 +175,10 @@ export async function main(options: Options = {}): Promise<Result> {
   const learningRate = options.learningRate ?? 0.003;
   const halveEvery = options.halveEvery ?? 4;
   m.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate } });
-  const budget = options.minutes === undefined ? Infinity : started + options.minutes * 60_000;
-  let epochsRun = 0;
-  const callbacks = [
-    learningRateScheduler((epoch) => learningRate * 0.5 ** Math.floor(epoch / halveEvery)),
-    {
-      onEpochEnd: () => void epochsRun++,
-      onBatchEnd: () => {
-        if (performance.now() > budget) m.stopTraining = true;
-      },
-    },
-  ];
-  await m.fit([xLetters, xPrevious], yNext, { epochs, batchSize: options.batchSize ?? 64, verbose, threads: options.threads ?? 2, callbacks });
+  const schedule = trainingSchedule(m, { learningRate, halveEvery, minutes: options.minutes, started });
+  await m.fit([data.letters, data.previous], data.next, { epochs, batchSize: options.batchSize ?? 64, verbose, threads: options.threads ?? 2, callbacks: schedule.callbacks });
   const trained = performance.now();
+  const epochsRun = schedule.epochsRun();
 
   const testLetters = test.map((w) => graphemes.encode(w.letters));
   const maxLength = Math.max(...train.map((w) => w.phonemes.length)) + 2;
