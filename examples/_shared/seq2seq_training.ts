@@ -6,9 +6,7 @@
  *
  * @example
  * const data = teacherForcing(train, graphemes, phonemes);
- * const schedule = trainingSchedule(model, { learningRate: 0.003, halveEvery: 4, minutes: 60, started });
- * await model.fit([data.letters, data.previous], data.next, { callbacks: schedule.callbacks });
- * schedule.epochsRun();
+ * const epochsRun = await fitTeacherForced(model, data, { learningRate: 0.003, halveEvery: 4, minutes: 60, started, epochs: 30 });
  */
 import { type Callback, type LayersModel, learningRateScheduler } from "ragged-rnn";
 import type { Pronunciation, Vocabulary } from "./cmudict.js";
@@ -33,6 +31,23 @@ export function teacherForcing(words: readonly Pronunciation[], graphemes: Vocab
     next: words.map((w) => [...phonemes.encode(w.phonemes), P]),
     P,
   };
+}
+
+/**
+ * Compiles the training graph (sparse categorical cross-entropy, Adam) and fits it on the
+ * teacher-forcing data under `trainingSchedule`; returns the epochs run (the last may be partial).
+ */
+export async function fitTeacherForced(
+  model: LayersModel,
+  data: TeacherForcing,
+  args: { learningRate: number; halveEvery: number; minutes?: number; started: number; epochs: number; batchSize?: number; verbose?: 0 | 1 | 2; threads?: number },
+): Promise<number> {
+  model.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: args.learningRate } });
+  const schedule = trainingSchedule(model, args);
+  await model.fit([data.letters, data.previous], data.next, {
+    epochs: args.epochs, batchSize: args.batchSize ?? 64, verbose: args.verbose ?? 2, threads: args.threads ?? 2, callbacks: schedule.callbacks,
+  });
+  return schedule.epochsRun();
 }
 
 /** Callbacks halving the learning rate every `halveEvery` epochs and stopping at `minutes` after `started`. */

@@ -32,7 +32,7 @@ import {
   type SymbolicTensor, useFastKernels,
 } from "ragged-rnn";
 import { cmudictG2P } from "../_shared/cmudict.js";
-import { teacherForcing, trainingSchedule } from "../_shared/seq2seq_training.js";
+import { fitTeacherForced, teacherForcing } from "../_shared/seq2seq_training.js";
 
 export interface Options {
   /** Training epochs (default 30; `minutes` usually ends training first). */
@@ -172,13 +172,11 @@ export async function main(options: Options = {}): Promise<Result> {
   const built = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false, seed });
   const { train: m, encoder, decoder } = built;
   if (verbose > 0) m.summary();
-  const learningRate = options.learningRate ?? 0.003;
-  const halveEvery = options.halveEvery ?? 4;
-  m.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate } });
-  const schedule = trainingSchedule(m, { learningRate, halveEvery, minutes: options.minutes, started });
-  await m.fit([data.letters, data.previous], data.next, { epochs, batchSize: options.batchSize ?? 64, verbose, threads: options.threads ?? 2, callbacks: schedule.callbacks });
+  const epochsRun = await fitTeacherForced(m, data, {
+    learningRate: options.learningRate ?? 0.003, halveEvery: options.halveEvery ?? 4, minutes: options.minutes, started,
+    epochs, batchSize: options.batchSize, verbose, threads: options.threads,
+  });
   const trained = performance.now();
-  const epochsRun = schedule.epochsRun();
 
   const testLetters = test.map((w) => graphemes.encode(w.letters));
   const maxLength = Math.max(...train.map((w) => w.phonemes.length)) + 2;
