@@ -52,6 +52,12 @@ export interface Options {
   halveEvery?: number;
   /** Beam width; 1 (default) decodes greedily. */
   beam?: number;
+  /**
+   * Dropout rate in training (default 0.3) on the encoder's and decoder's LSTM inputs and on the
+   * decoder's output before the softmax; 0 turns it off. Without it the model memorises the
+   * training words (train loss 0.006 after 29 epochs) and the test WER stalls.
+   */
+  dropout?: number;
   /** Threads per training step (default 2). */
   threads?: number;
   /** Test words also decoded one at a time, to time the batched decoder against (default 200). */
@@ -74,31 +80,33 @@ export interface Result {
 }
 
 /** The teacher-forced training graph, and the encoder / one-step decoder pair sharing its layers. */
-export function buildModels(args: { letters: number; phonemes: number; units: number; embeddingDim: number; seed: number }): {
+export function buildModels(args: { letters: number; phonemes: number; units: number; embeddingDim: number; dropout?: number; seed: number }): {
   train: LayersModel;
   encoder: LayersModel;
   decoder: LayersModel;
 } {
   const U = args.units;
+  const dropout = args.dropout ?? 0;
   const letters = input({ shape: [null], name: "letters" });
   const previous = input({ shape: [null], name: "previous" });
   const e = layers.embedding({ inputDim: args.letters, outputDim: args.embeddingDim, name: "letter_embedding" }).apply(letters) as SymbolicTensor;
-  const [, hF, cF, hB, cB] = layers.bidirectional({ layer: layers.lstm({ units: U, returnState: true }), name: "encoder" }).apply(e) as SymbolicTensor[];
+  const [, hF, cF, hB, cB] = layers.bidirectional({ layer: layers.lstm({ units: U, returnState: true, dropout }), name: "encoder" }).apply(e) as SymbolicTensor[];
   const h = layers.concatenate({ name: "h" }).apply([hF, hB]) as SymbolicTensor;
   const c = layers.concatenate({ name: "c" }).apply([cF, cB]) as SymbolicTensor;
   // the decoder's vocabulary: the phonemes, then <s> (its input) / </s> (its output) at id `phonemes`
   const phonemeEmbedding = layers.embedding({ inputDim: args.phonemes + 1, outputDim: args.embeddingDim, name: "phoneme_embedding" });
-  const decoderLstm = layers.lstm({ units: 2 * U, returnSequences: true, returnState: true, name: "decoder" });
+  const decoderLstm = layers.lstm({ units: 2 * U, returnSequences: true, returnState: true, dropout, name: "decoder" });
+  const outputDropout = layers.dropout({ rate: dropout, name: "output_dropout" });
   const toProbs = layers.timeDistributed({ layer: layers.dense({ units: args.phonemes + 1, activation: "softmax" }), name: "probs" });
   const [decoded] = decoderLstm.apply(phonemeEmbedding.apply(previous) as SymbolicTensor, { initialState: [h, c] }) as SymbolicTensor[];
-  const train = model({ inputs: [letters, previous], outputs: toProbs.apply(decoded) as SymbolicTensor, seed: args.seed, name: "g2p" });
+  const train = model({ inputs: [letters, previous], outputs: toProbs.apply(outputDropout.apply(decoded) as SymbolicTensor) as SymbolicTensor, seed: args.seed, name: "g2p" });
 
   const encoder = model({ inputs: letters, outputs: [h, c], name: "g2p_encoder" });
   const token = input({ shape: [null], name: "token" });
   const hIn = input({ shape: [2 * U], name: "h_in" });
   const cIn = input({ shape: [2 * U], name: "c_in" });
   const [step, hOut, cOut] = decoderLstm.apply(phonemeEmbedding.apply(token) as SymbolicTensor, { initialState: [hIn, cIn] }) as SymbolicTensor[];
-  const decoder = model({ inputs: [token, hIn, cIn], outputs: [toProbs.apply(step) as SymbolicTensor, hOut, cOut], name: "g2p_decoder" });
+  const decoder = model({ inputs: [token, hIn, cIn], outputs: [toProbs.apply(outputDropout.apply(step) as SymbolicTensor) as SymbolicTensor, hOut, cOut], name: "g2p_decoder" });
   return { train, encoder, decoder };
 }
 
@@ -124,7 +132,7 @@ export async function main(options: Options = {}): Promise<Result> {
   const P = data.P; // <s> and </s> are both id P (input vs output side)
   log(`CMUdict: ${train.length} train / ${test.length} test words; ${graphemes.size} letters, ${P} phonemes; kernels: ${kernels().name}`);
 
-  const { train: m, encoder, decoder } = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, seed });
+  const { train: m, encoder, decoder } = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, dropout: options.dropout ?? 0.3, seed });
   if (verbose > 0) m.summary();
   const epochsRun = await fitTeacherForced(m, data, {
     learningRate: options.learningRate ?? 0.003, halveEvery: options.halveEvery ?? 4, minutes: options.minutes, started,
@@ -172,14 +180,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     options: {
       epochs: { type: "string" }, minutes: { type: "string" }, limit: { type: "string" }, seed: { type: "string" }, units: { type: "string" },
       "embedding-dim": { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" }, "halve-every": { type: "string" },
-      beam: { type: "string" }, threads: { type: "string" }, "timed-words": { type: "string" }, verbose: { type: "string" },
+      beam: { type: "string" }, dropout: { type: "string" }, threads: { type: "string" }, "timed-words": { type: "string" }, verbose: { type: "string" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   await main({
     epochs: num(values.epochs), minutes: num(values.minutes), limit: num(values.limit), seed: num(values.seed), units: num(values.units),
     embeddingDim: num(values["embedding-dim"]), batchSize: num(values["batch-size"]), learningRate: num(values["learning-rate"]),
-    halveEvery: num(values["halve-every"]), beam: num(values.beam), threads: num(values.threads), timedWords: num(values["timed-words"]),
+    halveEvery: num(values["halve-every"]), beam: num(values.beam), dropout: num(values.dropout), threads: num(values.threads), timedWords: num(values["timed-words"]),
     verbose: num(values.verbose) as 0 | 1 | 2 | undefined,
   });
 }
