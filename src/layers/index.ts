@@ -1,6 +1,7 @@
 /**
  * Layer factories, named as in TF.js (`layers.lstm({ units })`), semantics as in Keras 3.
  */
+import { Activation, type ActivationArgs } from "./activation.js";
 import { AdditiveAttention, type AdditiveAttentionArgs } from "./attention/additive_attention.js";
 import { Attention, type AttentionArgs } from "./attention/attention.js";
 import { MultiHeadAttention, type MultiHeadAttentionArgs } from "./attention/multi_head_attention.js";
@@ -34,8 +35,8 @@ export { AveragePooling1D, BatchNormalization, Conv1D, GRU, LayerNormalization, 
 export { AdditiveAttention, Attention, MultiHeadAttention };
 export type { AdditiveAttentionArgs, AttentionArgs, MultiHeadAttentionArgs };
 export type { BatchNormalizationArgs, Conv1DArgs, GRUArgs, LayerNormalizationArgs, Pooling1DArgs, SimpleRNNArgs };
-export { Bidirectional, Dense, Dropout, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM, Masking, RNN, RepeatVector, TimeDistributed };
-export type { BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs, MaskingArgs, RNNArgs, RepeatVectorArgs, TimeDistributedArgs };
+export { Activation, Bidirectional, Dense, Dropout, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM, Masking, RNN, RepeatVector, TimeDistributed };
+export type { ActivationArgs, BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs, MaskingArgs, RNNArgs, RepeatVectorArgs, TimeDistributedArgs };
 
 /** A densely connected layer: `activation(x·W + b)`; on sequences, applied at every real step. */
 export const dense = (args: DenseArgs): Dense => new Dense(args);
@@ -55,6 +56,8 @@ export const masking = (args: MaskingArgs = {}): Masking => new Masking(args);
 export const embedding = (args: EmbeddingArgs): Embedding => new Embedding(args);
 /** Inverted dropout in training. */
 export const dropout = (args: DropoutArgs): Dropout => new Dropout(args);
+/** Applies an activation element-wise (softmax: over the last axis); on sequences, at every real step. */
+export const activation = (args: ActivationArgs): Activation => new Activation(args);
 /** Repeats one vector per sequence n times, or to each input's own length (`n: "inputLength"`). */
 export const repeatVector = (args: RepeatVectorArgs): RepeatVector => new RepeatVector(args);
 /** Mean over each sequence's real timesteps. */
