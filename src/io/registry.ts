@@ -65,6 +65,7 @@
  */
 import { RaggedError } from "../core/errors.js";
 import { installEngine } from "../models/engine.js";
+import { Activation, type ActivationArgs } from "../layers/activation.js";
 import { AdditiveAttention, type AdditiveAttentionArgs } from "../layers/attention/additive_attention.js";
 import { Attention, type AttentionArgs } from "../layers/attention/attention.js";
 import { MultiHeadAttention, type MultiHeadAttentionArgs } from "../layers/attention/multi_head_attention.js";
@@ -229,6 +230,9 @@ registerLayer("Dropout", (c) => new Dropout(c as unknown as DropoutArgs), {
   fixed: { noiseShape: null },
   ignored: { seed: null },
 });
+
+// Keras and TF.js write only `activation` (by name, as Dense does).
+registerLayer("Activation", (c) => new Activation(c as unknown as ActivationArgs));
 
 registerLayer("RepeatVector", (c) => new RepeatVector(c as unknown as RepeatVectorArgs));
 
