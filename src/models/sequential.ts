@@ -19,7 +19,7 @@ import { Embedding } from "../layers/embedding.js";
 import { RNN } from "../layers/rnn/rnn.js";
 import { Bidirectional } from "../layers/rnn/bidirectional.js";
 import { InputLayer } from "../layers/input_layer.js";
-import type { SymbolicTensor } from "../layers/symbolic.js";
+import { type SymbolicTensor, kindOfShape } from "../layers/symbolic.js";
 import { LayersModel } from "./functional.js";
 import { summary, type SummaryOptions } from "./summary.js";
 import type { ToSamplesArgs, TargetSpec } from "../training/samples.js";
@@ -85,6 +85,7 @@ export class Sequential extends LayersModel<InputData, TargetsData> {
           received: "no inputShape",
         });
       }
+      checkVectorInputLayer(layer, layer.batchInputShape);
       this.inputShapeValue = layer.batchInputShape;
     }
     const inputShape = this.layers.length === 0 ? (this.inputShapeValue as Shape) : this.outputShape;
@@ -114,6 +115,14 @@ export class Sequential extends LayersModel<InputData, TargetsData> {
   get outputShape(): Shape {
     const shapes = this.layerOutputShapes();
     return shapes.length ? shapes[shapes.length - 1] : this.inputShape;
+  }
+
+  /**
+   * Whether each sample is one vector (NOTE [ vector input ]): inputShape `[d]` on any first layer
+   * but an embedding, which reads `[T]` as T token ids per sample.
+   */
+  get takesVectors(): boolean {
+    return this.inputShapeValue !== null && kindOfShape(this.inputShapeValue) === "vector" && !(this.stack[0] instanceof Embedding);
   }
 
   /** Features per input step (1 for token ids). */
@@ -202,6 +211,25 @@ export class Sequential extends LayersModel<InputData, TargetsData> {
     }
     return shapes;
   }
+}
+
+/**
+ * NOTE [ vector input ]
+ * A first layer with inputShape `[d]` (batch shape `[null, d]`, Keras' `(batch, d)`) takes one
+ * vector of d numbers per sample: `xs[i]` is `number[]` of width d, as for a functional model on
+ * `input({ shape: [d] })`. Such a Sequential reads its data on the functional models' path
+ * (`usesSinglePath` in training/graph_samples.ts is false for it), so both read, pack and run
+ * vectors the same way. An embedding first is the exception: `[T]` is then T token ids per sample
+ * (a sequence of fixed length, Keras' `Embedding` on `(batch, T)`), read on the single-input path.
+ * A masking layer marks padding steps, and a vector has none: it is refused on vector input.
+ */
+function checkVectorInputLayer(layer: Layer, batchInputShape: Shape): void {
+  if (!(layer instanceof Masking) || kindOfShape(batchInputShape) !== "vector") return;
+  throw new RaggedError("UNSUPPORTED", `Masking "${layer.name}" has inputShape ${formatShape(batchInputShape.slice(1))}: one vector per sample, which has no padding steps to mask.`, {
+    expected: "inputShape: [null, features] (sequences of any length) on a masking layer",
+    received: `inputShape ${formatShape(batchInputShape.slice(1))}`,
+    help: "for one vector per sample drop the masking layer; for sequences give inputShape: [null, features] (or [timesteps, features])",
+  });
 }
 
 /**

@@ -5,8 +5,9 @@
  * in a graph ] in layers/symbolic.ts) with the targets of every output lined up with that
  * output's rows.
  *
- * A Sequential model keeps the single-input path of samples.ts (`Samples` / `Batch`); both meet in
- * `ModelSamples` / `ModelBatch`, which the training and inference loops take.
+ * A Sequential model keeps the single-input path of samples.ts (`Samples` / `Batch`) — unless it
+ * takes one vector per sample, which is read here (NOTE [ vector input ] in models/sequential.ts);
+ * both meet in `ModelSamples` / `ModelBatch`, which the training and inference loops take.
  */
 import { RaggedError, describe } from "../core/errors.js";
 import { packLayout } from "../data/packed.js";
@@ -60,9 +61,13 @@ export function isGraphBatch(b: ModelBatch): b is GraphBatch {
   return (b as GraphBatch).kind === "graph";
 }
 
-/** Whether the model takes the single-input path (a Sequential model). */
+/**
+ * Whether the model takes the single-input path: a Sequential model, unless it takes one vector
+ * per sample (NOTE [ vector input ] in models/sequential.ts), which reads its data as the
+ * functional model on `input({ shape: [d] })` does.
+ */
 export function usesSinglePath(model: LayersModel): model is Sequential {
-  return model instanceof Sequential;
+  return model instanceof Sequential && !model.takesVectors;
 }
 
 export interface ReadArgs {
