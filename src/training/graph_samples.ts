@@ -205,9 +205,35 @@ function toVectorSamples(xs: unknown, features: number, name: string): Samples {
     throw new RaggedError("BAD_INPUT", `${name} must be a list of vectors.`, { expected: `${name}[i] = ${features} numbers`, received: describe(xs) });
   }
   const list = xs as ArrayLike<unknown>;
+  for (let i = 0; i < list.length; i++) checkVectorWidth(list[i], features, `${name}[${i}]`);
   const wrapped = Array.from(list, (v) => [v]);
   const s = toSamples(wrapped, null, { features, target: null, xName: name });
   return s;
+}
+
+/**
+ * A vector sample given at another width, or as a sequence (a list of steps), said as such; the
+ * values themselves are checked by `toSamples`.
+ */
+function checkVectorWidth(v: unknown, features: number, where: string): void {
+  if (typeof v === "number" && features !== 1) {
+    throw new RaggedError("FEATURE_MISMATCH", `${where} is a single number, but the model takes a vector of ${features} numbers per sample (input shape [${features}]).`, {
+      expected: `${where} = ${features} numbers`,
+      received: "a single number",
+      help: `the data lists samples, each a vector: one sample is [[${Array.from({ length: Math.min(features, 3) }, (_, k) => `x${k}`).join(", ")}${features > 3 ? ", …" : ""}]]`,
+    });
+  }
+  if (v === null || typeof v !== "object" || typeof (v as ArrayLike<unknown>).length !== "number") return;
+  const row = v as ArrayLike<unknown>;
+  const steps = row.length > 0 && row[0] !== null && typeof row[0] === "object";
+  if (row.length === features && !steps) return;
+  throw new RaggedError("FEATURE_MISMATCH", `${where} is not a vector of ${features} numbers, which the model takes per sample (input shape [${features}]).`, {
+    expected: `${where} = ${features} numbers`,
+    received: steps ? `a list of ${row.length} steps (a sequence)` : `${row.length} numbers`,
+    help: steps
+      ? `a model on sequences needs inputShape: [null, ${features}] (input({ shape: [null, ${features}] })); for one vector per sample give ${where} as ${features} numbers`
+      : `give every sample ${features} numbers, or build the model for ${row.length}-wide vectors`,
+  });
 }
 
 /** `samples[indices]` packed: per input a Batch (its own layout), per output its target rows. */
