@@ -3,7 +3,7 @@
  * Dense(…)])`, batch shape `(batch, d)`) takes one vector of d numbers per sample, exactly as the
  * functional model on `input({ shape: [d] })` (NOTE [ vector input ] in src/models/sequential.ts):
  * - predict, evaluate and fit give the functional model's numbers (same weights → same outputs, and
- *   the same weights after fit), on one thread and on two;
+ *   the same weights after fit), on one thread and on two, from arrays and from datasets;
  * - `[null, d]`, `[T, d]` and an embedding's `[T]` (T token ids) read sequences as before;
  * - a vector of the wrong width, a sequence or a bare number is a FEATURE_MISMATCH saying what
  *   was expected, what arrived and what to do; a masking layer on vectors is UNSUPPORTED;
@@ -108,6 +108,25 @@ describe("Sequential with inputShape [d]: one vector per sample", () => {
       expect(s.evaluate(xs, ys as number[][]) as number).toBeLessThan(before);
     });
   }
+
+  it("fitDataset, predictDataset, validation data and sample weights: the functional model's numbers", async () => {
+    const xs = vectors(15, 8, 3);
+    const ys = vectors(16, 8, 2);
+    const s = sequential([layers.dense({ units: 2, inputShape: [3] })], { seed: 9 });
+    const f = functionalTwin(3, () => [layers.dense({ units: 2 })], 9);
+    f.setWeights(s.getWeights());
+    for (const m of [s, f]) m.compile({ loss: "meanSquaredError", optimizer: { name: "sgd", learningRate: LR } });
+    const batches = [{ xs: xs.slice(0, 3), ys: ys.slice(0, 3) }, { xs: xs.slice(3), ys: ys.slice(3) }];
+    const fitArgs = { epochs: 2, verbose: 0 as const, validationData: [xs.slice(0, 2), ys.slice(0, 2)] as [number[][], number[][]] };
+    const hs = await s.fitDataset(batches, fitArgs);
+    expect(hs.history).toEqual((await f.fitDataset(batches, fitArgs)).history);
+    const weighted = { epochs: 1, batchSize: 3, shuffle: false, verbose: 0 as const, threads: 1, sampleWeight: [1, 2, 0, 1, 1, 0.5, 1, 1], validationSplit: 0.25 };
+    expect((await s.fit(xs, ys, weighted)).history).toEqual((await f.fit(xs, ys, weighted)).history);
+    const perBatch = [{ xs: xs.slice(0, 5) }, { xs: xs.slice(5) }];
+    const predicted = await s.predictDataset(perBatch);
+    expect((predicted as number[][]).length).toBe(8);
+    expect(predicted).toEqual(await f.predictDataset(perBatch));
+  });
 
   it("does not change the caller's arrays", async () => {
     const xs = vectors(8, 6, 3);
