@@ -2,7 +2,9 @@
  * Embedding: token ids → dense vectors, a lookup in `embeddings` [inputDim, outputDim] (Keras 3:
  * initialised "uniform" in ±0.05). With `maskZero`, id 0 is padding: the model packs the real
  * tokens at its edge, so the layers after it see only real steps (the layer must then be first).
- * Input sequences are lists of ids: `xs[i] = [12, 7, 431, …]`.
+ * Input sequences are lists of ids: `xs[i] = [12, 7, 431, …]`. On an input of shape `[T]`
+ * (`input({ shape: [T] })`, `inputShape: [T]`) every sample is T ids and the output has T steps,
+ * as Keras' (batch, T, outputDim) (NOTE [ token ids of a fixed count ] in models/functional.ts).
  *
  * @example
  * layers.embedding({ inputDim: 10000, outputDim: 64, maskZero: true });
@@ -76,6 +78,14 @@ export class Embedding extends Layer {
 
   // ids: [N, 1] → out: [N, outputDim]
   forward(input: LayerValue, _ctx: ForwardContext): ForwardResult {
+    if (input.kind === "vector") {
+      // models read an input of shape [T] feeding an embedding as T ids per step (NOTE [ token ids of a fixed count ] in models/functional.ts)
+      throw new RaggedError("UNSUPPORTED", `embedding "${this.name}" got one vector per sample instead of token ids per step.`, {
+        expected: "a sequence of token ids (one per step)",
+        received: `vectors of ${input.width} numbers`,
+        help: "apply the embedding straight to a model input: input({ shape: [timesteps] }) or input({ shape: [null] })",
+      });
+    }
     const rows = input.data.length / input.width;
     const D = this.outputDim;
     const ids = new Int32Array(rows);

@@ -9,7 +9,8 @@
  */
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
-import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, lastDim } from "./layer.js";
+import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, formatShape, lastDim } from "./layer.js";
+import { kindOfShape } from "./symbolic.js";
 import type { LayerValue } from "./values.js";
 
 export interface MaskingArgs extends BaseLayerArgs {
@@ -38,7 +39,15 @@ export class Masking extends Layer {
     return { kind: "allFeaturesEqual", value: this.maskValue };
   }
 
+  /** Steps only: a vector (`[null, d]`, one per sample) has no padding steps to mask, and Keras' mask would drop whole samples. */
   protected validateInputShape(inputShape: Shape): void {
+    if (kindOfShape(inputShape) === "vector") {
+      throw new RaggedError("UNSUPPORTED", `masking "${this.name}" is applied to ${formatShape(inputShape)}: one vector per sample, which has no padding steps to mask.`, {
+        expected: "sequences: input shape (batch, timesteps, features), e.g. input({ shape: [null, 3] })",
+        received: formatShape(inputShape),
+        help: "for one vector per sample drop the masking layer; for sequences use input({ shape: [null, features] })",
+      });
+    }
     lastDim(inputShape, this.name);
   }
 

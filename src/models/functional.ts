@@ -23,7 +23,8 @@
 import { RaggedError, describe } from "../core/errors.js";
 import { Random } from "../core/random.js";
 import type { Tensor } from "../core/tensor.js";
-import { type ForwardContext, Layer, type ManyForwardResult, type Shape, type Variable } from "../layers/layer.js";
+import { Embedding } from "../layers/embedding.js";
+import { type ForwardContext, Layer, type ManyForwardResult, type Shape, type Variable, formatShape } from "../layers/layer.js";
 import type { InputMaskRule } from "../layers/masking.js";
 import { type LengthSource, type Node, SymbolicTensor, type TensorKind } from "../layers/symbolic.js";
 import type { LayerValue } from "../layers/values.js";
@@ -111,6 +112,10 @@ export interface InputSpec {
   maskRule: InputMaskRule | null;
   /** The input whose step counts this one has (NOTE [ inputs with the same steps ] in layers/input_layer.ts), or null. */
   sameLengthsAs: string | null;
+  /** The number of steps every sample has (an input of shape `[T]` read as T token ids), or null for any. */
+  timesteps: number | null;
+  /** Token ids below this (the vocabulary of the embeddings reading it) for an input of shape `[T]`; 0 otherwise. */
+  ids: number;
 }
 
 /** What training needs to know about a model output. */
@@ -146,6 +151,8 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
   readonly rng: Random;
   readonly seed: number;
   protected graph: Graph | null = null;
+  /** Model inputs of shape `[T]` read as T token ids per sample, with their vocabulary size (NOTE [ token ids of a fixed count ]). */
+  private idInputs: ReadonlyMap<SymbolicTensor, number> = new Map();
   private userDefinedMetadata: Record<string, unknown> | undefined;
 
   constructor(args: Partial<ModelArgs> & { name?: string; seed?: number }, defaultBase = "functional") {
@@ -158,10 +165,12 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
   /** Sets the graph and builds every layer not built yet, in graph order, from the model's seed. */
   protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): void {
     const graph = buildGraph(inputs, outputs, this.name);
+    const idInputs = idInputsOf(graph, this.name);
     for (const node of graph.nodes) {
       if (!node.layer.built) node.layer.buildMany(node.inputs.map((t) => [...t.shape]), this.rng);
     }
     this.graph = graph;
+    this.idInputs = idInputs;
     this.markBuilt(inputs.map((t) => [...t.shape]));
   }
 
@@ -211,7 +220,10 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
     const specs = graph.inputs.map((t) => {
       const name = t.sourceLayer.name;
       const sameLengthsAs = t.lengths.kind === "input" && t.lengths.input !== name ? t.lengths.input : null;
-      return { name, kind: t.kind, features: t.width, maskRule: maskRuleOf(t, graph, this.name), sameLengthsAs };
+      const maskRule = maskRuleOf(t, graph, this.name);
+      const ids = this.idInputs.get(t);
+      if (ids !== undefined) return { name, kind: "sequence" as const, features: 1, maskRule, sameLengthsAs, timesteps: t.shape[1], ids };
+      return { name, kind: t.kind, features: t.width, maskRule, sameLengthsAs, timesteps: null, ids: 0 };
     });
     for (const spec of specs) {
       const other = specs.find((s) => s.name === spec.sameLengthsAs);
@@ -224,6 +236,15 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
       });
     }
     return specs;
+  }
+
+  /**
+   * The vocabulary size of the token ids this model reads from its input `k` when that input has
+   * shape `[T]` and feeds embeddings (NOTE [ token ids of a fixed count ]); 0 when it does not.
+   */
+  tokenIdsAt(k: number): number {
+    const t = this.requireGraph().inputs[k];
+    return t === undefined ? 0 : (this.idInputs.get(t) ?? 0);
   }
 
   outputSpecs(): OutputSpec[] {
@@ -519,6 +540,62 @@ function asList(v: SymbolicTensor | SymbolicTensor[] | undefined): SymbolicTenso
   if (v instanceof SymbolicTensor) return [v];
   if (Array.isArray(v)) return [...v];
   throw new RaggedError("INVALID_ARGUMENT", "model() takes { inputs, outputs }: symbolic tensors.", { received: describe(v) });
+}
+
+/**
+ * NOTE [ token ids of a fixed count ]
+ * Keras reads `Input((T,))` → `Embedding` as T token ids per sample: the embedding gives
+ * (batch, T, dim), a sequence of T steps. ragged reads such an input as a per-step input of token
+ * ids whose samples all have T steps (checked when the data is read, `SHAPE_MISMATCH` naming the
+ * sample), on the path of `input({ shape: [null] })`, as a Sequential with an embedding on
+ * `inputShape: [T]` does (NOTE [ vector input ] in sequential.ts). The graph keeps the shape
+ * `[null, T]`, so summaries and saved files are Keras'. An input is read one way only: every
+ * layer it feeds must read ids (an embedding, or a nested model that feeds its own embeddings
+ * from it), and it cannot be a model output; token ids of a vector made inside the graph (a
+ * dense layer's output) are refused too. Without these checks the embedding would see one row of
+ * T numbers per sample and look up the first id only: silently wrong numbers.
+ */
+
+/** The vocabulary size of the ids `layer` reads from its input `k`; 0 when it does not read ids there. */
+function tokenIdsRead(layer: Layer, k: number): number {
+  if (layer instanceof Embedding) return k === 0 ? layer.inputDim : 0;
+  return layer instanceof LayersModel ? layer.tokenIdsAt(k) : 0;
+}
+
+/**
+ * The model inputs of shape `[T]` read as token ids, with the smallest vocabulary of their readers
+ * (NOTE [ token ids of a fixed count ]).
+ * @throws RaggedError `UNSUPPORTED` for ids from a vector made inside the graph, or an id input
+ *   that another layer reads as a vector (or that is a model output).
+ */
+function idInputsOf(graph: Graph, modelName: string): Map<SymbolicTensor, number> {
+  const ids = new Map<SymbolicTensor, number>();
+  for (const node of graph.nodes) {
+    node.inputs.forEach((t, k) => {
+      const vocabulary = tokenIdsRead(node.layer, k);
+      if (vocabulary === 0 || t.kind !== "vector") return;
+      if (!graph.inputs.includes(t)) {
+        throw new RaggedError("UNSUPPORTED", `model "${modelName}": ${node.layer.className} "${node.layer.name}" reads token ids from the output of ${t.sourceLayer.className} "${t.sourceLayer.name}", one vector per sample.`, {
+          expected: "token ids straight from a model input: input({ shape: [timesteps] }) or input({ shape: [null] })",
+          received: `a ${formatShape(t.shape.slice(1))} tensor made inside the graph`,
+          help: "apply the embedding to a model input of token ids; to map a vector to steps use repeatVector, or a dense layer for features",
+        });
+      }
+      ids.set(t, Math.min(vocabulary, ids.get(t) ?? vocabulary));
+    });
+  }
+  for (const t of ids.keys()) {
+    const asVector = graph.nodes.flatMap((node) => node.inputs.flatMap((u, k) => (u === t && tokenIdsRead(node.layer, k) === 0 ? [`${node.layer.className} "${node.layer.name}"`] : [])));
+    if (graph.outputs.includes(t)) asVector.push("the model's outputs");
+    if (asVector.length === 0) continue;
+    const T = t.shape[1] as number;
+    throw new RaggedError("UNSUPPORTED", `model "${modelName}": input "${t.sourceLayer.name}" (shape [${T}]) feeds an embedding, which reads it as ${T} token ids per sample, and also ${asVector.join(", ")}, which would read it as one vector of ${T} numbers.`, {
+      expected: `input "${t.sourceLayer.name}" read one way: only by embeddings (token ids), or only by layers that take vectors`,
+      received: `embedding and ${asVector.join(", ")}`,
+      help: "give the token ids and the numeric features as two inputs (input({ shape: [T] }) for the ids, another input for the vector)",
+    });
+  }
+  return ids;
 }
 
 /**

@@ -98,7 +98,8 @@ function toGraphSamples(model: LayersModel, xs: unknown, ys: unknown, args: Read
   const inputs = inputSpecs.map((spec, k) => {
     const name = inputSpecs.length === 1 ? xName : `${xName}.${spec.name}`;
     if (spec.kind === "nested") return toNestedSamples(xList[k], name);
-    return spec.kind === "vector" ? toVectorSamples(xList[k], spec.features, name) : toSamples(xList[k], null, { features: spec.features, target: null, maskRule: spec.maskRule, xName: name });
+    if (spec.kind === "vector") return toVectorSamples(xList[k], spec.features, name);
+    return toSamples(xList[k], null, { features: spec.features, ids: spec.ids, timesteps: spec.timesteps, target: null, maskRule: spec.maskRule, xName: name });
   });
   const count = inputs[0].count;
   inputs.forEach((s, k) => {

@@ -116,7 +116,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
       xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step", ids);
     }
   }
-  if (args.timesteps !== undefined && args.timesteps !== null) checkTimesteps(lengths, args.timesteps, features, xName);
+  if (args.timesteps !== undefined && args.timesteps !== null) checkTimesteps(lengths, args.timesteps, features, xName, ids > 0);
   const masks = args.maskRule ? xsOut.map((x, i) => stepMask(x, lengths[i], features, args.maskRule as InputMaskRule)) : null;
   const targetLengths = args.outputLengths ? args.outputLengths(lengths) : lengths;
   let ysOut: Float32Array[] | null = null;
@@ -244,10 +244,18 @@ function isFlat(v: unknown): v is ArrayLike<number> {
 
 /**
  * A model built with a fixed timestep count (`inputShape: [20, 3]`) takes only sequences of that
- * length, as Keras checks `(None, 20, 3)`; `inputShape: [null, 3]` takes any length.
+ * length, as Keras checks `(None, 20, 3)`; `inputShape: [null, 3]` takes any length. Token ids
+ * (`ids`: an embedding on `inputShape: [20]` or `input({ shape: [20] })`) are said as such.
  */
-function checkTimesteps(lengths: Int32Array, timesteps: number, features: number, xName: string): void {
+function checkTimesteps(lengths: Int32Array, timesteps: number, features: number, xName: string, ids: boolean): void {
   for (let i = 0; i < lengths.length; i++) {
+    if (lengths[i] !== timesteps && ids) {
+      throw new RaggedError("SHAPE_MISMATCH", `${xName}[${i}] has ${lengths[i]} token ids, but the model's input shape [${timesteps}] fixes ${timesteps} per sample.`, {
+        expected: `${timesteps} token ids at ${xName}[${i}] (input shape [${timesteps}])`,
+        received: `${lengths[i]} ids`,
+        help: `pad or truncate every sample to ${timesteps} ids (padSequences({ maxlen: ${timesteps} })), or build the model on shape [null] (input({ shape: [null] }), inputShape: [null]) to take any number`,
+      });
+    }
     if (lengths[i] !== timesteps) {
       throw new RaggedError("SHAPE_MISMATCH", `${xName}[${i}] has ${lengths[i]} steps, but the model's inputShape fixes ${timesteps}.`, {
         expected: `shape [${timesteps}, ${features}] per sequence (the model's inputShape)`,
