@@ -4,7 +4,8 @@
  * batch dimension:
  * - `[null, d]`: sequences of any length with d features per step;
  * - `[null]`: sequences of token ids (one number per step), for an embedding;
- * - `[d]`: one vector of d numbers per sample (static features, an initial state);
+ * - `[d]`: one vector of d numbers per sample (static features, an initial state) — or, when it
+ *   feeds embeddings, d token ids per sample (NOTE [ token ids of a fixed count ] in functional.ts);
  * - `[null, null]`: nested token ids — per sample a list of steps, each itself a list of ids of
  *   any length (sentence → word → character ids), read by `timeDistributed` (NOTE [ nested values ]
  *   in values.ts). Keras' `Input(shape=(None, None))`, without the padding.
@@ -35,7 +36,7 @@ import { Node, SymbolicTensor, kindOfShape } from "./symbolic.js";
 import type { LayerValue } from "./values.js";
 
 export interface InputArgs {
-  /** Shape of one sample without the batch dimension: `[null, d]`, `[null]` or `[d]`. */
+  /** Shape of one sample without the batch dimension: `[null, d]`, `[null]` or `[d]` (d token ids when it feeds embeddings). */
   shape?: Shape;
   /** Shape with the batch dimension (`[null, null, d]`); instead of `shape`. */
   batchShape?: Shape;

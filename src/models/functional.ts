@@ -592,7 +592,7 @@ function idInputsOf(graph: Graph, modelName: string): Map<SymbolicTensor, number
     throw new RaggedError("UNSUPPORTED", `model "${modelName}": input "${t.sourceLayer.name}" (shape [${T}]) feeds an embedding, which reads it as ${T} token ids per sample, and also ${asVector.join(", ")}, which would read it as one vector of ${T} numbers.`, {
       expected: `input "${t.sourceLayer.name}" read one way: only by embeddings (token ids), or only by layers that take vectors`,
       received: `embedding and ${asVector.join(", ")}`,
-      help: "give the token ids and the numeric features as two inputs (input({ shape: [T] }) for the ids, another input for the vector)",
+      help: `give the token ids and the numeric features as two inputs: input({ shape: [${T}] }) for the ids, another input({ shape: [${T}] }) for the vector`,
     });
   }
   return ids;
