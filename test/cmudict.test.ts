@@ -1,6 +1,6 @@
 /** The shared CMUdict loader of the G2P examples (examples/_shared/cmudict.ts). */
 import { describe, expect, it } from "vitest";
-import { GRAPHEMES, PHONEMES, Vocabulary, cmudictG2P, readCmudict, splitCmudict } from "../examples/_shared/cmudict.js";
+import { GRAPHEMES, PHONEMES, Vocabulary, anyVariantWer, cmudictG2P, readCmudict, splitCmudict } from "../examples/_shared/cmudict.js";
 
 const entries = readCmudict();
 const byWord = new Map(entries.map((e) => [e.word, e]));
@@ -16,10 +16,31 @@ describe("readCmudict", () => {
   });
 
   it("takes the first pronunciation, strips stress digits and trailing comments", () => {
-    expect(byWord.get("a")?.phonemes).toEqual(["AH"]); // "a(2)" is EY1, dropped
+    expect(byWord.get("a")?.phonemes).toEqual(["AH"]); // "a(2)" is EY1: a variant, not the reference
     expect(byWord.get("x")?.phonemes).toEqual(["EH", "K", "S"]);
     expect(byWord.get("aalborg")?.phonemes).toEqual(["AO", "L", "B", "AO", "R", "G"]); // "# place, danish" removed
     expect(readCmudict({ stress: true }).find((e) => e.word === "aalborg")?.phonemes).toEqual(["AO1", "L", "B", "AO0", "R", "G"]);
+  });
+
+  it("lists every pronunciation as a variant, the first first, stress-less duplicates once", () => {
+    expect(byWord.get("a")?.variants).toEqual([["AH"], ["EY"]]);
+    expect(byWord.get("x")?.variants).toEqual([["EH", "K", "S"]]);
+    expect(entries.every((e) => e.variants[0] === e.phonemes || e.variants[0].join(" ") === e.phonemes.join(" "))).toBe(true);
+    expect(entries.every((e) => new Set(e.variants.map((v) => v.join(" "))).size === e.variants.length)).toBe(true);
+    const withVariants = entries.filter((e) => e.variants.length > 1).length;
+    expect(withVariants).toBeGreaterThan(5000); // cmudict lists ~8,500 alternative pronunciations
+    const stressed = readCmudict({ stress: true }).find((e) => e.word === "a");
+    expect(stressed?.variants).toEqual([["AH0"], ["EY1"]]);
+  });
+
+  it("anyVariantWer counts a word right when any listed pronunciation matches", () => {
+    const a = byWord.get("a")!;
+    const x = byWord.get("x")!;
+    expect(anyVariantWer([a, x], [["EY"], ["EH", "K", "S"]])).toBe(0);
+    expect(anyVariantWer([a, x], [["AH"], ["EH", "K"]])).toBe(0.5);
+    expect(anyVariantWer([a, x], [["AA"], []])).toBe(1);
+    expect(anyVariantWer([], [])).toBe(0);
+    expect(() => anyVariantWer([a], [])).toThrow(/1 words but 0 hypotheses/);
   });
 
   it("uses exactly the 27 graphemes and 39 phonemes of the vocabularies", () => {

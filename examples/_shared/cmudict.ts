@@ -40,6 +40,12 @@ export interface Pronunciation {
   letters: string[];
   /** ARPAbet phonemes, without stress digits unless `stress: true`. */
   phonemes: string[];
+  /**
+   * Every pronunciation CMUdict lists for the word (`word`, `word(2)`, …), the first (`phonemes`)
+   * first, duplicates after stress removal dropped. Training uses `phonemes` only; this is for
+   * scoring the way the published splits do (a word is right if any listed pronunciation matches).
+   */
+  variants: string[][];
 }
 
 /** The graphemes of the kept words, in id order (apostrophe first, then a–z). */
@@ -58,7 +64,7 @@ export interface ReadCmudictOptions {
 }
 
 const KEPT_WORD = /^[a-z']*[a-z][a-z']*$/;
-const VARIANT = /\(\d+\)$/;
+const VARIANT = /\((\d+)\)$/;
 
 /**
  * Every kept word of CMUdict with its first pronunciation, in alphabetical order (see the module
@@ -70,15 +76,51 @@ const VARIANT = /\(\d+\)$/;
  */
 export function readCmudict(options: ReadCmudictOptions = {}): Pronunciation[] {
   const stress = options.stress ?? false;
-  const out: Pronunciation[] = [];
+  const byWord = new Map<string, { first?: string[]; rest: { n: number; phones: string[] }[] }>();
   for (const [key, value] of Object.entries(dictionary)) {
-    if (VARIANT.test(key) || !KEPT_WORD.test(key)) continue;
+    const variant = VARIANT.exec(key);
+    const word = variant ? key.slice(0, variant.index) : key;
+    if (!KEPT_WORD.test(word)) continue;
     const hash = value.indexOf("#");
-    const phones = (hash >= 0 ? value.slice(0, hash) : value).trim().split(/\s+/);
-    out.push({ word: key, letters: [...key], phonemes: stress ? phones : phones.map((p) => p.replace(/\d/g, "")) });
+    const raw = (hash >= 0 ? value.slice(0, hash) : value).trim().split(/\s+/);
+    const phones = stress ? raw : raw.map((p) => p.replace(/\d/g, ""));
+    const entry = byWord.get(word) ?? { rest: [] };
+    if (variant) entry.rest.push({ n: Number(variant[1]), phones });
+    else entry.first = phones;
+    byWord.set(word, entry);
+  }
+  const out: Pronunciation[] = [];
+  for (const [word, { first, rest }] of byWord) {
+    if (!first) continue; // a variant without its base entry: not a word of the dictionary's own
+    const variants = [first];
+    for (const { phones } of rest.sort((a, b) => a.n - b.n)) {
+      if (!variants.some((v) => v.join(" ") === phones.join(" "))) variants.push(phones);
+    }
+    out.push({ word, letters: [...word], phonemes: first, variants });
   }
   out.sort((a, b) => (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
   return out;
+}
+
+/**
+ * Word error rate scored against every listed pronunciation: the share of words whose hypothesis
+ * equals none of `variants` (the published CMUdict protocols' scoring; `errorRates` against
+ * `phonemes` is the stricter first-pronunciation figure the examples report first).
+ * @param words - the test entries.
+ * @param hypotheses - one phoneme sequence per word, in `words` order.
+ * @returns a share in [0, 1].
+ * @example
+ * anyVariantWer([{ word: "a", letters: ["a"], phonemes: ["AH"], variants: [["AH"], ["EY"]] }], [["EY"]]); // 0
+ */
+export function anyVariantWer(words: readonly Pronunciation[], hypotheses: readonly (readonly string[])[]): number {
+  if (words.length !== hypotheses.length) throw new RangeError(`anyVariantWer: ${words.length} words but ${hypotheses.length} hypotheses`);
+  if (words.length === 0) return 0;
+  let wrong = 0;
+  for (let i = 0; i < words.length; i++) {
+    const h = hypotheses[i].join(" ");
+    if (!words[i].variants.some((v) => v.join(" ") === h)) wrong++;
+  }
+  return wrong / words.length;
 }
 
 /** Options of `splitCmudict` and `cmudictG2P`. */
