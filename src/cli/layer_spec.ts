@@ -5,11 +5,13 @@
  *   lstm:64,dropout:0.2,dense:9:softmax
  *   embedding:10000:32,bigru:32,dense:2
  *   masking:-1,lstm:32,lstm:16,pool:avg,dense:1
+ *   conv1d:64:5,batchnorm,activation:relu,bilstm:64          (an LSTM-FCN-like stack)
  *
- * The model's shape follows the data: the first layer gets the input shape, every recurrent layer
- * but the last returns sequences, and the last one returns sequences exactly when the targets are
- * per step (a `pool` after it always takes sequences). When the list does not end in `dense`, the
- * output layer is added: `dense:CLASSES:softmax` for classification, `dense:1` for regression.
+ * The model's shape follows the data: the first layer gets the input shape, and a recurrent layer
+ * returns sequences when a layer that takes sequences follows it (recurrent, conv1d, maxpool,
+ * avgpool, pool) or when the targets are per step; otherwise it returns its last step. When the
+ * list does not end in `dense`, the output layer is added: `dense:CLASSES:softmax` for
+ * classification, `dense:1` for regression.
  *
  * @example
  * const specs = parseLayerSpec("lstm:64,dropout:0.2,dense:9:softmax");
@@ -20,6 +22,7 @@ import type { ActivationName } from "../core/kernels/activations.js";
 import * as layers from "../layers/index.js";
 import type { Layer } from "../layers/layer.js";
 import type { RNN } from "../layers/rnn/rnn.js";
+import type { WindowPadding } from "../layers/_internal/windows.js";
 
 /** One parsed item of the list. */
 export type LayerSpec =
@@ -28,7 +31,11 @@ export type LayerSpec =
   | { kind: "dropout"; rate: number; text: string }
   | { kind: "dense"; units: number; activation: ActivationName | null; text: string }
   | { kind: "masking"; value: number; text: string }
-  | { kind: "pool"; mode: "avg" | "max"; text: string };
+  | { kind: "pool"; mode: "avg" | "max"; text: string }
+  | { kind: "conv1d"; filters: number; kernel: number; padding: WindowPadding; activation: ActivationName | null; text: string }
+  | { kind: "maxpool" | "avgpool"; size: number; text: string }
+  | { kind: "batchnorm" | "layernorm"; text: string }
+  | { kind: "activation"; activation: ActivationName; text: string };
 
 /** What the model is trained to do, as read from the targets. */
 export type Task = { kind: "classification"; classes: number } | { kind: "regression" };
@@ -53,10 +60,20 @@ export const LAYER_SYNTAX: Readonly<Record<LayerSpec["kind"], string>> = {
   dense: "dense:UNITS[:ACTIVATION] (linear, relu, tanh, sigmoid, softmax, hardSigmoid)",
   masking: "masking[:VALUE] (steps whose features all equal VALUE, default 0, are padding; first layer only)",
   pool: "pool:avg|max (average or max over each sequence's steps)",
+  conv1d:
+    "conv1d:FILTERS:KERNEL[:PADDING][:ACTIVATION] (1-D convolution over each sequence's own steps; PADDING same (default, lengths kept), causal or valid; ACTIVATION as for dense, default linear)",
+  maxpool: "maxpool:SIZE (max over windows of SIZE steps, every SIZE steps; a sequence's last partial window is kept)",
+  avgpool: "avgpool:SIZE (average over windows of SIZE steps, every SIZE steps; a sequence's last partial window is kept)",
+  batchnorm: "batchnorm (batch normalization over the real steps; the model then trains on one thread)",
+  layernorm: "layernorm (layer normalization of each step)",
+  activation: "activation:ACTIVATION (applied at every step; linear, relu, tanh, sigmoid, softmax, hardSigmoid)",
 };
 
 const ACTIVATIONS: readonly ActivationName[] = ["linear", "relu", "tanh", "sigmoid", "softmax", "hardSigmoid"];
+const PADDINGS: readonly WindowPadding[] = ["same", "causal", "valid"];
 const RECURRENT = new Set(["lstm", "gru", "simple_rnn", "bilstm", "bigru"]);
+/** Kinds whose input must be a sequence (one row per step), not one vector per sequence. */
+const TAKES_SEQUENCES = new Set([...RECURRENT, "conv1d", "maxpool", "avgpool", "pool"]);
 
 /**
  * Parses a `--layers` value.
@@ -90,6 +107,11 @@ function parseItem(text: string, position: number): LayerSpec {
     if (value === "" || !Number.isInteger(n) || n < 1) throw bad(`${name} must be a positive integer, not ${JSON.stringify(value)}`, syntax);
     return n;
   };
+  const activationOf = (value: string): ActivationName => {
+    const activation = findActivation(value);
+    if (!activation) throw bad(`unknown activation ${JSON.stringify(value)}`, `one of ${ACTIVATIONS.join(", ")}`);
+    return activation;
+  };
   switch (kind) {
     case "lstm":
     case "gru":
@@ -117,9 +139,7 @@ function parseItem(text: string, position: number): LayerSpec {
       arity(1, 2, syntax);
       const units = int(args[0], "UNITS", syntax);
       if (args.length < 2) return { kind, units, activation: null, text };
-      const activation = ACTIVATIONS.find((a) => a.toLowerCase() === args[1].toLowerCase().replace(/_/g, ""));
-      if (!activation) throw bad(`unknown activation ${JSON.stringify(args[1])}`, `one of ${ACTIVATIONS.join(", ")}`);
-      return { kind, units, activation, text };
+      return { kind, units, activation: activationOf(args[1]), text };
     }
     case "masking": {
       const syntax = LAYER_SYNTAX.masking;
@@ -135,6 +155,38 @@ function parseItem(text: string, position: number): LayerSpec {
       if (mode !== "avg" && mode !== "max") throw bad(`unknown pooling ${JSON.stringify(args[0])}`, syntax);
       return { kind, mode, text };
     }
+    case "conv1d": {
+      const syntax = LAYER_SYNTAX.conv1d;
+      arity(2, 4, syntax);
+      const filters = int(args[0], "FILTERS", syntax);
+      const kernel = int(args[1], "KERNEL", syntax);
+      let padding: WindowPadding | null = null;
+      let activation: ActivationName | null = null;
+      for (const option of args.slice(2)) {
+        const asPadding = PADDINGS.find((p) => p === option.toLowerCase());
+        const asActivation = findActivation(option);
+        if (!asPadding && !asActivation) {
+          throw bad(`unknown padding or activation ${JSON.stringify(option)}`, `PADDING ${PADDINGS.join(", ")}; ACTIVATION ${ACTIVATIONS.join(", ")}`);
+        }
+        if ((asPadding && padding) || (asActivation && activation)) throw bad(`${asPadding ? "PADDING" : "ACTIVATION"} given twice`, syntax);
+        if (asPadding) padding = asPadding;
+        if (asActivation) activation = asActivation;
+      }
+      return { kind, filters, kernel, padding: padding ?? "same", activation, text };
+    }
+    case "maxpool":
+    case "avgpool": {
+      const syntax = LAYER_SYNTAX[kind];
+      arity(1, 1, syntax);
+      return { kind, size: int(args[0], "SIZE", syntax), text };
+    }
+    case "batchnorm":
+    case "layernorm":
+      arity(0, 0, LAYER_SYNTAX[kind]);
+      return { kind, text };
+    case "activation":
+      arity(1, 1, LAYER_SYNTAX.activation);
+      return { kind, activation: activationOf(args[0]), text };
     default: {
       const guess = closest(kind, Object.keys(LAYER_SYNTAX));
       throw new RaggedError("UNKNOWN_NAME", `${where}: unknown layer ${JSON.stringify(rawKind)}.`, {
@@ -144,6 +196,11 @@ function parseItem(text: string, position: number): LayerSpec {
       });
     }
   }
+}
+
+/** The activation `value` names (any case, `hard_sigmoid` too), or undefined. */
+function findActivation(value: string): ActivationName | undefined {
+  return ACTIVATIONS.find((a) => a.toLowerCase() === value.toLowerCase().replace(/_/g, ""));
 }
 
 function syntaxHelp(): string {
@@ -174,8 +231,10 @@ function editDistance(a: string, b: string): number {
 /**
  * Builds the layers of `specs` for data of `context`'s shape (see the file comment for the rules).
  * @returns the layers, the output layer included, ready for `sequential()`.
- * @throws RaggedError `INVALID_ARGUMENT` when the list cannot fit the data: no recurrent or pooling
- *   layer, embedding/masking not first, embedding on multi-feature input, pooling with per-step
+ * @throws RaggedError `INVALID_ARGUMENT` when the list cannot fit the data: no recurrent, conv1d or
+ *   pooling layer, embedding/masking not first, embedding on multi-feature input, pooling with
+ *   per-step targets, a sequence layer after `pool`, a layer that changes the sequence lengths
+ *   (maxpool, avgpool, a valid conv1d) with per-step targets, per-step outputs for per-sequence
  *   targets, an output layer whose width does not match the classes, a classifier without softmax.
  */
 export function buildLayers(specs: readonly LayerSpec[], context: BuildContext): Layer[] {
@@ -190,7 +249,6 @@ export function buildLayers(specs: readonly LayerSpec[], context: BuildContext):
     );
   }
   checkShape(list, context);
-  const lastRecurrent = list.map((s) => RECURRENT.has(s.kind)).lastIndexOf(true);
   const inputShape = list[0].kind === "embedding" ? [null] : [null, context.features];
   return list.map((spec, i) => {
     const first = i === 0 ? { inputShape } : {};
@@ -200,8 +258,7 @@ export function buildLayers(specs: readonly LayerSpec[], context: BuildContext):
       case "simple_rnn":
       case "bilstm":
       case "bigru": {
-        const poolAfter = list.slice(i + 1).some((s) => s.kind === "pool");
-        const returnSequences = i < lastRecurrent || poolAfter || context.perStep;
+        const returnSequences = context.perStep || list.slice(i + 1).some((s) => TAKES_SEQUENCES.has(s.kind));
         const make = (extra: object): RNN => {
           const args = { units: spec.units, returnSequences, ...extra };
           if (spec.kind === "lstm" || spec.kind === "bilstm") return layers.lstm(args);
@@ -218,6 +275,19 @@ export function buildLayers(specs: readonly LayerSpec[], context: BuildContext):
         return layers.masking({ maskValue: spec.value, ...first });
       case "pool":
         return spec.mode === "avg" ? layers.globalAveragePooling1D(first) : layers.globalMaxPooling1D(first);
+      case "conv1d":
+        return layers.conv1d({ filters: spec.filters, kernelSize: spec.kernel, padding: spec.padding, activation: spec.activation ?? "linear", ...first });
+      case "maxpool":
+      case "avgpool": {
+        const args = { poolSize: spec.size, padding: "same" as const, ...first };
+        return spec.kind === "maxpool" ? layers.maxPooling1D(args) : layers.averagePooling1D(args);
+      }
+      case "batchnorm":
+        return layers.batchNormalization(first);
+      case "layernorm":
+        return layers.layerNormalization(first);
+      case "activation":
+        return layers.activation({ activation: spec.activation, ...first });
       case "dense": {
         const isOutput = i === list.length - 1;
         const activation = spec.activation ?? (isOutput && task.kind === "classification" ? "softmax" : "linear");
@@ -231,8 +301,9 @@ function checkShape(list: readonly LayerSpec[], context: BuildContext): void {
   const fail = (summary: string, help: string): never => {
     throw new RaggedError("INVALID_ARGUMENT", `--layers: ${summary}`, { received: JSON.stringify(list.map((s) => s.text).join(",")), help });
   };
-  const sequenceLayer = list.findIndex((s) => RECURRENT.has(s.kind) || s.kind === "pool");
-  if (sequenceLayer < 0) fail("no recurrent or pooling layer.", "add one, e.g. lstm:32 — dense layers alone see each step on its own.");
+  if (!list.some((s) => TAKES_SEQUENCES.has(s.kind))) {
+    fail("no recurrent, conv1d or pooling layer.", "add one, e.g. lstm:32 — dense layers alone see each step on its own.");
+  }
   list.forEach((s, i) => {
     if ((s.kind === "embedding" || s.kind === "masking") && i > 0) fail(`${s.text} must be the first layer.`, "move it to the front of the list.");
   });
@@ -244,8 +315,21 @@ function checkShape(list: readonly LayerSpec[], context: BuildContext): void {
   }
   const pool = list.findIndex((s) => s.kind === "pool");
   if (pool >= 0 && context.perStep) fail(`${list[pool].text} leaves one output per sequence, but the targets are per step.`, "drop the pool layer.");
-  if (pool >= 0 && list.slice(pool + 1).some((s) => RECURRENT.has(s.kind))) {
-    fail(`a recurrent layer after ${list[pool].text} gets no sequence.`, "put pooling after the last recurrent layer.");
+  const afterPool = pool >= 0 ? list.slice(pool + 1).find((s) => TAKES_SEQUENCES.has(s.kind)) : undefined;
+  if (afterPool) fail(`${afterPool.text} after ${list[pool].text} gets no sequence.`, "put pool after the last recurrent, conv1d, maxpool or avgpool layer.");
+  const resizing = list.find((s) => s.kind === "maxpool" || s.kind === "avgpool" || (s.kind === "conv1d" && s.padding === "valid" && s.kernel > 1));
+  if (resizing && context.perStep) {
+    fail(
+      `${resizing.text} changes the sequence lengths, but the targets are per step (one per input step).`,
+      "drop maxpool/avgpool, and give conv1d padding same or causal.",
+    );
+  }
+  const lastSequenceLayer = [...list].reverse().find((s) => TAKES_SEQUENCES.has(s.kind));
+  if (pool < 0 && !context.perStep && lastSequenceLayer && !RECURRENT.has(lastSequenceLayer.kind)) {
+    fail(
+      `${lastSequenceLayer.text} leaves one output per step, but the targets are one per sequence.`,
+      "add pool:avg or pool:max after it, or a recurrent layer (which returns its last step).",
+    );
   }
   const out = list[list.length - 1] as Extract<LayerSpec, { kind: "dense" }>;
   const { task } = context;

@@ -31,6 +31,7 @@ export const trainExamples = [
   "ragged train --data JapaneseVowels_TRAIN.ts --layers lstm:64,dense:9:softmax --epochs 20 --out vowels",
   "ragged train --data train.jsonl --validation val.jsonl --layers bilstm:32,dropout:0.2 --out model --json",
   "ragged train --data tokens.jsonl --layers embedding:5000:32,gru:64 --out model     # x = token ids",
+  "ragged train --data JapaneseVowels_TRAIN.ts --layers conv1d:64:5,batchnorm,activation:relu,bilstm:64 --out fcn",
   "ragged train --data train.jsonl --resume model --epochs 20                          # 10 more epochs",
   "ragged train --data train.jsonl --layers gru:32 --validation-split 0.1 --early-stopping 3 --class-weight balanced --out model",
 ];
@@ -38,9 +39,9 @@ export const trainExamples = [
 export const trainHelp = `\nLayers (--layers, comma-separated, first to last):\n${Object.values(LAYER_SYNTAX)
   .map((s) => `  ${s}`)
   .join("\n")}
-Every recurrent layer but the last returns sequences; the last returns sequences when the targets are
-per step ("y" a list). Without a final dense layer the output layer is added (dense:CLASSES:softmax for
-class labels, dense:1 for numbers).
+A recurrent layer returns sequences when a recurrent, conv1d or pooling layer follows it or when the
+targets are per step ("y" a list); otherwise its last step. Without a final dense layer the output
+layer is added (dense:CLASSES:softmax for class labels, dense:1 for numbers).
 
 Examples:\n${trainExamples.map((e) => `  ${e}`).join("\n")}`;
 
