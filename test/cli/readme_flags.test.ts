@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LAYER_SYNTAX } from "../../src/cli/layer_spec.js";
 import { buildProgram } from "../../src/cli/main.js";
 
 const root = join(__dirname, "..", "..");
@@ -20,6 +21,15 @@ describe("README and the command line", () => {
     const missing = flags.filter(({ flag }) => !new RegExp("`" + flag + "(?![\\w-])").test(readme)).map(({ command, flag }) => `ragged ${command} ${flag}`);
     expect(missing).toEqual([]);
     expect(readme).toContain("`npx ragged-rnn --version`");
+  });
+});
+
+describe("README and the --layers items", () => {
+  it("documents every item ragged train --layers reads, in the Layers paragraph", () => {
+    const paragraph = readme.slice(readme.indexOf("- **Layers** (`--layers`)"), readme.indexOf("- **Targets:**"));
+    expect(paragraph.length).toBeGreaterThan(0);
+    const missing = Object.keys(LAYER_SYNTAX).filter((kind) => !new RegExp("`" + kind + "(?![\\w])").test(paragraph));
+    expect(missing).toEqual([]);
   });
 });
 
