@@ -83,6 +83,16 @@ describe("README API section", () => {
     expect(others.outputShape).toEqual([null, 4]);
     const pooled = sequential([layers.lstm({ units: 4, returnSequences: true, inputShape: [null, 3] }), layers.globalMaxPooling1D(), layers.repeatVector({ n: 10 })]);
     expect(pooled.outputShape).toEqual([null, 10, 4]);
+    const convolved = sequential([ // the conv1d → batchNormalization → activation("relu") lines, as listed
+      layers.conv1d({ filters: 32, kernelSize: 3, padding: "causal", dilationRate: 2, inputShape: [null, 3] }),
+      layers.maxPooling1D({ poolSize: 2 }), layers.averagePooling1D({ poolSize: 3, strides: 1, padding: "same" }),
+      layers.layerNormalization(), layers.batchNormalization({ momentum: 0.99 }),
+      layers.activation({ activation: "relu" }),
+    ], { seed: 4 });
+    expect(convolved.layers.map((l) => l.className)).toEqual(["Conv1D", "MaxPooling1D", "AveragePooling1D", "LayerNormalization", "BatchNormalization", "Activation"]);
+    const steps = convolved.predict(randomSequences(rng, [8, 5], 3), { perStep: true });
+    expect(steps.map((s) => s.length)).toEqual([4, 2]); // max-pooled in windows of 2 (valid), each sequence at its own length
+    expect(steps.flat(2).every((v) => v >= 0)).toBe(true); // after relu
   });
 });
 
