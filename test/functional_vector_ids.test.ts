@@ -204,7 +204,7 @@ describe("functional input({ shape: [T] }) → embedding: T token ids per sample
     m.compile({ loss: "meanSquaredError", optimizer: "sgd" });
     const e = refused(() => m.predict([[1, 2, 3, 4], [1, 2, 3]]));
     expect(e.code).toBe("SHAPE_MISMATCH");
-    expect(e.message).toContain(`xs[1] has 3 token ids, but the model's input shape [${T}] fixes ${T}`);
+    expect(e.message).toContain(`xs[1] has 3 token ids, but the model's input "ids" fixes ${T} per sample`);
     expect(e.expected).toContain(`${T} token ids at xs[1]`);
     expect(e.help).toContain("padSequences");
     expect(refused(() => m.evaluate([[1, 2, 3, 4, 5]], [[0, 0]])).code).toBe("SHAPE_MISMATCH");

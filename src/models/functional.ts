@@ -112,10 +112,35 @@ export interface InputSpec {
   maskRule: InputMaskRule | null;
   /** The input whose step counts this one has (NOTE [ inputs with the same steps ] in layers/input_layer.ts), or null. */
   sameLengthsAs: string | null;
-  /** The number of steps every sample has (an input of shape `[T]` read as T token ids), or null for any. */
+  /**
+   * The number of steps every sample has (an input of shape `[T, d]`, or `[T]` read as T token
+   * ids), or null for any; the data is checked against it (NOTE [ fixed step counts ]).
+   */
   timesteps: number | null;
   /** Token ids below this (the vocabulary of the embeddings reading it) for an input of shape `[T]`; 0 otherwise. */
   ids: number;
+}
+
+/**
+ * A number of steps the data must have somewhere in a model (NOTE [ fixed step counts ]): at one
+ * of its inputs, or at the input of a model nested in it.
+ */
+export interface FixedSteps {
+  /** The number of steps (or token ids) every sample must have there. */
+  steps: number;
+  /** Whether the steps are token ids (an input of shape `[T]` feeding embeddings). */
+  ids: boolean;
+  /** Features per step of the declaring input (1 for token ids). */
+  features: number;
+  /** The model that declares the shape, and its input. */
+  model: string;
+  input: string;
+  /** Whether that model is a Sequential (the shape is its `inputShape`). */
+  sequential: boolean;
+  /** Whether that model is nested in this one (not this model itself). */
+  nested: boolean;
+  /** Where the checked lengths come from: this model's input `input`, through length-changing layers. */
+  lengths: { readonly input: string; readonly through: readonly Layer[] };
 }
 
 /** What training needs to know about a model output. */
@@ -153,6 +178,7 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
   protected graph: Graph | null = null;
   /** Model inputs of shape `[T]` read as T token ids per sample, with their vocabulary size (NOTE [ token ids of a fixed count ]). */
   private idInputs: ReadonlyMap<SymbolicTensor, number> = new Map();
+  private fixedStepsList: readonly FixedSteps[] = [];
   private userDefinedMetadata: Record<string, unknown> | undefined;
 
   constructor(args: Partial<ModelArgs> & { name?: string; seed?: number }, defaultBase = "functional") {
@@ -171,6 +197,7 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
     }
     this.graph = graph;
     this.idInputs = idInputs;
+    this.fixedStepsList = fixedStepsOf(graph, idInputs, this.name, this.className === "Sequential");
     this.markBuilt(inputs.map((t) => [...t.shape]));
   }
 
@@ -222,8 +249,9 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
       const sameLengthsAs = t.lengths.kind === "input" && t.lengths.input !== name ? t.lengths.input : null;
       const maskRule = maskRuleOf(t, graph, this.name);
       const ids = this.idInputs.get(t);
-      if (ids !== undefined) return { name, kind: "sequence" as const, features: 1, maskRule, sameLengthsAs, timesteps: t.shape[1], ids };
-      return { name, kind: t.kind, features: t.width, maskRule, sameLengthsAs, timesteps: null, ids: 0 };
+      const timesteps = this.fixedStepsList.find((f) => !f.nested && f.input === name)?.steps ?? null;
+      if (ids !== undefined) return { name, kind: "sequence" as const, features: 1, maskRule, sameLengthsAs, timesteps, ids };
+      return { name, kind: t.kind, features: t.width, maskRule, sameLengthsAs, timesteps, ids: 0 };
     });
     for (const spec of specs) {
       const other = specs.find((s) => s.name === spec.sameLengthsAs);
@@ -245,6 +273,15 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
   tokenIdsAt(k: number): number {
     const t = this.requireGraph().inputs[k];
     return t === undefined ? 0 : (this.idInputs.get(t) ?? 0);
+  }
+
+  /**
+   * Every number of steps the data must have (NOTE [ fixed step counts ]): at this model's inputs
+   * of shape `[T, d]` (or `[T]` read as token ids), then at the inputs of the models nested in it,
+   * said in this model's input names. Checked when data is read (training/fixed_steps.ts).
+   */
+  fixedSteps(): readonly FixedSteps[] {
+    return this.fixedStepsList;
   }
 
   outputSpecs(): OutputSpec[] {
@@ -596,6 +633,44 @@ function idInputsOf(graph: Graph, modelName: string): Map<SymbolicTensor, number
     });
   }
   return ids;
+}
+
+/**
+ * NOTE [ fixed step counts ]
+ * Keras checks a declared number of steps: `Input((20, 3))` takes only data of shape
+ * (batch, 20, 3), as `inputShape: [20, 3]` on a Sequential's first layer, and `Input((20,))`
+ * feeding an embedding takes 20 ids per sample. A nested model keeps its own input's check: Keras
+ * accepts applying a model on `(None, 20, 3)` to a tensor of `(None, None, 3)` (None fits any
+ * count; a different fixed count is refused when applied, `validateInputShapes`), and refuses data
+ * of another length when it runs. ragged reads whole ragged arrays, so it checks every sample when
+ * the data is read (`readSamples`, before any batch runs): the steps of a model input, and the
+ * lengths reaching a nested model's input — the lengths of an outer input, through the layers
+ * that change lengths on the way (strided conv1d, pooling). `SHAPE_MISMATCH` names the sample,
+ * its length, the declaring model and input, and the shape to declare for any length.
+ */
+
+/** The fixed step counts of a graph: its own inputs', then those of the models nested in it. */
+function fixedStepsOf(graph: Graph, idInputs: ReadonlyMap<SymbolicTensor, number>, modelName: string, sequential: boolean): FixedSteps[] {
+  const list: FixedSteps[] = [];
+  for (const t of graph.inputs) {
+    const steps = t.shape[1];
+    const ids = idInputs.has(t);
+    if (typeof steps !== "number" || (t.kind !== "sequence" && !ids)) continue;
+    const input = t.sourceLayer.name;
+    list.push({ steps, ids, features: ids ? 1 : t.width, model: modelName, input, sequential, nested: false, lengths: { input, through: [] } });
+  }
+  for (const node of graph.nodes) {
+    if (!(node.layer instanceof LayersModel)) continue;
+    const inner = node.layer;
+    const innerNames = inner.inputNames;
+    for (const f of inner.fixedSteps()) {
+      const outer = node.inputs[innerNames.indexOf(f.lengths.input)].lengths;
+      // a fixed count (repeatVector) was compared with the declared one when the model was applied
+      if (outer.kind === "fixed") continue;
+      list.push({ ...f, nested: true, lengths: { input: outer.input, through: [...outer.through, ...f.lengths.through] } });
+    }
+  }
+  return list;
 }
 
 /**

@@ -172,7 +172,6 @@ export class Sequential extends LayersModel<InputData, TargetsData> {
       target: withTargets ? { ...this.targetSpec(), ...(sparse ? { classes: this.outputWidth } : {}) } : null,
       maskRule: this.inputMaskRule,
       outputLengths: changesLengths ? (l: Int32Array) => this.outputLengths(l) : null,
-      timesteps: typeof this.inputShape[1] === "number" ? this.inputShape[1] : null,
     };
   }
 

@@ -14,6 +14,7 @@ import { packLayout } from "../data/packed.js";
 import { resolveLengths } from "../layers/symbolic.js";
 import type { InputSpec, LayersModel, OutputSpec } from "../models/functional.js";
 import { Sequential } from "../models/sequential.js";
+import { checkFixedSteps } from "./fixed_steps.js";
 import { isNestedSamples, makeNestedBatch, toNestedSamples } from "./nested_samples.js";
 import { type Batch, makeBatch, placeTargets, type Samples, targetSpecFor, toSamples } from "./samples.js";
 
@@ -79,12 +80,15 @@ export interface ReadArgs {
 /**
  * The caller's arrays for a model as validated samples (`withTargets`: ys required).
  * @throws RaggedError `INPUT_MISMATCH` (wrong number or names of inputs), `TARGET_MISMATCH`
- *   (wrong number or names of targets, or targets that do not fit an output), and everything
- *   `toSamples` throws.
+ *   (wrong number or names of targets, or targets that do not fit an output), `SHAPE_MISMATCH`
+ *   (a sample whose steps differ from a count the model or a model nested in it declares: NOTE
+ *   [ fixed step counts ] in models/functional.ts), and everything `toSamples` throws.
  */
 export function readSamples(model: LayersModel, xs: unknown, ys: unknown, withTargets: boolean, args: ReadArgs = {}): ModelSamples {
   if (usesSinglePath(model)) {
-    return toSamples(xs, withTargets ? ys : null, { ...model.sampleArgs(withTargets), sampleWeight: withTargets ? (args.sampleWeight as SampleWeight | undefined) : undefined, xName: args.xName, yName: args.yName });
+    const xName = args.xName ?? "xs";
+    const checkLengths = (lengths: Int32Array) => checkFixedSteps(model.fixedSteps(), () => lengths, () => xName);
+    return toSamples(xs, withTargets ? ys : null, { ...model.sampleArgs(withTargets), sampleWeight: withTargets ? (args.sampleWeight as SampleWeight | undefined) : undefined, xName, yName: args.yName, checkLengths });
   }
   return toGraphSamples(model, xs, withTargets ? ys : null, args);
 }
@@ -99,7 +103,7 @@ function toGraphSamples(model: LayersModel, xs: unknown, ys: unknown, args: Read
     const name = inputSpecs.length === 1 ? xName : `${xName}.${spec.name}`;
     if (spec.kind === "nested") return toNestedSamples(xList[k], name);
     if (spec.kind === "vector") return toVectorSamples(xList[k], spec.features, name);
-    return toSamples(xList[k], null, { features: spec.features, ids: spec.ids, timesteps: spec.timesteps, target: null, maskRule: spec.maskRule, xName: name });
+    return toSamples(xList[k], null, { features: spec.features, ids: spec.ids, target: null, maskRule: spec.maskRule, xName: name });
   });
   const count = inputs[0].count;
   inputs.forEach((s, k) => {
@@ -111,6 +115,8 @@ function toGraphSamples(model: LayersModel, xs: unknown, ys: unknown, args: Read
     }
   });
   checkSameLengths(inputSpecs, inputs, xName);
+  const inputNamed = (name: string) => inputSpecs.findIndex((s) => s.name === name);
+  checkFixedSteps(model.fixedSteps(), (name) => inputs[inputNamed(name)].lengths, (name) => (inputSpecs.length === 1 ? xName : `${xName}.${name}`));
   const lengths = new Int32Array(count);
   for (const s of inputs) for (let i = 0; i < count; i++) lengths[i] += s.lengths[i];
   let targets: Samples[] | null = null;

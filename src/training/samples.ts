@@ -85,8 +85,11 @@ export interface ToSamplesArgs {
   maskRule?: InputMaskRule | null;
   /** The model's output lengths for given input lengths, when they differ from the input's. */
   outputLengths?: ((lengths: Int32Array) => Int32Array) | null;
-  /** A fixed timestep count from the model's `inputShape` (`[20, 3]`); null or absent for any length. */
-  timesteps?: number | null;
+  /**
+   * Checks the lengths of xs as read, before the targets (the model's fixed step counts: NOTE
+   * [ fixed step counts ] in models/functional.ts); throws to refuse them.
+   */
+  checkLengths?: ((lengths: Int32Array) => void) | null;
 }
 
 /** Validates and copies (xs, ys). See the file comment. */
@@ -116,7 +119,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
       xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step", ids);
     }
   }
-  if (args.timesteps !== undefined && args.timesteps !== null) checkTimesteps(lengths, args.timesteps, features, xName, ids > 0);
+  args.checkLengths?.(lengths);
   const masks = args.maskRule ? xsOut.map((x, i) => stepMask(x, lengths[i], features, args.maskRule as InputMaskRule)) : null;
   const targetLengths = args.outputLengths ? args.outputLengths(lengths) : lengths;
   let ysOut: Float32Array[] | null = null;
@@ -240,30 +243,6 @@ function asList(v: unknown, name: string, expected: string): ArrayLike<unknown> 
  */
 function isFlat(v: unknown): v is ArrayLike<number> {
   return ArrayBuffer.isView(v) && !(v instanceof DataView) && !isBigIntArray(v);
-}
-
-/**
- * A model built with a fixed timestep count (`inputShape: [20, 3]`) takes only sequences of that
- * length, as Keras checks `(None, 20, 3)`; `inputShape: [null, 3]` takes any length. Token ids
- * (`ids`: an embedding on `inputShape: [20]` or `input({ shape: [20] })`) are said as such.
- */
-function checkTimesteps(lengths: Int32Array, timesteps: number, features: number, xName: string, ids: boolean): void {
-  for (let i = 0; i < lengths.length; i++) {
-    if (lengths[i] !== timesteps && ids) {
-      throw new RaggedError("SHAPE_MISMATCH", `${xName}[${i}] has ${lengths[i]} token ids, but the model's input shape [${timesteps}] fixes ${timesteps} per sample.`, {
-        expected: `${timesteps} token ids at ${xName}[${i}] (input shape [${timesteps}])`,
-        received: `${lengths[i]} ids`,
-        help: `pad or truncate every sample to ${timesteps} ids (padSequences({ maxlen: ${timesteps} })), or build the model on shape [null] (input({ shape: [null] }), inputShape: [null]) to take any number`,
-      });
-    }
-    if (lengths[i] !== timesteps) {
-      throw new RaggedError("SHAPE_MISMATCH", `${xName}[${i}] has ${lengths[i]} steps, but the model's inputShape fixes ${timesteps}.`, {
-        expected: `shape [${timesteps}, ${features}] per sequence (the model's inputShape)`,
-        received: `[${lengths[i]}, ${features}] at ${xName}[${i}]`,
-        help: `build the model with inputShape: [null, ${features}] to take sequences of any length, or pad/truncate them to ${timesteps} (padSequences({ maxlen: ${timesteps} }))`,
-      });
-    }
-  }
 }
 
 function isBigIntArray(v: unknown): boolean {
