@@ -27,7 +27,7 @@ export type ErrorCode =
   | "NON_FINITE"
   /** Targets that do not fit the model's output or loss: count, length, width, class ids, per-output names. */
   | "TARGET_MISMATCH"
-  /** Shapes that do not fit: layers that disagree, a fixed `inputShape` length, weights of another shape, `perStep`. */
+  /** Shapes that do not fit: layers that disagree, a fixed step count (`inputShape: [20, 3]`, `input({ shape: [20, 3] })`, a nested model's), weights of another shape, `perStep`. */
   | "SHAPE_MISMATCH"
   /** Lists that must pair up do not: a stateful model's fixed batch size, references and hypotheses, queries and values. */
   | "BATCH_MISMATCH"

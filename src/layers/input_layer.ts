@@ -2,7 +2,8 @@
  * Model inputs: `input({ shape, name })` gives the symbolic tensor a functional model starts from
  * (Keras' `keras.Input`, TF.js' `tf.input`), made by an `InputLayer`. The shape leaves out the
  * batch dimension:
- * - `[null, d]`: sequences of any length with d features per step;
+ * - `[null, d]`: sequences of any length with d features per step; `[T, d]`: of exactly T steps,
+ *   checked on the data (NOTE [ fixed step counts ] in functional.ts);
  * - `[null]`: sequences of token ids (one number per step), for an embedding;
  * - `[d]`: one vector of d numbers per sample (static features, an initial state) — or, when it
  *   feeds embeddings, d token ids per sample (NOTE [ token ids of a fixed count ] in functional.ts);
