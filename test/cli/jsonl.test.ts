@@ -101,7 +101,7 @@ describe("ragged on JSON Lines", () => {
     expect(badUnits.code).toBe(1);
     expect(badUnits.stderr).toContain('UNITS must be a positive integer, not "many"');
     expect(noRnn.code).toBe(1);
-    expect(noRnn.stderr).toContain("no recurrent or pooling layer");
+    expect(noRnn.stderr).toContain("no recurrent, conv1d or pooling layer");
   });
 
   it("names the file and line of a label the model does not know, and of a missing model", async () => {
