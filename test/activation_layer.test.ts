@@ -17,6 +17,7 @@ import type { ForwardContext, Layer } from "../src/layers/layer.js";
 import type { LayerValue, SequenceValue } from "../src/layers/values.js";
 import { threadBlocker } from "../src/training/parallel/pool.js";
 import { batchOf, checkGradients, checkLayerGradients, maxRelDiff, randomOneHot, randomSequences } from "./harness.js";
+import { savedByTfjs } from "./tfjs_saved.js";
 
 const ORACLE_TOL = 1e-4;
 const INTERCHANGE_TOL = 1e-5;
@@ -226,17 +227,6 @@ describe("ragged semantics", () => {
   });
 });
 
-async function savedByTfjs(m: tf.LayersModel): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | null = null;
-  await m.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts as unknown as ModelArtifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-  );
-  if (!saved) throw new Error("TF.js did not save");
-  return saved;
-}
 
 function expectWithin(ours: unknown, theirs: unknown, tol: number): void {
   const a = flat(ours);

@@ -11,6 +11,7 @@ import { Random } from "../src/core/random.js";
 import { layers, loadModel, memory, sequential, type ModelArtifacts, type Sequential } from "../src/index.js";
 import type { Layer } from "../src/layers/layer.js";
 import { randomSequences } from "./harness.js";
+import { savedByTfjs } from "./tfjs_saved.js";
 
 const TOL = 1e-5;
 const LENGTHS = [9, 4, 12, 6];
@@ -33,17 +34,6 @@ function tfjsPerSequence(model: tf.LayersModel, xs: number[][][]): unknown[] {
   return xs.map((x) => (model.predict(tf.tensor3d([x])) as tf.Tensor).arraySync() as unknown[]).map((v) => v[0]);
 }
 
-async function savedByTfjs(model: tf.LayersModel): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts as unknown as ModelArtifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-  );
-  if (!saved) throw new Error("TF.js did not save");
-  return saved;
-}
 
 /** Makes the non-trainable statistics of batch normalization non-trivial before saving. */
 function perturbStatistics(model: Sequential): void {

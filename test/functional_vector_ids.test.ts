@@ -24,6 +24,7 @@ import { type Layer, type LayersModel, type ModelArtifacts, RaggedError, type Sy
 import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
 import { DEFAULT_MIN_SHARD_FLOPS, setMinShardFlops } from "../src/training/parallel/shards.js";
 import { maxRelDiff } from "./harness.js";
+import { savedByTfjs } from "./tfjs_saved.js";
 
 const ORACLE_TOL = 1e-4;
 const INTERCHANGE_TOL = 1e-5;
@@ -379,17 +380,6 @@ describe("TF.js oracle: the same graph and weights, the same outputs and weights
   }
 });
 
-async function savedByTfjs(m: tf.LayersModel): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | null = null;
-  await m.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts as unknown as ModelArtifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-  );
-  if (!saved) throw new Error("TF.js did not save");
-  return saved;
-}
 
 function inputLayerConfig(artifacts: ModelArtifacts): Record<string, unknown> {
   const topology = artifacts.modelTopology as { model_config?: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }; config?: { layers: { class_name: string; config: Record<string, unknown> }[] } };

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
 import { type LayersModel, type ModelArtifacts, RaggedError, type SymbolicTensor, input, layers, loadModel, memory, model, modelToArtifacts } from "../src/node.js";
 import { GRAPH_CASES, type GraphData } from "./graphs/cases.js";
+import { savedByTfjs } from "./tfjs_saved.js";
 
 const TOL = 1e-5;
 const C = 3;
@@ -205,17 +206,6 @@ function withMasking(artifacts: ModelArtifacts): tf.io.ModelArtifacts {
   return { ...(artifacts as tf.io.ModelArtifacts), modelTopology: topology };
 }
 
-async function savedByTfjs(m: tf.LayersModel): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | null = null;
-  await m.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts as unknown as ModelArtifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-  );
-  if (!saved) throw new Error("TF.js did not save");
-  return saved;
-}
 
 /** Writes artifacts as TF.js' file handler does (model.json + weights.bin); returns the model.json path. */
 function writeFiles(artifacts: ModelArtifacts): string {

@@ -14,7 +14,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
-import { type LayersModel, layers, loadModel, memory, sequential, type ModelArtifacts, type Sequential } from "../src/index.js";
+import { type LayersModel, layers, loadModel, memory, sequential, type Sequential } from "../src/index.js";
+import { savedByTfjs } from "./tfjs_saved.js";
 
 const TOL = 1e-5;
 
@@ -396,18 +397,6 @@ const TFJS_CASES: TfjsCase[] = [
   },
 ];
 
-async function savedByTfjs(model: tf.LayersModel, includeOptimizer = false): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts as unknown as ModelArtifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-    { includeOptimizer },
-  );
-  if (!saved) throw new Error("TF.js did not save");
-  return saved;
-}
 
 describe("ragged → TF.js: tf.loadLayersModel opens ragged's files", () => {
   for (const c of RAGGED_CASES) {
@@ -459,7 +448,7 @@ describe("TF.js → ragged: models saved by TF.js load in ragged", () => {
     const theirs = TFJS_CASES[1].build();
     theirs.compile({ loss: "categoricalCrossentropy", optimizer: tf.train.adam(0.01) });
     await theirs.fit(tf.randomUniform([4, 3, 2]), tf.oneHot(tf.tensor1d([0, 1, 2, 1], "int32"), 3), { epochs: 2, verbose: 0 });
-    const artifacts = await savedByTfjs(theirs, true);
+    const artifacts = await savedByTfjs(theirs, { includeOptimizer: true });
     const ours = await loadModel(memory(artifacts));
     expect(ours.optimizer?.className).toBe("Adam");
     expect(ours.optimizer?.learningRate).toBeCloseTo(0.01);
@@ -476,7 +465,7 @@ describe("TF.js → ragged: models saved by TF.js load in ragged", () => {
       const theirs = TFJS_CASES[1].build();
       theirs.compile({ loss: "meanSquaredError", optimizer: c.make() });
       await theirs.fit(tf.randomUniform([4, 3, 2]), tf.randomUniform([4, 3]), { epochs: 2, verbose: 0 });
-      const artifacts = await savedByTfjs(theirs, true);
+      const artifacts = await savedByTfjs(theirs, { includeOptimizer: true });
       const ours = await loadModel(memory(artifacts));
       const optimizer = ours.optimizer;
       expect(optimizer?.className).toBe(c.className);
