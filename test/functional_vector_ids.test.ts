@@ -18,13 +18,12 @@
  * only and `predict([[1, 2, 3, 4]])` returned one row.
  */
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
 import { type Layer, type LayersModel, type ModelArtifacts, RaggedError, type SymbolicTensor, input, layers, loadModel, memory, model, sequential } from "../src/node.js";
-import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
-import { DEFAULT_MIN_SHARD_FLOPS, setMinShardFlops } from "../src/training/parallel/shards.js";
 import { maxRelDiff } from "./harness.js";
 import { savedByTfjs } from "./tfjs_saved.js";
+import { expectTwoThreadsFitAsOne } from "./two_threads.js";
 
 const ORACLE_TOL = 1e-4;
 const INTERCHANGE_TOL = 1e-5;
@@ -241,13 +240,6 @@ describe("functional input({ shape: [T] }) → embedding: T token ids per sample
 });
 
 describe("functional ids [T] on two threads", () => {
-  const nodePlatform = threadPlatform() as ThreadPlatform;
-  let started = 0;
-  afterEach(() => {
-    setThreadPlatform(nodePlatform);
-    setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS);
-  });
-
   it("fits as on one thread, per-step targets", async () => {
     const xs = tokenIds(15, 24);
     const ys = floats(16, 24, 2 * T).map((r) => Array.from({ length: T }, (_, t) => r.slice(2 * t, 2 * t + 2)));
@@ -256,17 +248,7 @@ describe("functional ids [T] on two threads", () => {
       m.compile({ loss: "meanSquaredError", optimizer: { name: "sgd", learningRate: LR } });
       return m;
     };
-    const one = make();
-    const two = make();
-    const args = { epochs: 2, batchSize: 12, shuffle: false, verbose: 0 as const };
-    const h1 = await one.fit(xs, ys, { ...args, threads: 1 });
-    setMinShardFlops(0); // a toy model: split it anyway
-    setThreadPlatform({ defaultThreads: () => 2, createWorker: () => (started++, nodePlatform.createWorker()) });
-    const h2 = await two.fit(xs, ys, { ...args, threads: 2 });
-    expect(started).toBe(1); // really on two threads
-    h2.history.loss.forEach((v, e) => expect(Math.abs(v - h1.history.loss[e])).toBeLessThan(1e-6));
-    const w1 = one.getWeights();
-    two.getWeights().forEach((w, k) => expect(maxRelDiff(w.data, w1[k].data)).toBeLessThan(1e-5));
+    await expectTwoThreadsFitAsOne({ make, xs, ys });
   });
 });
 

@@ -14,13 +14,12 @@
  * kernel's first row only.
  */
 import * as tf from "@tensorflow/tfjs";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
 import { type Layer, type LayersModel, type ModelArtifacts, RaggedError, Sequential, type SymbolicTensor, input, layers, loadModel, memory, model, sequential } from "../src/node.js";
-import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
-import { DEFAULT_MIN_SHARD_FLOPS, setMinShardFlops } from "../src/training/parallel/shards.js";
 import { maxRelDiff } from "./harness.js";
 import { savedByTfjs } from "./tfjs_saved.js";
+import { expectTwoThreadsFitAsOne } from "./two_threads.js";
 
 const ORACLE_TOL = 1e-4;
 const INTERCHANGE_TOL = 1e-5;
@@ -144,13 +143,6 @@ describe("Sequential with inputShape [d]: one vector per sample", () => {
 });
 
 describe("Sequential with inputShape [d] on two threads", () => {
-  const nodePlatform = threadPlatform() as ThreadPlatform;
-  let started = 0;
-  afterEach(() => {
-    setThreadPlatform(nodePlatform);
-    setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS);
-  });
-
   it("fits as on one thread", async () => {
     const xs = vectors(10, 24, 3);
     const ys = vectors(11, 24, 2);
@@ -159,17 +151,7 @@ describe("Sequential with inputShape [d] on two threads", () => {
       s.compile({ loss: "meanSquaredError", optimizer: { name: "sgd", learningRate: LR } });
       return s;
     };
-    const one = make();
-    const two = make();
-    const args = { epochs: 2, batchSize: 12, shuffle: false, verbose: 0 as const };
-    const h1 = await one.fit(xs, ys, { ...args, threads: 1 });
-    setMinShardFlops(0); // a toy model: split it anyway
-    setThreadPlatform({ defaultThreads: () => 2, createWorker: () => (started++, nodePlatform.createWorker()) });
-    const h2 = await two.fit(xs, ys, { ...args, threads: 2 });
-    expect(started).toBe(1); // really on two threads
-    h2.history.loss.forEach((v, e) => expect(Math.abs(v - h1.history.loss[e])).toBeLessThan(1e-6));
-    const w1 = one.getWeights();
-    two.getWeights().forEach((w, k) => expect(maxRelDiff(w.data, w1[k].data)).toBeLessThan(1e-5));
+    await expectTwoThreadsFitAsOne({ make, xs, ys });
   });
 });
 
