@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
 import { layers, loadModel, memory, sequential, type ModelArtifacts, type Sequential } from "../src/index.js";
 import type { Layer } from "../src/layers/layer.js";
-import { randomSequences } from "./harness.js";
+import { maxAbsDiff, randomSequences } from "./harness.js";
 import { savedByTfjs } from "./tfjs_saved.js";
 
 const TOL = 1e-5;
@@ -21,14 +21,6 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-function maxAbsDiff(a: unknown, b: unknown): number {
-  const x = (a as number[]).flat(3) as number[];
-  const y = (b as number[]).flat(3) as number[];
-  expect(x.length).toBe(y.length);
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
-  return m;
-}
 
 function tfjsPerSequence(model: tf.LayersModel, xs: number[][][]): unknown[] {
   return xs.map((x) => (model.predict(tf.tensor3d([x])) as tf.Tensor).arraySync() as unknown[]).map((v) => v[0]);

@@ -17,20 +17,11 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
 import { type LayersModel, RaggedError, type SymbolicTensor, input, layers, model, sequential } from "../src/index.js";
-import { randomSequences } from "./harness.js";
+import { randomSequences, refused } from "./harness.js";
 
 const T = 5;
 const D = 2;
 
-function refused(f: () => unknown): RaggedError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RaggedError) return e;
-    throw e;
-  }
-  throw new Error("no error");
-}
 
 async function refusedAsync(f: () => Promise<unknown>): Promise<RaggedError> {
   try {

@@ -20,8 +20,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
-import { type Layer, type LayersModel, type ModelArtifacts, RaggedError, type SymbolicTensor, input, layers, loadModel, memory, model, sequential } from "../src/node.js";
-import { maxRelDiff } from "./harness.js";
+import { type Layer, type LayersModel, type ModelArtifacts, type SymbolicTensor, input, layers, loadModel, memory, model, sequential } from "../src/node.js";
+import { maxAbsDiff, maxRelDiff, randomVectors, refused } from "./harness.js";
 import { savedByTfjs } from "./tfjs_saved.js";
 import { expectTwoThreadsFitAsOne } from "./two_threads.js";
 
@@ -45,29 +45,9 @@ function tokenIds(seed: number, count: number, length = T, vocab = VOCAB): numbe
   return Array.from({ length: count }, () => Array.from({ length }, () => rng.int(0, vocab)));
 }
 
-function floats(seed: number, count: number, width: number): number[][] {
-  const rng = new Random(seed);
-  return Array.from({ length: count }, () => Array.from({ length: width }, () => rng.uniformRange(-1, 1)));
-}
 
-const flat = (v: unknown): number[] => (v as number[]).flat(3) as number[];
 
-function maxAbsDiff(a: unknown, b: unknown): number {
-  const x = flat(a);
-  const y = flat(b);
-  expect(x.length).toBe(y.length);
-  return x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
-}
 
-function refused(f: () => unknown): RaggedError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(RaggedError);
-    return e as RaggedError;
-  }
-  throw new Error("no error");
-}
 
 /** `shape` (`[T]` or `[null]`) through fresh copies of the layers. */
 function chain(shape: [number | null], make: () => Layer[], seed: number): LayersModel {
@@ -106,9 +86,9 @@ describe("functional input({ shape: [T] }) → embedding: T token ids per sample
   });
 
   for (const [name, make, ys] of [
-    ["embedding → LSTM → dense", lastState, floats(3, 10, 2)],
-    ["embedding → LSTM → timeDistributed(dense), per-step targets", perStep, floats(4, 10, 2 * T).map((r) => Array.from({ length: T }, (_, t) => r.slice(2 * t, 2 * t + 2)))],
-    ["embedding → globalAveragePooling1D → dense", pooled, floats(5, 10, 2)],
+    ["embedding → LSTM → dense", lastState, randomVectors(3, 10, 2)],
+    ["embedding → LSTM → timeDistributed(dense), per-step targets", perStep, randomVectors(4, 10, 2 * T).map((r) => Array.from({ length: T }, (_, t) => r.slice(2 * t, 2 * t + 2)))],
+    ["embedding → globalAveragePooling1D → dense", pooled, randomVectors(5, 10, 2)],
   ] as const) {
     it(`${name}: predict, evaluate and fit give the numbers of the same graph on input({ shape: [null] })`, async () => {
       const xs = tokenIds(2, 10);
@@ -135,7 +115,7 @@ describe("functional input({ shape: [T] }) → embedding: T token ids per sample
 
   it("gives the numbers of the Sequential with the embedding on inputShape [T]", async () => {
     const xs = tokenIds(6, 8);
-    const ys = floats(7, 8, 2);
+    const ys = randomVectors(7, 8, 2);
     const s = sequential([layers.embedding({ inputDim: VOCAB, outputDim: DIM, inputShape: [T] }), layers.lstm({ units: 4 }), layers.dense({ units: 2 })], { seed: 3 });
     const f = chain([T], lastState, 3);
     f.setWeights(s.getWeights());
@@ -155,8 +135,8 @@ describe("functional input({ shape: [T] }) → embedding: T token ids per sample
       const out = layers.dense({ units: 1 }).apply(layers.concatenate().apply([h, g]) as SymbolicTensor) as SymbolicTensor;
       return model({ inputs: [ids, feats], outputs: out, seed });
     };
-    const xs = { ids: tokenIds(8, 6), feats: floats(9, 6, 2) };
-    const ys = floats(10, 6, 1);
+    const xs = { ids: tokenIds(8, 6), feats: randomVectors(9, 6, 2) };
+    const ys = randomVectors(10, 6, 1);
     const fixed = build([T], 4);
     const free = build([null], 4);
     free.setWeights(fixed.getWeights());
@@ -220,7 +200,7 @@ describe("functional input({ shape: [T] }) → embedding: T token ids per sample
 
   it("does not change the caller's arrays", async () => {
     const xs = { ids: tokenIds(12, 6), other: tokenIds(13, 6) };
-    const ys = floats(14, 6, 2);
+    const ys = randomVectors(14, 6, 2);
     const [xCopy, yCopy] = [structuredClone(xs), structuredClone(ys)];
     const ids = input({ shape: [T], name: "ids" });
     const other = input({ shape: [null], name: "other" });
@@ -242,7 +222,7 @@ describe("functional input({ shape: [T] }) → embedding: T token ids per sample
 describe("functional ids [T] on two threads", () => {
   it("fits as on one thread, per-step targets", async () => {
     const xs = tokenIds(15, 24);
-    const ys = floats(16, 24, 2 * T).map((r) => Array.from({ length: T }, (_, t) => r.slice(2 * t, 2 * t + 2)));
+    const ys = randomVectors(16, 24, 2 * T).map((r) => Array.from({ length: T }, (_, t) => r.slice(2 * t, 2 * t + 2)));
     const make = () => {
       const m = chain([T], perStep, 3);
       m.compile({ loss: "meanSquaredError", optimizer: { name: "sgd", learningRate: LR } });
@@ -338,8 +318,8 @@ function tfjsPerStep(): tf.LayersModel {
 
 describe("TF.js oracle: the same graph and weights, the same outputs and weights after one SGD step", () => {
   for (const [name, ours, theirs, ys] of [
-    ["input [T] → embedding → LSTM → dense", lastState, tfjsLastState, floats(21, 6, 2).map((r) => r.map((v) => 4 * v))],
-    ["input [T] → embedding → LSTM → timeDistributed(dense), per-step targets", perStep, tfjsPerStep, floats(22, 6, 2 * T).map((r) => Array.from({ length: T }, (_, t) => r.slice(2 * t, 2 * t + 2).map((v) => 4 * v)))],
+    ["input [T] → embedding → LSTM → dense", lastState, tfjsLastState, randomVectors(21, 6, 2).map((r) => r.map((v) => 4 * v))],
+    ["input [T] → embedding → LSTM → timeDistributed(dense), per-step targets", perStep, tfjsPerStep, randomVectors(22, 6, 2 * T).map((r) => Array.from({ length: T }, (_, t) => r.slice(2 * t, 2 * t + 2).map((v) => 4 * v)))],
   ] as const) {
     it(name, async () => {
       const xs = tokenIds(20, 6);

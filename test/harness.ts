@@ -7,6 +7,7 @@
  * An analytic entry passes when |a − n| ≤ 2e-3 · max(|a|, |n|) + 2e-4.
  */
 import { expect } from "vitest";
+import { RaggedError } from "../src/core/errors.js";
 import { Random } from "../src/core/random.js";
 import type { ForwardContext, Layer } from "../src/layers/layer.js";
 import type { LayerValue } from "../src/layers/values.js";
@@ -86,6 +87,31 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
   return m;
+}
+
+/** max |a − b| over two equally shaped nested arrays (up to 4 levels), flattened. */
+export function maxAbsDiff(a: unknown, b: unknown): number {
+  const x = (a as number[]).flat(3) as number[];
+  const y = (b as number[]).flat(3) as number[];
+  expect(x.length).toBe(y.length);
+  return x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
+}
+
+/** `count` vectors of `width` numbers uniform in [−1, 1). */
+export function randomVectors(seed: number, count: number, width: number): number[][] {
+  const rng = new Random(seed);
+  return Array.from({ length: count }, () => Array.from({ length: width }, () => rng.uniformRange(-1, 1)));
+}
+
+/** Runs `f`, which must throw a RaggedError, and returns it (any other error is rethrown). */
+export function refused(f: () => unknown): RaggedError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof RaggedError) return e;
+    throw e;
+  }
+  throw new Error("expected a RaggedError, but nothing was thrown");
 }
 
 /**

@@ -15,9 +15,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Random } from "../src/core/random.js";
-import { type Layer, type LayersModel, type ModelArtifacts, RaggedError, Sequential, type SymbolicTensor, input, layers, loadModel, memory, model, sequential } from "../src/node.js";
-import { maxRelDiff } from "./harness.js";
+import { type Layer, type LayersModel, type ModelArtifacts, Sequential, type SymbolicTensor, input, layers, loadModel, memory, model, sequential } from "../src/node.js";
+import { maxAbsDiff, maxRelDiff, randomVectors, refused } from "./harness.js";
 import { savedByTfjs } from "./tfjs_saved.js";
 import { expectTwoThreadsFitAsOne } from "./two_threads.js";
 
@@ -30,19 +29,8 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-function vectors(seed: number, count: number, d: number): number[][] {
-  const rng = new Random(seed);
-  return Array.from({ length: count }, () => Array.from({ length: d }, () => rng.uniformRange(-1, 1)));
-}
 
-const flat = (v: unknown): number[] => (v as number[]).flat(3) as number[];
 
-function maxAbsDiff(a: unknown, b: unknown): number {
-  const x = flat(a);
-  const y = flat(b);
-  expect(x.length).toBe(y.length);
-  return x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
-}
 
 /** The functional twin of a stack: `input({ shape: [d] })` through fresh copies of the layers. */
 function functionalTwin(d: number, make: () => Layer[], seed: number): LayersModel {
@@ -85,11 +73,11 @@ describe("Sequential with inputShape [d]: one vector per sample", () => {
   });
 
   for (const [name, stack, ys] of [
-    ["dense → dropout → activation → dense", denseStack, vectors(5, 10, 2)],
-    ["dense → repeatVector → LSTM → timeDistributed(dense)", repeatStack, vectors(6, 10, 3).map((r) => r.map((v) => [v]))],
+    ["dense → dropout → activation → dense", denseStack, randomVectors(5, 10, 2)],
+    ["dense → repeatVector → LSTM → timeDistributed(dense)", repeatStack, randomVectors(6, 10, 3).map((r) => r.map((v) => [v]))],
   ] as const) {
     it(`${name}: predict, evaluate and fit give the functional model's numbers`, async () => {
-      const xs = vectors(4, 10, 3);
+      const xs = randomVectors(4, 10, 3);
       const s = sequential(stack(true), { seed: 7 });
       const f = functionalTwin(3, () => stack(false), 7);
       f.setWeights(s.getWeights());
@@ -110,8 +98,8 @@ describe("Sequential with inputShape [d]: one vector per sample", () => {
   }
 
   it("fitDataset, predictDataset, validation data and sample weights: the functional model's numbers", async () => {
-    const xs = vectors(15, 8, 3);
-    const ys = vectors(16, 8, 2);
+    const xs = randomVectors(15, 8, 3);
+    const ys = randomVectors(16, 8, 2);
     const s = sequential([layers.dense({ units: 2, inputShape: [3] })], { seed: 9 });
     const f = functionalTwin(3, () => [layers.dense({ units: 2 })], 9);
     f.setWeights(s.getWeights());
@@ -129,8 +117,8 @@ describe("Sequential with inputShape [d]: one vector per sample", () => {
   });
 
   it("does not change the caller's arrays", async () => {
-    const xs = vectors(8, 6, 3);
-    const ys = vectors(9, 6, 2);
+    const xs = randomVectors(8, 6, 3);
+    const ys = randomVectors(9, 6, 2);
     const [xCopy, yCopy] = [structuredClone(xs), structuredClone(ys)];
     const s = sequential(denseStack(true), { seed: 2 });
     s.compile({ loss: "meanSquaredError", optimizer: "sgd" });
@@ -144,8 +132,8 @@ describe("Sequential with inputShape [d]: one vector per sample", () => {
 
 describe("Sequential with inputShape [d] on two threads", () => {
   it("fits as on one thread", async () => {
-    const xs = vectors(10, 24, 3);
-    const ys = vectors(11, 24, 2);
+    const xs = randomVectors(10, 24, 3);
+    const ys = randomVectors(11, 24, 2);
     const make = () => {
       const s = sequential([layers.dense({ units: 4, activation: "tanh", inputShape: [3] }), layers.dense({ units: 2 })], { seed: 3 });
       s.compile({ loss: "meanSquaredError", optimizer: { name: "sgd", learningRate: LR } });
@@ -189,15 +177,6 @@ describe("coded errors, never wrong numbers", () => {
   const s = sequential([layers.dense({ units: 2, inputShape: [3] })], { seed: 1 });
   s.compile({ loss: "meanSquaredError", optimizer: "sgd" });
 
-  function refused(f: () => unknown): RaggedError {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(RaggedError);
-      return e as RaggedError;
-    }
-    throw new Error("no error");
-  }
 
   it("a vector of another width: FEATURE_MISMATCH naming the sample, both widths and the fix", async () => {
     const e = refused(() => s.predict([[1, 2, 3], [1, 2]]));
@@ -245,7 +224,7 @@ function firstLayerConfig(artifacts: ModelArtifacts): Record<string, unknown> {
 }
 
 describe("save and load (TF.js layers-model format)", () => {
-  const xs = vectors(12, 5, 3);
+  const xs = randomVectors(12, 5, 3);
 
   it("round-trips in ragged: batch_input_shape [null, 3], a Sequential on vectors, the same predictions", async () => {
     const s = sequential(denseStack(true), { seed: 5 });
@@ -281,8 +260,8 @@ describe("save and load (TF.js layers-model format)", () => {
 
 describe("TF.js oracle: same weights, same outputs and the same weights after one SGD step", () => {
   it("dense(tanh) → dense on vectors, mean squared error", async () => {
-    const xs = vectors(13, 6, 3);
-    const ys = vectors(14, 6, 2);
+    const xs = randomVectors(13, 6, 3);
+    const ys = randomVectors(14, 6, 2);
     const ours = sequential([layers.dense({ units: 4, activation: "tanh", inputShape: [3] }), layers.dense({ units: 2 })], { seed: 8 });
     const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 4, activation: "tanh", inputShape: [3] }), tf.layers.dense({ units: 2 })] });
     theirs.setWeights(ours.getWeights().map((w) => tf.tensor(w.data, [...w.shape])));
