@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  Adam, DEFAULT_MIN_SHARD_FLOPS, type Layer, type LayerValue, earlyStopping, exponentialDecay, layers, loadModel, modelCheckpoint, packLayout,
-  reduceLROnPlateau, sequential, setMinShardFlops, terminateOnNaN, terminateWorkers,
+  Adam, DEFAULT_MIN_SHARD_FLOPS, type Layer, type LayerValue, type SymbolicTensor, earlyStopping, exponentialDecay, input, layers, loadModel, modelCheckpoint, packLayout,
+  model as functionalModel, reduceLROnPlateau, sequential, setMinShardFlops, terminateOnNaN, terminateWorkers,
 } from "../src/node.js";
 import { Random } from "../src/core/random.js";
 import { checkLayerGradients, randomOneHot, randomSequences } from "./harness.js";
@@ -93,6 +93,25 @@ describe("README API section", () => {
     const steps = convolved.predict(randomSequences(rng, [8, 5], 3), { perStep: true });
     expect(steps.map((s) => s.length)).toEqual([4, 2]); // max-pooled in windows of 2 (valid), each sequence at its own length
     expect(steps.flat(2).every((v) => v >= 0)).toBe(true); // after relu
+
+    // the three attention lines, as listed, in one graph: decoder steps attend over encoder steps
+    const encoderIn = input({ shape: [null, 3], name: "encoder_in" });
+    const decoderIn = input({ shape: [null, 3], name: "decoder_in" });
+    const encoderSteps = layers.lstm({ units: 8, returnSequences: true }).apply(encoderIn) as SymbolicTensor;
+    const decoderSteps = layers.lstm({ units: 8, returnSequences: true }).apply(decoderIn) as SymbolicTensor;
+    const luong = layers.attention({ useScale: true }).apply([decoderSteps, encoderSteps]) as SymbolicTensor; // Luong
+    const [query, value, key] = [decoderSteps, encoderSteps, encoderSteps];
+    const bahdanau = layers.additiveAttention({}).apply([query, value, key]) as SymbolicTensor; // Bahdanau
+    const x = layers.concatenate().apply([luong, bahdanau]) as SymbolicTensor;
+    const selfAttended = layers.multiHeadAttention({ numHeads: 4, keyDim: 16, useCausalMask: true }).apply(x) as SymbolicTensor; // self-attention
+    const attending = functionalModel({ inputs: [encoderIn, decoderIn], outputs: selfAttended, seed: 5 });
+    const [enc, dec] = [randomSequences(rng, [5, 2], 3), randomSequences(rng, [3, 6], 3)];
+    const attended = attending.predict([enc, dec], { perStep: true });
+    expect(attended.map((s) => s.length)).toEqual([3, 6]); // each decoder sequence at its own length
+    expect(attended[0][0].length).toBe(16); // the concatenated width, projected back by the multi-head layer
+    // "layer.call([query, value]) returns the scores as ragged matrices: scores[i] is Lq_i × Lk_i"
+    const { scores } = layers.attention({}).call([dec, enc]);
+    expect((scores as unknown as number[][][]).map((s) => [s.length, s[0].length])).toEqual([[3, 5], [6, 2]]);
   });
 });
 
