@@ -172,6 +172,15 @@ type ThreadsApi = "trainOnBatch" | "fit" | null;
  */
 function threadsApi(): ThreadsApi {
   if (/\bthreads\b/.test(Sequential.prototype.trainOnBatch.toString())) return "trainOnBatch";
+  // Since models share one engine (2026-12), trainOnBatch only forwards its args there: look at it
+  // too, or the bench falls back to a one-batch fit, which starts and stops its workers every call.
+  try {
+    const engine = readFileSync(fileURLToPath(new URL("../dist/training/engine.js", import.meta.url)), "utf8");
+    const body = /export function trainOnBatch\([\s\S]*?\n}/.exec(engine)?.[0] ?? "";
+    if (/\bthreads\b/.test(body)) return "trainOnBatch";
+  } catch {
+    // an older build without the shared engine
+  }
   try {
     const fit = readFileSync(fileURLToPath(new URL("../dist/training/fit.js", import.meta.url)), "utf8");
     if (/\bthreads\b/.test(fit)) return "fit";
