@@ -227,7 +227,6 @@ describe("ragged semantics", () => {
   });
 });
 
-
 function expectWithin(ours: unknown, theirs: unknown, tol: number): void {
   const a = flat(ours);
   const b = flat(theirs);

@@ -21,11 +21,9 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-
 function tfjsPerSequence(model: tf.LayersModel, xs: number[][][]): unknown[] {
   return xs.map((x) => (model.predict(tf.tensor3d([x])) as tf.Tensor).arraySync() as unknown[]).map((v) => v[0]);
 }
-
 
 /** Makes the non-trainable statistics of batch normalization non-trivial before saving. */
 function perturbStatistics(model: Sequential): void {

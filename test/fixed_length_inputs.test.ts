@@ -22,7 +22,6 @@ import { randomSequences, refused } from "./harness.js";
 const T = 5;
 const D = 2;
 
-
 async function refusedAsync(f: () => Promise<unknown>): Promise<RaggedError> {
   try {
     await f();

@@ -45,10 +45,6 @@ function tokenIds(seed: number, count: number, length = T, vocab = VOCAB): numbe
   return Array.from({ length: count }, () => Array.from({ length }, () => rng.int(0, vocab)));
 }
 
-
-
-
-
 /** `shape` (`[T]` or `[null]`) through fresh copies of the layers. */
 function chain(shape: [number | null], make: () => Layer[], seed: number): LayersModel {
   const x = input({ shape, name: "ids" });
@@ -341,7 +337,6 @@ describe("TF.js oracle: the same graph and weights, the same outputs and weights
     });
   }
 });
-
 
 function inputLayerConfig(artifacts: ModelArtifacts): Record<string, unknown> {
   const topology = artifacts.modelTopology as { model_config?: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }; config?: { layers: { class_name: string; config: Record<string, unknown> }[] } };

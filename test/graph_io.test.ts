@@ -206,7 +206,6 @@ function withMasking(artifacts: ModelArtifacts): tf.io.ModelArtifacts {
   return { ...(artifacts as tf.io.ModelArtifacts), modelTopology: topology };
 }
 
-
 /** Writes artifacts as TF.js' file handler does (model.json + weights.bin); returns the model.json path. */
 function writeFiles(artifacts: ModelArtifacts): string {
   const dir = mkdtempSync(join(tmpdir(), "ragged-graph-io-"));

@@ -29,9 +29,6 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-
-
-
 /** The functional twin of a stack: `input({ shape: [d] })` through fresh copies of the layers. */
 function functionalTwin(d: number, make: () => Layer[], seed: number): LayersModel {
   const x = input({ shape: [d] });
@@ -177,7 +174,6 @@ describe("coded errors, never wrong numbers", () => {
   const s = sequential([layers.dense({ units: 2, inputShape: [3] })], { seed: 1 });
   s.compile({ loss: "meanSquaredError", optimizer: "sgd" });
 
-
   it("a vector of another width: FEATURE_MISMATCH naming the sample, both widths and the fix", async () => {
     const e = refused(() => s.predict([[1, 2, 3], [1, 2]]));
     expect(e.code).toBe("FEATURE_MISMATCH");
@@ -215,7 +211,6 @@ describe("coded errors, never wrong numbers", () => {
     expect(sequential([layers.masking({ inputShape: [null, 3] }), layers.dense({ units: 1 })]).takesVectors).toBe(false);
   });
 });
-
 
 function firstLayerConfig(artifacts: ModelArtifacts): Record<string, unknown> {
   const topology = artifacts.modelTopology as { model_config?: { config: { layers: { config: Record<string, unknown> }[] } }; config?: { layers: { config: Record<string, unknown> }[] } };

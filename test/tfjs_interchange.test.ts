@@ -397,7 +397,6 @@ const TFJS_CASES: TfjsCase[] = [
   },
 ];
 
-
 describe("ragged → TF.js: tf.loadLayersModel opens ragged's files", () => {
   for (const c of RAGGED_CASES) {
     it(c.name, async () => {

@@ -10,17 +10,17 @@ import { DEFAULT_MIN_SHARD_FLOPS, setMinShardFlops } from "../src/training/paral
 import { maxRelDiff } from "./harness.js";
 
 /** `make` returns a fresh compiled model with the same initial weights on every call. */
-export async function expectTwoThreadsFitAsOne(args: { make: () => LayersModel; xs: unknown; ys: unknown }): Promise<void> {
+export async function expectTwoThreadsFitAsOne<X, Y>(args: { make: () => LayersModel<X, Y>; xs: X; ys: Y }): Promise<void> {
   const nodePlatform = threadPlatform() as ThreadPlatform;
   const one = args.make();
   const two = args.make();
   const fitArgs = { epochs: 2, batchSize: 12, shuffle: false, verbose: 0 as const };
-  const h1 = await one.fit(args.xs as never, args.ys as never, { ...fitArgs, threads: 1 });
+  const h1 = await one.fit(args.xs, args.ys, { ...fitArgs, threads: 1 });
   let started = 0;
   try {
     setMinShardFlops(0); // a toy model: split it anyway
     setThreadPlatform({ defaultThreads: () => 2, createWorker: () => (started++, nodePlatform.createWorker()) });
-    const h2 = await two.fit(args.xs as never, args.ys as never, { ...fitArgs, threads: 2 });
+    const h2 = await two.fit(args.xs, args.ys, { ...fitArgs, threads: 2 });
     expect(started).toBe(1); // really on two threads
     h2.history.loss.forEach((v, e) => expect(Math.abs(v - h1.history.loss[e])).toBeLessThan(1e-6));
   } finally {
