@@ -25,6 +25,7 @@
  * await greedyDecode({ step, initialStates: [h, c], startToken: 1, endToken: 1, maxLength: 30 });
  */
 import { RaggedError, describe } from "../core/errors.js";
+import { rowToArray } from "../data/packed.js";
 import type { LayersModel } from "../models/functional.js";
 import type { DecodeStep } from "./decode_step.js";
 
@@ -84,7 +85,7 @@ export function stepFromModel(args: StepFromModelArgs): DecodeStep {
     const token = Array.from(tokens, (t) => (oneHotWidth === null ? [t] : [oneHot(t, oneHotWidth)]));
     const stateRows = states.map((s) => {
       const H = s.length / rows;
-      return Array.from({ length: rows }, (_, r) => Array.from(s.subarray(r * H, (r + 1) * H)));
+      return Array.from({ length: rows }, (_, r) => rowToArray(s, r * H, H));
     });
     const contextRows = contexts.map((c, j) =>
       Array.from(sequences, (i) => {

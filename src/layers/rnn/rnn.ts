@@ -17,7 +17,7 @@
  */
 import { RaggedError, describe } from "../../core/errors.js";
 import { Random } from "../../core/random.js";
-import { type PackedLayout, packBatch, unpackRows } from "../../data/packed.js";
+import { type PackedLayout, packBatch, rowToArray, unpackRows } from "../../data/packed.js";
 import { gatherMask, gatherRows, reverseRows, rowSequences, sortRows, unsortRowsFlat } from "../../data/rows.js";
 import { type ActivationName, CELL_ACTIVATIONS, parseActivation } from "../../core/kernels/activations.js";
 import { type InitializerSpec, initialize, parseInitializer } from "../initializers.js";
@@ -491,7 +491,7 @@ function addOrTake(a: Float32Array | null, b: Float32Array): Float32Array {
 }
 
 function toNested(flat: Float32Array, rows: number, width: number): number[][] {
-  return Array.from({ length: rows }, (_, i) => Array.from(flat.subarray(i * width, (i + 1) * width)));
+  return Array.from({ length: rows }, (_, i) => rowToArray(flat, i * width, width));
 }
 
 /** The input of a recurrent layer must be a sequence. */
