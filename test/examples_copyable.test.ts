@@ -4,8 +4,11 @@
  * relative path into src/, and each says where its data comes from. The streaming, regression and
  * stateful-streaming examples run here on small settings (a few seconds each).
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main as regression } from "../examples/regression/main.js";
 import { main as statefulStreaming } from "../examples/stateful-streaming/main.js";
@@ -32,6 +35,22 @@ describe("examples that can be copied", () => {
         expect(text, file).toMatch(/from "ragged-rnn(\/node)?"/);
         expect(text, `${file} says where its data comes from`).toMatch(/^ \* Data: /m);
       }
+    }
+  });
+
+  it('run by tsx (as `npm run example:…` does), "ragged-rnn" is the Node entry, so `--threads 2` gets worker threads', () => {
+    // The installed package resolves "ragged-rnn" in Node to dist/node.js (the "node" condition);
+    // tsconfig paths must do the same, or an example's threads option silently ran on one thread.
+    const dir = mkdtempSync(join(tmpdir(), "ragged-probe-"));
+    try {
+      const probe = join(dir, "probe.ts");
+      writeFileSync(probe, 'import * as ragged from "ragged-rnn";\nconsole.log(JSON.stringify({ nodeEntry: "nodeLogFiles" in ragged && "fileHandler" in ragged }));\n');
+      const root = fileURLToPath(new URL("..", import.meta.url));
+      const run = spawnSync(process.execPath, ["--import", "tsx", probe], { cwd: root, encoding: "utf8", timeout: 60_000 });
+      expect(run.stderr).toBe("");
+      expect(JSON.parse(run.stdout.trim())).toEqual({ nodeEntry: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -4,7 +4,7 @@
  * order; fallbacks; option validation; the workers are stopped and never keep Node alive.
  */
 import { spawnSync } from "node:child_process";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Random } from "../src/core/random.js";
 import { Adam, input, type LayersModel, layers, model, RaggedError, sequential, SGD, type Sequential, type SymbolicTensor } from "../src/node.js";
 import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
@@ -302,11 +302,21 @@ describe("falling back to one thread", () => {
     terminateWorkers(model);
   });
 
-  it("without a worker factory (the platform-neutral build)", async () => {
+  it("without a worker factory (the platform-neutral build): one thread, and one warning saying so", async () => {
     setThreadPlatform(null);
-    const model = tagger(10);
-    await model.fit(xs, ys, { epochs: 1, batchSize: 40, verbose: 0, threads: 2 });
-    expect(counts.started).toBe(0);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const model = tagger(10);
+      await model.fit(xs, ys, { epochs: 1, batchSize: 40, verbose: 0 }); // not asked for: no warning
+      expect(warn).not.toHaveBeenCalled();
+      await model.fit(xs, ys, { epochs: 1, batchSize: 40, verbose: 0, threads: 2 });
+      await model.trainOnBatch(xs, ys, { threads: 2 });
+      expect(counts.started).toBe(0);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/threads: 2 was asked for, but no worker factory is registered.*"ragged-rnn\/node".*setThreadPlatform/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 

@@ -52,17 +52,35 @@ export function threadPlatform(): ThreadPlatform | null {
   return platform;
 }
 
+let warnedNoPlatform = false;
+
+/**
+ * Asking for threads where no worker factory is registered trains on the calling thread; that is
+ * said once per process (console.warn), since it was not what the caller asked for. (Running the
+ * platform-neutral entry in Node, "ragged-rnn" resolved without the "node" condition, does this.)
+ */
+function warnNoPlatform(threads: number): void {
+  if (warnedNoPlatform) return;
+  warnedNoPlatform = true;
+  console.warn(
+    `ragged: threads: ${threads} was asked for, but no worker factory is registered, so training runs on the calling thread. ` +
+      `In Node import "ragged-rnn/node" (the package's Node entry registers worker_threads); in a browser call setThreadPlatform.`,
+  );
+}
+
 /**
  * The thread count for a training call: the option when given (validated), else the platform's
  * default (the number of cores), else 1. The option is capped at the core count (the platform's
  * default; 1 without a platform): more threads than cores only add workers that compete for the
  * same cores (`threads: 256` once took 26 s and 3.3 GB for 4 sequences). A step then starts no
- * more workers than its batch has shares (MIN_SEQUENCES_PER_SHARD in shards.ts).
+ * more workers than its batch has shares (MIN_SEQUENCES_PER_SHARD in shards.ts). Asking for more
+ * than one thread without a platform warns once (warnNoPlatform).
  * @throws RaggedError `INVALID_ARGUMENT` unless `threads` is a positive integer.
  */
 export function resolveThreads(threads: unknown): number {
   const cores = platform ? Math.max(1, Math.floor(platform.defaultThreads())) : 1;
   if (threads === undefined) return cores;
+  if (platform === null && typeof threads === "number" && threads > 1) warnNoPlatform(threads);
   if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1) {
     throw new RaggedError("INVALID_ARGUMENT", "`threads` must be a positive integer.", {
       received: `threads = ${describe(threads)}`,
