@@ -1,7 +1,8 @@
 /**
  * Data-parallel training (NOTE [ data-parallel training ] in src/training/parallel/pool.ts):
  * a batch split across 2 threads trains the model as one thread does, up to float32 summation
- * order; fallbacks; option validation; the workers are stopped and never keep Node alive.
+ * order; fallbacks; option validation; the workers stay for the next call, stop when idle, and
+ * never keep Node alive.
  */
 import { spawnSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -9,7 +10,7 @@ import { Random } from "../src/core/random.js";
 import { Adam, input, type LayersModel, layers, model, RaggedError, sequential, SGD, type Sequential, type SymbolicTensor } from "../src/node.js";
 import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
 import { DEFAULT_MIN_SHARD_FLOPS, setMinShardFlops, splitShards } from "../src/training/parallel/shards.js";
-import { terminateWorkers } from "../src/training/parallel/pool.js";
+import { setWorkerIdleMs, terminateWorkers } from "../src/training/parallel/pool.js";
 import { randomOneHot, randomSequences } from "./harness.js";
 
 /** Counts the workers started and stopped through the registered (Node) platform. */
@@ -139,7 +140,7 @@ describe("training on 2 threads", () => {
     await terminateWorkers(two);
   });
 
-  it("fit: same history (loss, metrics) and weights over 2 shuffled epochs; stops its workers", async () => {
+  it("fit: same history (loss, metrics) and weights over 2 shuffled epochs; the next fit reuses its worker", async () => {
     const one = tagger(4);
     const two = tagger(4);
     const sampleWeight = lengths.map((_, i) => 0.5 + (i % 3));
@@ -148,7 +149,7 @@ describe("training on 2 threads", () => {
     expect(counts.started).toBe(0);
     const h2 = await two.fit(xs, ys, { ...args, threads: 2 });
     expect(counts.started).toBe(1);
-    expect(counts.stopped).toBe(1);
+    expect(counts.stopped).toBe(0);
     for (const key of ["loss", "accuracy", "mse"]) {
       const a = h1.history[key] as number[];
       const b = h2.history[key] as number[];
@@ -157,6 +158,41 @@ describe("training on 2 threads", () => {
     }
     expect(h2.batchStats).toEqual(h1.batchStats);
     expect(weightDiff(one, two)).toBeLessThan(1e-6);
+    // a third epoch as a second fit call: no new worker, and still one thread's result
+    const e1 = await one.fit(xs, ys, { ...args, epochs: 3, initialEpoch: 2, threads: 1 });
+    const e2 = await two.fit(xs, ys, { ...args, epochs: 3, initialEpoch: 2, threads: 2 });
+    expect(counts.started).toBe(1);
+    expect(Math.abs((e2.history.loss[0] as number) - (e1.history.loss[0] as number))).toBeLessThan(1e-6);
+    expect(weightDiff(one, two)).toBeLessThan(1e-6);
+    // weights set between calls reach the replicas (they are sent with every step)
+    one.setWeights(tagger(9).getWeights());
+    two.setWeights(tagger(9).getWeights());
+    const l1 = await one.trainOnBatch(xs, ys);
+    const l2 = await two.trainOnBatch(xs, ys, { threads: 2 });
+    expect(Math.abs(l2 - l1)).toBeLessThan(1e-6 * Math.abs(l1));
+    expect(counts.started).toBe(1);
+    await terminateWorkers(two);
+    expect(counts.stopped).toBe(1);
+  });
+
+  it("an idle pool stops its workers by itself; the next call starts new ones", async () => {
+    setWorkerIdleMs(50);
+    try {
+      const model = tagger(13);
+      await model.fit(xs, ys, { epochs: 1, batchSize: 20, verbose: 0, threads: 2 });
+      expect(counts.started).toBe(1);
+      await model.fit(xs, ys, { epochs: 1, batchSize: 20, verbose: 0, threads: 2 }); // back to back: reused
+      expect(counts.started).toBe(1);
+      expect(counts.stopped).toBe(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(counts.stopped).toBe(1);
+      await model.fit(xs, ys, { epochs: 1, batchSize: 20, verbose: 0, threads: 2 });
+      expect(counts.started).toBe(2);
+      await terminateWorkers(model);
+      expect(counts.stopped).toBe(2);
+    } finally {
+      setWorkerIdleMs(10_000);
+    }
   });
 
   it("fit defaults to the platform's thread count (one per core in Node)", async () => {
@@ -238,6 +274,8 @@ describe("functional models on 2 threads (replicas rebuilt from the saved graph)
     expect(counts.started).toBe(0);
     const h2 = await two.fit([xa, xb], [tags, scores], { ...args, threads: 2 });
     expect(counts.started).toBe(1); // really on two threads, not a fallback
+    expect(counts.stopped).toBe(0); // kept for the next call
+    await terminateWorkers(two);
     expect(counts.stopped).toBe(1);
     const keys = Object.keys(h1.history);
     expect(keys.length).toBeGreaterThan(3);
@@ -337,14 +375,16 @@ describe("the threads option", () => {
 });
 
 describe("worker lifetime", () => {
-  it("idle workers kept by trainOnBatch do not keep Node running", () => {
+  it("idle workers kept by trainOnBatch and fit do not keep Node running (nor their idle timer)", () => {
     const script = `
-      import { layers, sequential } from "./src/node.ts";
+      import { layers, sequential, setMinShardFlops } from "./src/node.ts";
+      setMinShardFlops(0);
       const m = sequential([layers.lstm({ units: 3, inputShape: [null, 2] }), layers.dense({ units: 1 })], { seed: 1 });
       m.compile({ loss: "mse", optimizer: "sgd" });
       const xs = Array.from({ length: 8 }, (_, i) => Array.from({ length: 3 + i }, () => [i, 1]));
       const loss = await m.trainOnBatch(xs, xs.map(() => [1]), { threads: 2 });
-      console.log("trained", Number.isFinite(loss));
+      const h = await m.fit(xs, xs.map(() => [1]), { threads: 2, epochs: 1, verbose: 0 });
+      console.log("trained", Number.isFinite(loss) && Number.isFinite(h.history.loss[0]));
     `;
     const started = Date.now();
     const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
@@ -371,6 +411,7 @@ describe("thread limits and one fit at a time (issue 15, defects 4 and 5)", () =
     const model = tagger(5); // the test platform says 2 cores
     await model.fit(xs, ys, { threads: 256, epochs: 1, batchSize: 40, verbose: 0 });
     expect(counts.started).toBe(1);
+    await terminateWorkers(model);
     expect(counts.stopped).toBe(1);
   });
 
@@ -380,6 +421,7 @@ describe("thread limits and one fit at a time (issue 15, defects 4 and 5)", () =
     await expect(model.fit(xs, ys, { threads: 2, verbose: 0 })).rejects.toMatchObject({ code: "MODEL_BUSY" });
     const history = await first;
     expect(history.history.loss).toHaveLength(2);
+    await terminateWorkers(model);
     expect(counts.stopped).toBe(counts.started);
   });
 });

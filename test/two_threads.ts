@@ -6,6 +6,7 @@
 import { expect } from "vitest";
 import type { LayersModel } from "../src/models/functional.js";
 import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
+import { terminateWorkers } from "../src/training/parallel/pool.js";
 import { DEFAULT_MIN_SHARD_FLOPS, setMinShardFlops } from "../src/training/parallel/shards.js";
 import { maxRelDiff } from "./harness.js";
 
@@ -24,6 +25,7 @@ export async function expectTwoThreadsFitAsOne<X, Y>(args: { make: () => LayersM
     expect(started).toBe(1); // really on two threads
     h2.history.loss.forEach((v, e) => expect(Math.abs(v - h1.history.loss[e])).toBeLessThan(1e-6));
   } finally {
+    await terminateWorkers(two);
     setThreadPlatform(nodePlatform);
     setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS);
   }

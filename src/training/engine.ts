@@ -16,7 +16,7 @@ import { requireData } from "./samples.js";
 
 /**
  * One optimizer step on exactly this batch (no shuffling, no callbacks); returns its loss.
- * `threads` (default 1 here): the workers stay for the next call until `terminateWorkers(model)`.
+ * `threads` (default 1 here): the workers stay for the next call (NOTE [ worker lifetime ]).
  */
 export function trainOnBatch(model: LayersModel, xs: unknown, ys: unknown, args: { threads?: number } = {}): Promise<number> {
   return whileTraining(model, "trainOnBatch()", async () => {

@@ -21,7 +21,7 @@ import { whileTraining } from "./busy.js";
 import { requireData } from "./samples.js";
 import { Trackers } from "./trackers.js";
 import { evaluateStep } from "./train_step.js";
-import { type BatchSource, parallelTrainStep, terminateWorkers } from "./parallel/pool.js";
+import { type BatchSource, parallelTrainStep } from "./parallel/pool.js";
 import { resolveThreads } from "./parallel/platform.js";
 import { EventLoopYielder } from "./yield_event_loop.js";
 
@@ -147,13 +147,10 @@ async function runEpochs(model: LayersModel, plan: EpochPlan): Promise<FitHistor
   list.setModel(model);
   const trackers = new Trackers(model);
   model.stopTraining = false;
-  try {
-    await list.trainBegin();
-    await epochLoop(model, plan, list, history, trackers);
-    await list.trainEnd();
-  } finally {
-    await terminateWorkers(model);
-  }
+  // the workers stay for the next call (NOTE [ worker lifetime ] in parallel/pool.ts)
+  await list.trainBegin();
+  await epochLoop(model, plan, list, history, trackers);
+  await list.trainEnd();
   return history;
 }
 

@@ -210,12 +210,26 @@ export function sideStream(model: LayersModel): Random {
 const pools = new WeakMap<LayersModel, WorkerPool>();
 
 /**
- * Stops the worker threads a model trained with (fit does this at its end; `trainOnBatch`
- * keeps them for the next call — in Node they do not keep the process alive while idle).
+ * NOTE [ worker lifetime ]
+ * A model's workers outlive the call that started them: the next `fit`, `fitDataset` or
+ * `trainOnBatch` on the same model (same loss, metrics, kernels and trainable weights) reuses them
+ * instead of paying ~300 ms to start and rebuild replicas — `for (…) await model.fit(…, { epochs: 1 })`
+ * is a common loop. A pool idle for `workerIdleMs` (default 10 s) stops itself, so models that are
+ * done training do not hold threads; in Node idle workers and that timer never keep the process
+ * alive. `terminateWorkers(model)` stops them at once.
  */
-export async function terminateWorkers(model: LayersModel): Promise<void> {
-  const pool = pools.get(model);
-  pools.delete(model);
+let workerIdleMs = 10_000;
+
+/** Test hook: how long an idle pool waits before stopping its workers (ms). */
+export function setWorkerIdleMs(ms: number): void {
+  workerIdleMs = ms;
+}
+
+/** Stops the worker threads a model trained with now (NOTE [ worker lifetime ]). */
+export async function terminateWorkers<X, Y>(model: LayersModel<X, Y>): Promise<void> {
+  const key = model as unknown as LayersModel; // any model's pool: the type parameters only describe its data
+  const pool = pools.get(key);
+  pools.delete(key);
   await pool?.terminate();
 }
 
@@ -230,6 +244,8 @@ class WorkerPool {
   private readonly pending = new Map<number, Pending>();
   private failure: Error | null = null;
   private busy = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopping: Promise<void> | null = null;
 
   private constructor(
     private readonly workers: WorkerLike[],
@@ -309,6 +325,8 @@ class WorkerPool {
       at += v.size;
     }
     const seeds = sideStream(model);
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     if (this.busy++ === 0) this.workers.forEach((w) => w.ref?.());
     const replies = batches.map((batch, k) => {
       const id = this.nextId++;
@@ -319,7 +337,10 @@ class WorkerPool {
     });
     const all_ = Promise.all(replies);
     const idle = () => {
-      if (--this.busy === 0) this.workers.forEach((w) => w.unref?.());
+      if (--this.busy !== 0) return;
+      this.workers.forEach((w) => w.unref?.());
+      this.idleTimer = setTimeout(() => void this.terminate(), workerIdleMs); // a stopped pool is replaced by WorkerPool.for
+      (this.idleTimer as { unref?: () => void }).unref?.();
     };
     all_.then(idle, idle);
     return all_;
@@ -332,9 +353,13 @@ class WorkerPool {
     this.pending.clear();
   }
 
+  /** Stops the workers (once: the idle timer, `WorkerPool.for` and `terminateWorkers` may all ask). */
   async terminate(): Promise<void> {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     this.fail(this.failure ?? new Error("ragged: the training threads were stopped"), true);
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.stopping ??= Promise.all(this.workers.map((w) => w.terminate())).then(() => undefined);
+    await this.stopping;
   }
 }
 
