@@ -37,9 +37,8 @@ export class Dropout extends Layer {
 
   forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
     if (!ctx.training || this.rate === 0) return { output: input, backward: (d) => d };
-    const keep = 1 / (1 - this.rate);
     const scale = new Float32Array(input.data.length);
-    for (let i = 0; i < scale.length; i++) scale[i] = ctx.rng.uniform() < this.rate ? 0 : keep;
+    ctx.rng.fillDropoutScale(scale, this.rate);
     const out = new Float32Array(input.data.length);
     for (let i = 0; i < out.length; i++) out[i] = input.data[i] * scale[i];
     return {

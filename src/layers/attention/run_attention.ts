@@ -77,9 +77,8 @@ export function runAttention(args: RunAttentionArgs): RunAttentionResult {
   const v = gatherHeads(value.data, vRows, H, Dv);
   let dropoutMask: Float32Array | null = null;
   if (args.training && args.dropout > 0) {
-    const keep = 1 / (1 - args.dropout);
     dropoutMask = new Float32Array(problems.totalScores);
-    for (let e = 0; e < dropoutMask.length; e++) dropoutMask[e] = args.rng.uniform() < args.dropout ? 0 : keep;
+    args.rng.fillDropoutScale(dropoutMask, args.dropout);
   }
   const { out: outProblems, cache } = kernels().attentionForward({ problems, q, k, v, Dk, Dv, score: args.score, causal: args.causal, dropoutMask });
   const Nq = query.layout.totalSteps;

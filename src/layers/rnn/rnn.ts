@@ -462,8 +462,7 @@ function defaultRng(): Random {
 /** [B, C] inverted-dropout mask: 0 with probability `rate`, else 1/(1−rate). */
 export function dropoutMask(rows: number, width: number, rate: number, rng: Random): Float32Array {
   const m = new Float32Array(rows * width);
-  const keep = 1 / (1 - rate);
-  for (let i = 0; i < m.length; i++) m[i] = rng.uniform() < rate ? 0 : keep;
+  rng.fillDropoutScale(m, rate);
   return m;
 }
 
