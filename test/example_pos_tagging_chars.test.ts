@@ -4,9 +4,9 @@
  * prints the measured figure last, is reproducible for a seed, and scores with pos-tagging's code.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { kernels, setKernels } from "../src/index.js";
+import { Random, kernels, setKernels } from "../src/index.js";
 import { brownTaggingData, scoreTags } from "../examples/pos-tagging/main.js";
-import { main } from "../examples/pos-tagging-chars/main.js";
+import { dropWords, main } from "../examples/pos-tagging-chars/main.js";
 
 const initialKernels = kernels();
 afterEach(() => {
@@ -30,6 +30,38 @@ describe("example: pos-tagging-chars", () => {
     const a = await main(options);
     const b = await main(options);
     expect(b.accuracy).toBe(a.accuracy);
+  });
+
+  it("word dropout: a word seen n times becomes its unknown-word id with probability α/(α+n); unknown ids stay; the data is untouched", () => {
+    const data = brownTaggingData({ limit: 400 });
+    const before = JSON.stringify(data.xTrain);
+    const alpha = 1;
+    const draws = 40;
+    const rng = new Random(5);
+    const dropped = new Map<number, { tries: number; hits: number }>(); // by training count n
+    for (let d = 0; d < draws; d++) {
+      const words = dropWords(data, alpha, rng);
+      words.forEach((ids, i) =>
+        ids.forEach((id, t) => {
+          const original = data.xTrain[i][t];
+          const word = data.train[i].words[t];
+          if (original >= data.firstUnknown) return expect(id).toBe(original);
+          expect(id === original || id === data.unknownIdOf(word)).toBe(true);
+          const n = data.trainCounts.get(word.toLowerCase()) ?? 0;
+          const e = dropped.get(n) ?? { tries: 0, hits: 0 };
+          e.tries++;
+          if (id !== original) e.hits++;
+          dropped.set(n, e);
+        }),
+      );
+    }
+    expect(JSON.stringify(data.xTrain)).toBe(before);
+    for (const n of [2, 3, 10]) {
+      const e = dropped.get(n);
+      expect(e && e.tries).toBeGreaterThan(1000);
+      const p = alpha / (alpha + n);
+      expect(Math.abs(e!.hits / e!.tries - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / e!.tries));
+    }
   });
 
   it("scores as examples/pos-tagging does (shared data code): a perfect prediction scores 1", () => {

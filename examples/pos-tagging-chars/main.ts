@@ -28,7 +28,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { Random, input, kernels, layers, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
-import { brownTaggingData, scoreTags, type Sentence } from "../pos-tagging/main.js";
+import { brownTaggingData, scoreTags, type Sentence, type TaggingData } from "../pos-tagging/main.js";
 
 export interface Options {
   /** Training epochs (default 12). */
@@ -74,6 +74,21 @@ export interface Result {
   kernels: string;
   trainSentences: number;
   testSentences: number;
+}
+
+/**
+ * Word dropout: the training word ids with each known word (seen n times) replaced by its
+ * unknown-word id with probability α / (α + n); unknown ids stay. A new array; `data` is untouched.
+ */
+export function dropWords(data: Pick<TaggingData, "train" | "xTrain" | "firstUnknown" | "trainCounts" | "unknownIdOf">, alpha: number, rng: Random): number[][] {
+  return data.xTrain.map((ids, i) =>
+    ids.map((id, t) => {
+      if (id >= data.firstUnknown) return id;
+      const word = data.train[i].words[t];
+      const n = data.trainCounts.get(word.toLowerCase()) ?? 0;
+      return rng.uniform() < alpha / (alpha + n) ? data.unknownIdOf(word) : id;
+    }),
+  );
 }
 
 /** Character ids from the training words (case kept): 1 for a character never seen in training. */
@@ -122,11 +137,8 @@ export async function main(options: Options = {}): Promise<Result> {
   if (alpha > 0) {
     // one fit call per epoch, each on a fresh draw of the dropped words (the characters stay)
     const rng = new Random(seed + 7919);
-    const counts = data.train.map((s) => s.words.map((w) => data.trainCounts.get(w.toLowerCase()) ?? 0));
     for (let epoch = 0; epoch < epochs; epoch++) {
-      const words = data.xTrain.map((ids, i) =>
-        ids.map((id, t) => (id < data.firstUnknown && rng.uniform() < alpha / (alpha + counts[i][t]) ? data.unknownIdOf(data.train[i].words[t]) : id)),
-      );
+      const words = dropWords(data, alpha, rng);
       await tagger.fit({ words, chars: train.chars }, data.yTrain, { epochs: epoch + 1, initialEpoch: epoch, batchSize: 32, verbose, threads: options.threads });
     }
   } else {
