@@ -18,7 +18,11 @@
  * sequences, each at its own length: no word is padded to the longest, no sentence to the longest.
  *
  *   npm run example:pos-tagging-chars        # or: npx tsx examples/pos-tagging-chars/main.ts
- *   npm run example:pos-tagging-chars -- --epochs 20 --dropout 0.4   (also --seed, --limit, --filters, --units, --learning-rate, --threads, --word-dropout)
+ *   npm run example:pos-tagging-chars -- --threads 1 --word-dropout 2   (also --epochs, --dropout,
+ *     --seed, --limit, --filters, --units, --learning-rate)
+ *
+ * Training uses word dropout (see `dropWords`): rare training words are often shown as their
+ * unknown-word id, so the model learns to tag unknown words from their characters.
  *
  * The last two lines of output are the time taken and `test accuracy: 0.xxxx` (over the real
  * tokens of the test sentences).
@@ -31,7 +35,7 @@ import { Random, input, kernels, layers, model, type SymbolicTensor, useFastKern
 import { brownTaggingData, scoreTags, type Sentence, type TaggingData } from "../pos-tagging/main.js";
 
 export interface Options {
-  /** Training epochs (default 12). */
+  /** Training epochs (default 20). */
   epochs?: number;
   /** Use only the first `limit` training and test sentences (for a quick smoke test). */
   limit?: number;
@@ -45,7 +49,7 @@ export interface Options {
   embeddingDim?: number;
   /** Character embedding width (default 24). */
   charDim?: number;
-  /** Convolution filters over the characters = width of a word's character features (default 48). */
+  /** Convolution filters over the characters = width of a word's character features (default 96). */
   filters?: number;
   /** Convolution width in characters (default 3). */
   kernelSize?: number;
@@ -53,12 +57,12 @@ export interface Options {
   units?: number;
   /** Adam's learning rate (default 0.005). */
   learningRate?: number;
-  /** Dropout after the concatenated features and after the bidirectional LSTM (default 0.25). */
+  /** Dropout after the concatenated features and after the bidirectional LSTM (default 0.4). */
   dropout?: number;
   /** Training threads (default: one per core). With dropout the result depends on the count. */
   threads?: number;
   /**
-   * Word dropout α (default 0: none): each epoch, a training word seen n times is replaced by its
+   * Word dropout α (default 1; 0 for none): each epoch, a training word seen n times is replaced by its
    * unknown-word id with probability α / (α + n) (Kiperwasser & Goldberg 2016), so the model learns
    * to tag from the characters the rare words it will meet as unknown ones.
    */
@@ -99,10 +103,10 @@ function characterIds(train: Sentence[]): (word: string) => number[] {
 }
 
 export async function main(options: Options = {}): Promise<Result> {
-  const epochs = options.epochs ?? 12;
+  const epochs = options.epochs ?? 20;
   const seed = options.seed ?? 1;
   const verbose = options.verbose ?? 2;
-  const dropout = options.dropout ?? 0.25;
+  const dropout = options.dropout ?? 0.4;
   const log = verbose > 0 ? (s: string) => console.log(s) : () => {};
   if (options.fastKernels ?? true) useFastKernels();
 
@@ -122,7 +126,7 @@ export async function main(options: Options = {}): Promise<Result> {
   const chars = input({ shape: [null, null], name: "chars", sameLengthsAs: words });
   const wordFeatures = layers.embedding({ inputDim: data.vocabulary, outputDim: options.embeddingDim ?? 64, name: "word_embedding" }).apply(words) as SymbolicTensor;
   const charEmbedded = layers.timeDistributed({ layer: layers.embedding({ inputDim: charVocabulary, outputDim: options.charDim ?? 24 }), name: "char_embedding" }).apply(chars) as SymbolicTensor;
-  const charConv = layers.timeDistributed({ layer: layers.conv1d({ filters: options.filters ?? 48, kernelSize: options.kernelSize ?? 3, padding: "same", activation: "tanh" }), name: "char_conv" }).apply(charEmbedded) as SymbolicTensor;
+  const charConv = layers.timeDistributed({ layer: layers.conv1d({ filters: options.filters ?? 96, kernelSize: options.kernelSize ?? 3, padding: "same", activation: "tanh" }), name: "char_conv" }).apply(charEmbedded) as SymbolicTensor;
   const charFeatures = layers.timeDistributed({ layer: layers.globalMaxPooling1D(), name: "char_features" }).apply(charConv) as SymbolicTensor;
   let x = layers.concatenate({ name: "word_and_chars" }).apply([wordFeatures, charFeatures]) as SymbolicTensor;
   x = layers.dropout({ rate: dropout }).apply(x) as SymbolicTensor;
@@ -133,7 +137,7 @@ export async function main(options: Options = {}): Promise<Result> {
   if (verbose > 0) tagger.summary();
 
   tagger.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: options.learningRate ?? 0.005 }, metrics: ["accuracy"] });
-  const alpha = options.wordDropout ?? 0;
+  const alpha = options.wordDropout ?? 1;
   if (alpha > 0) {
     // one fit call per epoch, each on a fresh draw of the dropped words (the characters stay)
     const rng = new Random(seed + 7919);
