@@ -80,12 +80,12 @@ function warnNoPlatform(threads: number): void {
 export function resolveThreads(threads: unknown): number {
   const cores = platform ? Math.max(1, Math.floor(platform.defaultThreads())) : 1;
   if (threads === undefined) return cores;
-  if (platform === null && typeof threads === "number" && threads > 1) warnNoPlatform(threads);
   if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1) {
     throw new RaggedError("INVALID_ARGUMENT", "`threads` must be a positive integer.", {
       received: `threads = ${describe(threads)}`,
       help: "use 1 to train on the calling thread only, or leave it out for one thread per core",
     });
   }
+  if (platform === null && threads > 1) warnNoPlatform(threads);
   return Math.min(threads, cores);
 }
