@@ -19,7 +19,7 @@
  *
  *   npm run example:pos-tagging-chars        # or: npx tsx examples/pos-tagging-chars/main.ts
  *   npm run example:pos-tagging-chars -- --threads 1 --word-dropout 2   (also --epochs, --dropout,
- *     --seed, --limit, --filters, --units, --learning-rate, --cosine)
+ *     --seed, --limit, --filters, --units, --learning-rate, --cosine, --char-rnn)
  *
  * Training uses word dropout (see `dropWords`): rare training words are often shown as their
  * unknown-word id, so the model learns to tag unknown words from their characters.
@@ -69,6 +69,8 @@ export interface Options {
   wordDropout?: number;
   /** Anneal the learning rate along a cosine to 0 over the epochs (default false: constant). */
   cosine?: boolean;
+  /** Also read each word with a character Bidirectional LSTM of this many units per direction (default 0: none). */
+  charRnn?: number;
 }
 
 export interface Result {
@@ -130,7 +132,9 @@ export async function main(options: Options = {}): Promise<Result> {
   const charEmbedded = layers.timeDistributed({ layer: layers.embedding({ inputDim: charVocabulary, outputDim: options.charDim ?? 24 }), name: "char_embedding" }).apply(chars) as SymbolicTensor;
   const charConv = layers.timeDistributed({ layer: layers.conv1d({ filters: options.filters ?? 96, kernelSize: options.kernelSize ?? 3, padding: "same", activation: "tanh" }), name: "char_conv" }).apply(charEmbedded) as SymbolicTensor;
   const charFeatures = layers.timeDistributed({ layer: layers.globalMaxPooling1D(), name: "char_features" }).apply(charConv) as SymbolicTensor;
-  let x = layers.concatenate({ name: "word_and_chars" }).apply([wordFeatures, charFeatures]) as SymbolicTensor;
+  const charRnnUnits = options.charRnn ?? 0;
+  const charRnnFeatures = charRnnUnits > 0 ? [layers.timeDistributed({ layer: layers.bidirectional({ layer: layers.lstm({ units: charRnnUnits }) }), name: "char_rnn" }).apply(charEmbedded) as SymbolicTensor] : [];
+  let x = layers.concatenate({ name: "word_and_chars" }).apply([wordFeatures, charFeatures, ...charRnnFeatures]) as SymbolicTensor;
   x = layers.dropout({ rate: dropout }).apply(x) as SymbolicTensor;
   x = layers.bidirectional({ layer: layers.lstm({ units: options.units ?? 64, returnSequences: true }) }).apply(x) as SymbolicTensor;
   x = layers.dropout({ rate: dropout }).apply(x) as SymbolicTensor;
@@ -167,5 +171,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const k = process.argv.indexOf(`--${name}`);
     return k > 0 ? Number(process.argv[k + 1]) : undefined;
   };
-  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout"), cosine: process.argv.includes("--cosine") });
+  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout"), cosine: process.argv.includes("--cosine"), charRnn: arg("char-rnn") });
 }
