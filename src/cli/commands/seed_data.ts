@@ -10,6 +10,7 @@
  * gives the textbook version (y computed beside an untouched x), a harder task.
  */
 import { Random } from "../../core/random.js";
+import { rowToArray } from "../../data/packed.js";
 
 export interface SeedBatch {
   xs: number[][][];
@@ -66,7 +67,7 @@ export function* flatSeedBatches(args: SeedDataArgs): Generator<FlatSeedBatch> {
 export function* seedBatches(args: SeedDataArgs): Generator<SeedBatch> {
   for (const { xs, ys } of flatSeedBatches(args)) {
     yield {
-      xs: xs.map((x) => Array.from({ length: x.length / FEATURES }, (_, t) => Array.from(x.subarray(t * FEATURES, (t + 1) * FEATURES)))),
+      xs: xs.map((x) => Array.from({ length: x.length / FEATURES }, (_, t) => rowToArray(x, t * FEATURES, FEATURES))),
       ys: ys.map((y) => Array.from({ length: y.length / 2 }, (_, t) => [y[t * 2], y[t * 2 + 1]])),
     };
   }

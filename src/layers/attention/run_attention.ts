@@ -13,6 +13,7 @@ import { RaggedError } from "../../core/errors.js";
 import type { Random } from "../../core/random.js";
 import { attentionProblems, type AttentionProblems, type AttentionScore } from "../../core/kernels/attention.js";
 import { kernels } from "../../core/kernels/registry.js";
+import { rowToArray } from "../../data/packed.js";
 import type { SequenceValue } from "../values.js";
 import { attentionRows, gatherHeads, repeatForHeads, scatterAddHeads, type AttentionRows } from "./problem_rows.js";
 
@@ -138,7 +139,7 @@ export function scoresBySample(scores: AttentionScores, perHead: boolean): numbe
     for (let h = 0; h < heads; h++) {
       const s0 = problems.sStarts[h * B + j];
       const m: number[][] = [];
-      for (let i = 0; i < lq; i++) m.push(Array.from(probs.subarray(s0 + i * lk, s0 + (i + 1) * lk)));
+      for (let i = 0; i < lq; i++) m.push(rowToArray(probs, s0 + i * lk, lk));
       perHeadMatrices.push(m);
     }
     bySample[rows.samples[j]] = perHead || heads > 1 ? perHeadMatrices : perHeadMatrices[0];
