@@ -284,3 +284,79 @@ describe("a model nested on [T, d] inside a model on [null, d]", () => {
     expect((outer.predict(randomSequences(rng, [1, 4, 12], D)) as number[][]).length).toBe(3);
   });
 });
+
+describe("a model on a fixed step count applied to every word (timeDistributed over nested input)", () => {
+  /** words [null] ids ("words") and chars [null, null] ("chars"); every word's characters go through `inner`. */
+  function tagger(inner: LayersModel): LayersModel {
+    const words = input({ shape: [null], name: "words" });
+    const chars = input({ shape: [null, null], name: "chars", sameLengthsAs: words });
+    const perWord = layers.timeDistributed({ layer: inner, name: "per_word" }).apply(chars) as SymbolicTensor;
+    const w = layers.embedding({ inputDim: 10, outputDim: 2 }).apply(words) as SymbolicTensor;
+    const both = layers.concatenate().apply([w, perWord]) as SymbolicTensor;
+    const m = model({ inputs: [words, chars], outputs: layers.lstm({ units: 2, returnSequences: true }).apply(both) as SymbolicTensor, seed: 12 });
+    m.compile({ loss: "meanSquaredError", optimizer: "sgd" });
+    return m;
+  }
+  const sentence = (charsPerWord: number[]) => ({ words: charsPerWord.map((_, t) => t + 1), chars: charsPerWord.map((n) => Array.from({ length: n }, (_, c) => 1 + ((c * 3) % 9))) });
+  const batch = (sentences: number[][]) => {
+    const s = sentences.map(sentence);
+    return { words: s.map((x) => x.words), chars: s.map((x) => x.chars) };
+  };
+
+  it("(sequential on [T] ids) takes words of T ids, each with the inner model's numbers", () => {
+    const inner = idsModel("sequential", 4);
+    const words = input({ shape: [null], name: "words" });
+    const chars = input({ shape: [null, null], name: "chars", sameLengthsAs: words });
+    const perWord = model({ inputs: [words, chars], outputs: layers.timeDistributed({ layer: inner }).apply(chars) as SymbolicTensor });
+    const xs = batch([[4, 4], [4]]);
+    const out = perWord.predict(xs) as number[][][];
+    expect(out.map((s) => s.length)).toEqual([2, 1]);
+    out.forEach((s, i) => s.forEach((row, t) => expect(row[0]).toBeCloseTo((inner.predict([xs.chars[i][t]]) as number[][])[0][0], 6)));
+    expect((tagger(inner).predict(xs) as number[][][]).map((s) => s.length)).toEqual([2, 1]);
+  });
+
+  for (const kind of ["functional", "sequential"] as const) {
+    it(`(${kind} on [T] ids) refuses a word of another length in every door: SHAPE_MISMATCH naming the word's step, the model and T`, async () => {
+      const inner = idsModel(kind, 4);
+      const m = tagger(inner);
+      const xs = batch([[4, 4], [4, 3, 4]]);
+      const copy = structuredClone(xs);
+      const before = m.getWeights().map((w) => Array.from(w.data));
+      const ys = [[[0, 0], [0, 0]], [[0, 0], [0, 0], [0, 0]]];
+      const by = kind === "sequential" ? "its inputShape [4]" : 'its input "ids" of shape [4]';
+      const errors = [
+        refused(() => m.predict(xs)),
+        refused(() => m.evaluate(xs, ys)),
+        await refusedAsync(() => m.fit(xs, ys, { epochs: 1, verbose: 0 })),
+        await refusedAsync(() => m.trainOnBatch(xs, ys)),
+      ];
+      for (const e of errors) {
+        expect(e.code).toBe("SHAPE_MISMATCH");
+        expect(e.message).toContain(`A word (step 1 of a sequence) has 3 ids but model "${inner.name}", applied to every word by timeDistributed "per_word", fixes 4 (${by}).`);
+        expect(e.received).toBe("a word of 3 ids");
+        expect(e.help).toContain("[null]");
+      }
+      expect(xs).toEqual(copy);
+      expect(m.getWeights().map((w) => Array.from(w.data))).toEqual(before);
+    });
+  }
+
+  it("checks the lengths the inner model's own length-changing layers give a model nested in it", () => {
+    const fixed = input({ shape: [3, 2], name: "three" });
+    const deep = model({ inputs: fixed, outputs: layers.lstm({ units: 2 }).apply(fixed) as SymbolicTensor, name: "deep", seed: 13 });
+    const ids = input({ shape: [null], name: "word_chars" });
+    const e = layers.embedding({ inputDim: 10, outputDim: 2 }).apply(ids) as SymbolicTensor;
+    const narrowed = layers.conv1d({ filters: 2, kernelSize: 2, name: "narrow" }).apply(e) as SymbolicTensor; // valid: L → L − 1
+    const inner = model({ inputs: ids, outputs: deep.apply(narrowed) as SymbolicTensor, name: "word_model", seed: 14 });
+    const m = tagger(inner);
+    expect((m.predict(batch([[4, 4, 4]])) as number[][][])[0].length).toBe(3);
+    const err = refused(() => m.predict(batch([[4, 5]])));
+    expect(err.code).toBe("SHAPE_MISMATCH");
+    expect(err.message).toContain('A word (step 1 of a sequence) has 5 steps, which "narrow" turn into 4, but model "deep"');
+  });
+
+  it("an inner model on [null] takes words of any length", () => {
+    const m = tagger(idsModel("sequential", null));
+    expect((m.predict(batch([[1, 7, 3], [2]])) as number[][][]).map((s) => s.length)).toEqual([3, 1]);
+  });
+});

@@ -27,7 +27,19 @@ import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable, formatShape } from "./layer.js";
 import { kindOfShape } from "./symbolic.js";
+import type { LengthSource } from "./symbolic.js";
 import { type LayerValue, type NestedValue, type SequenceValue, type VectorValue, nestedValue } from "./values.js";
+
+/** What a nested model's `fixedSteps()` entries give here (models/functional.ts's FixedSteps; not imported: models import layers). */
+interface FixedWordSteps {
+  steps: number;
+  ids: boolean;
+  features: number;
+  model: string;
+  input: string;
+  sequential: boolean;
+  lengths: Extract<LengthSource, { kind: "input" }>;
+}
 
 export interface TimeDistributedArgs extends BaseLayerArgs {
   /**
@@ -117,6 +129,7 @@ export class TimeDistributed extends Layer {
    * output's layout) moves to its word's row of the sentence layout: word r is inner sequence r.
    */
   private forwardNested(input: NestedValue, ctx: ForwardContext): ForwardResult {
+    this.checkFixedWordLengths(input);
     const inner: ManyForwardResult = this.layer.forwardMany([input.inner], ctx);
     const out = inner.outputs[0];
     const backInner = (d: LayerValue): LayerValue | null => {
@@ -145,6 +158,37 @@ export class TimeDistributed extends Layer {
       return backInner(dVector);
     };
     return { output, backward };
+  }
+
+  /**
+   * A model built on a fixed step count (`inputShape: [4]`, `input({ shape: [4, d] })`) and applied
+   * to every word must get words of that many steps, as Keras refuses a (batch, steps, 3, d) tensor
+   * for an inner model on (None, 4, d). The data check at the model's edge (NOTE [ fixed step
+   * counts ] in models/functional.ts) sees only the outer steps, so the words are checked here,
+   * through the inner model's length-changing layers.
+   * @throws RaggedError `SHAPE_MISMATCH` naming the word's length, the model and its shape.
+   */
+  private checkFixedWordLengths(input: NestedValue): void {
+    const fixed = (this.layer as Layer & { fixedSteps?: () => readonly FixedWordSteps[] }).fixedSteps?.() ?? [];
+    const outer = input.layout;
+    for (const f of fixed) {
+      let lengths = input.inner.layout.lengths;
+      for (const layer of f.lengths.through) if (layer.outputLengths) lengths = layer.outputLengths(lengths);
+      const r = lengths.findIndex((n) => n !== f.steps);
+      if (r < 0) continue;
+      let t = 0;
+      while (outer.offsets[t + 1] <= r) t++;
+      const unit = f.ids ? "ids" : "steps";
+      const declared = f.ids ? `[${f.steps}]` : `[${f.steps}, ${f.features}]`;
+      const anyLength = f.ids ? "[null]" : `[null, ${f.features}]`;
+      const raw = input.inner.layout.lengths[r];
+      const through = f.lengths.through.length ? `, which ${f.lengths.through.map((l) => `"${l.name}"`).join(" → ")} turn into ${lengths[r]},` : "";
+      throw new RaggedError("SHAPE_MISMATCH", `A word (step ${t} of a sequence) has ${raw} ${unit}${through} but model "${f.model}", applied to every word by timeDistributed "${this.name}", fixes ${f.steps} (${f.sequential ? `its inputShape ${declared}` : `its input "${f.input}" of shape ${declared}`}).`, {
+        expected: `${f.steps} ${unit} in every word reaching model "${f.model}"`,
+        received: `a word of ${raw} ${unit}`,
+        help: `build model "${f.model}" on ${anyLength} to take words of any length, or pad or truncate every word to ${f.steps} ${unit}`,
+      });
+    }
   }
 
   override getWeights() {

@@ -647,6 +647,8 @@ function idInputsOf(graph: Graph, modelName: string): Map<SymbolicTensor, number
  * lengths reaching a nested model's input — the lengths of an outer input, through the layers
  * that change lengths on the way (strided conv1d, pooling). `SHAPE_MISMATCH` names the sample,
  * its length, the declaring model and input, and the shape to declare for any length.
+ * A model applied to every word of nested input by `timeDistributed` sees lengths this check
+ * does not track (the words'); TimeDistributed checks them when it runs (`checkFixedWordLengths`).
  */
 
 /** The fixed step counts of a graph: its own inputs', then those of the models nested in it. */
