@@ -11,9 +11,9 @@ const initialKernels = kernels();
 afterEach(() => void setKernels(initialKernels));
 
 describe("example g2p-attention", () => {
-  for (const bahdanau of [false, true]) {
-    it(`trains, decodes step by step as re-running every prefix would, and scores a subset (${bahdanau ? "Bahdanau" : "Luong"})`, async () => {
-      const r = await g2pAttention({ limit: 40, epochs: 1, units: 8, embeddingDim: 8, batchSize: 16, threads: 1, verbose: 0, bahdanau, checkedWords: 40 });
+  for (const [bahdanau, attentional] of [[false, 0], [true, 0], [false, 12]] as const) {
+    it(`trains, decodes step by step as re-running every prefix would, and scores a subset (${bahdanau ? "Bahdanau" : "Luong"}${attentional ? ", attentional tanh layer" : ""})`, async () => {
+      const r = await g2pAttention({ limit: 40, epochs: 1, units: 8, embeddingDim: 8, batchSize: 16, threads: 1, verbose: 0, bahdanau, attentional, checkedWords: 40 });
       expect(r.sameAsPrefixRerun).toBe(true);
       expect(r.trainWords).toBe(40);
       expect(r.testWords).toBe(40);

@@ -4,9 +4,9 @@
  *   letters → embedding → bidirectional(lstm, returnSequences, returnState) = E, [hF, cF, hB, cB]   (the encoder)
  *   <s> + phonemes → embedding → lstm(2·units, initialState [hF‖hB, cF‖cB]) = D  (the decoder, teacher forcing)
  *   attention([D, E]) (Luong, or additiveAttention: Bahdanau)              = C   each decoder step over its own word's letters
- *   concatenate([D, C]) → timeDistributed(dense softmax) over phonemes + </s>
+ *   concatenate([D, C]) → [timeDistributed(dense tanh), with --attentional N] → timeDistributed(dense softmax) over phonemes + </s>
  *
- *   npm run example:g2p-attention                 # or: npx tsx examples/g2p-attention/main.ts [--epochs N] [--minutes M] [--limit N] [--bahdanau] [--beam K]
+ *   npm run example:g2p-attention                 # or: npx tsx examples/g2p-attention/main.ts [--epochs N] [--minutes M] [--limit N] [--bahdanau] [--beam K] [--attentional N]
  *
  * Data: npm `cmu-pronouncing-dictionary` (ISC), through the shared CMUdict split (examples/_shared/cmudict.ts: first pronunciation, stress-less
  * 39 phonemes, seeded 90/10 split by word; 112,428 train / 12,492 test words). Every word is a
@@ -69,6 +69,11 @@ export interface Options {
   threads?: number;
   /** Stop training after this many minutes (at the end of the batch running then); default none. */
   minutes?: number;
+  /**
+   * Units of Luong's "attentional hidden state" tanh(W·[D; C]) between the attention and the
+   * softmax (Luong et al. 2015, eq. 5); 0 (default) feeds [D; C] to the softmax directly.
+   */
+  attentional?: number;
 }
 
 export interface Result {
@@ -89,7 +94,7 @@ export interface Result {
 }
 
 /** The teacher-forced training graph, and the encoder / one-step decoder pair sharing its layers. */
-export function buildModels(args: { letters: number; phonemes: number; units: number; embeddingDim: number; bahdanau: boolean; dropout?: number; seed: number }): {
+export function buildModels(args: { letters: number; phonemes: number; units: number; embeddingDim: number; bahdanau: boolean; dropout?: number; attentional?: number; seed: number }): {
   train: LayersModel;
   encoder: LayersModel;
   decoder: LayersModel;
@@ -108,13 +113,18 @@ export function buildModels(args: { letters: number; phonemes: number; units: nu
   const decoderLstm = layers.lstm({ units: 2 * U, returnSequences: true, returnState: true, dropout, name: "decoder" });
   const attention = args.bahdanau ? layers.additiveAttention({ name: "attention" }) : layers.attention({ useScale: true, name: "attention" });
   const both = layers.concatenate({ name: "decoder_and_context" });
+  const attentional = (args.attentional ?? 0) > 0
+    ? layers.timeDistributed({ layer: layers.dense({ units: args.attentional!, activation: "tanh" }), name: "attentional" })
+    : undefined;
   const outputDropout = layers.dropout({ rate: dropout, name: "output_dropout" });
   const toProbs = layers.timeDistributed({ layer: layers.dense({ units: args.phonemes + 1, activation: "softmax" }), name: "probs" });
   /** Decoder steps from `tokens` and `states`, attending to `encoded`: [probabilities, h, c]. */
   const decode = (tokens: SymbolicTensor, states: SymbolicTensor[], encoded: SymbolicTensor): SymbolicTensor[] => {
     const [D, hOut, cOut] = decoderLstm.apply(phonemeEmbedding.apply(tokens) as SymbolicTensor, { initialState: states }) as SymbolicTensor[];
     const C = attention.apply([D, encoded]) as SymbolicTensor;
-    return [toProbs.apply(outputDropout.apply(both.apply([D, C]) as SymbolicTensor) as SymbolicTensor) as SymbolicTensor, hOut, cOut];
+    const DC = both.apply([D, C]) as SymbolicTensor;
+    const features = attentional ? (attentional.apply(DC) as SymbolicTensor) : DC;
+    return [toProbs.apply(outputDropout.apply(features) as SymbolicTensor) as SymbolicTensor, hOut, cOut];
   };
   const train = model({ inputs: [letters, previous], outputs: decode(previous, [h, c], E)[0], seed: args.seed, name: "g2p_attention" });
 
@@ -179,7 +189,7 @@ export async function main(options: Options = {}): Promise<Result> {
   const P = data.P; // <s> and </s> are both id P (input vs output side)
   log(`CMUdict: ${train.length} train / ${test.length} test words; ${graphemes.size} letters, ${P} phonemes; kernels: ${kernels().name}; ${options.bahdanau ? "Bahdanau (additive)" : "Luong (dot)"} attention`);
 
-  const built = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false, dropout: options.dropout ?? 0.3, seed });
+  const built = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false, dropout: options.dropout ?? 0.3, attentional: options.attentional, seed });
   const { train: m, encoder, decoder } = built;
   if (verbose > 0) m.summary();
   const epochsRun = await fitTeacherForced(m, data, {
@@ -229,7 +239,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     options: {
       epochs: { type: "string" }, minutes: { type: "string" }, limit: { type: "string" }, seed: { type: "string" }, units: { type: "string" },
       "embedding-dim": { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" }, "halve-every": { type: "string" },
-      beam: { type: "string" }, dropout: { type: "string" }, threads: { type: "string" }, "checked-words": { type: "string" }, verbose: { type: "string" }, bahdanau: { type: "boolean" },
+      beam: { type: "string" }, dropout: { type: "string" }, threads: { type: "string" }, "checked-words": { type: "string" }, verbose: { type: "string" }, bahdanau: { type: "boolean" }, attentional: { type: "string" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -237,6 +247,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     epochs: num(values.epochs), minutes: num(values.minutes), limit: num(values.limit), seed: num(values.seed), units: num(values.units),
     embeddingDim: num(values["embedding-dim"]), batchSize: num(values["batch-size"]), learningRate: num(values["learning-rate"]),
     halveEvery: num(values["halve-every"]), beam: num(values.beam), dropout: num(values.dropout), threads: num(values.threads), checkedWords: num(values["checked-words"]),
-    verbose: num(values.verbose) as 0 | 1 | 2 | undefined, bahdanau: values.bahdanau,
+    verbose: num(values.verbose) as 0 | 1 | 2 | undefined, bahdanau: values.bahdanau, attentional: num(values.attentional),
   });
 }
