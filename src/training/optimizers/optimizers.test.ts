@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { RaggedError } from "../../core/errors.js";
+import { Random } from "../../core/random.js";
 import { Variable } from "../../layers/layer.js";
 import { Adagrad } from "./adagrad.js";
 import { Adam } from "./adam.js";
@@ -91,6 +92,33 @@ describe("optimizer updates against Keras 3 formulas (3 steps, float64 reference
     const plain = runSteps(new Adam({ learningRate: 0.1, beta2: 0.5 }), grads);
     expectClose(plain, adamReference(() => 0.1, { b2: 0.5 }, grads));
     expect(Math.abs(amsgrad[2][0] - plain[2][0])).toBeGreaterThan(1e-3);
+  });
+
+  it("Adam's float32 slots: every step equals, bit for bit, storing m, v (and v̂) as float32 and reading them back", () => {
+    // The update keeps each slot's rounded value in a local; this is the loop it must equal exactly
+    // (seeded results, README figures included, depend on it).
+    for (const amsgrad of [false, true]) {
+      const n = 257;
+      const rng = new Random(3);
+      const w0 = Float32Array.from({ length: n }, () => rng.normal());
+      const v = new Variable("w", [n], w0.slice());
+      const opt = new Adam({ learningRate: 0.01, beta2: 0.9, amsgrad });
+      const w = w0.slice();
+      const [m, s, sMax] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      for (let t = 1; t <= 6; t++) {
+        const g = Float32Array.from({ length: n }, (_, i) => rng.normal() * (i % 7 === 0 ? 1e-4 : t % 2 ? 3 : 0.1));
+        v.grad.set(g);
+        opt.apply([v]);
+        const alpha = (0.01 * Math.sqrt(1 - 0.9 ** t)) / (1 - 0.9 ** t);
+        for (let i = 0; i < n; i++) {
+          m[i] += (g[i] - m[i]) * 0.09999999999999998;
+          s[i] += (g[i] * g[i] - s[i]) * 0.09999999999999998;
+          if (amsgrad && s[i] > sMax[i]) sMax[i] = s[i];
+          w[i] -= (alpha * m[i]) / (Math.sqrt(amsgrad ? sMax[i] : s[i]) + 1e-7);
+        }
+        expect(v.value).toEqual(w);
+      }
+    }
   });
 
   it("AdamW: decoupled decay w ← w − w·wd·lr before the Adam update (default wd 0.004)", () => {
