@@ -32,6 +32,19 @@ describe("example: pos-tagging-chars", () => {
     expect(b.accuracy).toBe(a.accuracy);
   });
 
+  it("--ensemble N trains seeds seed…seed+N−1 (each member as a run with that seed) and tags with their averaged softmax; --depth stacks BiLSTMs", async () => {
+    const options = { epochs: 1, limit: 30, seed: 3, embeddingDim: 8, charDim: 4, filters: 6, units: 8, depth: 2 } as const;
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((s: unknown) => void lines.push(String(s)));
+    const both = await main({ ...options, verbose: 2, ensemble: 2 });
+    vi.restoreAllMocks();
+    const members = lines.filter((l) => l.startsWith("member ")).map((l) => Number(l.split(" ").pop()));
+    const alone = [await main({ ...options, verbose: 0 }), await main({ ...options, seed: 4, verbose: 0 })].map((r) => r.accuracy);
+    expect(members).toEqual(alone.map((a) => Number(a.toFixed(4))));
+    expect(lines[lines.length - 1]).toBe(`test accuracy: ${both.accuracy.toFixed(4)}`);
+    expect(both.accuracy).toBeGreaterThanOrEqual(0);
+  });
+
   it("word dropout: a word seen n times becomes its unknown-word id with probability α/(α+n); unknown ids stay; the data is untouched", () => {
     const data = brownTaggingData({ limit: 400 });
     const before = JSON.stringify(data.xTrain);

@@ -19,7 +19,7 @@
  *
  *   npm run example:pos-tagging-chars        # or: npx tsx examples/pos-tagging-chars/main.ts
  *   npm run example:pos-tagging-chars -- --threads 1 --word-dropout 2   (also --epochs, --dropout,
- *     --seed, --limit, --filters, --units, --learning-rate, --cosine, --char-rnn)
+ *     --seed, --limit, --filters, --units, --learning-rate, --cosine, --char-rnn, --depth, --ensemble)
  *
  * Training uses word dropout (see `dropWords`): rare training words are often shown as their
  * unknown-word id, so the model learns to tag unknown words from their characters.
@@ -71,6 +71,10 @@ export interface Options {
   cosine?: boolean;
   /** Also read each word with a character Bidirectional LSTM of this many units per direction (default 0: none). */
   charRnn?: number;
+  /** Bidirectional LSTM layers over the sentence (default 1), each followed by dropout. */
+  depth?: number;
+  /** Train this many taggers (seeds seed, seed + 1, …) and tag with their averaged softmax (default 1). */
+  ensemble?: number;
 }
 
 export interface Result {
@@ -126,42 +130,56 @@ export async function main(options: Options = {}): Promise<Result> {
       `${((100 * data.oov) / data.testTokens).toFixed(1)}% unknown words), ${data.tagId.size} tags, ${charVocabulary - 2} characters; kernels: ${kernels().name}`,
   );
 
-  const words = input({ shape: [null], name: "words" });
-  const chars = input({ shape: [null, null], name: "chars", sameLengthsAs: words });
-  const wordFeatures = layers.embedding({ inputDim: data.vocabulary, outputDim: options.embeddingDim ?? 64, name: "word_embedding" }).apply(words) as SymbolicTensor;
-  const charEmbedded = layers.timeDistributed({ layer: layers.embedding({ inputDim: charVocabulary, outputDim: options.charDim ?? 24 }), name: "char_embedding" }).apply(chars) as SymbolicTensor;
-  const charConv = layers.timeDistributed({ layer: layers.conv1d({ filters: options.filters ?? 96, kernelSize: options.kernelSize ?? 3, padding: "same", activation: "tanh" }), name: "char_conv" }).apply(charEmbedded) as SymbolicTensor;
-  const charFeatures = layers.timeDistributed({ layer: layers.globalMaxPooling1D(), name: "char_features" }).apply(charConv) as SymbolicTensor;
-  const charRnnUnits = options.charRnn ?? 0;
-  const charRnnFeatures = charRnnUnits > 0 ? [layers.timeDistributed({ layer: layers.bidirectional({ layer: layers.lstm({ units: charRnnUnits }) }), name: "char_rnn" }).apply(charEmbedded) as SymbolicTensor] : [];
-  let x = layers.concatenate({ name: "word_and_chars" }).apply([wordFeatures, charFeatures, ...charRnnFeatures]) as SymbolicTensor;
-  x = layers.dropout({ rate: dropout }).apply(x) as SymbolicTensor;
-  x = layers.bidirectional({ layer: layers.lstm({ units: options.units ?? 64, returnSequences: true }) }).apply(x) as SymbolicTensor;
-  x = layers.dropout({ rate: dropout }).apply(x) as SymbolicTensor;
-  const tags = layers.timeDistributed({ layer: layers.dense({ units: data.tagId.size, activation: "softmax" }), name: "tags" }).apply(x) as SymbolicTensor;
-  const tagger = model({ inputs: [words, chars], outputs: tags, seed, name: "char_cnn_bilstm" });
-  if (verbose > 0) tagger.summary();
-
-  const learningRate = options.learningRate ?? 0.005;
-  tagger.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate }, metrics: ["accuracy"] });
-  const callbacks = options.cosine ? [learningRateScheduler((epoch) => learningRate * 0.5 * (1 + Math.cos((Math.PI * epoch) / epochs)))] : [];
-  const alpha = options.wordDropout ?? 1;
-  if (alpha > 0) {
-    // one fit call per epoch, each on a fresh draw of the dropped words (the characters stay)
-    const rng = new Random(seed + 7919);
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const words = dropWords(data, alpha, rng);
-      await tagger.fit({ words, chars: train.chars }, data.yTrain, { epochs: epoch + 1, initialEpoch: epoch, batchSize: 32, verbose, threads: options.threads, callbacks });
+  /** Builds and trains one tagger from `modelSeed`; returns its test predictions. */
+  const trainOne = async (modelSeed: number): Promise<number[][][]> => {
+    const words = input({ shape: [null], name: "words" });
+    const chars = input({ shape: [null, null], name: "chars", sameLengthsAs: words });
+    const wordFeatures = layers.embedding({ inputDim: data.vocabulary, outputDim: options.embeddingDim ?? 64, name: "word_embedding" }).apply(words) as SymbolicTensor;
+    const charEmbedded = layers.timeDistributed({ layer: layers.embedding({ inputDim: charVocabulary, outputDim: options.charDim ?? 24 }), name: "char_embedding" }).apply(chars) as SymbolicTensor;
+    const charConv = layers.timeDistributed({ layer: layers.conv1d({ filters: options.filters ?? 96, kernelSize: options.kernelSize ?? 3, padding: "same", activation: "tanh" }), name: "char_conv" }).apply(charEmbedded) as SymbolicTensor;
+    const charFeatures = layers.timeDistributed({ layer: layers.globalMaxPooling1D(), name: "char_features" }).apply(charConv) as SymbolicTensor;
+    const charRnnUnits = options.charRnn ?? 0;
+    const charRnnFeatures = charRnnUnits > 0 ? [layers.timeDistributed({ layer: layers.bidirectional({ layer: layers.lstm({ units: charRnnUnits }) }), name: "char_rnn" }).apply(charEmbedded) as SymbolicTensor] : [];
+    let x = layers.concatenate({ name: "word_and_chars" }).apply([wordFeatures, charFeatures, ...charRnnFeatures]) as SymbolicTensor;
+    x = layers.dropout({ rate: dropout }).apply(x) as SymbolicTensor;
+    for (let d = 0; d < (options.depth ?? 1); d++) {
+      x = layers.bidirectional({ layer: layers.lstm({ units: options.units ?? 64, returnSequences: true }) }).apply(x) as SymbolicTensor;
+      x = layers.dropout({ rate: dropout }).apply(x) as SymbolicTensor;
     }
-  } else {
-    await tagger.fit(train, data.yTrain, { epochs, batchSize: 32, verbose, threads: options.threads, callbacks });
-  }
+    const tags = layers.timeDistributed({ layer: layers.dense({ units: data.tagId.size, activation: "softmax" }), name: "tags" }).apply(x) as SymbolicTensor;
+    const tagger = model({ inputs: [words, chars], outputs: tags, seed: modelSeed, name: "char_cnn_bilstm" });
+    if (verbose > 0) tagger.summary();
 
-  const predictions = tagger.predict(test, { batchSize: 64 }) as number[][][];
+    const learningRate = options.learningRate ?? 0.005;
+    tagger.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate }, metrics: ["accuracy"] });
+    const callbacks = options.cosine ? [learningRateScheduler((epoch) => learningRate * 0.5 * (1 + Math.cos((Math.PI * epoch) / epochs)))] : [];
+    const alpha = options.wordDropout ?? 1;
+    if (alpha > 0) {
+      // one fit call per epoch, each on a fresh draw of the dropped words (the characters stay)
+      const rng = new Random(modelSeed + 7919);
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        const words = dropWords(data, alpha, rng);
+        await tagger.fit({ words, chars: train.chars }, data.yTrain, { epochs: epoch + 1, initialEpoch: epoch, batchSize: 32, verbose, threads: options.threads, callbacks });
+      }
+    } else {
+      await tagger.fit(train, data.yTrain, { epochs, batchSize: 32, verbose, threads: options.threads, callbacks });
+    }
+    return tagger.predict(test, { batchSize: 64 }) as number[][][];
+  };
+
+  // an ensemble averages the softmax of models trained from seeds seed, seed + 1, …
+  const members = options.ensemble ?? 1;
+  let predictions: number[][][] = [];
+  for (let k = 0; k < members; k++) {
+    if (members > 1) log(`ensemble member ${k + 1}/${members} (seed ${seed + k})`);
+    const p = await trainOne(seed + k);
+    if (members > 1) log(`member ${k + 1}: test accuracy ${scoreTags(p, data).accuracy.toFixed(4)}`);
+    predictions = k === 0 ? p : predictions.map((sentence, i) => sentence.map((row, t) => row.map((v, j) => v + p[i][t][j])));
+  }
   const { accuracy, known, unknown } = scoreTags(predictions, data);
   log(`known words: ${known.toFixed(4)}, unknown words: ${unknown.toFixed(4)}`);
   const seconds = (performance.now() - started) / 1000;
-  log(`time: ${seconds.toFixed(1)} s (${epochs} epochs, kernels ${kernels().name})`);
+  log(`time: ${seconds.toFixed(1)} s (${epochs} epochs${members > 1 ? ` × ${members} models` : ""}, kernels ${kernels().name})`);
   log(`test accuracy: ${accuracy.toFixed(4)}`);
   return { accuracy, known, unknown, seconds, kernels: kernels().name, trainSentences: data.train.length, testSentences: data.test.length };
 }
@@ -171,5 +189,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const k = process.argv.indexOf(`--${name}`);
     return k > 0 ? Number(process.argv[k + 1]) : undefined;
   };
-  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout"), cosine: process.argv.includes("--cosine"), charRnn: arg("char-rnn") });
+  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout"), cosine: process.argv.includes("--cosine"), charRnn: arg("char-rnn"), depth: arg("depth"), ensemble: arg("ensemble") });
 }
