@@ -74,7 +74,7 @@ export class Dense extends Layer {
   }
 
   // x: [M, C] rows (M = N steps or B sequences) → y: [M, U]
-  forward(input: LayerValue, _ctx: ForwardContext): ForwardResult {
+  forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
     const C = input.width;
     const U = this.units;
     const M = rowCount(input);
@@ -83,11 +83,16 @@ export class Dense extends Layer {
     if (this.bias) addBias(y, this.bias.value, M, U);
     activateInPlace(this.activation, y, M, U);
     const output = withData(input, y, U);
-    const backward = (dOutput: LayerValue): LayerValue => {
-      const dz = new Float32Array(M * U);
-      activationBackward(this.activation, dz, dOutput.data, y, M, U);
+    const backward = (dOutput: LayerValue): LayerValue | null => {
+      // linear: dz is dOutput itself (read only below), no copy
+      let dz = dOutput.data;
+      if (this.activation !== "linear") {
+        dz = new Float32Array(M * U);
+        activationBackward(this.activation, dz, dOutput.data, y, M, U);
+      }
       kernels().gemm({ out: this.kernel.grad, a: input.data, b: dz, M: C, N: U, K: M, transA: true, accumulate: true });
       if (this.bias) sumRows(this.bias.grad, dz, M, U);
+      if (!ctx.inputNeedsGrad) return null; // a model input: nobody reads dx
       const dx = new Float32Array(M * C);
       kernels().gemm({ out: dx, a: dz, b: this.kernel.value, M, N: C, K: U, transB: true });
       return withData(input, dx, C);
