@@ -139,8 +139,12 @@ export class Conv1D extends Layer {
     activateInPlace(this.activation, y, Nout, F);
     const output: SequenceValue = { kind: "sequence", layout: plan.layout, data: y, width: F, mask: plan.mask };
     const backward = (dOutput: LayerValue): LayerValue | null => {
-      const dz = new Float32Array(Nout * F);
-      activationBackward(this.activation, dz, dOutput.data, y, Nout, F);
+      // linear: dz is dOutput itself (the kernels only read it), no copy
+      let dz = dOutput.data;
+      if (this.activation !== "linear") {
+        dz = new Float32Array(Nout * F);
+        activationBackward(this.activation, dz, dOutput.data, y, Nout, F);
+      }
       const dx = ctx.inputNeedsGrad ? new Float32Array(Nin * C) : null;
       kernels().conv1dBackward({
         dx, dKernel: this.kernel.grad, dBias: this.bias?.grad ?? null, dOut: dz,
