@@ -51,6 +51,29 @@ export function resolveLengths(source: LengthSource, inputLengths: (name: string
   return lengths;
 }
 
+/**
+ * A number of steps the data must have somewhere in a model (NOTE [ fixed step counts ] in
+ * models/functional.ts): at one of its inputs, or at the input of a model nested in it. Here, by
+ * the length sources, so that layers (timeDistributed) can read a nested model's.
+ */
+export interface FixedSteps {
+  /** The number of steps (or token ids) every sample must have there. */
+  steps: number;
+  /** Whether the steps are token ids (an input of shape `[T]` feeding embeddings). */
+  ids: boolean;
+  /** Features per step of the declaring input (1 for token ids). */
+  features: number;
+  /** The model that declares the shape, and its input. */
+  model: string;
+  input: string;
+  /** Whether that model is a Sequential (the shape is its `inputShape`). */
+  sequential: boolean;
+  /** Whether that model is nested in this one (not this model itself). */
+  nested: boolean;
+  /** Where the checked lengths come from: this model's input `input`, through length-changing layers. */
+  lengths: { readonly input: string; readonly through: readonly Layer[] };
+}
+
 /** What a node was called with besides its input tensors (Keras' call kwargs). */
 export interface NodeArgs {
   /** The last `initialStateCount` inputs of the node are initial states (recurrent layers). */

@@ -26,20 +26,9 @@
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable, formatShape } from "./layer.js";
-import { kindOfShape } from "./symbolic.js";
-import type { LengthSource } from "./symbolic.js";
+import { type FixedSteps, kindOfShape } from "./symbolic.js";
 import { type LayerValue, type NestedValue, type SequenceValue, type VectorValue, nestedValue } from "./values.js";
 
-/** What a nested model's `fixedSteps()` entries give here (models/functional.ts's FixedSteps; not imported: models import layers). */
-interface FixedWordSteps {
-  steps: number;
-  ids: boolean;
-  features: number;
-  model: string;
-  input: string;
-  sequential: boolean;
-  lengths: Extract<LengthSource, { kind: "input" }>;
-}
 
 export interface TimeDistributedArgs extends BaseLayerArgs {
   /**
@@ -169,7 +158,7 @@ export class TimeDistributed extends Layer {
    * @throws RaggedError `SHAPE_MISMATCH` naming the word's length, the model and its shape.
    */
   private checkFixedWordLengths(input: NestedValue): void {
-    const fixed = (this.layer as Layer & { fixedSteps?: () => readonly FixedWordSteps[] }).fixedSteps?.() ?? [];
+    const fixed = (this.layer as Layer & { fixedSteps?: () => readonly FixedSteps[] }).fixedSteps?.() ?? [];
     const outer = input.layout;
     for (const f of fixed) {
       let lengths = input.inner.layout.lengths;

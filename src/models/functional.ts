@@ -26,7 +26,7 @@ import type { Tensor } from "../core/tensor.js";
 import { Embedding } from "../layers/embedding.js";
 import { type ForwardContext, Layer, type ManyForwardResult, type Shape, type Variable, formatShape } from "../layers/layer.js";
 import type { InputMaskRule } from "../layers/masking.js";
-import { type LengthSource, type Node, SymbolicTensor, type TensorKind } from "../layers/symbolic.js";
+import { type FixedSteps, type LengthSource, type Node, SymbolicTensor, type TensorKind } from "../layers/symbolic.js";
 import type { LayerValue } from "../layers/values.js";
 import { engine } from "./engine.js";
 import { type Graph, type GraphPass, buildGraph, runGraph } from "./graph.js";
@@ -121,27 +121,7 @@ export interface InputSpec {
   ids: number;
 }
 
-/**
- * A number of steps the data must have somewhere in a model (NOTE [ fixed step counts ]): at one
- * of its inputs, or at the input of a model nested in it.
- */
-export interface FixedSteps {
-  /** The number of steps (or token ids) every sample must have there. */
-  steps: number;
-  /** Whether the steps are token ids (an input of shape `[T]` feeding embeddings). */
-  ids: boolean;
-  /** Features per step of the declaring input (1 for token ids). */
-  features: number;
-  /** The model that declares the shape, and its input. */
-  model: string;
-  input: string;
-  /** Whether that model is a Sequential (the shape is its `inputShape`). */
-  sequential: boolean;
-  /** Whether that model is nested in this one (not this model itself). */
-  nested: boolean;
-  /** Where the checked lengths come from: this model's input `input`, through length-changing layers. */
-  lengths: { readonly input: string; readonly through: readonly Layer[] };
-}
+export type { FixedSteps } from "../layers/symbolic.js";
 
 /** What training needs to know about a model output. */
 export interface OutputSpec {
