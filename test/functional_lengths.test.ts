@@ -3,7 +3,7 @@
 // and a Sequential model works as a layer inside a graph.
 import { describe, expect, it } from "vitest";
 import { Random } from "../src/core/random.js";
-import { type SymbolicTensor, RaggedError, input, layers, model, sequential } from "../src/index.js";
+import { type SymbolicTensor, RaggedError, input, layers, loadModel, memory, model, sequential } from "../src/index.js";
 import { checkGradients, modelBatchOf, randomSequences, randomTargets } from "./harness.js";
 
 const rng = new Random(71);
@@ -56,5 +56,48 @@ describe("lengths through length-changing layers in graphs", () => {
     const own = encoder.predict(xs[0]) as number[][];
     const viaGraph = model({ inputs: a, outputs: encoder.apply(a) as SymbolicTensor }).predict(xs[0]) as number[][];
     expect(viaGraph).toEqual(own);
+  });
+
+  it("a stride-1 `same` / `causal` conv1d or pooling keeps its input's lengths: residual add, WaveNet-style causal stacks and squeeze-and-excite merge with the input", async () => {
+    const x = input({ shape: [null, 4], name: "x" });
+    const same = layers.conv1d({ filters: 4, kernelSize: 3, padding: "same", name: "same" });
+    const causal = layers.conv1d({ filters: 4, kernelSize: 2, dilationRate: 2, padding: "causal", name: "causal" });
+    const pool = layers.maxPooling1D({ poolSize: 3, strides: 1, padding: "same", name: "pool" });
+    const pointwise = layers.conv1d({ filters: 4, kernelSize: 1, name: "pointwise" }); // valid, one step: lengths kept
+    for (const l of [same, causal, pool, pointwise]) expect((l.apply(x) as SymbolicTensor).lengths).toEqual({ kind: "input", input: "x", through: [] });
+    // lengths that do change still go through the layer
+    const strided = layers.conv1d({ filters: 4, kernelSize: 3, padding: "same", strides: 2, name: "strided" });
+    const valid = layers.conv1d({ filters: 4, kernelSize: 3, name: "valid3" });
+    expect((strided.apply(x) as SymbolicTensor).lengths).toEqual({ kind: "input", input: "x", through: [strided] });
+    expect((valid.apply(x) as SymbolicTensor).lengths).toEqual({ kind: "input", input: "x", through: [valid] });
+    let code = "no error";
+    try {
+      layers.add().apply([x, valid.apply(x) as SymbolicTensor]);
+    } catch (e) {
+      code = (e as RaggedError).code;
+    }
+    expect(code).toBe("LENGTH_MISMATCH");
+
+    // residual: y = x + same(x) + causal(x); squeeze-and-excite: y ⊙ σ(dense(mean over steps of y)), repeated over x's steps
+    const y = layers.add().apply([x, same.apply(x) as SymbolicTensor, causal.apply(x) as SymbolicTensor]) as SymbolicTensor;
+    const squeeze = layers.dense({ units: 4, activation: "sigmoid" }).apply(layers.globalAveragePooling1D().apply(y) as SymbolicTensor) as SymbolicTensor;
+    const excited = layers.multiply().apply([y, layers.repeatVector({ n: "inputLength", inputName: "x" }).apply(squeeze) as SymbolicTensor]) as SymbolicTensor;
+    const m = model({ inputs: x, outputs: excited, seed: 75 });
+    m.compile({ loss: "mse", optimizer: "sgd" });
+    const lengths = [5, 1, 8, 3];
+    const xs = randomSequences(rng, lengths, 4);
+    const out = m.predict(xs) as number[][][];
+    expect(out.map((o) => o.length)).toEqual(lengths);
+    // the residual sum equals the parts computed by models of their own
+    const part = (t: SymbolicTensor) => model({ inputs: x, outputs: t }).predict(xs) as number[][][];
+    const ySum = part(y);
+    const [sOut, cOut] = [part(same.apply(x) as SymbolicTensor), part(causal.apply(x) as SymbolicTensor)];
+    ySum.forEach((seq, i) => seq.forEach((row, t) => row.forEach((v, j) => expect(v).toBeCloseTo(xs[i][t][j] + sOut[i][t][j] + cOut[i][t][j], 5))));
+    expect(checkGradients(m, modelBatchOf(m, xs, randomTargets(rng, lengths, 4, true)), { perVariable: 12 })).toBeGreaterThan(30);
+    // and the graph saves and loads (the loaded graph is rebuilt through the same length rules)
+    const mem = memory();
+    await m.save(mem);
+    const back = await loadModel(memory(mem.artifacts!));
+    expect(back.predict(xs)).toEqual(m.predict(xs));
   });
 });

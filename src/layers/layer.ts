@@ -294,7 +294,7 @@ export abstract class Layer {
       }
     }
     let source = first.lengths;
-    if (this.outputLengths && source.kind === "input" && first.kind === "sequence") source = { kind: "input", input: source.input, through: [...source.through, this] };
+    if (this.outputLengths && !this.keepsLengths && source.kind === "input" && first.kind === "sequence") source = { kind: "input", input: source.input, through: [...source.through, this] };
     return outShapes.map(() => source);
   }
 
@@ -327,6 +327,14 @@ export abstract class Layer {
    * the model lines per-step targets up with them. Absent: lengths pass through.
    */
   outputLengths?(inputLengths: Int32Array): Int32Array;
+  /**
+   * True when a layer with `outputLengths` leaves every length as it is in this configuration
+   * (a stride-1 `same` or `causal` convolution): its output then has its input's lengths in a
+   * graph, so it merges with that input (a residual `add`) or with `repeatVector({ n: "inputLength" })`.
+   */
+  get keepsLengths(): boolean {
+    return false;
+  }
   /** The layer's own config (Keras keys in camelCase; io/ translates to snake_case). */
   abstract getConfig(): Record<string, unknown>;
 

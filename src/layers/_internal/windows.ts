@@ -48,6 +48,11 @@ export function windowOutputLength(L: number, w: Window): number {
   return Math.floor((L - 1) / w.stride) + 1;
 }
 
+/** Whether every sequence keeps its length: stride 1 and `same` / `causal` padding (or a one-step window). */
+export function windowKeepsLengths(w: Window): boolean {
+  return w.stride === 1 && (w.padding !== "valid" || windowSpan(w) === 1);
+}
+
 /** Zero steps before step 0 for an input of length L. */
 export function windowPadLeft(L: number, w: Window): number {
   if (w.padding === "valid") return 0;
