@@ -8,7 +8,8 @@
  * - a per-step tensor (`[null, null, d]`, or `[null, null]` token ids) has one row per step of a
  *   sequence whose length comes from a model input (`{ kind: "input", input: "chars" }`), possibly
  *   changed by length-changing layers on the way (`through: [conv, pool]`, each with an
- *   `outputLengths` hook), or is a fixed number of steps (`repeatVector({ n: 5 })`);
+ *   `outputLengths` hook; a stride-1 `same` / `causal` one says `keepsLengths` and is not listed,
+ *   so a residual `add([x, conv(x)])` merges), or is a fixed number of steps (`repeatVector({ n: 5 })`);
  * - a per-sequence tensor (`[null, d]`) records the input whose packed layout its rows are sorted by
  *   (NOTE [ vectors across layouts ] in values.ts); it can be merged with any other vector.
  * - a nested tensor (`[null, null, null]` ids, `[null, null, null, d]`) records the lengths of its
