@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { RaggedError } from "../core/errors.js";
 import { loadModel, saveModel } from "../io/model_io.js";
+import type { LayersModel } from "../models/functional.js";
 import { Sequential } from "../models/sequential.js";
 import { processAlive } from "../node/dir_lock.js";
 import { fileHandler } from "../node/file_handler.js";
@@ -121,18 +122,47 @@ async function removeStaleTemporaries(path: string): Promise<void> {
 }
 
 /**
- * Loads a Sequential model saved in a directory (`model.json` + weights) or named by its model.json.
+ * Loads a model saved in a directory (`model.json` + weights) or named by its model.json, for the
+ * commands that read one input and one target per sample (predict, evaluate, summary): a
+ * Sequential, or a functional model with one per-step input and one output.
  * @throws RaggedError IO_ERROR (missing), BAD_FILE, … naming the file; UNSUPPORTED for a
- *   functional model (the CLI reads one input and one target per sample).
+ *   functional model with several inputs or outputs, or whose input is not per step.
  */
-export async function loadModelFrom(path: string): Promise<Sequential> {
+export async function loadModelFrom(path: string): Promise<LayersModel> {
   const model = await loadModel(fileHandler(path));
-  if (!(model instanceof Sequential)) {
-    throw new RaggedError("UNSUPPORTED", `${path}: "${model.name}" is a functional model; the CLI trains and runs Sequential models.`, {
+  if (model instanceof Sequential) return model;
+  const inputs = model.inputSpecs();
+  const outputs = model.outputSpecs();
+  if (inputs.length !== 1 || outputs.length !== 1 || inputs[0].kind !== "sequence") {
+    const has = `${inputs.length} input${inputs.length === 1 ? "" : "s"} (${inputs.map((i) => `"${i.name}": ${i.kind === "sequence" ? "per step" : i.kind}`).join(", ")}) and ${outputs.length} output${outputs.length === 1 ? "" : "s"}`;
+    throw new RaggedError("UNSUPPORTED", `${path}: the functional model "${model.name}" has ${has}; the command line reads one sequence and one target per sample.`, {
+      expected: "a Sequential model, or a functional model with one per-step input and one output",
+      received: has,
       help: "load it in code with loadModel (ragged-rnn/node) and call fit / predict there",
     });
   }
   return model;
+}
+
+/** Resumes training only for what `ragged train` builds: a Sequential model. */
+export async function loadSequentialFrom(path: string): Promise<Sequential> {
+  const model = await loadModelFrom(path);
+  if (!(model instanceof Sequential)) {
+    throw new RaggedError("UNSUPPORTED", `${path}: "${model.name}" is a functional model; ragged train trains Sequential models.`, {
+      help: "train it in code (loadModel from ragged-rnn/node, then fit); predict, evaluate and summary take it",
+    });
+  }
+  return model;
+}
+
+/** Features per step of the model's input (1 for token ids). */
+export function inputFeaturesOf(model: LayersModel): number {
+  return model instanceof Sequential ? model.inputFeatures : model.inputSpecs()[0].features;
+}
+
+/** Whether the model gives one output row per step (else one per sequence). */
+export function returnsSequences(model: LayersModel): boolean {
+  return model instanceof Sequential ? model.returnsSequences : model.outputSpecs()[0].kind === "sequence";
 }
 
 /** Saves `model` with its optimizer state into `dir` (atomically: NOTE [ atomic save ] in node/file_handler.ts). */

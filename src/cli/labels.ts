@@ -9,7 +9,8 @@
  * label itself, e.g. `{"label": "3", "probabilities": […]}`.
  */
 import { FileError, RaggedError } from "../core/errors.js";
-import type { Sequential } from "../models/sequential.js";
+import type { LayersModel } from "../models/functional.js";
+import { returnsSequences } from "./io.js";
 import type { Task } from "./layer_spec.js";
 
 /** A class label as written in the data: `"cat"` or `3`. */
@@ -167,7 +168,7 @@ function labelIndex(labels: readonly Label[], v: Label): number {
 }
 
 /** The command line's entries of a model's `userDefinedMetadata.ragged`. */
-export function readCliMetadata(model: Sequential): CliMetadata {
+export function readCliMetadata(model: LayersModel): CliMetadata {
   const ragged = model.getUserDefinedMetadata()?.ragged as Record<string, unknown> | undefined;
   const out: CliMetadata = {};
   if (Array.isArray(ragged?.labels)) out.labels = ragged.labels.filter((l): l is Label => typeof l === "string" || typeof l === "number");
@@ -179,16 +180,16 @@ export function readCliMetadata(model: Sequential): CliMetadata {
 }
 
 /** Sets the command line's entries of `userDefinedMetadata.ragged`, keeping everything else. */
-export function writeCliMetadata(model: Sequential, entries: CliMetadata): void {
+export function writeCliMetadata(model: LayersModel, entries: CliMetadata): void {
   const all = model.getUserDefinedMetadata() ?? {};
   const ragged = { ...((all.ragged as object | undefined) ?? {}), ...entries };
   model.setUserDefinedMetadata({ ...all, ragged });
 }
 
 /** The targets a saved model was trained on, as far as the model tells. */
-export function modelTargets(model: Sequential): Targets {
+export function modelTargets(model: LayersModel): Targets {
   const { labels } = readCliMetadata(model);
-  const perStep = model.returnsSequences;
+  const perStep = returnsSequences(model);
   if (labels) return { task: { kind: "classification", classes: labels.length }, perStep, labels };
   return { task: { kind: "regression" }, perStep, labels: null };
 }

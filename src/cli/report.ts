@@ -4,7 +4,7 @@
  * training data without it) for the confusion matrix and the metric by length. Evaluate: the
  * evaluation's loss and metrics, and the same analysis of its predictions.
  */
-import type { Sequential } from "../models/sequential.js";
+import type { LayersModel } from "../models/functional.js";
 import { writeReport } from "../node/report.js";
 import type { Logs } from "../training/callbacks.js";
 import type { FitHistory } from "../training/fit.js";
@@ -14,7 +14,7 @@ import type { Targets } from "./labels.js";
 
 export interface TrainReportArgs {
   title: string;
-  model: Sequential;
+  model: LayersModel;
   summary: string;
   recorder: TrainingRecorder;
   history: FitHistory;
@@ -43,7 +43,7 @@ export class EvaluationCollector {
   readonly targets: unknown[] = [];
   readonly lengths: number[] = [];
 
-  add(model: Sequential, xs: readonly number[][][], ys: readonly unknown[]): void {
+  add(model: LayersModel, xs: readonly number[][][], ys: readonly unknown[]): void {
     this.predictions.push(...(model.predict(xs) as number[][]));
     this.targets.push(...ys);
     this.lengths.push(...xs.map((x) => x.length));

@@ -6,7 +6,7 @@
 import { RaggedError } from "../../core/errors.js";
 import type { Logs } from "../../training/callbacks.js";
 import { chunked, openData } from "../data.js";
-import { type CliIO, loadModelFrom } from "../io.js";
+import { type CliIO, inputFeaturesOf, loadModelFrom } from "../io.js";
 import { encodeTarget, modelTargets } from "../labels.js";
 import type { OptionValues, evaluateOptions } from "../options.js";
 import { checkReportPath } from "../../node/report.js";
@@ -26,7 +26,7 @@ export async function runEvaluate(opts: EvaluateOptions, io: CliIO): Promise<voi
     });
   }
   const targets = modelTargets(model);
-  const data = await openData(opts.data, { features: model.inputFeatures });
+  const data = await openData(opts.data, { features: inputFeaturesOf(model) });
   let sequences = 0;
   const collector = opts.report ? new EvaluationCollector() : null;
   async function* batches() {

@@ -13,7 +13,7 @@
  */
 import { FileError } from "../../core/errors.js";
 import { chunked, openData } from "../data.js";
-import { type CliIO, type TextOut, loadModelFrom, openOutputFile } from "../io.js";
+import { type CliIO, type TextOut, inputFeaturesOf, loadModelFrom, openOutputFile } from "../io.js";
 import { type Label, type Targets, modelTargets } from "../labels.js";
 import type { OptionValues, predictOptions } from "../options.js";
 
@@ -27,7 +27,7 @@ export const predictExamples = [
 export async function runPredict(opts: PredictOptions, io: CliIO): Promise<void> {
   const model = await loadModelFrom(opts.model);
   const targets = modelTargets(model);
-  const data = await openData(opts.data, { features: model.inputFeatures });
+  const data = await openData(opts.data, { features: inputFeaturesOf(model) });
   const file = opts.out === undefined ? null : await openOutputFile(opts.out);
   const out: TextOut = file ?? io.stdout;
   try {

@@ -18,7 +18,7 @@ import { checkReportPath } from "../../node/report.js";
 import { trainingRecorder } from "../../vis/recorder.js";
 import { writeTrainReport } from "../report.js";
 import { type DataRecord, readAll } from "../data.js";
-import { type CliIO, loadModelFrom, saveModelTo } from "../io.js";
+import { type CliIO, loadSequentialFrom, saveModelTo } from "../io.js";
 import { type Targets, encodeTarget, inferTargets, modelTargets, readCliMetadata, writeCliMetadata } from "../labels.js";
 import { LAYER_SYNTAX, buildLayers, parseLayerSpec } from "../layer_spec.js";
 import type { OptionValues, trainOptions } from "../options.js";
@@ -88,7 +88,7 @@ async function trainInto(out: string, specs: ReturnType<typeof parseLayerSpec> |
   let validationSplit = opts.validationSplit;
   let batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   if (opts.resume) {
-    model = await loadModelFrom(opts.resume);
+    model = await loadSequentialFrom(opts.resume);
     if (!model.loss) {
       throw new RaggedError("UNSUPPORTED", `${opts.resume}: the model was saved without its optimizer state, so training cannot resume.`, {
         help: "start a new run from its weights with --model instead",
@@ -226,7 +226,7 @@ function compile(model: Sequential, targets: Targets, opts: TrainOptions): void 
  */
 async function initialModel(path: string): Promise<Sequential> {
   const isJson = extname(path).toLowerCase() === ".json";
-  if (!isJson) return loadModelFrom(path);
+  if (!isJson) return loadSequentialFrom(path);
   let json: { weightsManifest?: unknown; modelTopology?: unknown };
   try {
     json = JSON.parse(await fsp.readFile(path, "utf8")) as typeof json;
@@ -234,7 +234,7 @@ async function initialModel(path: string): Promise<Sequential> {
     const code = (e as { code?: string }).code;
     throw new RaggedError(code ? "IO_ERROR" : "BAD_FILE", `${path}: cannot read the model file.`, { received: (e as Error).message });
   }
-  if (json.weightsManifest !== undefined) return loadModelFrom(path);
+  if (json.weightsManifest !== undefined) return loadSequentialFrom(path);
   // Fresh weights from the model's own random seed (modelFromTopology takes none; a known gap).
   const model = modelFromTopology(json.modelTopology ?? json, path);
   if (!(model instanceof Sequential)) {
