@@ -107,4 +107,20 @@ describe("conv1d / pooling save and load", () => {
       expect(maxAbsDiff(ours.predict(xs), tfjsPerSequence(theirs, xs))).toBeLessThan(TOL);
     });
   }
+
+  it("TF.js → ragged and back: a functional residual block, add([x, conv1d same(x)]) → maxPooling1d same stride 1 → add → lstm (merges that needed a same conv to keep lengths)", async () => {
+    const x = tf.input({ shape: [null, C] });
+    const conv = tf.layers.conv1d({ filters: C, kernelSize: 3, padding: "same", activation: "relu" }).apply(x) as tf.SymbolicTensor;
+    const r1 = tf.layers.add().apply([x, conv]) as tf.SymbolicTensor;
+    const pooled = tf.layers.maxPooling1d({ poolSize: 3, strides: 1, padding: "same" }).apply(r1) as tf.SymbolicTensor;
+    const r2 = tf.layers.add().apply([r1, pooled]) as tf.SymbolicTensor;
+    const theirs = tf.model({ inputs: x, outputs: tf.layers.lstm({ units: 3 }).apply(r2) as tf.SymbolicTensor });
+    const ours = await loadModel(memory(await savedByTfjs(theirs)));
+    const xs = randomSequences(new Random(5), LENGTHS, C);
+    expect(maxAbsDiff(ours.predict(xs), tfjsPerSequence(theirs, xs))).toBeLessThan(TOL);
+    const mem = memory();
+    await ours.save(mem);
+    const back = await tf.loadLayersModel(tf.io.fromMemory(mem.artifacts as tf.io.ModelArtifacts));
+    expect(maxAbsDiff(ours.predict(xs), tfjsPerSequence(back, xs))).toBeLessThan(TOL);
+  });
 });
