@@ -223,6 +223,17 @@ describe("coded errors for bad graphs", () => {
     // …which repeatVector resolves: a vector of input a, repeated to input b's steps
     const onB = layers.repeatVector({ n: "inputLength", inputName: "b" }).apply(ha) as SymbolicTensor;
     expect((layers.concatenate([onB, seqB]) as SymbolicTensor).shape).toEqual([null, null, 8]);
+    // …and must name an input the model has: refused when the model is built, not when it first runs
+    const onNothing = layers.repeatVector({ n: "inputLength", inputName: "typo", name: "to_typo" }).apply(ha) as SymbolicTensor;
+    let refusal: RaggedError | null = null;
+    try {
+      model({ inputs: a, outputs: onNothing });
+    } catch (e) {
+      refusal = e as RaggedError;
+    }
+    expect(refusal?.code).toBe("GRAPH_DISCONNECTED");
+    expect(refusal?.message).toContain('layer "to_typo" gives steps with the lengths of input "typo", which is not among the model\'s inputs');
+    expect(refusal?.expected).toBe('one of "a"');
   });
 
   it("a missing initialState shape, and a model input given twice", () => {

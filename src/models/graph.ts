@@ -85,6 +85,18 @@ export function buildGraph(inputs: readonly SymbolicTensor[], outputs: readonly 
     order.push(node);
   };
   for (const t of outputs) visit(t, []);
+  // a length source naming an input the model does not have (repeatVector({ n: "inputLength", inputName }))
+  const inputNames = new Set(inputs.map((t) => t.sourceLayer.name));
+  for (const node of order) {
+    for (const t of node.outputs) {
+      if (t.lengths.kind !== "input" || inputNames.has(t.lengths.input)) continue;
+      throw new RaggedError("GRAPH_DISCONNECTED", `model "${modelName}": layer "${node.layer.name}" gives steps with the lengths of input "${t.lengths.input}", which is not among the model's inputs.`, {
+        expected: `one of ${[...inputNames].map((n) => `"${n}"`).join(", ")}`,
+        received: `"${t.lengths.input}"`,
+        help: 'name a model input in repeatVector({ n: "inputLength", inputName }), or add that input to model({ inputs: [...] })',
+      });
+    }
+  }
   const layers: Layer[] = [];
   const names = new Map<string, Layer>();
   const addLayer = (layer: Layer) => {
