@@ -98,4 +98,39 @@ describe("stepFromModel with contexts (attention decoding)", () => {
     expect(await code(() => stepFromModel({ model: decoder, contexts: "E" as unknown as number[][][] }))).toBe("INVALID_ARGUMENT");
     expect(await code(() => greedyDecode({ ...common, step: stepFromModel({ model: decoder, contexts: [E.slice(0, 3)] }) }))).toBe("SHAPE_MISMATCH");
   });
+
+  it("a context is validated once, naming the sequence (NON_FINITE), and the caller's arrays are left alone", async () => {
+    const bad = structuredClone(E);
+    bad[7][0][1] = NaN;
+    const before = JSON.stringify(bad);
+    let error: RaggedError | null = null;
+    try {
+      await greedyDecode({ ...common, step: stepFromModel({ model: decoder, contexts: [bad] }) });
+    } catch (e) {
+      error = e as RaggedError;
+    }
+    expect(error?.code).toBe("NON_FINITE");
+    expect(error?.message).toContain("contexts[0][7][0][1]");
+    expect(JSON.stringify(bad)).toBe(before);
+  });
+
+  it("a state that is not finite is refused (NON_FINITE) by the step, as predict refuses it", async () => {
+    const step = stepFromModel({ model: decoder, contexts: [E] });
+    const H = 2 * U;
+    const hs = Float32Array.from(h.slice(0, 2).flat());
+    const cs = Float32Array.from(c.slice(0, 2).flat());
+    const good = await step({ tokens: Int32Array.of(END, END), states: [hs, cs], rows: 2, sequences: Int32Array.of(0, 1) });
+    expect(good.output.length).toBe(2 * V);
+    expect(good.states.map((x) => x.length)).toEqual([2 * H, 2 * H]);
+    cs[H + 1] = Number.NaN; // row 1's cell state
+    let error: RaggedError | null = null;
+    try {
+      await step({ tokens: Int32Array.of(END, END), states: [hs, cs], rows: 2, sequences: Int32Array.of(0, 1) });
+    } catch (e) {
+      error = e as RaggedError;
+    }
+    expect(error?.code).toBe("NON_FINITE");
+    expect(error?.message).toMatch(/^stepFromModel: state 1 of row 1 is NaN\./);
+  });
+
 });

@@ -25,8 +25,10 @@
  * await greedyDecode({ step, initialStates: [h, c], startToken: 1, endToken: 1, maxLength: 30 });
  */
 import { RaggedError, describe } from "../core/errors.js";
-import { rowToArray } from "../data/packed.js";
 import type { LayersModel } from "../models/functional.js";
+import { graphSamplesFrom, readInputSamples, usesSinglePath } from "../training/graph_samples.js";
+import { predictSamples } from "../training/predict.js";
+import type { Samples } from "../training/samples.js";
 import type { DecodeStep } from "./decode_step.js";
 
 /** Options of `stepFromModel`. */
@@ -81,35 +83,88 @@ export function stepFromModel(args: StepFromModelArgs): DecodeStep {
     });
   }
   const batchSize = args.batchSize ?? 1024;
+  if (usesSinglePath(m)) {
+    // a Sequential on the token alone (no states, no contexts): through predict
+    return ({ tokens, rows }) => ({ output: lastSteps(m.predict(tokenRows(tokens, oneHotWidth), { batchSize }) as number[][][], rows), states: [] });
+  }
+  // NOTE [ decoding without re-reading ]: each context is validated and copied once (the first
+  // step), not at every step; the states, the model's own outputs, go in as views of the step's
+  // arrays. Only the tokens are read as data each step. The rows of a step are sequences of the
+  // contexts (`sequences[r]`), picked by reference.
+  const specs = m.inputSpecs();
+  let contextSamples: Samples[] | null = null;
   return ({ tokens, states, rows, sequences }) => {
-    const token = Array.from(tokens, (t) => (oneHotWidth === null ? [t] : [oneHot(t, oneHotWidth)]));
-    const stateRows = states.map((s) => {
-      const H = s.length / rows;
-      return Array.from({ length: rows }, (_, r) => rowToArray(s, r * H, H));
-    });
-    const contextRows = contexts.map((c, j) =>
-      Array.from(sequences, (i) => {
-        if (i >= c.length) {
-          throw new RaggedError("SHAPE_MISMATCH", `stepFromModel: context ${j} has no entry for sequence ${i}.`, {
-            expected: "one entry per decoded sequence (contexts[j][i] for every sequence i)",
-            received: `${c.length} entries`,
-          });
-        }
-        return c[i];
-      }));
-    const out = m.predict([token, ...stateRows, ...contextRows], { batchSize }) as unknown as [number[][][], ...number[][][]];
-    const probs = out[0];
-    const V = probs[0]?.[0]?.length ?? 0;
-    const output = new Float32Array(rows * V);
-    probs.forEach((seq, r) => output.set(seq[seq.length - 1], r * V));
+    contextSamples ??= contexts.map((c, j) => readInputSamples(specs[1 + K + j], c, `contexts[${j}]`));
+    const picked = contextSamples.map((c, j) => pickSamples(c, sequences, j));
+    const stateSamples = states.map((st, k) => vectorViews(st, rows, specs[1 + k].features, `state ${k}`));
+    const tokenSamples = readInputSamples(specs[0], tokenRows(tokens, oneHotWidth), "tokens");
+    const out = predictSamples(m, graphSamplesFrom(m, [tokenSamples, ...stateSamples, ...picked], "decoder inputs"), { batchSize, perStep: outputs.map((_, k) => k === 0) }) as unknown as [number[][][], ...number[][][]];
     const next = out.slice(1).map((s) => {
       const H = (s as number[][])[0]?.length ?? 0;
       const flat = new Float32Array(rows * H);
       (s as number[][]).forEach((v, r) => flat.set(v, r * H));
       return flat;
     });
-    return { output, states: next };
+    return { output: lastSteps(out[0], rows), states: next };
   };
+}
+
+/** One step per row: `[id]`, or `[oneHot]` for a decoder reading one-hot tokens. */
+function tokenRows(tokens: ArrayLike<number>, oneHotWidth: number | null): number[][] | number[][][] {
+  return Array.from(tokens, (t) => (oneHotWidth === null ? [t] : [oneHot(t, oneHotWidth)])) as number[][] | number[][][];
+}
+
+/** The last step of each row's output: [R, V]. */
+function lastSteps(probs: number[][][], rows: number): Float32Array {
+  const V = probs[0]?.[0]?.length ?? 0;
+  const output = new Float32Array(rows * V);
+  probs.forEach((seq, r) => output.set(seq[seq.length - 1], r * V));
+  return output;
+}
+
+/** Context j's samples for this step's rows: row r is sequence `sequences[r]` (arrays shared, not copied). */
+function pickSamples(c: Samples, sequences: ArrayLike<number>, j: number): Samples {
+  const rows = sequences.length;
+  const xs: Float32Array[] = new Array(rows);
+  const lengths = new Int32Array(rows);
+  const masks: Uint8Array[] | null = c.masks ? new Array(rows) : null;
+  for (let r = 0; r < rows; r++) {
+    const i = sequences[r];
+    if (i >= c.count) {
+      throw new RaggedError("SHAPE_MISMATCH", `stepFromModel: context ${j} has no entry for sequence ${i}.`, {
+        expected: "one entry per decoded sequence (contexts[j][i] for every sequence i)",
+        received: `${c.count} entries`,
+      });
+    }
+    xs[r] = c.xs[i];
+    lengths[r] = c.lengths[i];
+    if (masks && c.masks) masks[r] = c.masks[i];
+  }
+  return { ...c, count: rows, xs, lengths, masks };
+}
+
+/**
+ * A state input's samples from the step's state array [R, H]: one vector (a one-step sequence) per
+ * row, each a view. The model wrote them, so only finiteness is checked (a diverged model's NaN is
+ * refused as predict refuses it).
+ */
+function vectorViews(state: Float32Array, rows: number, H: number, name: string): Samples {
+  if (state.length !== rows * H) {
+    throw new RaggedError("SHAPE_MISMATCH", `stepFromModel: ${name} has ${state.length} values for ${rows} rows, but the model's state input takes ${H} per row.`, {
+      expected: `${rows * H} values`,
+      received: `${state.length}`,
+    });
+  }
+  for (let k = 0; k < state.length; k++) {
+    if (!Number.isFinite(state[k])) {
+      throw new RaggedError("NON_FINITE", `stepFromModel: ${name} of row ${Math.floor(k / H)} is ${state[k]}.`, {
+        expected: "finite states",
+        help: "the decoder overflows float32 on this input: check its weights (e.g. a diverged training run)",
+      });
+    }
+  }
+  const xs = Array.from({ length: rows }, (_, r) => state.subarray(r * H, (r + 1) * H));
+  return { count: rows, features: H, xs, lengths: new Int32Array(rows).fill(1), ys: null, yWidth: 0, perStep: false, weights: null, masks: null, outputLengths: null };
 }
 
 function oneHot(k: number, width: number): number[] {

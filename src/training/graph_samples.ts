@@ -99,26 +99,8 @@ function toGraphSamples(model: LayersModel, xs: unknown, ys: unknown, args: Read
   const inputSpecs = model.inputSpecs();
   const outputSpecs = model.outputSpecs();
   const xList = byName(xs, inputSpecs.map((s) => s.name), xName, "INPUT_MISMATCH", "input");
-  const inputs = inputSpecs.map((spec, k) => {
-    const name = inputSpecs.length === 1 ? xName : `${xName}.${spec.name}`;
-    if (spec.kind === "nested") return toNestedSamples(xList[k], name);
-    if (spec.kind === "vector") return toVectorSamples(xList[k], spec.features, name);
-    return toSamples(xList[k], null, { features: spec.features, ids: spec.ids, target: null, maskRule: spec.maskRule, xName: name });
-  });
-  const count = inputs[0].count;
-  inputs.forEach((s, k) => {
-    if (s.count !== count) {
-      throw new RaggedError("INPUT_MISMATCH", `Every input must have one entry per sample.`, {
-        expected: `${count} samples (as input "${inputSpecs[0].name}")`,
-        received: `${s.count} in input "${inputSpecs[k].name}"`,
-      });
-    }
-  });
-  checkSameLengths(inputSpecs, inputs, xName);
-  const inputNamed = (name: string) => inputSpecs.findIndex((s) => s.name === name);
-  checkFixedSteps(model.fixedSteps(), (name) => inputs[inputNamed(name)].lengths, (name) => (inputSpecs.length === 1 ? xName : `${xName}.${name}`));
-  const lengths = new Int32Array(count);
-  for (const s of inputs) for (let i = 0; i < count; i++) lengths[i] += s.lengths[i];
+  const inputs = inputSpecs.map((spec, k) => readInputSamples(spec, xList[k], inputSpecs.length === 1 ? xName : `${xName}.${spec.name}`));
+  const { count, lengths } = checkInputSamples(model, inputs, xName);
   let targets: Samples[] | null = null;
   if (ys !== null && ys !== undefined) {
     model.requireCompiled("training or evaluation");
@@ -141,6 +123,45 @@ function toGraphSamples(model: LayersModel, xs: unknown, ys: unknown, args: Read
     });
   }
   return { kind: "graph", count, inputSpecs, outputSpecs, inputs, targets, lengths };
+}
+
+/** One model input's data, validated and copied (`name` is how messages call it: `xs.letters`). */
+export function readInputSamples(spec: InputSpec, data: unknown, name: string): Samples {
+  if (spec.kind === "nested") return toNestedSamples(data, name);
+  if (spec.kind === "vector") return toVectorSamples(data, spec.features, name);
+  return toSamples(data, null, { features: spec.features, ids: spec.ids, target: null, maskRule: spec.maskRule, xName: name });
+}
+
+/**
+ * The checks across a graph model's inputs (one entry per sample in each, `sameLengthsAs`, fixed
+ * step counts) and the per-sample Σ of input lengths that batching groups by.
+ */
+function checkInputSamples(model: LayersModel, inputs: readonly Samples[], xName: string): { count: number; lengths: Int32Array } {
+  const inputSpecs = model.inputSpecs();
+  const count = inputs[0].count;
+  inputs.forEach((s, k) => {
+    if (s.count !== count) {
+      throw new RaggedError("INPUT_MISMATCH", `Every input must have one entry per sample.`, {
+        expected: `${count} samples (as input "${inputSpecs[0].name}")`,
+        received: `${s.count} in input "${inputSpecs[k].name}"`,
+      });
+    }
+  });
+  checkSameLengths(inputSpecs, inputs, xName);
+  const inputNamed = (name: string) => inputSpecs.findIndex((s) => s.name === name);
+  checkFixedSteps(model.fixedSteps(), (name) => inputs[inputNamed(name)].lengths, (name) => (inputSpecs.length === 1 ? xName : `${xName}.${name}`));
+  const lengths = new Int32Array(count);
+  for (const s of inputs) for (let i = 0; i < count; i++) lengths[i] += s.lengths[i];
+  return { count, lengths };
+}
+
+/**
+ * A graph model's samples (no targets) from one already-validated `Samples` per input — for callers
+ * that validate an input once and reuse it (`stepFromModel`'s contexts); the cross-input checks run.
+ */
+export function graphSamplesFrom(model: LayersModel, inputs: readonly Samples[], xName = "xs"): GraphSamples {
+  const { count, lengths } = checkInputSamples(model, inputs, xName);
+  return { kind: "graph", count, inputSpecs: model.inputSpecs(), outputSpecs: model.outputSpecs(), inputs, targets: null, lengths };
 }
 
 /** NOTE [ inputs with the same steps ] (layers/input_layer.ts): an input declared `sameLengthsAs` another has its step counts. */

@@ -165,7 +165,11 @@ export function checkPerStep(model: LayersModel, perStep: unknown): void {
  */
 export function predict(model: LayersModel, xs: unknown, args: PredictArgs = {}): Predictions | Predictions[] {
   checkPerStep(model, args.perStep);
-  const samples = readSamples(model, xs, null, false);
+  return predictSamples(model, readSamples(model, xs, null, false), args);
+}
+
+/** `predict` on samples already read (and checked): batches by length, caller order back. */
+export function predictSamples(model: LayersModel, samples: ModelSamples, args: PredictArgs = {}): Predictions | Predictions[] {
   const outs: (number[][] | number[])[][] = model.outputSpecs().map(() => new Array(samples.count));
   for (const indices of lengthOrderedBatches(samples, batchSizeOf(args), model.stateful)) {
     const rows = predictBatch(model, makeModelBatch(samples, indices));
