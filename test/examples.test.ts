@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { kernels, setKernels } from "../src/index.js";
 import { main as japaneseVowels } from "../examples/japanese-vowels/main.js";
 import { main as posTagging, readBrownNews } from "../examples/pos-tagging/main.js";
-import { main as g2pCtc } from "../examples/g2p-ctc/main.js";
+import { main as g2pCtc, upsampleLetters } from "../examples/g2p-ctc/main.js";
+import { GRAPHEMES, Vocabulary } from "../examples/_shared/cmudict.js";
 
 const initialKernels = kernels();
 afterEach(() => void setKernels(initialKernels));
@@ -45,6 +46,16 @@ describe("examples", () => {
     expect([r.trainWords, r.testWords, r.epochs]).toEqual([40, 40, 1]);
     expect(r.wer).toBeGreaterThanOrEqual(0);
     expect(r.wer).toBeLessThanOrEqual(1);
+    expect(r.per).toBeGreaterThanOrEqual(0);
+  });
+
+  it("g2p-ctc feeds each letter `copies` times, copy k with id + 27·k", async () => {
+    const graphemes = new Vocabulary(GRAPHEMES, { reserved: ["<pad>"] });
+    const [a, b] = [graphemes.id("a"), graphemes.id("b")];
+    expect(upsampleLetters(["a", "b"], graphemes)).toEqual([a, a + 27, b, b + 27]);
+    expect(upsampleLetters(["a", "b"], graphemes, 3)).toEqual([a, a + 27, a + 54, b, b + 27, b + 54]);
+    const r = await g2pCtc({ epochs: 1, limit: 30, verbose: 0, units: 8, depth: 1, embeddingDim: 8, batchSize: 15, copies: 3 });
+    expect(r.epochs).toBe(1);
     expect(r.per).toBeGreaterThanOrEqual(0);
   });
 });

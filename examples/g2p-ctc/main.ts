@@ -55,6 +55,8 @@ export interface Options {
   beamWidth?: number;
   /** Try the WebAssembly SIMD kernels (default true). */
   fastKernels?: boolean;
+  /** Steps per letter (default 2): copy k of a letter has its own id, so the network knows which part of the letter a step is. */
+  copies?: number;
 }
 
 export interface Result {
@@ -71,12 +73,12 @@ export interface Result {
   kernels: string;
 }
 
-/** Letter ids, each letter twice: first copy 1..27, second copy 28..54 (0 stays unused). */
-export function upsampleLetters(letters: readonly string[], graphemes: Vocabulary): number[] {
+/** Letter ids, each letter `copies` times (default 2): copy k of letter id is id + 27·k, so 1..27, 28..54, … (0 stays unused). */
+export function upsampleLetters(letters: readonly string[], graphemes: Vocabulary, copies = 2): number[] {
   const out: number[] = [];
   for (const c of letters) {
     const id = graphemes.id(c);
-    out.push(id, id + GRAPHEMES.length);
+    for (let k = 0; k < copies; k++) out.push(id + k * GRAPHEMES.length);
   }
   return out;
 }
@@ -89,6 +91,8 @@ export async function main(options: Options = {}): Promise<Result> {
   const depth = options.depth ?? 2;
   const dropout = options.dropout ?? 0.2;
   const beamWidth = options.beamWidth ?? 1;
+  const copies = options.copies ?? 2;
+  if (!Number.isInteger(copies) || copies < 1) throw new Error(`copies must be a whole number ≥ 1, got ${copies}`);
   const log = verbose > 0 ? (s: string) => console.log(s) : () => {};
   if (options.fastKernels ?? true) useFastKernels();
   const started = performance.now();
@@ -96,10 +100,10 @@ export async function main(options: Options = {}): Promise<Result> {
   const data = cmudictG2P({ limit: options.limit });
   const graphemes = new Vocabulary(GRAPHEMES, { reserved: ["<pad>"] }); // letters 1..27
   const phonemes = new Vocabulary(PHONEMES, { reserved: ["<blank>"] }); // blank 0, phonemes 1..39
-  const encode = (words: Pronunciation[]) => ({ xs: words.map((w) => upsampleLetters(w.letters, graphemes)), ys: words.map((w) => phonemes.encode(w.phonemes)) });
+  const encode = (words: Pronunciation[]) => ({ xs: words.map((w) => upsampleLetters(w.letters, graphemes, copies)), ys: words.map((w) => phonemes.encode(w.phonemes)) });
   const train = encode(data.train);
   const test = encode(data.test);
-  log(`CMUdict: ${data.train.length} train / ${data.test.length} test words; ${GRAPHEMES.length} letters ×2 steps each, ${PHONEMES.length} phonemes + blank; kernels: ${kernels().name}`);
+  log(`CMUdict: ${data.train.length} train / ${data.test.length} test words; ${GRAPHEMES.length} letters ×${copies} steps each, ${PHONEMES.length} phonemes + blank; kernels: ${kernels().name}`);
 
   const stack = [];
   for (let d = 0; d < depth; d++) {
@@ -108,7 +112,7 @@ export async function main(options: Options = {}): Promise<Result> {
   }
   const model = sequential(
     [
-      layers.embedding({ inputDim: 1 + 2 * GRAPHEMES.length, outputDim: options.embeddingDim ?? 64 }),
+      layers.embedding({ inputDim: 1 + copies * GRAPHEMES.length, outputDim: options.embeddingDim ?? 64 }),
       ...stack,
       layers.timeDistributed({ layer: layers.dense({ units: phonemes.size, activation: "softmax" }) }),
     ],
