@@ -100,4 +100,29 @@ describe("lengths through length-changing layers in graphs", () => {
     const back = await loadModel(memory(mem.artifacts!));
     expect(back.predict(xs)).toEqual(m.predict(xs));
   });
+
+  it("layers that map lengths alike merge (a 1-D ResNet's strided shortcut): same conv stride 2, one-step valid conv stride 2 and same pooling stride 2 all give ⌈L/2⌉", async () => {
+    const x = input({ shape: [null, 4], name: "x" });
+    const main = layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, padding: "same" }).apply(x) as SymbolicTensor; // linear: no kink for the finite differences
+    const shortcut = layers.conv1d({ filters: 4, kernelSize: 1, strides: 2 }).apply(x) as SymbolicTensor;
+    const pooled = layers.maxPooling1D({ poolSize: 2, strides: 2, padding: "same" }).apply(x) as SymbolicTensor;
+    const y = layers.add().apply([main, shortcut, pooled]) as SymbolicTensor;
+    const m = model({ inputs: x, outputs: y, seed: 76 });
+    m.compile({ loss: "mse", optimizer: "sgd" });
+    const lengths = [1, 2, 5, 8, 3];
+    const xs = randomSequences(rng, lengths, 4);
+    const out = m.predict(xs) as number[][][];
+    expect(out.map((o) => o.length)).toEqual(lengths.map((L) => Math.ceil(L / 2)));
+    const parts = [main, shortcut, pooled].map((t) => model({ inputs: x, outputs: t }).predict(xs) as number[][][]);
+    out.forEach((seq, i) => seq.forEach((row, t) => row.forEach((v, j) => expect(v).toBeCloseTo(parts[0][i][t][j] + parts[1][i][t][j] + parts[2][i][t][j], 5))));
+    expect(checkGradients(m, modelBatchOf(m, xs, randomTargets(rng, lengths.map((L) => Math.ceil(L / 2)), 4, true)), { perVariable: 12 })).toBeGreaterThan(30);
+    // a `valid` pool of 2 gives ⌊L/2⌋: not the same lengths
+    let code = "no error";
+    try {
+      layers.add().apply([main, layers.maxPooling1D({ poolSize: 2 }).apply(x) as SymbolicTensor]);
+    } catch (e) {
+      code = (e as RaggedError).code;
+    }
+    expect(code).toBe("LENGTH_MISMATCH");
+  });
 });

@@ -24,7 +24,7 @@ import { type InitializerSpec, initialize, parseInitializer } from "./initialize
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, formatShape, lastDim } from "./layer.js";
 import type { LayerValue, SequenceValue } from "./values.js";
-import { type Window, type WindowPadding, checkWindow, scalarOf, windowOutputDim, windowKeepsLengths, windowOutputLengths, windowPlan, windowSpan } from "./_internal/windows.js";
+import { type Window, type WindowPadding, checkWindow, scalarOf, windowOutputDim, windowKeepsLengths, windowLengthKey, windowOutputLengths, windowPlan, windowSpan } from "./_internal/windows.js";
 
 export interface Conv1DArgs extends BaseLayerArgs {
   /** F: output features. */
@@ -123,6 +123,10 @@ export class Conv1D extends Layer {
 
   override get keepsLengths(): boolean {
     return windowKeepsLengths(this.window);
+  }
+
+  override get lengthMapKey(): string {
+    return windowLengthKey(this.window);
   }
 
   // x: [Nin, C] packed → y: [Nout, F] packed in the new layout (taps: [Nout, k])

@@ -335,6 +335,14 @@ export abstract class Layer {
   get keepsLengths(): boolean {
     return false;
   }
+  /**
+   * For a layer with `outputLengths`: a key naming its length map, equal for layers whose output
+   * lengths agree for every input length (so their outputs merge); null when only the layer itself
+   * is known to agree with itself.
+   */
+  get lengthMapKey(): string | null {
+    return null;
+  }
   /** The layer's own config (Keras keys in camelCase; io/ translates to snake_case). */
   abstract getConfig(): Record<string, unknown>;
 

@@ -32,10 +32,15 @@ export type LengthSource =
   | { readonly kind: "input"; readonly input: string; readonly through: readonly Layer[] }
   | { readonly kind: "fixed"; readonly n: number };
 
-/** Whether two length sources give the same lengths for every sample. */
+/**
+ * Whether two length sources give the same lengths for every sample: the same input, through
+ * layers that are the same or map lengths alike (`lengthMapKey`: a strided `same` conv1d and a
+ * `valid` one-step conv1d of that stride both give ⌈L/s⌉ — a 1-D ResNet's shortcut).
+ */
 export function sameLengths(a: LengthSource, b: LengthSource): boolean {
   if (a.kind === "fixed" || b.kind === "fixed") return a.kind === "fixed" && b.kind === "fixed" && a.n === b.n;
-  return a.input === b.input && a.through.length === b.through.length && a.through.every((l, k) => l === b.through[k]);
+  const alike = (l: Layer, m: Layer) => l === m || (l.lengthMapKey !== null && l.lengthMapKey === m.lengthMapKey);
+  return a.input === b.input && a.through.length === b.through.length && a.through.every((l, k) => alike(l, b.through[k]));
 }
 
 /** `"chars"`, `"chars → conv1d"`, `"5 steps"`: for messages. */

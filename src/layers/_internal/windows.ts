@@ -53,6 +53,15 @@ export function windowKeepsLengths(w: Window): boolean {
   return w.stride === 1 && (w.padding !== "valid" || windowSpan(w) === 1);
 }
 
+/**
+ * The window's length map as a key: `same` and `causal` padding and a one-step `valid` window all
+ * give ⌈L/s⌉ (NOTE [ windows over ragged sequences ]); a wider `valid` window ⌊(L − span)/s⌋ + 1.
+ */
+export function windowLengthKey(w: Window): string {
+  const span = windowSpan(w);
+  return w.padding === "valid" && span > 1 ? `valid span ${span} stride ${w.stride}` : `ceil stride ${w.stride}`;
+}
+
 /** Zero steps before step 0 for an input of length L. */
 export function windowPadLeft(L: number, w: Window): number {
   if (w.padding === "valid") return 0;
