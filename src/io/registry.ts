@@ -74,6 +74,7 @@ import { Conv1D, type Conv1DArgs } from "../layers/conv1d.js";
 import { LayerNormalization, type LayerNormalizationArgs } from "../layers/layer_normalization.js";
 import { Dense, type DenseArgs } from "../layers/dense.js";
 import { Dropout, type DropoutArgs } from "../layers/dropout.js";
+import { SpatialDropout1D, type SpatialDropout1DArgs } from "../layers/spatial_dropout1d.js";
 import { Embedding, type EmbeddingArgs } from "../layers/embedding.js";
 import type { BaseLayerArgs, Layer } from "../layers/layer.js";
 import { Masking, type MaskingArgs } from "../layers/masking.js";
@@ -227,6 +228,12 @@ registerLayer(
 
 registerLayer("Dropout", (c) => new Dropout(c as unknown as DropoutArgs), {
   // `noise_shape` shares one mask along axes; ragged draws every value.
+  fixed: { noiseShape: null },
+  ignored: { seed: null },
+});
+
+// Keras 3 writes `seed` and `noise_shape` (None: its own (batch, 1, channels)); TF.js `rate` alone.
+registerLayer("SpatialDropout1D", (c) => new SpatialDropout1D(c as unknown as SpatialDropout1DArgs), {
   fixed: { noiseShape: null },
   ignored: { seed: null },
 });

@@ -10,6 +10,7 @@ import { BatchNormalization, type BatchNormalizationArgs } from "./batch_normali
 import { Dense, type DenseArgs } from "./dense.js";
 import { LayerNormalization, type LayerNormalizationArgs } from "./layer_normalization.js";
 import { Dropout, type DropoutArgs } from "./dropout.js";
+import { SpatialDropout1D, type SpatialDropout1DArgs } from "./spatial_dropout1d.js";
 import { Embedding, type EmbeddingArgs } from "./embedding.js";
 import { Masking, type MaskingArgs } from "./masking.js";
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from "./pooling.js";
@@ -35,8 +36,8 @@ export { AveragePooling1D, BatchNormalization, Conv1D, GRU, LayerNormalization, 
 export { AdditiveAttention, Attention, MultiHeadAttention };
 export type { AdditiveAttentionArgs, AttentionArgs, MultiHeadAttentionArgs };
 export type { BatchNormalizationArgs, Conv1DArgs, GRUArgs, LayerNormalizationArgs, Pooling1DArgs, SimpleRNNArgs };
-export { Activation, Bidirectional, Dense, Dropout, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM, Masking, RNN, RepeatVector, TimeDistributed };
-export type { ActivationArgs, BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs, MaskingArgs, RNNArgs, RepeatVectorArgs, TimeDistributedArgs };
+export { Activation, Bidirectional, Dense, Dropout, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, LSTM, Masking, RNN, RepeatVector, SpatialDropout1D, TimeDistributed };
+export type { ActivationArgs, BidirectionalArgs, DenseArgs, DropoutArgs, EmbeddingArgs, LSTMArgs, MaskingArgs, RNNArgs, RepeatVectorArgs, SpatialDropout1DArgs, TimeDistributedArgs };
 
 /** A densely connected layer: `activation(x·W + b)`; on sequences, applied at every real step. */
 export const dense = (args: DenseArgs): Dense => new Dense(args);
@@ -56,6 +57,8 @@ export const masking = (args: MaskingArgs = {}): Masking => new Masking(args);
 export const embedding = (args: EmbeddingArgs): Embedding => new Embedding(args);
 /** Inverted dropout in training. */
 export const dropout = (args: DropoutArgs): Dropout => new Dropout(args);
+/** Drops whole channels of each sequence in training (every step alike; Keras 3 SpatialDropout1D). */
+export const spatialDropout1D = (args: SpatialDropout1DArgs): SpatialDropout1D => new SpatialDropout1D(args);
 /** Applies an activation element-wise (softmax: over the last axis); on sequences, at every real step. */
 export const activation = (args: ActivationArgs): Activation => new Activation(args);
 /** Repeats one vector per sequence n times, or to each input's own length (`n: "inputLength"`). */
