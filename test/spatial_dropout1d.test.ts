@@ -37,7 +37,7 @@ describe("spatialDropout1D", () => {
   it("training: every sequence keeps or drops each channel at all of its steps, kept values scaled by 1/(1 − rate)", () => {
     const rate = 0.4;
     const layer = layers.spatialDropout1D({ rate });
-    layer.build([null, null, C]);
+    layer.build([null, null, C], new Random(1));
     const out = layer.forward(input, ctx(true)).output;
     const { layout } = input;
     for (let q = 0; q < layout.batch; q++) {
@@ -62,7 +62,7 @@ describe("spatialDropout1D", () => {
   it("drops about `rate` of the (sequence, channel) pairs, and inference is the identity", () => {
     const many = sequenceValue(randomSequences(new Random(9), Array.from({ length: 400 }, (_, i) => 1 + (i % 4)), C).map((s) => s.map((r) => r.map((v) => 1 + Math.abs(v)))));
     const layer = layers.spatialDropout1D({ rate: 0.25 });
-    layer.build([null, null, C]);
+    layer.build([null, null, C], new Random(1));
     const out = layer.forward(many, ctx(true, 7)).output;
     let dropped = 0;
     for (let q = 0; q < many.layout.batch; q++) for (let c = 0; c < C; c++) if (out.data[many.layout.offsets[0] * C + q * C + c] === 0) dropped++;
@@ -73,7 +73,7 @@ describe("spatialDropout1D", () => {
 
   it("gradient: the same mask scales the output's gradient (finite differences, mask held by the seed)", () => {
     const layer = layers.spatialDropout1D({ rate: 0.5 });
-    layer.build([null, null, C]);
+    layer.build([null, null, C], new Random(1));
     expect(checkLayerGradients(layer, input, { training: true, seed: 13 })).toBeGreaterThan(0);
   });
 
