@@ -155,16 +155,6 @@ export async function loadSequentialFrom(path: string): Promise<Sequential> {
   return model;
 }
 
-/** Features per step of the model's input (1 for token ids). */
-export function inputFeaturesOf(model: LayersModel): number {
-  return model instanceof Sequential ? model.inputFeatures : model.inputSpecs()[0].features;
-}
-
-/** Whether the model gives one output row per step (else one per sequence). */
-export function returnsSequences(model: LayersModel): boolean {
-  return model instanceof Sequential ? model.returnsSequences : model.outputSpecs()[0].kind === "sequence";
-}
-
 /** Saves `model` with its optimizer state into `dir` (atomically: NOTE [ atomic save ] in node/file_handler.ts). */
 export async function saveModelTo(model: Sequential, dir: string): Promise<void> {
   await saveModel(model, fileHandler(dir), { includeOptimizer: model.loss !== null && model.optimizer !== null });

@@ -10,7 +10,7 @@
  */
 import { FileError, RaggedError } from "../core/errors.js";
 import type { LayersModel } from "../models/functional.js";
-import { returnsSequences } from "./io.js";
+import { returnsSequences } from "./model_shape.js";
 import type { Task } from "./layer_spec.js";
 
 /** A class label as written in the data: `"cat"` or `3`. */

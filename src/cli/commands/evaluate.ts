@@ -6,7 +6,8 @@
 import { RaggedError } from "../../core/errors.js";
 import type { Logs } from "../../training/callbacks.js";
 import { chunked, openData } from "../data.js";
-import { type CliIO, inputFeaturesOf, loadModelFrom } from "../io.js";
+import { type CliIO, loadModelFrom } from "../io.js";
+import { inputFeaturesOf } from "../model_shape.js";
 import { encodeTarget, modelTargets } from "../labels.js";
 import type { OptionValues, evaluateOptions } from "../options.js";
 import { checkReportPath } from "../../node/report.js";

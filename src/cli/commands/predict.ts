@@ -13,7 +13,8 @@
  */
 import { FileError } from "../../core/errors.js";
 import { chunked, openData } from "../data.js";
-import { type CliIO, type TextOut, inputFeaturesOf, loadModelFrom, openOutputFile } from "../io.js";
+import { type CliIO, type TextOut, loadModelFrom, openOutputFile } from "../io.js";
+import { inputFeaturesOf } from "../model_shape.js";
 import { type Label, type Targets, modelTargets } from "../labels.js";
 import type { OptionValues, predictOptions } from "../options.js";
 
