@@ -28,7 +28,7 @@ import type { WindowPadding } from "../layers/_internal/windows.js";
 export type LayerSpec =
   | { kind: "lstm" | "gru" | "simple_rnn" | "bilstm" | "bigru"; units: number; text: string }
   | { kind: "embedding"; vocab: number; dim: number; text: string }
-  | { kind: "dropout"; rate: number; text: string }
+  | { kind: "dropout" | "spatial_dropout"; rate: number; text: string }
   | { kind: "dense"; units: number; activation: ActivationName | null; text: string }
   | { kind: "masking"; value: number; text: string }
   | { kind: "pool"; mode: "avg" | "max"; text: string }
@@ -57,6 +57,7 @@ export const LAYER_SYNTAX: Readonly<Record<LayerSpec["kind"], string>> = {
   bigru: "bigru:UNITS (bidirectional GRU, output 2×UNITS)",
   embedding: "embedding:VOCAB:DIM (token ids in [0, VOCAB), id 0 is padding; first layer only)",
   dropout: "dropout:RATE (RATE in [0, 1))",
+  spatial_dropout: "spatial_dropout:RATE (drops whole channels of a sequence at all its steps in training; RATE in [0, 1))",
   dense: "dense:UNITS[:ACTIVATION] (linear, relu, tanh, sigmoid, softmax, hardSigmoid)",
   masking: "masking[:VALUE] (steps whose features all equal VALUE, default 0, are padding; first layer only)",
   pool: "pool:avg|max (average or max over each sequence's steps)",
@@ -73,7 +74,7 @@ const ACTIVATIONS: readonly ActivationName[] = ["linear", "relu", "tanh", "sigmo
 const PADDINGS: readonly WindowPadding[] = ["same", "causal", "valid"];
 const RECURRENT = new Set(["lstm", "gru", "simple_rnn", "bilstm", "bigru"]);
 /** Kinds whose input must be a sequence (one row per step), not one vector per sequence. */
-const TAKES_SEQUENCES = new Set([...RECURRENT, "conv1d", "maxpool", "avgpool", "pool"]);
+const TAKES_SEQUENCES = new Set([...RECURRENT, "conv1d", "maxpool", "avgpool", "pool", "spatial_dropout"]);
 
 /**
  * Parses a `--layers` value.
@@ -127,8 +128,9 @@ function parseItem(text: string, position: number): LayerSpec {
       arity(2, 2, syntax);
       return { kind, vocab: int(args[0], "VOCAB", syntax), dim: int(args[1], "DIM", syntax), text };
     }
-    case "dropout": {
-      const syntax = LAYER_SYNTAX.dropout;
+    case "dropout":
+    case "spatial_dropout": {
+      const syntax = LAYER_SYNTAX[kind];
       arity(1, 1, syntax);
       const rate = Number(args[0]);
       if (args[0] === "" || !(rate >= 0 && rate < 1)) throw bad(`RATE must be a fraction in [0, 1), not ${JSON.stringify(args[0])}`, syntax);
@@ -271,6 +273,8 @@ export function buildLayers(specs: readonly LayerSpec[], context: BuildContext):
         return layers.embedding({ inputDim: spec.vocab, outputDim: spec.dim, maskZero: true, ...first });
       case "dropout":
         return layers.dropout({ rate: spec.rate, ...first });
+      case "spatial_dropout":
+        return layers.spatialDropout1D({ rate: spec.rate, ...first });
       case "masking":
         return layers.masking({ maskValue: spec.value, ...first });
       case "pool":

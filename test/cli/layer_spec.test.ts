@@ -48,6 +48,7 @@ describe("--layers", () => {
     expect(error("lstm:8,dens:2")).toMatch(/item 2 "dens:2": unknown layer "dens"[\s\S]*did you mean "dense"\?/);
     expect(error("lstm:0")).toContain('UNITS must be a positive integer, not "0"');
     expect(error("lstm:4,dropout:1.5")).toContain("RATE must be a fraction in [0, 1)");
+    expect(error("lstm:4,spatial_dropout:1")).toContain("RATE must be a fraction in [0, 1)");
     expect(error("lstm:4,dense:2:swish")).toContain('unknown activation "swish"');
     expect(error("lstm:4,,dense:2")).toContain("empty item");
     expect(error("lstm")).toContain("missing argument");
@@ -87,6 +88,15 @@ describe("--layers conv1d, maxpool, avgpool, batchnorm, layernorm, activation", 
     expect(m.layerOutputShapes()).toEqual([[null, null, 8], [null, null, 8], [null, null, 8], [null, 8], [null, 3]]);
     const probabilities = m.predict(randomSequences(new Random(1), [1, 5, 9], 2)) as number[][];
     expect(probabilities.map((p) => p.length)).toEqual([3, 3, 3]);
+  });
+
+  it("builds spatial_dropout:RATE (Keras' SpatialDropout1D) after an embedding, and the recurrent layer before one returns sequences", () => {
+    const m = model("embedding:20:6,spatial_dropout:0.3,bilstm:4", { features: 1, perStep: false, task: classify(2) });
+    expect(m.layers.map((l) => l.className)).toEqual(["Embedding", "SpatialDropout1D", "Bidirectional", "Dense"]);
+    expect(m.layers[1].getConfig()).toEqual({ rate: 0.3 });
+    const stacked = model("lstm:4,spatial_dropout:0.2,gru:3", { features: 2, perStep: false, task: classify(2) });
+    expect(stacked.layerOutputShapes()[0]).toEqual([null, null, 4]);
+    expect(parseLayerSpec("spatial_dropout:0.25")).toEqual([{ kind: "spatial_dropout", rate: 0.25, text: "spatial_dropout:0.25" }]);
   });
 
   it("builds windowed pooling (stride SIZE, the last partial window kept) and layer normalization", () => {
