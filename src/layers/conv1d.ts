@@ -18,13 +18,13 @@
  */
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
-import { type ActivationName, activateInPlace, activationBackward, parseActivation } from "../core/kernels/activations.js";
+import { type ActivationName, activateInPlace, parseActivation, preActivationGrad } from "../core/kernels/activations.js";
 import { kernels } from "../core/kernels/registry.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, formatShape, lastDim } from "./layer.js";
 import type { LayerValue, SequenceValue } from "./values.js";
-import { type Window, type WindowPadding, checkWindow, scalarOf, windowOutputDim, windowKeepsLengths, windowLengthKey, windowOutputLengths, windowPlan, windowSpan } from "./_internal/windows.js";
+import { type Window, type WindowPadding, checkWindow, scalarOf, windowOutputDim, windowLengthKey, windowOutputLengths, windowPlan, windowSpan } from "./_internal/windows.js";
 
 export interface Conv1DArgs extends BaseLayerArgs {
   /** F: output features. */
@@ -121,10 +121,6 @@ export class Conv1D extends Layer {
     return windowOutputLengths(inputLengths, this.window);
   }
 
-  override get keepsLengths(): boolean {
-    return windowKeepsLengths(this.window);
-  }
-
   override get lengthMapKey(): string {
     return windowLengthKey(this.window);
   }
@@ -147,12 +143,7 @@ export class Conv1D extends Layer {
     activateInPlace(this.activation, y, Nout, F);
     const output: SequenceValue = { kind: "sequence", layout: plan.layout, data: y, width: F, mask: plan.mask };
     const backward = (dOutput: LayerValue): LayerValue | null => {
-      // linear: dz is dOutput itself (the kernels only read it), no copy
-      let dz = dOutput.data;
-      if (this.activation !== "linear") {
-        dz = new Float32Array(Nout * F);
-        activationBackward(this.activation, dz, dOutput.data, y, Nout, F);
-      }
+      const dz = preActivationGrad(this.activation, dOutput.data, y, Nout, F);
       const dx = ctx.inputNeedsGrad ? new Float32Array(Nin * C) : null;
       kernels().conv1dBackward({
         dx, dKernel: this.kernel.grad, dBias: this.bias?.grad ?? null, dOut: dz,

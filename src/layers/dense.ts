@@ -8,7 +8,7 @@
  */
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
-import { type ActivationName, activateInPlace, activationBackward, parseActivation } from "../core/kernels/activations.js";
+import { type ActivationName, activateInPlace, parseActivation, preActivationGrad } from "../core/kernels/activations.js";
 import { kernels } from "../core/kernels/registry.js";
 import { addBias, sumRows } from "../core/kernels/gemm.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
@@ -84,12 +84,7 @@ export class Dense extends Layer {
     activateInPlace(this.activation, y, M, U);
     const output = withData(input, y, U);
     const backward = (dOutput: LayerValue): LayerValue | null => {
-      // linear: dz is dOutput itself (read only below), no copy
-      let dz = dOutput.data;
-      if (this.activation !== "linear") {
-        dz = new Float32Array(M * U);
-        activationBackward(this.activation, dz, dOutput.data, y, M, U);
-      }
+      const dz = preActivationGrad(this.activation, dOutput.data, y, M, U);
       kernels().gemm({ out: this.kernel.grad, a: input.data, b: dz, M: C, N: U, K: M, transA: true, accumulate: true });
       if (this.bias) sumRows(this.bias.grad, dz, M, U);
       if (!ctx.inputNeedsGrad) return null; // a model input: nobody reads dx

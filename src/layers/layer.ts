@@ -38,7 +38,7 @@ import { Tensor, shapeSize } from "../core/tensor.js";
 import type { PackedLayout } from "../data/packed.js";
 import type { LayerValue } from "./values.js";
 import type { Regularizer } from "./regularizers.js";
-import { type LengthSource, Node, SymbolicTensor, describeLengths, isSymbolic, sameLengths } from "./symbolic.js";
+import { type LengthSource, Node, SAME_LENGTHS, SymbolicTensor, describeLengths, isSymbolic, sameLengths } from "./symbolic.js";
 
 export type Shape = (number | null)[];
 
@@ -294,7 +294,7 @@ export abstract class Layer {
       }
     }
     let source = first.lengths;
-    if (this.outputLengths && !this.keepsLengths && source.kind === "input" && first.kind === "sequence") source = { kind: "input", input: source.input, through: [...source.through, this] };
+    if (this.outputLengths && this.lengthMapKey !== SAME_LENGTHS && source.kind === "input" && first.kind === "sequence") source = { kind: "input", input: source.input, through: [...source.through, this] };
     return outShapes.map(() => source);
   }
 
@@ -328,17 +328,10 @@ export abstract class Layer {
    */
   outputLengths?(inputLengths: Int32Array): Int32Array;
   /**
-   * True when a layer with `outputLengths` leaves every length as it is in this configuration
-   * (a stride-1 `same` or `causal` convolution): its output then has its input's lengths in a
-   * graph, so it merges with that input (a residual `add`) or with `repeatVector({ n: "inputLength" })`.
-   */
-  get keepsLengths(): boolean {
-    return false;
-  }
-  /**
    * For a layer with `outputLengths`: a key naming its length map, equal for layers whose output
-   * lengths agree for every input length (so their outputs merge); null when only the layer itself
-   * is known to agree with itself.
+   * lengths agree for every input length (so their outputs merge); SAME_LENGTHS when it gives every
+   * length back (a stride-1 `same` conv1d: its output then merges with its input); null when only
+   * the layer itself is known to agree with itself.
    */
   get lengthMapKey(): string | null {
     return null;

@@ -16,7 +16,7 @@ import { RaggedError } from "../core/errors.js";
 import { avgPool1dBackward, avgPool1dForward, maxPool1dBackward, maxPool1dForward } from "../core/kernels/pool1d.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, formatShape, lastDim } from "./layer.js";
 import type { LayerValue, SequenceValue } from "./values.js";
-import { type Window, type WindowPlan, checkWindow, scalarOf, windowOutputDim, windowKeepsLengths, windowLengthKey, windowOutputLengths, windowPlan } from "./_internal/windows.js";
+import { type Window, type WindowPlan, checkWindow, scalarOf, windowOutputDim, windowLengthKey, windowOutputLengths, windowPlan } from "./_internal/windows.js";
 
 export interface Pooling1DArgs extends BaseLayerArgs {
   /** Steps per window (default 2; a number or Keras' one-element list). */
@@ -67,10 +67,6 @@ abstract class Pooling1D extends Layer {
   /** Each sequence's output length (caller order) for its input length. */
   override outputLengths(inputLengths: Int32Array): Int32Array {
     return windowOutputLengths(inputLengths, this.window);
-  }
-
-  override get keepsLengths(): boolean {
-    return windowKeepsLengths(this.window);
   }
 
   override get lengthMapKey(): string {

@@ -8,8 +8,8 @@
  * - a per-step tensor (`[null, null, d]`, or `[null, null]` token ids) has one row per step of a
  *   sequence whose length comes from a model input (`{ kind: "input", input: "chars" }`), possibly
  *   changed by length-changing layers on the way (`through: [conv, pool]`, each with an
- *   `outputLengths` hook; a stride-1 `same` / `causal` one says `keepsLengths` and is not listed,
- *   so a residual `add([x, conv(x)])` merges), or is a fixed number of steps (`repeatVector({ n: 5 })`);
+ *   `outputLengths` hook; one whose `lengthMapKey` is SAME_LENGTHS, a stride-1 `same` / `causal`
+ *   conv1d, is not listed, so a residual `add([x, conv(x)])` merges), or is a fixed number of steps (`repeatVector({ n: 5 })`);
  * - a per-sequence tensor (`[null, d]`) records the input whose packed layout its rows are sorted by
  *   (NOTE [ vectors across layouts ] in values.ts); it can be merged with any other vector.
  * - a nested tensor (`[null, null, null]` ids, `[null, null, null, d]`) records the lengths of its
@@ -31,6 +31,12 @@ import type { Layer, Shape } from "./layer.js";
 export type LengthSource =
   | { readonly kind: "input"; readonly input: string; readonly through: readonly Layer[] }
   | { readonly kind: "fixed"; readonly n: number };
+
+/**
+ * The `lengthMapKey` of a layer that gives every sequence its own length back (a stride-1 `same` or
+ * `causal` conv1d): such a layer is not added to a source's path, so its output merges with its input.
+ */
+export const SAME_LENGTHS = "same lengths";
 
 /**
  * Whether two length sources give the same lengths for every sample: the same input, through

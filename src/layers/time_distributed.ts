@@ -26,9 +26,8 @@
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable, formatShape } from "./layer.js";
-import { type FixedSteps, kindOfShape } from "./symbolic.js";
+import { type FixedSteps, kindOfShape, resolveLengths } from "./symbolic.js";
 import { type LayerValue, type NestedValue, type SequenceValue, type VectorValue, nestedValue } from "./values.js";
-
 
 export interface TimeDistributedArgs extends BaseLayerArgs {
   /**
@@ -161,8 +160,8 @@ export class TimeDistributed extends Layer {
     const fixed = (this.layer as Layer & { fixedSteps?: () => readonly FixedSteps[] }).fixedSteps?.() ?? [];
     const outer = input.layout;
     for (const f of fixed) {
-      let lengths = input.inner.layout.lengths;
-      for (const layer of f.lengths.through) if (layer.outputLengths) lengths = layer.outputLengths(lengths);
+      const words = input.inner.layout;
+      const lengths = resolveLengths({ kind: "input", ...f.lengths }, () => words.lengths, words.batch);
       const r = lengths.findIndex((n) => n !== f.steps);
       if (r < 0) continue;
       let t = 0;
@@ -170,7 +169,7 @@ export class TimeDistributed extends Layer {
       const unit = f.ids ? "ids" : "steps";
       const declared = f.ids ? `[${f.steps}]` : `[${f.steps}, ${f.features}]`;
       const anyLength = f.ids ? "[null]" : `[null, ${f.features}]`;
-      const raw = input.inner.layout.lengths[r];
+      const raw = words.lengths[r];
       const through = f.lengths.through.length ? `, which ${f.lengths.through.map((l) => `"${l.name}"`).join(" → ")} turn into ${lengths[r]},` : "";
       throw new RaggedError("SHAPE_MISMATCH", `A word (step ${t} of a sequence) has ${raw} ${unit}${through} but model "${f.model}", applied to every word by timeDistributed "${this.name}", fixes ${f.steps} (${f.sequential ? `its inputShape ${declared}` : `its input "${f.input}" of shape ${declared}`}).`, {
         expected: `${f.steps} ${unit} in every word reaching model "${f.model}"`,

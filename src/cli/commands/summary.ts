@@ -2,7 +2,6 @@
  * `ragged summary`: the Keras-style table of a saved model (layers, output shapes, parameters),
  * then its class labels when it is a classifier; `--json` gives the same as one object.
  */
-import { Sequential } from "../../models/sequential.js";
 import { type CliIO, loadModelFrom } from "../io.js";
 import { readCliMetadata } from "../labels.js";
 import type { OptionValues, summaryOptions } from "../options.js";
@@ -18,7 +17,7 @@ export async function runSummary(opts: SummaryOptions, io: CliIO): Promise<void>
     const shapes = model.layerOutputShapes();
     const summary = {
       name: model.name,
-      inputShape: model instanceof Sequential ? model.inputShape : [...model.inputs[0].shape],
+      inputShape: [...model.inputs[0].shape],
       layers: model.layers.map((l, i) => ({ name: l.name, className: l.className, outputShape: shapes[i], params: l.countParams() })),
       totalParams: model.countParams(),
       ...(labels ? { labels } : {}),

@@ -112,6 +112,17 @@ export function activateInPlace(name: ActivationName, x: Float32Array, rows: num
   }
 }
 
+/**
+ * The gradient before the activation for `dy` after it: `dy` itself for linear (the caller only
+ * reads it), else a new array from `activationBackward`.
+ */
+export function preActivationGrad(name: ActivationName, dy: Float32Array, y: Float32Array, rows: number, width: number): Float32Array {
+  if (name === "linear") return dy;
+  const dz = new Float32Array(rows * width);
+  activationBackward(name, dz, dy, y, rows, width);
+  return dz;
+}
+
 /** dx ← dy ⊙ act'(x), from the stored output y (softmax: the row-wise Jacobian). dx may alias dy. */
 export function activationBackward(name: ActivationName, dx: Float32Array, dy: Float32Array, y: Float32Array, rows: number, width: number): void {
   if (name === "softmax") {

@@ -21,6 +21,7 @@
  */
 import { RaggedError } from "../../core/errors.js";
 import { type PackedLayout, packLayout } from "../../data/packed.js";
+import { SAME_LENGTHS } from "../symbolic.js";
 
 export type WindowPadding = "valid" | "same" | "causal";
 
@@ -48,18 +49,15 @@ export function windowOutputLength(L: number, w: Window): number {
   return Math.floor((L - 1) / w.stride) + 1;
 }
 
-/** Whether every sequence keeps its length: stride 1 and `same` / `causal` padding (or a one-step window). */
-export function windowKeepsLengths(w: Window): boolean {
-  return w.stride === 1 && (w.padding !== "valid" || windowSpan(w) === 1);
-}
-
 /**
- * The window's length map as a key: `same` and `causal` padding and a one-step `valid` window all
- * give ⌈L/s⌉ (NOTE [ windows over ragged sequences ]); a wider `valid` window ⌊(L − span)/s⌋ + 1.
+ * The window's length map as a key (`Layer.lengthMapKey`): `same` and `causal` padding and a one-step
+ * `valid` window all give ⌈L/s⌉ (NOTE [ windows over ragged sequences ]) — L itself at stride 1,
+ * SAME_LENGTHS; a wider `valid` window ⌊(L − span)/s⌋ + 1.
  */
 export function windowLengthKey(w: Window): string {
   const span = windowSpan(w);
-  return w.padding === "valid" && span > 1 ? `valid span ${span} stride ${w.stride}` : `ceil stride ${w.stride}`;
+  if (w.padding === "valid" && span > 1) return `valid span ${span} stride ${w.stride}`;
+  return w.stride === 1 ? SAME_LENGTHS : `ceil stride ${w.stride}`;
 }
 
 /** Zero steps before step 0 for an input of length L. */
