@@ -43,14 +43,16 @@ export function packedBBytes(N: i32, K: i32): i32 {
 
 /**
  * Packs op(B) [K,N] into ceil(N/8) panels; panel p holds columns 8p..8p+7 as [K][8] at
- * dst + p·K·32 bytes. Columns past N are zero.
+ * dst + p·panelBytes bytes (K·32 when 0: panels back to back). Columns past N are zero. A larger
+ * `panelBytes` leaves room in each panel for more rows (the LSTM packs [W; U] as two calls).
  */
-export function packB(dst: usize, b: usize, brs: i32, bcs: i32, K: i32, N: i32): void {
+export function packB(dst: usize, b: usize, brs: i32, bcs: i32, K: i32, N: i32, panelBytes: usize = 0): void {
   const panels = (N + NR - 1) / NR;
+  const stride = panelBytes != 0 ? panelBytes : <usize>K * 32;
   for (let p = 0; p < panels; p++) {
     const j0 = p * NR;
     const cols = min(NR, N - j0);
-    let d = dst + <usize>p * <usize>K * 32;
+    let d = dst + <usize>p * stride;
     if (cols == NR && bcs == 1) {
       for (let k = 0; k < K; k++) {
         const s = b + ((<usize>k * brs + j0) << 2);

@@ -20,7 +20,7 @@
 //     of MR rows the cell math, then [dx_t | dh_{t−1}] = dz_t · [W; U]ᵀ for the strip; then per step
 //     [dW; dU] += [x_t | h_{t−1}]ᵀ · dz_t and db += Σ dz_t.
 import { ACT_SIGMOID, ACT_TANH, vact, vdact, vflush } from "./math";
-import { KC, MR, NR, oneRowPanels, tile } from "./gemm";
+import { KC, MR, NR, oneRowPanels, packB, tile } from "./gemm";
 
 // ---------------------------------------------------------------------------------------------
 // Forward
@@ -48,20 +48,13 @@ export function lstmForward(
 ): void {
   const G = 4 * H;
   const K = C + H;
-  // [W; U] packed once into 8-column panels of [K][8], reused by every step.
+  // [W; U] packed once into 8-column panels of [K][8], reused by every step: W's C rows, then U's H.
   const panels = scratch;
-  for (let p = 0; p < (G + NR - 1) / NR; p++) {
-    for (let k = 0; k < K; k++) {
-      const d = panels + ((<usize>p * K + k) << 5);
-      for (let cc = 0; cc < NR; cc++) {
-        const j = p * NR + cc;
-        let v: f32 = 0;
-        if (j < G) v = k < C ? load<f32>(W + ((<usize>k * G + j) << 2)) : load<f32>(U + ((<usize>(k - C) * G + j) << 2));
-        store<f32>(d + (<usize>cc << 2), v);
-      }
-    }
-  }
+  const panelBytes = <usize>K << 5;
+  packB(panels, W, G, 1, C, G, panelBytes);
+  packB(panels + (<usize>C << 5), U, G, 1, H, G, panelBytes);
   const aStrip = scratch + <usize>panelsBytes(G, K);
+  memory.fill(aStrip, 0, <usize>(K * MR * 4)); // see packRowsConcat: rows a strip leaves unwritten
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
     forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip);
   } else {
@@ -179,16 +172,14 @@ function maskStrip(
 
 /**
  * Packs `rows` (≤ MR) rows of the concatenation [a1 | a2] (row widths n1, n2; rows contiguous)
- * into dst as [n1+n2][MR], rows past `rows` zero: the A strip of a step's GEMM.
+ * into dst as [n1+n2][MR]: the A strip of a step's GEMM. Rows past `rows` are not written: they
+ * keep whatever an earlier strip left (the caller zeroes the strip once), and the tile computes
+ * them but stores only `rows` rows — so a one-row step (batch 1, the tail of a ragged batch)
+ * writes K floats, not MR·K.
  */
 function packRowsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, rows: i32): void {
-  const K = n1 + n2;
-  for (let r = 0; r < MR; r++) {
+  for (let r = 0; r < rows; r++) {
     let d = dst + (<usize>r << 2);
-    if (r >= rows) {
-      for (let k = 0; k < K; k++) { store<f32>(d, 0); d += MR * 4; }
-      continue;
-    }
     let s = a1 + ((<usize>r * n1) << 2);
     for (let k = 0; k < n1; k++) { store<f32>(d, load<f32>(s)); s += 4; d += MR * 4; }
     s = a2 + ((<usize>r * n2) << 2);
@@ -243,6 +234,7 @@ export function lstmBackward(
   }
   const aStrip = scratch + <usize>panelsBytes(NO, G);
   const outStrip = aStrip + <usize>(max(G, KC) * MR * 4);
+  memory.fill(aStrip, 0, <usize>(max(G, KC) * MR * 4)); // see packRowsConcat
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
     backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, state, h0, c0, dh, offsets, batchSizes, mask, T, C, H, ACT_TANH, ACT_SIGMOID, dzStep, panels, cx, aStrip, outStrip);
   } else {
