@@ -1,7 +1,7 @@
 /**
  * Section "predict": inference latency of the seed's model (lstm 32 → lstm 8 → dense 2), the cost
  * a served model pays per request: one sequence of 100 steps, and a batch of 32 sequences of mixed
- * lengths [10, 100). Contenders, interleaved after warm-up:
+ * lengths [10, 100). Contenders, interleaved after warm-up (50 × --warmup calls each):
  * - ragged `model.predict(xs)` on nested arrays (validate, pack, run, unpack: all of it timed);
  * - TF.js wasm `model.predict(x)` + reading the result back, on a tensor made beforehand (the
  *   batch post-padded to its longest and behind Masking, as a TF.js user must);
@@ -53,6 +53,10 @@ export async function predictLatencySection(o: BenchOptions, print: (s: string) 
   const one = seedBatch(1, 4, 100);
   const batch = seedBatch(32, 5, null);
   const rounds = o.rounds * 5;
+  // A served model answers many requests: every contender first answers 50 × --warmup (100) of
+  // them untimed, so the JavaScript engines have compiled their hot paths (10 were too few: V8 had
+  // not optimised ragged's per-call code, ≈ 0.1 ms of a 0.5 ms call), as a server's would have.
+  const warmup = o.warmup * 50;
   const torch = torchAvailable() ? new TorchChild() : null;
   try {
     for (const [title, data, packed] of [["one sequence of 100 steps", one, false], ["32 sequences, lengths uniform in [10, 100)", batch, true]] as const) {
@@ -60,14 +64,14 @@ export async function predictLatencySection(o: BenchOptions, print: (s: string) 
       const TFW = "TF.js wasm predict";
       const P1 = "PyTorch inference_mode, 1 thread";
       const P2 = "PyTorch inference_mode, 2 threads";
-      const tfw = await tfPredict(TFW, data.xs, rounds, o.warmup * 5);
+      const tfw = await tfPredict(TFW, data.xs, rounds, warmup);
       const torchCs: TorchContender[] = torch
         ? [
-            await torchContender(torch, { name: P1, mode: packed ? "predict-packed" : "predict", threads: 1, xs: data.xs, ys: data.ys, rounds, warmup: o.warmup * 5 }),
-            await torchContender(torch, { name: P2, mode: packed ? "predict-packed" : "predict", threads: 2, xs: data.xs, ys: data.ys, rounds, warmup: o.warmup * 5 }),
+            await torchContender(torch, { name: P1, mode: packed ? "predict-packed" : "predict", threads: 1, xs: data.xs, ys: data.ys, rounds, warmup }),
+            await torchContender(torch, { name: P2, mode: packed ? "predict-packed" : "predict", threads: 2, xs: data.xs, ys: data.ys, rounds, warmup }),
           ]
         : [];
-      const timings = withInnerTimes(await interleave([raggedPredict(R, data.xs, rounds, o.warmup * 5), tfw, ...torchCs], { label: "predict" }), torchCs);
+      const timings = withInnerTimes(await interleave([raggedPredict(R, data.xs, rounds, warmup), tfw, ...torchCs], { label: "predict" }), torchCs);
       tfw.dispose();
       print(heading(`Inference latency: seed model, ${title}`));
       print(timingTable(timings, "ms/call"));
