@@ -20,7 +20,7 @@
  *   npm run example:pos-tagging-chars        # or: npx tsx examples/pos-tagging-chars/main.ts
  *   npm run example:pos-tagging-chars -- --threads 1 --word-dropout 2   (also --epochs, --dropout,
  *     --seed, --limit, --filters, --units, --learning-rate, --cosine, --char-rnn, --depth, --ensemble,
- *     --pretrained, --freeze-embedding)
+ *     --pretrained)
  *
  * Training uses word dropout (see `dropWords`): rare training words are often shown as their
  * unknown-word id, so the model learns to tag unknown words from their characters.
@@ -88,8 +88,6 @@ export interface Options {
    * and give every word with a vector its own id — also words the training split lacks (default false).
    */
   pretrained?: boolean;
-  /** With `pretrained`, keep the word embedding fixed (default false: it trains on). */
-  freezeEmbedding?: boolean;
 }
 
 export interface Result {
@@ -158,7 +156,7 @@ export async function main(options: Options = {}): Promise<Result> {
   const trainOne = async (modelSeed: number): Promise<number[][][]> => {
     const words = input({ shape: [null], name: "words" });
     const chars = input({ shape: [null, null], name: "chars", sameLengthsAs: words });
-    const wordEmbedding = layers.embedding({ inputDim: pretrained?.vocabulary ?? data.vocabulary, outputDim: embeddingDim, name: "word_embedding", trainable: !(pretrained && options.freezeEmbedding) });
+    const wordEmbedding = layers.embedding({ inputDim: pretrained?.vocabulary ?? data.vocabulary, outputDim: embeddingDim, name: "word_embedding" });
     const wordFeatures = wordEmbedding.apply(words) as SymbolicTensor;
     const charEmbedded = layers.timeDistributed({ layer: layers.embedding({ inputDim: charVocabulary, outputDim: options.charDim ?? 24 }), name: "char_embedding" }).apply(chars) as SymbolicTensor;
     const charConv = layers.timeDistributed({ layer: layers.conv1d({ filters: options.filters ?? 96, kernelSize: options.kernelSize ?? 3, padding: "same", activation: "tanh" }), name: "char_conv" }).apply(charEmbedded) as SymbolicTensor;
@@ -218,5 +216,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const k = process.argv.indexOf(`--${name}`);
     return k > 0 ? Number(process.argv[k + 1]) : undefined;
   };
-  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout"), cosine: process.argv.includes("--cosine"), charRnn: arg("char-rnn"), depth: arg("depth"), ensemble: arg("ensemble"), pretrained: process.argv.includes("--pretrained"), freezeEmbedding: process.argv.includes("--freeze-embedding") });
+  await main({ epochs: arg("epochs"), limit: arg("limit"), seed: arg("seed"), dropout: arg("dropout"), filters: arg("filters"), units: arg("units"), learningRate: arg("learning-rate"), threads: arg("threads"), wordDropout: arg("word-dropout"), cosine: process.argv.includes("--cosine"), charRnn: arg("char-rnn"), depth: arg("depth"), ensemble: arg("ensemble"), pretrained: process.argv.includes("--pretrained") });
 }
