@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { kernels, setKernels } from "../src/index.js";
 import { augment } from "../examples/japanese-vowels-conv/augment.js";
+import { withDeltas } from "../examples/japanese-vowels-conv/deltas.js";
 import { main } from "../examples/japanese-vowels-conv/main.js";
 
 const initialKernels = kernels();
@@ -28,6 +29,24 @@ describe("example: japanese-vowels-conv", () => {
     const a = await main({ epochs: 2, limit: 30, verbose: 0, seed: 3 });
     const b = await main({ epochs: 2, limit: 30, verbose: 0, seed: 3 });
     expect(b.accuracy).toBe(a.accuracy);
+  });
+});
+
+describe("japanese-vowels-conv ensemble and deltas", () => {
+  it("--ensemble N trains seeds seed…seed+N−1 (each member as a run with that seed) and classifies by their averaged softmax", async () => {
+    const options = { epochs: 1, limit: 30, seed: 3, verbose: 0 } as const;
+    const both = await main({ ...options, ensemble: 2 });
+    const alone = [await main(options), await main({ ...options, seed: 4 })];
+    expect(both.members).toEqual(alone.map((r) => r.accuracy));
+    expect(both.accuracy).toBeGreaterThanOrEqual(0);
+    expect(both.accuracy).toBeLessThanOrEqual(1);
+  });
+
+  it("withDeltas appends x_t − x_{t−1} per utterance (zeros at its first frame) and leaves the input alone", () => {
+    const xs = [[[1, 2], [4, 3], [4, 5]], [[7, 7]]];
+    const before = JSON.stringify(xs);
+    expect(withDeltas(xs)).toEqual([[[1, 2, 0, 0], [4, 3, 3, 1], [4, 5, 0, 2]], [[7, 7, 0, 0]]]);
+    expect(JSON.stringify(xs)).toBe(before);
   });
 });
 

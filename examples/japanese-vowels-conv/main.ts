@@ -5,10 +5,13 @@
  * frames only — and a bidirectional LSTM summarises the convolved frames; a softmax names the
  * speaker out of 9. The training set is augmented (augment.ts): three extra copies of every
  * utterance, each a random 75–100 % stretch of its frames with a little noise — ragged copies,
- * shorter sequences rather than padded ones. Adam's learning rate follows a cosine from 0.002 to 0
- * over the 30 epochs.
+ * shorter sequences rather than padded ones. Each frame is read with its delta (deltas.ts: the change
+ * of its coefficients since the previous frame of the same utterance). Adam's learning rate follows
+ * a cosine from 0.002 to 0 over the 30 epochs. `--ensemble N` trains N models (seeds seed … seed+N−1)
+ * and names the speaker from their averaged softmax.
  *
  *   npm run example:japanese-vowels-conv     # or: npx tsx examples/japanese-vowels-conv/main.ts
+ *   npm run example:japanese-vowels-conv -- --ensemble 3 [--seed N] [--no-deltas]
  *
  * The last two lines of output are the time taken and `test accuracy: 0.xxxx`.
  *
@@ -21,6 +24,7 @@ import { pathToFileURL } from "node:url";
 import { kernels, layers, learningRateScheduler, sequential, useFastKernels } from "ragged-rnn";
 import { loadJapaneseVowels } from "../japanese-vowels/main.js";
 import { augment, type AugmentOptions } from "./augment.js";
+import { withDeltas } from "./deltas.js";
 
 export interface Options {
   /** Training epochs (default 30). */
@@ -35,10 +39,16 @@ export interface Options {
   verbose?: 0 | 2;
   /** Try the WebAssembly SIMD kernels (default true). */
   fastKernels?: boolean;
+  /** Append each frame's delta to its coefficients (default true; deltas.ts). */
+  deltas?: boolean;
+  /** Train this many models (seeds seed, seed + 1, …) and classify by their averaged softmax (default 1). */
+  ensemble?: number;
 }
 
 export interface Result {
   accuracy: number;
+  /** Each model's own test accuracy (one entry without `ensemble`). */
+  members: number[];
   seconds: number;
   kernels: string;
 }
@@ -52,33 +62,61 @@ export async function main(options: Options = {}): Promise<Result> {
 
   const started = performance.now();
   const data = await loadJapaneseVowels({ limit: options.limit });
-  const { xTest, yTest, classes, features } = data;
-  const { xs: xTrain, ys: yTrain } = augment(data.xTrain, data.yTrain, { ...options.augmentation, seed });
-  log(`JapaneseVowels: ${data.xTrain.length} train sequences (${xTrain.length} with the augmented copies) / ${xTest.length} test, ${features} features, ${classes.length} classes; kernels: ${kernels().name}`);
+  const { yTest, classes } = data;
+  const deltas = options.deltas ?? true;
+  const frames = (xs: number[][][]) => (deltas ? withDeltas(xs) : xs);
+  const xTest = frames(data.xTest);
+  const features = xTest[0][0].length;
+  const members = options.ensemble ?? 1;
+  log(`JapaneseVowels: ${data.xTrain.length} train sequences (${data.xTrain.length * (1 + (options.augmentation?.copies ?? 3))} with the augmented copies) / ${xTest.length} test, ${features} features${deltas ? " (12 coefficients and their deltas)" : ""}, ${classes.length} classes; kernels: ${kernels().name}`);
 
-  const model = sequential([
-    layers.conv1d({ filters: 64, kernelSize: 5, padding: "same", activation: "relu", inputShape: [null, features] }),
-    layers.batchNormalization(),
-    layers.conv1d({ filters: 64, kernelSize: 3, padding: "same", activation: "relu" }),
-    layers.batchNormalization(),
-    layers.bidirectional({ layer: layers.lstm({ units: 64 }) }),
-    layers.dropout({ rate: 0.3 }),
-    layers.dense({ units: classes.length, activation: "softmax" }),
-  ], { seed });
-  if (verbose > 0) model.summary();
-  const learningRate = 0.002;
-  model.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate }, metrics: ["accuracy"] });
-  const cosine = learningRateScheduler((epoch) => learningRate * 0.5 * (1 + Math.cos((Math.PI * epoch) / epochs)));
-  await model.fit(xTrain, yTrain, { epochs, batchSize: 32, verbose, callbacks: [cosine] });
+  /** Trains one model from `modelSeed` (its augmentation too); returns its test softmax. */
+  const trainOne = async (modelSeed: number): Promise<number[][]> => {
+    const augmented = augment(data.xTrain, data.yTrain, { ...options.augmentation, seed: modelSeed });
+    const model = sequential([
+      layers.conv1d({ filters: 64, kernelSize: 5, padding: "same", activation: "relu", inputShape: [null, features] }),
+      layers.batchNormalization(),
+      layers.conv1d({ filters: 64, kernelSize: 3, padding: "same", activation: "relu" }),
+      layers.batchNormalization(),
+      layers.bidirectional({ layer: layers.lstm({ units: 64 }) }),
+      layers.dropout({ rate: 0.3 }),
+      layers.dense({ units: classes.length, activation: "softmax" }),
+    ], { seed: modelSeed });
+    if (verbose > 0 && modelSeed === seed) model.summary();
+    const learningRate = 0.002;
+    model.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate }, metrics: ["accuracy"] });
+    const cosine = learningRateScheduler((epoch) => learningRate * 0.5 * (1 + Math.cos((Math.PI * epoch) / epochs)));
+    await model.fit(frames(augmented.xs), augmented.ys, { epochs, batchSize: 32, verbose, callbacks: [cosine] });
+    return model.predict(xTest, { batchSize: 64 }) as number[][];
+  };
 
-  const [, accuracy] = model.evaluate(xTest, yTest, { batchSize: 64 }) as number[];
+  const accuracyOf = (p: number[][]) => p.filter((row, i) => argmax(row) === yTest[i]).length / p.length;
+  const memberAccuracies: number[] = [];
+  let summed: number[][] = [];
+  for (let k = 0; k < members; k++) {
+    if (members > 1) log(`ensemble member ${k + 1}/${members} (seed ${seed + k})`);
+    const p = await trainOne(seed + k);
+    memberAccuracies.push(accuracyOf(p));
+    if (members > 1) log(`member ${k + 1}: test accuracy ${memberAccuracies[k].toFixed(4)}`);
+    summed = k === 0 ? p : summed.map((row, i) => row.map((v, j) => v + p[i][j]));
+  }
+  const accuracy = accuracyOf(summed);
   const seconds = (performance.now() - started) / 1000;
-  log(`time: ${seconds.toFixed(1)} s (${epochs} epochs, kernels ${kernels().name})`);
+  log(`time: ${seconds.toFixed(1)} s (${epochs} epochs${members > 1 ? ` × ${members} models` : ""}, kernels ${kernels().name})`);
   log(`test accuracy: ${accuracy.toFixed(4)}`);
-  return { accuracy, seconds, kernels: kernels().name };
+  return { accuracy, members: memberAccuracies, seconds, kernels: kernels().name };
+}
+
+function argmax(row: readonly number[]): number {
+  let best = 0;
+  for (let k = 1; k < row.length; k++) if (row[k] > row[best]) best = k;
+  return best;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const seedArg = process.argv.indexOf("--seed");
-  await main(seedArg > 0 ? { seed: Number(process.argv[seedArg + 1]) } : {});
+  const arg = (name: string): number | undefined => {
+    const k = process.argv.indexOf(`--${name}`);
+    return k > 0 ? Number(process.argv[k + 1]) : undefined;
+  };
+  await main({ seed: arg("seed"), ensemble: arg("ensemble"), deltas: !process.argv.includes("--no-deltas") });
 }
