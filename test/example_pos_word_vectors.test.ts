@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Random } from "../src/index.js";
 import { jacobiEigen, wordVectors } from "../examples/pos-tagging-chars/word_vectors.js";
 import { pretrainedWords } from "../examples/pos-tagging-chars/pretrained_words.js";
+import { dropWords } from "../examples/pos-tagging-chars/main.js";
 import type { WordVectors } from "../examples/pos-tagging-chars/word_vectors.js";
 
 const cosine = (v: WordVectors, a: string, b: string): number => {
@@ -105,5 +106,22 @@ describe("pretrainedWords: the tagger's ids with word vectors", () => {
     expect(row(6).map((x) => +x.toFixed(6))).toEqual([0.8, 0.6]); // lynx
     for (const id of [0, 3, 4]) expect(row(id)).toEqual([100 + 2 * id, 101 + 2 * id]);
     expect(initial[2]).toBe(102); // the caller's array is untouched
+  });
+
+  it("word dropout on these ids drops words (training-vocabulary and vector ids alike) to their shape id, never a shape id", () => {
+    const p = pretrainedWords(data, vectors);
+    const tagging = { ...data, trainCounts: new Map([["the", 1], ["cat", 1], ["purred", 1]]), unknownIdOf: (w: string) => (w === "purred" ? 3 : 4) };
+    const rng = new Random(3);
+    const seen = new Set<string>();
+    for (let d = 0; d < 200; d++) {
+      const [ids] = dropWords(tagging, 1, rng, { xTrain: p.xTrain, isWord: p.isWord });
+      expect([1, 4]).toContain(ids[0]); // the → its shape id 4
+      expect([2, 4]).toContain(ids[1]);
+      expect([5, 3]).toContain(ids[2]); // purred (vector id 5) → shape id 3
+      seen.add(ids.join(","));
+    }
+    expect(seen.has("1,2,5")).toBe(true);
+    expect(seen.has("4,4,3")).toBe(true);
+    expect(p.xTrain).toEqual([[1, 2, 5]]);
   });
 });
