@@ -119,6 +119,24 @@ describe.runIf(wasmSimdSupported())("wasm gemm matches the JS reference", () => 
     }
   });
 
+  it("a row of A gets the same bits alone (M = 1) as in any strip of a larger product (the one-row path)", () => {
+    const rng = new Random(19);
+    for (const [M, N, K] of [[7, 40, 33], [13, 72, 300], [6, 8, 5], [1, 100, 70]] as const) {
+      for (const transB of [false, true]) {
+        for (const accumulate of [false, true]) {
+          const args = gemmCase(rng, M, N, K, false, transB, accumulate, false);
+          const all = Float32Array.from(args.out);
+          wasmGemm({ ...args, out: all });
+          for (const i of [0, M - 1, Math.floor(M / 2)]) {
+            const alone = args.out.slice(i * N, (i + 1) * N);
+            wasmGemm({ ...args, out: alone, a: args.a.slice(i * K, (i + 1) * K), M: 1 });
+            expect(alone, `M=${M} N=${N} K=${K} transB=${transB} acc=${accumulate} row ${i}`).toEqual(all.slice(i * N, (i + 1) * N));
+          }
+        }
+      }
+    }
+  });
+
   it("handles empty dimensions as the reference does", () => {
     const rng = new Random(3);
     for (const [M, N, K] of [[0, 5, 3], [4, 0, 3], [4, 5, 0], [0, 0, 0]]) {

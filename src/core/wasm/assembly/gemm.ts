@@ -195,6 +195,11 @@ export function gemmPanels(
       const rows = min(MR, M - i0);
       packAStrip(aStrip, a, ars, acs, i0, rows, k0, kc);
       const o = out + <usize>i0 * ldo;
+      if (rows == 1) {
+        // one row (M = 1, or a last strip of one): 4 panels at a time, not an MR-row tile of which one row counts
+        oneRowPanels(o, ldo, aStrip, bk, panelStride, rowStride, kc, N, add);
+        continue;
+      }
       for (let p = 0; p < panels; p++) {
         const j0 = p * NR;
         tile(o + (<usize>j0 << 2), ldo, aStrip, bk + <usize>p * panelStride, rowStride, kc, rows, min(NR, N - j0), add);
