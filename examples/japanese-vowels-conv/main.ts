@@ -68,11 +68,12 @@ export async function main(options: Options = {}): Promise<Result> {
   const xTest = frames(data.xTest);
   const features = xTest[0][0].length;
   const members = options.ensemble ?? 1;
-  log(`JapaneseVowels: ${data.xTrain.length} train sequences (${data.xTrain.length * (1 + (options.augmentation?.copies ?? 3))} with the augmented copies) / ${xTest.length} test, ${features} features${deltas ? " (12 coefficients and their deltas)" : ""}, ${classes.length} classes; kernels: ${kernels().name}`);
+  log(`JapaneseVowels: ${data.xTrain.length} train sequences / ${xTest.length} test, ${features} features${deltas ? ` (${data.features} coefficients and their deltas)` : ""}, ${classes.length} classes; kernels: ${kernels().name}`);
 
   /** Trains one model from `modelSeed` (its augmentation too); returns its test softmax. */
   const trainOne = async (modelSeed: number): Promise<number[][]> => {
     const augmented = augment(data.xTrain, data.yTrain, { ...options.augmentation, seed: modelSeed });
+    if (modelSeed === seed) log(`training on ${augmented.xs.length} sequences: the originals and their augmented copies`);
     const model = sequential([
       layers.conv1d({ filters: 64, kernelSize: 5, padding: "same", activation: "relu", inputShape: [null, features] }),
       layers.batchNormalization(),

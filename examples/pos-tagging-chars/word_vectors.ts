@@ -54,7 +54,12 @@ export function wordVectors(sentences: readonly (readonly string[])[], options: 
   const dim = options.dim ?? 64;
   const window = options.window ?? 2;
   const counts = new Map<string, number>();
-  for (const s of sentences) for (const w of s) counts.set(w.toLowerCase(), (counts.get(w.toLowerCase()) ?? 0) + 1);
+  for (const s of sentences) {
+    for (const token of s) {
+      const w = token.toLowerCase();
+      counts.set(w, (counts.get(w) ?? 0) + 1);
+    }
+  }
   const index = new Map<string, number>();
   for (const [w, n] of counts) if (n >= (options.minCount ?? 2)) index.set(w, index.size);
   const V = index.size;
