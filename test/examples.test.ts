@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { kernels, setKernels } from "../src/index.js";
 import { main as japaneseVowels } from "../examples/japanese-vowels/main.js";
 import { main as posTagging, readBrownNews } from "../examples/pos-tagging/main.js";
-import { main as g2pCtc, upsampleLetters } from "../examples/g2p-ctc/main.js";
+import { cosineAnneal, main as g2pCtc, upsampleLetters } from "../examples/g2p-ctc/main.js";
 import { GRAPHEMES, Vocabulary } from "../examples/_shared/cmudict.js";
 
 const initialKernels = kernels();
@@ -56,6 +56,36 @@ describe("examples", () => {
     expect(upsampleLetters(["a", "b"], graphemes, 3)).toEqual([a, a + 27, a + 54, b, b + 27, b + 54]);
     const r = await g2pCtc({ epochs: 1, limit: 30, verbose: 0, units: 8, depth: 1, embeddingDim: 8, batchSize: 15, copies: 3 });
     expect(r.epochs).toBe(1);
+    expect(r.per).toBeGreaterThanOrEqual(0);
+  });
+
+  it("g2p-ctc's cosine anneal follows the wall clock to the deadline, or the epochs without one", async () => {
+    const optimizer = { learningRate: 1 };
+    const model = { stopTraining: false, optimizer, getWeights: () => [], setWeights: () => undefined };
+    let clock = 100;
+    const byTime = cosineAnneal({ learningRate: 0.004, epochs: 30, deadline: 300, now: () => clock });
+    byTime.setModel?.(model);
+    const rates: number[] = [];
+    for (const t of [100, 150, 200, 300, 400]) {
+      clock = t;
+      await byTime.onBatchBegin?.(0);
+      rates.push(optimizer.learningRate);
+    }
+    // the clock starts at the first batch (t = 100): a quarter, half, all of the 200 ms to the deadline, then past it
+    const expected = [0, 0.25, 0.5, 1, 1].map((f) => 0.002 * (1 + Math.cos(Math.PI * f)));
+    rates.forEach((r, i) => expect(r).toBeCloseTo(expected[i], 12));
+    const byEpoch = cosineAnneal({ learningRate: 0.004, epochs: 4, deadline: Infinity });
+    byEpoch.setModel?.(model);
+    optimizer.learningRate = 1;
+    await byEpoch.onBatchBegin?.(0);
+    expect(optimizer.learningRate).toBe(1); // no deadline: batches leave the rate alone
+    await byEpoch.onEpochBegin?.(2);
+    expect(optimizer.learningRate).toBeCloseTo(0.002, 12);
+  });
+
+  it("g2p-ctc trains with --cosine under a time limit", async () => {
+    const r = await g2pCtc({ epochs: 2, limit: 30, verbose: 0, units: 8, depth: 1, embeddingDim: 8, batchSize: 15, cosine: true, maxMinutes: 10 });
+    expect(r.epochs).toBe(2);
     expect(r.per).toBeGreaterThanOrEqual(0);
   });
 });

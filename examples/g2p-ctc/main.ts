@@ -23,7 +23,7 @@
  * (Σ edit distance / Σ reference length). The last line is `test WER: X, PER: Y`.
  */
 import { pathToFileURL } from "node:url";
-import { ctcDecode, errorRates, kernels, layers, reduceLROnPlateau, sequential, useFastKernels, type Callback } from "ragged-rnn";
+import { ctcDecode, errorRates, kernels, layers, reduceLROnPlateau, sequential, useFastKernels, type Callback, type CallbackModel } from "ragged-rnn";
 import { anyVariantWer, GRAPHEMES, PHONEMES, Vocabulary, cmudictG2P, type Pronunciation } from "../_shared/cmudict.js";
 
 export interface Options {
@@ -45,8 +45,13 @@ export interface Options {
   depth?: number;
   /** Dropout between layers (default 0.2). */
   dropout?: number;
-  /** Adam's learning rate (default 0.003), halved when the validation loss stalls. */
+  /** Adam's learning rate (default 0.003), halved when the validation loss stalls (unless `cosine`). */
   learningRate?: number;
+  /**
+   * Anneal the learning rate along a cosine to 0 instead of halving it on plateaus (default false):
+   * over the wall time up to `maxMinutes` when that is set (every batch), else over the epochs.
+   */
+  cosine?: boolean;
   /** Sequences per batch (default 64). */
   batchSize?: number;
   /** Training threads (default: one per core). */
@@ -119,12 +124,14 @@ export async function main(options: Options = {}): Promise<Result> {
     { seed },
   );
   if (verbose > 0) model.summary();
+  const learningRate = options.learningRate ?? 0.003;
   model.compile({
     loss: { name: "ctc", zeroInfinity: true },
-    optimizer: { name: "adam", learningRate: options.learningRate ?? 0.003 },
+    optimizer: { name: "adam", learningRate },
     metrics: ["labelErrorRate", "sequenceErrorRate"],
   });
   const deadline = options.maxMinutes === undefined ? Infinity : started + options.maxMinutes * 60_000;
+  const schedule = options.cosine ? [cosineAnneal({ learningRate, epochs, deadline })] : options.limit === undefined ? [reduceLROnPlateau({ monitor: "val_loss", factor: 0.5, patience: 1, verbose: verbose > 0 ? 1 : 0 })] : [];
   let trainedEpochs = 0;
   const timeLimit: Callback & { model?: { stopTraining: boolean } } = {
     setModel(m) {
@@ -143,7 +150,7 @@ export async function main(options: Options = {}): Promise<Result> {
     verbose,
     threads: options.threads,
     validationSplit: options.limit === undefined ? 0.02 : undefined,
-    callbacks: [timeLimit, ...(options.limit === undefined ? [reduceLROnPlateau({ monitor: "val_loss", factor: 0.5, patience: 1, verbose: verbose > 0 ? 1 : 0 })] : [])],
+    callbacks: [timeLimit, ...schedule],
   });
 
   const predictions = model.predict(test.xs, { batchSize: 256 }) as number[][][];
@@ -158,13 +165,52 @@ export async function main(options: Options = {}): Promise<Result> {
   return { wer: rates.sequenceErrorRate, per: rates.labelErrorRate, werAnyVariant, seconds, epochs: trainedEpochs, trainWords: data.train.length, testWords: data.test.length, kernels: kernels().name };
 }
 
-/** `--name value` pairs from the command line into Options (numbers only). */
+export interface CosineAnnealArgs {
+  /** The rate at the start. */
+  learningRate: number;
+  /** Epochs to anneal over when there is no deadline. */
+  epochs: number;
+  /** `performance.now()` time at which the rate reaches 0; `Infinity` anneals over `epochs` instead. */
+  deadline: number;
+  /** The clock (default `performance.now`). */
+  now?: () => number;
+}
+
+/**
+ * Learning rate lr · ½(1 + cos(π·f)), f the fraction of training done: of the wall time from the
+ * first batch to `deadline`, set before every batch, or of the epochs, set before every epoch.
+ */
+export function cosineAnneal(args: CosineAnnealArgs): Callback {
+  const now = args.now ?? (() => performance.now());
+  const rate = (fraction: number) => args.learningRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, Math.max(0, fraction))));
+  let model: CallbackModel | undefined;
+  let begun = NaN;
+  const set = (lr: number) => {
+    if (model?.optimizer) model.optimizer.learningRate = lr;
+  };
+  return {
+    setModel(m) {
+      model = m;
+    },
+    onEpochBegin(epoch) {
+      if (!Number.isFinite(args.deadline)) set(rate(epoch / args.epochs));
+    },
+    onBatchBegin() {
+      if (!Number.isFinite(args.deadline)) return;
+      if (Number.isNaN(begun)) begun = now();
+      set(rate((now() - begun) / (args.deadline - begun)));
+    },
+  };
+}
+
+/** `--name value` pairs from the command line into Options (numbers; a flag without a value is 1). */
 function parseArgs(argv: string[]): Options {
   const out: Record<string, number> = {};
-  for (let i = 0; i < argv.length; i += 2) {
+  for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const value = Number(argv[i + 1]);
-    if (!Number.isFinite(value)) throw new Error(`expected --${key} <number>, got ${argv[i + 1]}`);
+    const flag = i + 1 >= argv.length || argv[i + 1].startsWith("--");
+    const value = flag ? 1 : Number(argv[++i]);
+    if (!Number.isFinite(value)) throw new Error(`expected --${key} <number>, got ${argv[i]}`);
     out[key] = value;
   }
   return out as Options;
