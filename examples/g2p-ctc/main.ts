@@ -60,6 +60,8 @@ export interface Options {
   beamWidth?: number;
   /** Try the WebAssembly SIMD kernels (default true). */
   fastKernels?: boolean;
+  /** Save the trained model here (a folder: model.json + weights.bin), to decode it again later. */
+  save?: string;
   /** Steps per letter (default 2): copy k of a letter has its own id, so the network knows which part of the letter a step is. */
   copies?: number;
 }
@@ -153,6 +155,10 @@ export async function main(options: Options = {}): Promise<Result> {
     callbacks: [timeLimit, ...schedule],
   });
 
+  if (options.save !== undefined) {
+    await model.save(`file://${options.save}`);
+    log(`model saved to ${options.save}`);
+  }
   const predictions = model.predict(test.xs, { batchSize: 256 }) as number[][][];
   const decoded = ctcDecode(predictions, beamWidth > 1 ? { strategy: "beamSearch", beamWidth } : {}).paths.map((p) => p[0]);
   const rates = errorRates(test.ys, decoded);
@@ -203,12 +209,16 @@ export function cosineAnneal(args: CosineAnnealArgs): Callback {
   };
 }
 
-/** `--name value` pairs from the command line into Options (numbers; a flag without a value is 1). */
+/** `--name value` pairs from the command line into Options (numbers, `--save` a folder; a flag without a value is 1). */
 function parseArgs(argv: string[]): Options {
-  const out: Record<string, number> = {};
+  const out: Record<string, number | string> = {};
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const flag = i + 1 >= argv.length || argv[i + 1].startsWith("--");
+    if (key === "save" && !flag) {
+      out[key] = argv[++i];
+      continue;
+    }
     const value = flag ? 1 : Number(argv[++i]);
     if (!Number.isFinite(value)) throw new Error(`expected --${key} <number>, got ${argv[i]}`);
     out[key] = value;
