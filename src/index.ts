@@ -89,5 +89,5 @@ export { browserDownloads, BrowserDownloads } from "./io/handlers/browser_downlo
 export { TrainingRecorder, trainingRecorder, type BatchRecord, type EpochRecord } from "./vis/recorder.js";
 export { analyzePredictions, reportData, lengthBuckets, type Evaluation, type LengthBucket, type PredictionSet, type ReportData, type ReportEpoch, type ReportArgs } from "./vis/report_data.js";
 export { renderReport, reportDataFromHtml, type ReportAssets } from "./vis/render_report.js";
-export { ctcDecode, ctcGreedyDecode, ctcBeamSearchDecode, type CTCDecodeOptions, type CTCDecodeResult, type DecodedPath } from "./training/ctc/ctc_decode.js";
+export { ctcDecode, ctcGreedyDecode, ctcBeamSearchDecode, type CTCDecodeOptions, type CTCDecodeResult, type CTCLanguageModel, type CTCFusion, type DecodedPath } from "./training/ctc/ctc_decode.js";
 export type { CTCOptions } from "./training/ctc/ctc_loss.js";

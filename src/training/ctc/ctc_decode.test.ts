@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ctcDecode } from "./ctc_decode.js";
+import { ctcDecode, type CTCLanguageModel } from "./ctc_decode.js";
 import { ctcForward } from "./ctc_kernel.js";
 
 /** Softmax rows from arbitrary scores. */
@@ -118,5 +118,78 @@ describe("ctcDecode beam search", () => {
     const copy = JSON.stringify(probs);
     ctcDecode(probs, { strategy: "beamSearch" });
     expect(JSON.stringify(probs)).toBe(copy);
+  });
+});
+
+/** A bigram model over labels {1, 2} (blank 0) with an end symbol: P(next | last), P(end | last). */
+function bigram(table: number[][]): CTCLanguageModel & { logP(labels: number[]): number } {
+  // table[last + 1 (0 = start)] = unnormalised weights of [1, 2, end]
+  const norm = table.map((row) => row.map((w) => Math.log(w / row.reduce((a, b) => a + b))));
+  const lastOf = (prefix: readonly number[]) => (prefix.length === 0 ? 0 : prefix[prefix.length - 1]);
+  return {
+    logProbabilities: (prefix) => [0, norm[lastOf(prefix)][0], norm[lastOf(prefix)][1]],
+    endLogProbability: (labels) => norm[lastOf(labels)][2],
+    logP(labels) {
+      let s = 0;
+      labels.forEach((k, i) => (s += norm[i === 0 ? 0 : labels[i - 1]][k - 1]));
+      return s + norm[lastOf(labels)][2];
+    },
+  };
+}
+
+describe("ctcDecode beam search with a language model", () => {
+  const rowArb = fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 });
+
+  it("with a wide beam finds the labelling that maximises log p(l|x) + α·log P_LM(l) + β·|l| (exhaustive, property)", () => {
+    fc.assert(
+      fc.property(probsArb(5, 3), fc.array(rowArb, { minLength: 3, maxLength: 3 }), fc.double({ min: 0, max: 2, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), (probs, table, alpha, beta) => {
+        const lm = bigram(table);
+        let labellings: number[][] = [[]];
+        let frontier: number[][] = [[]];
+        for (let l = 1; l <= probs.length; l++) {
+          frontier = frontier.flatMap((p) => [[...p, 1], [...p, 2]]);
+          labellings = labellings.concat(frontier);
+        }
+        const fused = (l: number[]) => labellingLogProb(probs, l, 0) + alpha * lm.logP(l) + beta * l.length;
+        const best = Math.max(...labellings.map(fused));
+        const r = ctcDecode([probs], { strategy: "beamSearch", beamWidth: 200, languageModel: lm, languageModelWeight: alpha, insertionBonus: beta });
+        expect(fused(r.paths[0][0])).toBeCloseTo(best, 9);
+        // logProbabilities stay the network's own log p(l | x)
+        expect(r.logProbabilities[0][0]).toBeCloseTo(labellingLogProb(probs, r.paths[0][0], 0), 9);
+      }),
+      { numRuns: 150, seed: 5 },
+    );
+  });
+
+  it("a model that scores nothing changes nothing; one that forbids a label keeps it out", () => {
+    const probs = [softmaxRows([[0, 2, 1], [0, 0.5, 2], [1, 0, 0], [0, 2, 2.1]])];
+    const plain = ctcDecode(probs, { strategy: "beamSearch", beamWidth: 8, topPaths: 3 });
+    const flat = ctcDecode(probs, { strategy: "beamSearch", beamWidth: 8, topPaths: 3, languageModel: { logProbabilities: () => [0, 0, 0] }, languageModelWeight: 3 });
+    expect(flat).toEqual(plain);
+    expect(plain.paths[0][0]).toContain(2);
+    const no2 = ctcDecode(probs, { strategy: "beamSearch", beamWidth: 8, languageModel: { logProbabilities: () => [0, 0, -Infinity] } });
+    expect(no2.paths[0][0].length).toBeGreaterThan(0);
+    expect(no2.paths[0][0]).not.toContain(2);
+  });
+
+  it("rejects a language model it cannot use with coded errors", () => {
+    const probs = [[[0.5, 0.3, 0.2]]];
+    const lm: CTCLanguageModel = { logProbabilities: () => [0, -1, -1] };
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+      return "none";
+    };
+    expect(() => ctcDecode(probs, { languageModel: lm })).toThrow(/beamSearch/);
+    expect(code(() => ctcDecode(probs, { strategy: "beamSearch", languageModelWeight: 0.5 }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: lm, languageModelWeight: -1 }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: lm, insertionBonus: NaN }))).toBe("INVALID_ARGUMENT");
+    expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { logProbabilities: () => [0, -1] } })).toThrow(/one log-probability per class/);
+    expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { logProbabilities: () => [0, NaN, -1] } })).toThrow(/not a log-probability/);
+    expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { logProbabilities: () => [0, 0.5, -1] } })).toThrow(/not a log-probability/);
+    expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { ...lm, endLogProbability: () => 2 } })).toThrow(/endLogProbability/);
   });
 });

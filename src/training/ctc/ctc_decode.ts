@@ -15,6 +15,13 @@
  *   *labelling* sums all of its paths. With a beam as wide as the number of possible prefixes it is
  *   exact: its best labelling is the one with the largest p(l | x) = exp(−ctc loss).
  *
+ * - Beam search with a `languageModel` (shallow fusion; Hannun et al. 2014 eq. 2): a prefix is ranked
+ *   by log p(prefix | x) + α·log P_LM(prefix) + β·|prefix|, α = `languageModelWeight`, β =
+ *   `insertionBonus`, and a finished labelling also by α·log P_LM(end | labelling). Every path into a
+ *   prefix comes from the same shorter prefix, so the LM term is a property of the prefix and the
+ *   search stays exact with a wide beam. The model sees label ids with the blank removed; CTC itself
+ *   cannot model how one output label depends on the previous ones, which is what it adds.
+ *
  * Porting note: Keras' greedy score is "the negative of the sum of the probability logits" of the
  * best path (a number ≥ 0 for probabilities); ragged returns the log-probability of that path
  * (≤ 0), the same quantity as beam search's, so the two can be compared. Keras returns dense tensors
@@ -37,6 +44,30 @@ export interface CTCDecodeOptions {
   fromLogits?: boolean;
   /** Greedy only: merge repeated labels between blanks (default true, as Keras). */
   mergeRepeated?: boolean;
+  /** Beam search only: a model of label sequences fused into the search (see the file comment). */
+  languageModel?: CTCLanguageModel;
+  /** α, the weight of the language model's log-probabilities (default 1). */
+  languageModelWeight?: number;
+  /** β, added to a prefix's score per label (default 0): offsets the model's preference for short outputs. */
+  insertionBonus?: number;
+}
+
+/**
+ * A model of label sequences for `ctcDecode`'s beam search (e.g. an n-gram model of the targets).
+ * Label ids are the network's class ids, blank removed; log-probabilities may be −Infinity.
+ */
+export interface CTCLanguageModel {
+  /** log P(next = k | prefix) for every class k (K numbers; the blank's entry is ignored). */
+  logProbabilities(prefix: readonly number[]): ArrayLike<number>;
+  /** log P(end | labels), added to labellings when the input ends (default: not scored). */
+  endLogProbability?(labels: readonly number[]): number;
+}
+
+/** What beam search needs of a language model: the model, α and β (checked by `ctcDecode`). */
+export interface CTCFusion {
+  model: CTCLanguageModel;
+  weight: number;
+  bonus: number;
 }
 
 /** Decoded label sequences, per sample best first, with their log-probabilities. */
@@ -50,7 +81,8 @@ export interface CTCDecodeResult {
 /**
  * Decodes CTC outputs; see the file comment.
  * @param predictions - per sample, per step, K class scores (probabilities unless `fromLogits`).
- * @param options - `strategy`, `beamWidth`, `topPaths`, `blankIndex`, `fromLogits`, `mergeRepeated`.
+ * @param options - `strategy`, `beamWidth`, `topPaths`, `blankIndex`, `fromLogits`, `mergeRepeated`,
+ *   and for beam search a `languageModel` with `languageModelWeight` and `insertionBonus`.
  * @returns `{ paths, logProbabilities }`, one entry per sample in input order.
  * @throws RaggedError `BAD_INPUT` for predictions that are not lists of rows of one width ≥ 2, or
  *   non-finite scores; `INVALID_ARGUMENT` for a bad option.
@@ -73,6 +105,7 @@ export function ctcDecode(predictions: ArrayLike<ArrayLike<ArrayLike<number>>>, 
   check(Number.isInteger(blankIndex), "blankIndex", "an integer class id", blankIndex);
   check(typeof fromLogits === "boolean", "fromLogits", "a boolean", fromLogits);
   check(typeof mergeRepeated === "boolean", "mergeRepeated", "a boolean", mergeRepeated);
+  const fusion = languageModelOf(options, strategy);
   if (predictions === null || typeof predictions !== "object" || typeof predictions.length !== "number") {
     throw new RaggedError("BAD_INPUT", "ctcDecode takes a list of predicted sequences.", { expected: "predictions[i][t][k]: per sample, per step, one score per class", received: describe(predictions) });
   }
@@ -88,7 +121,7 @@ export function ctcDecode(predictions: ArrayLike<ArrayLike<ArrayLike<number>>>, 
       paths.push([best.labels]);
       logProbabilities.push([best.logProbability]);
     } else {
-      const beams = ctcBeamSearchDecode(logProbs, T, width, blank, beamWidth, topPaths);
+      const beams = ctcBeamSearchDecode(logProbs, T, width, blank, beamWidth, topPaths, fusion);
       paths.push(beams.map((b) => b.labels));
       logProbabilities.push(beams.map((b) => b.logProbability));
     }
@@ -130,47 +163,95 @@ interface Beam {
   blank: number;
   /** log p(prefix, path ends in its last label) */
   label: number;
+  /** α·log P_LM(prefix) + β·|prefix| (0 without a language model); at the end, with α·log P_LM(end | prefix) */
+  fused: number;
 }
 
 /**
  * CTC prefix beam search on one sequence (see the file comment).
  * @param logProbs - [T, K] log-probabilities.
- * @returns up to `topPaths` labellings, most probable first (ties: shorter, then smaller ids first).
+ * @param fusion - a language model and its weights (optional).
+ * @returns up to `topPaths` labellings, best first by log p(l | x) plus the fused terms (ties:
+ *   shorter, then smaller ids first); `logProbability` is log p(l | x) alone.
  */
-export function ctcBeamSearchDecode(logProbs: ArrayLike<number>, T: number, K: number, blank: number, beamWidth: number, topPaths: number): DecodedPath[] {
-  let beams: Beam[] = [{ labels: [], blank: 0, label: -Infinity }];
+export function ctcBeamSearchDecode(logProbs: ArrayLike<number>, T: number, K: number, blank: number, beamWidth: number, topPaths: number, fusion?: CTCFusion): DecodedPath[] {
+  const weight = fusion?.weight ?? 0;
+  const bonus = fusion?.bonus ?? 0;
+  let beams: Beam[] = [{ labels: [], blank: 0, label: -Infinity, fused: 0 }];
   for (let t = 0; t < T; t++) {
     const o = t * K;
     const next = new Map<string, Beam>();
-    const at = (labels: number[]): Beam => {
+    // a prefix's fused term is fixed by its labels: `fused` is used only when the prefix is new
+    const at = (labels: number[], fused: number): Beam => {
       const key = labels.join(",");
       let b = next.get(key);
-      if (!b) next.set(key, (b = { labels, blank: -Infinity, label: -Infinity }));
+      if (!b) next.set(key, (b = { labels, blank: -Infinity, label: -Infinity, fused }));
       return b;
     };
     for (const beam of beams) {
       const total = logAddExp(beam.blank, beam.label);
-      const same = at(beam.labels);
+      const same = at(beam.labels, beam.fused);
       same.blank = logAddExp(same.blank, total + logProbs[o + blank]); // a blank keeps the prefix
       const last = beam.labels.length > 0 ? beam.labels[beam.labels.length - 1] : -1;
       if (last >= 0) same.label = logAddExp(same.label, beam.label + logProbs[o + last]); // the last label repeated, merged
+      const lm = fusion ? nextLogProbabilities(fusion.model, beam.labels, K) : null;
       for (let k = 0; k < K; k++) {
         if (k === blank) continue;
-        const extended = at([...beam.labels, k]);
+        const extended = at([...beam.labels, k], lm ? beam.fused + weight * lm[k] + bonus : 0);
         // a repeat of the last label is a new label only after a blank
         extended.label = logAddExp(extended.label, (k === last ? beam.blank : total) + logProbs[o + k]);
       }
     }
-    beams = [...next.values()].sort(byProbability).slice(0, beamWidth);
+    beams = [...next.values()].sort(byScore).slice(0, beamWidth);
   }
+  const model = fusion?.model;
+  if (model?.endLogProbability) for (const b of beams) b.fused += weight * checkedLogProbability(model.endLogProbability(b.labels), "endLogProbability", b.labels);
   return beams
-    .sort(byProbability)
+    .sort(byScore)
     .slice(0, topPaths)
     .map((b) => ({ labels: b.labels, logProbability: logAddExp(b.blank, b.label) }));
 }
 
-function byProbability(a: Beam, b: Beam): number {
-  const d = logAddExp(b.blank, b.label) - logAddExp(a.blank, a.label);
+/** The language model's K next-label log-probabilities after `prefix`, checked. */
+function nextLogProbabilities(model: CTCLanguageModel, prefix: readonly number[], K: number): ArrayLike<number> {
+  const row = model.logProbabilities(prefix);
+  if (row === null || typeof row !== "object" || row.length !== K) {
+    throw new RaggedError("INVALID_ARGUMENT", "The languageModel of ctcDecode must give one log-probability per class.", {
+      expected: `logProbabilities(prefix) → ${K} numbers`,
+      received: `logProbabilities([${prefix.join(", ")}]) = ${describe(row)}`,
+    });
+  }
+  for (let k = 0; k < K; k++) checkedLogProbability(row[k], `logProbabilities(…)[${k}]`, prefix);
+  return row;
+}
+
+function checkedLogProbability(v: unknown, what: string, labels: readonly number[]): number {
+  if (typeof v !== "number" || Number.isNaN(v) || v > 1e-9) {
+    throw new RaggedError("INVALID_ARGUMENT", `The languageModel of ctcDecode returned a value that is not a log-probability.`, {
+      expected: "numbers ≤ 0 (−Infinity for impossible)",
+      received: `${what} = ${describe(v)} after [${labels.join(", ")}]`,
+    });
+  }
+  return v;
+}
+
+/** The checked language model options, or undefined without one. */
+function languageModelOf(options: CTCDecodeOptions, strategy: string): CTCFusion | undefined {
+  const { languageModel: model, languageModelWeight: weight = 1, insertionBonus: bonus = 0 } = options;
+  if (model === undefined) {
+    check(options.languageModelWeight === undefined && options.insertionBonus === undefined, "languageModel", "given when languageModelWeight or insertionBonus is", model);
+    return undefined;
+  }
+  check(strategy === "beamSearch", "strategy", '"beamSearch" with a languageModel (greedy decoding cannot use one)', options.strategy);
+  check(model !== null && typeof model === "object" && typeof model.logProbabilities === "function", "languageModel", "an object with logProbabilities(prefix)", model);
+  check(typeof weight === "number" && Number.isFinite(weight) && weight >= 0, "languageModelWeight", "a finite number ≥ 0", weight);
+  check(typeof bonus === "number" && Number.isFinite(bonus), "insertionBonus", "a finite number", bonus);
+  return { model, weight, bonus };
+}
+
+/** Best first: log p(prefix | x) plus the fused terms. */
+function byScore(a: Beam, b: Beam): number {
+  const d = logAddExp(b.blank, b.label) + b.fused - (logAddExp(a.blank, a.label) + a.fused);
   if (d !== 0 && !Number.isNaN(d)) return d;
   if (a.labels.length !== b.labels.length) return a.labels.length - b.labels.length;
   for (let i = 0; i < a.labels.length; i++) if (a.labels[i] !== b.labels[i]) return a.labels[i] - b.labels[i];
