@@ -1,0 +1,132 @@
+/**
+ * Decodes a trained g2p-ctc model again, with a phoneme n-gram model fused into the beam search
+ * (`ctcDecode`'s `languageModel`; see ngram_model.ts): CTC scores each step's phoneme on its own, the
+ * n-gram model adds which phonemes follow which. Everything is chosen on held-out words, never on
+ * the test words:
+ *
+ *   npx tsx examples/g2p-ctc/main.ts --save /tmp/g2p-ctc …            # train and keep the model
+ *   npx tsx examples/g2p-ctc/decode_with_lm.ts --model /tmp/g2p-ctc [--beam-width 8] [--orders 3,4,5,6]
+ *
+ * - the validation words are the last 2 % of the training split (what `main.ts` held out with
+ *   `validationSplit: 0.02`); the n-gram model is fitted on the pronunciations of the other 98 %;
+ * - the order n, the weight α and the per-phoneme bonus β are the grid point with the lowest
+ *   validation WER (ties: the smaller α);
+ * - then the test words are decoded with the same beam without and with the model.
+ *
+ * The last line is `test WER: X % → Y % with the n-gram model, PER: …`.
+ */
+import { pathToFileURL } from "node:url";
+import { ctcDecode, errorRates, loadModel, useFastKernels } from "ragged-rnn";
+import { anyVariantWer, PHONEMES, Vocabulary, cmudictG2P, GRAPHEMES, type Pronunciation } from "../_shared/cmudict.js";
+import { upsampleLetters } from "./main.js";
+import { NgramModel } from "./ngram_model.js";
+
+export interface DecodeOptions {
+  /** The folder `main.ts --save` wrote. */
+  model: string;
+  /** Beam width, the same with and without the model (default 8). */
+  beamWidth?: number;
+  /** n-gram orders to try (default [3, 4, 5, 6]). */
+  orders?: number[];
+  /** α values to try (default 0.1 … 0.6). */
+  weights?: number[];
+  /** β values to try (default 0 … 1.5). */
+  bonuses?: number[];
+  /** Steps per letter the model was trained with (default 2). */
+  copies?: number;
+  /** Use only the first `limit` train and test words (smoke tests). */
+  limit?: number;
+  /** 0 silent, 1 (default) a line per grid point and the results. */
+  verbose?: 0 | 1;
+}
+
+export interface DecodeResult {
+  /** Test WER / PER with the beam alone. */
+  wer: number;
+  per: number;
+  werAnyVariant: number;
+  /** Test WER / PER with the n-gram model. */
+  werLm: number;
+  perLm: number;
+  werAnyVariantLm: number;
+  /** The chosen grid point and its validation WER (and the validation WER without the model). */
+  order: number;
+  weight: number;
+  bonus: number;
+  validationWer: number;
+  validationWerLm: number;
+}
+
+export async function main(options: DecodeOptions): Promise<DecodeResult> {
+  const beamWidth = options.beamWidth ?? 8;
+  const orders = options.orders ?? [3, 4, 5, 6];
+  const weights = options.weights ?? [0.1, 0.2, 0.3, 0.4, 0.6];
+  const bonuses = options.bonuses ?? [0, 0.5, 1, 1.5];
+  const log = (options.verbose ?? 1) > 0 ? (s: string) => console.log(s) : () => {};
+  useFastKernels();
+  const started = performance.now();
+
+  const data = cmudictG2P({ limit: options.limit });
+  const graphemes = new Vocabulary(GRAPHEMES, { reserved: ["<pad>"] });
+  const phonemes = new Vocabulary(PHONEMES, { reserved: ["<blank>"] });
+  const cut = Math.floor(data.train.length * 0.98); // fit's validationSplit: 0.02 holds out the last 2 %
+  const fitted = data.train.slice(0, cut);
+  const validation = data.train.slice(cut);
+  const model = await loadModel(`file://${options.model}/model.json`);
+  const predict = (words: Pronunciation[]) => model.predict(words.map((w) => upsampleLetters(w.letters, graphemes, options.copies ?? 2)), { batchSize: 256 }) as number[][][];
+  const decode = (probs: number[][][], lm?: { model: NgramModel; weight: number; bonus: number }) =>
+    ctcDecode(probs, { strategy: "beamSearch", beamWidth, ...(lm ? { languageModel: lm.model, languageModelWeight: lm.weight, insertionBonus: lm.bonus } : {}) }).paths.map((p) => p[0]);
+  const targets = (words: Pronunciation[]) => words.map((w) => phonemes.encode(w.phonemes));
+
+  const valProbs = predict(validation);
+  const valTargets = targets(validation);
+  const validationWer = errorRates(valTargets, decode(valProbs)).sequenceErrorRate;
+  log(`validation: ${validation.length} words, beam ${beamWidth} without a language model: WER ${(100 * validationWer).toFixed(2)} %`);
+  let best = { order: 0, weight: 0, bonus: 0, wer: Infinity, lm: null as NgramModel | null };
+  for (const order of orders) {
+    const lm = NgramModel.fit(targets(fitted), { order, classes: phonemes.size });
+    for (const weight of weights) {
+      for (const bonus of bonuses) {
+        const wer = errorRates(valTargets, decode(valProbs, { model: lm, weight, bonus })).sequenceErrorRate;
+        log(`  n = ${order}, α = ${weight}, β = ${bonus}: validation WER ${(100 * wer).toFixed(2)} %`);
+        if (wer < best.wer) best = { order, weight, bonus, wer, lm };
+      }
+    }
+  }
+  if (best.lm === null) throw new Error("the grid is empty: give at least one order, weight and bonus");
+  log(`chosen on validation: n = ${best.order}, α = ${best.weight}, β = ${best.bonus} (WER ${(100 * best.wer).toFixed(2)} %)`);
+
+  const testProbs = predict(data.test);
+  const testTargets = targets(data.test);
+  const plain = decode(testProbs);
+  const fused = decode(testProbs, { model: best.lm, weight: best.weight, bonus: best.bonus });
+  const [r0, r1] = [errorRates(testTargets, plain), errorRates(testTargets, fused)];
+  const [any0, any1] = [plain, fused].map((d) => anyVariantWer(data.test, d.map((p) => phonemes.decode(p))));
+  const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+  log(`time: ${((performance.now() - started) / 1000).toFixed(0)} s; ${data.test.length} test words, beam ${beamWidth}`);
+  log(`test WER against any listed pronunciation: ${pct(any0)} → ${pct(any1)} with the n-gram model`);
+  log(`test WER: ${pct(r0.sequenceErrorRate)} → ${pct(r1.sequenceErrorRate)} with the n-gram model, PER: ${pct(r0.labelErrorRate)} → ${pct(r1.labelErrorRate)}`);
+  return {
+    wer: r0.sequenceErrorRate, per: r0.labelErrorRate, werAnyVariant: any0,
+    werLm: r1.sequenceErrorRate, perLm: r1.labelErrorRate, werAnyVariantLm: any1,
+    order: best.order, weight: best.weight, bonus: best.bonus, validationWer, validationWerLm: best.wer,
+  };
+}
+
+/** `--model folder`, `--beam-width n`, `--copies n`, `--limit n`, `--orders a,b`, `--weights a,b`, `--bonuses a,b`. */
+function parseArgs(argv: string[]): DecodeOptions {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const value = argv[i + 1];
+    if (key === "model") out[key] = value;
+    else if (key === "orders" || key === "weights" || key === "bonuses") out[key] = value.split(",").map(Number);
+    else out[key] = Number(value);
+  }
+  if (typeof out.model !== "string") throw new Error("usage: decode_with_lm.ts --model <folder main.ts --save wrote> [--beam-width 8] [--orders 3,4,5,6] …");
+  return out as unknown as DecodeOptions;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main(parseArgs(process.argv.slice(2)));
+}
