@@ -193,3 +193,22 @@ describe("ctcDecode beam search with a language model", () => {
     expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { ...lm, endLogProbability: () => 2 } })).toThrow(/endLogProbability/);
   });
 });
+
+describe("ctcDecode beam search keys", () => {
+  it("tells apart class ids beyond one UTF-16 unit (≥ 0xFFFF) and their low halves", () => {
+    // 70,001 classes: blank 0; only classes 1, 0xFFFF, 0x10001 and 0x10001 & 0xFFFF = 1 matter
+    const K = 0x10002;
+    const row = (hot: Record<number, number>) => {
+      const r = new Float64Array(K).fill(1e-12);
+      for (const [k, p] of Object.entries(hot)) r[Number(k)] = p;
+      return Array.from(r);
+    };
+    const probs = [row({ 0x10001: 0.6, 1: 0.3 }), row({ 0: 0.5, 0xffff: 0.4 })];
+    const r = ctcDecode([probs], { strategy: "beamSearch", beamWidth: 4, topPaths: 4 });
+    const keys = r.paths[0].map((p) => p.join(","));
+    expect(keys[0]).toBe(String(0x10001));
+    expect(new Set(keys).size).toBe(keys.length); // no two labellings merged into one
+    expect(keys).toContain(`${0x10001},${0xffff}`);
+    expect(keys).toContain("1");
+  });
+});

@@ -158,13 +158,31 @@ export function ctcGreedyDecode(logProbs: ArrayLike<number>, T: number, K: numbe
 }
 
 interface Beam {
-  labels: number[];
+  /** The prefix's labels joined into a string (one char per label): its identity in a step's map. */
+  key: string;
+  /** The beam this prefix extends by `last` (null for the empty prefix); `labels` is built from it when needed. */
+  parent: Beam | null;
+  last: number;
+  labels: number[] | null;
   /** log p(prefix, path ends in a blank) */
   blank: number;
   /** log p(prefix, path ends in its last label) */
   label: number;
   /** α·log P_LM(prefix) + β·|prefix| (0 without a language model); at the end, with α·log P_LM(end | prefix) */
   fused: number;
+  /** logAddExp(blank, label) + fused, set when a step's candidates are ranked. */
+  score: number;
+}
+
+/** A label as key characters: one char below 0xFFFF, else 0xFFFF and two chars (so keys stay unique). */
+function keyChar(k: number): string {
+  return k < 0xffff ? String.fromCharCode(k) : String.fromCharCode(0xffff, k >>> 16, k & 0xffff);
+}
+
+/** The labels of a beam's prefix (built once, from its parent's). */
+function labelsOf(b: Beam): number[] {
+  if (b.labels === null) b.labels = b.parent === null ? [] : [...labelsOf(b.parent), b.last];
+  return b.labels;
 }
 
 /**
@@ -177,39 +195,37 @@ interface Beam {
 export function ctcBeamSearchDecode(logProbs: ArrayLike<number>, T: number, K: number, blank: number, beamWidth: number, topPaths: number, fusion?: CTCFusion): DecodedPath[] {
   const weight = fusion?.weight ?? 0;
   const bonus = fusion?.bonus ?? 0;
-  let beams: Beam[] = [{ labels: [], blank: 0, label: -Infinity, fused: 0 }];
+  let beams: Beam[] = [{ key: "", parent: null, last: -1, labels: [], blank: 0, label: -Infinity, fused: 0, score: 0 }];
   for (let t = 0; t < T; t++) {
     const o = t * K;
     const next = new Map<string, Beam>();
     // a prefix's fused term is fixed by its labels: `fused` is used only when the prefix is new
-    const at = (labels: number[], fused: number): Beam => {
-      const key = labels.join(",");
+    const at = (key: string, parent: Beam | null, last: number, labels: number[] | null, fused: number): Beam => {
       let b = next.get(key);
-      if (!b) next.set(key, (b = { labels, blank: -Infinity, label: -Infinity, fused }));
+      if (!b) next.set(key, (b = { key, parent, last, labels, blank: -Infinity, label: -Infinity, fused, score: 0 }));
       return b;
     };
     for (const beam of beams) {
       const total = logAddExp(beam.blank, beam.label);
-      const same = at(beam.labels, beam.fused);
+      const same = at(beam.key, beam.parent, beam.last, beam.labels, beam.fused);
       same.blank = logAddExp(same.blank, total + logProbs[o + blank]); // a blank keeps the prefix
-      const last = beam.labels.length > 0 ? beam.labels[beam.labels.length - 1] : -1;
+      const last = beam.last;
       if (last >= 0) same.label = logAddExp(same.label, beam.label + logProbs[o + last]); // the last label repeated, merged
-      const lm = fusion ? nextLogProbabilities(fusion.model, beam.labels, K) : null;
+      const lm = fusion ? nextLogProbabilities(fusion.model, labelsOf(beam), K) : null;
       for (let k = 0; k < K; k++) {
         if (k === blank) continue;
-        const extended = at([...beam.labels, k], lm ? beam.fused + weight * lm[k] + bonus : 0);
+        const extended = at(beam.key + keyChar(k), beam, k, null, lm ? beam.fused + weight * lm[k] + bonus : 0);
         // a repeat of the last label is a new label only after a blank
         extended.label = logAddExp(extended.label, (k === last ? beam.blank : total) + logProbs[o + k]);
       }
     }
-    beams = [...next.values()].sort(byScore).slice(0, beamWidth);
+    beams = ranked([...next.values()]).slice(0, beamWidth);
   }
   const model = fusion?.model;
-  if (model?.endLogProbability) for (const b of beams) b.fused += weight * checkedLogProbability(model.endLogProbability(b.labels), "endLogProbability", b.labels);
-  return beams
-    .sort(byScore)
+  if (model?.endLogProbability) for (const b of beams) b.fused += weight * checkedLogProbability(model.endLogProbability(labelsOf(b)), "endLogProbability", labelsOf(b));
+  return ranked(beams)
     .slice(0, topPaths)
-    .map((b) => ({ labels: b.labels, logProbability: logAddExp(b.blank, b.label) }));
+    .map((b) => ({ labels: labelsOf(b), logProbability: logAddExp(b.blank, b.label) }));
 }
 
 /** The language model's K next-label log-probabilities after `prefix`, checked. */
@@ -249,13 +265,17 @@ function languageModelOf(options: CTCDecodeOptions, strategy: string): CTCFusion
   return { model, weight, bonus };
 }
 
-/** Best first: log p(prefix | x) plus the fused terms. */
-function byScore(a: Beam, b: Beam): number {
-  const d = logAddExp(b.blank, b.label) + b.fused - (logAddExp(a.blank, a.label) + a.fused);
-  if (d !== 0 && !Number.isNaN(d)) return d;
-  if (a.labels.length !== b.labels.length) return a.labels.length - b.labels.length;
-  for (let i = 0; i < a.labels.length; i++) if (a.labels[i] !== b.labels[i]) return a.labels[i] - b.labels[i];
-  return 0;
+/** Best first by log p(prefix | x) plus the fused terms (each candidate scored once); ties: shorter, then smaller ids. */
+function ranked(candidates: Beam[]): Beam[] {
+  for (const b of candidates) b.score = logAddExp(b.blank, b.label) + b.fused;
+  return candidates.sort((a, b) => {
+    const d = b.score - a.score;
+    if (d !== 0 && !Number.isNaN(d)) return d;
+    const [x, y] = [labelsOf(a), labelsOf(b)];
+    if (x.length !== y.length) return x.length - y.length;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return 0;
+  });
 }
 
 /** The common row width of all predictions (checked). */
