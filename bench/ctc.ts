@@ -4,9 +4,11 @@
  * 64 real CMUdict words (each letter fed twice), timed as one `trainOnBatch` (1 thread), against the
  * CTC loss alone (forward and backward, the plain-TypeScript kernel) on predictions of the same
  * shape and the same labels. Interleaved; the ratio of medians is the loss's share of a step. A
- * WebAssembly CTC kernel is only worth writing if that share is large.
+ * WebAssembly CTC kernel is only worth writing if that share is large. Also timed: decoding the
+ * batch's predictions (the untrained model's: nearly flat rows, beam search's hardest case) greedily
+ * and by beam search, per word.
  */
-import { getLoss, layers, packLayout, sequential } from "../dist/index.js";
+import { ctcDecode, getLoss, layers, packLayout, sequential } from "../dist/index.js";
 import { GRAPHEMES, PHONEMES, Vocabulary, cmudictG2P } from "../examples/_shared/cmudict.js";
 import type { BenchOptions } from "./options.js";
 import { find, heading, ms, table } from "./report.js";
@@ -44,11 +46,14 @@ export async function ctcSection(o: BenchOptions, print: (s: string) => void): P
   const grad = new Float32Array(pred.length);
   const computeSequences = loss.computeSequences as NonNullable<typeof loss.computeSequences>;
 
+  const probs = model.predict(xs) as number[][][];
   const rounds = o.rounds * 2;
   const timings = await interleave(
     [
       { name: "train step", rounds, warmup: o.warmup, run: () => model.trainOnBatch(xs, ys) },
       { name: "ctc loss", rounds, warmup: o.warmup, run: () => computeSequences({ pred, layout, labels, labelOffsets, width: K, grad, scale })[0] },
+      { name: "greedy", rounds, warmup: o.warmup, run: () => ctcDecode(probs).paths.length },
+      { name: "beam 8", rounds, warmup: o.warmup, run: () => ctcDecode(probs, { strategy: "beamSearch", beamWidth: 8 }).paths.length },
     ],
     { label: "ctc" },
   );
@@ -63,4 +68,11 @@ export async function ctcSection(o: BenchOptions, print: (s: string) => void): P
     ],
   ));
   print(`ctc loss / train step (medians): ${(ctc.median / step.median).toFixed(4)}`);
+  const perWord = (name: string) => {
+    const t = find(timings, name);
+    const f = (v: number) => (v / B).toFixed(3);
+    return [`${name === "greedy" ? "greedy" : "beam search, width 8"} (ctcDecode)`, f(t.median), `${f(t.min)}–${f(t.max)}`];
+  };
+  print("");
+  print(table(["decoding the batch's predictions", "median ms/word", "min–max ms/word"], [perWord("greedy"), perWord("beam 8")]));
 }
