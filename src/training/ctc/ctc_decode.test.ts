@@ -212,3 +212,13 @@ describe("ctcDecode beam search keys", () => {
     expect(keys).toContain("1");
   });
 });
+
+describe("ctcDecode beam search on long sequences", () => {
+  it("decodes 30,000 steps into 30,000 labels (no recursion over the prefix)", () => {
+    const T = 30000;
+    const probs = Array.from({ length: T }, (_, t) => (t % 2 === 0 ? [0.1, 0.8, 0.1] : [0.1, 0.1, 0.8]));
+    const r = ctcDecode([probs], { strategy: "beamSearch", beamWidth: 2 });
+    expect(r.paths[0][0].length).toBe(T);
+    expect(r.paths[0][0].slice(0, 4)).toEqual([1, 2, 1, 2]);
+  });
+});

@@ -179,10 +179,18 @@ function keyChar(k: number): string {
   return k < 0xffff ? String.fromCharCode(k) : String.fromCharCode(0xffff, k >>> 16, k & 0xffff);
 }
 
-/** The labels of a beam's prefix (built once, from its parent's). */
+/** The labels of a beam's prefix: its ancestors' last labels, walked without recursion (any length), kept on the beam. */
 function labelsOf(b: Beam): number[] {
-  if (b.labels === null) b.labels = b.parent === null ? [] : [...labelsOf(b.parent), b.last];
-  return b.labels;
+  if (b.labels !== null) return b.labels;
+  const lasts: number[] = [];
+  let a: Beam | null = b;
+  while (a !== null && a.labels === null) {
+    lasts.push(a.last);
+    a = a.parent;
+  }
+  const labels = a?.labels ? a.labels.slice() : [];
+  for (let i = lasts.length - 1; i >= 0; i--) labels.push(lasts[i]);
+  return (b.labels = labels);
 }
 
 /**
