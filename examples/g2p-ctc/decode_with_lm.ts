@@ -5,7 +5,7 @@
  * the test words:
  *
  *   npx tsx examples/g2p-ctc/main.ts --save /tmp/g2p-ctc …            # train and keep the model
- *   npx tsx examples/g2p-ctc/decode_with_lm.ts --model /tmp/g2p-ctc [--beam-width 8] [--orders 3,4,5,6]
+ *   npx tsx examples/g2p-ctc/decode_with_lm.ts --model /tmp/g2p-ctc [--beam-width 8] [--orders 5,6,7]
  *
  * - the validation words are the last 2 % of the training split (what `main.ts` held out with
  *   `validationSplit: 0.02`); the n-gram model is fitted on the pronunciations of the other 98 %;
@@ -26,11 +26,11 @@ export interface DecodeOptions {
   model: string;
   /** Beam width, the same with and without the model (default 8). */
   beamWidth?: number;
-  /** n-gram orders to try (default [3, 4, 5, 6]). */
+  /** n-gram orders to try (default [5, 6, 7]). */
   orders?: number[];
-  /** α values to try (default 0.1 … 0.6). */
+  /** α values to try (default 0.2 … 0.7). */
   weights?: number[];
-  /** β values to try (default 0 … 1.5). */
+  /** β values to try (default 0.5, 1, 1.5). */
   bonuses?: number[];
   /** Steps per letter the model was trained with (default 2). */
   copies?: number;
@@ -59,9 +59,9 @@ export interface DecodeResult {
 
 export async function main(options: DecodeOptions): Promise<DecodeResult> {
   const beamWidth = options.beamWidth ?? 8;
-  const orders = options.orders ?? [3, 4, 5, 6];
-  const weights = options.weights ?? [0.1, 0.2, 0.3, 0.4, 0.6];
-  const bonuses = options.bonuses ?? [0, 0.5, 1, 1.5];
+  const orders = options.orders ?? [5, 6, 7];
+  const weights = options.weights ?? [0.2, 0.3, 0.4, 0.5, 0.7];
+  const bonuses = options.bonuses ?? [0.5, 1, 1.5];
   const log = (options.verbose ?? 1) > 0 ? (s: string) => console.log(s) : () => {};
   useFastKernels();
   const started = performance.now();
@@ -123,7 +123,7 @@ function parseArgs(argv: string[]): DecodeOptions {
     else if (key === "orders" || key === "weights" || key === "bonuses") out[key] = value.split(",").map(Number);
     else out[key] = Number(value);
   }
-  if (typeof out.model !== "string") throw new Error("usage: decode_with_lm.ts --model <folder main.ts --save wrote> [--beam-width 8] [--orders 3,4,5,6] …");
+  if (typeof out.model !== "string") throw new Error("usage: decode_with_lm.ts --model <folder main.ts --save wrote> [--beam-width 8] [--orders 5,6,7] …");
   return out as unknown as DecodeOptions;
 }
 
