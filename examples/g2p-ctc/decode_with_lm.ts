@@ -4,8 +4,8 @@
  * n-gram model adds which phonemes follow which. Everything is chosen on held-out words, never on
  * the test words:
  *
- *   npx tsx examples/g2p-ctc/main.ts --save /tmp/g2p-ctc …            # train and keep the model
- *   npx tsx examples/g2p-ctc/decode_with_lm.ts --model /tmp/g2p-ctc [--beam-width 8] [--orders 5,6,7]
+ *   npx tsx examples/g2p-ctc/main.ts --save g2p-ctc-model …            # train and keep the model
+ *   npx tsx examples/g2p-ctc/decode_with_lm.ts --model g2p-ctc-model [--beam-width 8] [--orders 5,6,7]
  *
  * - the validation words are the last 2 % of the training split (what `main.ts` held out with
  *   `validationSplit: 0.02`); the n-gram model is fitted on the pronunciations of the other 98 %;
