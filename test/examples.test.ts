@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { kernels, setKernels } from "../src/index.js";
 import { main as japaneseVowels } from "../examples/japanese-vowels/main.js";
 import { main as posTagging, readBrownNews } from "../examples/pos-tagging/main.js";
-import { cosineAnneal, main as g2pCtc, upsampleLetters } from "../examples/g2p-ctc/main.js";
+import { main as g2pCtc, upsampleLetters } from "../examples/g2p-ctc/main.js";
+import { cosineAnneal } from "../examples/_shared/cosine_anneal.js";
 import { GRAPHEMES, Vocabulary } from "../examples/_shared/cmudict.js";
 
 const initialKernels = kernels();

@@ -23,8 +23,10 @@
  * (Σ edit distance / Σ reference length). The last line is `test WER: X, PER: Y`.
  */
 import { pathToFileURL } from "node:url";
-import { ctcDecode, errorRates, kernels, layers, reduceLROnPlateau, sequential, useFastKernels, type Callback, type CallbackModel } from "ragged-rnn";
+import { parseArgs } from "node:util";
+import { ctcDecode, errorRates, kernels, layers, loadModel, reduceLROnPlateau, sequential, useFastKernels, type Callback } from "ragged-rnn";
 import { anyVariantWer, GRAPHEMES, PHONEMES, Vocabulary, cmudictG2P, type Pronunciation } from "../_shared/cmudict.js";
+import { cosineAnneal } from "../_shared/cosine_anneal.js";
 
 export interface Options {
   /** Training epochs (default 30; training also stops after `maxMinutes`). */
@@ -62,6 +64,11 @@ export interface Options {
   fastKernels?: boolean;
   /** Save the trained model here (a folder: model.json + weights.bin), to decode it again later. */
   save?: string;
+  /**
+   * Start from the weights of a model `save` wrote (the same units, depth, embeddingDim and copies)
+   * and train on: a session's budget can continue where another's ended.
+   */
+  resume?: string;
   /** Steps per letter (default 2): copy k of a letter has its own id, so the network knows which part of the letter a step is. */
   copies?: number;
 }
@@ -125,6 +132,10 @@ export async function main(options: Options = {}): Promise<Result> {
     ],
     { seed },
   );
+  if (options.resume !== undefined) {
+    model.setWeights((await loadModel(`file://${options.resume}/model.json`)).getWeights());
+    log(`weights from ${options.resume}`);
+  }
   if (verbose > 0) model.summary();
   const learningRate = options.learningRate ?? 0.003;
   model.compile({
@@ -171,61 +182,25 @@ export async function main(options: Options = {}): Promise<Result> {
   return { wer: rates.sequenceErrorRate, per: rates.labelErrorRate, werAnyVariant, seconds, epochs: trainedEpochs, trainWords: data.train.length, testWords: data.test.length, kernels: kernels().name };
 }
 
-export interface CosineAnnealArgs {
-  /** The rate at the start. */
-  learningRate: number;
-  /** Epochs to anneal over when there is no deadline. */
-  epochs: number;
-  /** `performance.now()` time at which the rate reaches 0; `Infinity` anneals over `epochs` instead. */
-  deadline: number;
-  /** The clock (default `performance.now`). */
-  now?: () => number;
-}
-
-/**
- * Learning rate lr · ½(1 + cos(π·f)), f the fraction of training done: of the wall time from the
- * first batch to `deadline`, set before every batch, or of the epochs, set before every epoch.
- */
-export function cosineAnneal(args: CosineAnnealArgs): Callback {
-  const now = args.now ?? (() => performance.now());
-  const rate = (fraction: number) => args.learningRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, Math.max(0, fraction))));
-  let model: CallbackModel | undefined;
-  let begun = NaN;
-  const set = (lr: number) => {
-    if (model?.optimizer) model.optimizer.learningRate = lr;
-  };
-  return {
-    setModel(m) {
-      model = m;
-    },
-    onEpochBegin(epoch) {
-      if (!Number.isFinite(args.deadline)) set(rate(epoch / args.epochs));
-    },
-    onBatchBegin() {
-      if (!Number.isFinite(args.deadline)) return;
-      if (Number.isNaN(begun)) begun = now();
-      set(rate((now() - begun) / (args.deadline - begun)));
-    },
-  };
-}
-
-/** `--name value` pairs from the command line into Options (numbers, `--save` a folder; a flag without a value is 1). */
-function parseArgs(argv: string[]): Options {
-  const out: Record<string, number | string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const flag = i + 1 >= argv.length || argv[i + 1].startsWith("--");
-    if (key === "save" && !flag) {
-      out[key] = argv[++i];
-      continue;
-    }
-    const value = flag ? 1 : Number(argv[++i]);
-    if (!Number.isFinite(value)) throw new Error(`expected --${key} <number>, got ${argv[i]}`);
-    out[key] = value;
+/** The command line's `--name value` options (see the file comment and README.md). */
+function optionsFromArgs(argv: string[]): Options {
+  const names = ["epochs", "max-minutes", "limit", "seed", "verbose", "embedding-dim", "units", "depth", "dropout", "learning-rate", "batch-size", "threads", "beam-width", "copies"] as const;
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...Object.fromEntries(names.map((n) => [n, { type: "string" as const }])), cosine: { type: "boolean" }, "fast-kernels": { type: "string" }, save: { type: "string" }, resume: { type: "string" } },
+  });
+  const out: Record<string, unknown> = { cosine: values.cosine, save: values.save, resume: values.resume };
+  for (const n of names) {
+    const v = (values as Record<string, string | undefined>)[n];
+    if (v === undefined) continue;
+    const x = Number(v);
+    if (!Number.isFinite(x)) throw new Error(`expected --${n} <number>, got ${v}`);
+    out[n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = x;
   }
+  if (values["fast-kernels"] !== undefined) out.fastKernels = values["fast-kernels"] !== "false" && values["fast-kernels"] !== "0";
   return out as Options;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(parseArgs(process.argv.slice(2)));
+  await main(optionsFromArgs(process.argv.slice(2)));
 }
