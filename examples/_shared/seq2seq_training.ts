@@ -2,7 +2,8 @@
  * What the two encoder–decoder G2P examples (`example:g2p`, `example:g2p-attention`) share: the
  * teacher-forcing data (the decoder reads `<s>` + phonemes and predicts phonemes + `</s>`, both
  * special tokens being id P, one past the phonemes) and the training schedule (Adam's rate halved
- * every `halveEvery` epochs, training stopped at a wall-clock budget).
+ * every `halveEvery` epochs, or annealed along a cosine to 0 with `cosine`; training stopped at a
+ * wall-clock budget).
  *
  * @example
  * const data = teacherForcing(train, graphemes, phonemes);
@@ -10,6 +11,7 @@
  */
 import { type Callback, type LayersModel, learningRateScheduler } from "ragged-rnn";
 import type { Pronunciation, Vocabulary } from "./cmudict.js";
+import { cosineAnneal } from "./cosine_anneal.js";
 
 /** Teacher-forcing inputs and targets of a list of words. */
 export interface TeacherForcing {
@@ -40,7 +42,7 @@ export function teacherForcing(words: readonly Pronunciation[], graphemes: Vocab
 export async function fitTeacherForced(
   model: LayersModel,
   data: TeacherForcing,
-  args: { learningRate: number; halveEvery: number; minutes?: number; started: number; epochs: number; batchSize?: number; verbose?: 0 | 1 | 2; threads?: number },
+  args: { learningRate: number; halveEvery: number; cosine?: boolean; minutes?: number; started: number; epochs: number; batchSize?: number; verbose?: 0 | 1 | 2; threads?: number },
 ): Promise<number> {
   model.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: args.learningRate } });
   const schedule = trainingSchedule(model, args);
@@ -50,15 +52,20 @@ export async function fitTeacherForced(
   return schedule.epochsRun();
 }
 
-/** Callbacks halving the learning rate every `halveEvery` epochs and stopping at `minutes` after `started`. */
+/**
+ * Callbacks halving the learning rate every `halveEvery` epochs (or, with `cosine`, annealing it to 0
+ * over the time budget, else over `epochs`) and stopping at `minutes` after `started`.
+ */
 export function trainingSchedule(
   model: LayersModel,
-  args: { learningRate: number; halveEvery: number; minutes?: number; started: number },
+  args: { learningRate: number; halveEvery: number; cosine?: boolean; epochs?: number; minutes?: number; started: number },
 ): { callbacks: Callback[]; epochsRun: () => number } {
   const budget = args.minutes === undefined ? Infinity : args.started + args.minutes * 60_000;
   let epochs = 0;
   const callbacks: Callback[] = [
-    learningRateScheduler((epoch) => args.learningRate * 0.5 ** Math.floor(epoch / args.halveEvery)),
+    args.cosine
+      ? cosineAnneal({ learningRate: args.learningRate, epochs: args.epochs ?? 30, deadline: budget })
+      : learningRateScheduler((epoch) => args.learningRate * 0.5 ** Math.floor(epoch / args.halveEvery)),
     {
       onEpochEnd: () => void epochs++,
       onBatchEnd: () => {

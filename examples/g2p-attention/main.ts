@@ -7,6 +7,7 @@
  *   concatenate([D, C]) → [timeDistributed(dense tanh), with --attentional N] → timeDistributed(dense softmax) over phonemes + </s>
  *
  *   npm run example:g2p-attention                 # or: npx tsx examples/g2p-attention/main.ts [--epochs N] [--minutes M] [--limit N] [--bahdanau] [--beam K] [--attentional N]
+ *                                                 #     [--cosine] [--save folder] [--resume folder]
  *
  * Data: npm `cmu-pronouncing-dictionary` (ISC), through the shared CMUdict split (examples/_shared/cmudict.ts: first pronunciation, stress-less
  * 39 phonemes, seeded 90/10 split by word; 112,428 train / 12,492 test words). Every word is a
@@ -28,7 +29,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
-  beamSearch, errorRates, greedyDecode, input, kernels, layers, type LayersModel, model, stepFromModel,
+  beamSearch, errorRates, greedyDecode, input, kernels, layers, type LayersModel, loadModel, model, stepFromModel,
   type SymbolicTensor, useFastKernels,
 } from "ragged-rnn";
 import { anyVariantWer, cmudictG2P } from "../_shared/cmudict.js";
@@ -55,6 +56,12 @@ export interface Options {
   learningRate?: number;
   /** Epochs between halvings of the learning rate (default 4). */
   halveEvery?: number;
+  /** Anneal the learning rate along a cosine to 0 over `minutes` (or the epochs) instead of halving it. */
+  cosine?: boolean;
+  /** Save the trained (teacher-forced) model here, a folder: model.json + weights.bin. */
+  save?: string;
+  /** Start from the weights of a model `save` wrote (the same units, attentional, bahdanau, embeddingDim) and train on. */
+  resume?: string;
   /** Beam width; 1 (default) decodes greedily. */
   beam?: number;
   /**
@@ -191,12 +198,20 @@ export async function main(options: Options = {}): Promise<Result> {
 
   const built = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false, dropout: options.dropout ?? 0.3, attentional: options.attentional, seed });
   const { train: m, encoder, decoder } = built;
+  if (options.resume !== undefined) {
+    m.setWeights((await loadModel(`file://${options.resume}/model.json`)).getWeights()); // the encoder and decoder share these layers
+    log(`weights from ${options.resume}`);
+  }
   if (verbose > 0) m.summary();
   const epochsRun = await fitTeacherForced(m, data, {
-    learningRate: options.learningRate ?? 0.003, halveEvery: options.halveEvery ?? 4, minutes: options.minutes, started,
+    learningRate: options.learningRate ?? 0.003, halveEvery: options.halveEvery ?? 4, cosine: options.cosine, minutes: options.minutes, started,
     epochs, batchSize: options.batchSize, verbose, threads: options.threads,
   });
   const trained = performance.now();
+  if (options.save !== undefined) {
+    await m.save(`file://${options.save}`);
+    log(`model saved to ${options.save}`);
+  }
 
   const testLetters = test.map((w) => graphemes.encode(w.letters));
   const maxLength = Math.max(...train.map((w) => w.phonemes.length)) + 2;
@@ -240,6 +255,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       epochs: { type: "string" }, minutes: { type: "string" }, limit: { type: "string" }, seed: { type: "string" }, units: { type: "string" },
       "embedding-dim": { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" }, "halve-every": { type: "string" },
       beam: { type: "string" }, dropout: { type: "string" }, threads: { type: "string" }, "checked-words": { type: "string" }, verbose: { type: "string" }, bahdanau: { type: "boolean" }, attentional: { type: "string" },
+      cosine: { type: "boolean" }, save: { type: "string" }, resume: { type: "string" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -248,5 +264,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     embeddingDim: num(values["embedding-dim"]), batchSize: num(values["batch-size"]), learningRate: num(values["learning-rate"]),
     halveEvery: num(values["halve-every"]), beam: num(values.beam), dropout: num(values.dropout), threads: num(values.threads), checkedWords: num(values["checked-words"]),
     verbose: num(values.verbose) as 0 | 1 | 2 | undefined, bahdanau: values.bahdanau, attentional: num(values.attentional),
+    cosine: values.cosine, save: values.save, resume: values.resume,
   });
 }
