@@ -16,6 +16,7 @@
  * The last line is `test WER: X % → Y % with the n-gram model, PER: …`.
  */
 import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import { ctcDecode, errorRates, loadModel, useFastKernels } from "ragged-rnn";
 import { anyVariantWer, PHONEMES, Vocabulary, cmudictG2P, GRAPHEMES, type Pronunciation } from "../_shared/cmudict.js";
 import { upsampleLetters } from "./main.js";
@@ -114,19 +115,20 @@ export async function main(options: DecodeOptions): Promise<DecodeResult> {
 }
 
 /** `--model folder`, `--beam-width n`, `--copies n`, `--limit n`, `--orders a,b`, `--weights a,b`, `--bonuses a,b`. */
-function parseArgs(argv: string[]): DecodeOptions {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    const value = argv[i + 1];
-    if (key === "model") out[key] = value;
-    else if (key === "orders" || key === "weights" || key === "bonuses") out[key] = value.split(",").map(Number);
-    else out[key] = Number(value);
-  }
-  if (typeof out.model !== "string") throw new Error("usage: decode_with_lm.ts --model <folder main.ts --save wrote> [--beam-width 8] [--orders 5,6,7] …");
-  return out as unknown as DecodeOptions;
+function optionsFromArgs(argv: string[]): DecodeOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(["model", "beam-width", "copies", "limit", "orders", "weights", "bonuses"].map((n) => [n, { type: "string" as const }])),
+  });
+  if (values.model === undefined) throw new Error("usage: decode_with_lm.ts --model <folder main.ts --save wrote> [--beam-width 8] [--orders 5,6,7] …");
+  const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const list = (v: string | undefined) => v?.split(",").map(Number);
+  return {
+    model: values.model, beamWidth: number(values["beam-width"]), copies: number(values.copies), limit: number(values.limit),
+    orders: list(values.orders), weights: list(values.weights), bonuses: list(values.bonuses),
+  };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(parseArgs(process.argv.slice(2)));
+  await main(optionsFromArgs(process.argv.slice(2)));
 }
