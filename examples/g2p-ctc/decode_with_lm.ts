@@ -81,11 +81,12 @@ export async function main(options: DecodeOptions): Promise<DecodeResult> {
 
   const valProbs = predict(validation);
   const valTargets = targets(validation);
+  const fittedTargets = targets(fitted);
   const validationWer = errorRates(valTargets, decode(valProbs)).sequenceErrorRate;
   log(`validation: ${validation.length} words, beam ${beamWidth} without a language model: WER ${(100 * validationWer).toFixed(2)} %`);
   let best = { order: 0, weight: 0, bonus: 0, wer: Infinity, lm: null as NgramModel | null };
   for (const order of orders) {
-    const lm = NgramModel.fit(targets(fitted), { order, classes: phonemes.size });
+    const lm = NgramModel.fit(fittedTargets, { order, classes: phonemes.size });
     for (const weight of weights) {
       for (const bonus of bonuses) {
         const wer = errorRates(valTargets, decode(valProbs, { model: lm, weight, bonus })).sequenceErrorRate;
