@@ -7,7 +7,7 @@
  *   concatenate([D, C]) → [timeDistributed(dense tanh), with --attentional N] → timeDistributed(dense softmax) over phonemes + </s>
  *
  *   npm run example:g2p-attention                 # or: npx tsx examples/g2p-attention/main.ts [--epochs N] [--minutes M] [--limit N] [--bahdanau] [--beam K] [--attentional N]
- *                                                 #     [--cosine] [--save folder] [--resume folder]
+ *                                                 #     [--cosine] [--save folder] [--resume folder] [--validation-split F]
  *
  * Data: npm `cmu-pronouncing-dictionary` (ISC), through the shared CMUdict split (examples/_shared/cmudict.ts: first pronunciation, stress-less
  * 39 phonemes, seeded 90/10 split by word; 112,428 train / 12,492 test words). Every word is a
@@ -62,6 +62,11 @@ export interface Options {
   save?: string;
   /** Start from the weights of a model `save` wrote (the same units, attentional, bahdanau, embeddingDim) and train on. */
   resume?: string;
+  /**
+   * Hold out the last fraction of the training words from training (default 0: none), reporting their
+   * loss every epoch; decode_with_lm.ts chooses its settings on them.
+   */
+  validationSplit?: number;
   /** Beam width; 1 (default) decodes greedily. */
   beam?: number;
   /**
@@ -205,7 +210,7 @@ export async function main(options: Options = {}): Promise<Result> {
   if (verbose > 0) m.summary();
   const epochsRun = await fitTeacherForced(m, data, {
     learningRate: options.learningRate ?? 0.003, halveEvery: options.halveEvery ?? 4, cosine: options.cosine, minutes: options.minutes, started,
-    epochs, batchSize: options.batchSize, verbose, threads: options.threads,
+    epochs, batchSize: options.batchSize, verbose, threads: options.threads, validationSplit: options.validationSplit,
   });
   const trained = performance.now();
   if (options.save !== undefined) {
@@ -255,7 +260,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       epochs: { type: "string" }, minutes: { type: "string" }, limit: { type: "string" }, seed: { type: "string" }, units: { type: "string" },
       "embedding-dim": { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" }, "halve-every": { type: "string" },
       beam: { type: "string" }, dropout: { type: "string" }, threads: { type: "string" }, "checked-words": { type: "string" }, verbose: { type: "string" }, bahdanau: { type: "boolean" }, attentional: { type: "string" },
-      cosine: { type: "boolean" }, save: { type: "string" }, resume: { type: "string" },
+      cosine: { type: "boolean" }, save: { type: "string" }, resume: { type: "string" }, "validation-split": { type: "string" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -264,6 +269,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     embeddingDim: num(values["embedding-dim"]), batchSize: num(values["batch-size"]), learningRate: num(values["learning-rate"]),
     halveEvery: num(values["halve-every"]), beam: num(values.beam), dropout: num(values.dropout), threads: num(values.threads), checkedWords: num(values["checked-words"]),
     verbose: num(values.verbose) as 0 | 1 | 2 | undefined, bahdanau: values.bahdanau, attentional: num(values.attentional),
-    cosine: values.cosine, save: values.save, resume: values.resume,
+    cosine: values.cosine, save: values.save, resume: values.resume, validationSplit: num(values["validation-split"]),
   });
 }
