@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RaggedError } from "../core/errors.js";
 import { Random } from "../core/random.js";
-import { beamSearch } from "./beam_search.js";
+import { beamSearch, type DecoderLanguageModel } from "./beam_search.js";
 import type { DecodeStep } from "./decode_step.js";
 import { greedyDecode } from "./greedy_decode.js";
 
@@ -49,26 +49,47 @@ function initialStates(n: number, seed = 3): number[][][] {
   return [Array.from({ length: n }, () => [rng.normal(), rng.normal()]), Array.from({ length: n }, () => [0])];
 }
 
-/** Every hypothesis up to maxLength scored exactly: the best by log-probability. */
-async function bruteForceBest(step: DecodeStep, h0: number[][], maxLength: number): Promise<{ tokens: number[]; score: number }> {
-  let best = { tokens: [] as number[], score: -Infinity };
-  const walk = async (tokens: number[], h: Float32Array[], score: number): Promise<void> => {
+/**
+ * Every hypothesis up to maxLength scored exactly: the best by log-probability, or with `fusion` by
+ * log p + α·log P_LM + β·(tokens emitted). `score` is log p alone, `lm` Σ log P_LM.
+ */
+async function bruteForceBest(
+  step: DecodeStep, h0: number[][], maxLength: number, fusion?: { model: DecoderLanguageModel; weight: number; bonus: number },
+): Promise<{ tokens: number[]; score: number; lm: number }> {
+  let best = { tokens: [] as number[], score: -Infinity, lm: 0, fused: -Infinity };
+  const walk = async (tokens: number[], h: Float32Array[], score: number, lm: number): Promise<void> => {
     const last = tokens.length ? tokens[tokens.length - 1] : START;
     const out = await step({ tokens: Int32Array.of(last), states: h, rows: 1, sequences: Int32Array.of(0) });
     const logits = Array.from(out.output);
     const m = Math.max(...logits);
     const lse = m + Math.log(logits.reduce((s, z) => s + Math.exp(z - m), 0));
+    const row = fusion ? fusion.model.logProbabilities(tokens) : null;
     for (let v = 0; v < V; v++) {
       const s = score + logits[v] - lse;
+      const l = lm + (row ? row[v] : 0);
+      const emitted = v === END ? tokens.length : tokens.length + 1;
+      const fused = fusion ? s + fusion.weight * l + fusion.bonus * emitted : s;
       if (v === END || tokens.length + 1 === maxLength) {
-        if (s > best.score) best = { tokens: v === END ? [...tokens] : [...tokens, v], score: s };
+        if (fused > best.fused) best = { tokens: v === END ? [...tokens] : [...tokens, v], score: s, lm: l, fused };
         continue;
       }
-      await walk([...tokens, v], out.states, s);
+      await walk([...tokens, v], out.states, s, l);
     }
   };
-  await walk([], h0.map((row) => Float32Array.from(row)), 0);
+  await walk([], h0.map((row) => Float32Array.from(row)), 0, 0);
   return best;
+}
+
+/** A random bigram model over the V tokens (the end token's entry ends the sequence; the start token never follows). */
+function bigram(seed: number): DecoderLanguageModel {
+  const rng = new Random(seed);
+  const table = Array.from({ length: V }, () => {
+    const z = Array.from({ length: V }, (_, v) => (v === START ? -Infinity : rng.normal() * 1.5));
+    const m = Math.max(...z);
+    const lse = m + Math.log(z.reduce((s, x) => s + Math.exp(x - m), 0));
+    return z.map((x) => x - lse);
+  });
+  return { logProbabilities: (prefix) => table[prefix.length ? prefix[prefix.length - 1] : START] };
 }
 
 describe("greedyDecode", () => {
@@ -188,6 +209,72 @@ describe("beamSearch", () => {
   });
 });
 
+describe("beamSearch with a language model (shallow fusion)", () => {
+  it("finds the exact best of log p + α·log P_LM + β·|y| when the beam holds every hypothesis", async () => {
+    const states = initialStates(6, 5);
+    for (const [seed, weight, bonus] of [[1, 1, 0], [2, 0.5, 1], [3, 2, 2.5], [4, 0.3, -0.5]]) {
+      const step = toyStep(10 + seed);
+      const model = bigram(seed);
+      const r = await beamSearch({ step, initialStates: states, startToken: START, endToken: END, maxLength: 5, beamWidth: 256, fromLogits: true, languageModel: model, languageModelWeight: weight, insertionBonus: bonus });
+      for (let i = 0; i < 6; i++) {
+        const best = await bruteForceBest(step, [states[0][i], states[1][i]], 5, { model, weight, bonus });
+        expect(r.sequences[i]).toEqual(best.tokens);
+        expect(r.scores[i]).toBeCloseTo(best.score, 4); // the decoder's own log p
+        expect(r.hypotheses[i][0].languageModelScore).toBeCloseTo(best.lm, 4);
+        expect(r.hypotheses[i][0].rankScore).toBeCloseTo(best.score + weight * best.lm + bonus * best.tokens.length, 4);
+      }
+    }
+  });
+
+  it("with α = 0 and β = 0 decodes as without a model (−∞ entries included), and a strong model steers the search", async () => {
+    const step = toyStep(11);
+    const states = initialStates(8, 5);
+    const args = { step, initialStates: states, startToken: START, endToken: END, maxLength: 6, beamWidth: 3, fromLogits: true };
+    const plain = await beamSearch(args);
+    const emitted = plain.sequences.flat();
+    const banned = [2, 3, 4].reduce((a, b) => (emitted.filter((t) => t === b).length > emitted.filter((t) => t === a).length ? b : a));
+    const banning: DecoderLanguageModel = { logProbabilities: () => Array.from({ length: V }, (_, v) => (v === banned ? -Infinity : -Math.log(V - 1))) };
+    const zero = await beamSearch({ ...args, languageModel: banning, languageModelWeight: 0 });
+    expect(zero.sequences).toEqual(plain.sequences);
+    expect(zero.scores).toEqual(plain.scores);
+    expect(emitted).toContain(banned); // the token the toy decoder emits most
+    const steered = await beamSearch({ ...args, languageModel: banning });
+    for (const s of steered.sequences) expect(s).not.toContain(banned);
+    // hypotheses the model calls impossible are never kept: one allowing only </s> leaves just []
+    const onlyEnd: DecoderLanguageModel = { logProbabilities: () => Array.from({ length: V }, (_, v) => (v === END ? 0 : -Infinity)) };
+    const ended = await beamSearch({ ...args, languageModel: onlyEnd });
+    for (const h of ended.hypotheses) expect(h.map((x) => [x.tokens, x.finished])).toEqual([[[], true]]);
+  });
+
+  it("with β > 0 does not stop at a finished hypothesis that a longer one overtakes", async () => {
+    // the decoder: after <s> </s> 0.9 and token 2 0.1, after 2 token 2 0.95; the language model: after
+    // <s> </s> or 2 (½ each), after 2 only 2. [] finished ranks −0.80 against the live [2, 2]'s
+    // −1.05 after step 2, but [2, 2, 2, 2, 2] (cut at maxLength) ends at +1.80
+    const p = (end: number, two: number) => [1e-6, end, two, 1e-6, 1e-6];
+    const step: DecodeStep = ({ tokens, states }) => ({ output: Float32Array.from(Array.from(tokens).flatMap((t) => (t === START ? p(0.9, 0.1) : p(0.05, 0.95)))), states: [...states] });
+    const lm: DecoderLanguageModel = {
+      logProbabilities: (prefix) => [-Infinity, prefix.length ? -Infinity : Math.log(0.5), prefix.length ? 0 : Math.log(0.5), -Infinity, -Infinity],
+    };
+    const r = await beamSearch({ step, initialStates: [], count: 1, startToken: START, endToken: END, maxLength: 5, beamWidth: 2, languageModel: lm, insertionBonus: 1 });
+    expect(r.sequences[0]).toEqual([2, 2, 2, 2, 2]);
+    expect(r.finished[0]).toBe(false);
+    expect(r.hypotheses[0][0].rankScore).toBeCloseTo(Math.log(0.1) + Math.log(0.5) + 4 * Math.log(0.95) + 5, 4);
+    expect(r.hypotheses[0].map((h) => h.tokens)).toEqual([[2, 2, 2, 2, 2], []]); // no hypothesis the model calls impossible
+  });
+
+  it("gives each sequence the result it gets when decoded alone", async () => {
+    const step = toyStep(5);
+    const states = initialStates(5, 9);
+    const fusion = { languageModel: bigram(7), languageModelWeight: 0.7, insertionBonus: 1 };
+    const args = { step, startToken: START, endToken: END, maxLength: 7, beamWidth: 3, fromLogits: true, ...fusion };
+    const all = await beamSearch({ ...args, initialStates: states });
+    for (let i = 0; i < 5; i++) {
+      const alone = await beamSearch({ ...args, initialStates: [[states[0][i]], [states[1][i]]] });
+      expect(all.hypotheses[i]).toEqual(alone.hypotheses[0]);
+    }
+  });
+});
+
 describe("the rows' sequences", () => {
   // a step that adds a per-sequence bias to the toy's logits, read through `sequences`
   const biased = (bias: number[][], seen: number[][] = []): DecodeStep => {
@@ -242,6 +329,19 @@ describe("decoding errors", () => {
     expect(await code(greedyDecode({ ...base, initialStates: [[[1, 2], [3]]] }))).toBe("SHAPE_MISMATCH");
     expect(await code(greedyDecode({ ...base, initialStates: [[[1, NaN]]] }))).toBe("NON_FINITE");
     expect(await code(greedyDecode({ ...base, initialStates: [] }))).toBe("INVALID_ARGUMENT");
+  });
+
+  it("refuses a language model it cannot use with coded errors", async () => {
+    const model = bigram(1);
+    const row = (r: unknown): DecoderLanguageModel => ({ logProbabilities: () => r as number[] });
+    expect(await code(beamSearch({ ...base, languageModelWeight: 0.5 }))).toBe("INVALID_ARGUMENT"); // α without a model
+    expect(await code(beamSearch({ ...base, insertionBonus: 1 }))).toBe("INVALID_ARGUMENT");
+    expect(await code(beamSearch({ ...base, languageModel: {} as DecoderLanguageModel }))).toBe("INVALID_ARGUMENT");
+    expect(await code(beamSearch({ ...base, languageModel: model, languageModelWeight: -1 }))).toBe("INVALID_ARGUMENT");
+    expect(await code(beamSearch({ ...base, languageModel: model, insertionBonus: NaN }))).toBe("INVALID_ARGUMENT");
+    await expect(beamSearch({ ...base, languageModel: row([0, 0]) })).rejects.toThrow(/one log-probability per output class/);
+    await expect(beamSearch({ ...base, languageModel: row([-1, -1, 0.5, -1, -1]) })).rejects.toThrow(/not a log-probability/);
+    await expect(beamSearch({ ...base, languageModel: row([-1, -1, NaN, -1, -1]) })).rejects.toThrow(/not a log-probability/);
   });
 
   it("refuses a step that returns the wrong shapes or non-finite values", async () => {

@@ -187,7 +187,7 @@ describe("ctcDecode beam search with a language model", () => {
     expect(code(() => ctcDecode(probs, { strategy: "beamSearch", languageModelWeight: 0.5 }))).toBe("INVALID_ARGUMENT");
     expect(code(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: lm, languageModelWeight: -1 }))).toBe("INVALID_ARGUMENT");
     expect(code(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: lm, insertionBonus: NaN }))).toBe("INVALID_ARGUMENT");
-    expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { logProbabilities: () => [0, -1] } })).toThrow(/one log-probability per class/);
+    expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { logProbabilities: () => [0, -1] } })).toThrow(/one log-probability per output class/);
     expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { logProbabilities: () => [0, NaN, -1] } })).toThrow(/not a log-probability/);
     expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { logProbabilities: () => [0, 0.5, -1] } })).toThrow(/not a log-probability/);
     expect(() => ctcDecode(probs, { strategy: "beamSearch", languageModel: { ...lm, endLogProbability: () => 2 } })).toThrow(/endLogProbability/);

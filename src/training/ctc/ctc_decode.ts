@@ -28,6 +28,7 @@
  * padded with −1; ragged returns one list per path, with no padding.
  */
 import { RaggedError, describe } from "../../core/errors.js";
+import { type Fusion, checkedLanguageModelRow, checkedLogProbability, fusionOf } from "../../decoding/language_model.js";
 import { logAddExp } from "./ctc_kernel.js";
 
 /** Options of `ctcDecode`. */
@@ -64,11 +65,7 @@ export interface CTCLanguageModel {
 }
 
 /** What beam search needs of a language model: the model, α and β (checked by `ctcDecode`). */
-export interface CTCFusion {
-  model: CTCLanguageModel;
-  weight: number;
-  bonus: number;
-}
+export type CTCFusion = Fusion<CTCLanguageModel>;
 
 /** Decoded label sequences, per sample best first, with their log-probabilities. */
 export interface CTCDecodeResult {
@@ -219,7 +216,7 @@ export function ctcBeamSearchDecode(logProbs: ArrayLike<number>, T: number, K: n
       same.blank = logAddExp(same.blank, total + logProbs[o + blank]); // a blank keeps the prefix
       const last = beam.last;
       if (last >= 0) same.label = logAddExp(same.label, beam.label + logProbs[o + last]); // the last label repeated, merged
-      const lm = fusion ? nextLogProbabilities(fusion.model, labelsOf(beam), K) : null;
+      const lm = fusion ? checkedLanguageModelRow(fusion.model, labelsOf(beam), K, "ctcDecode") : null;
       for (let k = 0; k < K; k++) {
         if (k === blank) continue;
         const extended = at(beam.key + keyChar(k), beam, k, null, lm ? beam.fused + weight * lm[k] + bonus : 0);
@@ -230,47 +227,17 @@ export function ctcBeamSearchDecode(logProbs: ArrayLike<number>, T: number, K: n
     beams = ranked([...next.values()]).slice(0, beamWidth);
   }
   const model = fusion?.model;
-  if (model?.endLogProbability) for (const b of beams) b.fused += weight * checkedLogProbability(model.endLogProbability(labelsOf(b)), "endLogProbability", labelsOf(b));
+  if (model?.endLogProbability) for (const b of beams) b.fused += weight * checkedLogProbability(model.endLogProbability(labelsOf(b)), "endLogProbability", labelsOf(b), "ctcDecode");
   return ranked(beams)
     .slice(0, topPaths)
     .map((b) => ({ labels: labelsOf(b), logProbability: logAddExp(b.blank, b.label) }));
 }
 
-/** The language model's K next-label log-probabilities after `prefix`, checked. */
-function nextLogProbabilities(model: CTCLanguageModel, prefix: readonly number[], K: number): ArrayLike<number> {
-  const row = model.logProbabilities(prefix);
-  if (row === null || typeof row !== "object" || row.length !== K) {
-    throw new RaggedError("INVALID_ARGUMENT", "The languageModel of ctcDecode must give one log-probability per class.", {
-      expected: `logProbabilities(prefix) → ${K} numbers`,
-      received: `logProbabilities([${prefix.join(", ")}]) = ${describe(row)}`,
-    });
-  }
-  for (let k = 0; k < K; k++) checkedLogProbability(row[k], `logProbabilities(…)[${k}]`, prefix);
-  return row;
-}
-
-function checkedLogProbability(v: unknown, what: string, labels: readonly number[]): number {
-  if (typeof v !== "number" || Number.isNaN(v) || v > 1e-9) {
-    throw new RaggedError("INVALID_ARGUMENT", `The languageModel of ctcDecode returned a value that is not a log-probability.`, {
-      expected: "numbers ≤ 0 (−Infinity for impossible)",
-      received: `${what} = ${describe(v)} after [${labels.join(", ")}]`,
-    });
-  }
-  return v;
-}
-
 /** The checked language model options, or undefined without one. */
 function languageModelOf(options: CTCDecodeOptions, strategy: string): CTCFusion | undefined {
-  const { languageModel: model, languageModelWeight: weight = 1, insertionBonus: bonus = 0 } = options;
-  if (model === undefined) {
-    check(options.languageModelWeight === undefined && options.insertionBonus === undefined, "languageModel", "given when languageModelWeight or insertionBonus is", model);
-    return undefined;
-  }
-  check(strategy === "beamSearch", "strategy", '"beamSearch" with a languageModel (greedy decoding cannot use one)', options.strategy);
-  check(model !== null && typeof model === "object" && typeof model.logProbabilities === "function", "languageModel", "an object with logProbabilities(prefix)", model);
-  check(typeof weight === "number" && Number.isFinite(weight) && weight >= 0, "languageModelWeight", "a finite number ≥ 0", weight);
-  check(typeof bonus === "number" && Number.isFinite(bonus), "insertionBonus", "a finite number", bonus);
-  return { model, weight, bonus };
+  const fusion = fusionOf(options, "ctcDecode");
+  if (fusion) check(strategy === "beamSearch", "strategy", '"beamSearch" with a languageModel (greedy decoding cannot use one)', options.strategy);
+  return fusion;
 }
 
 /** Best first by log p(prefix | x) plus the fused terms (each candidate scored once); ties: shorter, then smaller ids. */
