@@ -6,7 +6,7 @@ import { kernels, setKernels } from "../src/node.js";
 import { resumeDifferences } from "./saved_weights.js";
 import { main as g2pCtc } from "../examples/g2p-ctc/main.js";
 import { main as decodeWithLm } from "../examples/g2p-ctc/decode_with_lm.js";
-import { NgramModel } from "../examples/g2p-ctc/ngram_model.js";
+import { NgramModel } from "../examples/_shared/ngram_model.js";
 
 const initialKernels = kernels();
 afterEach(() => void setKernels(initialKernels));

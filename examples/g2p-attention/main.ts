@@ -29,7 +29,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
-  beamSearch, errorRates, greedyDecode, input, kernels, layers, type LayersModel, loadModel, model, stepFromModel,
+  beamSearch, type DecoderLanguageModel, errorRates, greedyDecode, input, kernels, layers, type LayersModel, loadModel, model, stepFromModel,
   type SymbolicTensor, useFastKernels,
 } from "ragged-rnn";
 import { anyVariantWer, cmudictG2P } from "../_shared/cmudict.js";
@@ -153,11 +153,16 @@ export function buildModels(args: { letters: number; phonemes: number; units: nu
  * Decodes words (letter ids) step by step: the encoder gives each word's E, h and c; the one-step
  * decoder runs on the words still going, each with its own E as a context. Greedy, or beam search of width `beam`.
  */
-export async function decodeWords(args: { encoder: LayersModel; decoder: LayersModel; letters: number[][]; end: number; maxLength: number; beam: number }): Promise<number[][]> {
+export async function decodeWords(args: {
+  encoder: LayersModel; decoder: LayersModel; letters: number[][]; end: number; maxLength: number; beam: number;
+  /** A phoneme language model fused into the beam search (decode_with_lm.ts); needs `beam` > 1. */
+  fusion?: { languageModel: DecoderLanguageModel; languageModelWeight: number; insertionBonus: number };
+}): Promise<number[][]> {
   const [E, h, c] = args.encoder.predict(args.letters, { batchSize: 512 }) as unknown as [number[][][], number[][], number[][]];
   const step = stepFromModel({ model: args.decoder, contexts: [E] });
   const common = { step, initialStates: [h, c], startToken: args.end, endToken: args.end, maxLength: args.maxLength };
-  const r = args.beam > 1 ? await beamSearch({ ...common, beamWidth: args.beam }) : await greedyDecode(common);
+  if (args.fusion && args.beam < 2) throw new Error("a language model needs beam search: give beam ≥ 2");
+  const r = args.beam > 1 ? await beamSearch({ ...common, beamWidth: args.beam, ...args.fusion }) : await greedyDecode(common);
   return r.sequences;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Decodes a trained g2p-ctc model again, with a phoneme n-gram model fused into the beam search
- * (`ctcDecode`'s `languageModel`; see ngram_model.ts): CTC scores each step's phoneme on its own, the
+ * (`ctcDecode`'s `languageModel`; see examples/_shared/ngram_model.ts): CTC scores each step's phoneme on its own, the
  * n-gram model adds which phonemes follow which. Everything is chosen on held-out words, never on
  * the test words:
  *
@@ -20,7 +20,8 @@ import { parseArgs } from "node:util";
 import { ctcDecode, errorRates, loadModel, useFastKernels } from "ragged-rnn";
 import { anyVariantWer, PHONEMES, Vocabulary, cmudictG2P, GRAPHEMES, type Pronunciation } from "../_shared/cmudict.js";
 import { upsampleLetters } from "./main.js";
-import { NgramModel } from "./ngram_model.js";
+import { chooseFusion } from "../_shared/choose_fusion.js";
+import { NgramModel } from "../_shared/ngram_model.js";
 
 export interface DecodeOptions {
   /** The folder `main.ts --save` wrote. */
@@ -84,19 +85,11 @@ export async function main(options: DecodeOptions): Promise<DecodeResult> {
   const fittedTargets = targets(fitted);
   const validationWer = errorRates(valTargets, decode(valProbs)).sequenceErrorRate;
   log(`validation: ${validation.length} words, beam ${beamWidth} without a language model: WER ${(100 * validationWer).toFixed(2)} %`);
-  let best = { order: 0, weight: 0, bonus: 0, wer: Infinity, lm: null as NgramModel | null };
-  for (const order of orders) {
-    const lm = NgramModel.fit(fittedTargets, { order, classes: phonemes.size });
-    for (const weight of weights) {
-      for (const bonus of bonuses) {
-        const wer = errorRates(valTargets, decode(valProbs, { model: lm, weight, bonus })).sequenceErrorRate;
-        log(`  n = ${order}, α = ${weight}, β = ${bonus}: validation WER ${(100 * wer).toFixed(2)} %`);
-        if (wer < best.wer) best = { order, weight, bonus, wer, lm };
-      }
-    }
-  }
-  if (best.lm === null) throw new Error("the grid is empty: give at least one order, weight and bonus");
-  log(`chosen on validation: n = ${best.order}, α = ${best.weight}, β = ${best.bonus} (WER ${(100 * best.wer).toFixed(2)} %)`);
+  const best = await chooseFusion({
+    orders, weights, bonuses, log,
+    fit: (order) => NgramModel.fit(fittedTargets, { order, classes: phonemes.size }),
+    wer: (lm, weight, bonus) => errorRates(valTargets, decode(valProbs, { model: lm, weight, bonus })).sequenceErrorRate,
+  });
 
   const testProbs = predict(data.test);
   const testTargets = targets(data.test);

@@ -1,8 +1,9 @@
 /**
  * An n-gram model of label sequences with interpolated Kneser–Ney smoothing (Chen & Goodman 1998,
- * §3.5, one discount per order): the `languageModel` of `ctcDecode`'s beam search in this example,
- * fitted on the training pronunciations. CTC scores each step's label on its own; this model knows
- * which phoneme tends to follow which (phonotactics) and is fused into the search.
+ * §3.5, one discount per order), fitted on the training pronunciations: the `languageModel` fused
+ * into the beam searches of examples/g2p-ctc (`ctcDecode`) and examples/g2p-attention
+ * (`beamSearch`, through a mapping of ids). A network scores phonemes given the letters; this model
+ * knows which phoneme tends to follow which (phonotactics).
  *
  *   P(w | h) = max(c(h w) − D, 0) / c(h) + D · N1+(h •) / c(h) · P(w | h⁻)      (h⁻: h without its first label)
  *
@@ -11,7 +12,7 @@
  * Sequences start with n − 1 start symbols and end with an end symbol, so `endLogProbability` is
  * log P(end | last labels).
  *
- * Labels are class ids 1..K−1 (0 is the blank, never a label); the end symbol is K internally.
+ * Labels are ids 1..K−1 (0 is CTC's blank, never a label, and marks the start here); the end symbol is K internally.
  */
 import type { CTCLanguageModel } from "ragged-rnn";
 
