@@ -8,7 +8,7 @@
  * sequence has all the hypotheses it needs) its rows are dropped before the next call, exactly as
  * a packed batch's `batchSizes[t]` shrinks when short sequences end (NOTE [ the packed layout ]).
  * So decoding N sequences costs Σ (steps each really takes) rows, never N × the longest: the
- * `rowsStepped` of a result is that sum, and it is what the repository's `bench/decoding.ts` measures.
+ * `rowsStepped` of a result is that sum, and decoding.test.ts checks it.
  *
  * @example
  * // a step that always predicts token 2 (the end token) with probability 1

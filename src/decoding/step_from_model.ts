@@ -26,8 +26,9 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 import type { LayersModel } from "../models/functional.js";
-import { graphSamplesFrom, readInputSamples, usesSinglePath } from "../training/graph_samples.js";
-import { predictSamples } from "../training/predict.js";
+import { graphSamplesFrom, makeModelBatch, type ModelSamples, readInputSamples, usesSinglePath } from "../training/graph_samples.js";
+import { lengthOrderedBatches } from "../training/predict.js";
+import { predictOutputs } from "../training/train_step.js";
 import type { Samples } from "../training/samples.js";
 import type { DecodeStep } from "./decode_step.js";
 
@@ -98,15 +99,30 @@ export function stepFromModel(args: StepFromModelArgs): DecodeStep {
     const picked = contextSamples.map((c, j) => pickSamples(c, sequences, j));
     const stateSamples = states.map((st, k) => vectorViews(st, rows, specs[1 + k].features, `state ${k}`));
     const tokenSamples = readInputSamples(specs[0], tokenRows(tokens, oneHotWidth), "tokens");
-    const out = predictSamples(m, graphSamplesFrom(m, [tokenSamples, ...stateSamples, ...picked], "decoder inputs"), { batchSize, perStep: outputs.map((_, k) => k === 0) }) as unknown as [number[][][], ...number[][][]];
-    const next = out.slice(1).map((s) => {
-      const H = (s as number[][])[0]?.length ?? 0;
-      const flat = new Float32Array(rows * H);
-      (s as number[][]).forEach((v, r) => flat.set(v, r * H));
-      return flat;
-    });
-    return { output: lastSteps(out[0], rows), states: next };
+    const [output, ...next] = lastRowsOfOutputs(m, graphSamplesFrom(m, [tokenSamples, ...stateSamples, ...picked], "decoder inputs"), batchSize);
+    return { output, states: next };
   };
+}
+
+/**
+ * Runs the model on the step's rows and returns, per output, one row per step row in caller order
+ * ([rows, width] flat): a per-step output's last step, a per-sequence output's row. Straight from
+ * the packed outputs into the step's arrays (no nested lists in between: this runs every step).
+ */
+function lastRowsOfOutputs(m: LayersModel, samples: ModelSamples, batchSize: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (const indices of lengthOrderedBatches(samples, batchSize)) {
+    predictOutputs(m, makeModelBatch(samples, indices)).forEach((y, o) => {
+      const { layout, data, width } = y;
+      out[o] ??= new Float32Array(samples.count * width);
+      for (let k = 0; k < indices.length; k++) {
+        const j = layout.unsortedIndices[k];
+        const row = y.kind === "sequence" ? layout.offsets[layout.lengths[k] - 1] + j : j;
+        out[o].set(data.subarray(row * width, (row + 1) * width), indices[k] * width);
+      }
+    });
+  }
+  return out;
 }
 
 /** One step per row: `[id]`, or `[oneHot]` for a decoder reading one-hot tokens. */

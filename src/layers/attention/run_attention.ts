@@ -75,7 +75,8 @@ export function runAttention(args: RunAttentionArgs): RunAttentionResult {
   const problems = attentionProblems(repeatForHeads(rows.qLengths, H), repeatForHeads(rows.kLengths, H));
   const q = gatherHeads(query.data, rows.qRows, H, Dk);
   const k = gatherHeads(key.data, rows.kRows, H, Dk);
-  const v = gatherHeads(value.data, vRows, H, Dv);
+  // the value is often the key itself (Luong attention without a key): gathered once, the kernels only read it
+  const v = value.data === key.data && vRows === rows.kRows && Dv === Dk ? k : gatherHeads(value.data, vRows, H, Dv);
   let dropoutMask: Float32Array | null = null;
   if (args.training && args.dropout > 0) {
     dropoutMask = new Float32Array(problems.totalScores);
