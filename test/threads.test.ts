@@ -15,20 +15,20 @@ import { randomOneHot, randomSequences } from "./harness.js";
 
 /** Counts the workers started and stopped through the registered (Node) platform. */
 const nodePlatform = threadPlatform() as ThreadPlatform;
-const counts = { started: 0, stopped: 0 };
+let counts = { started: 0, stopped: 0 };
 beforeEach(() => {
   // These models are toys, far below the work a thread must save to pay: split them anyway.
   setMinShardFlops(0);
-  counts.started = 0;
-  counts.stopped = 0;
+  // a fresh object per test: a worker of an earlier test that stops late counts there, not here
+  const c = (counts = { started: 0, stopped: 0 });
   setThreadPlatform({
     defaultThreads: () => 2,
     createWorker: () => {
-      counts.started++;
+      c.started++;
       const w = nodePlatform.createWorker();
       const terminate = w.terminate.bind(w);
       w.terminate = () => {
-        counts.stopped++;
+        c.stopped++;
         return terminate();
       };
       return w;
