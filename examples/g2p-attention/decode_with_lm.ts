@@ -20,8 +20,8 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { type DecoderLanguageModel, errorRates, loadModel, useFastKernels } from "ragged-rnn";
-import { anyVariantWer, cmudictG2P, type Pronunciation } from "../_shared/cmudict.js";
-import { chooseFusion } from "../_shared/choose_fusion.js";
+import { cmudictG2P, type Pronunciation } from "../_shared/cmudict.js";
+import { chooseFusion, type FusionResult, reportFusion } from "../_shared/choose_fusion.js";
 import { NgramModel } from "../_shared/ngram_model.js";
 import { buildModels, decodeWords } from "./main.js";
 
@@ -49,21 +49,8 @@ export interface DecodeOptions {
   verbose?: 0 | 1;
 }
 
-export interface DecodeResult {
-  /** Test WER / PER with the beam alone, and with the n-gram model. */
-  wer: number;
-  per: number;
-  werAnyVariant: number;
-  werLm: number;
-  perLm: number;
-  werAnyVariantLm: number;
-  /** The chosen grid point, its validation WER, and the validation WER without the model. */
-  order: number;
-  weight: number;
-  bonus: number;
-  validationWer: number;
-  validationWerLm: number;
-}
+/** Test WER / PER without and with the n-gram model, and the grid point chosen on validation. */
+export type DecodeResult = FusionResult;
 
 /**
  * The n-gram model seen through the decoder's ids: phonemes 0..P−1 are the model's labels 1..P, and
@@ -124,20 +111,9 @@ export async function main(options: DecodeOptions): Promise<DecodeResult> {
     wer: async (lm, weight, bonus) => errorRates(valTargets, await decode(validation, { model: lm, weight, bonus })).sequenceErrorRate,
   });
 
-  const testTargets = targets(test);
   const plain = await decode(test);
   const fused = await decode(test, { model: best.lm, weight: best.weight, bonus: best.bonus });
-  const [r0, r1] = [errorRates(testTargets, plain), errorRates(testTargets, fused)];
-  const [any0, any1] = [plain, fused].map((d) => anyVariantWer(test, d.map((p) => phonemes.decode(p))));
-  const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
-  log(`time: ${((performance.now() - started) / 1000).toFixed(0)} s; ${test.length} test words, beam ${beam}`);
-  log(`test WER against any listed pronunciation: ${pct(any0)} → ${pct(any1)} with the n-gram model`);
-  log(`test WER: ${pct(r0.sequenceErrorRate)} → ${pct(r1.sequenceErrorRate)} with the n-gram model, PER: ${pct(r0.labelErrorRate)} → ${pct(r1.labelErrorRate)}`);
-  return {
-    wer: r0.sequenceErrorRate, per: r0.labelErrorRate, werAnyVariant: any0,
-    werLm: r1.sequenceErrorRate, perLm: r1.labelErrorRate, werAnyVariantLm: any1,
-    order: best.order, weight: best.weight, bonus: best.bonus, validationWer, validationWerLm: best.wer,
-  };
+  return reportFusion({ test, phonemes, plain, fused, best, validationWer, started, beam, log });
 }
 
 function optionsFromArgs(argv: string[]): DecodeOptions {

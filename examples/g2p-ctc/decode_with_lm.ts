@@ -18,9 +18,9 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ctcDecode, errorRates, loadModel, useFastKernels } from "ragged-rnn";
-import { anyVariantWer, PHONEMES, Vocabulary, cmudictG2P, GRAPHEMES, type Pronunciation } from "../_shared/cmudict.js";
+import { PHONEMES, Vocabulary, cmudictG2P, GRAPHEMES, type Pronunciation } from "../_shared/cmudict.js";
 import { upsampleLetters } from "./main.js";
-import { chooseFusion } from "../_shared/choose_fusion.js";
+import { chooseFusion, type FusionResult, reportFusion } from "../_shared/choose_fusion.js";
 import { NgramModel } from "../_shared/ngram_model.js";
 
 export interface DecodeOptions {
@@ -42,22 +42,8 @@ export interface DecodeOptions {
   verbose?: 0 | 1;
 }
 
-export interface DecodeResult {
-  /** Test WER / PER with the beam alone. */
-  wer: number;
-  per: number;
-  werAnyVariant: number;
-  /** Test WER / PER with the n-gram model. */
-  werLm: number;
-  perLm: number;
-  werAnyVariantLm: number;
-  /** The chosen grid point and its validation WER (and the validation WER without the model). */
-  order: number;
-  weight: number;
-  bonus: number;
-  validationWer: number;
-  validationWerLm: number;
-}
+/** Test WER / PER without and with the n-gram model, and the grid point chosen on validation. */
+export type DecodeResult = FusionResult;
 
 export async function main(options: DecodeOptions): Promise<DecodeResult> {
   const beamWidth = options.beamWidth ?? 8;
@@ -92,20 +78,9 @@ export async function main(options: DecodeOptions): Promise<DecodeResult> {
   });
 
   const testProbs = predict(data.test);
-  const testTargets = targets(data.test);
   const plain = decode(testProbs);
   const fused = decode(testProbs, { model: best.lm, weight: best.weight, bonus: best.bonus });
-  const [r0, r1] = [errorRates(testTargets, plain), errorRates(testTargets, fused)];
-  const [any0, any1] = [plain, fused].map((d) => anyVariantWer(data.test, d.map((p) => phonemes.decode(p))));
-  const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
-  log(`time: ${((performance.now() - started) / 1000).toFixed(0)} s; ${data.test.length} test words, beam ${beamWidth}`);
-  log(`test WER against any listed pronunciation: ${pct(any0)} → ${pct(any1)} with the n-gram model`);
-  log(`test WER: ${pct(r0.sequenceErrorRate)} → ${pct(r1.sequenceErrorRate)} with the n-gram model, PER: ${pct(r0.labelErrorRate)} → ${pct(r1.labelErrorRate)}`);
-  return {
-    wer: r0.sequenceErrorRate, per: r0.labelErrorRate, werAnyVariant: any0,
-    werLm: r1.sequenceErrorRate, perLm: r1.labelErrorRate, werAnyVariantLm: any1,
-    order: best.order, weight: best.weight, bonus: best.bonus, validationWer, validationWerLm: best.wer,
-  };
+  return reportFusion({ test: data.test, phonemes, plain, fused, best, validationWer, started, beam: beamWidth, log });
 }
 
 /** `--model folder`, `--beam-width n`, `--copies n`, `--limit n`, `--orders a,b`, `--weights a,b`, `--bonuses a,b`. */
