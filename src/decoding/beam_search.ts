@@ -116,10 +116,11 @@ export async function beamSearch(args: BeamSearchArgs): Promise<BeamSearchResult
   let rowsStepped = 0;
   let vocab: number | null = null;
   let lp = new Float64Array(0);
+  let gain = new Float64Array(0);
   while (running.length > 0) {
     const out = await runStep(args.step, tokens, states, widths, who, vocab, rowSequences);
     const V = (vocab = out.V);
-    if (lp.length !== V) lp = new Float64Array(V);
+    if (lp.length !== V) [lp, gain] = [new Float64Array(V), new Float64Array(V)];
     steps++;
     rowsStepped += tokens.length;
     const from: number[] = [];
@@ -128,7 +129,7 @@ export async function beamSearch(args: BeamSearchArgs): Promise<BeamSearchResult
     const stillRunning: number[] = [];
     for (const i of running) {
       const s = searches[i];
-      const candidates = expand({ live: s.live, output: out.output, V, fromLogits, n: 2 * K, lp, fusion, endToken: args.endToken, who });
+      const candidates = expand({ live: s.live, output: out.output, V, fromLogits, n: 2 * K, lp, gain, fusion, endToken: args.endToken, who });
       const live: Beam[] = [];
       for (let c = 0; c < candidates.length && live.length < K; c++) {
         const { beam, token, score, lm, fused } = candidates[c];
@@ -199,17 +200,19 @@ interface Candidate {
  * contain. Without a language model the fused score is the decoder's.
  */
 function expand(args: {
-  live: readonly Beam[]; output: Float32Array; V: number; fromLogits: boolean; n: number; lp: Float64Array;
+  live: readonly Beam[]; output: Float32Array; V: number; fromLogits: boolean; n: number;
+  /** [V] scratch for one beam's log-probabilities, and for its fused gains (used with a language model). */
+  lp: Float64Array; gain: Float64Array;
   fusion: Fusion<DecoderLanguageModel> | undefined; endToken: number; who: string;
 }): Candidate[] {
-  const { live, output, V, fromLogits, n, fusion } = args;
-  const lp = args.lp;
-  const gain = fusion ? new Float64Array(V) : lp; // per token: what the fused score gains
+  const { live, output, V, fromLogits, n, fusion, lp } = args;
+  const gain = fusion ? args.gain : lp; // per token: what the fused score gains
   const all: Candidate[] = [];
   for (const beam of live) {
     logProbabilities(output, beam.row, V, fromLogits, lp);
-    const row = fusion ? checkedLanguageModelRow(fusion.model, beam.tokens, V, args.who) : null;
-    if (fusion && row) {
+    let row: ArrayLike<number> | null = null;
+    if (fusion) {
+      row = checkedLanguageModelRow(fusion.model, beam.tokens, V, args.who);
       for (let v = 0; v < V; v++) gain[v] = lp[v] + (fusion.weight === 0 ? 0 : fusion.weight * row[v]) + (v === args.endToken ? 0 : fusion.bonus); // α = 0: no 0·(−∞)
     }
     // the n best tokens of this beam, kept sorted (insertion into a short list)

@@ -28,11 +28,11 @@
  * padded with −1; ragged returns one list per path, with no padding.
  */
 import { RaggedError, describe } from "../../core/errors.js";
-import { type Fusion, checkedLanguageModelRow, checkedLogProbability, fusionOf } from "../../decoding/language_model.js";
+import { type Fusion, type FusionOptions, checkedLanguageModelRow, checkedLogProbability, fusionOf } from "../../decoding/language_model.js";
 import { logAddExp } from "./ctc_kernel.js";
 
 /** Options of `ctcDecode`. */
-export interface CTCDecodeOptions {
+export interface CTCDecodeOptions extends FusionOptions<CTCLanguageModel> {
   /** "greedy" (default) or "beamSearch" (Keras' "beam_search" is accepted too). */
   strategy?: "greedy" | "beamSearch" | "beam_search";
   /** Prefixes kept per step in beam search (default 100, as Keras). */
@@ -45,12 +45,8 @@ export interface CTCDecodeOptions {
   fromLogits?: boolean;
   /** Greedy only: merge repeated labels between blanks (default true, as Keras). */
   mergeRepeated?: boolean;
-  /** Beam search only: a model of label sequences fused into the search (see the file comment). */
-  languageModel?: CTCLanguageModel;
-  /** α, the weight of the language model's log-probabilities (default 1). */
-  languageModelWeight?: number;
-  /** β, added to a prefix's score per label (default 0): offsets the model's preference for short outputs. */
-  insertionBonus?: number;
+  // beam search only: `languageModel` (a model of label sequences fused into the search, see the
+  // file comment), `languageModelWeight` α and `insertionBonus` β (per label), from FusionOptions
 }
 
 /**
