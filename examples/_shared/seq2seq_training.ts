@@ -46,12 +46,14 @@ export async function fitTeacherForced(
     learningRate: number; halveEvery: number; cosine?: boolean; minutes?: number; started: number; epochs: number; batchSize?: number; verbose?: 0 | 1 | 2; threads?: number;
     /** Hold out the last fraction of the words (fit's `validationSplit`) and report their loss after every epoch. */
     validationSplit?: number;
+    /** More callbacks, after the schedule's. */
+    callbacks?: Callback[];
   },
 ): Promise<number> {
   model.compile({ loss: "sparseCategoricalCrossentropy", optimizer: { name: "adam", learningRate: args.learningRate } });
   const schedule = trainingSchedule(model, args);
   await model.fit([data.letters, data.previous], data.next, {
-    epochs: args.epochs, batchSize: args.batchSize ?? 64, verbose: args.verbose ?? 2, threads: args.threads ?? 2, callbacks: schedule.callbacks,
+    epochs: args.epochs, batchSize: args.batchSize ?? 64, verbose: args.verbose ?? 2, threads: args.threads ?? 2, callbacks: [...schedule.callbacks, ...(args.callbacks ?? [])],
     ...(args.validationSplit ? { validationSplit: args.validationSplit } : {}),
   });
   return schedule.epochsRun();

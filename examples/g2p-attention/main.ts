@@ -7,7 +7,8 @@
  *   concatenate([D, C]) → [timeDistributed(dense tanh), with --attentional N] → timeDistributed(dense softmax) over phonemes + </s>
  *
  *   npm run example:g2p-attention                 # or: npx tsx examples/g2p-attention/main.ts [--epochs N] [--minutes M] [--limit N] [--bahdanau] [--beam K] [--attentional N]
- *                                                 #     [--cosine] [--save folder] [--resume folder] [--validation-split F]
+ *                                                 #     [--cosine] [--save folder] [--resume folder] [--validation-split F] [--model-seed N]
+ *                                                 #     [--save-best folder]
  *
  * Data: npm `cmu-pronouncing-dictionary` (ISC), through the shared CMUdict split (examples/_shared/cmudict.ts: first pronunciation, stress-less
  * 39 phonemes, seeded 90/10 split by word; 112,428 train / 12,492 test words). Every word is a
@@ -29,7 +30,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
-  beamSearch, type DecoderLanguageModel, errorRates, greedyDecode, input, kernels, layers, type LayersModel, loadModel, model, stepFromModel,
+  beamSearch, type DecoderLanguageModel, errorRates, greedyDecode, input, kernels, layers, type LayersModel, loadModel, model, modelCheckpoint, stepFromModel,
   type SymbolicTensor, useFastKernels,
 } from "ragged-rnn";
 import { anyVariantWer, cmudictG2P } from "../_shared/cmudict.js";
@@ -42,6 +43,8 @@ export interface Options {
   limit?: number;
   /** Seeds the split, initialisation, shuffling and dropout (default 1). */
   seed?: number;
+  /** Seeds initialisation, shuffling and dropout only (default `seed`): a second model of an ensemble, on the same split. */
+  modelSeed?: number;
   /** 0 silent, 1 progress bar, 2 one line per epoch (default). */
   verbose?: 0 | 1 | 2;
   /** Bahdanau (additive) attention instead of Luong (dot). */
@@ -62,6 +65,8 @@ export interface Options {
   save?: string;
   /** Start from the weights of a model `save` wrote (the same units, attentional, bahdanau, embeddingDim) and train on. */
   resume?: string;
+  /** Also save the model of the epoch with the lowest validation loss to this folder (needs `validationSplit`). */
+  saveBest?: string;
   /**
    * Hold out the last fraction of the training words from training (default 0: none), reporting their
    * loss every epoch; decode_with_lm.ts chooses its settings on them.
@@ -206,7 +211,7 @@ export async function main(options: Options = {}): Promise<Result> {
   const P = data.P; // <s> and </s> are both id P (input vs output side)
   log(`CMUdict: ${train.length} train / ${test.length} test words; ${graphemes.size} letters, ${P} phonemes; kernels: ${kernels().name}; ${options.bahdanau ? "Bahdanau (additive)" : "Luong (dot)"} attention`);
 
-  const built = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false, dropout: options.dropout ?? 0.3, attentional: options.attentional, seed });
+  const built = buildModels({ letters: graphemes.size, phonemes: P, units, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false, dropout: options.dropout ?? 0.3, attentional: options.attentional, seed: options.modelSeed ?? seed });
   const { train: m, encoder, decoder } = built;
   if (options.resume !== undefined) {
     m.setWeights((await loadModel(`file://${options.resume}/model.json`)).getWeights()); // the encoder and decoder share these layers
@@ -216,6 +221,7 @@ export async function main(options: Options = {}): Promise<Result> {
   const epochsRun = await fitTeacherForced(m, data, {
     learningRate: options.learningRate ?? 0.003, halveEvery: options.halveEvery ?? 4, cosine: options.cosine, minutes: options.minutes, started,
     epochs, batchSize: options.batchSize, verbose, threads: options.threads, validationSplit: options.validationSplit,
+    ...(options.saveBest !== undefined ? { callbacks: [modelCheckpoint({ filepath: `file://${options.saveBest}`, monitor: "val_loss", saveBestOnly: true })] } : {}),
   });
   const trained = performance.now();
   if (options.save !== undefined) {
@@ -266,6 +272,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       "embedding-dim": { type: "string" }, "batch-size": { type: "string" }, "learning-rate": { type: "string" }, "halve-every": { type: "string" },
       beam: { type: "string" }, dropout: { type: "string" }, threads: { type: "string" }, "checked-words": { type: "string" }, verbose: { type: "string" }, bahdanau: { type: "boolean" }, attentional: { type: "string" },
       cosine: { type: "boolean" }, save: { type: "string" }, resume: { type: "string" }, "validation-split": { type: "string" },
+      "model-seed": { type: "string" }, "save-best": { type: "string" },
     },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -275,5 +282,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     halveEvery: num(values["halve-every"]), beam: num(values.beam), dropout: num(values.dropout), threads: num(values.threads), checkedWords: num(values["checked-words"]),
     verbose: num(values.verbose) as 0 | 1 | 2 | undefined, bahdanau: values.bahdanau, attentional: num(values.attentional),
     cosine: values.cosine, save: values.save, resume: values.resume, validationSplit: num(values["validation-split"]),
+    modelSeed: num(values["model-seed"]), saveBest: values["save-best"],
   });
 }
