@@ -82,6 +82,7 @@ export { memoryLogFiles, defaultLogFiles, setDefaultLogFiles, type LogFiles, typ
 export { editDistance, errorRates, type ErrorRates, type LabelSequence } from "./training/edit_distance.js";
 export { greedyDecode } from "./decoding/greedy_decode.js";
 export { stepFromModel, type StepFromModelArgs } from "./decoding/step_from_model.js";
+export { ensembleStep, type EnsembleMember, type EnsembleStepArgs } from "./decoding/ensemble_step.js";
 export { beamSearch, type BeamSearchArgs, type BeamSearchResult, type DecoderLanguageModel, type Hypothesis } from "./decoding/beam_search.js";
 export type { DecodeArgs, DecodeResult, DecodeStep, DecodeStepInput, DecodeStepOutput } from "./decoding/decode_step.js";
 export { indexedDB, IndexedDBHandler } from "./io/handlers/indexed_db.js";

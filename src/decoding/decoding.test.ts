@@ -3,6 +3,7 @@ import { RaggedError } from "../core/errors.js";
 import { Random } from "../core/random.js";
 import { beamSearch, type DecoderLanguageModel } from "./beam_search.js";
 import type { DecodeStep } from "./decode_step.js";
+import { ensembleStep } from "./ensemble_step.js";
 import { greedyDecode } from "./greedy_decode.js";
 
 const START = 0;
@@ -351,5 +352,110 @@ describe("decoding errors", () => {
     expect(await code(greedyDecode({ ...base, step: ragged }))).toBe("SHAPE_MISMATCH");
     const nan: DecodeStep = ({ rows, states }) => ({ output: new Float32Array(rows * 3).fill(NaN), states: [...states] });
     expect(await code(beamSearch({ ...base, step: nan }))).toBe("NON_FINITE");
+  });
+});
+
+describe("ensembleStep", () => {
+  /** softmax of one row of logits, float64. */
+  const softmax = (z: ArrayLike<number>) => {
+    const m = Math.max(...Array.from(z));
+    const e = Array.from(z, (x) => Math.exp(x - m));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / sum);
+  };
+  /** R random rows: tokens, states [h, n] of toyStep's widths. */
+  const rowsOf = (R: number, seed: number) => {
+    const rng = new Random(seed);
+    return {
+      tokens: Int32Array.from({ length: R }, () => Math.floor(rng.uniform() * V)),
+      states: [Float32Array.from({ length: R * H }, () => rng.normal()), Float32Array.from({ length: R }, () => Math.floor(rng.uniform() * 4))],
+      rows: R,
+      sequences: Int32Array.from({ length: R }, (_, r) => r),
+    };
+  };
+
+  it("mixes the members' distributions (weighted mean, or renormalized weighted product), each member with its own states", async () => {
+    const [a, b] = [toyStep(7), toyStep(11)];
+    const inA = rowsOf(6, 1);
+    const inB = rowsOf(6, 2);
+    const outA = await a(inA);
+    const outB = await b({ ...inB, tokens: inA.tokens }); // the ensemble feeds both members the same tokens
+    for (const combine of ["mean", "geometric"] as const) {
+      const step = ensembleStep({ members: [{ step: a, states: 2, weight: 1 }, { step: b, states: 2, weight: 3 }], combine, fromLogits: true });
+      const out = await step({ tokens: inA.tokens, states: [...inA.states, ...inB.states], rows: 6, sequences: inA.sequences });
+      // each member got its own states (and the same tokens): the states come back in member order
+      expect(out.states).toHaveLength(4);
+      expect(Array.from(out.states[0])).toEqual(Array.from(outA.states[0]));
+      expect(Array.from(out.states[1])).toEqual(Array.from(outA.states[1]));
+      expect(Array.from(out.states[2])).toEqual(Array.from(outB.states[0]));
+      for (let r = 0; r < 6; r++) {
+        const pa = softmax(outA.output.subarray(r * V, (r + 1) * V));
+        const pb = softmax(outB.output.subarray(r * V, (r + 1) * V));
+        const mixed = pa.map((p, v) => (combine === "mean" ? 0.25 * p + 0.75 * pb[v] : Math.exp(0.25 * Math.log(p) + 0.75 * Math.log(pb[v]))));
+        const sum = mixed.reduce((x, y) => x + y, 0);
+        const got = Array.from(out.output.subarray(r * V, (r + 1) * V));
+        got.forEach((p, v) => expect(p).toBeCloseTo(mixed[v] / sum, 6));
+        expect(got.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 6);
+      }
+    }
+  });
+
+  it("one member, or two identical ones, decodes as the member alone, in greedy and beam search", async () => {
+    const states = initialStates(8);
+    const common = { startToken: START, endToken: END, maxLength: 10 };
+    const alone = await beamSearch({ ...common, step: toyStep(7), initialStates: states, beamWidth: 3, fromLogits: true });
+    const aloneGreedy = await greedyDecode({ ...common, step: toyStep(7), initialStates: states, fromLogits: true });
+    for (const combine of ["mean", "geometric"] as const) {
+      const one = ensembleStep({ members: [{ step: toyStep(7), states: 2 }], combine, fromLogits: true });
+      const two = ensembleStep({ members: [{ step: toyStep(7), states: 2 }, { step: toyStep(7), states: 2, weight: 2 }], combine, fromLogits: true });
+      for (const [step, initial] of [[one, states], [two, [...states, ...states]]] as const) {
+        const beam = await beamSearch({ ...common, step, initialStates: initial, beamWidth: 3 });
+        expect(beam.sequences).toEqual(alone.sequences);
+        beam.scores.forEach((s, i) => expect(s).toBeCloseTo(alone.scores[i], 4)); // probabilities pass through float32
+        expect((await greedyDecode({ ...common, step, initialStates: initial })).sequences).toEqual(aloneGreedy.sequences);
+      }
+    }
+  });
+
+  it("lets a confident member outvote an unsure one, and takes probabilities as well as logits", async () => {
+    // member A: token 2 then the end token; member B: uniform. The mixture follows A.
+    const sure: DecodeStep = ({ tokens, rows, states }) => ({
+      output: new Float32Array(rows * V).map((_, i) => ((tokens[Math.floor(i / V)] === 2 ? END : 2) === i % V ? 0.96 : 0.01)),
+      states: [...states],
+    });
+    const unsure: DecodeStep = ({ rows }) => ({ output: new Float32Array(rows * V).fill(1 / V), states: [] });
+    const step = ensembleStep({ members: [{ step: sure, states: 0 }, { step: unsure, states: 0 }] });
+    const r = await beamSearch({ step, initialStates: [], count: 3, startToken: START, endToken: END, maxLength: 6, beamWidth: 2 });
+    expect(r.sequences).toEqual([[2], [2], [2]]);
+    expect(r.scores[0]).toBeCloseTo(2 * Math.log((0.96 + 0.2) / 2), 5);
+  });
+
+  it("refuses malformed members, weights, combinations and states with coded errors", async () => {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as RaggedError).code;
+      }
+      return "no error";
+    };
+    const member = { step: toyStep(), states: 2 };
+    expect(code(() => ensembleStep({ members: [] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => ensembleStep(undefined as never))).toBe("INVALID_ARGUMENT");
+    expect(code(() => ensembleStep({ members: [{ states: 2 } as never] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => ensembleStep({ members: [{ ...member, states: -1 }] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => ensembleStep({ members: [{ ...member, weight: 0 }] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => ensembleStep({ members: [{ ...member, weight: NaN }] }))).toBe("INVALID_ARGUMENT");
+    expect(code(() => ensembleStep({ members: [member], combine: "max" as never }))).toBe("INVALID_ARGUMENT");
+    const common = { startToken: START, endToken: END, maxLength: 5, fromLogits: false };
+    const two = ensembleStep({ members: [member, member], fromLogits: true });
+    await expect(greedyDecode({ ...common, step: two, initialStates: initialStates(2) })).rejects.toMatchObject({ code: "SHAPE_MISMATCH", message: /members own 4/ });
+    const narrow: DecodeStep = ({ rows, states }) => ({ output: new Float32Array(rows * (V - 1)).fill(0.25), states: [...states] });
+    const mixed = ensembleStep({ members: [member, { step: narrow, states: 2 }], fromLogits: true });
+    const s = initialStates(2);
+    await expect(greedyDecode({ ...common, step: mixed, initialStates: [...s, ...s] })).rejects.toMatchObject({ code: "SHAPE_MISMATCH", message: /member 1's output/ });
+    const lost: DecodeStep = ({ rows }) => ({ output: new Float32Array(rows * V).fill(0.2), states: [] });
+    const dropping = ensembleStep({ members: [{ step: lost, states: 2 }] });
+    await expect(greedyDecode({ ...common, step: dropping, initialStates: s })).rejects.toMatchObject({ code: "SHAPE_MISMATCH", message: /returned 0/ });
   });
 });
