@@ -69,4 +69,25 @@ describe("g2p-attention decode_with_lm", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("decodes several saved models as an ensemble: a model twice decodes as the model alone", async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), "ragged-g2p-attention-a-")), mkdtempSync(join(tmpdir(), "ragged-g2p-attention-b-"))];
+    try {
+      const shape = { units: 8, embeddingDim: 8 };
+      for (const [i, dir] of dirs.entries()) {
+        await g2pAttention({ ...shape, limit: 60, epochs: 2, batchSize: 20, threads: 1, verbose: 0, checkedWords: 2, validationSplit: 0.1, save: dir, modelSeed: i + 1 });
+      }
+      const common = { ...shape, limit: 60, validationSplit: 0.1, verbose: 0 as const, beam: 3, orders: [2], weights: [0.3], bonuses: [0.5] };
+      const alone = await decodeWithLm({ ...common, model: dirs[0] });
+      for (const combine of ["mean", "geometric"] as const) {
+        const twice = await decodeWithLm({ ...common, model: [dirs[0], dirs[0]], combine });
+        expect([twice.wer, twice.per, twice.werLm, twice.perLm, twice.validationWer]).toEqual([alone.wer, alone.per, alone.werLm, alone.perLm, alone.validationWer]);
+      }
+      const both = await decodeWithLm({ ...common, model: dirs }); // two models: each its own encoder outputs and states
+      for (const v of [both.wer, both.werLm, both.validationWer]) expect(v).toBeGreaterThanOrEqual(0);
+      expect(both.per).toBeGreaterThan(0);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

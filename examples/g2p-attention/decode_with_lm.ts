@@ -15,19 +15,24 @@
  * - then the test words are decoded with the same beam without and with the model.
  *
  * The model's shape options (`--units`, `--attentional`, `--bahdanau`, `--embedding-dim`) must be
- * those it was trained with. The last line is `test WER: X % → Y % with the n-gram model, PER: …`.
+ * those it was trained with. Several `--model` folders (models of that shape trained on the same
+ * split, e.g. with `main.ts --model-seed 2`) decode as an ensemble: every beam step mixes their
+ * next-phoneme distributions (`ensembleStep`, `--combine mean | geometric`), with and without the
+ * n-gram model. The last line is `test WER: X % → Y % with the n-gram model, PER: …`.
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type DecoderLanguageModel, errorRates, loadModel, useFastKernels } from "ragged-rnn";
+import { type DecoderLanguageModel, errorRates, type LayersModel, loadModel, useFastKernels } from "ragged-rnn";
 import { cmudictG2P, type Pronunciation } from "../_shared/cmudict.js";
 import { chooseFusion, type FusionResult, reportFusion } from "../_shared/choose_fusion.js";
 import { NgramModel } from "../_shared/ngram_model.js";
 import { buildModels, decodeWords } from "./main.js";
 
 export interface DecodeOptions {
-  /** The folder `main.ts --save` wrote. */
-  model: string;
+  /** The folder `main.ts --save` wrote; several folders decode as an ensemble. */
+  model: string | readonly string[];
+  /** How an ensemble's distributions are combined (default "mean"). */
+  combine?: "mean" | "geometric";
   /** The trained model's shape: LSTM units per encoder direction (default 128), attentional units (default 0), Bahdanau attention, embedding width (default 64). */
   units?: number;
   attentional?: number;
@@ -88,16 +93,22 @@ export async function main(options: DecodeOptions): Promise<DecodeResult> {
   const cut = Math.floor(train.length * (1 - split)); // what fit's validationSplit held out: the last words
   const fitted = train.slice(0, cut);
   const validation = train.slice(cut);
-  const { train: m, encoder, decoder } = buildModels({
-    letters: graphemes.size, phonemes: P, units: options.units ?? 128, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false,
-    attentional: options.attentional, seed: 1,
-  });
-  m.setWeights((await loadModel(`file://${options.model}/model.json`)).getWeights()); // the encoder and decoder share these layers
+  const folders = typeof options.model === "string" ? [options.model] : options.model;
+  const models: { encoder: LayersModel; decoder: LayersModel }[] = [];
+  for (const folder of folders) {
+    const { train: m, encoder, decoder } = buildModels({
+      letters: graphemes.size, phonemes: P, units: options.units ?? 128, embeddingDim: options.embeddingDim ?? 64, bahdanau: options.bahdanau ?? false,
+      attentional: options.attentional, seed: 1,
+    });
+    m.setWeights((await loadModel(`file://${folder}/model.json`)).getWeights()); // the encoder and decoder share these layers
+    models.push({ encoder, decoder });
+  }
+  if (models.length > 1) log(`an ensemble of ${models.length} models (${options.combine ?? "mean"}): ${folders.join(", ")}`);
   const maxLength = Math.max(...train.map((w) => w.phonemes.length)) + 2; // as main.ts
   const targets = (words: Pronunciation[]) => words.map((w) => phonemes.encode(w.phonemes));
   const decode = (words: Pronunciation[], lm?: { model: NgramModel; weight: number; bonus: number }) =>
     decodeWords({
-      encoder, decoder, letters: words.map((w) => graphemes.encode(w.letters)), end: P, maxLength, beam,
+      models, combine: options.combine, letters: words.map((w) => graphemes.encode(w.letters)), end: P, maxLength, beam,
       ...(lm ? { fusion: { languageModel: decoderLanguageModel(lm.model), languageModelWeight: lm.weight, insertionBonus: lm.bonus } } : {}),
     });
 
@@ -120,15 +131,15 @@ function optionsFromArgs(argv: string[]): DecodeOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: "string" }, units: { type: "string" }, attentional: { type: "string" }, "embedding-dim": { type: "string" }, bahdanau: { type: "boolean" },
+      model: { type: "string", multiple: true }, combine: { type: "string" }, units: { type: "string" }, attentional: { type: "string" }, "embedding-dim": { type: "string" }, bahdanau: { type: "boolean" },
       beam: { type: "string" }, "validation-split": { type: "string" }, limit: { type: "string" }, orders: { type: "string" }, weights: { type: "string" }, bonuses: { type: "string" },
     },
   });
-  if (values.model === undefined) throw new Error("usage: decode_with_lm.ts --model <folder main.ts --save wrote> [--units 128] [--attentional 0] [--bahdanau] [--beam 5] [--orders 7] …");
+  if (values.model === undefined) throw new Error("usage: decode_with_lm.ts --model <folder main.ts --save wrote> [--model <another, for an ensemble>] [--combine mean] [--units 128] [--attentional 0] [--bahdanau] [--beam 5] [--orders 7] …");
   const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const list = (v: string | undefined) => v?.split(",").map(Number);
   return {
-    model: values.model, units: number(values.units), attentional: number(values.attentional), embeddingDim: number(values["embedding-dim"]),
+    model: values.model, combine: values.combine as DecodeOptions["combine"], units: number(values.units), attentional: number(values.attentional), embeddingDim: number(values["embedding-dim"]),
     bahdanau: values.bahdanau === true, beam: number(values.beam), validationSplit: number(values["validation-split"]), limit: number(values.limit),
     orders: list(values.orders), weights: list(values.weights), bonuses: list(values.bonuses),
   };

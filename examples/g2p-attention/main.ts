@@ -30,7 +30,7 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
-  beamSearch, type DecoderLanguageModel, errorRates, greedyDecode, input, kernels, layers, type LayersModel, loadModel, model, modelCheckpoint, stepFromModel,
+  beamSearch, type DecoderLanguageModel, ensembleStep, errorRates, greedyDecode, input, kernels, layers, type LayersModel, loadModel, model, modelCheckpoint, stepFromModel,
   type SymbolicTensor, useFastKernels,
 } from "ragged-rnn";
 import { anyVariantWer, cmudictG2P } from "../_shared/cmudict.js";
@@ -157,15 +157,22 @@ export function buildModels(args: { letters: number; phonemes: number; units: nu
 /**
  * Decodes words (letter ids) step by step: the encoder gives each word's E, h and c; the one-step
  * decoder runs on the words still going, each with its own E as a context. Greedy, or beam search of width `beam`.
+ * With several trained models (an ensemble, decode_with_lm.ts), every step mixes their next-phoneme
+ * distributions (`ensembleStep`), each model with its own encoder outputs and states.
  */
 export async function decodeWords(args: {
-  encoder: LayersModel; decoder: LayersModel; letters: number[][]; end: number; maxLength: number; beam: number;
+  models: ReadonlyArray<{ encoder: LayersModel; decoder: LayersModel }>; letters: number[][]; end: number; maxLength: number; beam: number;
   /** A phoneme language model fused into the beam search (decode_with_lm.ts); needs `beam` > 1. */
   fusion?: { languageModel: DecoderLanguageModel; languageModelWeight: number; insertionBonus: number };
+  /** How an ensemble's distributions are combined (`ensembleStep`'s `combine`, default "mean"). */
+  combine?: "mean" | "geometric";
 }): Promise<number[][]> {
-  const [E, h, c] = args.encoder.predict(args.letters, { batchSize: 512 }) as unknown as [number[][][], number[][], number[][]];
-  const step = stepFromModel({ model: args.decoder, contexts: [E] });
-  const common = { step, initialStates: [h, c], startToken: args.end, endToken: args.end, maxLength: args.maxLength };
+  const members = args.models.map(({ encoder, decoder }) => {
+    const [E, h, c] = encoder.predict(args.letters, { batchSize: 512 }) as unknown as [number[][][], number[][], number[][]];
+    return { step: stepFromModel({ model: decoder, contexts: [E] }), initialStates: [h, c] };
+  });
+  const step = members.length === 1 ? members[0].step : ensembleStep({ members: members.map((m) => ({ step: m.step, states: 2 })), combine: args.combine });
+  const common = { step, initialStates: members.flatMap((m) => m.initialStates), startToken: args.end, endToken: args.end, maxLength: args.maxLength };
   if (args.fusion && args.beam < 2) throw new Error("a language model needs beam search: give beam ≥ 2");
   const r = args.beam > 1 ? await beamSearch({ ...common, beamWidth: args.beam, ...args.fusion }) : await greedyDecode(common);
   return r.sequences;
@@ -231,7 +238,7 @@ export async function main(options: Options = {}): Promise<Result> {
 
   const testLetters = test.map((w) => graphemes.encode(w.letters));
   const maxLength = Math.max(...train.map((w) => w.phonemes.length)) + 2;
-  const hypotheses = await decodeWords({ encoder, decoder, letters: testLetters, end: P, maxLength, beam });
+  const hypotheses = await decodeWords({ models: [{ encoder, decoder }], letters: testLetters, end: P, maxLength, beam });
   const decoded = performance.now();
   const r = errorRates(test.map((w) => phonemes.encode(w.phonemes)), hypotheses);
   const werAnyVariant = anyVariantWer(test, hypotheses.map((h) => phonemes.decode(h)));
@@ -239,7 +246,7 @@ export async function main(options: Options = {}): Promise<Result> {
   // step-by-step greedy decoding against re-running the training graph on every prefix, on the same words
   const checked = testLetters.slice(0, options.checkedWords ?? 100);
   const t0 = performance.now();
-  const stepwise = await decodeWords({ encoder, decoder, letters: checked, end: P, maxLength, beam: 1 });
+  const stepwise = await decodeWords({ models: [{ encoder, decoder }], letters: checked, end: P, maxLength, beam: 1 });
   const t1 = performance.now();
   const rerun = prefixRerunDecode(m, checked, P, P, maxLength);
   const t2 = performance.now();
