@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RaggedError } from "../core/errors.js";
 import { Random } from "../core/random.js";
+import { refused } from "../../test/harness.js";
 import { beamSearch, type DecoderLanguageModel } from "./beam_search.js";
 import type { DecodeStep } from "./decode_step.js";
 import { ensembleStep } from "./ensemble_step.js";
@@ -431,14 +432,7 @@ describe("ensembleStep", () => {
   });
 
   it("refuses malformed members, weights, combinations and states with coded errors", async () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as RaggedError).code;
-      }
-      return "no error";
-    };
+    const code = (f: () => unknown) => refused(f).code;
     const member = { step: toyStep(), states: 2 };
     expect(code(() => ensembleStep({ members: [] }))).toBe("INVALID_ARGUMENT");
     expect(code(() => ensembleStep(undefined as never))).toBe("INVALID_ARGUMENT");
