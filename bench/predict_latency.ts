@@ -1,7 +1,10 @@
 /**
  * Section "predict": inference latency of the seed's model (lstm 32 → lstm 8 → dense 2), the cost
  * a served model pays per request: one sequence of 100 steps, and a batch of 32 sequences of mixed
- * lengths [10, 100). Contenders, interleaved after warm-up (50 × --warmup calls each):
+ * lengths [10, 100). Contenders, interleaved after warm-up (50 × --warmup calls each), each making
+ * a burst of BURST calls per round; two tables per case: the burst's first call, which follows the
+ * other contenders' work with caches cold (for ragged's 0.1 ms call that cost dominates: ≈ 0.3 ms
+ * after a PyTorch call, measured 2026-12-04), and the other calls, back to back:
  * - ragged `model.predict(xs)` on nested arrays (validate, pack, run, unpack: all of it timed);
  * - TF.js wasm `model.predict(x)` + reading the result back, on a tensor made beforehand (the
  *   batch post-padded to its longest and behind Masking, as a TF.js user must);
@@ -12,17 +15,55 @@ import * as tf from "@tensorflow/tfjs";
 import { buildSeedModel } from "../dist/cli/commands/demo.js";
 import { flatPadded, maxLength, seedBatch } from "./data.js";
 import type { BenchOptions } from "./options.js";
-import { TorchChild, torchAvailable, torchContender, withInnerTimes, type TorchContender } from "./pytorch.js";
+import { TorchChild, torchAvailable, torchContender, type TorchContender } from "./pytorch.js";
 import { find, heading, ratioLine, timingTable } from "./report.js";
-import { interleave, type Contender } from "./stats.js";
+import { interleave, type Contender, type Timings } from "./stats.js";
 import { buildTfSeedModel, useTfBackend } from "./tfjs_models.js";
 
-function raggedPredict(name: string, xs: number[][][], rounds: number, warmup: number): Contender {
-  const model = buildSeedModel(1);
-  return { name, rounds, warmup, run: () => (model.predict(xs) as number[][][])[0][0][0] };
+/** Calls per contender per round: the first follows another contender's work, the rest run back to back. */
+const BURST = 10;
+
+/** Per-call times of the timed rounds: each burst's first call, and its other calls. */
+interface BurstTimes {
+  first: number[];
+  steady: number[];
 }
 
-async function tfPredict(name: string, xs: number[][][], rounds: number, warmup: number): Promise<Contender & { dispose: () => void }> {
+/** A contender whose run is BURST calls, each timed (warm-up runs are not recorded: `after` sees only timed ones). */
+function burst(name: string, rounds: number, warmup: number, call: () => Promise<number> | number, prepare?: () => Promise<void> | void): Contender & BurstTimes {
+  const first: number[] = [];
+  const steady: number[] = [];
+  let pending: number[] = [];
+  return {
+    name,
+    rounds,
+    warmup,
+    first,
+    steady,
+    prepare,
+    run: async () => {
+      pending = [];
+      let value = 0;
+      for (let k = 0; k < BURST; k++) {
+        const t0 = performance.now();
+        value = await call();
+        pending.push(performance.now() - t0);
+      }
+      return value;
+    },
+    after: () => {
+      first.push(pending[0]);
+      steady.push(...pending.slice(1));
+    },
+  };
+}
+
+function raggedPredict(name: string, xs: number[][][], rounds: number, warmup: number): Contender & BurstTimes {
+  const model = buildSeedModel(1);
+  return burst(name, rounds, warmup, () => (model.predict(xs) as number[][][])[0][0][0]);
+}
+
+async function tfPredict(name: string, xs: number[][][], rounds: number, warmup: number): Promise<Contender & BurstTimes & { dispose: () => void }> {
   await useTfBackend("wasm");
   const T = maxLength(xs);
   const masking = xs.some((s) => s.length !== T);
@@ -31,21 +72,26 @@ async function tfPredict(name: string, xs: number[][][], rounds: number, warmup:
   const model = buildTfSeedModel({ masking, features: 5 });
   console.warn = quiet;
   const x = tf.tensor3d(flatPadded(xs, T, 5), [xs.length, T, 5]);
+  const call = async () => {
+    const out = model.predict(x) as tf.Tensor;
+    const data = await out.data();
+    out.dispose();
+    return data[0];
+  };
   return {
-    name,
-    rounds,
-    warmup,
-    prepare: () => useTfBackend("wasm"),
-    run: async () => {
-      const out = model.predict(x) as tf.Tensor;
-      const data = await out.data();
-      out.dispose();
-      return data[0];
-    },
+    ...burst(name, rounds, warmup, call, () => useTfBackend("wasm")),
     dispose: () => {
       x.dispose();
       model.dispose();
     },
+  };
+}
+
+/** PyTorch's bursts run inside python (steps: BURST); its per-call times split the same way. */
+function torchBurst(c: TorchContender): BurstTimes {
+  return {
+    first: c.inner.filter((_, i) => i % BURST === 0),
+    steady: c.inner.filter((_, i) => i % BURST !== 0),
   };
 }
 
@@ -56,7 +102,7 @@ export async function predictLatencySection(o: BenchOptions, print: (s: string) 
   // A served model answers many requests: every contender first answers 50 × --warmup (100) of
   // them untimed, so the JavaScript engines have compiled their hot paths (10 were too few: V8 had
   // not optimised ragged's per-call code, ≈ 0.1 ms of a 0.5 ms call), as a server's would have.
-  const warmup = o.warmup * 50;
+  const warmup = Math.ceil((o.warmup * 50) / BURST);
   const torch = torchAvailable() ? new TorchChild() : null;
   try {
     for (const [title, data, packed] of [["one sequence of 100 steps", one, false], ["32 sequences, lengths uniform in [10, 100)", batch, true]] as const) {
@@ -64,26 +110,36 @@ export async function predictLatencySection(o: BenchOptions, print: (s: string) 
       const TFW = "TF.js wasm predict";
       const P1 = "PyTorch inference_mode, 1 thread";
       const P2 = "PyTorch inference_mode, 2 threads";
+      const ragged = raggedPredict(R, data.xs, rounds, warmup);
       const tfw = await tfPredict(TFW, data.xs, rounds, warmup);
       const torchCs: TorchContender[] = torch
         ? [
-            await torchContender(torch, { name: P1, mode: packed ? "predict-packed" : "predict", threads: 1, xs: data.xs, ys: data.ys, rounds, warmup }),
-            await torchContender(torch, { name: P2, mode: packed ? "predict-packed" : "predict", threads: 2, xs: data.xs, ys: data.ys, rounds, warmup }),
+            await torchContender(torch, { name: P1, mode: packed ? "predict-packed" : "predict", threads: 1, xs: data.xs, ys: data.ys, rounds, warmup, steps: BURST }),
+            await torchContender(torch, { name: P2, mode: packed ? "predict-packed" : "predict", threads: 2, xs: data.xs, ys: data.ys, rounds, warmup, steps: BURST }),
           ]
         : [];
-      const timings = withInnerTimes(await interleave([raggedPredict(R, data.xs, rounds, warmup), tfw, ...torchCs], { label: "predict" }), torchCs);
+      const runs = await interleave([ragged, tfw, ...torchCs], { label: "predict" });
       tfw.dispose();
-      print(heading(`Inference latency: seed model, ${title}`));
-      print(timingTable(timings, "ms/call"));
-      print("");
-      print(ratioLine("ragged", find(timings, R), "TF.js-wasm", find(timings, TFW)));
-      if (torch) {
-        print(ratioLine("ragged", find(timings, R), "PyTorch-1-thread", find(timings, P1)));
-        print(ratioLine("ragged", find(timings, R), "PyTorch-2-threads", find(timings, P2)));
-      } else print("(PyTorch not available: install python3-torch for its rows.)");
+      const bursts = new Map<string, BurstTimes>([[R, ragged], [TFW, tfw], ...torchCs.map((c) => [c.name, torchBurst(c)] as const)]);
+      const pick = (which: keyof BurstTimes): Timings[] => runs.map((t) => ({ ...t, samples: [...(bursts.get(t.name)?.[which] ?? [])] }));
+      for (const [which, what] of [
+        ["first", `the first call of each round, after the other contenders' work (caches cold: a request that arrives now and then)`],
+        ["steady", `calls 2–${BURST} of each round, back to back (a server under steady load)`],
+      ] as const) {
+        const timings = pick(which);
+        print(heading(`Inference latency: seed model, ${title}; ${what}`));
+        print(timingTable(timings, "ms/call"));
+        print("");
+        print(ratioLine("ragged", find(timings, R), "TF.js-wasm", find(timings, TFW)));
+        if (torch) {
+          print(ratioLine("ragged", find(timings, R), "PyTorch-1-thread", find(timings, P1)));
+          print(ratioLine("ragged", find(timings, R), "PyTorch-2-threads", find(timings, P2)));
+        } else print("(PyTorch not available: install python3-torch for its rows.)");
+      }
     }
-    print("(ragged's time includes validating and packing the nested arrays and unpacking the result; TF.js' tensor is made");
-    print(" beforehand but reading its result back is timed; PyTorch's is timed inside python around the forward call.)");
+    print(`(${BURST} calls per contender per round. ragged's time includes validating and packing the nested arrays and unpacking`);
+    print(" the result; TF.js' tensor is made beforehand but reading its result back is timed; PyTorch's is timed inside");
+    print(" python around the forward call, after 10 ms idle before each round, so its first call starts on a quiet machine.)");
   } finally {
     await torch?.close();
   }

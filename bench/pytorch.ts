@@ -116,7 +116,11 @@ export interface TorchContender extends Contender {
 
 export async function torchContender(
   child: TorchChild,
-  args: { name: string; mode: "padded" | "packed" | "predict" | "predict-packed"; threads: number; xs: number[][][]; ys: number[][][]; rounds: number; warmup: number; model?: "seed" | "conv_lstm" },
+  args: {
+    name: string; mode: "padded" | "packed" | "predict" | "predict-packed"; threads: number; xs: number[][][]; ys: number[][][]; rounds: number; warmup: number; model?: "seed" | "conv_lstm";
+    /** Steps (or calls) per run, back to back inside python (default 1); `inner` gets each one's time. */
+    steps?: number;
+  },
 ): Promise<TorchContender> {
   const T = maxLength(args.xs);
   const B = args.xs.length;
@@ -140,7 +144,7 @@ export async function torchContender(
       t0 = performance.now();
     },
     run: async () => {
-      const r = await child.request({ cmd: "run", name: args.name, steps: 1, threads: args.threads });
+      const r = await child.request({ cmd: "run", name: args.name, steps: args.steps ?? 1, threads: args.threads });
       last = r.ms as number[];
       return r.loss as number;
     },

@@ -13,8 +13,10 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   return [line(headers), rule, ...rows.map(line)].join("\n");
 }
 
+/** Milliseconds to three significant digits at most (one decimal from 1 ms, two below: predict's calls take 0.1–0.5 ms). */
 export function ms(v: number): string {
-  return Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : "—";
+  if (!Number.isFinite(v)) return "—";
+  return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2);
 }
 
 /** The standard timing table: one row per contender, median / min / max ms per run. */
