@@ -3,7 +3,7 @@
  * a served model pays per request: one sequence of 100 steps, and a batch of 32 sequences of mixed
  * lengths [10, 100). Contenders, interleaved after warm-up (50 × --warmup calls each), each making
  * a burst of BURST calls per round; two tables per case: the burst's first call, which follows the
- * other contenders' work with caches cold (for ragged's 0.1 ms call that cost dominates: ≈ 0.3 ms
+ * other contenders' work with caches cold (for ragged's 0.15 ms call that cost dominates: ≈ 0.3 ms
  * after a PyTorch call, measured 2026-12-04), and the other calls, back to back:
  * - ragged `model.predict(xs)` on nested arrays (validate, pack, run, unpack: all of it timed);
  * - TF.js wasm `model.predict(x)` + reading the result back, on a tensor made beforehand (the
@@ -120,8 +120,8 @@ export async function predictLatencySection(o: BenchOptions, print: (s: string) 
         : [];
       const runs = await interleave([ragged, tfw, ...torchCs], { label: "predict" });
       tfw.dispose();
-      const bursts = new Map<string, BurstTimes>([[R, ragged], [TFW, tfw], ...torchCs.map((c) => [c.name, torchBurst(c)] as const)]);
-      const pick = (which: keyof BurstTimes): Timings[] => runs.map((t) => ({ ...t, samples: [...(bursts.get(t.name)?.[which] ?? [])] }));
+      const bursts: BurstTimes[] = [ragged, tfw, ...torchCs.map(torchBurst)]; // in the contenders' order, as interleave returns them
+      const pick = (which: keyof BurstTimes): Timings[] => runs.map((t, k) => ({ ...t, samples: bursts[k][which] }));
       for (const [which, what] of [
         ["first", `the first call of each round, after the other contenders' work (caches cold: a request that arrives now and then)`],
         ["steady", `calls 2–${BURST} of each round, back to back (a server under steady load)`],
