@@ -26,10 +26,9 @@ import type { PackedLayout } from "../dist/data/packed.js";
 import { flatPadded, maxLength, totalSteps } from "./data.js";
 import type { BenchOptions } from "./options.js";
 import { find, heading, ms, ratioLine, timingTable } from "./report.js";
-import { interleave, summarize, type Contender, type Timings } from "./stats.js";
+import { interleave, settle, summarize, type Contender, type Timings } from "./stats.js";
 
 const PYTHON = "/usr/bin/python3";
-const SETTLE_MS = 10;
 const C = 32;
 const H = 128;
 const K = 40;
@@ -179,7 +178,7 @@ async function torchContender(child: TorchAttentionChild, batch: Seq2SeqBatch, n
   let last: number[] = [];
   return {
     name, rounds, warmup, inner,
-    prepare: () => sleep(SETTLE_MS),
+    prepare: settle,
     run: async () => {
       const r = await child.request({ cmd: "run", name, steps: 1, threads });
       last = r.ms as number[];
@@ -212,7 +211,7 @@ export async function attentionSection(o: BenchOptions, print: (s: string) => vo
     const ragged = (name: string, step: (b: Seq2SeqBatch) => number, kernelSet: "js" | "wasm"): Contender => ({
       name, rounds: o.rounds, warmup: o.warmup,
       prepare: async () => {
-        await sleep(SETTLE_MS);
+        await settle();
         if (kernelSet === "js") setKernels(jsKernels);
         else if (!useFastKernels()) throw new Error("no WebAssembly SIMD here");
       },

@@ -17,12 +17,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { jsKernels, kernels, layers, sequential, setKernels, type Kernels } from "../dist/node.js";
 import { useFastKernels } from "../dist/core/kernels/wasm.js";
-import { setTimeout as sleep } from "node:timers/promises";
 import { flatPadded, seedBatch } from "./data.js";
 import type { BenchOptions } from "./options.js";
 import { TorchChild, loadNote, torchAvailable, torchContender, withInnerTimes, type TorchContender } from "./pytorch.js";
 import { find, heading, ratioLine, timingTable } from "./report.js";
-import { interleave, type Contender } from "./stats.js";
+import { interleave, settle, type Contender } from "./stats.js";
 import { useTfBackend, type TfBackend } from "./tfjs_models.js";
 
 function buildRagged(seed = 1) {
@@ -54,7 +53,7 @@ function raggedContender(args: { name: string; kernels: "js" | "wasm"; xs: numbe
     rounds: args.rounds,
     warmup: args.warmup,
     prepare: async () => {
-      await sleep(10);
+      await settle();
       if (args.kernels === "js") setKernels(jsKernels);
       else if (!useFastKernels()) throw new Error("ragged's WebAssembly SIMD kernels are not supported here");
     },

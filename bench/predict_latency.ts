@@ -2,9 +2,11 @@
  * Section "predict": inference latency of the seed's model (lstm 32 → lstm 8 → dense 2), the cost
  * a served model pays per request: one sequence of 100 steps, and a batch of 32 sequences of mixed
  * lengths [10, 100). Contenders, interleaved after warm-up (50 × --warmup calls each), each making
- * a burst of BURST calls per round; two tables per case: the burst's first call, which follows the
- * other contenders' work with caches cold (for ragged's 0.15 ms call that cost dominates: ≈ 0.3 ms
- * after a PyTorch call, measured 2026-12-04), and the other calls, back to back:
+ * a burst of BURST calls per round, each burst after SETTLE_MS idle (stats.ts), as PyTorch's always
+ * had; two tables per case: the burst's first call — a request that arrives now and then, on an
+ * idle machine with cold caches and predictors (ragged's 0.15 ms back-to-back call takes ≈ 0.27 ms
+ * after 10 ms idle, and ≈ 0.5 ms right after a PyTorch 2-thread call, whose OpenMP threads still
+ * spin on both cores: measured 2026-12-04, hence the settle) — and the other calls, back to back:
  * - ragged `model.predict(xs)` on nested arrays (validate, pack, run, unpack: all of it timed);
  * - TF.js wasm `model.predict(x)` + reading the result back, on a tensor made beforehand (the
  *   batch post-padded to its longest and behind Masking, as a TF.js user must);
@@ -17,7 +19,7 @@ import { flatPadded, maxLength, seedBatch } from "./data.js";
 import type { BenchOptions } from "./options.js";
 import { TorchChild, torchAvailable, torchContender, type TorchContender } from "./pytorch.js";
 import { find, heading, ratioLine, timingTable } from "./report.js";
-import { interleave, type Contender, type Timings } from "./stats.js";
+import { interleave, settle, type Contender, type Timings } from "./stats.js";
 import { buildTfSeedModel, useTfBackend } from "./tfjs_models.js";
 
 /** Calls per contender per round: the first follows another contender's work, the rest run back to back. */
@@ -40,7 +42,10 @@ function burst(name: string, rounds: number, warmup: number, call: () => Promise
     warmup,
     first,
     steady,
-    prepare,
+    prepare: async () => {
+      await prepare?.();
+      await settle();
+    },
     run: async () => {
       pending = [];
       let value = 0;
@@ -123,7 +128,7 @@ export async function predictLatencySection(o: BenchOptions, print: (s: string) 
       const bursts: BurstTimes[] = [ragged, tfw, ...torchCs.map(torchBurst)]; // in the contenders' order, as interleave returns them
       const pick = (which: keyof BurstTimes): Timings[] => runs.map((t, k) => ({ ...t, samples: bursts[k][which] }));
       for (const [which, what] of [
-        ["first", `the first call of each round, after the other contenders' work (caches cold: a request that arrives now and then)`],
+        ["first", `the first call of each round, after 10 ms idle (a request that arrives now and then: caches and predictors cold)`],
         ["steady", `calls 2–${BURST} of each round, back to back (a server under steady load)`],
       ] as const) {
         const timings = pick(which);
@@ -139,7 +144,7 @@ export async function predictLatencySection(o: BenchOptions, print: (s: string) 
     }
     print(`(${BURST} calls per contender per round. ragged's time includes validating and packing the nested arrays and unpacking`);
     print(" the result; TF.js' tensor is made beforehand but reading its result back is timed; PyTorch's is timed inside");
-    print(" python around the forward call, after 10 ms idle before each round, so its first call starts on a quiet machine.)");
+    print(" python around the forward call. Every contender idles 10 ms before its burst, so each first call starts on a quiet machine.)");
   } finally {
     await torch?.close();
   }

@@ -34,14 +34,12 @@ import { flatPadded, maxLength, seedBatch, totalSteps } from "./data.js";
 import type { BenchOptions } from "./options.js";
 import { raggedStepContender } from "./ragged_models.js";
 import { find, heading, ms, ratioLine, timingTable } from "./report.js";
-import { interleave, summarize, type Contender, type Summary, type Timings } from "./stats.js";
+import { interleave, settle, summarize, type Contender, type Summary, type Timings } from "./stats.js";
 
 const PYTHON = "/usr/bin/python3";
 const TORCH_THREADS = 2;
 /** Untimed PyTorch steps when a case is loaded (before the interleaved warm-up). */
 const TORCH_OWN_WARMUP = 3;
-/** Idle before every timed run, so a neighbour's spinning OpenMP threads have gone to sleep. */
-const SETTLE_MS = 10;
 
 export function torchAvailable(): boolean {
   const r = spawnSync(PYTHON, ["-c", "import torch, numpy"], { stdio: "ignore", timeout: 120_000 });
@@ -140,7 +138,7 @@ export async function torchContender(
     inner,
     overhead,
     prepare: async () => {
-      await sleep(SETTLE_MS);
+      await settle();
       t0 = performance.now();
     },
     run: async () => {
@@ -161,7 +159,7 @@ function raggedOn(kernelSet: "js" | "wasm", args: { name: string; xs: number[][]
   return {
     ...raggedStepContender(args),
     prepare: async () => {
-      await sleep(SETTLE_MS);
+      await settle();
       if (kernelSet === "js") setKernels(jsKernels);
       else if (!useFastKernels()) throw new Error("ragged's WebAssembly SIMD kernels are not supported here");
     },
@@ -211,7 +209,7 @@ function raggedThreaded(
     rounds: args.rounds,
     warmup: args.warmup,
     prepare: async () => {
-      await sleep(SETTLE_MS);
+      await settle();
       if (!useFastKernels()) setKernels(jsKernels);
     },
     run: async () => {

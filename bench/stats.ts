@@ -3,6 +3,19 @@
  * runner. The handbook's rule: all contenders run interleaved in the same process run after
  * warm-up, and we report medians with min/max — never one lucky figure.
  */
+import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * Idle before a timed run, so it starts on a quiet machine: a neighbour's spinning OpenMP threads
+ * (PyTorch) have gone to sleep, whichever contender ran before. Every contender of a section gets
+ * the same settle, so none is timed in the wake of another's work.
+ */
+export const SETTLE_MS = 10;
+
+/** Waits SETTLE_MS (a contender's `prepare`). */
+export function settle(): Promise<void> {
+  return sleep(SETTLE_MS);
+}
 
 export interface Summary {
   n: number;
