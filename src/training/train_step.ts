@@ -4,6 +4,7 @@
  * Each step also hands its metrics the rows that count (NOTE [ metric reduction ]).
  */
 import type { Random } from "../core/random.js";
+import { withStepBuffers } from "../core/step_buffers.js";
 import { type LayerValue, nestedValue } from "../layers/values.js";
 import type { LayersModel, ModelRun } from "../models/functional.js";
 import { regularize } from "../layers/regularizers.js";
@@ -119,10 +120,13 @@ export interface ShardResult extends StepResult {
 export function shardGradients(model: LayersModel, batch: ModelBatch, metrics: readonly MetricAccumulator[] = [], rng?: Random, denominators?: readonly number[]): ShardResult {
   model.requireCompiled("computing gradients");
   for (const v of model.trainableWeights) v.grad.fill(0);
-  const pass = runModel(model, batch, { training: true, needsGrad: true, rng });
-  const reduced = outputLosses(model, pass.outputs, batch, metrics, true, denominators);
-  pass.backward(reduced.grads);
-  return { loss: reduced.total, count: reduced.counts[0], size: sizeOf(batch), ...(reduced.values.length > 1 ? { outputLosses: reduced.values } : {}) };
+  // the step's activations and input gradients live in recycled arrays (NOTE [ step buffers ]): none leaves this scope
+  return withStepBuffers(() => {
+    const pass = runModel(model, batch, { training: true, needsGrad: true, rng });
+    const reduced = outputLosses(model, pass.outputs, batch, metrics, true, denominators);
+    pass.backward(reduced.grads);
+    return { loss: reduced.total, count: reduced.counts[0], size: sizeOf(batch), ...(reduced.values.length > 1 ? { outputLosses: reduced.values } : {}) };
+  });
 }
 
 /**

@@ -5,6 +5,7 @@
  * resetState without) and state, kept in a wasm block (see _kept_block.ts).
  */
 import { cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
+import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
 import {
@@ -125,7 +126,7 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
   );
 
   const out = arena.f32;
-  const h = floatsAt(out, q.hOut, N * H).slice();
+  const h = stepCopy(floatsAt(out, q.hOut, N * H));
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
     new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, kept));
@@ -232,5 +233,5 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
     }
   }
   if (grads.bias) grads.bias.set(floatsAt(out, q.gb, grads.bias.length));
-  return { dx: args.needInputGrad ? floatsAt(out, q.dx, N * C).slice() : null, dh0: floatsAt(out, q.dhNext, B * H).slice() };
+  return { dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null, dh0: floatsAt(out, q.dhNext, B * H).slice() };
 }

@@ -5,6 +5,7 @@
  * then frees; only h and the final states are copied out.
  */
 import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
+import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
 import {
@@ -121,7 +122,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   );
 
   const out = arena.f32;
-  const h = floatsAt(out, q.hOut, N * H).slice();
+  const h = stepCopy(floatsAt(out, q.hOut, N * H));
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   const cLast = lastRows(floatsAt(out, p.c, N * H), c0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
@@ -213,7 +214,7 @@ function lstmBackwardOnBlock(wasm: RaggedWasmExports, args: LstmBackwardArgs, bl
   grads.recurrentKernel.set(floatsAt(out, gU, H * G));
   if (grads.bias) grads.bias.set(floatsAt(out, q.gb, G));
   return {
-    dx: args.needInputGrad ? floatsAt(out, q.dx, N * C).slice() : null,
+    dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null,
     dh0: floatsAt(out, q.dhNext, B * H).slice(),
     dc0: floatsAt(out, q.dcNext, B * H).slice(),
   };

@@ -5,6 +5,7 @@
  * (see _kept_block.ts).
  */
 import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
+import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
 import { lastRows } from "../recurrent_rows.js";
@@ -86,7 +87,7 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
   wasm.simpleRnnForward(p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, q.scratch);
 
   const out = arena.f32;
-  const h = floatsAt(out, q.hOut, N * H).slice();
+  const h = stepCopy(floatsAt(out, q.hOut, N * H));
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
     new WasmSimpleRnnCache(layout, C, H, x, h, mask, h0, hLast, kept));
@@ -159,5 +160,5 @@ function simpleRnnBackwardOnBlock(wasm: RaggedWasmExports, args: SimpleRnnBackwa
   grads.kernel.set(floatsAt(out, q.gW, C * H));
   grads.recurrentKernel.set(floatsAt(out, q.gU, H * H));
   if (grads.bias) grads.bias.set(floatsAt(out, q.gb, H));
-  return { dx: args.needInputGrad ? floatsAt(out, q.dx, N * C).slice() : null, dh0: floatsAt(out, q.dhNext, B * H).slice() };
+  return { dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null, dh0: floatsAt(out, q.dhNext, B * H).slice() };
 }

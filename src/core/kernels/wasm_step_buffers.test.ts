@@ -1,0 +1,62 @@
+/**
+ * NOTE [ step buffers ] (src/core/step_buffers.ts) at the model level: the wasm recurrent kernels
+ * copy h and dx into arrays recycled from step to step. Layers of equal width make every such
+ * array the same length, and Bidirectional keeps two of them alive at once (both directions'
+ * outputs, then their input gradients, until summed), so an array handed out twice in one step
+ * would change the numbers: several steps on the wasm kernels must match the reference kernels
+ * (which allocate afresh) step by step.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { jsKernels, kernels, layers, sequential, setKernels, useFastKernels } from "../../index.js";
+import { dropStepBuffers, stepBufferCount } from "../step_buffers.js";
+
+const initial = kernels();
+afterEach(() => {
+  setKernels(initial);
+  dropStepBuffers();
+});
+
+const W = 6;
+
+function build(kind: "lstm" | "gru" | "simpleRNN") {
+  const rnn = () => layers[kind]({ units: W, returnSequences: true });
+  // both directions' outputs (and input gradients) are alive at once until they are summed
+  const both = (first: boolean) => layers.bidirectional({ layer: rnn(), mergeMode: "sum", ...(first ? { inputShape: [null, W] as [null, number] } : {}) });
+  const model = sequential([both(true), both(false), rnn(), layers.dense({ units: 2 })], { seed: 3 });
+  model.compile({ loss: "mse", optimizer: "adam" });
+  return model;
+}
+
+/** Ragged data whose width equals the layers': x [len, W], per-step targets [len, 2]. */
+function data() {
+  const lengths = [7, 3, 9, 1, 5, 8];
+  const xs = lengths.map((n, i) => Array.from({ length: n }, (_, t) => Array.from({ length: W }, (_, c) => Math.sin(i + 0.3 * t + 0.7 * c))));
+  const ys = lengths.map((n, i) => Array.from({ length: n }, (_, t) => [Math.cos(i + t), 0.5 * Math.sin(t - i)]));
+  return { xs, ys };
+}
+
+describe("recycled step buffers leave training unchanged", () => {
+  for (const kind of ["lstm", "gru", "simpleRNN"] as const) {
+    it(`${kind}: 4 steps of 2 bidirectional layers and one more (width ${W}) on wasm match the reference kernels, loss and weights`, async () => {
+      expect(useFastKernels()).toBe(true);
+      const { xs, ys } = data();
+      const fast = build(kind);
+      const reference = build(kind);
+      for (let step = 0; step < 4; step++) {
+        useFastKernels();
+        const lossFast = await fast.trainOnBatch(xs, ys, { threads: 1 });
+        expect(stepBufferCount()).toBe(8); // outputs h: 2 + 2 + 1; input gradients dx: 2 + 1 (none for the first layer); all [N, W]
+        setKernels(jsKernels);
+        const lossRef = await reference.trainOnBatch(xs, ys, { threads: 1 });
+        expect(Math.abs(lossFast - lossRef)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossRef)));
+      }
+      const a = fast.getWeights();
+      const b = reference.getWeights();
+      a.forEach((t, k) => {
+        const x = t.data;
+        const y = b[k].data;
+        x.forEach((v, i) => expect(Math.abs(v - y[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(y[i]))));
+      });
+    });
+  }
+});

@@ -1,0 +1,104 @@
+/**
+ * NOTE [ step buffers ]
+ * A training step copies the same large arrays out of WebAssembly memory every step: each
+ * recurrent layer's outputs h [N,H] and, in backward, its input gradient dx [N,C] (7 MB each for
+ * the seed's lstm(32) on batch 1000 × 55). A fresh ArrayBuffer that large is costly: the
+ * allocator maps new pages, every page faults on first write, and the dead buffers of the last
+ * step make V8 collect more often. Measured 2026-12-04 on this project's 2-core machine
+ * (one-thread seed step, 30 steps per process, separate processes): ≈ 5 ms of a 78–83 ms step;
+ * the copy itself (into memory already mapped) is ≈ 0.4 ms per 7 MB.
+ *
+ * So the trainer opens a scope around each step (`withStepBuffers`), and the kernels copy those
+ * outputs with `stepCopy`: inside a scope it hands out a view of an array recycled from an earlier
+ * step, which returns to the pool when the scope ends. Outside any scope (predict, decoding, a
+ * kernel called directly) `stepCopy` is a plain copy that the caller owns.
+ *
+ * The contract: an array from `stepCopy` inside a scope must not be read after the scope ends.
+ * The trainer opens the scope only around forward + backward of one batch (`shardGradients`),
+ * whose activations and input gradients never leave it (final states, which stateful layers carry
+ * to the next batch, are separate arrays). The pool keeps only the arrays the last two steps used,
+ * and is dropped after IDLE_MS without a step, so a model that is done training holds nothing.
+ */
+
+/** A pool unused this long is dropped (its arrays become garbage). */
+const IDLE_MS = 2000;
+/** New arrays get this much room beyond the request, so the next batch's slightly larger N fits. */
+const HEADROOM = 1.25;
+
+/** A pooled array and the scope that last used it. */
+interface Pooled {
+  array: Float32Array;
+  used: number;
+}
+
+/** Free arrays, any capacity. */
+let free: Pooled[] = [];
+/** Arrays handed out in the open scope. */
+let lent: Pooled[] = [];
+/** Scopes ended so far (the generation counter). */
+let scopes = 0;
+let depth = 0;
+let idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * Runs `step` in a step-buffer scope (see the NOTE): arrays `stepCopy` hands out meanwhile are
+ * recycled when the outermost scope ends, so nothing `step` returns may hold one.
+ */
+export function withStepBuffers<T>(step: () => T): T {
+  if (depth === 0 && idleTimer !== null) {
+    clearTimeout(idleTimer);
+    idleTimer = null;
+  }
+  depth++;
+  try {
+    return step();
+  } finally {
+    if (--depth === 0) endScope();
+  }
+}
+
+/**
+ * A copy of `src` (usually a view of wasm memory): in a scope, into the smallest pooled array
+ * that holds it (a view of its first `src.length` floats), valid until the scope ends; outside
+ * one, a new array. Batches of different Σ lengths share the pool: an array sized for the
+ * largest serves the smaller ones.
+ */
+export function stepCopy(src: Float32Array): Float32Array {
+  if (depth === 0) return src.slice();
+  const n = src.length;
+  let best = -1;
+  for (let k = 0; k < free.length; k++) {
+    const len = free[k].array.length;
+    if (len >= n && (best < 0 || len < free[best].array.length)) best = k;
+  }
+  const pooled = best >= 0 ? free.splice(best, 1)[0] : { array: new Float32Array(Math.ceil(n * HEADROOM)), used: 0 };
+  lent.push(pooled);
+  const out = pooled.array.subarray(0, n);
+  out.set(src);
+  return out;
+}
+
+/** Drops the pool now (tests; the idle timer does it otherwise). */
+export function dropStepBuffers(): void {
+  if (idleTimer !== null) clearTimeout(idleTimer);
+  idleTimer = null;
+  free = [];
+}
+
+/** How many arrays the pool holds, free and lent (tests). */
+export function stepBufferCount(): number {
+  return free.length + lent.length;
+}
+
+/**
+ * The arrays this scope lent return to the pool; arrays neither this scope nor the one before
+ * used are let go (two generations: a loop that alternates two models keeps both sets).
+ */
+function endScope(): void {
+  scopes++;
+  for (const p of lent) p.used = scopes;
+  free = free.filter((p) => p.used >= scopes - 1).concat(lent);
+  lent = [];
+  idleTimer = setTimeout(dropStepBuffers, IDLE_MS);
+  (idleTimer as { unref?: () => void }).unref?.();
+}
