@@ -7,26 +7,13 @@
 import { describe, expect, it } from "vitest";
 import { RaggedError } from "../src/core/errors.js";
 import { Random } from "../src/core/random.js";
-import { packBatch, packLayout } from "../src/data/packed.js";
+import { packLayout } from "../src/data/packed.js";
 import { layers, sequential } from "../src/index.js";
 import type { Layer } from "../src/layers/layer.js";
-import type { LayerValue } from "../src/layers/values.js";
 import { windowOutputLength, windowPlan } from "../src/layers/_internal/windows.js";
-import { jsKernels, setKernels } from "../src/core/kernels/registry.js";
-import { wasmKernels, wasmSimdSupported } from "../src/core/kernels/wasm.js";
-import { checkLayerGradients, maxRelDiff, randomSequences } from "./harness.js";
+import { builtLayer, checkLayerGradients, maxRelDiff, randomPackedInput, randomSequences } from "./harness.js";
 
 const LENGTHS = [7, 2, 0, 5, 9, 1];
-
-function packedInput(seed: number, lengths: number[], C: number): LayerValue {
-  const p = packBatch(randomSequences(new Random(seed), lengths, C), { features: C });
-  return { kind: "sequence", layout: p.layout, data: p.data, width: C, mask: null };
-}
-
-function built(layer: Layer, C: number, seed = 3): Layer {
-  layer.build([null, null, C], new Random(seed));
-  return layer;
-}
 
 describe("conv1d / pooling: finite-difference gradients on a ragged batch (lengths 7, 2, 0, 5, 9, 1)", () => {
   const convCases: [string, Parameters<typeof layers.conv1d>[0]][] = [
@@ -40,8 +27,8 @@ describe("conv1d / pooling: finite-difference gradients on a ragged batch (lengt
   ];
   for (const [name, args] of convCases) {
     it(`conv1d ${name}`, () => {
-      const layer = built(layers.conv1d(args), 3);
-      expect(checkLayerGradients(layer, packedInput(5, LENGTHS, 3))).toBeGreaterThan(40);
+      const layer = builtLayer(layers.conv1d(args), 3);
+      expect(checkLayerGradients(layer, randomPackedInput(5, LENGTHS, 3))).toBeGreaterThan(40);
     });
   }
   const poolCases: [string, () => Layer][] = [
@@ -52,9 +39,9 @@ describe("conv1d / pooling: finite-difference gradients on a ragged batch (lengt
   ];
   for (const [name, make] of poolCases) {
     it(name, () => {
-      const layer = built(make(), 2);
+      const layer = builtLayer(make(), 2);
       // distinct values ≥ 0.05 apart, so a ±0.01 step never swaps which entry is a window's maximum
-      const input = packedInput(6, LENGTHS, 2);
+      const input = randomPackedInput(6, LENGTHS, 2);
       const order = new Random(8).permutation(input.data.length);
       const data = Float32Array.from(order, (r) => (r - input.data.length / 2) * 0.05);
       expect(checkLayerGradients(layer, { ...input, data })).toBeGreaterThan(30);
@@ -87,24 +74,6 @@ describe("each sequence as if alone: outputs do not depend on batch-mates' lengt
       order.forEach((i, k) => expect(shuffled[k]).toEqual(together[i]));
     });
   }
-});
-
-describe.runIf(wasmSimdSupported())("on the WebAssembly SIMD kernels", () => {
-  it("conv1d gradients by finite differences, and the same predictions and gradients as the reference kernels", () => {
-    const previous = setKernels(wasmKernels);
-    try {
-      const layer = built(layers.conv1d({ filters: 5, kernelSize: 3, strides: 2, padding: "same", biasInitializer: "glorotUniform" }), 3);
-      expect(checkLayerGradients(layer, packedInput(5, LENGTHS, 3))).toBeGreaterThan(40);
-      const model = sequential([layers.conv1d({ filters: 6, kernelSize: 4, padding: "causal", dilationRate: 2, inputShape: [null, 5] }), layers.lstm({ units: 3 })], { seed: 2 });
-      const xs = randomSequences(new Random(3), [30, 4, 17, 0, 9], 5);
-      const fast = model.predict(xs) as number[][];
-      setKernels(jsKernels);
-      const reference = model.predict(xs) as number[][];
-      expect(maxRelDiff(fast.flat(), reference.flat())).toBeLessThan(1e-5);
-    } finally {
-      setKernels(previous);
-    }
-  });
 });
 
 describe("window geometry (NOTE [ windows over ragged sequences ])", () => {

@@ -8,6 +8,7 @@
  */
 import { expect } from "vitest";
 import { RaggedError } from "../src/core/errors.js";
+import { packBatch } from "../src/data/packed.js";
 import { Random } from "../src/core/random.js";
 import type { ForwardContext, Layer } from "../src/layers/layer.js";
 import type { LayerValue } from "../src/layers/values.js";
@@ -175,4 +176,16 @@ export function checkLayerGradients(layer: Layer, input: LayerValue, options: { 
 export function modelBatchOf(model: LayersModel, xs: unknown, ys: unknown, sampleWeight?: unknown): ModelBatch {
   const samples = readSamples(model, xs, ys, true, { sampleWeight });
   return makeModelBatch(samples, Array.from({ length: samples.count }, (_, i) => i));
+}
+
+/** A packed batch of random sequences (seeded) of these lengths and C features, as a layer's input. */
+export function randomPackedInput(seed: number, lengths: number[], C: number, mask?: Uint8Array): LayerValue {
+  const p = packBatch(randomSequences(new Random(seed), lengths, C), { features: C });
+  return { kind: "sequence", layout: p.layout, data: p.data, width: C, mask: mask ?? null };
+}
+
+/** `layer` built for C input features (weights seeded). */
+export function builtLayer<T extends Layer>(layer: T, C: number, seed = 3): T {
+  layer.build([null, null, C], new Random(seed));
+  return layer;
 }

@@ -17,7 +17,7 @@ import { packBatch } from "../src/data/packed.js";
 import { layers, sequential } from "../src/index.js";
 import type { Layer } from "../src/layers/layer.js";
 import type { LayerValue } from "../src/layers/values.js";
-import { checkLayerGradients, maxRelDiff, randomSequences } from "./harness.js";
+import { builtLayer, checkLayerGradients, maxRelDiff, randomPackedInput, randomSequences } from "./harness.js";
 
 const TOL = 1e-4;
 
@@ -25,16 +25,6 @@ beforeAll(async () => {
   await tf.setBackend("cpu");
   await tf.ready();
 });
-
-function packedInput(seed: number, lengths: number[], C: number, mask?: Uint8Array): LayerValue {
-  const p = packBatch(randomSequences(new Random(seed), lengths, C), { features: C });
-  return { kind: "sequence", layout: p.layout, data: p.data, width: C, mask: mask ?? null };
-}
-
-function built<T extends Layer>(layer: T, C: number): T {
-  layer.build([null, null, C], new Random(3));
-  return layer;
-}
 
 describe("TF.js oracle on a single sequence: outputs and one SGD step", () => {
   const cases: { name: string; ours: () => Layer[]; theirs: () => tf.layers.Layer[] }[] = [
@@ -100,39 +90,39 @@ describe("TF.js oracle on a single sequence: outputs and one SGD step", () => {
 
 describe("finite-difference gradients on a ragged batch", () => {
   it("layerNormalization without center, and batchNormalization without scale", () => {
-    const ln = built(layers.layerNormalization({ center: false }), 3);
-    expect(checkLayerGradients(ln, packedInput(12, [4, 2], 3))).toBeGreaterThan(20);
-    const bn = built(layers.batchNormalization({ scale: false }), 3);
-    expect(checkLayerGradients(bn, packedInput(13, [4, 2], 3), { training: true })).toBeGreaterThan(20);
+    const ln = builtLayer(layers.layerNormalization({ center: false }), 3);
+    expect(checkLayerGradients(ln, randomPackedInput(12, [4, 2], 3))).toBeGreaterThan(20);
+    const bn = builtLayer(layers.batchNormalization({ scale: false }), 3);
+    expect(checkLayerGradients(bn, randomPackedInput(13, [4, 2], 3), { training: true })).toBeGreaterThan(20);
   });
   it("layerNormalization on steps", () => {
-    const layer = built(layers.layerNormalization({ gammaInitializer: { name: "randomUniform", minval: 0.5, maxval: 1.5 } }), 4);
-    expect(checkLayerGradients(layer, packedInput(2, [5, 1, 3, 0], 4))).toBeGreaterThan(40);
+    const layer = builtLayer(layers.layerNormalization({ gammaInitializer: { name: "randomUniform", minval: 0.5, maxval: 1.5 } }), 4);
+    expect(checkLayerGradients(layer, randomPackedInput(2, [5, 1, 3, 0], 4))).toBeGreaterThan(40);
   });
   it("batchNormalization in training (batch statistics over the real rows)", () => {
-    const layer = built(layers.batchNormalization({ gammaInitializer: { name: "randomUniform", minval: 0.5, maxval: 1.5 }, betaInitializer: { name: "randomUniform", minval: -1, maxval: 1 } }), 3);
-    expect(checkLayerGradients(layer, packedInput(3, [6, 2, 4, 1], 3), { training: true })).toBeGreaterThan(40);
+    const layer = builtLayer(layers.batchNormalization({ gammaInitializer: { name: "randomUniform", minval: 0.5, maxval: 1.5 }, betaInitializer: { name: "randomUniform", minval: -1, maxval: 1 } }), 3);
+    expect(checkLayerGradients(layer, randomPackedInput(3, [6, 2, 4, 1], 3), { training: true })).toBeGreaterThan(40);
   });
   it("batchNormalization in training under a mask with holes (masked rows normalized, not counted)", () => {
-    const input = packedInput(4, [5, 5, 5], 3);
+    const input = randomPackedInput(4, [5, 5, 5], 3);
     const mask = new Uint8Array(input.layout.totalSteps).fill(1);
     mask[1] = mask[4] = mask[11] = 0;
-    const layer = built(layers.batchNormalization({ gammaInitializer: { name: "randomUniform", minval: 0.5, maxval: 1.5 } }), 3);
+    const layer = builtLayer(layers.batchNormalization({ gammaInitializer: { name: "randomUniform", minval: 0.5, maxval: 1.5 } }), 3);
     expect(checkLayerGradients(layer, { ...input, mask } as LayerValue, { training: true })).toBeGreaterThan(40);
   });
   it("batchNormalization in inference (moving statistics are constants)", () => {
-    const layer = built(layers.batchNormalization({ movingVarianceInitializer: { name: "constant", value: 2 } }), 3);
-    expect(checkLayerGradients(layer, packedInput(5, [4, 3], 3), { training: false })).toBeGreaterThan(20);
+    const layer = builtLayer(layers.batchNormalization({ movingVarianceInitializer: { name: "constant", value: 2 } }), 3);
+    expect(checkLayerGradients(layer, randomPackedInput(5, [4, 3], 3), { training: false })).toBeGreaterThan(20);
   });
 });
 
 describe("statistics over real steps only", () => {
   it("a masked (hole) row changes neither the batch statistics nor the moving ones", () => {
-    const input = packedInput(6, [4, 4], 2);
+    const input = randomPackedInput(6, [4, 4], 2);
     const mask = Uint8Array.from([1, 1, 1, 0, 1, 1, 1, 1]);
     const data = Float32Array.from(input.data);
     data[3 * 2] = 1000; // the hole row's value must not matter
-    const withHole = built(layers.batchNormalization(), 2);
+    const withHole = builtLayer(layers.batchNormalization(), 2);
     withHole.forward({ ...input, data, mask } as LayerValue, { training: true, rng: new Random(1), needsGrad: false, inputNeedsGrad: false });
     const real = Float32Array.from([...input.data.subarray(0, 6), ...input.data.subarray(8)]);
     const mean = new Float32Array(2);
@@ -166,8 +156,8 @@ describe("statistics over real steps only", () => {
   });
 
   it("trainable: false runs batchNormalization in inference mode even in training (Keras 3)", () => {
-    const layer = built(layers.batchNormalization({ trainable: false }), 2);
-    const input = packedInput(9, [3, 2], 2);
+    const layer = builtLayer(layers.batchNormalization({ trainable: false }), 2);
+    const input = randomPackedInput(9, [3, 2], 2);
     const before = layer.getWeights().map((w) => Float32Array.from(w.data));
     const train = layer.forward(input, { training: true, rng: new Random(1), needsGrad: false, inputNeedsGrad: false }).output.data;
     const infer = layer.forward(input, { training: false, rng: new Random(1), needsGrad: false, inputNeedsGrad: false }).output.data;
