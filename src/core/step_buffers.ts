@@ -2,7 +2,7 @@
  * NOTE [ step buffers ]
  * A training step copies the same large arrays out of WebAssembly memory every step: each
  * recurrent layer's outputs h [N,H] and, in backward, its input gradient dx [N,C] (7 MB each for
- * the seed's lstm(32) on batch 1000 × 55). A fresh ArrayBuffer that large is costly: the
+ * the seed's lstm(32) on batch 1000 × 55); an attention layer's output, probabilities and dq, dk, dv. A fresh ArrayBuffer that large is costly: the
  * allocator maps new pages, every page faults on first write, and the dead buffers of the last
  * step make V8 collect more often. Measured 2026-12-04 on this project's 2-core machine
  * (one-thread seed step, 30 steps per process, separate processes): ≈ 5 ms of a 78–83 ms step;

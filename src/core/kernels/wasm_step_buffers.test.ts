@@ -7,7 +7,7 @@
  * (which allocate afresh) step by step.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { jsKernels, kernels, layers, sequential, setKernels, useFastKernels } from "../../index.js";
+import { input, jsKernels, kernels, layers, model, sequential, setKernels, useFastKernels, type SymbolicTensor } from "../../index.js";
 import { dropStepBuffers, stepBufferCount } from "../step_buffers.js";
 
 const initial = kernels();
@@ -59,4 +59,33 @@ describe("recycled step buffers leave training unchanged", () => {
       });
     });
   }
+});
+
+describe("recycled step buffers leave attention training unchanged", () => {
+  it(`self-attention after an lstm (width ${W}): its output and dq, dk, dv are [N, ${W}] and alive together; 4 steps match the reference kernels`, async () => {
+    expect(useFastKernels()).toBe(true);
+    const build = () => {
+      const x = input({ shape: [null, W] });
+      const h = layers.lstm({ units: W, returnSequences: true }).apply(x) as SymbolicTensor;
+      const att = layers.attention({ useScale: true }).apply([h, h, h]) as SymbolicTensor;
+      const y = layers.dense({ units: 2 }).apply(layers.add({}).apply([h, att]) as SymbolicTensor) as SymbolicTensor;
+      const m = model({ inputs: x, outputs: y, seed: 5 });
+      m.compile({ loss: "mse", optimizer: "adam" });
+      return m;
+    };
+    const { xs, ys } = data();
+    const fast = build();
+    const reference = build();
+    for (let step = 0; step < 4; step++) {
+      useFastKernels();
+      const lossFast = await fast.trainOnBatch(xs, ys, { threads: 1 });
+      setKernels(jsKernels);
+      const lossRef = await reference.trainOnBatch(xs, ys, { threads: 1 });
+      expect(Math.abs(lossFast - lossRef)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossRef)));
+    }
+    expect(stepBufferCount()).toBeGreaterThanOrEqual(5); // lstm h, attention out, dq, dk, dv
+    const a = fast.getWeights();
+    const b = reference.getWeights();
+    a.forEach((t, k) => t.data.forEach((v, i) => expect(Math.abs(v - b[k].data[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b[k].data[i])))));
+  });
 });

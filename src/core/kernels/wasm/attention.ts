@@ -8,6 +8,7 @@
  * more memory than the limit — runs the reference.
  */
 import { absentOrFits, isCount } from "./_fits.js";
+import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats } from "./_copy.js";
 import {
   attentionBackward, attentionForward,
@@ -96,8 +97,8 @@ export function wasmAttentionForward(args: AttentionForwardArgs): AttentionForwa
   );
   const mem = arena.f32;
   return {
-    out: floatsAt(mem, out, pr.totalQ * Dv).slice(),
-    cache: { ...args, probs: floatsAt(mem, probs, pr.totalScores).slice() },
+    out: stepCopy(floatsAt(mem, out, pr.totalQ * Dv)),
+    cache: { ...args, probs: stepCopy(floatsAt(mem, probs, pr.totalScores)) },
   };
 }
 
@@ -134,9 +135,9 @@ export function wasmAttentionBackward(args: AttentionBackwardArgs): AttentionGra
   );
   const res = arena.f32;
   return {
-    dq: floatsAt(res, dq, pr.totalQ * Dk).slice(),
-    dk: floatsAt(res, dk, pr.totalK * Dk).slice(),
-    dv: floatsAt(res, dv, pr.totalK * Dv).slice(),
+    dq: stepCopy(floatsAt(res, dq, pr.totalQ * Dk)),
+    dk: stepCopy(floatsAt(res, dk, pr.totalK * Dk)),
+    dv: stepCopy(floatsAt(res, dv, pr.totalK * Dv)),
     dScale: res[dScale >> 2],
     dWeights: cache.score.kind === "tanh" ? floatsAt(res, dW, Dk).slice() : new Float32Array(0),
   };
