@@ -283,8 +283,24 @@ function flatName(where: string, k: number, width: number): string {
 
 function flattenRows(seq: Sequence, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number): Float32Array {
   const out = new Float32Array(seq.length * width);
-  for (let t = 0; t < seq.length; t++) writeRow(out, t * width, seq[t], width, where, t, code, what, ids);
+  for (let t = 0; t < seq.length; t++) {
+    // the common row, a plain list of `width` numbers in float32 range, copied inline (it runs once
+    // per step of every sequence); anything else, and every error, takes writeRow
+    const row = seq[t];
+    if (ids === 0 && Array.isArray(row) && row.length === width && copyNumbers(out, t * width, row, width)) continue;
+    writeRow(out, t * width, row, width, where, t, code, what, ids);
+  }
   return out;
+}
+
+/** Copies `row` to out[at…] and returns true when every value is a number that fits float32; false at the first that does not. */
+function copyNumbers(out: Float32Array, at: number, row: unknown[], width: number): boolean {
+  for (let c = 0; c < width; c++) {
+    const v = row[c];
+    if (typeof v !== "number" || !fitsFloat32(v)) return false;
+    out[at + c] = v;
+  }
+  return true;
 }
 
 function flattenRow(v: unknown, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number): Float32Array {
