@@ -9,7 +9,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Random } from "../src/core/random.js";
 import { Adam, input, type LayersModel, layers, model, RaggedError, sequential, SGD, type Sequential, type SymbolicTensor } from "../src/node.js";
 import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
-import { DEFAULT_MIN_SHARD_FLOPS, setMinShardFlops, splitShards } from "../src/training/parallel/shards.js";
+import { chunkCount, CHUNKS_PER_THREAD, DEFAULT_MIN_SHARD_FLOPS, MIN_SEQUENCES_PER_SHARD, setMinShardFlops, splitShards } from "../src/training/parallel/shards.js";
+import { claim, fixedShares, MAIN_CLAIMANT, setChunkAssignmentForTests, WORKER_CLAIMANT } from "../src/training/parallel/claims.js";
+import { parallelTrainStep } from "../src/training/parallel/pool.js";
+import { readSamples } from "../src/training/graph_samples.js";
 import { setWorkerIdleMs, terminateWorkers } from "../src/training/parallel/pool.js";
 import { randomOneHot, randomSequences } from "./harness.js";
 
@@ -238,6 +241,74 @@ describe("training on 2 threads", () => {
     await a.fit(xs, ys, { epochs: 2, batchSize: 20, verbose: 0, threads: 2 });
     await b.fit(xs, ys, { epochs: 2, batchSize: 20, verbose: 0, threads: 2 });
     expect(weightDiff(a, b)).toBe(0);
+  });
+});
+
+describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () => {
+  afterEach(() => setChunkAssignmentForTests(null));
+
+  it("chunk counts: 4 per thread, at least 2 sequences each, never fewer than the threads", () => {
+    expect(CHUNKS_PER_THREAD).toBe(4);
+    expect(chunkCount(1000, 2)).toBe(8);
+    expect(chunkCount(10, 2)).toBe(5); // 10 / MIN_SEQUENCES_PER_SHARD
+    expect(chunkCount(2 * MIN_SEQUENCES_PER_SHARD, 2)).toBe(2);
+    expect(chunkCount(100, 3)).toBe(12);
+  });
+
+  it("a claim takes a free chunk once; fixed shares (no shared memory) give each thread its own run", () => {
+    const claims = new Int32Array(3);
+    expect(claim(claims, 1, MAIN_CLAIMANT)).toBe(true);
+    expect(claim(claims, 1, WORKER_CLAIMANT)).toBe(false);
+    expect(claim(claims, 1, MAIN_CLAIMANT)).toBe(true); // already its own
+    expect(Array.from(claims)).toEqual([0, MAIN_CLAIMANT, 0]);
+    expect(Array.from(fixedShares(8, 1))).toEqual([2, 2, 2, 2, 1, 1, 1, 1]);
+    expect(Array.from(fixedShares(7, 2))).toEqual([2, 2, 3, 3, 1, 1, 1]);
+    const owned = fixedShares(8, 1);
+    expect(claim(owned, 0, WORKER_CLAIMANT)).toBe(true);
+    expect(claim(owned, 0, MAIN_CLAIMANT)).toBe(false);
+  });
+
+  it("the step does not depend on which thread ran which chunk: bit-identical weights and loss, dropout included", async () => {
+    const make = () => {
+      const m = sequential([layers.lstm({ units: 4, dropout: 0.3, returnSequences: true, inputShape: [null, 3] }), layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "softmax" }) })], { seed: 8 });
+      m.compile({ loss: "categoricalCrossentropy", optimizer: "adam", metrics: ["accuracy"] });
+      return m;
+    };
+    const assignments: [string, ((chunks: number) => Int32Array) | null][] = [
+      ["all on this thread", (chunks) => new Int32Array(chunks).fill(MAIN_CLAIMANT)],
+      ["all on the worker", (chunks) => new Int32Array(chunks).fill(WORKER_CLAIMANT)],
+      ["alternating", (chunks) => Int32Array.from({ length: chunks }, (_, c) => (c % 2 ? MAIN_CLAIMANT : WORKER_CLAIMANT))],
+      ["claimed at run time", null],
+    ];
+    const runs: { name: string; losses: number[]; weights: Float32Array[] }[] = [];
+    for (const [name, assign] of assignments) {
+      setChunkAssignmentForTests(assign);
+      const m = make();
+      const losses: number[] = [];
+      for (let step = 0; step < 3; step++) losses.push(await m.trainOnBatch(xs, ys, { threads: 2 }));
+      runs.push({ name, losses, weights: m.getWeights().map((w) => w.data) });
+      await terminateWorkers(m);
+    }
+    for (const r of runs.slice(1)) {
+      expect(r.losses, r.name).toEqual(runs[0].losses);
+      r.weights.forEach((w, k) => expect(Array.from(w), r.name).toEqual(Array.from(runs[0].weights[k])));
+    }
+  });
+
+  it("a chunk that fails to pack fails the step, without leaving the workers waiting: the next step runs", async () => {
+    const m = tagger(3);
+    const samples = readSamples(m, xs, ys, true);
+    const indices = Array.from({ length: samples.count }, (_, i) => i);
+    let packed = 0;
+    const failing = (batch: Parameters<NonNullable<Parameters<typeof parallelTrainStep>[4]>>[0]) => {
+      if (++packed === 3) throw new Error("third chunk refused");
+      return batch;
+    };
+    await expect(parallelTrainStep(m, { samples, indices }, [], 2, failing)).rejects.toThrow("third chunk refused");
+    const after = await parallelTrainStep(m, { samples, indices }, [], 2);
+    expect(Number.isFinite(after.loss)).toBe(true);
+    expect(after.realSteps).toBe(lengths.reduce((n, l) => n + l, 0));
+    await terminateWorkers(m);
   });
 });
 

@@ -129,6 +129,18 @@ export function shardGradients(model: LayersModel, batch: ModelBatch, metrics: r
   });
 }
 
+/** The trainable variables' gradients, concatenated in `model.trainableWeights` order (a copy). */
+export function trainableGrads(model: LayersModel): Float32Array {
+  const trainable = model.trainableWeights;
+  const grads = new Float32Array(trainable.reduce((n, v) => n + v.size, 0));
+  let at = 0;
+  for (const v of trainable) {
+    grads.set(v.grad, at);
+    at += v.size;
+  }
+  return grads;
+}
+
 /**
  * Forward and backward on a batch: fills every trainable variable's `grad` with the gradient of the
  * batch loss (zeroing it first) and returns the loss. Changes no weight.

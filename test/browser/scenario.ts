@@ -117,7 +117,9 @@ export async function runScenario(lib: Lib, verbose: 0 | 1, httpOrigin?: string)
 export interface ThreadsResult {
   workersCreated: number;
   /** Batch shares the workers computed and answered. */
-  sharesAnswered: number;
+  /** The worker's answers, one per chunk of each step, and how many of those chunks it ran. */
+  chunksAnswered: number;
+  chunksRun: number;
   oneThreadLosses: number[];
   twoThreadLosses: number[];
 }
@@ -130,13 +132,17 @@ export async function runThreads(lib: Lib, createWorker: () => Worker): Promise<
   const { xs, ys } = makeData(64, 7);
   const one = await buildModel(lib).fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0, threads: 1 });
   let workersCreated = 0;
-  let sharesAnswered = 0;
+  let chunksAnswered = 0;
+  let chunksRun = 0;
   lib.setThreadPlatform({
     createWorker: () => {
       workersCreated++;
       const worker = createWorker();
       worker.addEventListener("message", (event) => {
-        if ((event.data as { type?: string } | null)?.type === "step") sharesAnswered++;
+        const reply = event.data as { type?: string; ran?: boolean } | null;
+        if (reply?.type !== "chunk") return;
+        chunksAnswered++;
+        if (reply.ran) chunksRun++;
       });
       // A DOM Worker works as a WorkerLike at run time, but its onmessage/onerror take a MessageEvent
       // and an ErrorEvent, which TypeScript will not assign to WorkerLike's MessageLike/unknown.
@@ -148,7 +154,7 @@ export async function runThreads(lib: Lib, createWorker: () => Worker): Promise<
   const minFlops = lib.setMinShardFlops(0);
   try {
     const two = await buildModel(lib).fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0, threads: 2 });
-    return { workersCreated, sharesAnswered, oneThreadLosses: one.history.loss, twoThreadLosses: two.history.loss };
+    return { workersCreated, chunksAnswered, chunksRun, oneThreadLosses: one.history.loss, twoThreadLosses: two.history.loss };
   } finally {
     lib.setThreadPlatform(null);
     lib.setMinShardFlops(minFlops);

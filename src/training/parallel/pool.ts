@@ -1,21 +1,23 @@
 /**
  * NOTE [ data-parallel training ]
- * With `threads: T` a training step splits its batch by whole sequences into T shares of equal
- * size and Σ length (shards.ts). The calling thread posts shares 1…T−1, each with the current
- * weights, to T−1 workers holding a replica of the model (replica.ts), computes share 0 itself
- * meanwhile, then combines exactly what one thread would have computed:
- *   D = Σ_s D_s (D_s = Σ m over share s, NOTE [ loss reduction ]),
- *   loss = Σ_s (D_s/D)·loss_s,   grad = Σ_s (D_s/D)·grad_s,
+ * With `threads: T` a training step splits its batch by whole sequences into K chunks of equal
+ * size and Σ length (shards.ts: about 4 per thread) and posts them all, with the current weights,
+ * to T−1 workers holding a replica of the model (replica.ts). The threads then claim chunks while
+ * they run — the workers from the front, the calling thread from the back — so a thread that is
+ * slowed runs fewer (NOTE [ chunks claimed at run time ] in claims.ts). The calling thread combines,
+ * in chunk order, exactly what one thread would have computed:
+ *   D = Σ_c D_c (D_c = Σ m over chunk c, NOTE [ loss reduction ]),
+ *   loss = Σ_c (D_c/D)·loss_c,   grad = Σ_c (D_c/D)·grad_c,
  * adds the regularization penalties and their gradients once, merges the metric sums, and the
  * optimizer steps on the calling thread as usual. The results equal one thread's up to float32
- * summation order (~1e-7 relative). The threads meet once per step: messages are async
- * (postMessage), so this also runs on a browser's main thread, and the arrays (packed share,
- * weights, gradients) are transferred once per step, never per timestep.
+ * summation order (~1e-7 relative), and do not depend on which thread ran which chunk. The threads
+ * meet once per step: messages are async (postMessage), so this also runs on a browser's main
+ * thread, and the arrays (packed chunks, weights, gradients) cross once per step, never per timestep.
  *
- * Dropout: share 0 draws from the model's stream, the other shares from streams seeded by a
- * per-model side stream, so with dropout the result depends on the thread count (it is
- * deterministic for a fixed count and seed). Without dropout the model's stream is consumed as on
- * one thread (shuffling is unchanged).
+ * Dropout: every chunk draws from its own stream, seeded from a per-model side stream, so with
+ * dropout the result depends on the thread count (it is deterministic for a fixed count and seed).
+ * The model's own stream is not drawn from by a threaded step; without dropout it is consumed as
+ * on one thread (shuffling is unchanged).
  *
  * Functional models train on threads as Sequential ones: each replica is rebuilt from the model's
  * saved graph (`modelToArtifacts`), whose layers, and so whose weights, come in the same order.
@@ -36,12 +38,14 @@ import { Layer } from "../../layers/layer.js";
 import { LayersModel } from "../../models/functional.js";
 import { engine } from "../../models/engine.js";
 import { canonicalLossName, type LossConfig } from "../losses.js";
-import type { MetricAccumulator } from "../metrics.js";
+import { MetricAccumulator } from "../metrics.js";
 import { type ModelBatch, type ModelSamples, batchFigures, isGraphBatch, makeModelBatch, outputCounts } from "../graph_samples.js";
-import { regularization, shardGradients, type StepResult, trainStep } from "../train_step.js";
+import type { Batch } from "../samples.js";
+import { regularization, shardGradients, type StepResult, trainableGrads, trainStep } from "../train_step.js";
+import { canShare, claim, MAIN_CLAIMANT, newClaims, WORKER_CLAIMANT } from "./claims.js";
 import { type WorkerLike, threadPlatform } from "./platform.js";
-import type { FromWorker, ShardReply, StepMessage } from "./replica.js";
-import { shardCount, splitShards, stepFlopsEstimate } from "./shards.js";
+import type { ChunkMessage, ChunkReply, FromWorker, MetricPartial } from "./replica.js";
+import { chunkCount, shardCount, splitShards, stepFlopsEstimate } from "./shards.js";
 
 /** A batch not yet packed: which samples, so it can be packed whole or in shares. */
 export interface BatchSource {
@@ -116,53 +120,123 @@ export async function parallelTrainStep(
     return { ...trainStep(model, batch, metrics), realSteps: figures.realSteps, maxLength: figures.maxLength };
   }
   const { optimizer } = model.requireCompiled("training");
-  const pack = (shard: readonly number[]): ModelBatch => {
-    const raw = makeModelBatch(source.samples, shard);
+  const pack = (chunk: readonly number[]): ModelBatch => {
+    const raw = makeModelBatch(source.samples, chunk);
     return prepare ? prepare(raw) : raw;
   };
-  const shards = splitShards(source.indices, source.samples.lengths, count);
-  // The workers' shares are packed first and posted at once; this thread packs its own while they
-  // run (packing is ~6 ms of a 60 ms seed step). Several outputs: every share divides each output's
-  // loss by the whole batch's Σ m, so the shares' losses and gradients add up — that needs every
-  // share packed before any is posted (one output keeps the weighted combination below).
-  const theirs = shards.slice(1).map(pack);
+  // Each chunk is posted as soon as it is packed, so a worker starts on chunk 0 while this thread
+  // packs the rest (packing is ~1.6 ms of the seed step). Several outputs: every chunk divides each
+  // output's loss by the whole batch's Σ m, so the chunks' losses and gradients add up — that needs
+  // every chunk packed before any is posted (one output: the weighted combination below).
+  const K = chunkCount(source.indices.length, count);
+  const parts = splitShards(source.indices, source.samples.lengths, K);
+  const side = sideStream(model);
+  const seeds = parts.map(() => side.nextUint32());
+  const claims = newClaims(K, count - 1);
   const several = model.outputSpecs().length > 1;
-  const packedFirst = several ? pack(shards[0]) : null;
-  const denominators = packedFirst ? sumCounts([packedFirst, ...theirs], model) : undefined;
-  let realSteps = theirs.reduce((n, b) => n + batchFigures(b).realSteps, 0);
-  let maxLength = theirs.reduce((n, b) => Math.max(n, batchFigures(b).maxLength), 0);
-  const replies = pool.run(model, theirs, denominators); // posted (and their arrays transferred) now: the workers start at once
-  let first: ReturnType<typeof shardGradients>;
+  const chunks: ModelBatch[] = several ? parts.map((p) => sharedBatch(pack(p))) : new Array<ModelBatch>(K);
+  const denominators = several ? sumCounts(chunks, model) : undefined;
+  const step = pool.runChunks(model, { chunks: K, claims, denominators, workers: count - 1 });
   try {
-    const mine = packedFirst ?? pack(shards[0]);
-    realSteps += batchFigures(mine).realSteps;
-    maxLength = Math.max(maxLength, batchFigures(mine).maxLength);
-    first = shardGradients(model, mine, metrics, undefined, denominators);
+    for (let c = 0; c < K; c++) {
+      chunks[c] ??= sharedBatch(pack(parts[c]));
+      step.post(c, chunks[c], seeds[c]);
+    }
+  } catch (err) {
+    step.abandon(err as Error); // the answers of the chunks already posted are ignored
+    await step.replies.catch(() => undefined);
+    throw err;
+  }
+  const replies = step.replies;
+  const results: (ChunkOutcome | undefined)[] = new Array(K);
+  try {
+    // from the back, while the workers take chunks from the front (NOTE [ chunks claimed at run time ]);
+    // every chunk still free when this thread gets to it is its own
+    for (let c = K - 1; c >= 0; c--) {
+      if (!claim(claims, c, MAIN_CLAIMANT)) continue;
+      const sums = metrics.map(emptyLike);
+      const r = shardGradients(model, chunks[c], sums, new Random(seeds[c]), denominators);
+      results[c] = { loss: r.loss, count: r.count, grads: trainableGrads(model), metrics: sums.map((m) => m.partial()), ...(r.outputLosses ? { outputLosses: r.outputLosses } : {}) };
+    }
   } finally {
     await replies.catch(() => undefined); // never leave a reply unawaited
   }
-  const others = await replies;
+  for (const r of await replies) if (r.ran) results[r.chunk] = r;
   const gradSize = model.trainableWeights.reduce((n, v) => n + v.size, 0);
-  if (others.some((r) => r.grads.length !== gradSize)) throw new Error("ragged: a training thread's replica has other trainable weights than the model");
-  if (denominators) return addShares(model, first, others, metrics, optimizer, { size: source.indices.length, realSteps, maxLength });
-  const D = others.reduce((n, r) => n + r.count, first.count);
+  const done = results.filter((r): r is ChunkOutcome => r !== undefined);
+  if (done.length !== K) throw new Error("ragged: a chunk of a threaded step was run by no thread");
+  if (done.some((r) => r.grads.length !== gradSize)) throw new Error("ragged: a training thread's replica has other trainable weights than the model");
+  let realSteps = 0;
+  let maxLength = 0;
+  for (const b of chunks) {
+    const f = batchFigures(b);
+    realSteps += f.realSteps;
+    maxLength = Math.max(maxLength, f.maxLength);
+  }
+  // in chunk order, whichever thread ran each: the step does not depend on how they were shared out
+  done.forEach((r) => r.metrics.forEach((p, k) => metrics[k]?.merge(p)));
+  const loss = combineChunks(model, done, denominators !== undefined) + regularization(model, true);
+  optimizer.apply(model.trainableWeights);
+  const outputLosses = denominators ? denominators.map((_, k) => done.reduce((n, r) => n + (r.outputLosses?.[k] ?? 0), 0)) : undefined;
+  return { loss, size: source.indices.length, realSteps, maxLength, ...(outputLosses ? { outputLosses } : {}) };
+}
+
+/**
+ * The batch with its big arrays (inputs, masks, targets, weights) moved into shared memory where
+ * the engine has it, so posting a chunk to every worker copies none of them; else the batch itself.
+ */
+function sharedBatch(batch: ModelBatch): ModelBatch {
+  if (!canShare()) return batch;
+  if (isGraphBatch(batch)) {
+    return { ...batch, inputs: batch.inputs.map((b) => sharedBatch(b) as Batch), targets: batch.targets.map((t) => ({ ...t, y: shared(t.y), weights: shared(t.weights) })) };
+  }
+  return { ...batch, x: shared(batch.x) as Float32Array, mask: shared(batch.mask), y: shared(batch.y), weights: shared(batch.weights) };
+}
+
+/** A copy of `a` in a SharedArrayBuffer (null stays null). */
+function shared<A extends Float32Array | Uint8Array>(a: A | null): A | null {
+  if (a === null) return null;
+  const copy = new (a.constructor as new (buffer: SharedArrayBuffer) => A)(new SharedArrayBuffer(a.byteLength));
+  copy.set(a);
+  return copy;
+}
+
+/** One chunk's result, from this thread or a worker. */
+interface ChunkOutcome {
+  loss: number;
+  count: number;
+  grads: Float32Array;
+  metrics: MetricPartial[];
+  outputLosses?: number[];
+}
+
+/** An empty accumulator of the same metric (a chunk's sums, merged in chunk order later). */
+function emptyLike(m: MetricAccumulator): MetricAccumulator {
+  const fresh = new MetricAccumulator(m.metric);
+  fresh.outputIndex = m.outputIndex;
+  return fresh;
+}
+
+/**
+ * Writes the step's gradient into the trainable variables and returns its loss (without
+ * regularization), exactly what one thread computes up to summation order (NOTE [ data-parallel
+ * training ]): with whole-batch denominators (`add`) the chunks' gradients and losses add up;
+ * otherwise each is weighted by its Σ m: grad = Σ_c (D_c/D)·grad_c, loss = Σ_c (D_c/D)·loss_c.
+ */
+function combineChunks(model: LayersModel, results: readonly ChunkOutcome[], add: boolean): number {
+  const D = results.reduce((n, r) => n + r.count, 0);
+  const weightOf = (r: ChunkOutcome) => (add ? 1 : D > 0 ? r.count / D : 0);
   let at = 0;
   for (const v of model.trainableWeights) {
     const g = v.grad;
-    for (let i = 0; i < g.length; i++) {
-      let sum = first.count * g[i];
-      for (const r of others) sum += r.count * r.grads[at + i];
-      g[i] = D > 0 ? sum / D : 0;
+    g.fill(0);
+    for (const r of results) {
+      const w = weightOf(r);
+      for (let i = 0; i < g.length; i++) g[i] += w * r.grads[at + i];
     }
     at += v.size;
   }
-  let loss = first.count * first.loss;
-  for (const r of others) loss += r.count * r.loss;
-  loss = D > 0 ? loss / D : 0;
-  others.forEach((r) => r.metrics.forEach((p, k) => metrics[k]?.merge(p)));
-  loss += regularization(model, true);
-  optimizer.apply(model.trainableWeights);
-  return { loss, size: source.indices.length, realSteps, maxLength };
+  return results.reduce((n, r) => n + weightOf(r) * r.loss, 0);
 }
 
 /** Σ m of every output over all shares (packed graph batches). */
@@ -171,29 +245,6 @@ function sumCounts(shares: readonly ModelBatch[], model: LayersModel): number[] 
   const totals = specs.map(() => 0);
   for (const b of shares) if (isGraphBatch(b)) outputCounts(b, specs, model.inputNames).forEach((c, k) => (totals[k] += c));
   return totals;
-}
-
-/** Shares computed with the whole batch's denominators: their losses and gradients add up. */
-function addShares(
-  model: LayersModel,
-  first: ReturnType<typeof shardGradients>,
-  others: ShardReply[],
-  metrics: readonly MetricAccumulator[],
-  optimizer: NonNullable<LayersModel["optimizer"]>,
-  figures: { size: number; realSteps: number; maxLength: number },
-): ParallelStepResult {
-  let at = 0;
-  for (const v of model.trainableWeights) {
-    const g = v.grad;
-    for (const r of others) for (let i = 0; i < g.length; i++) g[i] += r.grads[at + i];
-    at += v.size;
-  }
-  let loss = others.reduce((n, r) => n + r.loss, first.loss);
-  const outputLosses = first.outputLosses ? first.outputLosses.map((l, k) => others.reduce((n, r) => n + (r.outputLosses?.[k] ?? 0), l)) : undefined;
-  others.forEach((r) => r.metrics.forEach((p, k) => metrics[k]?.merge(p)));
-  loss += regularization(model, true);
-  optimizer.apply(model.trainableWeights);
-  return { loss, ...figures, ...(outputLosses ? { outputLosses } : {}) };
 }
 
 /** Seeds for the workers' dropout streams, one side stream per model (NOTE [ data-parallel training ]). */
@@ -235,8 +286,9 @@ export async function terminateWorkers<X, Y>(model: LayersModel<X, Y>): Promise<
   await pool?.terminate();
 }
 
+/** A step waiting for its workers' answers, one per chunk per worker. */
 interface Pending {
-  resolve: (reply: ShardReply) => void;
+  answer: (reply: ChunkReply) => void;
   reject: (error: Error) => void;
 }
 
@@ -302,9 +354,7 @@ class WorkerPool {
           if (!ready) reject(error);
           this.fail(error, false);
         } else {
-          const p = this.pending.get(reply.id);
-          this.pending.delete(reply.id);
-          p?.resolve(reply);
+          this.pending.get(reply.id)?.answer(reply);
         }
       };
       worker.onerror = (err) => {
@@ -316,9 +366,17 @@ class WorkerPool {
     });
   }
 
-  /** Runs shares 1… on the workers (one each) with the model's current weights. */
-  run(model: LayersModel, batches: ModelBatch[], denominators?: number[]): Promise<ShardReply[]> {
-    if (this.failure) return Promise.reject(this.failure);
+  /**
+   * Starts a step of `chunks` chunks on the first `workers` workers: `post` sends a chunk to each of
+   * them (cloned, or shared: any thread may run any chunk), the model's current weights with chunk
+   * 0; `replies` resolves with all their answers once each worker has answered every chunk (run,
+   * or claimed by another thread), or rejects when the step is abandoned (a chunk failed to pack).
+   */
+  runChunks(
+    model: LayersModel,
+    step: { chunks: number; claims: Int32Array; denominators?: number[]; workers: number },
+  ): { post: (chunk: number, batch: ModelBatch, seed: number) => void; abandon: (error: Error) => void; replies: Promise<ChunkReply[]> } {
+    if (this.failure) return { post: () => {}, abandon: () => {}, replies: Promise.reject(this.failure) };
     const all = model.weights;
     const weights = new Float32Array(all.reduce((n, v) => n + v.size, 0));
     let at = 0;
@@ -326,26 +384,46 @@ class WorkerPool {
       weights.set(v.value, at);
       at += v.size;
     }
-    const seeds = sideStream(model);
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     if (this.busy++ === 0) this.workers.forEach((w) => w.ref?.());
-    const replies = batches.map((batch, k) => {
-      const id = this.nextId++;
-      const message: StepMessage = { type: "step", id, batch, weights: k === batches.length - 1 ? weights : weights.slice(), seed: seeds.nextUint32(), ...(denominators ? { denominators } : {}) };
-      const reply = new Promise<ShardReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-      this.workers[k].postMessage(message, transferList(message));
-      return reply;
+    const id = this.nextId++;
+    const expected = step.workers * step.chunks;
+    const answers: ChunkReply[] = [];
+    const replies = new Promise<ChunkReply[]>((resolve, reject) => {
+      this.pending.set(id, {
+        answer: (reply) => {
+          answers.push(reply);
+          if (answers.length < expected) return;
+          this.pending.delete(id);
+          resolve(answers);
+        },
+        reject,
+      });
     });
-    const all_ = Promise.all(replies);
+    const post = (chunk: number, batch: ModelBatch, seed: number) => {
+      for (let k = 0; k < step.workers; k++) {
+        const message: ChunkMessage = {
+          type: "chunk", id, chunk, batch, seed, claims: step.claims, claimant: WORKER_CLAIMANT + k,
+          ...(chunk === 0 ? { weights } : {}),
+          ...(step.denominators ? { denominators: step.denominators } : {}),
+        };
+        this.workers[k].postMessage(message);
+      }
+    };
     const idle = () => {
       if (--this.busy !== 0) return;
       this.workers.forEach((w) => w.unref?.());
       this.idleTimer = setTimeout(() => void this.terminate(), workerIdleMs); // a stopped pool is replaced by WorkerPool.for
       (this.idleTimer as { unref?: () => void }).unref?.();
     };
-    all_.then(idle, idle);
-    return all_;
+    const abandon = (error: Error) => {
+      const pending = this.pending.get(id);
+      this.pending.delete(id);
+      pending?.reject(error);
+    };
+    replies.then(idle, idle);
+    return { post, abandon, replies };
   }
 
   /** Rejects every pending step; a crashed pool is dropped. */
@@ -369,13 +447,6 @@ class WorkerPool {
 function signatureOf(model: LayersModel): string {
   const layers = model.layers.map((l) => [l.name, l.weights.map((v) => v.size), l.trainableWeights.length]);
   return JSON.stringify([layers, model.losses.map((l) => [l.name, l.options]), model.lossWeights, model.outputMetrics, kernels().name]);
-}
-
-function transferList(message: StepMessage): ArrayBuffer[] {
-  const b = message.batch;
-  const parts = isGraphBatch(b) ? [...b.inputs.flatMap((x) => [x.x, x.mask]), ...b.targets.flatMap((t) => [t.y, t.weights])] : [b.x, b.y, b.weights, b.mask];
-  const arrays = [message.weights, ...parts].filter((a): a is NonNullable<typeof a> => a !== null && a !== undefined);
-  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
 function remoteError(reply: Extract<FromWorker, { type: "error" }>): Error {

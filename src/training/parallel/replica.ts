@@ -2,10 +2,12 @@
  * The worker side of data-parallel training, and the messages between the threads.
  *
  * A worker holds a replica of the model (topology + weights from `modelToArtifacts`, compiled
- * with the same loss and metrics; no optimizer state). Each step it receives one share of the
- * batch (already packed) and the current weights, runs the packed forward/backward
- * (`shardGradients`) and sends back its loss, Σ m, gradients and metric sums. Everything is
- * copied once per step (the arrays are transferred, not cloned), never per timestep.
+ * with the same loss and metrics; no optimizer state). Each step it receives every chunk of the
+ * batch (already packed; the first message also carries the current weights) and, for each chunk
+ * it manages to claim (NOTE [ chunks claimed at run time ] in claims.ts), runs the packed
+ * forward/backward (`shardGradients`) and sends back its loss, Σ m, gradients and metric sums;
+ * for a chunk another thread claimed it answers at once that it did not run it. The arrays cross
+ * once per step, never per timestep.
  */
 import { RaggedError, type ErrorCode } from "../../core/errors.js";
 import { setKernels, jsKernels } from "../../core/kernels/registry.js";
@@ -16,8 +18,9 @@ import type { LossConfig } from "../losses.js";
 import { MetricAccumulator, resolveMetric } from "../metrics.js";
 import type { ModelBatch } from "../graph_samples.js";
 import "../engine.js"; // compile, in the worker
-import { shardGradients } from "../train_step.js";
+import { shardGradients, trainableGrads } from "../train_step.js";
 import type { MessageLike } from "./platform.js";
+import { claim } from "./claims.js";
 
 /** Main → worker: build the replica. */
 export interface InitMessage {
@@ -32,20 +35,27 @@ export interface InitMessage {
   kernels: string;
 }
 
-/** Main → worker: one share of a batch. */
-export interface StepMessage {
-  type: "step";
+/** Main → worker: one chunk of a step's batch, to run if this worker can claim it. */
+export interface ChunkMessage {
+  type: "chunk";
+  /** The step. */
   id: number;
+  /** The chunk's index in the step. */
+  chunk: number;
   batch: ModelBatch;
-  /** Every weight of the model (`model.weights` order), concatenated. */
-  weights: Float32Array;
-  /** Seeds this share's dropout stream. */
+  /** Every weight of the model (`model.weights` order), concatenated: on a step's first chunk only. */
+  weights?: Float32Array;
+  /** Seeds this chunk's dropout stream. */
   seed: number;
-  /** Several outputs: each output's Σ m over the whole batch (the share divides by these). */
+  /** The step's claims, one entry per chunk (shared memory where the engine has it). */
+  claims: Int32Array;
+  /** This worker's id in `claims`. */
+  claimant: number;
+  /** Several outputs: each output's Σ m over the whole batch (the chunk divides by these). */
   denominators?: number[];
 }
 
-export type ToWorker = InitMessage | StepMessage;
+export type ToWorker = InitMessage | ChunkMessage;
 
 /** Sums of one metric over a share's rows (`MetricAccumulator.partial`). */
 export interface MetricPartial {
@@ -53,22 +63,27 @@ export interface MetricPartial {
   count: number;
 }
 
-/** Worker → main: one share's result. */
-export interface ShardReply {
-  type: "step";
+/** Worker → main: one chunk's result, or (`ran: false`) that another thread claimed it. */
+export type ChunkReply = { type: "chunk"; id: number; chunk: number; ran: false } | ChunkResult;
+
+/** What running one chunk gives. */
+export interface ChunkResult {
+  type: "chunk";
   id: number;
-  /** Σ ℓ·w·m / Σ m over the share, without regularization. */
+  chunk: number;
+  ran: true;
+  /** Σ ℓ·w·m / Σ m over the chunk, without regularization. */
   loss: number;
-  /** Σ m over the share. */
+  /** Σ m over the chunk. */
   count: number;
   /** Trainable gradients (`model.trainableWeights` order), concatenated. */
   grads: Float32Array;
-  /** Several outputs: each output's loss over the share (with the whole batch's denominators). */
+  /** Several outputs: each output's loss over the chunk (with the whole batch's denominators). */
   outputLosses?: number[];
   metrics: MetricPartial[];
 }
 
-export type FromWorker = { type: "ready" } | ShardReply | { type: "error"; message: string; code?: ErrorCode; stack?: string };
+export type FromWorker = { type: "ready" } | ChunkReply | { type: "error"; message: string; code?: ErrorCode; stack?: string };
 
 /** The worker's end of the channel: a Web Worker's `self`, or Node's `parentPort` adapted. */
 export interface ReplicaEndpoint {
@@ -77,7 +92,7 @@ export interface ReplicaEndpoint {
 }
 
 /**
- * Runs the replica side in a worker: answers `init` and `step` messages until terminated.
+ * Runs the replica side in a worker: answers `init` and `chunk` messages until terminated.
  * @param endpoint - where messages come from and go to (`self` in a Web Worker).
  * @param buildModel - `modelFromArtifacts` (passed in: io/ sits above training/).
  */
@@ -89,9 +104,14 @@ export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: 
       if (message.type === "init") {
         replica = initReplica(message, buildModel);
         endpoint.postMessage({ type: "ready" } satisfies FromWorker);
-      } else if (message.type === "step") {
+      } else if (message.type === "chunk") {
         if (!replica) throw new Error("replica: step before init");
-        const reply = runShard(replica.model, replica.metrics, message);
+        if (message.weights) setWeights(replica.model, message.weights);
+        if (!claim(message.claims, message.chunk, message.claimant)) {
+          endpoint.postMessage({ type: "chunk", id: message.id, chunk: message.chunk, ran: false } satisfies FromWorker);
+          return;
+        }
+        const reply = runChunk(replica.model, replica.metrics, message);
         endpoint.postMessage(reply, [reply.grads.buffer as ArrayBuffer]);
       }
     } catch (err) {
@@ -119,20 +139,16 @@ function initReplica(message: InitMessage, buildModel: (artifacts: unknown) => L
   return { model, metrics };
 }
 
-function runShard(model: LayersModel, metrics: MetricAccumulator[], message: StepMessage): ShardReply {
+function setWeights(model: LayersModel, weights: Float32Array): void {
   let at = 0;
   for (const v of model.weights) {
-    v.value.set(message.weights.subarray(at, at + v.size));
+    v.value.set(weights.subarray(at, at + v.size));
     at += v.size;
   }
+}
+
+function runChunk(model: LayersModel, metrics: MetricAccumulator[], message: ChunkMessage): ChunkResult {
   for (const m of metrics) m.reset();
   const result = shardGradients(model, message.batch, metrics, new Random(message.seed), message.denominators);
-  const trainable = model.trainableWeights;
-  const grads = new Float32Array(trainable.reduce((n, v) => n + v.size, 0));
-  at = 0;
-  for (const v of trainable) {
-    grads.set(v.grad, at);
-    at += v.size;
-  }
-  return { type: "step", id: message.id, loss: result.loss, count: result.count, grads, metrics: metrics.map((m) => m.partial()), ...(result.outputLosses ? { outputLosses: result.outputLosses } : {}) };
+  return { type: "chunk", id: message.id, chunk: message.chunk, ran: true, loss: result.loss, count: result.count, grads: trainableGrads(model), metrics: metrics.map((m) => m.partial()), ...(result.outputLosses ? { outputLosses: result.outputLosses } : {}) };
 }

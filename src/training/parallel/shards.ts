@@ -1,6 +1,6 @@
 /**
  * Splitting a batch across threads: by whole sequences, so each thread runs the packed
- * forward/backward on its own share and the threads meet once per step, not once per timestep
+ * forward/backward on its own chunks and the threads meet once per step, not once per timestep
  * (measured with `npm run bench`).
  */
 
@@ -45,6 +45,17 @@ export function stepFlopsEstimate(trainableWeights: number, rows: number): numbe
 export function shardCount(sequences: number, threads: number, work = Infinity): number {
   const byWork = minShardFlops > 0 ? Math.floor(work / minShardFlops) : Infinity;
   return Math.max(1, Math.min(threads, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD), byWork));
+}
+
+/** Chunks per thread of a threaded step (NOTE [ chunks claimed at run time ] in claims.ts). */
+export const CHUNKS_PER_THREAD = 4;
+
+/**
+ * How many chunks a step split across `threads` threads (shardCount > 1) is cut into: CHUNKS_PER_THREAD
+ * per thread, but never fewer than MIN_SEQUENCES_PER_SHARD sequences per chunk, nor fewer chunks than threads.
+ */
+export function chunkCount(sequences: number, threads: number): number {
+  return Math.max(threads, Math.min(threads * CHUNKS_PER_THREAD, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD)));
 }
 
 /**
