@@ -21,6 +21,15 @@ export interface RaggedStepArgs {
 }
 
 /**
+ * Untimed steps every ragged step contender takes first, whatever --warmup says: V8 compiles a
+ * step's per-call code only after several calls. Measured 2026-12-04, one model stepping on the
+ * seed batch from a cold start: 483, 129, 107, 103, 81, 93, 99, 86, 73, 74, 73… ms; with the
+ * default 2 warm-ups a section whose only ragged contender is new (the pytorch section's) timed
+ * steps 3–10 of that slope. The slower peers (TF.js at 1–2 s a step, PyTorch) keep --warmup.
+ */
+const RAGGED_WARMUP = 10;
+
+/**
  * One `model.trainOnBatch(xs, ys)`: validate + pack, forward, backward, Adam update; with
  * `threads`, split across that many threads (the workers start in the warm-up, untimed).
  */
@@ -29,7 +38,7 @@ export function raggedStepContender(args: RaggedStepArgs): Contender {
   return {
     name: args.name,
     rounds: args.rounds,
-    warmup: args.warmup,
+    warmup: Math.max(args.warmup, RAGGED_WARMUP),
     run: () => model.trainOnBatch(args.xs, args.ys, args.threads ? { threads: args.threads } : {}),
     ...(args.after ? { after: args.after } : {}),
   };
