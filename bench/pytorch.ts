@@ -18,7 +18,7 @@
  * Cases (same data as the "seed" and "mixed" sections):
  * - seed step, batch 1000 × 55: ragged `trainOnBatch` on its JS kernels, on its wasm kernels
  *   (useFastKernels), and threaded when this build has a `threads` option; PyTorch dense.
- * - mixed lengths (uniform in [10, 100) within one batch of 1000): ragged packed (js, wasm) vs
+ * - mixed lengths (uniform in [10, 100) within one batch of 1000): ragged packed (js, wasm, wasm on 2 threads) vs
  *   PyTorch padded to the longest vs PyTorch `pack_padded_sequence(enforce_sorted=False)`.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
@@ -303,6 +303,7 @@ export async function pytorchSection(o: BenchOptions, print: (s: string) => void
     const sum = totalSteps(mixed.xs);
     const M_JS = "ragged packed (js kernels)";
     const M_WASM = "ragged packed (wasm kernels)";
+    const M_THR = api === "trainOnBatch" ? "ragged packed threads 2 (wasm)" : "ragged packed fit 1 batch threads 2 (wasm)";
     const P_PAD = "PyTorch padded to longest, 2 threads";
     const P_PACK = "PyTorch pack_padded_sequence, 2 threads";
     const P_PAD1 = "PyTorch padded to longest, 1 thread";
@@ -315,7 +316,7 @@ export async function pytorchSection(o: BenchOptions, print: (s: string) => void
       await torchContender(child, { ...mCommon, name: P_PACK1, mode: "packed", threads: 1 }),
     ];
     const mixedTimings = withInnerTimes(
-      await interleave([raggedOn("js", { ...mCommon, name: M_JS }), raggedOn("wasm", { ...mCommon, name: M_WASM }), ...torchMixed], {
+      await interleave([raggedOn("js", { ...mCommon, name: M_JS }), raggedOn("wasm", { ...mCommon, name: M_WASM }), ...(api ? [raggedThreaded(api, 2, { ...mCommon, name: M_THR })] : []), ...torchMixed], {
         label: "pytorch mixed",
       }),
       torchMixed,
@@ -329,7 +330,7 @@ export async function pytorchSection(o: BenchOptions, print: (s: string) => void
     for (const [tLabel, padName, packName] of [["2-threads", P_PAD, P_PACK], ["1-thread", P_PAD1, P_PACK1]] as const) {
       const pad = find(mixedTimings, padName);
       const pack = find(mixedTimings, packName);
-      for (const [label, name] of [["ragged-js", M_JS], ["ragged-wasm", M_WASM]] as const) {
+      for (const [label, name] of [["ragged-js", M_JS], ["ragged-wasm", M_WASM], ...(api ? [["ragged-threads-2", M_THR] as const] : [])] as const) {
         const r = find(mixedTimings, name);
         print(ratioLine(label, r, `PyTorch-padded-${tLabel}`, pad));
         print(ratioLine(label, r, `PyTorch-packed-${tLabel}`, pack));

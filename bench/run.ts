@@ -25,6 +25,7 @@ import { parseOptions, type BenchOptions } from "./options.js";
 import { pytorchSection } from "./pytorch.js";
 import { selectKernels } from "./ragged_kernels.js";
 import { wasmVariant } from "../dist/index.js";
+import { setWorkerIdleMs } from "../dist/training/parallel/pool.js";
 import { rnnVariantsSection } from "./rnn_variants.js";
 import { seedStepSection } from "./seed_step.js";
 import { stepEfficiencySection } from "./step_efficiency.js";
@@ -48,8 +49,17 @@ const SECTIONS: Record<string, Section> = {
   ctc: ctcSection,
 };
 
+/**
+ * A model's training threads stop after 10 s without a step (NOTE [ worker lifetime ]); an
+ * interleaved round can last longer than that (PyTorch's pack_padded_sequence steps take 4–7 s
+ * each), and a threaded contender would then time a worker restart (≈ 0.35 s) instead of a step,
+ * as a training loop never does. The bench keeps them for 10 minutes.
+ */
+const BENCH_WORKER_IDLE_MS = 600_000;
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
+  setWorkerIdleMs(BENCH_WORKER_IDLE_MS);
   const print = (s: string) => process.stdout.write(s + "\n");
   const started = performance.now();
   const cpus = os.cpus();
