@@ -8,6 +8,7 @@ import { withStepBuffers } from "../core/step_buffers.js";
 import { type LayerValue, nestedValue } from "../layers/values.js";
 import type { LayersModel, ModelRun } from "../models/functional.js";
 import { regularize } from "../layers/regularizers.js";
+import type { Variable } from "../layers/layer.js";
 import type { MetricAccumulator } from "./metrics.js";
 import { reduceLoss } from "./reduction.js";
 import type { Batch } from "./samples.js";
@@ -131,14 +132,18 @@ export function shardGradients(model: LayersModel, batch: ModelBatch, metrics: r
 
 /** The trainable variables' gradients, concatenated in `model.trainableWeights` order (a copy). */
 export function trainableGrads(model: LayersModel): Float32Array {
-  const trainable = model.trainableWeights;
-  const grads = new Float32Array(trainable.reduce((n, v) => n + v.size, 0));
+  return concatenated(model.trainableWeights, "grad");
+}
+
+/** Every variable's `value` (or `grad`), concatenated in order (a copy). */
+export function concatenated(variables: readonly Variable[], field: "value" | "grad"): Float32Array {
+  const out = new Float32Array(variables.reduce((n, v) => n + v.size, 0));
   let at = 0;
-  for (const v of trainable) {
-    grads.set(v.grad, at);
+  for (const v of variables) {
+    out.set(v[field], at);
     at += v.size;
   }
-  return grads;
+  return out;
 }
 
 /**

@@ -41,7 +41,7 @@ import { canonicalLossName, type LossConfig } from "../losses.js";
 import { MetricAccumulator } from "../metrics.js";
 import { type ModelBatch, type ModelSamples, batchFigures, isGraphBatch, makeModelBatch, outputCounts } from "../graph_samples.js";
 import type { Batch } from "../samples.js";
-import { regularization, shardGradients, type StepResult, trainableGrads, trainStep } from "../train_step.js";
+import { concatenated, regularization, shardGradients, type StepResult, trainableGrads, trainStep } from "../train_step.js";
 import { canShare, claim, MAIN_CLAIMANT, newClaims, WORKER_CLAIMANT } from "./claims.js";
 import { type WorkerLike, threadPlatform } from "./platform.js";
 import type { ChunkMessage, ChunkReply, FromWorker, MetricPartial } from "./replica.js";
@@ -377,13 +377,7 @@ class WorkerPool {
     step: { chunks: number; claims: Int32Array; denominators?: number[]; workers: number },
   ): { post: (chunk: number, batch: ModelBatch, seed: number) => void; abandon: (error: Error) => void; replies: Promise<ChunkReply[]> } {
     if (this.failure) return { post: () => {}, abandon: () => {}, replies: Promise.reject(this.failure) };
-    const all = model.weights;
-    const weights = new Float32Array(all.reduce((n, v) => n + v.size, 0));
-    let at = 0;
-    for (const v of all) {
-      weights.set(v.value, at);
-      at += v.size;
-    }
+    const weights = concatenated(model.weights, "value");
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     if (this.busy++ === 0) this.workers.forEach((w) => w.ref?.());
