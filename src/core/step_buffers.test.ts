@@ -67,7 +67,7 @@ describe("step buffers (NOTE [ step buffers ])", () => {
     expect(stepBufferCount()).toBe(3);
   });
 
-  it("keeps what the last two scopes used (recycling after a throw too), and drops the pool when idle", () => {
+  it("keeps what the last four lending scopes used (recycling after a throw too), not aged by scopes that lend nothing, and drops the pool when idle", () => {
     vi.useFakeTimers();
     withStepBuffers(() => {
       stepCopy(new Float32Array(4));
@@ -79,9 +79,12 @@ describe("step buffers (NOTE [ step buffers ])", () => {
         throw new Error("a failed step");
       }),
     ).toThrow("a failed step");
-    expect(stepBufferCount()).toBe(2); // the 500 was used one scope ago: kept
+    for (let k = 0; k < 5; k++) withStepBuffers(() => {}); // steps on the JS kernels: nothing lent, nothing aged
     withStepBuffers(() => void stepCopy(new Float32Array(4)));
-    expect(stepBufferCount()).toBe(1); // two scopes without it: let go
+    withStepBuffers(() => void stepCopy(new Float32Array(4)));
+    expect(stepBufferCount()).toBe(2); // the 500 was last used four lending scopes ago: kept
+    withStepBuffers(() => void stepCopy(new Float32Array(4)));
+    expect(stepBufferCount()).toBe(1); // five: let go
     vi.advanceTimersByTime(1999);
     expect(stepBufferCount()).toBe(1);
     vi.advanceTimersByTime(1);

@@ -16,7 +16,7 @@
  * The contract: an array from `stepCopy` inside a scope must not be read after the scope ends.
  * The trainer opens the scope only around forward + backward of one batch (`shardGradients`),
  * whose activations and input gradients never leave it (final states, which stateful layers carry
- * to the next batch, are separate arrays). The pool keeps only the arrays the last two steps used,
+ * to the next batch, are separate arrays). The pool keeps the arrays the last four steps that copied any used,
  * and is dropped after IDLE_MS without a step, so a model that is done training holds nothing.
  */
 
@@ -35,7 +35,7 @@ interface Pooled {
 let free: Pooled[] = [];
 /** Arrays handed out in the open scope. */
 let lent: Pooled[] = [];
-/** Scopes ended so far (the generation counter). */
+/** Scopes ended so far that lent something (the generation counter). */
 let scopes = 0;
 let depth = 0;
 let idleTimer: ReturnType<typeof setTimeout> | null = null;
@@ -90,15 +90,24 @@ export function stepBufferCount(): number {
   return free.length + lent.length;
 }
 
+/** Arrays unused by this many scopes that lent something are let go. */
+const GENERATIONS = 4;
+
 /**
- * The arrays this scope lent return to the pool; arrays neither this scope nor the one before
- * used are let go (two generations: a loop that alternates two models keeps both sets).
+ * The arrays this scope lent return to the pool; arrays none of the last GENERATIONS lending
+ * scopes used are let go. A scope that lent nothing (a step on the JS kernels) ages nothing, and a
+ * loop that alternates up to four models keeps every set.
  */
 function endScope(): void {
+  if (lent.length === 0) return void startIdleTimer();
   scopes++;
   for (const p of lent) p.used = scopes;
-  free = free.filter((p) => p.used >= scopes - 1).concat(lent);
+  free = free.filter((p) => p.used > scopes - GENERATIONS).concat(lent);
   lent = [];
+  startIdleTimer();
+}
+
+function startIdleTimer(): void {
   idleTimer = setTimeout(dropStepBuffers, IDLE_MS);
   (idleTimer as { unref?: () => void }).unref?.();
 }
