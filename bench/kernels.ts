@@ -107,10 +107,10 @@ function inWasmLstm(C: number, H: number, B: number, T: number): () => void {
   new Int32Array(wasm.memory.buffer).set(layout.batchSizes, p.batchSizes >> 2);
   const tanh = Act.Tanh, sigmoid = Act.Sigmoid;
   return () => {
-    wasm.lstmForward(p.gates, p.c, p.cAct, p.h, p.h, p.x, p.W, p.U, p.bias, p.h0, p.c0, p.offsets, p.batchSizes, 0, T, N, C, H, tanh, sigmoid, p.fScratch);
+    wasm.lstmForward(p.gates, p.c, p.cAct, p.h, p.h, p.x, p.W, p.U, p.bias, p.h0, p.c0, p.offsets, p.batchSizes, 0, 0, T, N, C, H, tanh, sigmoid, p.fScratch);
     new Float32Array(wasm.memory.buffer).fill(0, p.dhNext >> 2, (p.dhNext >> 2) + 2 * B * H); // dhNext, dcNext: no final-state gradient
     wasm.lstmBackward(p.dx, p.dhNext, p.dcNext, p.gWU, p.gb, p.x, p.W, p.U, p.gates, p.c, p.cAct, p.h, p.h0, p.c0,
-      p.dh, p.offsets, p.batchSizes, 0, T, C, H, tanh, sigmoid, p.dzStep, p.bScratch);
+      p.dh, p.offsets, p.batchSizes, 0, 0, T, C, H, tanh, sigmoid, p.dzStep, p.bScratch);
   };
 }
 

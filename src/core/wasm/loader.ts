@@ -33,14 +33,14 @@ export interface RaggedWasmExports {
   lstmForward(
     gates: number, c: number, cAct: number, state: number, hOut: number,
     x: number, W: number, U: number, bias: number, h0: number, c0: number,
-    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number,
+    offsets: number, batchSizes: number, mask: number, recMask: number, T: number, N: number, C: number, H: number,
     act: number, recAct: number, scratch: number,
   ): void;
   lstmForwardScratchBytes(C: number, H: number): number;
   lstmBackward(
     dx: number, dhNext: number, dcNext: number, gWU: number, gb: number,
     x: number, W: number, U: number, gates: number, c: number, cAct: number, state: number, h0: number, c0: number,
-    dh: number, offsets: number, batchSizes: number, mask: number, T: number, C: number, H: number,
+    dh: number, offsets: number, batchSizes: number, mask: number, recMask: number, T: number, C: number, H: number,
     act: number, recAct: number, dzStep: number, scratch: number,
   ): void;
   lstmBackwardScratchBytes(C: number, H: number): number;

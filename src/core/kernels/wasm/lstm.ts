@@ -16,8 +16,11 @@ import { lastRows } from "../recurrent_rows.js";
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
 import type { PackedLayout } from "../../packed_layout.js";
 
-/** Gates [N,G], c, cAct, state [N,H], x [N,C], h0, c0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
-type LstmBlock = KeptBlock<"gates" | "c" | "cAct" | "state" | "x" | "h0" | "c0" | "offsets" | "batchSizes" | "mask">;
+/**
+ * Gates [N,G], c, cAct, state [N,H], x [N,C], h0, c0 [B,H], offsets, batchSizes (i32), mask (u8, or
+ * 0), recMask [B,H] (the recurrent dropout mask; absent without one).
+ */
+type LstmBlock = KeptBlock<"gates" | "c" | "cAct" | "state" | "x" | "h0" | "c0" | "offsets" | "batchSizes" | "mask" | "recMask">;
 
 /**
  * An `LstmCache` whose gates, c, σ(c) and state stay in wasm memory (see `LstmCache`): reading them
@@ -35,6 +38,7 @@ class WasmLstmCache implements LstmCache {
     readonly hLast: Float32Array,
     readonly cLast: Float32Array,
     readonly mask: Uint8Array | undefined,
+    readonly recurrentMask: Float32Array | undefined,
     /** null when forward ran with `needsGrad: false`. */
     private readonly block: LstmBlock | null,
   ) {}
@@ -71,16 +75,25 @@ class WasmLstmCache implements LstmCache {
   }
 }
 
-/** Allocates an LSTM block and copies in what forward reads from it (x, h0, c0, the layout, the mask). */
+/**
+ * Allocates an LSTM block and copies in what forward reads from it (x, h0, c0, the layout, the
+ * mask, the recurrent dropout mask).
+ */
 function lstmBlock(
   wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number,
-  x: Float32Array, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null,
+  x: Float32Array, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined,
 ): LstmBlock | null {
   const N = layout.totalSteps;
-  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 4 * H, c: N * H, cAct: N * H, state: N * H }, { h0, c0 });
+  const states = recMask ? { h0, c0, recMask } : { h0, c0 };
+  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 4 * H, c: N * H, cAct: N * H, state: N * H }, states as { h0: Float32Array; c0: Float32Array; recMask: Float32Array });
 }
 
-// x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N] → h: [N,H], hLast/cLast: [B,H]
+/** The recurrent dropout mask's address in a block, or 0 without one. */
+function recMaskAt(block: LstmBlock, recMask: Float32Array | undefined): number {
+  return recMask ? block.p.recMask : 0;
+}
+
+// x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast/cLast: [B,H]
 // (gates [N,4H], c, cAct, state [N,H] stay in wasm memory for backward)
 export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const { layout, x, C, H, weights, activation, recurrentActivation } = args;
@@ -89,14 +102,15 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
   const fits =
-    recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
+    recurrentForwardFits(args, G, [activation, recurrentActivation], true) &&
     absentOrFits(weights.bias, G) && absentOrFits(args.c0, B * H);
   if (wasm === null || !fits) return lstmForward(args);
   releaseSlot(args.slot);
 
   const h0 = args.h0 ?? new Float32Array(B * H);
   const c0 = args.c0 ?? new Float32Array(B * H);
-  const block = lstmBlock(wasm, layout, C, H, x, h0, c0, mask);
+  const recMask = args.recurrentMask;
+  const block = lstmBlock(wasm, layout, C, H, x, h0, c0, mask, recMask);
   if (block === null) return lstmForward(args);
   const { p } = block;
   const arena = new WasmArena(wasm); // above the block
@@ -118,7 +132,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
 
   wasm.lstmForward(
     p.gates, p.c, p.cAct, p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.c0,
-    p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, recurrentActivation, q.scratch,
+    p.offsets, p.batchSizes, p.mask, recMaskAt(block, recMask), T, N, C, H, activation, recurrentActivation, q.scratch,
   );
 
   const out = arena.f32;
@@ -126,7 +140,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   const cLast = lastRows(floatsAt(out, p.c, N * H), c0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
-    new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, mask ?? undefined, kept));
+    new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, mask ?? undefined, recMask, kept));
 }
 
 // dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; grads += dW [C,4H], dU [H,4H], db [4H]
@@ -145,7 +159,7 @@ function lstmBackwardFits(args: LstmBackwardArgs, fromArrays: boolean): boolean 
   const { cache, activation, recurrentActivation, grads } = args;
   const { layout, H } = cache;
   const G = 4 * H;
-  return recurrentBackwardFits(args, G, [activation, recurrentActivation]) &&
+  return recurrentBackwardFits(args, G, [activation, recurrentActivation], true) &&
     (!fromArrays || cacheArraysFit(cache)) &&
     absentOrFits(args.dcLast, layout.batch * H) && absentOrFits(grads.bias, G);
 }
@@ -162,7 +176,7 @@ function cacheArraysFit(cache: LstmCache): boolean {
 function lstmBlockFromArrays(wasm: RaggedWasmExports, cache: LstmCache): LstmBlock | null {
   const { layout, C, H } = cache;
   const N = layout.totalSteps;
-  const block = lstmBlock(wasm, layout, C, H, cache.x, cache.h0, cache.c0, cache.mask ?? null);
+  const block = lstmBlock(wasm, layout, C, H, cache.x, cache.h0, cache.c0, cache.mask ?? null, cache.recurrentMask);
   if (block === null) return null;
   const { p } = block;
   block.write(p.gates, cache.gates, N * 4 * H);
@@ -206,7 +220,7 @@ function lstmBackwardOnBlock(wasm: RaggedWasmExports, args: LstmBackwardArgs, bl
   wasm.lstmBackward(
     q.dx, q.dhNext, q.dcNext, q.gWU, q.gb,
     p.x, q.W, q.U, p.gates, p.c, p.cAct, p.state, p.h0, p.c0,
-    q.dh, p.offsets, p.batchSizes, p.mask, T, C, H, activation, recurrentActivation, q.dzStep, q.scratch,
+    q.dh, p.offsets, p.batchSizes, p.mask, recMaskAt(block, cache.recurrentMask), T, C, H, activation, recurrentActivation, q.dzStep, q.scratch,
   );
 
   const out = arena.f32;

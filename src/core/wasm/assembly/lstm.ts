@@ -11,6 +11,10 @@
 // Masks (NOTE [ masked rows in the recurrent kernels ] in the spec): `mask` points at N bytes
 // (1 = real step, 0 = masked) or is 0 for none. The carried state then lives in `state` and the
 // output in `hOut` (zero at masked rows); without a mask the two are the same array.
+// Recurrent dropout (NOTE [ recurrent dropout in the recurrent kernels ] in the spec): `recMask`
+// points at [B,H] floats (sorted order, already scaled) or is 0 for none. It multiplies h_{t−1} only
+// where it enters the GEMM: as the A strip is packed forward, and in backward the gradient the GEMM
+// sends to h_{t−1} and the h_{t−1} columns dU is built from.
 //
 // How it differs from the spec, for speed (the results are the same up to rounding):
 //   - Forward computes z_t = [x_t | h_{t−1}] · [W; U] as ONE GEMM per step (K = C + H) instead of
@@ -24,7 +28,7 @@ import { KC, MR, NR, oneRowPanels, packB, tile } from "./gemm";
 
 // ---------------------------------------------------------------------------------------------
 // Forward
-// x: [N,C], W: [C,G], U: [H,G], bias: [G], h0/c0: [B,H], mask: [N] → gates: [N,G], c, cAct, state, hOut: [N,H]
+// x: [N,C], W: [C,G], U: [H,G], bias: [G], h0/c0: [B,H], mask: [N], recMask: [B,H] → gates: [N,G], c, cAct, state, hOut: [N,H]
 
 /** Bytes of scratch `lstmForward` needs. */
 export function lstmForwardScratchBytes(C: i32, H: i32): i32 {
@@ -43,7 +47,7 @@ export function lstmForwardScratchBytes(C: i32, H: i32): i32 {
 export function lstmForward(
   gates: usize, c: usize, cAct: usize, state: usize, hOut: usize,
   x: usize, W: usize, U: usize, bias: usize, h0: usize, c0: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, N: i32, C: i32, H: i32,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, N: i32, C: i32, H: i32,
   act: i32, recAct: i32, scratch: usize,
 ): void {
   const G = 4 * H;
@@ -56,16 +60,16 @@ export function lstmForward(
   const aStrip = scratch + <usize>panelsBytes(G, K);
   memory.fill(aStrip, 0, <usize>(K * MR * 4)); // see packRowsConcat: rows a strip leaves unwritten
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
-    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip);
+    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, recMask, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip);
   } else {
-    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, T, C, H, act, recAct, panels, aStrip);
+    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, recMask, T, C, H, act, recAct, panels, aStrip);
   }
 }
 
 // Inlined twice: with constant activation ids (the common case) every `vact` switch folds away.
 @inline function forwardSteps(
   gates: usize, c: usize, cAct: usize, h: usize, hOut: usize, x: usize, bias: usize, h0: usize, c0: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
   panels: usize, aStrip: usize,
 ): void {
   const G = 4 * H;
@@ -83,8 +87,8 @@ export function lstmForward(
     const xt = x + <usize>r0 * rowC;
     for (let i0 = 0; i0 < bt; i0 += MR) {
       const rows = min(MR, bt - i0);
-      // z[strip] = [x_t | h_{t−1}][strip] · [W; U]
-      packRowsConcat(aStrip, xt + <usize>i0 * rowC, C, hPrev + <usize>i0 * rowH, H, rows);
+      // z[strip] = [x_t | h_{t−1} ⊙ m][strip] · [W; U]
+      packRowsConcat(aStrip, xt + <usize>i0 * rowC, C, hPrev + <usize>i0 * rowH, H, rows, recMask == 0 ? 0 : recMask + <usize>i0 * rowH);
       const zStrip = gates + <usize>(r0 + i0) * rowG;
       if (rows == 1) {
         oneRowPanels(zStrip, rowG, aStrip, panels, <usize>K << 5, 32, K, G, false);
@@ -171,19 +175,24 @@ function maskStrip(
 }
 
 /**
- * Packs `rows` (≤ MR) rows of the concatenation [a1 | a2] (row widths n1, n2; rows contiguous)
- * into dst as [n1+n2][MR]: the A strip of a step's GEMM. Rows past `rows` are not written: they
- * keep whatever an earlier strip left (the caller zeroes the strip once), and the tile computes
- * them but stores only `rows` rows — so a one-row step (batch 1, the tail of a ragged batch)
- * writes K floats, not MR·K.
+ * Packs `rows` (≤ MR) rows of the concatenation [a1 | a2 ⊙ m2] (row widths n1, n2; rows
+ * contiguous; m2 [rows, n2] like a2, or 0 for none) into dst as [n1+n2][MR]: the A strip of a
+ * step's GEMM. Rows past `rows` are not written: they keep whatever an earlier strip left (the
+ * caller zeroes the strip once), and the tile computes them but stores only `rows` rows — so a
+ * one-row step (batch 1, the tail of a ragged batch) writes K floats, not MR·K.
  */
-function packRowsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, rows: i32): void {
+function packRowsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, rows: i32, m2: usize): void {
   for (let r = 0; r < rows; r++) {
     let d = dst + (<usize>r << 2);
     let s = a1 + ((<usize>r * n1) << 2);
     for (let k = 0; k < n1; k++) { store<f32>(d, load<f32>(s)); s += 4; d += MR * 4; }
     s = a2 + ((<usize>r * n2) << 2);
-    for (let k = 0; k < n2; k++) { store<f32>(d, load<f32>(s)); s += 4; d += MR * 4; }
+    if (m2 == 0) {
+      for (let k = 0; k < n2; k++) { store<f32>(d, load<f32>(s)); s += 4; d += MR * 4; }
+    } else {
+      let m = m2 + ((<usize>r * n2) << 2);
+      for (let k = 0; k < n2; k++) { store<f32>(d, load<f32>(s) * load<f32>(m)); s += 4; m += 4; d += MR * 4; }
+    }
   }
 }
 
@@ -212,7 +221,7 @@ export function lstmBackwardScratchBytes(C: i32, H: i32): i32 {
 export function lstmBackward(
   dx: usize, dhNext: usize, dcNext: usize, gWU: usize, gb: usize,
   x: usize, W: usize, U: usize, gates: usize, c: usize, cAct: usize, state: usize, h0: usize, c0: usize,
-  dh: usize, offsets: usize, batchSizes: usize, mask: usize, T: i32, C: i32, H: i32,
+  dh: usize, offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, C: i32, H: i32,
   act: i32, recAct: i32, dzStep: usize, scratch: usize,
 ): void {
   const G = 4 * H;
@@ -236,16 +245,16 @@ export function lstmBackward(
   const outStrip = aStrip + <usize>(max(G, KC) * MR * 4);
   memory.fill(aStrip, 0, <usize>(max(G, KC) * MR * 4)); // see packRowsConcat
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
-    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, state, h0, c0, dh, offsets, batchSizes, mask, T, C, H, ACT_TANH, ACT_SIGMOID, dzStep, panels, cx, aStrip, outStrip);
+    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, state, h0, c0, dh, offsets, batchSizes, mask, recMask, T, C, H, ACT_TANH, ACT_SIGMOID, dzStep, panels, cx, aStrip, outStrip);
   } else {
-    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, state, h0, c0, dh, offsets, batchSizes, mask, T, C, H, act, recAct, dzStep, panels, cx, aStrip, outStrip);
+    backwardSteps(dx, dhNext, dcNext, gWU, gb, x, gates, c, cAct, state, h0, c0, dh, offsets, batchSizes, mask, recMask, T, C, H, act, recAct, dzStep, panels, cx, aStrip, outStrip);
   }
 }
 
 @inline function backwardSteps(
   dx: usize, dhNext: usize, dcNext: usize, gWU: usize, gb: usize,
   x: usize, gates: usize, c: usize, cAct: usize, h: usize, h0: usize, c0: usize, dh: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
   dzStep: usize, panels: usize, cx: i32, aStrip: usize, outStrip: usize,
 ): void {
   const G = 4 * H;
@@ -287,25 +296,26 @@ export function lstmBackward(
         }
       }
       // [dx_t | dh_{t−1}][strip] = dz_t[strip] · [W; U]ᵀ  (dhNext rows of sequences that ended keep dhLast)
-      packRowsConcat(aStrip, dzStep + <usize>i0 * rowG, G, 0, 0, rows);
+      packRowsConcat(aStrip, dzStep + <usize>i0 * rowG, G, 0, 0, rows, 0);
       for (let p = 0; p < nPanels; p++) {
         tile(outStrip + (<usize>p << 5), rowO, aStrip, panels + ((<usize>p * G) << 5), 32, G, MR, NR, false);
       }
       for (let r = 0; r < rows; r++) {
         const o = outStrip + <usize>r * rowO;
         const passThrough = mask != 0 && load<u8>(mask + <usize>(r0 + i0 + r)) == 0;
-        if (!passThrough) memory.copy(dhNext + <usize>(i0 + r) * rowH, o + (<usize>cx << 2), rowH);
+        // with recurrent dropout the GEMM gives the gradient of h_{t−1} ⊙ m: times m, it reaches h_{t−1}
+        if (!passThrough) copyRowMasked(dhNext + <usize>(i0 + r) * rowH, o + (<usize>cx << 2), recMask == 0 ? 0 : recMask + <usize>(i0 + r) * rowH, H);
         if (cx > 0) memory.copy(dx + <usize>(r0 + i0 + r) * rowC, o, rowC);
       }
     }
-    // [dW; dU] += [x_t | h_{t−1}]ᵀ · dz_t   (Aᵀ·B with K = bt, B = dz_t read in place)
+    // [dW; dU] += [x_t | h_{t−1} ⊙ m]ᵀ · dz_t   (Aᵀ·B with K = bt, B = dz_t read in place)
     const xt = x + <usize>r0 * rowC;
     const K = C + H;
     for (let k0 = 0; k0 < bt; k0 += KC) {
       const kc = min(KC, bt - k0);
       for (let i0 = 0; i0 < K; i0 += MR) {
         const rows = min(MR, K - i0);
-        packColsConcat(aStrip, xt + <usize>k0 * rowC, C, hPrev + <usize>k0 * rowH, H, i0, rows, kc);
+        packColsConcat(aStrip, xt + <usize>k0 * rowC, C, hPrev + <usize>k0 * rowH, H, i0, rows, kc, recMask == 0 ? 0 : recMask + <usize>k0 * rowH);
         const o = gWU + <usize>i0 * rowG;
         const b = dzStep + <usize>k0 * rowG;
         for (let p = 0; p < (G + NR - 1) / NR; p++) {
@@ -337,10 +347,11 @@ export function lstmBackward(
 }
 
 /**
- * Packs columns i0..i0+rows−1 of the concatenation [a1 | a2] (row widths n1, n2) over its first
- * kc rows into dst as [kc][MR], columns past `rows` zero: the A strip of Aᵀ·B.
+ * Packs columns i0..i0+rows−1 of the concatenation [a1 | a2 ⊙ m2] (row widths n1, n2; m2 like a2,
+ * or 0 for none) over its first kc rows into dst as [kc][MR], columns past `rows` zero: the A
+ * strip of Aᵀ·B.
  */
-function packColsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, i0: i32, rows: i32, kc: i32): void {
+function packColsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, i0: i32, rows: i32, kc: i32, m2: usize): void {
   for (let r = 0; r < MR; r++) {
     const i = i0 + r;
     let d = dst + (<usize>r << 2);
@@ -350,11 +361,28 @@ function packColsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, i0: 
       let s = a1 + (<usize>i << 2);
       const step = <usize>n1 << 2;
       for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s)); s += step; d += MR * 4; }
-    } else {
+    } else if (m2 == 0) {
       let s = a2 + (<usize>(i - n1) << 2);
       const step = <usize>n2 << 2;
       for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s)); s += step; d += MR * 4; }
+    } else {
+      let s = a2 + (<usize>(i - n1) << 2);
+      let m = m2 + (<usize>(i - n1) << 2);
+      const step = <usize>n2 << 2;
+      for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s) * load<f32>(m)); s += step; m += step; d += MR * 4; }
     }
+  }
+}
+
+/** dst[0..n) = src[0..n) ⊙ m[0..n), or a plain copy when m is 0. */
+function copyRowMasked(dst: usize, src: usize, m: usize, n: i32): void {
+  if (m == 0) {
+    memory.copy(dst, src, <usize>n << 2);
+    return;
+  }
+  for (let k = 0; k < n; k++) {
+    const o = <usize>k << 2;
+    store<f32>(dst + o, load<f32>(src + o) * load<f32>(m + o));
   }
 }
 
