@@ -30,7 +30,7 @@ const RATE = 0.4;
 type Kind = "lstm" | "gruAfter" | "gruBefore" | "simpleRnn";
 const KINDS: Kind[] = ["lstm", "gruAfter", "gruBefore", "simpleRnn"];
 /** The kinds whose wasm kernels run recurrent dropout themselves (the others fall back to the reference). */
-const IN_WASM: Kind[] = ["lstm"];
+const IN_WASM: Kind[] = ["lstm", "simpleRnn"];
 const gateCount = (kind: Kind) => (kind === "lstm" ? 4 : kind === "simpleRnn" ? 1 : 3);
 
 interface Weights {

@@ -9,7 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { Act } from "./activations.js";
 import { lstmBackward, lstmForward, type LstmBackwardArgs, type LstmCache, type LstmForwardArgs } from "./lstm.js";
-import { wasmLstmBackward, wasmLstmForward, wasmSimdSupported } from "./wasm.js";
+import { simpleRnnBackward, simpleRnnForward, type SimpleRnnBackwardArgs, type SimpleRnnCache, type SimpleRnnForwardArgs } from "./simple_rnn.js";
+import { wasmLstmBackward, wasmLstmForward, wasmSimdSupported, wasmSimpleRnnBackward, wasmSimpleRnnForward } from "./wasm.js";
 import { packLayout, type PackedLayout } from "../../data/packed.js";
 import { Random } from "../random.js";
 
@@ -105,6 +106,43 @@ function lstmCase(rng: Random, { C, H, batch, maxLength, masked }: Case): Record
   return errors;
 }
 
+function simpleRnnCase(rng: Random, { C, H, batch, maxLength, masked }: Case): Record<string, number> {
+  const lengths = Array.from({ length: batch }, () => int(rng, 0, maxLength));
+  lengths[int(rng, 0, batch - 1)] = 0;
+  const layout = packLayout(lengths);
+  const { totalSteps: N, batch: B } = layout;
+  const weights = { kernel: randomArray(rng, C * H, 0.6), recurrentKernel: randomArray(rng, H * H, 0.9 / Math.sqrt(H)), bias: randomArray(rng, H, 0.5) };
+  const fwd: SimpleRnnForwardArgs = {
+    layout, x: randomArray(rng, N * C), C, H, weights, activation: Act.Tanh,
+    h0: randomArray(rng, B * H), recurrentMask: recurrentMask(rng, B, H), ...(masked ? { mask: rowMask(rng, layout) } : {}),
+  };
+  const dh = randomArray(rng, N * H);
+  const dhLast = randomArray(rng, B * H);
+  const zeros = () => ({ kernel: new Float32Array(C * H), recurrentKernel: new Float32Array(H * H), bias: new Float32Array(H) });
+  const bwd = (cache: SimpleRnnCache, grads: ReturnType<typeof zeros>): SimpleRnnBackwardArgs =>
+    ({ cache, weights, activation: Act.Tanh, dh, dhLast, grads, needInputGrad: true });
+
+  const fJs = simpleRnnForward(fwd);
+  const fWasm = wasmSimpleRnnForward(fwd);
+  expect(ranInWasm(fWasm), "the wasm forward ran in wasm").toBe(true);
+  expect(fWasm.recurrentMask).toBe(fwd.recurrentMask);
+  const errors: Record<string, number> = { h: scaledError(fWasm.h, fJs.h), state: scaledError(fWasm.state, fJs.state), hLast: scaledError(fWasm.hLast, fJs.hLast) };
+  const gJs = zeros();
+  const bJs = simpleRnnBackward(bwd(fJs, gJs));
+  const gFromJs = zeros();
+  const bFromJs = wasmSimpleRnnBackward(bwd(fJs, gFromJs));
+  const gChained = zeros();
+  const bChained = wasmSimpleRnnBackward(bwd(fWasm, gChained));
+  for (const [tag, b, g] of [["fromJs ", bFromJs, gFromJs], ["chained ", bChained, gChained]] as const) {
+    errors[`${tag}dx`] = scaledError(b.dx, bJs.dx);
+    errors[`${tag}dh0`] = scaledError(b.dh0, bJs.dh0);
+    errors[`${tag}dKernel`] = scaledError(g.kernel, gJs.kernel);
+    errors[`${tag}dRecurrentKernel`] = scaledError(g.recurrentKernel, gJs.recurrentKernel);
+    errors[`${tag}dBias`] = scaledError(g.bias, gJs.bias);
+  }
+  return errors;
+}
+
 function expectWithin(errors: Record<string, number>, what: string): number {
   let worst = 0;
   for (const [name, err] of Object.entries(errors)) {
@@ -114,25 +152,31 @@ function expectWithin(errors: Record<string, number>, what: string): number {
   return worst;
 }
 
-describe.runIf(wasmSimdSupported())("wasm LSTM with a recurrent dropout mask matches the JS reference", () => {
-  it("on random layouts, masks with holes and odd sizes", () => {
-    const rng = new Random(71);
-    let worst = 0;
-    const shapes: [number, number][] = [[3, 5], [5, 32], [1, 1], [7, 3], [4, 9], [2, 8]];
-    for (let k = 0; k < 24; k++) {
-      const [C, H] = shapes[k % shapes.length];
-      const c: Case = { C, H, batch: int(rng, 1, 12), maxLength: 9, masked: k % 2 === 1 };
-      worst = Math.max(worst, expectWithin(lstmCase(rng, c), `case ${k} C=${C} H=${H} masked=${c.masked}`));
-    }
-    expect(worst).toBeLessThanOrEqual(TOL);
-  });
+const CASES = { lstm: lstmCase, simpleRnn: simpleRnnCase };
 
-  it("on a batch past one GEMM strip and one KC block (B=300, lengths up to 30)", () => {
-    const rng = new Random(72);
-    expect(expectWithin(lstmCase(rng, { C: 5, H: 32, batch: 300, maxLength: 30, masked: false }), "B=300")).toBeLessThanOrEqual(TOL);
-    expect(expectWithin(lstmCase(rng, { C: 16, H: 12, batch: 300, maxLength: 30, masked: true }), "B=300 masked")).toBeLessThanOrEqual(TOL);
-  });
+for (const [kind, run] of Object.entries(CASES)) {
+  describe.runIf(wasmSimdSupported())(`wasm ${kind} with a recurrent dropout mask matches the JS reference`, () => {
+    it("on random layouts, masks with holes and odd sizes", () => {
+      const rng = new Random(61);
+      let worst = 0;
+      const shapes: [number, number][] = [[3, 5], [5, 32], [1, 1], [7, 3], [4, 9], [2, 8]];
+      for (let k = 0; k < 24; k++) {
+        const [C, H] = shapes[k % shapes.length];
+        const c: Case = { C, H, batch: int(rng, 1, 12), maxLength: 9, masked: k % 2 === 1 };
+        worst = Math.max(worst, expectWithin(run(rng, c), `case ${k} C=${C} H=${H} masked=${c.masked}`));
+      }
+      expect(worst).toBeLessThanOrEqual(TOL);
+    });
 
+    it("on a batch past one GEMM strip and one KC block (B=300, lengths up to 30)", () => {
+      const rng = new Random(62);
+      expect(expectWithin(run(rng, { C: 5, H: 32, batch: 300, maxLength: 30, masked: false }), "B=300")).toBeLessThanOrEqual(TOL);
+      expect(expectWithin(run(rng, { C: 16, H: 12, batch: 300, maxLength: 30, masked: true }), "B=300 masked")).toBeLessThanOrEqual(TOL);
+    });
+  });
+}
+
+describe.runIf(wasmSimdSupported())("wasm LSTM with a recurrent dropout mask", () => {
   it("the mask matters: the same problem without it gives other outputs and gradients", () => {
     const rng = new Random(73);
     const layout = packLayout([4, 2, 3]);
@@ -146,8 +190,8 @@ describe.runIf(wasmSimdSupported())("wasm LSTM with a recurrent dropout mask mat
     const grads = () => ({ kernel: new Float32Array(C * G), recurrentKernel: new Float32Array(H * G), bias: null });
     const dh = randomArray(rng, layout.totalSteps * H);
     const g1 = grads(), g2 = grads();
-    wasmLstmBackward({ cache: withMask, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, dh, dhLast: null, grads: g1, needInputGrad: true });
-    wasmLstmBackward({ cache: without, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, dh, dhLast: null, grads: g2, needInputGrad: true });
+    wasmLstmBackward({ cache: withMask, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, dh, dhLast: null, dcLast: null, grads: g1, needInputGrad: true });
+    wasmLstmBackward({ cache: without, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, dh, dhLast: null, dcLast: null, grads: g2, needInputGrad: true });
     expect(Array.from(g1.recurrentKernel)).not.toEqual(Array.from(g2.recurrentKernel));
   });
 

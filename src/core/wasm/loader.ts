@@ -46,13 +46,13 @@ export interface RaggedWasmExports {
   lstmBackwardScratchBytes(C: number, H: number): number;
   simpleRnnForward(
     state: number, hOut: number, x: number, W: number, U: number, bias: number, h0: number,
-    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number, act: number, scratch: number,
+    offsets: number, batchSizes: number, mask: number, recMask: number, dropped: number, T: number, N: number, C: number, H: number, act: number, scratch: number,
   ): void;
   simpleRnnBackward(
     dx: number, dhNext: number, gW: number, gU: number, gb: number,
     x: number, W: number, U: number, state: number, h0: number, dh: number,
-    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number, act: number,
-    dPre: number, hPrev: number, scratch: number,
+    offsets: number, batchSizes: number, mask: number, recMask: number, T: number, N: number, C: number, H: number, act: number,
+    dPre: number, hPrev: number, dropped: number, scratch: number,
   ): void;
   simpleRnnScratchBytes(N: number, C: number, H: number): number;
   gruForward(

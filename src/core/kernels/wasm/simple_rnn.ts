@@ -16,8 +16,8 @@ import {
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
 import type { PackedLayout } from "../../packed_layout.js";
 
-/** state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
-type SimpleRnnBlock = KeptBlock<"state" | "x" | "h0" | "offsets" | "batchSizes" | "mask">;
+/** state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0), recMask [B,H] (recurrent dropout; absent without). */
+type SimpleRnnBlock = KeptBlock<"state" | "x" | "h0" | "offsets" | "batchSizes" | "mask" | "recMask">;
 
 /** A `SimpleRnnCache` whose state stays in wasm memory (without a mask it equals `h`). */
 class WasmSimpleRnnCache implements SimpleRnnCache {
@@ -30,6 +30,7 @@ class WasmSimpleRnnCache implements SimpleRnnCache {
     readonly mask: Uint8Array | null,
     readonly h0: Float32Array,
     readonly hLast: Float32Array,
+    readonly recurrentMask: Float32Array | undefined,
     private readonly block: SimpleRnnBlock | null,
   ) {}
 
@@ -48,23 +49,27 @@ class WasmSimpleRnnCache implements SimpleRnnCache {
   }
 }
 
-/** Allocates a SimpleRNN block and copies in what forward reads from it (x, h0, the layout, the mask). */
-function simpleRnnBlock(wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null): SimpleRnnBlock | null {
-  return recurrentBlock(wasm, layout, C, H, x, mask, { state: layout.totalSteps * H }, { h0 });
+/** Allocates a SimpleRNN block and copies in what forward reads from it (x, h0, the layout, the mask, the recurrent dropout mask). */
+function simpleRnnBlock(
+  wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined,
+): SimpleRnnBlock | null {
+  const states = recMask ? { h0, recMask } : { h0 };
+  return recurrentBlock(wasm, layout, C, H, x, mask, { state: layout.totalSteps * H }, states as { h0: Float32Array; recMask: Float32Array });
 }
 
-// x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N] → h: [N,H], hLast: [B,H] (state stays in wasm memory)
+// x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast: [B,H] (state stays in wasm memory)
 export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
   const { layout, x, C, H, weights, activation } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
-  const fits = recurrentForwardFits(args, H, [activation]) && absentOrFits(weights.bias, H);
+  const fits = recurrentForwardFits(args, H, [activation], true) && absentOrFits(weights.bias, H);
   if (wasm === null || !fits) return simpleRnnForward(args);
   releaseSlot(args.slot);
 
   const h0 = args.h0 ?? new Float32Array(B * H);
-  const block = simpleRnnBlock(wasm, layout, C, H, x, h0, mask);
+  const recMask = args.recurrentMask;
+  const block = simpleRnnBlock(wasm, layout, C, H, x, h0, mask, recMask);
   if (block === null) return simpleRnnForward(args);
   const { p } = block;
   const arena = new WasmArena(wasm); // above the block
@@ -73,6 +78,7 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
     W: arena.floats(C * H),
     U: arena.floats(H * H),
     bias: weights.bias ? arena.floats(H) : 0,
+    dropped: recMask ? arena.floats(B * H) : 0,
     scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)),
   };
   if (!arena.commit()) {
@@ -84,13 +90,13 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
   putFloats(mem, q.U, weights.recurrentKernel, H * H);
   if (weights.bias) putFloats(mem, q.bias, weights.bias, H);
 
-  wasm.simpleRnnForward(p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, q.scratch);
+  wasm.simpleRnnForward(p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, recMask ? p.recMask : 0, q.dropped, T, N, C, H, activation, q.scratch);
 
   const out = arena.f32;
   const h = stepCopy(floatsAt(out, q.hOut, N * H));
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
-    new WasmSimpleRnnCache(layout, C, H, x, h, mask, h0, hLast, kept));
+    new WasmSimpleRnnCache(layout, C, H, x, h, mask, h0, hLast, recMask, kept));
 }
 
 // dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,H], dU [H,H], db [H]
@@ -108,7 +114,7 @@ export function wasmSimpleRnnBackward(args: SimpleRnnBackwardArgs): SimpleRnnBac
 function simpleRnnBackwardFits(args: SimpleRnnBackwardArgs, fromArrays: boolean): boolean {
   const { cache, activation, grads } = args;
   const { layout, H } = cache;
-  return recurrentBackwardFits(args, H, [activation]) &&
+  return recurrentBackwardFits(args, H, [activation], true) &&
     (!fromArrays || (cacheInputsFit(cache) && cache.state.length >= layout.totalSteps * H)) &&
     absentOrFits(grads.bias, H);
 }
@@ -116,7 +122,7 @@ function simpleRnnBackwardFits(args: SimpleRnnBackwardArgs, fromArrays: boolean)
 /** A block holding a reference cache's arrays (a cache the JS kernel made): the slow path. */
 function simpleRnnBlockFromArrays(wasm: RaggedWasmExports, cache: SimpleRnnCache): SimpleRnnBlock | null {
   const { layout, C, H } = cache;
-  const block = simpleRnnBlock(wasm, layout, C, H, cache.x, cache.h0, cache.mask);
+  const block = simpleRnnBlock(wasm, layout, C, H, cache.x, cache.h0, cache.mask, cache.recurrentMask);
   if (block === null) return null;
   block.write(block.p.state, cache.state, layout.totalSteps * H);
   return block;
@@ -139,6 +145,7 @@ function simpleRnnBackwardOnBlock(wasm: RaggedWasmExports, args: SimpleRnnBackwa
     dh: dh ? arena.floats(N * H) : 0,
     dPre: arena.floats(N * H),
     hPrev: arena.floats(N * H),
+    dropped: cache.recurrentMask ? arena.floats(B * H) : 0,
     scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)),
   };
   if (!arena.commit()) return simpleRnnBackward(args);
@@ -153,7 +160,7 @@ function simpleRnnBackwardOnBlock(wasm: RaggedWasmExports, args: SimpleRnnBackwa
 
   wasm.simpleRnnBackward(
     q.dx, q.dhNext, q.gW, q.gU, q.gb, p.x, q.W, q.U, p.state, p.h0, q.dh,
-    p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, q.dPre, q.hPrev, q.scratch,
+    p.offsets, p.batchSizes, p.mask, cache.recurrentMask ? p.recMask : 0, T, N, C, H, activation, q.dPre, q.hPrev, q.dropped, q.scratch,
   );
 
   const out = arena.f32;

@@ -75,3 +75,45 @@ export function previousRows(out: usize, rows: usize, h0: usize, offsets: usize,
     memory.copy(out + <usize>r0 * rowH, from, <usize>bt * rowH);
   }
 }
+
+// Recurrent dropout (NOTE [ recurrent dropout in the recurrent kernels ] in the spec): `mask` is
+// [B,H], sorted order, already scaled; row j belongs to the sequence at batch position j.
+
+/** out[k] = a[k] · mask[k] for k < n: the first bt rows of h_{t−1}, dropped (n = bt·H). */
+export function dropRows(out: usize, a: usize, mask: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const o = <usize>k << 2;
+    v128.store(out + o, f32x4.mul(v128.load(a + o), v128.load(mask + o)));
+  }
+  for (; k < n; k++) {
+    const o = <usize>k << 2;
+    store<f32>(out + o, load<f32>(a + o) * load<f32>(mask + o));
+  }
+}
+
+/** dst[k] (+)= src[k] · mask[k] for k < n: the gradient of h_{t−1} ⊙ m, moved to h_{t−1}. */
+export function addMaskedRows(dst: usize, src: usize, mask: usize, n: i32, accumulate: bool): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const o = <usize>k << 2;
+    const v = f32x4.mul(v128.load(src + o), v128.load(mask + o));
+    v128.store(dst + o, accumulate ? f32x4.add(v128.load(dst + o), v) : v);
+  }
+  for (; k < n; k++) {
+    const o = <usize>k << 2;
+    const v = load<f32>(src + o) * load<f32>(mask + o);
+    store<f32>(dst + o, accumulate ? load<f32>(dst + o) + v : v);
+  }
+}
+
+/** rows [N,H] ⊙= the mask row of each row's sequence: previous states as the recurrent GEMM saw them. */
+export function maskRowsBySequence(rows: usize, mask: usize, offsets: usize, batchSizes: usize, T: i32, H: i32): void {
+  const rowH = <usize>H << 2;
+  for (let t = 0; t < T; t++) {
+    const r0 = load<i32>(offsets + (<usize>t << 2));
+    const bt = load<i32>(batchSizes + (<usize>t << 2));
+    const p = rows + <usize>r0 * rowH;
+    dropRows(p, p, mask, bt * H);
+  }
+}

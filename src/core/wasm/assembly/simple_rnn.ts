@@ -2,11 +2,13 @@
 // The spec is src/core/kernels/simple_rnn.ts: h_t = σ(x_t·W + b + h_{t−1}·U), same order of sums.
 // The caller (src/core/kernels/wasm/simple_rnn.ts) keeps forward's `state` (and the inputs) in wasm memory
 // for backward. Masks as in lstm.ts: `mask` points at N bytes or is 0; with a mask the output
-// `hOut` is a separate array, zero at masked rows, and `state` carries over them.
+// `hOut` is a separate array, zero at masked rows, and `state` carries over them. Recurrent dropout
+// as in lstm.ts: `recMask` [B,H] or 0; h_{t−1} ⊙ m enters the GEMM (dropped into `dropped` [B,H]),
+// and backward moves the GEMM's gradient to h_{t−1} times m and builds dU from h_{t−1} ⊙ m.
 // All pointers are byte addresses; sizes are element counts.
 import { ACT_TANH, vdact, vflush } from "./math";
 import { gemm, gemmScratchBytes } from "./gemm";
-import { activateRow, addColumnSums, addRowVector, ldv, previousRows, stv } from "./rows";
+import { activateRow, addColumnSums, addMaskedRows, addRowVector, dropRows, ldv, maskRowsBySequence, previousRows, stv } from "./rows";
 
 /** Bytes of scratch either direction needs (the largest of its GEMMs'). */
 export function simpleRnnScratchBytes(N: i32, C: i32, H: i32): i32 {
@@ -17,29 +19,31 @@ export function simpleRnnScratchBytes(N: i32, C: i32, H: i32): i32 {
   return max(s, gemmScratchBytes(C, H, 1)); // dPre·Wᵀ
 }
 
-// x: [N,C], W: [C,H], U: [H,H], bias: [H] (or 0), h0: [B,H], mask: [N] (or 0) → state, hOut: [N,H]
+// x: [N,C], W: [C,H], U: [H,H], bias: [H] (or 0), h0: [B,H], mask: [N] (or 0), recMask: [B,H] (or 0)
+//   → state, hOut: [N,H].  dropped: [B,H] scratch (with recMask)
 export function simpleRnnForward(
   state: usize, hOut: usize, x: usize, W: usize, U: usize, bias: usize, h0: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, N: i32, C: i32, H: i32, act: i32, scratch: usize,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, dropped: usize, T: i32, N: i32, C: i32, H: i32, act: i32, scratch: usize,
 ): void {
   gemm(state, x, W, N, H, C, 0, 0, 0, scratch);
   if (bias != 0) addRowVector(state, bias, N, H);
-  if (act == ACT_TANH) forwardSteps(state, hOut, U, h0, offsets, batchSizes, mask, T, H, ACT_TANH, scratch);
-  else forwardSteps(state, hOut, U, h0, offsets, batchSizes, mask, T, H, act, scratch);
+  if (act == ACT_TANH) forwardSteps(state, hOut, U, h0, offsets, batchSizes, mask, recMask, dropped, T, H, ACT_TANH, scratch);
+  else forwardSteps(state, hOut, U, h0, offsets, batchSizes, mask, recMask, dropped, T, H, act, scratch);
 }
 
 // Inlined twice: with a constant activation id (the common case) the `vact` switch folds away.
 @inline function forwardSteps(
   state: usize, hOut: usize, U: usize, h0: usize, offsets: usize, batchSizes: usize, mask: usize,
-  T: i32, H: i32, act: i32, scratch: usize,
+  recMask: usize, dropped: usize, T: i32, H: i32, act: i32, scratch: usize,
 ): void {
   const rowH = <usize>H << 2;
   for (let t = 0; t < T; t++) {
     const r0 = load<i32>(offsets + (<usize>t << 2));
     const bt = load<i32>(batchSizes + (<usize>t << 2));
     const prev = t == 0 ? h0 : state + <usize>load<i32>(offsets + (<usize>(t - 1) << 2)) * rowH;
-    // pre[rows of t] += h_{t−1}[first bt rows] · U
-    gemm(state + <usize>r0 * rowH, prev, U, bt, H, H, 0, 0, 1, scratch);
+    // pre[rows of t] += (h_{t−1} ⊙ m)[first bt rows] · U
+    if (recMask != 0) dropRows(dropped, prev, recMask, bt * H);
+    gemm(state + <usize>r0 * rowH, recMask != 0 ? dropped : prev, U, bt, H, H, 0, 0, 1, scratch);
     for (let j = 0; j < bt; j++) {
       const s = state + <usize>(r0 + j) * rowH;
       if (mask != 0 && load<u8>(mask + <usize>(r0 + j)) == 0) {
@@ -54,17 +58,19 @@ export function simpleRnnForward(
 }
 
 // dh: [N,H] (or 0), dhNext: [B,H] = dhLast on entry, dh0 on exit → dx: [N,C] (or 0);
-// gW [C,H], gU [H,H], gb [H] (or 0) +=. Scratch: dPre, hPrev [N,H] and `scratch`.
+// gW [C,H], gU [H,H], gb [H] (or 0) +=. Scratch: dPre, hPrev [N,H], dropped [B,H] (with recMask) and `scratch`.
 export function simpleRnnBackward(
   dx: usize, dhNext: usize, gW: usize, gU: usize, gb: usize,
   x: usize, W: usize, U: usize, state: usize, h0: usize, dh: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, N: i32, C: i32, H: i32, act: i32,
-  dPre: usize, hPrev: usize, scratch: usize,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, N: i32, C: i32, H: i32, act: i32,
+  dPre: usize, hPrev: usize, dropped: usize, scratch: usize,
 ): void {
-  if (act == ACT_TANH) backwardSteps(dhNext, U, state, dh, offsets, batchSizes, mask, T, H, ACT_TANH, dPre, scratch);
-  else backwardSteps(dhNext, U, state, dh, offsets, batchSizes, mask, T, H, act, dPre, scratch);
-  // weight gradients as whole-batch GEMMs over all N rows (masked rows have dPre = 0)
+  if (act == ACT_TANH) backwardSteps(dhNext, U, state, dh, offsets, batchSizes, mask, recMask, T, H, ACT_TANH, dPre, dropped, scratch);
+  else backwardSteps(dhNext, U, state, dh, offsets, batchSizes, mask, recMask, T, H, act, dPre, dropped, scratch);
+  // weight gradients as whole-batch GEMMs over all N rows (masked rows have dPre = 0); dU from
+  // the previous states as the recurrent GEMM saw them
   previousRows(hPrev, state, h0, offsets, batchSizes, T, H);
+  if (recMask != 0) maskRowsBySequence(hPrev, recMask, offsets, batchSizes, T, H);
   gemm(gU, hPrev, dPre, H, H, N, 1, 0, 1, scratch);
   gemm(gW, x, dPre, C, H, N, 1, 0, 1, scratch);
   if (gb != 0) addColumnSums(gb, dPre, N, H);
@@ -73,7 +79,7 @@ export function simpleRnnBackward(
 
 @inline function backwardSteps(
   dhNext: usize, U: usize, state: usize, dh: usize, offsets: usize, batchSizes: usize, mask: usize,
-  T: i32, H: i32, act: i32, dPre: usize, scratch: usize,
+  recMask: usize, T: i32, H: i32, act: i32, dPre: usize, dropped: usize, scratch: usize,
 ): void {
   const rowH = <usize>H << 2;
   for (let t = T - 1; t >= 0; t--) {
@@ -95,8 +101,13 @@ export function simpleRnnBackward(
       if (mask != 0) memory.fill(n, 0, rowH); // consumed; the GEMM below adds dh_{t−1} into it
     }
     // dh_{t−1} for the running sequences: dPre[rows of t] · Uᵀ (accumulated with a mask, so that
-    // masked rows keep their passed-through gradient)
-    gemm(dhNext, dPre + <usize>r0 * rowH, U, bt, H, H, 0, 1, mask != 0 ? 1 : 0, scratch);
+    // masked rows keep their passed-through gradient; ⊙ m with recurrent dropout)
+    if (recMask != 0) {
+      gemm(dropped, dPre + <usize>r0 * rowH, U, bt, H, H, 0, 1, 0, scratch);
+      addMaskedRows(dhNext, dropped, recMask, bt * H, mask != 0);
+    } else {
+      gemm(dhNext, dPre + <usize>r0 * rowH, U, bt, H, H, 0, 1, mask != 0 ? 1 : 0, scratch);
+    }
   }
 }
 
