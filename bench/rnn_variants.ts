@@ -5,6 +5,8 @@
  *
  *   GRU:   gru(32, rs) → gru(8, rs) → timeDistributed(dense(2, sigmoid))
  *   BiLSTM: bidirectional(lstm(32, rs)) → bidirectional(lstm(8, rs)) → timeDistributed(dense(2, sigmoid))
+ *   recurrent dropout: the seed's model (lstm(32) → lstm(8) → td(dense 2)) with `recurrentDropout: 0.2`
+ *     on both LSTMs (training only), beside the same model without it
  *
  * categorical crossentropy, Adam (defaults) on both sides.
  *
@@ -30,13 +32,22 @@ import { find, heading, ratioLine, timingTable } from "./report.js";
 import { interleave, type Contender } from "./stats.js";
 import { useTfBackend, type TfBackend } from "./tfjs_models.js";
 
-type Variant = "gru" | "bilstm";
+type Variant = "gru" | "bilstm" | "lstm";
 
-/** ragged's model for a variant (seeded like the demo's). */
-function buildRagged(variant: Variant, resetAfter: boolean, seed = 1) {
+/** ragged's model for a variant (seeded like the demo's); `recurrentDropout` on the LSTM variant's layers. */
+function buildRagged(variant: Variant, resetAfter: boolean, recurrentDropout = 0, seed = 1) {
   const head = layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "sigmoid" }) });
   const model =
-    variant === "gru"
+    variant === "lstm"
+      ? sequential(
+          [
+            layers.lstm({ units: 32, returnSequences: true, recurrentDropout, inputShape: [null, 5] }),
+            layers.lstm({ units: 8, returnSequences: true, recurrentDropout }),
+            head,
+          ],
+          { seed },
+        )
+      : variant === "gru"
       ? sequential(
           [
             layers.gru({ units: 32, returnSequences: true, resetAfter, inputShape: [null, 5] }),
@@ -58,10 +69,13 @@ function buildRagged(variant: Variant, resetAfter: boolean, seed = 1) {
 }
 
 /** The same model in TF.js layers. */
-function buildTf(variant: Variant): tf.Sequential {
+function buildTf(variant: Variant, recurrentDropout = 0): tf.Sequential {
   const inputShape = [null, 5];
   const model = tf.sequential();
-  if (variant === "gru") {
+  if (variant === "lstm") {
+    model.add(tf.layers.lstm({ units: 32, returnSequences: true, recurrentActivation: "sigmoid", recurrentDropout, inputShape }));
+    model.add(tf.layers.lstm({ units: 8, returnSequences: true, recurrentActivation: "sigmoid", recurrentDropout }));
+  } else if (variant === "gru") {
     // TF.js' GRU is always resetAfter: false (its GRU layer args do not even take the flag).
     model.add(tf.layers.gru({ units: 32, returnSequences: true, recurrentActivation: "sigmoid", inputShape }));
     model.add(tf.layers.gru({ units: 8, returnSequences: true, recurrentActivation: "sigmoid" }));
@@ -82,10 +96,10 @@ function selectKernels(choice: KernelChoice): void {
 }
 
 function raggedContender(args: {
-  name: string; variant: Variant; resetAfter: boolean; kernels: KernelChoice;
+  name: string; variant: Variant; resetAfter: boolean; kernels: KernelChoice; recurrentDropout?: number;
   xs: number[][][]; ys: number[][][]; rounds: number; warmup: number;
 }): Contender {
-  const model = buildRagged(args.variant, args.resetAfter);
+  const model = buildRagged(args.variant, args.resetAfter, args.recurrentDropout);
   return {
     name: args.name,
     rounds: args.rounds,
@@ -96,13 +110,13 @@ function raggedContender(args: {
 }
 
 async function tfContender(args: {
-  name: string; variant: Variant; backend: TfBackend;
+  name: string; variant: Variant; backend: TfBackend; recurrentDropout?: number;
   x: Float32Array; y: Float32Array; B: number; T: number; rounds: number; warmup: number;
 }): Promise<Contender & { dispose: () => void }> {
   await useTfBackend(args.backend);
   const quiet = console.warn; // the orthogonal initializer warns about large matrices
   console.warn = () => {};
-  const model = buildTf(args.variant);
+  const model = buildTf(args.variant, args.recurrentDropout);
   console.warn = quiet;
   const x = tf.tensor3d(args.x, [args.B, args.T, 5]);
   const y = tf.tensor3d(args.y, [args.B, args.T, 2]);
@@ -205,6 +219,33 @@ export async function rnnVariantsSection(o: BenchOptions, print: (s: string) => 
       print(ratioLine("ragged-wasm", bf, "TF.js-cpu", bc));
     }
     print("(TF.js timings exclude building the tensors; ragged's include converting the nested arrays.)");
+
+    // --- recurrent dropout ---------------------------------------------------------------------
+    const RD = 0.2;
+    const D_FAST = `ragged LSTM recurrentDropout ${RD} (wasm kernels)`;
+    const D_NONE = "ragged LSTM no dropout (wasm kernels)";
+    const D_JS = `ragged LSTM recurrentDropout ${RD} (js kernels)`;
+    const D_WASM = `TF.js wasm LSTM recurrentDropout ${RD}`;
+    const dWasm = await tfContender({ ...tfCommon, name: D_WASM, variant: "lstm", backend: "wasm", recurrentDropout: RD, rounds: o.rounds, warmup: o.warmup });
+    const dTimings = await interleave(
+      [
+        raggedContender({ ...common, name: D_FAST, variant: "lstm", resetAfter: true, kernels: "wasm", recurrentDropout: RD }),
+        raggedContender({ ...common, name: D_NONE, variant: "lstm", resetAfter: true, kernels: "wasm" }),
+        raggedContender({ ...common, name: D_JS, variant: "lstm", resetAfter: true, kernels: "js", recurrentDropout: RD }),
+        dWasm,
+      ],
+      { label: "variants recurrent dropout" },
+    );
+    dWasm.dispose();
+
+    print(heading(`Recurrent dropout: batch ${B}, length ${T}, lstm(32) → lstm(8) → td(dense 2), recurrentDropout ${RD} on both LSTMs, one trainOnBatch`));
+    print(timingTable(dTimings));
+    print("");
+    const df = find(dTimings, D_FAST);
+    print(ratioLine("recurrent-dropout", df, "no-dropout", find(dTimings, D_NONE)));
+    print(ratioLine("ragged-wasm", df, "ragged-js", find(dTimings, D_JS)));
+    print(ratioLine("ragged-wasm", df, "TF.js-wasm", find(dTimings, D_WASM)));
+    print("(one mask per sequence for all gates in ragged, one per gate in TF.js: README, Keras and TF.js compatibility)");
   } finally {
     setKernels(initial);
   }

@@ -6,9 +6,8 @@
  *  2. central differences with the mask fixed (see NOTE [ gradient-check tolerance ] in
  *     test/harness.ts), on unequal lengths incl. 0 and on a padded batch whose mask has holes;
  *  3. an all-ones mask, which changes nothing;
- *  4. the wasm kernels that fall back to the reference for a recurrent mask (forward, and backward on
- *     a reference cache that holds one); those that run it in wasm (IN_WASM) are checked against the
- *     reference in wasm_recurrent_dropout.test.ts.
+ *  4. the wasm kernels, which run it themselves: central differences here, and the JS kernels'
+ *     results in wasm_recurrent_dropout.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { Act } from "./activations.js";
@@ -29,8 +28,6 @@ const RATE = 0.4;
 
 type Kind = "lstm" | "gruAfter" | "gruBefore" | "simpleRnn";
 const KINDS: Kind[] = ["lstm", "gruAfter", "gruBefore", "simpleRnn"];
-/** The kinds whose wasm kernels run recurrent dropout themselves (the others fall back to the reference). */
-const IN_WASM: Kind[] = ["lstm", "simpleRnn"];
 const gateCount = (kind: Kind) => (kind === "lstm" ? 4 : kind === "simpleRnn" ? 1 : 3);
 
 interface Weights {
@@ -198,15 +195,15 @@ function expectMatchesReference(p: Problem, run: Run): void {
 }
 
 /** L = Σ h·R + Σ hLast·S (+ Σ cLast·S2), the recurrent mask fixed; checks every weight, x, h0 (c0). */
-function gradientCheck(p: Problem, seed: number): number {
+function gradientCheck(p: Problem, seed: number, k: KernelSet = JS): number {
   const rng = new Random(seed);
   const { layout, H } = p;
   const R = uniform(rng, layout.totalSteps * H, 1);
   const S = uniform(rng, layout.batch * H, 1);
   const S2 = uniform(rng, layout.batch * H, 1);
-  const { dx, dh0, dc0, grads } = backward(p, forward(p).cache, R, S, S2);
+  const { dx, dh0, dc0, grads } = backward(p, forward(p, p.recurrentMask, k).cache, R, S, S2, k);
   const loss = () => {
-    const { run } = forward(p);
+    const { run } = forward(p, p.recurrentMask, k);
     let s = 0;
     for (let k = 0; k < R.length; k++) s += run.h[k] * R[k];
     for (let k = 0; k < S.length; k++) s += run.hLast[k] * S[k] + (run.cLast ? run.cLast[k] * S2[k] : 0);
@@ -264,24 +261,10 @@ for (const kind of KINDS) {
       expect(gradientCheck(p, 106)).toBeGreaterThan(100);
     });
 
-    // registered only where it applies (IN_WASM kinds are compared in wasm_recurrent_dropout.test.ts)
-    if (!IN_WASM.includes(kind)) it("the wasm kernels give the reference's results (they fall back for a recurrent mask)", () => {
-      const rng = new Random(107);
-      for (const p of [makeProblem(rng, kind, LENGTHS), makeProblem(rng, kind, [6, 6, 6, 6, 6], holeyMask())]) {
-        const js = forward(p);
-        const wasm = forward(p, p.recurrentMask, WASM);
-        expect(wasm.run.h).toEqual(js.run.h);
-        expect(wasm.run.hLast).toEqual(js.run.hLast);
-        const dh = uniform(rng, p.layout.totalSteps * p.H, 1);
-        const dLast = uniform(rng, p.layout.batch * p.H, 1);
-        const want = backward(p, js.cache, dh, dLast, dLast);
-        // a reference cache holding a recurrent mask, handed to the wasm backward
-        for (const got of [backward(p, wasm.cache, dh, dLast, dLast, WASM), backward(p, js.cache, dh, dLast, dLast, WASM)]) {
-          expect(got.grads).toEqual(want.grads);
-          expect(got.dx).toEqual(want.dx);
-          expect(got.dh0).toEqual(want.dh0);
-        }
-      }
+    it("the wasm kernels' gradients match central differences too (plain, and under a mask with holes)", () => {
+      const rng = new Random(109);
+      expect(gradientCheck(makeProblem(rng, kind, LENGTHS), 110, WASM)).toBeGreaterThan(100);
+      expect(gradientCheck(makeProblem(rng, kind, [6, 6, 6, 6, 6], holeyMask()), 111, WASM)).toBeGreaterThan(100);
     });
 
     it("rejects a recurrent mask that is not [B, H]", () => {

@@ -1,4 +1,4 @@
-// Recurrent dropout in the WebAssembly recurrent kernels (NOTE [ recurrent dropout in the recurrent
+// Recurrent dropout in the WebAssembly recurrent kernels (LSTM, SimpleRNN, GRU in both forms) (NOTE [ recurrent dropout in the recurrent
 // kernels ] in recurrent_rows.ts) against the JS reference, which recurrent_dropout.test.ts checks
 // against float64 formulas and central differences: random packed layouts (unequal lengths incl. 0,
 // per-row masks with holes, odd sizes, a batch past one GEMM strip and one KC block), forward and
@@ -8,9 +8,12 @@
 // reference it falls back to.
 import { describe, expect, it } from "vitest";
 import { Act } from "./activations.js";
+import { gruBackward, gruForward, type GruBackwardArgs, type GruCache, type GruForwardArgs } from "./gru.js";
 import { lstmBackward, lstmForward, type LstmBackwardArgs, type LstmCache, type LstmForwardArgs } from "./lstm.js";
 import { simpleRnnBackward, simpleRnnForward, type SimpleRnnBackwardArgs, type SimpleRnnCache, type SimpleRnnForwardArgs } from "./simple_rnn.js";
-import { wasmLstmBackward, wasmLstmForward, wasmSimdSupported, wasmSimpleRnnBackward, wasmSimpleRnnForward } from "./wasm.js";
+import {
+  wasmGruBackward, wasmGruForward, wasmLstmBackward, wasmLstmForward, wasmSimdSupported, wasmSimpleRnnBackward, wasmSimpleRnnForward,
+} from "./wasm.js";
 import { packLayout, type PackedLayout } from "../../data/packed.js";
 import { Random } from "../random.js";
 
@@ -143,6 +146,51 @@ function simpleRnnCase(rng: Random, { C, H, batch, maxLength, masked }: Case): R
   return errors;
 }
 
+function gruCase(resetAfter: boolean) {
+  return (rng: Random, { C, H, batch, maxLength, masked }: Case): Record<string, number> => {
+    const lengths = Array.from({ length: batch }, () => int(rng, 0, maxLength));
+    lengths[int(rng, 0, batch - 1)] = 0;
+    const layout = packLayout(lengths);
+    const { totalSteps: N, batch: B } = layout;
+    const G = 3 * H;
+    const biasSize = resetAfter ? 2 * G : G;
+    const weights = { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.9 / Math.sqrt(H)), bias: randomArray(rng, biasSize, 0.5) };
+    const fwd: GruForwardArgs = {
+      layout, x: randomArray(rng, N * C), C, H, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, resetAfter,
+      h0: randomArray(rng, B * H), recurrentMask: recurrentMask(rng, B, H), ...(masked ? { mask: rowMask(rng, layout) } : {}),
+    };
+    const dh = randomArray(rng, N * H);
+    const dhLast = randomArray(rng, B * H);
+    const zeros = () => ({ kernel: new Float32Array(C * G), recurrentKernel: new Float32Array(H * G), bias: new Float32Array(biasSize) });
+    const bwd = (cache: GruCache, grads: ReturnType<typeof zeros>): GruBackwardArgs =>
+      ({ cache, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, dh, dhLast, grads, needInputGrad: true });
+
+    const fJs = gruForward(fwd);
+    const fWasm = wasmGruForward(fwd);
+    expect(ranInWasm(fWasm), "the wasm forward ran in wasm").toBe(true);
+    expect(fWasm.recurrentMask).toBe(fwd.recurrentMask);
+    const aux = (c: GruCache) => (resetAfter ? c.recH : c.resetState);
+    const errors: Record<string, number> = {
+      h: scaledError(fWasm.h, fJs.h), state: scaledError(fWasm.state, fJs.state), hLast: scaledError(fWasm.hLast, fJs.hLast),
+      gates: scaledError(fWasm.gates, fJs.gates), aux: scaledError(aux(fWasm), aux(fJs)),
+    };
+    const gJs = zeros();
+    const bJs = gruBackward(bwd(fJs, gJs));
+    const gFromJs = zeros();
+    const bFromJs = wasmGruBackward(bwd(fJs, gFromJs));
+    const gChained = zeros();
+    const bChained = wasmGruBackward(bwd(fWasm, gChained));
+    for (const [tag, b, g] of [["fromJs ", bFromJs, gFromJs], ["chained ", bChained, gChained]] as const) {
+      errors[`${tag}dx`] = scaledError(b.dx, bJs.dx);
+      errors[`${tag}dh0`] = scaledError(b.dh0, bJs.dh0);
+      errors[`${tag}dKernel`] = scaledError(g.kernel, gJs.kernel);
+      errors[`${tag}dRecurrentKernel`] = scaledError(g.recurrentKernel, gJs.recurrentKernel);
+      errors[`${tag}dBias`] = scaledError(g.bias, gJs.bias);
+    }
+    return errors;
+  };
+}
+
 function expectWithin(errors: Record<string, number>, what: string): number {
   let worst = 0;
   for (const [name, err] of Object.entries(errors)) {
@@ -152,7 +200,7 @@ function expectWithin(errors: Record<string, number>, what: string): number {
   return worst;
 }
 
-const CASES = { lstm: lstmCase, simpleRnn: simpleRnnCase };
+const CASES = { lstm: lstmCase, simpleRnn: simpleRnnCase, "gru (resetAfter)": gruCase(true), "gru (reset before)": gruCase(false) };
 
 for (const [kind, run] of Object.entries(CASES)) {
   describe.runIf(wasmSimdSupported())(`wasm ${kind} with a recurrent dropout mask matches the JS reference`, () => {

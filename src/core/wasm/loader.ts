@@ -58,15 +58,15 @@ export interface RaggedWasmExports {
   gruForward(
     gates: number, aux: number, state: number, hOut: number,
     x: number, W: number, U: number, uZR: number, uH: number, bias: number, h0: number,
-    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number,
-    act: number, recAct: number, resetAfter: number, rec: number, recHH: number, scratch: number,
+    offsets: number, batchSizes: number, mask: number, recMask: number, T: number, N: number, C: number, H: number,
+    act: number, recAct: number, resetAfter: number, rec: number, recHH: number, dropped: number, scratch: number,
   ): void;
   gruBackward(
     dx: number, dhNext: number, gW: number, gU: number, gZR: number, gH: number, gb: number,
     x: number, W: number, U: number, uZR: number, uH: number, gates: number, aux: number, state: number, h0: number, dh: number,
-    offsets: number, batchSizes: number, mask: number, T: number, N: number, C: number, H: number,
+    offsets: number, batchSizes: number, mask: number, recMask: number, T: number, N: number, C: number, H: number,
     act: number, recAct: number, resetAfter: number,
-    hPrev: number, dX: number, dRec: number, dZR: number, dHH: number, dRs: number, scratch: number,
+    hPrev: number, dX: number, dRec: number, dZR: number, dHH: number, dRs: number, dropped: number, scratch: number,
   ): void;
   gruScratchBytes(N: number, C: number, H: number): number;
   attentionForward(

@@ -16,8 +16,11 @@ import { lastRows } from "../recurrent_rows.js";
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
 import type { PackedLayout } from "../../packed_layout.js";
 
-/** gates [N,G], aux [N,H], state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0). */
-type GruBlock = KeptBlock<"gates" | "aux" | "state" | "x" | "h0" | "offsets" | "batchSizes" | "mask">;
+/**
+ * gates [N,G], aux [N,H], state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or
+ * 0), recMask [B,H] (recurrent dropout; absent without).
+ */
+type GruBlock = KeptBlock<"gates" | "aux" | "state" | "x" | "h0" | "offsets" | "batchSizes" | "mask" | "recMask">;
 
 /** A `GruCache` whose gates, recH / resetState and state stay in wasm memory (without a mask state equals `h`). */
 class WasmGruCache implements GruCache {
@@ -31,6 +34,7 @@ class WasmGruCache implements GruCache {
     readonly mask: Uint8Array | null,
     readonly h0: Float32Array,
     readonly hLast: Float32Array,
+    readonly recurrentMask: Float32Array | undefined,
     private readonly block: GruBlock | null,
   ) {}
 
@@ -64,10 +68,13 @@ class WasmGruCache implements GruCache {
   }
 }
 
-/** Allocates a GRU block and copies in what forward reads from it (x, h0, the layout, the mask). */
-function gruBlock(wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null): GruBlock | null {
+/** Allocates a GRU block and copies in what forward reads from it (x, h0, the layout, the mask, the recurrent dropout mask). */
+function gruBlock(
+  wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined,
+): GruBlock | null {
   const N = layout.totalSteps;
-  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 3 * H, aux: N * H, state: N * H }, { h0 });
+  const states = recMask ? { h0, recMask } : { h0 };
+  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 3 * H, aux: N * H, state: N * H }, states as { h0: Float32Array; recMask: Float32Array });
 }
 
 /** Copies U [H,G] to `U`, and (without resetAfter) its z|r columns to `uZR` [H,2H] and h columns to `uH` [H,H]. */
@@ -80,7 +87,7 @@ function putGruRecurrentKernel(mem: Float32Array, U: Float32Array, H: number, re
   mem.set(h, at.uH >> 2);
 }
 
-// x: [N,C], W: [C,3H], U: [H,3H], b: [2,3H] | [3H], h0: [B,H], mask: [N] → h: [N,H], hLast: [B,H]
+// x: [N,C], W: [C,3H], U: [H,3H], b: [2,3H] | [3H], h0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast: [B,H]
 // (gates [N,3H], recH | resetState and state [N,H] stay in wasm memory for backward)
 export function wasmGruForward(args: GruForwardArgs): GruCache {
   const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
@@ -89,13 +96,14 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
   const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
   const fits =
-    recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
+    recurrentForwardFits(args, G, [activation, recurrentActivation], true) &&
     (weights.bias === null || weights.bias.length === (resetAfter ? 2 * G : G));
   if (wasm === null || !fits) return gruForward(args);
   releaseSlot(args.slot);
 
   const h0 = args.h0 ?? new Float32Array(B * H);
-  const block = gruBlock(wasm, layout, C, H, x, h0, mask);
+  const recMask = args.recurrentMask;
+  const block = gruBlock(wasm, layout, C, H, x, h0, mask, recMask);
   if (block === null) return gruForward(args);
   const { p } = block;
   const arena = new WasmArena(wasm); // above the block
@@ -108,6 +116,7 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
     bias: arena.floats(2 * G), // zeros without bias
     rec: arena.floats(B * G),
     recHH: arena.floats(B * H),
+    dropped: recMask ? arena.floats(B * H) : 0,
     scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
   };
   if (!arena.commit()) {
@@ -122,14 +131,14 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
 
   wasm.gruForward(
     p.gates, p.aux, p.state, q.hOut, p.x, q.W, q.U, q.uZR, q.uH, q.bias, p.h0,
-    p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.scratch,
+    p.offsets, p.batchSizes, p.mask, recMask ? p.recMask : 0, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.dropped, q.scratch,
   );
 
   const out = arena.f32;
   const h = stepCopy(floatsAt(out, q.hOut, N * H));
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
-    new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, kept));
+    new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, recMask, kept));
 }
 
 // dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,3H], dU [H,3H], db [2,3H] | [3H]
@@ -155,7 +164,7 @@ function gruBackwardFits(args: GruBackwardArgs, fromArrays: boolean): boolean {
   const N = layout.totalSteps;
   const G = 3 * H;
   const aux = fromArrays ? auxOf(cache) : null;
-  return recurrentBackwardFits(args, G, [activation, recurrentActivation]) &&
+  return recurrentBackwardFits(args, G, [activation, recurrentActivation], true) &&
     (!fromArrays || (cacheInputsFit(cache) && cache.gates.length >= N * G && aux !== null && aux.length >= N * H &&
       cache.state.length >= N * H)) &&
     (grads.bias === null || grads.bias.length === (resetAfter ? 2 * G : G));
@@ -165,7 +174,7 @@ function gruBackwardFits(args: GruBackwardArgs, fromArrays: boolean): boolean {
 function gruBlockFromArrays(wasm: RaggedWasmExports, cache: GruCache): GruBlock | null {
   const { layout, C, H } = cache;
   const N = layout.totalSteps;
-  const block = gruBlock(wasm, layout, C, H, cache.x, cache.h0, cache.mask);
+  const block = gruBlock(wasm, layout, C, H, cache.x, cache.h0, cache.mask, cache.recurrentMask);
   if (block === null) return null;
   const { p } = block;
   block.write(p.gates, cache.gates, N * 3 * H);
@@ -200,6 +209,7 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
     dZR: resetAfter ? 0 : arena.floats(N * 2 * H),
     dHH: resetAfter ? 0 : arena.floats(N * H),
     dRs: resetAfter ? 0 : arena.floats(B * H),
+    dropped: cache.recurrentMask ? arena.floats(B * H) : 0,
     scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
   };
   if (!arena.commit()) return gruBackward(args);
@@ -215,15 +225,15 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
   wasm.gruBackward(
     q.dx, q.dhNext, q.gW, q.gU, q.gZR, q.gH, q.gb,
     p.x, q.W, q.U, q.uZR, q.uH, p.gates, p.aux, p.state, p.h0, q.dh,
-    p.offsets, p.batchSizes, p.mask, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0,
-    q.hPrev, q.dX, q.dRec, q.dZR, q.dHH, q.dRs, q.scratch,
+    p.offsets, p.batchSizes, p.mask, cache.recurrentMask ? p.recMask : 0, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0,
+    q.hPrev, q.dX, q.dRec, q.dZR, q.dHH, q.dRs, q.dropped, q.scratch,
   );
 
   const out = arena.f32;
   grads.kernel.set(floatsAt(out, q.gW, C * G));
   if (resetAfter) grads.recurrentKernel.set(floatsAt(out, q.gU, H * G));
   else {
-    // dU = [h_pᵀ·[dz', dr'] | (r⊙h_p)ᵀ·dhh'], added into its column blocks
+    // dU = [h_pᵀ·[dz', dr'] | (r⊙h_p)ᵀ·dhh'] (h_p ⊙ m with recurrent dropout), added into its column blocks
     const gZR = floatsAt(out, q.gZR, 2 * H * H);
     const gH = floatsAt(out, q.gH, H * H);
     const gU = grads.recurrentKernel;

@@ -4,9 +4,13 @@
 // `mask` points at N bytes or is 0; with a mask the output `hOut` is separate (zero at masked
 // rows) and `state` carries over them. `aux` [N,H] is the spec's `recH` (resetAfter) or
 // `resetState` (r ⊙ h_p, otherwise). All pointers are byte addresses; sizes are element counts.
+// Recurrent dropout as in lstm.ts: `recMask` [B,H] or 0. h_p ⊙ m (into `dropped` [B,H]) is what the
+// recurrent GEMMs see and what r multiplies (r ⊙ (h_p ⊙ m) without resetAfter); the new state
+// z ⊙ h_p + (1 − z) ⊙ hh and dz' use h_p itself. Backward moves the GEMMs' gradients to h_p times m
+// and builds dU from h_p ⊙ m.
 import { ACT_SIGMOID, ACT_TANH, vact, vdact, vflush } from "./math";
 import { gemm, gemmScratchBytes } from "./gemm";
-import { addColumnSums, addRowVector, ldv, previousRows, stv } from "./rows";
+import { addColumnSums, addMaskedRows, addRowVector, dropRows, ldv, maskRowsBySequence, previousRows, stv } from "./rows";
 
 /** Bytes of scratch either direction's GEMMs need (the largest). */
 export function gruScratchBytes(N: i32, C: i32, H: i32): i32 {
@@ -27,14 +31,14 @@ export function gruScratchBytes(N: i32, C: i32, H: i32): i32 {
 // ---------------------------------------------------------------------------------------------
 // Forward
 // x: [N,C], W: [C,G], U: [H,G] (and its split U_zr [H,2H], U_h [H,H] when !resetAfter),
-// bias: [2,G] (resetAfter) or [G], zeros without bias; h0: [B,H]; mask: [N]
-//   → gates [N,G], aux [N,H], state, hOut [N,H].  rec: [B,G] scratch, recHH: [B,H] scratch.
+// bias: [2,G] (resetAfter) or [G], zeros without bias; h0: [B,H]; mask: [N]; recMask: [B,H] (or 0)
+//   → gates [N,G], aux [N,H], state, hOut [N,H].  rec: [B,G], recHH, dropped: [B,H] scratch.
 
 export function gruForward(
   gates: usize, aux: usize, state: usize, hOut: usize,
   x: usize, W: usize, U: usize, uZR: usize, uH: usize, bias: usize, h0: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, N: i32, C: i32, H: i32,
-  act: i32, recAct: i32, resetAfter: bool, rec: usize, recHH: usize, scratch: usize,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, N: i32, C: i32, H: i32,
+  act: i32, recAct: i32, resetAfter: bool, rec: usize, recHH: usize, dropped: usize, scratch: usize,
 ): void {
   const G = 3 * H;
   // x-side pre-activations for all rows: gates = x·W + b_in
@@ -42,19 +46,19 @@ export function gruForward(
   addRowVector(gates, bias, N, G);
   const common = act == ACT_TANH && recAct == ACT_SIGMOID;
   if (resetAfter) {
-    if (common) forwardAfter(gates, aux, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, T, H, ACT_TANH, ACT_SIGMOID, rec, scratch);
-    else forwardAfter(gates, aux, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, T, H, act, recAct, rec, scratch);
+    if (common) forwardAfter(gates, aux, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, recMask, T, H, ACT_TANH, ACT_SIGMOID, rec, dropped, scratch);
+    else forwardAfter(gates, aux, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, recMask, T, H, act, recAct, rec, dropped, scratch);
   } else {
-    if (common) forwardBefore(gates, aux, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, T, H, ACT_TANH, ACT_SIGMOID, rec, recHH, scratch);
-    else forwardBefore(gates, aux, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, T, H, act, recAct, rec, recHH, scratch);
+    if (common) forwardBefore(gates, aux, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, recMask, T, H, ACT_TANH, ACT_SIGMOID, rec, recHH, dropped, scratch);
+    else forwardBefore(gates, aux, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, recMask, T, H, act, recAct, rec, recHH, dropped, scratch);
   }
 }
 
-// resetAfter: rec = h_p·U + b_rec; z, r = σr(x + rec); hh = σ(x_h + r ⊙ rec_h); aux = rec_h.
+// resetAfter: rec = (h_p ⊙ m)·U + b_rec; z, r = σr(x + rec); hh = σ(x_h + r ⊙ rec_h); aux = rec_h.
 @inline function forwardAfter(
   gates: usize, aux: usize, state: usize, hOut: usize, U: usize, recBias: usize, h0: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, H: i32, act: i32, recAct: i32,
-  rec: usize, scratch: usize,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, H: i32, act: i32, recAct: i32,
+  rec: usize, dropped: usize, scratch: usize,
 ): void {
   const G = 3 * H;
   const rowG = <usize>G << 2;
@@ -63,7 +67,8 @@ export function gruForward(
     const r0 = load<i32>(offsets + (<usize>t << 2));
     const bt = load<i32>(batchSizes + (<usize>t << 2));
     const prev = t == 0 ? h0 : state + <usize>load<i32>(offsets + (<usize>(t - 1) << 2)) * rowH;
-    gemm(rec, prev, U, bt, G, H, 0, 0, 0, scratch);
+    if (recMask != 0) dropRows(dropped, prev, recMask, bt * H);
+    gemm(rec, recMask != 0 ? dropped : prev, U, bt, G, H, 0, 0, 0, scratch);
     for (let j = 0; j < bt; j++) {
       const r = <usize>(r0 + j);
       const hp = prev + <usize>j * rowH;
@@ -100,11 +105,11 @@ export function gruForward(
   stv(s + o, newState(zg, ldv(hp + o, full), hh), full);
 }
 
-// !resetAfter: z, r = σr(x + h_p·U_zr); aux = r ⊙ h_p; hh = σ(x_h + aux·U_h).
+// !resetAfter: z, r = σr(x + (h_p ⊙ m)·U_zr); aux = r ⊙ (h_p ⊙ m); hh = σ(x_h + aux·U_h).
 @inline function forwardBefore(
   gates: usize, aux: usize, state: usize, hOut: usize, uZR: usize, uH: usize, h0: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, H: i32, act: i32, recAct: i32,
-  recZR: usize, recHH: usize, scratch: usize,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, H: i32, act: i32, recAct: i32,
+  recZR: usize, recHH: usize, dropped: usize, scratch: usize,
 ): void {
   const G = 3 * H;
   const rowG = <usize>G << 2;
@@ -113,7 +118,9 @@ export function gruForward(
     const r0 = load<i32>(offsets + (<usize>t << 2));
     const bt = load<i32>(batchSizes + (<usize>t << 2));
     const prev = t == 0 ? h0 : state + <usize>load<i32>(offsets + (<usize>(t - 1) << 2)) * rowH;
-    gemm(recZR, prev, uZR, bt, 2 * H, H, 0, 0, 0, scratch);
+    const seen = recMask != 0 ? dropped : prev; // h_p as the recurrent GEMMs and r see it
+    if (recMask != 0) dropRows(dropped, prev, recMask, bt * H);
+    gemm(recZR, seen, uZR, bt, 2 * H, H, 0, 0, 0, scratch);
     // z, r and r ⊙ h_p (zero at masked rows, which the next GEMM reads)
     for (let j = 0; j < bt; j++) {
       const r = <usize>(r0 + j);
@@ -124,10 +131,10 @@ export function gruForward(
       }
       const g = gates + r * rowG;
       const q = recZR + <usize>j * (rowH << 1);
-      const hp = prev + <usize>j * rowH;
+      const hs = seen + <usize>j * rowH;
       let u = 0;
-      for (; u + 4 <= H; u += 4) cellGates(g, q, a, hp, rowH, <usize>u << 2, recAct, true);
-      for (; u < H; u++) cellGates(g, q, a, hp, rowH, <usize>u << 2, recAct, false);
+      for (; u + 4 <= H; u += 4) cellGates(g, q, a, hs, rowH, <usize>u << 2, recAct, true);
+      for (; u < H; u++) cellGates(g, q, a, hs, rowH, <usize>u << 2, recAct, false);
     }
     gemm(recHH, aux + <usize>r0 * rowH, uH, bt, H, H, 0, 0, 0, scratch);
     for (let j = 0; j < bt; j++) {
@@ -184,26 +191,30 @@ export function gruForward(
 // dh: [N,H] (or 0), dhNext: [B,H] = dhLast on entry, dh0 on exit → dx: [N,C] (or 0);
 // gW [C,G] +=, gb [2,G] or [G] (or 0) +=; gU [H,G] += (resetAfter) — otherwise the two blocks of
 // dU go to gZR [H,2H] and gH [H,H] (overwritten) for the caller to add into its columns.
-// Scratch: hPrev [N,H], dX [N,G], dRec [N,G] (resetAfter) or dZR [N,2H], dHH [N,H], dRs [B,H].
+// Scratch: hPrev [N,H], dX [N,G], dRec [N,G] (resetAfter) or dZR [N,2H], dHH [N,H], dRs [B,H];
+// dropped [B,H] with recMask.
 
 export function gruBackward(
   dx: usize, dhNext: usize, gW: usize, gU: usize, gZR: usize, gH: usize, gb: usize,
   x: usize, W: usize, U: usize, uZR: usize, uH: usize, gates: usize, aux: usize, state: usize, h0: usize, dh: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, N: i32, C: i32, H: i32,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, N: i32, C: i32, H: i32,
   act: i32, recAct: i32, resetAfter: bool,
-  hPrev: usize, dX: usize, dRec: usize, dZR: usize, dHH: usize, dRs: usize, scratch: usize,
+  hPrev: usize, dX: usize, dRec: usize, dZR: usize, dHH: usize, dRs: usize, dropped: usize, scratch: usize,
 ): void {
   const G = 3 * H;
   previousRows(hPrev, state, h0, offsets, batchSizes, T, H);
   const common = act == ACT_TANH && recAct == ACT_SIGMOID;
   if (resetAfter) {
-    if (common) backwardAfter(dhNext, U, gates, aux, hPrev, dh, offsets, batchSizes, mask, T, H, ACT_TANH, ACT_SIGMOID, dX, dRec, scratch);
-    else backwardAfter(dhNext, U, gates, aux, hPrev, dh, offsets, batchSizes, mask, T, H, act, recAct, dX, dRec, scratch);
+    if (common) backwardAfter(dhNext, U, gates, aux, hPrev, dh, offsets, batchSizes, mask, recMask, T, H, ACT_TANH, ACT_SIGMOID, dX, dRec, dropped, scratch);
+    else backwardAfter(dhNext, U, gates, aux, hPrev, dh, offsets, batchSizes, mask, recMask, T, H, act, recAct, dX, dRec, dropped, scratch);
+    // dU from the previous states as the GEMM saw them (the loop above needed h_p itself)
+    if (recMask != 0) maskRowsBySequence(hPrev, recMask, offsets, batchSizes, T, H);
     gemm(gU, hPrev, dRec, H, G, N, 1, 0, 1, scratch);
     if (gb != 0) addColumnSums(gb + (<usize>G << 2), dRec, N, G);
   } else {
-    if (common) backwardBefore(dhNext, uZR, uH, gates, hPrev, dh, offsets, batchSizes, mask, T, H, ACT_TANH, ACT_SIGMOID, dZR, dHH, dRs, scratch);
-    else backwardBefore(dhNext, uZR, uH, gates, hPrev, dh, offsets, batchSizes, mask, T, H, act, recAct, dZR, dHH, dRs, scratch);
+    if (common) backwardBefore(dhNext, uZR, uH, gates, hPrev, dh, offsets, batchSizes, mask, recMask, T, H, ACT_TANH, ACT_SIGMOID, dZR, dHH, dRs, dropped, scratch);
+    else backwardBefore(dhNext, uZR, uH, gates, hPrev, dh, offsets, batchSizes, mask, recMask, T, H, act, recAct, dZR, dHH, dRs, dropped, scratch);
+    if (recMask != 0) maskRowsBySequence(hPrev, recMask, offsets, batchSizes, T, H);
     gemm(gZR, hPrev, dZR, H, 2 * H, N, 1, 0, 0, scratch);
     gemm(gH, aux, dHH, H, H, N, 1, 0, 0, scratch);
     joinColumns(dX, dZR, 2 * H, dHH, H, N);
@@ -216,8 +227,8 @@ export function gruBackward(
 
 @inline function backwardAfter(
   dhNext: usize, U: usize, gates: usize, recH: usize, hPrev: usize, dh: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, H: i32, act: i32, recAct: i32,
-  dX: usize, dRec: usize, scratch: usize,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, H: i32, act: i32, recAct: i32,
+  dX: usize, dRec: usize, dropped: usize, scratch: usize,
 ): void {
   const G = 3 * H;
   const rowG = <usize>G << 2;
@@ -241,8 +252,13 @@ export function gruBackward(
       for (; u + 4 <= H; u += 4) cellBackAfter(dX + r * rowG, dRec + r * rowG, g, recH + s, hPrev + s, n, gd, rowH, <usize>u << 2, act, recAct, true);
       for (; u < H; u++) cellBackAfter(dX + r * rowG, dRec + r * rowG, g, recH + s, hPrev + s, n, gd, rowH, <usize>u << 2, act, recAct, false);
     }
-    // dh_{t−1} += dRec[rows of t] · Uᵀ (sequences that end earlier keep dhLast)
-    gemm(dhNext, dRec + <usize>r0 * rowG, U, bt, H, G, 0, 1, 1, scratch);
+    // dh_{t−1} += dRec[rows of t] · Uᵀ (⊙ m with recurrent dropout; sequences that end earlier keep dhLast)
+    if (recMask != 0) {
+      gemm(dropped, dRec + <usize>r0 * rowG, U, bt, H, G, 0, 1, 0, scratch);
+      addMaskedRows(dhNext, dropped, recMask, bt * H, true);
+    } else {
+      gemm(dhNext, dRec + <usize>r0 * rowG, U, bt, H, G, 0, 1, 1, scratch);
+    }
   }
 }
 
@@ -268,8 +284,8 @@ export function gruBackward(
 
 @inline function backwardBefore(
   dhNext: usize, uZR: usize, uH: usize, gates: usize, hPrev: usize, dh: usize,
-  offsets: usize, batchSizes: usize, mask: usize, T: i32, H: i32, act: i32, recAct: i32,
-  dZR: usize, dHH: usize, dRs: usize, scratch: usize,
+  offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, H: i32, act: i32, recAct: i32,
+  dZR: usize, dHH: usize, dRs: usize, dropped: usize, scratch: usize,
 ): void {
   const G = 3 * H;
   const rowG = <usize>G << 2;
@@ -299,12 +315,18 @@ export function gruBackward(
       const g = gates + r * rowG;
       const n = dhNext + <usize>j * rowH;
       const d = dRs + <usize>j * rowH;
+      const m = recMask == 0 ? 0 : recMask + <usize>j * rowH;
       let u = 0;
-      for (; u + 4 <= H; u += 4) cellBackReset(dZR + r * (rowH << 1), g, hPrev + r * rowH, n, d, rowH, <usize>u << 2, recAct, true);
-      for (; u < H; u++) cellBackReset(dZR + r * (rowH << 1), g, hPrev + r * rowH, n, d, rowH, <usize>u << 2, recAct, false);
+      for (; u + 4 <= H; u += 4) cellBackReset(dZR + r * (rowH << 1), g, hPrev + r * rowH, m, n, d, rowH, <usize>u << 2, recAct, true);
+      for (; u < H; u++) cellBackReset(dZR + r * (rowH << 1), g, hPrev + r * rowH, m, n, d, rowH, <usize>u << 2, recAct, false);
     }
-    // dh_{t−1} += [dz', dr'][rows of t] · U_zrᵀ
-    gemm(dhNext, dZR + <usize>r0 * (rowH << 1), uZR, bt, H, 2 * H, 0, 1, 1, scratch);
+    // dh_{t−1} += [dz', dr'][rows of t] · U_zrᵀ (⊙ m with recurrent dropout)
+    if (recMask != 0) {
+      gemm(dropped, dZR + <usize>r0 * (rowH << 1), uZR, bt, H, 2 * H, 0, 1, 0, scratch);
+      addMaskedRows(dhNext, dropped, recMask, bt * H, true);
+    } else {
+      gemm(dhNext, dZR + <usize>r0 * (rowH << 1), uZR, bt, H, 2 * H, 0, 1, 1, scratch);
+    }
   }
 }
 
@@ -320,11 +342,14 @@ export function gruBackward(
   stv(n + o, vflush(f32x4.mul(dht, zg)), full);
 }
 
-@inline function cellBackReset(dzr: usize, g: usize, hp: usize, n: usize, d: usize, gs: usize, o: usize, recAct: i32, full: bool): void {
+// dr' and the reset path's share of dh_{t−1}; `m` the row's recurrent dropout mask or 0 (r multiplied h_p ⊙ m)
+@inline function cellBackReset(dzr: usize, g: usize, hp: usize, m: usize, n: usize, d: usize, gs: usize, o: usize, recAct: i32, full: bool): void {
   const rg = ldv(g + gs + o, full);
   const drs = ldv(d + o, full);
-  stv(dzr + gs + o, vflush(f32x4.mul(f32x4.mul(drs, ldv(hp + o, full)), vdact(recAct, rg))), full);
-  stv(n + o, vflush(f32x4.add(ldv(n + o, full), f32x4.mul(drs, rg))), full);
+  const hs = m == 0 ? ldv(hp + o, full) : f32x4.mul(ldv(hp + o, full), ldv(m + o, full));
+  const toPrev = m == 0 ? f32x4.mul(drs, rg) : f32x4.mul(f32x4.mul(drs, rg), ldv(m + o, full));
+  stv(dzr + gs + o, vflush(f32x4.mul(f32x4.mul(drs, hs), vdact(recAct, rg))), full);
+  stv(n + o, vflush(f32x4.add(ldv(n + o, full), toPrev)), full);
 }
 
 /** out [rows, na+nb] = [a | b] for a [rows, na], b [rows, nb]. */
