@@ -1,9 +1,8 @@
 /**
  * The fallback checks the wasm kernels share: a kernel runs the reference (the spec) for anything
  * these reject — sizes that are not counts, an activation wasm does not know, arrays shorter than
- * the shapes say, a recurrent dropout mask where the kernel has none in wasm (`recurrentMaskInWasm`
- * false) or one that is not [B, H]. Each kernel adds its own checks (bias length, c0, a reference
- * cache's arrays) next to these.
+ * the shapes say, a recurrent dropout mask that is not [B, H]. Each kernel adds its own checks (bias
+ * length, c0, a reference cache's arrays) next to these.
  */
 import { Act } from "../activations.js";
 import type { PackedLayout } from "../../packed_layout.js";
@@ -29,12 +28,9 @@ export function maskFits(mask: Uint8Array | null | undefined, N: number): boolea
   return mask === null || mask === undefined || mask.length === N;
 }
 
-/**
- * Absent, or (when the kernel runs recurrent dropout in wasm) exactly [B, H]: any other length goes
- * to the reference, which says what is wrong.
- */
-function recurrentMaskFits(mask: Float32Array | undefined, B: number, H: number, inWasm: boolean): boolean {
-  return mask === undefined || (inWasm && mask.length === B * H);
+/** Absent, or exactly [B, H]: any other length goes to the reference, which says what is wrong. */
+function recurrentMaskFits(mask: Float32Array | undefined, B: number, H: number): boolean {
+  return mask === undefined || mask.length === B * H;
 }
 
 /** The arguments every recurrent forward has (LSTM, GRU and SimpleRNN alike). */
@@ -50,14 +46,11 @@ interface RecurrentForwardArgs {
 }
 
 // x: [N,C], W: [C,G], U: [H,G], h0: [B,H], mask: [N], recurrentMask: [B,H]; `acts` are the activations the call uses
-/**
- * Whether wasm can run a recurrent forward, but for the bias (and LSTM's c0), which differ by kernel.
- * `recurrentMaskInWasm`: the kernel runs recurrent dropout in wasm.
- */
-export function recurrentForwardFits(args: RecurrentForwardArgs, G: number, acts: number[], recurrentMaskInWasm = false): boolean {
+/** Whether wasm can run a recurrent forward, but for the bias (and LSTM's c0), which differ by kernel. */
+export function recurrentForwardFits(args: RecurrentForwardArgs, G: number, acts: number[]): boolean {
   const { layout, x, C, H, weights } = args;
   const { batch: B, totalSteps: N } = layout;
-  return isCount(C) && isCount(H) && H > 0 && acts.every(knownAct) && recurrentMaskFits(args.recurrentMask, B, H, recurrentMaskInWasm) &&
+  return isCount(C) && isCount(H) && H > 0 && acts.every(knownAct) && recurrentMaskFits(args.recurrentMask, B, H) &&
     maskFits(args.mask, N) && x.length >= N * C &&
     weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
     absentOrFits(args.h0, B * H);
@@ -75,13 +68,13 @@ interface RecurrentBackwardArgs {
 // W, dW: [C,G], U, dU: [H,G], dh: [N,H], dhLast: [B,H]
 /**
  * Whether wasm can run a recurrent backward, but for the bias gradient, LSTM's dcLast and a
- * reference cache's arrays, which differ by kernel. `recurrentMaskInWasm` as for forward.
+ * reference cache's arrays, which differ by kernel.
  */
-export function recurrentBackwardFits(args: RecurrentBackwardArgs, G: number, acts: number[], recurrentMaskInWasm = false): boolean {
+export function recurrentBackwardFits(args: RecurrentBackwardArgs, G: number, acts: number[]): boolean {
   const { cache, weights, grads } = args;
   const { layout, C, H } = cache;
   const { batch: B, totalSteps: N } = layout;
-  return isCount(C) && isCount(H) && H > 0 && acts.every(knownAct) && recurrentMaskFits(cache.recurrentMask, B, H, recurrentMaskInWasm) &&
+  return isCount(C) && isCount(H) && H > 0 && acts.every(knownAct) && recurrentMaskFits(cache.recurrentMask, B, H) &&
     weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
     absentOrFits(args.dh, N * H) && absentOrFits(args.dhLast, B * H) &&
     grads.kernel.length >= C * G && grads.recurrentKernel.length >= H * G;

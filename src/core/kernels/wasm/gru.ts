@@ -96,7 +96,7 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
   const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
   const fits =
-    recurrentForwardFits(args, G, [activation, recurrentActivation], true) &&
+    recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
     (weights.bias === null || weights.bias.length === (resetAfter ? 2 * G : G));
   if (wasm === null || !fits) return gruForward(args);
   releaseSlot(args.slot);
@@ -164,7 +164,7 @@ function gruBackwardFits(args: GruBackwardArgs, fromArrays: boolean): boolean {
   const N = layout.totalSteps;
   const G = 3 * H;
   const aux = fromArrays ? auxOf(cache) : null;
-  return recurrentBackwardFits(args, G, [activation, recurrentActivation], true) &&
+  return recurrentBackwardFits(args, G, [activation, recurrentActivation]) &&
     (!fromArrays || (cacheInputsFit(cache) && cache.gates.length >= N * G && aux !== null && aux.length >= N * H &&
       cache.state.length >= N * H)) &&
     (grads.bias === null || grads.bias.length === (resetAfter ? 2 * G : G));

@@ -102,7 +102,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
   const fits =
-    recurrentForwardFits(args, G, [activation, recurrentActivation], true) &&
+    recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
     absentOrFits(weights.bias, G) && absentOrFits(args.c0, B * H);
   if (wasm === null || !fits) return lstmForward(args);
   releaseSlot(args.slot);
@@ -159,7 +159,7 @@ function lstmBackwardFits(args: LstmBackwardArgs, fromArrays: boolean): boolean 
   const { cache, activation, recurrentActivation, grads } = args;
   const { layout, H } = cache;
   const G = 4 * H;
-  return recurrentBackwardFits(args, G, [activation, recurrentActivation], true) &&
+  return recurrentBackwardFits(args, G, [activation, recurrentActivation]) &&
     (!fromArrays || cacheArraysFit(cache)) &&
     absentOrFits(args.dcLast, layout.batch * H) && absentOrFits(grads.bias, G);
 }

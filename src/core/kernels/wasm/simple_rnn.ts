@@ -63,7 +63,7 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
-  const fits = recurrentForwardFits(args, H, [activation], true) && absentOrFits(weights.bias, H);
+  const fits = recurrentForwardFits(args, H, [activation]) && absentOrFits(weights.bias, H);
   if (wasm === null || !fits) return simpleRnnForward(args);
   releaseSlot(args.slot);
 
@@ -114,7 +114,7 @@ export function wasmSimpleRnnBackward(args: SimpleRnnBackwardArgs): SimpleRnnBac
 function simpleRnnBackwardFits(args: SimpleRnnBackwardArgs, fromArrays: boolean): boolean {
   const { cache, activation, grads } = args;
   const { layout, H } = cache;
-  return recurrentBackwardFits(args, H, [activation], true) &&
+  return recurrentBackwardFits(args, H, [activation]) &&
     (!fromArrays || (cacheInputsFit(cache) && cache.state.length >= layout.totalSteps * H)) &&
     absentOrFits(grads.bias, H);
 }
