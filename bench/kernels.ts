@@ -7,7 +7,8 @@
 // Prints GFLOP/s for GEMM (the wasm call as layers see it — copies in and out included — and the
 // in-wasm kernel alone, data already in wasm memory) and the time of one lstmForward + lstmBackward
 // of the benchmark model's two layers (C=5, H=32 and C=32, H=8; B=1000, T=55), and of a GRU (both
-// forms) and a SimpleRNN layer of the first layer's shape. Every number is
+// forms) and a SimpleRNN layer of the first layer's shape, and layer normalization's forward + backward
+// on the rows of the benchmark batch (55 000 × 64). Every number is
 // the median of interleaved runs after a warm-up (V8 runs wasm 4–5× slower until it tiers up).
 // The LSTM lines also give the process CPU time (user + system) per run: on a shared, loaded
 // machine wall time inflates while CPU time stays close to the unloaded wall time.
@@ -16,9 +17,10 @@ import { lstmBackward, lstmForward, type LstmBackwardArgs, type LstmForwardArgs 
 import { Act } from "../src/core/kernels/activations.js";
 import { gruBackward, gruForward } from "../src/core/kernels/gru.js";
 import { simpleRnnBackward, simpleRnnForward } from "../src/core/kernels/simple_rnn.js";
+import { layerNormBackward, layerNormForward, type LayerNormBackwardArgs, type LayerNormForwardArgs } from "../src/core/kernels/layer_norm.js";
 import {
-  wasmGemm, wasmGruBackward, wasmGruForward, wasmLstmBackward, wasmLstmForward, wasmSimdSupported,
-  wasmSimpleRnnBackward, wasmSimpleRnnForward,
+  wasmGemm, wasmGruBackward, wasmGruForward, wasmLayerNormBackward, wasmLayerNormForward, wasmLstmBackward, wasmLstmForward,
+  wasmSimdSupported, wasmSimpleRnnBackward, wasmSimpleRnnForward,
 } from "../src/core/kernels/wasm.js";
 import { loadRaggedWasm, WasmBlockPlan, wasmVariant } from "../src/core/wasm/loader.js";
 import { packLayout } from "../src/data/packed.js";
@@ -200,6 +202,27 @@ function benchOtherRnn(kind: "gru" | "gru resetAfter=false" | "simpleRnn", C: nu
   );
 }
 
+/** Layer normalization forward + backward over M rows of C features (gamma and beta, dx wanted). */
+function benchLayerNorm(M: number, C: number): void {
+  const fwd: LayerNormForwardArgs = {
+    out: new Float32Array(M * C), mean: new Float32Array(M), rstd: new Float32Array(M), x: randomArray(M * C),
+    gamma: randomArray(C), beta: randomArray(C), M, C, epsilon: 1e-3,
+  };
+  const bwd: LayerNormBackwardArgs = {
+    dx: new Float32Array(M * C), dGamma: new Float32Array(C), dBeta: new Float32Array(C), dOut: randomArray(M * C),
+    x: fwd.x, mean: fwd.mean, rstd: fwd.rstd, gamma: fwd.gamma, M, C,
+  };
+  const t = timeInterleaved({
+    jsF: () => layerNormForward(fwd), jsB: () => layerNormBackward(bwd),
+    wasmF: () => wasmLayerNormForward(fwd), wasmB: () => wasmLayerNormBackward(bwd),
+  }, 21);
+  console.log(
+    `layerNorm ${M}x${C}: js ${(t.jsF + t.jsB).toFixed(1)} ms (fwd ${t.jsF.toFixed(1)}, bwd ${t.jsB.toFixed(1)}), ` +
+    `wasm ${(t.wasmF + t.wasmB).toFixed(1)} ms (fwd ${t.wasmF.toFixed(1)}, bwd ${t.wasmB.toFixed(1)}; copies in and out included): ` +
+    `${((t.jsF + t.jsB) / (t.wasmF + t.wasmB)).toFixed(1)}× faster`,
+  );
+}
+
 if (!wasmSimdSupported()) {
   console.log("WebAssembly SIMD is not supported here: nothing to compare.");
 } else {
@@ -215,4 +238,5 @@ if (!wasmSimdSupported()) {
   benchOtherRnn("gru", 5, 32, 1000, 55);
   benchOtherRnn("gru resetAfter=false", 5, 32, 1000, 55);
   benchOtherRnn("simpleRnn", 5, 32, 1000, 55);
+  benchLayerNorm(55000, 64);
 }

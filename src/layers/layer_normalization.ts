@@ -8,7 +8,7 @@
  * sequential([layers.lstm({ units: 16, returnSequences: true, inputShape: [null, 4] }), layers.layerNormalization()]);
  */
 import type { Random } from "../core/random.js";
-import { layerNormBackward, layerNormForward } from "../core/kernels/layer_norm.js";
+import { kernels } from "../core/kernels/registry.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "./layer.js";
@@ -92,12 +92,12 @@ export class LayerNormalization extends Layer {
     const mean = new Float32Array(M);
     const rstd = new Float32Array(M);
     const gamma = this.gamma?.value ?? null;
-    layerNormForward({ out, mean, rstd, x: input.data, gamma, beta: this.beta?.value ?? null, M, C, epsilon: this.epsilon });
+    kernels().layerNormForward({ out, mean, rstd, x: input.data, gamma, beta: this.beta?.value ?? null, M, C, epsilon: this.epsilon });
     return {
       output: withData(input, out, C),
       backward: (d) => {
         const dx = ctx.inputNeedsGrad ? new Float32Array(M * C) : null;
-        layerNormBackward({ dx, dGamma: this.gamma?.grad ?? null, dBeta: this.beta?.grad ?? null, dOut: d.data, x: input.data, mean, rstd, gamma, M, C });
+        kernels().layerNormBackward({ dx, dGamma: this.gamma?.grad ?? null, dBeta: this.beta?.grad ?? null, dOut: d.data, x: input.data, mean, rstd, gamma, M, C });
         return dx ? withData(input, dx, C) : null;
       },
     };

@@ -9,6 +9,7 @@ import { attentionBackward, attentionForward } from "./attention.js";
 import { conv1dBackward, conv1dForward } from "./conv1d.js";
 import { gemm } from "./gemm.js";
 import { gruBackward, gruForward } from "./gru.js";
+import { layerNormBackward, layerNormForward } from "./layer_norm.js";
 import { lstmBackward, lstmForward } from "./lstm.js";
 import { simpleRnnBackward, simpleRnnForward } from "./simple_rnn.js";
 
@@ -26,6 +27,8 @@ export interface Kernels {
   attentionBackward: typeof attentionBackward;
   conv1dForward: typeof conv1dForward;
   conv1dBackward: typeof conv1dBackward;
+  layerNormForward: typeof layerNormForward;
+  layerNormBackward: typeof layerNormBackward;
 }
 
 export const jsKernels: Kernels = {
@@ -41,6 +44,8 @@ export const jsKernels: Kernels = {
   attentionBackward,
   conv1dForward,
   conv1dBackward,
+  layerNormForward,
+  layerNormBackward,
 };
 
 let active: Kernels = jsKernels;

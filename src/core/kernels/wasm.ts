@@ -1,14 +1,13 @@
 /**
  * The WebAssembly SIMD kernels: the same `Kernels` interface as the plain-TypeScript reference
- * (gemm.ts, lstm.ts, gru.ts, simple_rnn.ts, attention.ts, conv1d.ts — the spec), much faster. One file per kernel family in
- * wasm/ (wasm/gemm.ts, wasm/lstm.ts, wasm/gru.ts, wasm/simple_rnn.ts); this module is their public
+ * (gemm.ts, lstm.ts, gru.ts, simple_rnn.ts, attention.ts, conv1d.ts, layer_norm.ts — the spec), much faster. One file
+ * per kernel family in wasm/ (wasm/gemm.ts, wasm/lstm.ts, …); this module is their public
  * face. Sources: src/core/wasm/assembly/; loading and memory: src/core/wasm/loader.ts (see NOTE
  * [ wasm memory ]).
  *
  * Every kernel tries the fast path first and falls back to the reference for anything it
  * cannot do — no WebAssembly SIMD, an activation it does not know, arrays shorter than the shapes
- * say, more than 2 GiB of wasm memory, a recurrent dropout mask (`recurrentMask`, training only;
- * a backward given a reference cache that holds one runs the reference too) — as Keras' `backend.lstm` raises NotImplementedError and
+ * say, more than 2 GiB of wasm memory — as Keras' `backend.lstm` raises NotImplementedError and
  * `LSTM.inner_loop` runs the generic loop. A fallback is silent: the result is the spec's. The
  * shared checks are in wasm/_fits.ts.
  *
@@ -21,12 +20,16 @@ import { wasmAttentionBackward, wasmAttentionForward } from "./wasm/attention.js
 import { wasmConv1dBackward, wasmConv1dForward } from "./wasm/conv1d.js";
 import { wasmGemm } from "./wasm/gemm.js";
 import { wasmGruBackward, wasmGruForward } from "./wasm/gru.js";
+import { wasmLayerNormBackward, wasmLayerNormForward } from "./wasm/layer_norm.js";
 import { wasmLstmBackward, wasmLstmForward } from "./wasm/lstm.js";
 import { wasmSimpleRnnBackward, wasmSimpleRnnForward } from "./wasm/simple_rnn.js";
 import { jsKernels, setKernels, type Kernels } from "./registry.js";
 import { loadRaggedWasm, wasmSimdSupported as simdSupported } from "../wasm/loader.js";
 
-export { wasmAttentionBackward, wasmAttentionForward, wasmConv1dBackward, wasmConv1dForward, wasmGemm, wasmGruBackward, wasmGruForward, wasmLstmBackward, wasmLstmForward, wasmSimpleRnnBackward, wasmSimpleRnnForward };
+export {
+  wasmAttentionBackward, wasmAttentionForward, wasmConv1dBackward, wasmConv1dForward, wasmGemm, wasmGruBackward, wasmGruForward,
+  wasmLayerNormBackward, wasmLayerNormForward, wasmLstmBackward, wasmLstmForward, wasmSimpleRnnBackward, wasmSimpleRnnForward,
+};
 
 /**
  * Whether the WebAssembly SIMD kernels can run here (SIMD validates and the module loads).
@@ -75,4 +78,6 @@ export const wasmKernels: Kernels = {
   attentionBackward: wasmAttentionBackward,
   conv1dForward: wasmConv1dForward,
   conv1dBackward: wasmConv1dBackward,
+  layerNormForward: wasmLayerNormForward,
+  layerNormBackward: wasmLayerNormBackward,
 };

@@ -69,6 +69,8 @@ export interface RaggedWasmExports {
     hPrev: number, dX: number, dRec: number, dZR: number, dHH: number, dRs: number, dropped: number, scratch: number,
   ): void;
   gruScratchBytes(N: number, C: number, H: number): number;
+  layerNormForward(out: number, mean: number, rstd: number, x: number, gamma: number, beta: number, M: number, C: number, epsilon: number): void;
+  layerNormBackward(dx: number, dGamma: number, dBeta: number, dOut: number, x: number, mean: number, rstd: number, gamma: number, M: number, C: number): void;
   attentionForward(
     out: number, probs: number, q: number, k: number, v: number,
     qLengths: number, kLengths: number, qStarts: number, kStarts: number, sStarts: number, P: number,

@@ -7,6 +7,7 @@ export { gruForward, gruBackward, gruScratchBytes } from "./gru";
 export { simpleRnnForward, simpleRnnBackward, simpleRnnScratchBytes } from "./simple_rnn";
 export { attentionForward, attentionBackward, attentionScratchBytes } from "./attention";
 export { conv1dForward, conv1dBackward, conv1dScratchBytes } from "./conv1d";
+export { layerNormForward, layerNormBackward } from "./layer_norm";
 export { activateArray, expArray } from "./math";
 
 /** The first byte the caller may use. */
