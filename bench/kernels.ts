@@ -7,8 +7,8 @@
 // Prints GFLOP/s for GEMM (the wasm call as layers see it — copies in and out included — and the
 // in-wasm kernel alone, data already in wasm memory) and the time of one lstmForward + lstmBackward
 // of the benchmark model's two layers (C=5, H=32 and C=32, H=8; B=1000, T=55), and of a GRU (both
-// forms) and a SimpleRNN layer of the first layer's shape, and layer normalization's forward + backward
-// on the rows of the benchmark batch (55 000 × 64). Every number is
+// forms) and a SimpleRNN layer of the first layer's shape, and layer and batch normalization's
+// forward + backward on the rows of the benchmark batch (55 000 × 64). Every number is
 // the median of interleaved runs after a warm-up (V8 runs wasm 4–5× slower until it tiers up).
 // The LSTM lines also give the process CPU time (user + system) per run: on a shared, loaded
 // machine wall time inflates while CPU time stays close to the unloaded wall time.
@@ -18,8 +18,9 @@ import { Act } from "../src/core/kernels/activations.js";
 import { gruBackward, gruForward } from "../src/core/kernels/gru.js";
 import { simpleRnnBackward, simpleRnnForward } from "../src/core/kernels/simple_rnn.js";
 import { layerNormBackward, layerNormForward, type LayerNormBackwardArgs, type LayerNormForwardArgs } from "../src/core/kernels/layer_norm.js";
+import { batchNormBackward, batchNormForward, batchNormStatistics } from "../src/core/kernels/batch_norm.js";
 import {
-  wasmGemm, wasmGruBackward, wasmGruForward, wasmLayerNormBackward, wasmLayerNormForward, wasmLstmBackward, wasmLstmForward,
+  wasmBatchNormBackward, wasmBatchNormForward, wasmBatchNormStatistics, wasmGemm, wasmGruBackward, wasmGruForward, wasmLayerNormBackward, wasmLayerNormForward, wasmLstmBackward, wasmLstmForward,
   wasmSimdSupported, wasmSimpleRnnBackward, wasmSimpleRnnForward,
 } from "../src/core/kernels/wasm.js";
 import { loadRaggedWasm, WasmBlockPlan, wasmVariant } from "../src/core/wasm/loader.js";
@@ -223,6 +224,25 @@ function benchLayerNorm(M: number, C: number): void {
   );
 }
 
+/** Batch normalization in training: statistics, forward and backward over M rows of C features. */
+function benchBatchNorm(M: number, C: number): void {
+  const x = randomArray(M * C);
+  const dOut = randomArray(M * C);
+  const gamma = randomArray(C), beta = randomArray(C);
+  const mean = new Float32Array(C), variance = new Float32Array(C);
+  const out = new Float32Array(M * C), dx = new Float32Array(M * C), dGamma = new Float32Array(C), dBeta = new Float32Array(C);
+  const step = (k: { stats: typeof batchNormStatistics; fwd: typeof batchNormForward; bwd: typeof batchNormBackward }) => () => {
+    const count = k.stats({ mean, variance, x, rowMask: null, M, C });
+    k.fwd({ out, x, mean, variance, gamma, beta, M, C, epsilon: 1e-3 });
+    k.bwd({ dx, dGamma, dBeta, dOut, x, mean, variance, gamma, rowMask: null, count, batchStatistics: true, M, C, epsilon: 1e-3 });
+  };
+  const t = timeInterleaved({
+    js: step({ stats: batchNormStatistics, fwd: batchNormForward, bwd: batchNormBackward }),
+    wasm: step({ stats: wasmBatchNormStatistics, fwd: wasmBatchNormForward, bwd: wasmBatchNormBackward }),
+  }, 21);
+  console.log(`batchNorm ${M}x${C} (statistics + forward + backward): js ${t.js.toFixed(1)} ms, wasm ${t.wasm.toFixed(1)} ms (copies in and out included): ${(t.js / t.wasm).toFixed(1)}× faster`);
+}
+
 if (!wasmSimdSupported()) {
   console.log("WebAssembly SIMD is not supported here: nothing to compare.");
 } else {
@@ -239,4 +259,5 @@ if (!wasmSimdSupported()) {
   benchOtherRnn("gru resetAfter=false", 5, 32, 1000, 55);
   benchOtherRnn("simpleRnn", 5, 32, 1000, 55);
   benchLayerNorm(55000, 64);
+  benchBatchNorm(55000, 64);
 }

@@ -21,7 +21,7 @@
  */
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
-import { batchNormBackward, batchNormForward, batchNormStatistics } from "../core/kernels/batch_norm.js";
+import { kernels } from "../core/kernels/registry.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "./layer.js";
@@ -116,7 +116,7 @@ export class BatchNormalization extends Layer {
     if (useBatch) {
       mean = new Float32Array(C);
       variance = new Float32Array(C);
-      count = batchNormStatistics({ mean, variance, x: input.data, rowMask, M, C });
+      count = kernels().batchNormStatistics({ mean, variance, x: input.data, rowMask, M, C });
       if (count > 0) {
         const keep = this.momentum;
         for (let c = 0; c < C; c++) {
@@ -135,13 +135,13 @@ export class BatchNormalization extends Layer {
     }
     const out = new Float32Array(M * C);
     const gamma = this.gamma?.value ?? null;
-    batchNormForward({ out, x: input.data, mean, variance, gamma, beta: this.beta?.value ?? null, M, C, epsilon: this.epsilon });
+    kernels().batchNormForward({ out, x: input.data, mean, variance, gamma, beta: this.beta?.value ?? null, M, C, epsilon: this.epsilon });
     const batchStatistics = useBatch && count > 0;
     return {
       output: withData(input, out, C),
       backward: (d) => {
         const dx = ctx.inputNeedsGrad ? new Float32Array(M * C) : null;
-        batchNormBackward({
+        kernels().batchNormBackward({
           dx, dGamma: this.gamma?.grad ?? null, dBeta: this.beta?.grad ?? null, dOut: d.data, x: input.data,
           mean, variance, gamma, rowMask, count, batchStatistics, M, C, epsilon: this.epsilon,
         });

@@ -8,6 +8,7 @@
 import { attentionBackward, attentionForward } from "./attention.js";
 import { conv1dBackward, conv1dForward } from "./conv1d.js";
 import { gemm } from "./gemm.js";
+import { batchNormBackward, batchNormForward, batchNormStatistics } from "./batch_norm.js";
 import { gruBackward, gruForward } from "./gru.js";
 import { layerNormBackward, layerNormForward } from "./layer_norm.js";
 import { lstmBackward, lstmForward } from "./lstm.js";
@@ -29,6 +30,9 @@ export interface Kernels {
   conv1dBackward: typeof conv1dBackward;
   layerNormForward: typeof layerNormForward;
   layerNormBackward: typeof layerNormBackward;
+  batchNormStatistics: typeof batchNormStatistics;
+  batchNormForward: typeof batchNormForward;
+  batchNormBackward: typeof batchNormBackward;
 }
 
 export const jsKernels: Kernels = {
@@ -46,6 +50,9 @@ export const jsKernels: Kernels = {
   conv1dBackward,
   layerNormForward,
   layerNormBackward,
+  batchNormStatistics,
+  batchNormForward,
+  batchNormBackward,
 };
 
 let active: Kernels = jsKernels;

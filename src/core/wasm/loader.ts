@@ -71,6 +71,13 @@ export interface RaggedWasmExports {
   gruScratchBytes(N: number, C: number, H: number): number;
   layerNormForward(out: number, mean: number, rstd: number, x: number, gamma: number, beta: number, M: number, C: number, epsilon: number): void;
   layerNormBackward(dx: number, dGamma: number, dBeta: number, dOut: number, x: number, mean: number, rstd: number, gamma: number, M: number, C: number): void;
+  batchNormStatistics(mean: number, variance: number, x: number, rowMask: number, M: number, C: number): number;
+  batchNormForward(out: number, x: number, mean: number, variance: number, gamma: number, beta: number, M: number, C: number, epsilon: number, scratch: number): void;
+  batchNormBackward(
+    dx: number, dGamma: number, dBeta: number, dOut: number, x: number, mean: number, variance: number, gamma: number,
+    rowMask: number, count: number, batchStatistics: number, M: number, C: number, epsilon: number, scratch: number,
+  ): void;
+  batchNormBackwardScratchBytes(C: number): number;
   attentionForward(
     out: number, probs: number, q: number, k: number, v: number,
     qLengths: number, kLengths: number, qStarts: number, kStarts: number, sStarts: number, P: number,
