@@ -3,31 +3,12 @@
 // runs on the active kernels): every width (1, lanes and a tail, 64, 130), row masks (some rows
 // left out of the statistics, and none counting: R = 0), with and without gamma / beta, dx and the
 // parameter gradients optional, training (the batch's statistics) and inference (constants).
-// Tolerance, as wasm.test.ts:  |wasm − js| ≤ 1e-5 · (1 + max |js|)  for every element of every output.
+// Tolerance, as wasm.test.ts: |wasm − js| ≤ 1e-5 · (1 + max |js|) (wasm_checks.test-support.ts).
 import { describe, expect, it } from "vitest";
 import { batchNormBackward, batchNormForward, batchNormStatistics } from "./batch_norm.js";
 import { wasmBatchNormBackward, wasmBatchNormForward, wasmBatchNormStatistics, wasmSimdSupported } from "./wasm.js";
 import { Random } from "../random.js";
-
-const TOL = 1e-5;
-
-function randomArray(rng: Random, n: number, scale = 1, offset = 0): Float32Array {
-  return Float32Array.from({ length: n }, () => offset + (rng.uniform() * 2 - 1) * scale);
-}
-
-/** max over elements of |got − want| / (1 + max |want|); NaN fails. */
-function scaledError(got: Float32Array | null, want: Float32Array | null): number {
-  if (got === null || want === null) return got === want ? 0 : Infinity;
-  expect(got.length).toBe(want.length);
-  let maxAbs = 0;
-  for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i]));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i]) / (1 + maxAbs);
-    if (!(d <= worst)) worst = d;
-  }
-  return worst;
-}
+import { randomArray, scaledError, TOL, worstWithin } from "./wasm_checks.test-support.js";
 
 interface Case {
   M: number;
@@ -79,15 +60,6 @@ function compare(rng: Random, c: Case): Record<string, number> {
   return errors;
 }
 
-function worstOf(errors: Record<string, number>, what: string): number {
-  let worst = 0;
-  for (const [name, err] of Object.entries(errors)) {
-    if (!(err <= TOL)) throw new Error(`${what}: ${name} error ${err}`);
-    worst = Math.max(worst, err);
-  }
-  return worst;
-}
-
 describe.runIf(wasmSimdSupported())("wasm batch normalization matches the JS reference", () => {
   it("on every width, row masks, gamma / beta, dx and the parameter gradients optional, training and inference", () => {
     const rng = new Random(91);
@@ -99,14 +71,14 @@ describe.runIf(wasmSimdSupported())("wasm batch normalization matches the JS ref
         M: [1, 7, 300, 1000][k % 4], C: widths[k % widths.length], masked: masks[k % masks.length],
         scale: (k & 1) === 0, center: (k & 2) === 0, needDx: (k & 4) === 0, training: (k & 8) === 0,
       };
-      worst = Math.max(worst, worstOf(compare(rng, c), JSON.stringify(c)));
+      worst = Math.max(worst, worstWithin(compare(rng, c), JSON.stringify(c)));
     }
     expect(worst).toBeLessThanOrEqual(TOL);
   });
 
   it("on the rows of a benchmark batch (55 000 × 8): the backward's sums over every row stay exact enough", () => {
     const rng = new Random(92);
-    expect(worstOf(compare(rng, { M: 55000, C: 8, masked: "some", scale: true, center: true, needDx: true, training: true }), "M=55000")).toBeLessThanOrEqual(TOL);
+    expect(worstWithin(compare(rng, { M: 55000, C: 8, masked: "some", scale: true, center: true, needDx: true, training: true }), "M=55000")).toBeLessThanOrEqual(TOL);
   });
 
   it("runs in wasm: the reference gives results that differ in the last bits somewhere", () => {

@@ -9,24 +9,7 @@ import { describe, expect, it } from "vitest";
 import { layerNormBackward, layerNormForward, type LayerNormForwardArgs } from "./layer_norm.js";
 import { wasmLayerNormBackward, wasmLayerNormForward, wasmSimdSupported } from "./wasm.js";
 import { Random } from "../random.js";
-
-function randomArray(rng: Random, n: number, scale = 1, offset = 0): Float32Array {
-  return Float32Array.from({ length: n }, () => offset + (rng.uniform() * 2 - 1) * scale);
-}
-
-/** max over elements of |got − want| / (1 + max |want|); NaN fails. */
-function scaledError(got: Float32Array | null, want: Float32Array | null): number {
-  if (got === null || want === null) return got === want ? 0 : Infinity;
-  expect(got.length).toBe(want.length);
-  let maxAbs = 0;
-  for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i]));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i]) / (1 + maxAbs);
-    if (!(d <= worst)) worst = d;
-  }
-  return worst;
-}
+import { randomArray, scaledError, worstWithin } from "./wasm_checks.test-support.js";
 
 interface Case {
   M: number;
@@ -66,15 +49,6 @@ function compare(rng: Random, c: Case): Record<string, number> {
   return errors;
 }
 
-function worstOf(errors: Record<string, number>, tol: number, what: string): number {
-  let worst = 0;
-  for (const [name, err] of Object.entries(errors)) {
-    if (!(err <= tol)) throw new Error(`${what}: ${name} error ${err}`);
-    worst = Math.max(worst, err);
-  }
-  return worst;
-}
-
 describe.runIf(wasmSimdSupported())("wasm layer normalization matches the JS reference", () => {
   it("on every width, with and without gamma / beta, dx and the parameter gradients optional", () => {
     const rng = new Random(81);
@@ -82,7 +56,7 @@ describe.runIf(wasmSimdSupported())("wasm layer normalization matches the JS ref
     const widths = [1, 3, 4, 5, 8, 64, 130];
     for (let k = 0; k < 28; k++) {
       const c: Case = { M: [1, 7, 300][k % 3], C: widths[k % widths.length], scale: (k & 1) === 0, center: (k & 2) === 0, needDx: (k & 4) === 0 };
-      worst = Math.max(worst, worstOf(compare(rng, c), 1e-5, JSON.stringify(c)));
+      worst = Math.max(worst, worstWithin(compare(rng, c), JSON.stringify(c)));
     }
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
@@ -90,7 +64,7 @@ describe.runIf(wasmSimdSupported())("wasm layer normalization matches the JS ref
   it("keeps its precision on rows far from zero relative to their spread (1000 ± 0.01)", () => {
     const rng = new Random(82);
     const errors = compare(rng, { M: 50, C: 64, scale: true, center: true, needDx: true, offset: 1000, spread: 0.01 });
-    expect(worstOf(errors, 1e-4, "offset rows")).toBeLessThanOrEqual(1e-4);
+    expect(worstWithin(errors, "offset rows", 1e-4)).toBeLessThanOrEqual(1e-4);
   });
 
   it("M = 0 writes nothing and throws nothing", () => {

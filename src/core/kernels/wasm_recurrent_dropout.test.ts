@@ -16,31 +16,9 @@ import {
 } from "./wasm.js";
 import { packLayout, type PackedLayout } from "../../data/packed.js";
 import { Random } from "../random.js";
+import { int, randomArray, scaledError, TOL, worstWithin } from "./wasm_checks.test-support.js";
 
-const TOL = 1e-5;
 const RATE = 0.3;
-
-function randomArray(rng: Random, n: number, scale = 1): Float32Array {
-  return Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * scale);
-}
-
-function int(rng: Random, lo: number, hi: number): number {
-  return lo + Math.floor(rng.uniform() * (hi - lo + 1));
-}
-
-/** max over elements of |got − want| / (1 + max |want|); NaN fails. */
-function scaledError(got: Float32Array | null, want: Float32Array | null): number {
-  if (got === null || want === null) return got === want ? 0 : Infinity;
-  expect(got.length).toBe(want.length);
-  let maxAbs = 0;
-  for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i]));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i]) / (1 + maxAbs);
-    if (!(d <= worst)) worst = d;
-  }
-  return worst;
-}
 
 /** [B, H] sorted order, scaled by 1/(1 − rate): about `RATE` of each row dropped. */
 function recurrentMask(rng: Random, B: number, H: number): Float32Array {
@@ -65,10 +43,47 @@ interface Case {
   masked: boolean;
 }
 
-function lstmCase(rng: Random, { C, H, batch, maxLength, masked }: Case): Record<string, number> {
+interface Grads {
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  bias: Float32Array;
+}
+
+/**
+ * Backward three ways — the reference on its own cache, wasm on the reference's cache (copied into
+ * wasm memory), wasm on its own cache — and each wasm result's errors against the reference's.
+ */
+function addBackwardErrors<Cache>(
+  errors: Record<string, number>,
+  run: {
+    zeros: () => Grads; fJs: Cache; fWasm: Cache;
+    js: (cache: Cache, grads: Grads) => { dx: Float32Array | null; dh0: Float32Array; dc0?: Float32Array };
+    wasm: (cache: Cache, grads: Grads) => { dx: Float32Array | null; dh0: Float32Array; dc0?: Float32Array };
+  },
+): void {
+  const gJs = run.zeros();
+  const bJs = run.js(run.fJs, gJs);
+  for (const [tag, cache] of [["fromJs ", run.fJs], ["chained ", run.fWasm]] as const) {
+    const g = run.zeros();
+    const b = run.wasm(cache, g);
+    errors[`${tag}dx`] = scaledError(b.dx, bJs.dx);
+    errors[`${tag}dh0`] = scaledError(b.dh0, bJs.dh0);
+    if (bJs.dc0) errors[`${tag}dc0`] = scaledError(b.dc0 ?? null, bJs.dc0);
+    errors[`${tag}dKernel`] = scaledError(g.kernel, gJs.kernel);
+    errors[`${tag}dRecurrentKernel`] = scaledError(g.recurrentKernel, gJs.recurrentKernel);
+    errors[`${tag}dBias`] = scaledError(g.bias, gJs.bias);
+  }
+}
+
+/** A packed layout of `batch` random lengths up to `maxLength`, one of them 0. */
+function randomLayout(rng: Random, batch: number, maxLength: number): PackedLayout {
   const lengths = Array.from({ length: batch }, () => int(rng, 0, maxLength));
   lengths[int(rng, 0, batch - 1)] = 0;
-  const layout = packLayout(lengths);
+  return packLayout(lengths);
+}
+
+function lstmCase(rng: Random, { C, H, batch, maxLength, masked }: Case): Record<string, number> {
+  const layout = randomLayout(rng, batch, maxLength);
   const { totalSteps: N, batch: B } = layout;
   const G = 4 * H;
   const weights = { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.9 / Math.sqrt(H)), bias: randomArray(rng, G, 0.5) };
@@ -81,7 +96,7 @@ function lstmCase(rng: Random, { C, H, batch, maxLength, masked }: Case): Record
   const dhLast = randomArray(rng, B * H);
   const dcLast = randomArray(rng, B * H);
   const zeros = () => ({ kernel: new Float32Array(C * G), recurrentKernel: new Float32Array(H * G), bias: new Float32Array(G) });
-  const bwd = (cache: LstmCache, grads: ReturnType<typeof zeros>): LstmBackwardArgs =>
+  const bwd = (cache: LstmCache, grads: Grads): LstmBackwardArgs =>
     ({ cache, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, dh, dhLast, dcLast, grads, needInputGrad: true });
 
   const fJs = lstmForward(fwd);
@@ -92,27 +107,12 @@ function lstmCase(rng: Random, { C, H, batch, maxLength, masked }: Case): Record
     h: scaledError(fWasm.h, fJs.h), hLast: scaledError(fWasm.hLast, fJs.hLast), cLast: scaledError(fWasm.cLast, fJs.cLast),
     gates: scaledError(fWasm.gates, fJs.gates), c: scaledError(fWasm.c, fJs.c),
   };
-  const gJs = zeros();
-  const bJs = lstmBackward(bwd(fJs, gJs));
-  const gFromJs = zeros();
-  const bFromJs = wasmLstmBackward(bwd(fJs, gFromJs)); // a reference cache holding the mask, copied into wasm
-  const gChained = zeros();
-  const bChained = wasmLstmBackward(bwd(fWasm, gChained)); // the cache kept in wasm memory
-  for (const [tag, b, g] of [["fromJs ", bFromJs, gFromJs], ["chained ", bChained, gChained]] as const) {
-    errors[`${tag}dx`] = scaledError(b.dx, bJs.dx);
-    errors[`${tag}dh0`] = scaledError(b.dh0, bJs.dh0);
-    errors[`${tag}dc0`] = scaledError(b.dc0 ?? null, bJs.dc0 ?? null);
-    errors[`${tag}dKernel`] = scaledError(g.kernel, gJs.kernel);
-    errors[`${tag}dRecurrentKernel`] = scaledError(g.recurrentKernel, gJs.recurrentKernel);
-    errors[`${tag}dBias`] = scaledError(g.bias, gJs.bias);
-  }
+  addBackwardErrors(errors, { zeros, fJs, fWasm, js: (c, g) => lstmBackward(bwd(c, g)), wasm: (c, g) => wasmLstmBackward(bwd(c, g)) });
   return errors;
 }
 
 function simpleRnnCase(rng: Random, { C, H, batch, maxLength, masked }: Case): Record<string, number> {
-  const lengths = Array.from({ length: batch }, () => int(rng, 0, maxLength));
-  lengths[int(rng, 0, batch - 1)] = 0;
-  const layout = packLayout(lengths);
+  const layout = randomLayout(rng, batch, maxLength);
   const { totalSteps: N, batch: B } = layout;
   const weights = { kernel: randomArray(rng, C * H, 0.6), recurrentKernel: randomArray(rng, H * H, 0.9 / Math.sqrt(H)), bias: randomArray(rng, H, 0.5) };
   const fwd: SimpleRnnForwardArgs = {
@@ -122,7 +122,7 @@ function simpleRnnCase(rng: Random, { C, H, batch, maxLength, masked }: Case): R
   const dh = randomArray(rng, N * H);
   const dhLast = randomArray(rng, B * H);
   const zeros = () => ({ kernel: new Float32Array(C * H), recurrentKernel: new Float32Array(H * H), bias: new Float32Array(H) });
-  const bwd = (cache: SimpleRnnCache, grads: ReturnType<typeof zeros>): SimpleRnnBackwardArgs =>
+  const bwd = (cache: SimpleRnnCache, grads: Grads): SimpleRnnBackwardArgs =>
     ({ cache, weights, activation: Act.Tanh, dh, dhLast, grads, needInputGrad: true });
 
   const fJs = simpleRnnForward(fwd);
@@ -130,27 +130,13 @@ function simpleRnnCase(rng: Random, { C, H, batch, maxLength, masked }: Case): R
   expect(ranInWasm(fWasm), "the wasm forward ran in wasm").toBe(true);
   expect(fWasm.recurrentMask).toBe(fwd.recurrentMask);
   const errors: Record<string, number> = { h: scaledError(fWasm.h, fJs.h), state: scaledError(fWasm.state, fJs.state), hLast: scaledError(fWasm.hLast, fJs.hLast) };
-  const gJs = zeros();
-  const bJs = simpleRnnBackward(bwd(fJs, gJs));
-  const gFromJs = zeros();
-  const bFromJs = wasmSimpleRnnBackward(bwd(fJs, gFromJs));
-  const gChained = zeros();
-  const bChained = wasmSimpleRnnBackward(bwd(fWasm, gChained));
-  for (const [tag, b, g] of [["fromJs ", bFromJs, gFromJs], ["chained ", bChained, gChained]] as const) {
-    errors[`${tag}dx`] = scaledError(b.dx, bJs.dx);
-    errors[`${tag}dh0`] = scaledError(b.dh0, bJs.dh0);
-    errors[`${tag}dKernel`] = scaledError(g.kernel, gJs.kernel);
-    errors[`${tag}dRecurrentKernel`] = scaledError(g.recurrentKernel, gJs.recurrentKernel);
-    errors[`${tag}dBias`] = scaledError(g.bias, gJs.bias);
-  }
+  addBackwardErrors(errors, { zeros, fJs, fWasm, js: (c, g) => simpleRnnBackward(bwd(c, g)), wasm: (c, g) => wasmSimpleRnnBackward(bwd(c, g)) });
   return errors;
 }
 
 function gruCase(resetAfter: boolean) {
   return (rng: Random, { C, H, batch, maxLength, masked }: Case): Record<string, number> => {
-    const lengths = Array.from({ length: batch }, () => int(rng, 0, maxLength));
-    lengths[int(rng, 0, batch - 1)] = 0;
-    const layout = packLayout(lengths);
+    const layout = randomLayout(rng, batch, maxLength);
     const { totalSteps: N, batch: B } = layout;
     const G = 3 * H;
     const biasSize = resetAfter ? 2 * G : G;
@@ -162,7 +148,7 @@ function gruCase(resetAfter: boolean) {
     const dh = randomArray(rng, N * H);
     const dhLast = randomArray(rng, B * H);
     const zeros = () => ({ kernel: new Float32Array(C * G), recurrentKernel: new Float32Array(H * G), bias: new Float32Array(biasSize) });
-    const bwd = (cache: GruCache, grads: ReturnType<typeof zeros>): GruBackwardArgs =>
+    const bwd = (cache: GruCache, grads: Grads): GruBackwardArgs =>
       ({ cache, weights, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, dh, dhLast, grads, needInputGrad: true });
 
     const fJs = gruForward(fwd);
@@ -174,30 +160,9 @@ function gruCase(resetAfter: boolean) {
       h: scaledError(fWasm.h, fJs.h), state: scaledError(fWasm.state, fJs.state), hLast: scaledError(fWasm.hLast, fJs.hLast),
       gates: scaledError(fWasm.gates, fJs.gates), aux: scaledError(aux(fWasm), aux(fJs)),
     };
-    const gJs = zeros();
-    const bJs = gruBackward(bwd(fJs, gJs));
-    const gFromJs = zeros();
-    const bFromJs = wasmGruBackward(bwd(fJs, gFromJs));
-    const gChained = zeros();
-    const bChained = wasmGruBackward(bwd(fWasm, gChained));
-    for (const [tag, b, g] of [["fromJs ", bFromJs, gFromJs], ["chained ", bChained, gChained]] as const) {
-      errors[`${tag}dx`] = scaledError(b.dx, bJs.dx);
-      errors[`${tag}dh0`] = scaledError(b.dh0, bJs.dh0);
-      errors[`${tag}dKernel`] = scaledError(g.kernel, gJs.kernel);
-      errors[`${tag}dRecurrentKernel`] = scaledError(g.recurrentKernel, gJs.recurrentKernel);
-      errors[`${tag}dBias`] = scaledError(g.bias, gJs.bias);
-    }
+    addBackwardErrors(errors, { zeros, fJs, fWasm, js: (c, g) => gruBackward(bwd(c, g)), wasm: (c, g) => wasmGruBackward(bwd(c, g)) });
     return errors;
   };
-}
-
-function expectWithin(errors: Record<string, number>, what: string): number {
-  let worst = 0;
-  for (const [name, err] of Object.entries(errors)) {
-    if (!(err <= TOL)) throw new Error(`${what}: ${name} error ${err}`);
-    worst = Math.max(worst, err);
-  }
-  return worst;
 }
 
 const CASES = { lstm: lstmCase, simpleRnn: simpleRnnCase, "gru (resetAfter)": gruCase(true), "gru (reset before)": gruCase(false) };
@@ -211,15 +176,15 @@ for (const [kind, run] of Object.entries(CASES)) {
       for (let k = 0; k < 24; k++) {
         const [C, H] = shapes[k % shapes.length];
         const c: Case = { C, H, batch: int(rng, 1, 12), maxLength: 9, masked: k % 2 === 1 };
-        worst = Math.max(worst, expectWithin(run(rng, c), `case ${k} C=${C} H=${H} masked=${c.masked}`));
+        worst = Math.max(worst, worstWithin(run(rng, c), `case ${k} C=${C} H=${H} masked=${c.masked}`));
       }
       expect(worst).toBeLessThanOrEqual(TOL);
     });
 
     it("on a batch past one GEMM strip and one KC block (B=300, lengths up to 30)", () => {
       const rng = new Random(62);
-      expect(expectWithin(run(rng, { C: 5, H: 32, batch: 300, maxLength: 30, masked: false }), "B=300")).toBeLessThanOrEqual(TOL);
-      expect(expectWithin(run(rng, { C: 16, H: 12, batch: 300, maxLength: 30, masked: true }), "B=300 masked")).toBeLessThanOrEqual(TOL);
+      expect(worstWithin(run(rng, { C: 5, H: 32, batch: 300, maxLength: 30, masked: false }), "B=300")).toBeLessThanOrEqual(TOL);
+      expect(worstWithin(run(rng, { C: 16, H: 12, batch: 300, maxLength: 30, masked: true }), "B=300 masked")).toBeLessThanOrEqual(TOL);
     });
   });
 }

@@ -12,8 +12,8 @@ import { wasmGruBackward, wasmGruForward, wasmSimdSupported, wasmSimpleRnnBackwa
 import { packLayout, type PackedLayout } from "../../data/packed.js";
 import { Random } from "../random.js";
 import { loadRaggedWasm, wasmHeap } from "../wasm/loader.js";
+import { int, randomArray, scaledError, TOL, worstWithin } from "./wasm_checks.test-support.js";
 
-const TOL = 1e-5;
 /**
  * Recurrent kernels of spectral radius ≈ 0.5: a contracting recurrence, as trained ones mostly are.
  * With a radius above 1 the recurrence is chaotic and any rounding difference (f32 here, f64 sums
@@ -21,30 +21,6 @@ const TOL = 1e-5;
  */
 const RECURRENT_SCALE = (H: number): number => 0.9 / Math.sqrt(H);
 const ACTS: Act[] = [Act.Tanh, Act.Relu, Act.Sigmoid, Act.Linear, Act.HardSigmoid, Act.HardSigmoidTfjs];
-
-function randomArray(rng: Random, n: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (rng.uniform() * 2 - 1) * scale;
-  return out;
-}
-
-function int(rng: Random, lo: number, hi: number): number {
-  return lo + Math.floor(rng.uniform() * (hi - lo + 1));
-}
-
-/** max over elements of |got − want| / (1 + max |want|); NaN fails. */
-function scaledError(got: Float32Array | null, want: Float32Array | null): number {
-  if (got === null || want === null) return got === want ? 0 : Infinity;
-  expect(got.length).toBe(want.length);
-  let maxAbs = 0;
-  for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i]));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i]) / (1 + maxAbs);
-    if (!(d <= worst)) worst = d;
-  }
-  return worst;
-}
 
 /** ~1/3 of the rows masked and one sequence masked throughout. */
 function randomMask(rng: Random, layout: PackedLayout): Uint8Array {
@@ -79,15 +55,6 @@ function problem(rng: Random, variant: number, shapes: [number, number][], size 
 const copy = <T extends { kernel: Float32Array; recurrentKernel: Float32Array; bias: Float32Array | null }>(g: T): T =>
   ({ ...g, kernel: Float32Array.from(g.kernel), recurrentKernel: Float32Array.from(g.recurrentKernel), bias: g.bias ? Float32Array.from(g.bias) : null });
 
-function expectAllWithin(errors: Record<string, number>, what: string): number {
-  let worst = 0;
-  for (const [name, err] of Object.entries(errors)) {
-    if (!(err <= TOL)) throw new Error(`${what}: ${name} error ${err}`);
-    worst = Math.max(worst, err);
-  }
-  return worst;
-}
-
 describe.runIf(wasmSimdSupported())("wasm simpleRnnForward / simpleRnnBackward match the JS reference", () => {
   function compare(rng: Random, variant: number, shapes: [number, number][], size?: { batch: number; maxLength: number }): number {
     const pr = problem(rng, variant, shapes, size);
@@ -117,7 +84,7 @@ describe.runIf(wasmSimdSupported())("wasm simpleRnnForward / simpleRnnBackward m
       errors[`${tag}dRecurrentKernel`] = scaledError(g.recurrentKernel, gJs.recurrentKernel);
       errors[`${tag}dBias`] = scaledError(g.bias, gJs.bias);
     }
-    return expectAllWithin(errors, `variant ${variant} C=${C} H=${H} act=${pr.act} lengths=[${pr.lengths}] mask=${pr.mask !== undefined}`);
+    return worstWithin(errors, `variant ${variant} C=${C} H=${H} act=${pr.act} lengths=[${pr.lengths}] mask=${pr.mask !== undefined}`);
   }
 
   it("on random layouts, masks, odd sizes and every option", () => {
@@ -185,7 +152,7 @@ describe.runIf(wasmSimdSupported())("wasm gruForward / gruBackward match the JS 
       errors[`${tag}dRecurrentKernel`] = scaledError(g.recurrentKernel, gJs.recurrentKernel);
       errors[`${tag}dBias`] = scaledError(g.bias, gJs.bias);
     }
-    return expectAllWithin(errors, `resetAfter=${resetAfter} variant ${variant} C=${C} H=${H} lengths=[${pr.lengths}] mask=${pr.mask !== undefined}`);
+    return worstWithin(errors, `resetAfter=${resetAfter} variant ${variant} C=${C} H=${H} lengths=[${pr.lengths}] mask=${pr.mask !== undefined}`);
   }
 
   for (const resetAfter of [true, false]) {
