@@ -7,6 +7,7 @@
  *   BiLSTM: bidirectional(lstm(32, rs)) → bidirectional(lstm(8, rs)) → timeDistributed(dense(2, sigmoid))
  *   recurrent dropout: the seed's model (lstm(32) → lstm(8) → td(dense 2)) with `recurrentDropout: 0.2`
  *     on both LSTMs (training only), beside the same model without it
+ *   normalization: lstm(32, rs) → layerNormalization → lstm(8, rs) → batchNormalization → td(dense 2)
  *
  * categorical crossentropy, Adam (defaults) on both sides.
  *
@@ -32,13 +33,24 @@ import { find, heading, ratioLine, timingTable } from "./report.js";
 import { interleave, type Contender } from "./stats.js";
 import { useTfBackend, type TfBackend } from "./tfjs_models.js";
 
-type Variant = "gru" | "bilstm" | "lstm";
+type Variant = "gru" | "bilstm" | "lstm" | "norm";
 
 /** ragged's model for a variant (seeded like the demo's); `recurrentDropout` on the LSTM variant's layers. */
 function buildRagged(variant: Variant, resetAfter: boolean, recurrentDropout = 0, seed = 1) {
   const head = layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "sigmoid" }) });
   const model =
-    variant === "lstm"
+    variant === "norm"
+      ? sequential(
+          [
+            layers.lstm({ units: 32, returnSequences: true, inputShape: [null, 5] }),
+            layers.layerNormalization(),
+            layers.lstm({ units: 8, returnSequences: true }),
+            layers.batchNormalization(),
+            head,
+          ],
+          { seed },
+        )
+      : variant === "lstm"
       ? sequential(
           [
             layers.lstm({ units: 32, returnSequences: true, recurrentDropout, inputShape: [null, 5] }),
@@ -68,8 +80,8 @@ function buildRagged(variant: Variant, resetAfter: boolean, recurrentDropout = 0
   return model;
 }
 
-/** The same model in TF.js layers. */
-function buildTf(variant: Variant, recurrentDropout = 0): tf.Sequential {
+/** The same model in TF.js layers (not the norm variant: see the normalization block). */
+function buildTf(variant: Exclude<Variant, "norm">, recurrentDropout = 0): tf.Sequential {
   const inputShape = [null, 5];
   const model = tf.sequential();
   if (variant === "lstm") {
@@ -110,7 +122,7 @@ function raggedContender(args: {
 }
 
 async function tfContender(args: {
-  name: string; variant: Variant; backend: TfBackend; recurrentDropout?: number;
+  name: string; variant: Exclude<Variant, "norm">; backend: TfBackend; recurrentDropout?: number;
   x: Float32Array; y: Float32Array; B: number; T: number; rounds: number; warmup: number;
 }): Promise<Contender & { dispose: () => void }> {
   await useTfBackend(args.backend);
@@ -246,6 +258,30 @@ export async function rnnVariantsSection(o: BenchOptions, print: (s: string) => 
     print(ratioLine("ragged-wasm", df, "ragged-js", find(dTimings, D_JS)));
     print(ratioLine("ragged-wasm", df, "TF.js-wasm", find(dTimings, D_WASM)));
     print("(one mask per sequence for all gates in ragged, one per gate in TF.js: README, Keras and TF.js compatibility)");
+
+    // --- normalization layers -----------------------------------------------------------------
+    const N_FAST = "ragged LSTM + layer/batch norm (wasm kernels)";
+    const N_JS = "ragged LSTM + layer/batch norm (js kernels)";
+    const N_PLAIN = "ragged LSTM without the norm layers (wasm)";
+    // TF.js is left out: its wasm backend took 102–106 s a step on this model (2026-12-04; 83 ms
+    // without the two norm layers), 10 rounds would take 17 minutes.
+    const nTimings = await interleave(
+      [
+        raggedContender({ ...common, name: N_FAST, variant: "norm", resetAfter: true, kernels: "wasm" }),
+        raggedContender({ ...common, name: N_JS, variant: "norm", resetAfter: true, kernels: "js" }),
+        raggedContender({ ...common, name: N_PLAIN, variant: "lstm", resetAfter: true, kernels: "wasm" }),
+      ],
+      { label: "variants norm" },
+    );
+
+    print(heading(`Normalization: batch ${B}, length ${T}, lstm(32) → layerNormalization → lstm(8) → batchNormalization → td(dense 2), one trainOnBatch`));
+    print(timingTable(nTimings));
+    print("");
+    const nf = find(nTimings, N_FAST);
+    print(ratioLine("with-norm-layers", nf, "without", find(nTimings, N_PLAIN)));
+    print(ratioLine("ragged-wasm", nf, "ragged-js", find(nTimings, N_JS)));
+    print("(ragged's js row runs every layer on the plain-TypeScript kernels; a batchNormalization model trains on one thread.");
+    print(" TF.js wasm is not timed here: it took 102–106 s a step on this model when tried, 2026-12-04.)");
   } finally {
     setKernels(initial);
   }
