@@ -37,47 +37,37 @@ type Variant = "gru" | "bilstm" | "lstm" | "norm";
 
 /** ragged's model for a variant (seeded like the demo's); `recurrentDropout` on the LSTM variant's layers. */
 function buildRagged(variant: Variant, resetAfter: boolean, recurrentDropout = 0, seed = 1) {
-  const head = layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "sigmoid" }) });
-  const model =
-    variant === "norm"
-      ? sequential(
-          [
-            layers.lstm({ units: 32, returnSequences: true, inputShape: [null, 5] }),
-            layers.layerNormalization(),
-            layers.lstm({ units: 8, returnSequences: true }),
-            layers.batchNormalization(),
-            head,
-          ],
-          { seed },
-        )
-      : variant === "lstm"
-      ? sequential(
-          [
-            layers.lstm({ units: 32, returnSequences: true, recurrentDropout, inputShape: [null, 5] }),
-            layers.lstm({ units: 8, returnSequences: true, recurrentDropout }),
-            head,
-          ],
-          { seed },
-        )
-      : variant === "gru"
-      ? sequential(
-          [
-            layers.gru({ units: 32, returnSequences: true, resetAfter, inputShape: [null, 5] }),
-            layers.gru({ units: 8, returnSequences: true, resetAfter }),
-            head,
-          ],
-          { seed },
-        )
-      : sequential(
-          [
-            layers.bidirectional({ layer: layers.lstm({ units: 32, returnSequences: true }), inputShape: [null, 5] }),
-            layers.bidirectional({ layer: layers.lstm({ units: 8, returnSequences: true }) }),
-            head,
-          ],
-          { seed },
-        );
+  const model = sequential([...raggedBody(variant, resetAfter, recurrentDropout), layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "sigmoid" }) })], { seed });
   model.compile({ loss: "categoricalCrossentropy", optimizer: "adam" });
   return model;
+}
+
+/** The variant's layers before the shared head. */
+function raggedBody(variant: Variant, resetAfter: boolean, recurrentDropout: number) {
+  switch (variant) {
+    case "lstm":
+      return [
+        layers.lstm({ units: 32, returnSequences: true, recurrentDropout, inputShape: [null, 5] }),
+        layers.lstm({ units: 8, returnSequences: true, recurrentDropout }),
+      ];
+    case "norm":
+      return [
+        layers.lstm({ units: 32, returnSequences: true, inputShape: [null, 5] }),
+        layers.layerNormalization(),
+        layers.lstm({ units: 8, returnSequences: true }),
+        layers.batchNormalization(),
+      ];
+    case "gru":
+      return [
+        layers.gru({ units: 32, returnSequences: true, resetAfter, inputShape: [null, 5] }),
+        layers.gru({ units: 8, returnSequences: true, resetAfter }),
+      ];
+    case "bilstm":
+      return [
+        layers.bidirectional({ layer: layers.lstm({ units: 32, returnSequences: true }), inputShape: [null, 5] }),
+        layers.bidirectional({ layer: layers.lstm({ units: 8, returnSequences: true }) }),
+      ];
+  }
 }
 
 /** The same model in TF.js layers (not the norm variant: see the normalization block). */

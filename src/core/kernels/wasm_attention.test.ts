@@ -12,20 +12,9 @@ import {
   checkAttentionGradients, goldenKernelArgs, loadAttentionGolden, randomArgs, randomDropoutMask, rows,
 } from "./attention.test-support.js";
 import { loadRaggedWasm, wasmHeap } from "../wasm/loader.js";
+import { scaledError } from "./wasm_checks.test-support.js";
 
 const TOL = 2e-5;
-
-function scaledError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let maxAbs = 0;
-  for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i]));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i] - want[i]) / (1 + maxAbs);
-    if (!(d <= worst)) worst = d; // NaN fails
-  }
-  return worst;
-}
 
 const simd = wasmSimdSupported();
 

@@ -19,7 +19,7 @@ export function int(rng: Random, lo: number, hi: number): number {
 }
 
 /** max over elements of |got − want| / (1 + max |want|); NaN fails; two nulls agree. */
-export function scaledError(got: Float32Array | null, want: Float32Array | null): number {
+export function scaledError(got: ArrayLike<number> | null, want: ArrayLike<number> | null): number {
   if (got === null || want === null) return got === want ? 0 : Infinity;
   expect(got.length).toBe(want.length);
   let maxAbs = 0;

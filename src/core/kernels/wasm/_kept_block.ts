@@ -48,16 +48,17 @@ export class KeptBlock<K extends string> {
 }
 
 /** The inputs every recurrent block holds after its cache arrays (besides the initial states). */
-type InputName = "x" | "offsets" | "batchSizes" | "mask";
+type InputName = "x" | "offsets" | "batchSizes" | "mask" | "recMask";
 
 /**
  * Allocates a block holding `cacheFloats` (the cache arrays, sizes in floats), then x [N,C], the
- * initial `states` ([B,H] each), the layout's offsets and batchSizes (i32) and the mask (u8,
- * address 0 without one), and copies the inputs in. Null when memory is refused.
+ * initial `states` ([B,H] each), the layout's offsets and batchSizes (i32), the mask (u8) and the
+ * recurrent dropout mask `recMask` ([B,H]; each address 0 without one), and copies the inputs in.
+ * Null when memory is refused.
  */
 export function recurrentBlock<K extends string, S extends string>(
   wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, mask: Uint8Array | null,
-  cacheFloats: Record<K, number>, states: Record<S, Float32Array>,
+  cacheFloats: Record<K, number>, states: Record<S, Float32Array>, recMask?: Float32Array,
 ): KeptBlock<K | S | InputName> | null {
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const plan = new WasmBlockPlan();
@@ -68,6 +69,7 @@ export function recurrentBlock<K extends string, S extends string>(
   offsets.offsets = plan.reserve((T + 1) * 4);
   offsets.batchSizes = plan.reserve(T * 4);
   offsets.mask = mask ? plan.reserve(N) : null;
+  offsets.recMask = recMask ? plan.floats(B * H) : null;
   const placed = plan.place(wasm, offsets);
   if (placed === null) return null;
   const block = new KeptBlock(wasm, placed.at, placed.p);
@@ -79,6 +81,7 @@ export function recurrentBlock<K extends string, S extends string>(
   new Int32Array(buffer, p.offsets, T + 1).set(layout.offsets.subarray(0, T + 1));
   new Int32Array(buffer, p.batchSizes, T).set(layout.batchSizes.subarray(0, T));
   if (mask) new Uint8Array(buffer, p.mask, mask.length).set(mask);
+  if (recMask) block.write(p.recMask, recMask, B * H);
   return block;
 }
 

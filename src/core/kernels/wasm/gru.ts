@@ -18,7 +18,7 @@ import type { PackedLayout } from "../../packed_layout.js";
 
 /**
  * gates [N,G], aux [N,H], state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or
- * 0), recMask [B,H] (recurrent dropout; absent without).
+ * 0), recMask [B,H] (the recurrent dropout mask, or 0).
  */
 type GruBlock = KeptBlock<"gates" | "aux" | "state" | "x" | "h0" | "offsets" | "batchSizes" | "mask" | "recMask">;
 
@@ -73,8 +73,7 @@ function gruBlock(
   wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined,
 ): GruBlock | null {
   const N = layout.totalSteps;
-  const states = recMask ? { h0, recMask } : { h0 };
-  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 3 * H, aux: N * H, state: N * H }, states as { h0: Float32Array; recMask: Float32Array });
+  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 3 * H, aux: N * H, state: N * H }, { h0 }, recMask);
 }
 
 /** Copies U [H,G] to `U`, and (without resetAfter) its z|r columns to `uZR` [H,2H] and h columns to `uH` [H,H]. */
@@ -131,7 +130,7 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
 
   wasm.gruForward(
     p.gates, p.aux, p.state, q.hOut, p.x, q.W, q.U, q.uZR, q.uH, q.bias, p.h0,
-    p.offsets, p.batchSizes, p.mask, recMask ? p.recMask : 0, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.dropped, q.scratch,
+    p.offsets, p.batchSizes, p.mask, p.recMask, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.dropped, q.scratch,
   );
 
   const out = arena.f32;
@@ -225,7 +224,7 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
   wasm.gruBackward(
     q.dx, q.dhNext, q.gW, q.gU, q.gZR, q.gH, q.gb,
     p.x, q.W, q.U, q.uZR, q.uH, p.gates, p.aux, p.state, p.h0, q.dh,
-    p.offsets, p.batchSizes, p.mask, cache.recurrentMask ? p.recMask : 0, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0,
+    p.offsets, p.batchSizes, p.mask, p.recMask, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0,
     q.hPrev, q.dX, q.dRec, q.dZR, q.dHH, q.dRs, q.dropped, q.scratch,
   );
 

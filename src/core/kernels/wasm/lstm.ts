@@ -18,7 +18,7 @@ import type { PackedLayout } from "../../packed_layout.js";
 
 /**
  * Gates [N,G], c, cAct, state [N,H], x [N,C], h0, c0 [B,H], offsets, batchSizes (i32), mask (u8, or
- * 0), recMask [B,H] (the recurrent dropout mask; absent without one).
+ * 0), recMask [B,H] (the recurrent dropout mask, or 0).
  */
 type LstmBlock = KeptBlock<"gates" | "c" | "cAct" | "state" | "x" | "h0" | "c0" | "offsets" | "batchSizes" | "mask" | "recMask">;
 
@@ -84,13 +84,7 @@ function lstmBlock(
   x: Float32Array, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined,
 ): LstmBlock | null {
   const N = layout.totalSteps;
-  const states = recMask ? { h0, c0, recMask } : { h0, c0 };
-  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 4 * H, c: N * H, cAct: N * H, state: N * H }, states as { h0: Float32Array; c0: Float32Array; recMask: Float32Array });
-}
-
-/** The recurrent dropout mask's address in a block, or 0 without one. */
-function recMaskAt(block: LstmBlock, recMask: Float32Array | undefined): number {
-  return recMask ? block.p.recMask : 0;
+  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 4 * H, c: N * H, cAct: N * H, state: N * H }, { h0, c0 }, recMask);
 }
 
 // x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast/cLast: [B,H]
@@ -132,7 +126,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
 
   wasm.lstmForward(
     p.gates, p.c, p.cAct, p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.c0,
-    p.offsets, p.batchSizes, p.mask, recMaskAt(block, recMask), T, N, C, H, activation, recurrentActivation, q.scratch,
+    p.offsets, p.batchSizes, p.mask, p.recMask, T, N, C, H, activation, recurrentActivation, q.scratch,
   );
 
   const out = arena.f32;
@@ -220,7 +214,7 @@ function lstmBackwardOnBlock(wasm: RaggedWasmExports, args: LstmBackwardArgs, bl
   wasm.lstmBackward(
     q.dx, q.dhNext, q.dcNext, q.gWU, q.gb,
     p.x, q.W, q.U, p.gates, p.c, p.cAct, p.state, p.h0, p.c0,
-    q.dh, p.offsets, p.batchSizes, p.mask, recMaskAt(block, cache.recurrentMask), T, C, H, activation, recurrentActivation, q.dzStep, q.scratch,
+    q.dh, p.offsets, p.batchSizes, p.mask, p.recMask, T, C, H, activation, recurrentActivation, q.dzStep, q.scratch,
   );
 
   const out = arena.f32;

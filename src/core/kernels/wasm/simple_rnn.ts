@@ -16,7 +16,7 @@ import {
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
 import type { PackedLayout } from "../../packed_layout.js";
 
-/** state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0), recMask [B,H] (recurrent dropout; absent without). */
+/** state [N,H], x [N,C], h0 [B,H], offsets, batchSizes (i32), mask (u8, or 0), recMask [B,H] (the recurrent dropout mask, or 0). */
 type SimpleRnnBlock = KeptBlock<"state" | "x" | "h0" | "offsets" | "batchSizes" | "mask" | "recMask">;
 
 /** A `SimpleRnnCache` whose state stays in wasm memory (without a mask it equals `h`). */
@@ -53,8 +53,7 @@ class WasmSimpleRnnCache implements SimpleRnnCache {
 function simpleRnnBlock(
   wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined,
 ): SimpleRnnBlock | null {
-  const states = recMask ? { h0, recMask } : { h0 };
-  return recurrentBlock(wasm, layout, C, H, x, mask, { state: layout.totalSteps * H }, states as { h0: Float32Array; recMask: Float32Array });
+  return recurrentBlock(wasm, layout, C, H, x, mask, { state: layout.totalSteps * H }, { h0 }, recMask);
 }
 
 // x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast: [B,H] (state stays in wasm memory)
@@ -90,7 +89,7 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
   putFloats(mem, q.U, weights.recurrentKernel, H * H);
   if (weights.bias) putFloats(mem, q.bias, weights.bias, H);
 
-  wasm.simpleRnnForward(p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, recMask ? p.recMask : 0, q.dropped, T, N, C, H, activation, q.scratch);
+  wasm.simpleRnnForward(p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, p.recMask, q.dropped, T, N, C, H, activation, q.scratch);
 
   const out = arena.f32;
   const h = stepCopy(floatsAt(out, q.hOut, N * H));
@@ -160,7 +159,7 @@ function simpleRnnBackwardOnBlock(wasm: RaggedWasmExports, args: SimpleRnnBackwa
 
   wasm.simpleRnnBackward(
     q.dx, q.dhNext, q.gW, q.gU, q.gb, p.x, q.W, q.U, p.state, p.h0, q.dh,
-    p.offsets, p.batchSizes, p.mask, cache.recurrentMask ? p.recMask : 0, T, N, C, H, activation, q.dPre, q.hPrev, q.dropped, q.scratch,
+    p.offsets, p.batchSizes, p.mask, p.recMask, T, N, C, H, activation, q.dPre, q.hPrev, q.dropped, q.scratch,
   );
 
   const out = arena.f32;

@@ -25,6 +25,7 @@
 //     [dW; dU] += [x_t | h_{t−1}]ᵀ · dz_t and db += Σ dz_t.
 import { ACT_SIGMOID, ACT_TANH, vact, vdact, vflush } from "./math";
 import { KC, MR, NR, oneRowPanels, packB, tile } from "./gemm";
+import { dropRows } from "./rows";
 
 // ---------------------------------------------------------------------------------------------
 // Forward
@@ -303,8 +304,12 @@ export function lstmBackward(
       for (let r = 0; r < rows; r++) {
         const o = outStrip + <usize>r * rowO;
         const passThrough = mask != 0 && load<u8>(mask + <usize>(r0 + i0 + r)) == 0;
-        // with recurrent dropout the GEMM gives the gradient of h_{t−1} ⊙ m: times m, it reaches h_{t−1}
-        if (!passThrough) copyRowMasked(dhNext + <usize>(i0 + r) * rowH, o + (<usize>cx << 2), recMask == 0 ? 0 : recMask + <usize>(i0 + r) * rowH, H);
+        if (!passThrough) {
+          // with recurrent dropout the GEMM gives the gradient of h_{t−1} ⊙ m: times m, it reaches h_{t−1}
+          const dhRow = dhNext + <usize>(i0 + r) * rowH;
+          if (recMask == 0) memory.copy(dhRow, o + (<usize>cx << 2), rowH);
+          else dropRows(dhRow, o + (<usize>cx << 2), recMask + <usize>(i0 + r) * rowH, H);
+        }
         if (cx > 0) memory.copy(dx + <usize>(r0 + i0 + r) * rowC, o, rowC);
       }
     }
@@ -371,18 +376,6 @@ function packColsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, i0: 
       const step = <usize>n2 << 2;
       for (let k = 0; k < kc; k++) { store<f32>(d, load<f32>(s) * load<f32>(m)); s += step; m += step; d += MR * 4; }
     }
-  }
-}
-
-/** dst[0..n) = src[0..n) ⊙ m[0..n), or a plain copy when m is 0. */
-function copyRowMasked(dst: usize, src: usize, m: usize, n: i32): void {
-  if (m == 0) {
-    memory.copy(dst, src, <usize>n << 2);
-    return;
-  }
-  for (let k = 0; k < n; k++) {
-    const o = <usize>k << 2;
-    store<f32>(dst + o, load<f32>(src + o) * load<f32>(m + o));
   }
 }
 
