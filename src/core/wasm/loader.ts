@@ -37,6 +37,11 @@ export interface RaggedWasmExports {
     act: number, recAct: number, scratch: number,
   ): void;
   lstmForwardScratchBytes(C: number, H: number): number;
+  lstmInfer(
+    h: number, cLast: number, x: number, W: number, U: number, bias: number, h0: number, c0: number,
+    offsets: number, batchSizes: number, T: number, B: number, C: number, H: number, act: number, recAct: number, scratch: number,
+  ): void;
+  lstmInferScratchBytes(C: number, H: number, B: number): number;
   lstmBackward(
     dx: number, dhNext: number, dcNext: number, gWU: number, gb: number,
     x: number, W: number, U: number, gates: number, c: number, cAct: number, state: number, h0: number, c0: number,

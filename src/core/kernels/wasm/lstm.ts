@@ -104,6 +104,10 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const h0 = args.h0 ?? new Float32Array(B * H);
   const c0 = args.c0 ?? new Float32Array(B * H);
   const recMask = args.recurrentMask;
+  if (args.needsGrad === false && mask === null && recMask === undefined) {
+    const inferred = wasmLstmInfer(wasm, args, h0, c0);
+    if (inferred !== null) return inferred;
+  }
   const block = lstmBlock(wasm, layout, C, H, x, h0, c0, mask, recMask);
   if (block === null) return lstmForward(args);
   const { p } = block;
@@ -135,6 +139,55 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const cLast = lastRows(floatsAt(out, p.c, N * H), c0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
     new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, mask ?? undefined, recMask, kept));
+}
+
+/**
+ * NOTE [ inference keeps nothing ]
+ * A forward with `needsGrad: false` (predict, evaluate) has no backward to keep gates, c and σ(c)
+ * for: 7·H floats per packed row that the training forward writes to memory and nobody reads.
+ * Without a mask or recurrent dropout it runs `lstmInfer` instead, which keeps one strip of gates,
+ * two [B,H] buffers of c and the output h (H floats per row), and hands back each sequence's last c.
+ * Same operations in the same order: h, hLast and cLast are bit-identical to the training
+ * forward's (tests: wasm_lstm_infer.test.ts). Its cache has no block, like any `needsGrad: false`
+ * forward's: reading gates or running backward on it is an error.
+ */
+function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float32Array, c0: Float32Array): LstmCache | null {
+  const { layout, x, C, H, weights, activation, recurrentActivation } = args;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const G = 4 * H;
+  const arena = new WasmArena(wasm);
+  const q = {
+    h: arena.floats(N * H),
+    cLast: arena.floats(B * H),
+    x: arena.floats(N * C),
+    W: arena.floats(C * G),
+    U: arena.floats(H * G),
+    bias: arena.floats(G),
+    h0: arena.floats(B * H),
+    c0: arena.floats(B * H),
+    offsets: arena.reserve((T + 1) * 4),
+    batchSizes: arena.reserve(T * 4),
+    scratch: arena.reserve(wasm.lstmInferScratchBytes(C, H, B)),
+  };
+  if (!arena.commit()) return null;
+  const mem = arena.f32;
+  putFloats(mem, q.x, x, N * C);
+  putFloats(mem, q.W, weights.kernel, C * G);
+  putFloats(mem, q.U, weights.recurrentKernel, H * G);
+  putFloatsOrZeros(mem, q.bias, weights.bias, G);
+  putFloats(mem, q.h0, h0, B * H);
+  putFloats(mem, q.c0, c0, B * H);
+  const i32 = arena.i32;
+  i32.set(layout.offsets.subarray(0, T + 1), q.offsets >> 2);
+  i32.set(layout.batchSizes.subarray(0, T), q.batchSizes >> 2);
+
+  wasm.lstmInfer(q.h, q.cLast, q.x, q.W, q.U, q.bias, q.h0, q.c0, q.offsets, q.batchSizes, T, B, C, H, activation, recurrentActivation, q.scratch);
+
+  const out = arena.f32;
+  const h = stepCopy(floatsAt(out, q.h, N * H));
+  const hLast = lastRows(h, h0, layout, H);
+  const cLast = floatsAt(out, q.cLast, B * H).slice();
+  return new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, undefined, undefined, null);
 }
 
 // dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; grads += dW [C,4H], dU [H,4H], db [4H]

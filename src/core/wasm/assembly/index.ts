@@ -2,7 +2,7 @@
 // Memory is managed by the caller (src/core/wasm/loader.ts): everything from `heapBase()` up is
 // the caller's; this module owns only its static data below it.
 export { gemm, gemmScratchBytes } from "./gemm";
-export { lstmForward, lstmForwardScratchBytes, lstmBackward, lstmBackwardScratchBytes } from "./lstm";
+export { lstmForward, lstmForwardScratchBytes, lstmInfer, lstmInferScratchBytes, lstmBackward, lstmBackwardScratchBytes } from "./lstm";
 export { gruForward, gruBackward, gruScratchBytes } from "./gru";
 export { simpleRnnForward, simpleRnnBackward, simpleRnnScratchBytes } from "./simple_rnn";
 export { attentionForward, attentionBackward, attentionScratchBytes } from "./attention";

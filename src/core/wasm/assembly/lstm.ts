@@ -30,6 +30,7 @@ import { dropRows } from "./rows";
 // ---------------------------------------------------------------------------------------------
 // Forward
 // x: [N,C], W: [C,G], U: [H,G], bias: [G], h0/c0: [B,H], mask: [N], recMask: [B,H] → gates: [N,G], c, cAct, state, hOut: [N,H]
+// lstmInfer: the same inputs without mask and recMask → h: [N,H], cLast: [B,H] (nothing kept)
 
 /** Bytes of scratch `lstmForward` needs. */
 export function lstmForwardScratchBytes(C: i32, H: i32): i32 {
@@ -61,17 +62,58 @@ export function lstmForward(
   const aStrip = scratch + <usize>panelsBytes(G, K);
   memory.fill(aStrip, 0, <usize>(K * MR * 4)); // see packRowsConcat: rows a strip leaves unwritten
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
-    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, recMask, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip);
+    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, recMask, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip, false, 0, 0);
   } else {
-    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, recMask, T, C, H, act, recAct, panels, aStrip);
+    forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, recMask, T, C, H, act, recAct, panels, aStrip, false, 0, 0);
   }
 }
 
-// Inlined twice: with constant activation ids (the common case) every `vact` switch folds away.
+/** Bytes of scratch `lstmInfer` needs: `lstmForward`'s, one z strip [MR,G] and two c buffers [B,H]. */
+export function lstmInferScratchBytes(C: i32, H: i32, B: i32): i32 {
+  return lstmForwardScratchBytes(C, H) + MR * 4 * H * 4 + 2 * B * H * 4;
+}
+
+/**
+ * One layer forward for inference: h [N,H] and each sequence's last c [B,H] (c0's row for a
+ * sequence of length 0), nothing kept (see `forwardSteps`, infer = true). No mask and no
+ * recurrent dropout: the caller runs `lstmForward` for those.
+ */
+export function lstmInfer(
+  h: usize, cLast: usize, x: usize, W: usize, U: usize, bias: usize, h0: usize, c0: usize,
+  offsets: usize, batchSizes: usize, T: i32, B: i32, C: i32, H: i32, act: i32, recAct: i32, scratch: usize,
+): void {
+  const G = 4 * H;
+  const K = C + H;
+  const panels = scratch;
+  const panelBytes = <usize>K << 5;
+  packB(panels, W, G, 1, C, G, panelBytes);
+  packB(panels + (<usize>C << 5), U, G, 1, H, G, panelBytes);
+  const aStrip = scratch + <usize>panelsBytes(G, K);
+  memory.fill(aStrip, 0, <usize>(K * MR * 4));
+  const zStrip = aStrip + <usize>(K * MR * 4);
+  const cBuffers = zStrip + <usize>(MR * G * 4);
+  const started = T == 0 ? 0 : load<i32>(batchSizes);
+  for (let j = started; j < B; j++) memory.copy(cLast + <usize>j * (<usize>H << 2), c0 + <usize>j * (<usize>H << 2), <usize>H << 2);
+  if (act == ACT_TANH && recAct == ACT_SIGMOID) {
+    forwardSteps(zStrip, cBuffers, 0, h, h, x, bias, h0, c0, offsets, batchSizes, 0, 0, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip, true, B, cLast);
+  } else {
+    forwardSteps(zStrip, cBuffers, 0, h, h, x, bias, h0, c0, offsets, batchSizes, 0, 0, T, C, H, act, recAct, panels, aStrip, true, B, cLast);
+  }
+}
+
+// Inlined four times: with constant activation ids (the common case) every `vact` switch folds
+// away, and `infer` (constant too) picks what the rows keep.
+//
+// infer = false (training): every row keeps its gates, c, σ(c) and state for backward.
+// infer = true (inference, no mask, no recurrent dropout): nothing is kept but h. `gates` is then
+// one strip of scratch [MR,G] that each strip's z is computed in and consumed from, `c` two [B,H]
+// buffers the steps alternate between (step t writes c + (t&1)·B·H and reads the other), σ(c) is
+// not stored, and each sequence's last c is copied to `cLast` [B,H] at its last step. The same
+// operations run in the same order, so h is bit-identical to training's.
 @inline function forwardSteps(
   gates: usize, c: usize, cAct: usize, h: usize, hOut: usize, x: usize, bias: usize, h0: usize, c0: usize,
   offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
-  panels: usize, aStrip: usize,
+  panels: usize, aStrip: usize, infer: bool, B: i32, cLast: usize,
 ): void {
   const G = 4 * H;
   const K = C + H;
@@ -79,18 +121,20 @@ export function lstmForward(
   const rowH = <usize>H << 2;
   const rowC = <usize>C << 2;
   const nPanels = (G + NR - 1) / NR;
+  const cHalf = <usize>B * rowH; // infer: the distance between the two c buffers
   for (let t = 0; t < T; t++) {
     const r0 = load<i32>(offsets + (<usize>t << 2));
     const bt = load<i32>(batchSizes + (<usize>t << 2));
     const prevRow0 = t == 0 ? 0 : load<i32>(offsets + (<usize>(t - 1) << 2));
     const hPrev = (t == 0 ? h0 : h) + <usize>prevRow0 * rowH;
-    const cPrev = (t == 0 ? c0 : c) + <usize>prevRow0 * rowH;
+    const cPrev = infer ? (t == 0 ? c0 : c + <usize>((t - 1) & 1) * cHalf) : (t == 0 ? c0 : c) + <usize>prevRow0 * rowH;
+    const cNow = infer ? c + <usize>(t & 1) * cHalf : c + <usize>r0 * rowH; // row j of step t: cNow + j·rowH
     const xt = x + <usize>r0 * rowC;
     for (let i0 = 0; i0 < bt; i0 += MR) {
       const rows = min(MR, bt - i0);
       // z[strip] = [x_t | h_{t−1} ⊙ m][strip] · [W; U]
       packRowsConcat(aStrip, xt + <usize>i0 * rowC, C, hPrev + <usize>i0 * rowH, H, rows, recMask == 0 ? 0 : recMask + <usize>i0 * rowH);
-      const zStrip = gates + <usize>(r0 + i0) * rowG;
+      const zStrip = infer ? gates : gates + <usize>(r0 + i0) * rowG;
       if (rows == 1) {
         oneRowPanels(zStrip, rowG, aStrip, panels, <usize>K << 5, 32, K, G, false);
       } else {
@@ -101,20 +145,26 @@ export function lstmForward(
       // the cell math on the strip, while its z is in L1
       for (let j = i0; j < i0 + rows; j++) {
         const r = <usize>(r0 + j);
-        const z = gates + r * rowG;
+        const z = zStrip + <usize>(j - i0) * rowG;
         const s = r * rowH;
         const pc = cPrev + <usize>j * rowH;
+        const cj = cNow + <usize>j * rowH;
         let u = 0;
         for (; u + 4 <= H; u += 4) {
           const o = <usize>u << 2;
-          cellForward(z + o, rowH, bias + o, pc + o, c + s + o, cAct + s + o, h + s + o, act, recAct, true);
+          cellForward(z + o, rowH, bias + o, pc + o, cj + o, cAct + s + o, h + s + o, act, recAct, true, !infer);
         }
         for (; u < H; u++) {
           const o = <usize>u << 2;
-          cellForward(z + o, rowH, bias + o, pc + o, c + s + o, cAct + s + o, h + s + o, act, recAct, false);
+          cellForward(z + o, rowH, bias + o, pc + o, cj + o, cAct + s + o, h + s + o, act, recAct, false, !infer);
         }
       }
       if (mask != 0) maskStrip(gates, c, cAct, h, hOut, hPrev, cPrev, mask, r0, i0, rows, H);
+    }
+    if (infer) {
+      // the sequences whose last step this was: rows bt_{t+1} .. bt_t − 1
+      const next = t + 1 < T ? load<i32>(batchSizes + (<usize>(t + 1) << 2)) : 0;
+      for (let j = next; j < bt; j++) memory.copy(cLast + <usize>j * rowH, cNow + <usize>j * rowH, rowH);
     }
   }
 }
@@ -148,7 +198,7 @@ function maskStrip(
 // z: the i-gate pre-activation; the f, c, o gates are `gs`, 2·gs, 3·gs bytes further.
 @inline function cellForward(
   z: usize, gs: usize, bias: usize, cPrev: usize, cOut: usize, aOut: usize, hOut: usize,
-  act: i32, recAct: i32, full: bool,
+  act: i32, recAct: i32, full: bool, keepAct: bool,
 ): void {
   const ig = vact(recAct, f32x4.add(ld(z, full), ld(bias, full)));
   const fg = vact(recAct, f32x4.add(ld(z + gs, full), ld(bias + gs, full)));
@@ -162,7 +212,7 @@ function maskStrip(
   const ct = vflush(f32x4.add(f32x4.mul(fg, ld(cPrev, full)), f32x4.mul(ig, gg)));
   const at = vact(act, ct);
   st(cOut, ct, full);
-  st(aOut, at, full);
+  if (keepAct) st(aOut, at, full);
   st(hOut, f32x4.mul(og, at), full);
 }
 

@@ -1,0 +1,118 @@
+// The LSTM's inference forward in WebAssembly (NOTE [ inference keeps nothing ] in
+// kernels/wasm/lstm.ts): with `needsGrad: false` and no mask it keeps no gates, c or σ(c), and its
+// h, hLast and cLast must be bit-identical to the training forward's (same operations, same order),
+// and within the usual tolerance of the JS reference (the spec):
+//     |wasm − js| ≤ 1e-5 · (1 + max |js|)   for every element of every output.
+import { describe, expect, it } from "vitest";
+import { Act } from "./activations.js";
+import { lstmForward, type LstmForwardArgs } from "./lstm.js";
+import { wasmLstmForward, wasmSimdSupported } from "./wasm.js";
+import { packLayout } from "../../data/packed.js";
+import { Random } from "../random.js";
+import { loadRaggedWasm, wasmHeap } from "../wasm/loader.js";
+import { int, randomArray, scaledError, worstWithin } from "./wasm_checks.test-support.js";
+
+const SHAPES: [number, number][] = [[5, 32], [3, 1], [1, 5], [7, 8], [32, 8], [4, 33], [2, 3]];
+const PAIRS: [Act, Act][] = [[Act.Tanh, Act.Sigmoid], [Act.Relu, Act.HardSigmoid], [Act.Linear, Act.Sigmoid]];
+
+/** A random forward problem: lengths in [0, maxLength] with at least one 0, optional h0/c0 and bias. */
+function problem(rng: Random, variant: number, size: { batch: number; maxLength: number }): LstmForwardArgs {
+  const [C, H] = SHAPES[variant % SHAPES.length];
+  const G = 4 * H;
+  const B = size.batch || int(rng, 1, 12);
+  const lengths = Array.from({ length: B }, () => int(rng, 0, size.maxLength));
+  lengths[int(rng, 0, B - 1)] = 0;
+  const layout = packLayout(lengths);
+  const [activation, recurrentActivation] = PAIRS[(variant >> 1) % PAIRS.length];
+  return {
+    layout, C, H, activation, recurrentActivation,
+    x: randomArray(rng, layout.totalSteps * C),
+    weights: { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.9 / Math.sqrt(H)), bias: (variant & 2) === 0 ? randomArray(rng, G, 0.5) : null },
+    ...((variant & 1) === 1 ? { h0: randomArray(rng, B * H), c0: randomArray(rng, B * H) } : {}),
+  };
+}
+
+describe.runIf(wasmSimdSupported())("wasm LSTM inference forward", () => {
+  it("keeps nothing: 20 000 rows of LSTM(64) grow wasm memory by far less than the training forward's cache", () => {
+    // first in this file, so the module's memory is what this test made it: the training forward
+    // would keep gates, c, σ(c) and state, 7·64 floats per row (36 MB); inference needs h and x
+    const wasm = loadRaggedWasm();
+    if (wasm === null) throw new Error("wasm did not load");
+    const rng = new Random(1);
+    const B = 200;
+    const layout = packLayout(Array.from({ length: B }, () => 100));
+    const C = 5, H = 64, G = 4 * H;
+    const before = wasm.memory.buffer.byteLength;
+    const args: LstmForwardArgs = {
+      layout, C, H, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, x: randomArray(rng, layout.totalSteps * C),
+      weights: { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.1), bias: randomArray(rng, G) },
+      needsGrad: false,
+    };
+    const cache = wasmLstmForward(args);
+    const grown = wasm.memory.buffer.byteLength - before;
+    expect(grown).toBeLessThan(12 * 2 ** 20); // h (5.1 MB) + x (0.4 MB), rounded up to whole pages
+    expect(wasmHeap(wasm).liveBlocks).toBe(0);
+    expect(() => cache.gates).toThrow(/needsGrad: false/);
+    // and the same h as the reference
+    expect(scaledError(cache.h, lstmForward(args).h)).toBeLessThan(1e-5);
+  });
+
+  it("gives h, hLast and cLast bit-identical to the training forward's, and within 1e-5 of the reference", () => {
+    const rng = new Random(7);
+    let worst = 0;
+    let cases = 0;
+    for (const size of [{ batch: 0, maxLength: 9 }, { batch: 1, maxLength: 40 }, { batch: 0, maxLength: 1 }, { batch: 37, maxLength: 12 }, { batch: 300, maxLength: 6 }]) {
+      for (let variant = 0; variant < 24; variant++) {
+        const args = problem(rng, variant, size);
+        const kept = wasmLstmForward({ ...args, needsGrad: true });
+        const inferred = wasmLstmForward({ ...args, needsGrad: false });
+        expect(inferred.h).toEqual(kept.h);
+        expect(inferred.hLast).toEqual(kept.hLast);
+        expect(inferred.cLast).toEqual(kept.cLast);
+        (kept as { release?: () => void }).release?.(); // its block, now rather than when collected
+        const ref = lstmForward(args);
+        worst = Math.max(worst, worstWithin({ h: scaledError(inferred.h, ref.h), hLast: scaledError(inferred.hLast, ref.hLast), cLast: scaledError(inferred.cLast, ref.cLast) }, `variant ${variant}, B ${args.layout.batch}`));
+        cases++;
+      }
+    }
+    expect(cases).toBe(120);
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it("gives a sequence of length 0 its initial states, and handles a batch of only empty sequences", () => {
+    const rng = new Random(3);
+    const C = 3, H = 5, G = 4 * H;
+    for (const lengths of [[4, 0, 2], [0, 0]]) {
+      const layout = packLayout(lengths);
+      const B = lengths.length;
+      const h0 = randomArray(rng, B * H), c0 = randomArray(rng, B * H);
+      const args: LstmForwardArgs = {
+        layout, C, H, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, x: randomArray(rng, layout.totalSteps * C), h0, c0,
+        weights: { kernel: randomArray(rng, C * G), recurrentKernel: randomArray(rng, H * G, 0.3), bias: null }, needsGrad: false,
+      };
+      const out = wasmLstmForward(args);
+      for (let j = 0; j < B; j++) {
+        if (layout.sortedLengths[j] !== 0) continue;
+        expect(out.hLast.subarray(j * H, (j + 1) * H)).toEqual(h0.subarray(j * H, (j + 1) * H));
+        expect(out.cLast.subarray(j * H, (j + 1) * H)).toEqual(c0.subarray(j * H, (j + 1) * H));
+      }
+      const ref = lstmForward(args);
+      expect(scaledError(out.cLast, ref.cLast)).toBeLessThan(1e-5);
+    }
+  });
+
+  it("leaves a masked forward to the kept path (its masked rows carry their state)", () => {
+    const rng = new Random(5);
+    const C = 2, H = 4, G = 4 * H;
+    const layout = packLayout([5, 3, 3]);
+    const mask = Uint8Array.from({ length: layout.totalSteps }, (_, r) => (r % 4 === 1 ? 0 : 1));
+    const args: LstmForwardArgs = {
+      layout, C, H, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, x: randomArray(rng, layout.totalSteps * C), mask,
+      weights: { kernel: randomArray(rng, C * G), recurrentKernel: randomArray(rng, H * G, 0.3), bias: randomArray(rng, G) }, needsGrad: false,
+    };
+    const out = wasmLstmForward(args);
+    const ref = lstmForward(args);
+    expect(scaledError(out.h, ref.h)).toBeLessThan(1e-5);
+    expect(scaledError(out.cLast, ref.cLast)).toBeLessThan(1e-5);
+  });
+});
