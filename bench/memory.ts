@@ -31,6 +31,8 @@ interface ChildResult {
 
 /** Floats a training step of the seed model must keep per packed row (see the file comment). */
 export const SEED_FLOATS_PER_ROW = 5 + 7 * 32 + 7 * 8 + 2;
+/** Floats inference needs per packed row: the input and each layer's output (nothing kept for backward). */
+export const SEED_PREDICT_FLOATS_PER_ROW = 5 + 32 + 8 + 2;
 
 async function measure(kind: string, o: BenchOptions): Promise<ChildResult> {
   const child = fileURLToPath(new URL("./memory_child.ts", import.meta.url));
@@ -61,4 +63,16 @@ export async function memorySection(o: BenchOptions, print: (s: string) => void)
   print(table(["case", "rows (Σ l)", "RSS before MB", "peak RSS after step MB", "Δ MB", "cache minimum MB", "Δ / minimum", "VmHWM MB"], rows));
   print(`(RSS before = node + ragged + model + the nested-array batch, after a GC. cache minimum = rows × ${SEED_FLOATS_PER_ROW} floats: input,`);
   print(" LSTM gates/c/σ(c)/h and dense outputs kept between forward and backward; padded rows count as rows for the padded case.)");
+  process.stderr.write("[memory] predict, 32 long sequences …\n");
+  const p = await measure("predict-long", { ...o, batch: 32 });
+  const pMin = p.rows * SEED_PREDICT_FLOATS_PER_ROW * 4;
+  const pDelta = p.peakAfterStep - p.baseline;
+  print("");
+  print(heading(`Peak resident memory, ragged predict (${o.memorySteps} calls, fresh process)`));
+  print(table(
+    ["case", "rows (Σ l)", "RSS before MB", "peak RSS after predict MB", "Δ MB", "layer outputs MB", "Δ / outputs", "VmHWM MB"],
+    [["32 long sequences, lengths [1000, 5000)", String(p.rows), MB(p.baseline), MB(p.peakAfterStep), MB(pDelta), MB(pMin), (pDelta / pMin).toFixed(2), p.hwm === null ? "n/a" : MB(p.hwm)]],
+  ));
+  print(`(layer outputs = rows × ${SEED_PREDICT_FLOATS_PER_ROW} floats: the input and every layer's output; inference keeps no cache (NOTE [ inference keeps nothing ]).`);
+  print(" Δ also holds the result: one nested number[] per row, as predict returns it.)");
 }

@@ -7,9 +7,10 @@
  * data generation. (Not ru_maxrss: Linux carries the parent's peak over fork+exec into it.)
  *
  * Kinds: "seed" (batch × length), "packed" / "padded" (mixed lengths [10, 100), packed or padded to
- * the longest), "long" (batch sequences of lengths uniform in [1000, 5000): long traces, PLAID-like).
+ * the longest), "long" (batch sequences of lengths uniform in [1000, 5000): long traces, PLAID-like),
+ * "predict-long" (the same sequences, `predict` instead of trainOnBatch).
  *
- * usage: node --import tsx --expose-gc bench/memory_child.ts <seed|packed|padded|long> <batch> <length> <steps> [default|wasm]
+ * usage: node --import tsx --expose-gc bench/memory_child.ts <seed|packed|padded|long|predict-long> <batch> <length> <steps> [default|wasm]
  */
 import { readFileSync } from "node:fs";
 import { buildSeedModel } from "../dist/cli/commands/demo.js";
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   await selectKernels(kernelsArg === "wasm" ? "wasm" : "default");
   const batch = Number(batchArg);
   const steps = Number(stepsArg);
-  let { xs, ys } = kind === "seed" ? seedBatch(batch, 2, Number(lengthArg)) : kind === "long" ? longBatch(batch) : seedBatch(batch, 3, null);
+  const long = kind === "long" || kind === "predict-long";
+  let { xs, ys } = kind === "seed" ? seedBatch(batch, 2, Number(lengthArg)) : long ? longBatch(batch) : seedBatch(batch, 3, null);
   if (kind === "padded") {
     const T = maxLength(xs);
     xs = padNested(xs, T, 5);
@@ -33,7 +35,8 @@ async function main(): Promise<void> {
   const baseline = process.memoryUsage().rss;
   let peakAfterStep = 0;
   for (let s = 0; s < steps; s++) {
-    await model.trainOnBatch(xs, ys);
+    if (kind === "predict-long") model.predict(xs);
+    else await model.trainOnBatch(xs, ys);
     peakAfterStep = Math.max(peakAfterStep, process.memoryUsage().rss);
   }
   const rows = xs.reduce((n, x) => n + x.length, 0);
