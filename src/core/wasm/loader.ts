@@ -66,6 +66,11 @@ export interface RaggedWasmExports {
     offsets: number, batchSizes: number, mask: number, recMask: number, T: number, N: number, C: number, H: number,
     act: number, recAct: number, resetAfter: number, rec: number, recHH: number, dropped: number, scratch: number,
   ): void;
+  gruInfer(
+    h: number, x: number, W: number, U: number, uZR: number, uH: number, bias: number, h0: number,
+    offsets: number, batchSizes: number, T: number, C: number, H: number, act: number, recAct: number, resetAfter: number,
+    rec: number, recHH: number, gStep: number, aStep: number, scratch: number,
+  ): void;
   gruBackward(
     dx: number, dhNext: number, gW: number, gU: number, gZR: number, gH: number, gb: number,
     x: number, W: number, U: number, uZR: number, uH: number, gates: number, aux: number, state: number, h0: number, dh: number,

@@ -102,6 +102,10 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
 
   const h0 = args.h0 ?? new Float32Array(B * H);
   const recMask = args.recurrentMask;
+  if (args.needsGrad === false && mask === null && recMask === undefined) {
+    const inferred = wasmGruInfer(wasm, args, h0);
+    if (inferred !== null) return inferred;
+  }
   const block = gruBlock(wasm, layout, C, H, x, h0, mask, recMask);
   if (block === null) return gruForward(args);
   const { p } = block;
@@ -243,4 +247,52 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
   }
   if (grads.bias) grads.bias.set(floatsAt(out, q.gb, grads.bias.length));
   return { dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null, dh0: floatsAt(out, q.dhNext, B * H).slice() };
+}
+
+/**
+ * `needsGrad: false` without a mask or recurrent dropout: `gruInfer`, which keeps only h (NOTE
+ * [ inference keeps nothing ] in lstm.ts): per step x·W into a [B,G] buffer and aux into a [B,H]
+ * one, instead of gates [N,G] and aux [N,H]. Bit-identical to the training forward's h and hLast.
+ */
+function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32Array): GruCache | null {
+  const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
+  const { batch: B, totalSteps: N, maxLength: T } = layout;
+  const G = 3 * H;
+  const arena = new WasmArena(wasm);
+  const q = {
+    h: arena.floats(N * H),
+    x: arena.floats(N * C),
+    W: arena.floats(C * G),
+    U: arena.floats(H * G),
+    uZR: resetAfter ? 0 : arena.floats(2 * H * H),
+    uH: resetAfter ? 0 : arena.floats(H * H),
+    bias: arena.floats(2 * G), // zeros without bias
+    h0: arena.floats(B * H),
+    offsets: arena.reserve((T + 1) * 4),
+    batchSizes: arena.reserve(T * 4),
+    rec: arena.floats(B * G),
+    recHH: arena.floats(B * H),
+    gStep: arena.floats(B * G),
+    aStep: arena.floats(B * H),
+    scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
+  };
+  if (!arena.commit()) return null;
+  const mem = arena.f32;
+  putFloats(mem, q.x, x, N * C);
+  putFloats(mem, q.W, weights.kernel, C * G);
+  putGruRecurrentKernel(mem, weights.recurrentKernel, H, resetAfter, q);
+  mem.fill(0, q.bias >> 2, (q.bias >> 2) + 2 * G);
+  if (weights.bias) mem.set(weights.bias, q.bias >> 2);
+  putFloats(mem, q.h0, h0, B * H);
+  const i32 = arena.i32;
+  i32.set(layout.offsets.subarray(0, T + 1), q.offsets >> 2);
+  i32.set(layout.batchSizes.subarray(0, T), q.batchSizes >> 2);
+
+  wasm.gruInfer(
+    q.h, q.x, q.W, q.U, q.uZR, q.uH, q.bias, q.h0, q.offsets, q.batchSizes, T, C, H,
+    activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.gStep, q.aStep, q.scratch,
+  );
+
+  const h = stepCopy(floatsAt(arena.f32, q.h, N * H));
+  return new WasmGruCache(layout, C, H, resetAfter, x, h, null, h0, lastRows(h, h0, layout, H), undefined, null);
 }

@@ -148,7 +148,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
  * Without a mask or recurrent dropout it runs `lstmInfer` instead, which keeps one strip of gates,
  * two [B,H] buffers of c and the output h (H floats per row), and hands back each sequence's last c.
  * Same operations in the same order: h, hLast and cLast are bit-identical to the training
- * forward's (tests: wasm_lstm_infer.test.ts). Its cache has no block, like any `needsGrad: false`
+ * forward's (tests: ../wasm_recurrent_infer.test.ts). Its cache has no block, like any `needsGrad: false`
  * forward's: reading gates or running backward on it is an error.
  */
 function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float32Array, c0: Float32Array): LstmCache | null {

@@ -33,6 +33,7 @@ export function gruScratchBytes(N: i32, C: i32, H: i32): i32 {
 // x: [N,C], W: [C,G], U: [H,G] (and its split U_zr [H,2H], U_h [H,H] when !resetAfter),
 // bias: [2,G] (resetAfter) or [G], zeros without bias; h0: [B,H]; mask: [N]; recMask: [B,H] (or 0)
 //   → gates [N,G], aux [N,H], state, hOut [N,H].  rec: [B,G], recHH, dropped: [B,H] scratch.
+// gruInfer: the same without mask and recMask → h [N,H]; gStep [B,G], aStep [B,H] scratch.
 
 export function gruForward(
   gates: usize, aux: usize, state: usize, hOut: usize,
@@ -46,19 +47,50 @@ export function gruForward(
   addRowVector(gates, bias, N, G);
   const common = act == ACT_TANH && recAct == ACT_SIGMOID;
   if (resetAfter) {
-    if (common) forwardAfter(gates, aux, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, recMask, T, H, ACT_TANH, ACT_SIGMOID, rec, dropped, scratch);
-    else forwardAfter(gates, aux, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, recMask, T, H, act, recAct, rec, dropped, scratch);
+    if (common) forwardAfter(gates, aux, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, recMask, T, H, ACT_TANH, ACT_SIGMOID, rec, dropped, scratch, false, 0, 0, 0, C);
+    else forwardAfter(gates, aux, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, recMask, T, H, act, recAct, rec, dropped, scratch, false, 0, 0, 0, C);
   } else {
-    if (common) forwardBefore(gates, aux, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, recMask, T, H, ACT_TANH, ACT_SIGMOID, rec, recHH, dropped, scratch);
-    else forwardBefore(gates, aux, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, recMask, T, H, act, recAct, rec, recHH, dropped, scratch);
+    if (common) forwardBefore(gates, aux, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, recMask, T, H, ACT_TANH, ACT_SIGMOID, rec, recHH, dropped, scratch, false, 0, 0, 0, C);
+    else forwardBefore(gates, aux, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, recMask, T, H, act, recAct, rec, recHH, dropped, scratch, false, 0, 0, 0, C);
   }
+}
+
+/**
+ * One layer forward for inference (NOTE [ inference keeps nothing ] in src/core/kernels/wasm/lstm.ts):
+ * h [N,H] only. No mask, no recurrent dropout. Each step computes its rows' x·W + b_in into
+ * `gStep` [B,G] just before it needs them and keeps aux in `aStep` [B,H], instead of gates [N,G]
+ * and aux [N,H] for every row; the same operations per row, so h is bit-identical to `gruForward`'s.
+ */
+export function gruInfer(
+  h: usize, x: usize, W: usize, U: usize, uZR: usize, uH: usize, bias: usize, h0: usize,
+  offsets: usize, batchSizes: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32, resetAfter: bool,
+  rec: usize, recHH: usize, gStep: usize, aStep: usize, scratch: usize,
+): void {
+  const G = 3 * H;
+  const common = act == ACT_TANH && recAct == ACT_SIGMOID;
+  if (resetAfter) {
+    if (common) forwardAfter(gStep, aStep, h, h, U, bias + (<usize>G << 2), h0, offsets, batchSizes, 0, 0, T, H, ACT_TANH, ACT_SIGMOID, rec, 0, scratch, true, x, W, bias, C);
+    else forwardAfter(gStep, aStep, h, h, U, bias + (<usize>G << 2), h0, offsets, batchSizes, 0, 0, T, H, act, recAct, rec, 0, scratch, true, x, W, bias, C);
+  } else {
+    if (common) forwardBefore(gStep, aStep, h, h, uZR, uH, h0, offsets, batchSizes, 0, 0, T, H, ACT_TANH, ACT_SIGMOID, rec, recHH, 0, scratch, true, x, W, bias, C);
+    else forwardBefore(gStep, aStep, h, h, uZR, uH, h0, offsets, batchSizes, 0, 0, T, H, act, recAct, rec, recHH, 0, scratch, true, x, W, bias, C);
+  }
+}
+
+/**
+ * infer: the step's x-side pre-activations x_t·W + b_in into `gates` [bt,G] (then indexed by the
+ * step's row j, as `aux` is, instead of by the packed row r).
+ */
+@inline function stepInputs(gates: usize, x: usize, W: usize, xBias: usize, r0: i32, bt: i32, C: i32, G: i32, scratch: usize): void {
+  gemm(gates, x + ((<usize>r0 * C) << 2), W, bt, G, C, 0, 0, 0, scratch);
+  addRowVector(gates, xBias, bt, G);
 }
 
 // resetAfter: rec = (h_p ⊙ m)·U + b_rec; z, r = σr(x + rec); hh = σ(x_h + r ⊙ rec_h); aux = rec_h.
 @inline function forwardAfter(
   gates: usize, aux: usize, state: usize, hOut: usize, U: usize, recBias: usize, h0: usize,
   offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, H: i32, act: i32, recAct: i32,
-  rec: usize, dropped: usize, scratch: usize,
+  rec: usize, dropped: usize, scratch: usize, infer: bool, x: usize, W: usize, xBias: usize, C: i32,
 ): void {
   const G = 3 * H;
   const rowG = <usize>G << 2;
@@ -67,19 +99,21 @@ export function gruForward(
     const r0 = load<i32>(offsets + (<usize>t << 2));
     const bt = load<i32>(batchSizes + (<usize>t << 2));
     const prev = t == 0 ? h0 : state + <usize>load<i32>(offsets + (<usize>(t - 1) << 2)) * rowH;
+    if (infer) stepInputs(gates, x, W, xBias, r0, bt, C, G, scratch);
     if (recMask != 0) dropRows(dropped, prev, recMask, bt * H);
     gemm(rec, recMask != 0 ? dropped : prev, U, bt, G, H, 0, 0, 0, scratch);
     for (let j = 0; j < bt; j++) {
       const r = <usize>(r0 + j);
+      const k = infer ? <usize>j : r; // the row of gates and aux
       const hp = prev + <usize>j * rowH;
       if (isMasked(mask, r)) {
         maskRow(gates + r * rowG, rowG, state + r * rowH, hp, hOut + r * rowH, rowH);
         memory.fill(aux + r * rowH, 0, rowH); // recH too, as the spec's
         continue;
       }
-      const g = gates + r * rowG;
+      const g = gates + k * rowG;
       const q = rec + <usize>j * rowG;
-      const a = aux + r * rowH;
+      const a = aux + k * rowH;
       const s = state + r * rowH;
       let u = 0;
       for (; u + 4 <= H; u += 4) cellAfter(g, q, recBias, a, hp, s, rowH, <usize>u << 2, act, recAct, true);
@@ -109,7 +143,7 @@ export function gruForward(
 @inline function forwardBefore(
   gates: usize, aux: usize, state: usize, hOut: usize, uZR: usize, uH: usize, h0: usize,
   offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, H: i32, act: i32, recAct: i32,
-  recZR: usize, recHH: usize, dropped: usize, scratch: usize,
+  recZR: usize, recHH: usize, dropped: usize, scratch: usize, infer: bool, x: usize, W: usize, xBias: usize, C: i32,
 ): void {
   const G = 3 * H;
   const rowG = <usize>G << 2;
@@ -119,24 +153,26 @@ export function gruForward(
     const bt = load<i32>(batchSizes + (<usize>t << 2));
     const prev = t == 0 ? h0 : state + <usize>load<i32>(offsets + (<usize>(t - 1) << 2)) * rowH;
     const seen = recMask != 0 ? dropped : prev; // h_p as the recurrent GEMMs and r see it
+    const k0 = infer ? 0 : r0; // the first row of gates and aux for this step
+    if (infer) stepInputs(gates, x, W, xBias, r0, bt, C, G, scratch);
     if (recMask != 0) dropRows(dropped, prev, recMask, bt * H);
     gemm(recZR, seen, uZR, bt, 2 * H, H, 0, 0, 0, scratch);
     // z, r and r ⊙ h_p (zero at masked rows, which the next GEMM reads)
     for (let j = 0; j < bt; j++) {
       const r = <usize>(r0 + j);
-      const a = aux + r * rowH;
+      const a = aux + <usize>(k0 + j) * rowH;
       if (isMasked(mask, r)) {
         memory.fill(a, 0, rowH);
         continue;
       }
-      const g = gates + r * rowG;
+      const g = gates + <usize>(k0 + j) * rowG;
       const q = recZR + <usize>j * (rowH << 1);
       const hs = seen + <usize>j * rowH;
       let u = 0;
       for (; u + 4 <= H; u += 4) cellGates(g, q, a, hs, rowH, <usize>u << 2, recAct, true);
       for (; u < H; u++) cellGates(g, q, a, hs, rowH, <usize>u << 2, recAct, false);
     }
-    gemm(recHH, aux + <usize>r0 * rowH, uH, bt, H, H, 0, 0, 0, scratch);
+    gemm(recHH, aux + <usize>k0 * rowH, uH, bt, H, H, 0, 0, 0, scratch);
     for (let j = 0; j < bt; j++) {
       const r = <usize>(r0 + j);
       const hp = prev + <usize>j * rowH;
@@ -144,7 +180,7 @@ export function gruForward(
         maskRow(gates + r * rowG, rowG, state + r * rowH, hp, hOut + r * rowH, rowH);
         continue;
       }
-      const g = gates + r * rowG;
+      const g = gates + <usize>(k0 + j) * rowG;
       const q = recHH + <usize>j * rowH;
       const s = state + r * rowH;
       let u = 0;

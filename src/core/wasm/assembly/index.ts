@@ -3,7 +3,7 @@
 // the caller's; this module owns only its static data below it.
 export { gemm, gemmScratchBytes } from "./gemm";
 export { lstmForward, lstmForwardScratchBytes, lstmInfer, lstmInferScratchBytes, lstmBackward, lstmBackwardScratchBytes } from "./lstm";
-export { gruForward, gruBackward, gruScratchBytes } from "./gru";
+export { gruForward, gruInfer, gruBackward, gruScratchBytes } from "./gru";
 export { simpleRnnForward, simpleRnnBackward, simpleRnnScratchBytes } from "./simple_rnn";
 export { attentionForward, attentionBackward, attentionScratchBytes } from "./attention";
 export { conv1dForward, conv1dBackward, conv1dScratchBytes } from "./conv1d";

@@ -1,12 +1,13 @@
-// The LSTM's inference forward in WebAssembly (NOTE [ inference keeps nothing ] in
-// kernels/wasm/lstm.ts): with `needsGrad: false` and no mask it keeps no gates, c or σ(c), and its
-// h, hLast and cLast must be bit-identical to the training forward's (same operations, same order),
-// and within the usual tolerance of the JS reference (the spec):
+// The recurrent layers' inference forwards in WebAssembly (NOTE [ inference keeps nothing ] in
+// kernels/wasm/lstm.ts): with `needsGrad: false` and no mask the LSTM keeps no gates, c or σ(c), the
+// GRU no gates or aux for every row; h and the final states must be bit-identical to the training
+// forward's (same operations, same order), and within the usual tolerance of the JS reference (the spec):
 //     |wasm − js| ≤ 1e-5 · (1 + max |js|)   for every element of every output.
 import { describe, expect, it } from "vitest";
 import { Act } from "./activations.js";
+import { gruForward, type GruForwardArgs } from "./gru.js";
 import { lstmForward, type LstmForwardArgs } from "./lstm.js";
-import { wasmLstmForward, wasmSimdSupported } from "./wasm.js";
+import { wasmGruForward, wasmLstmForward, wasmSimdSupported } from "./wasm.js";
 import { packLayout } from "../../data/packed.js";
 import { Random } from "../random.js";
 import { loadRaggedWasm, wasmHeap } from "../wasm/loader.js";
@@ -30,6 +31,13 @@ function problem(rng: Random, variant: number, size: { batch: number; maxLength:
     weights: { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.9 / Math.sqrt(H)), bias: (variant & 2) === 0 ? randomArray(rng, G, 0.5) : null },
     ...((variant & 1) === 1 ? { h0: randomArray(rng, B * H), c0: randomArray(rng, B * H) } : {}),
   };
+}
+
+/** The first index where a and b differ (bit for bit, as floats), or −1; a length mismatch is index −2. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return -2;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
 }
 
 describe.runIf(wasmSimdSupported())("wasm LSTM inference forward", () => {
@@ -114,5 +122,64 @@ describe.runIf(wasmSimdSupported())("wasm LSTM inference forward", () => {
     const ref = lstmForward(args);
     expect(scaledError(out.h, ref.h)).toBeLessThan(1e-5);
     expect(scaledError(out.cLast, ref.cLast)).toBeLessThan(1e-5);
+  });
+});
+
+describe.runIf(wasmSimdSupported())("wasm GRU inference forward", () => {
+  function gruProblem(rng: Random, variant: number, size: { batch: number; maxLength: number }): GruForwardArgs {
+    const l = problem(rng, variant, size);
+    const { C, H } = l;
+    const G = 3 * H;
+    const resetAfter = (variant & 4) === 0;
+    return {
+      layout: l.layout, C, H, x: l.x, activation: l.activation, recurrentActivation: l.recurrentActivation, resetAfter,
+      weights: { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.9 / Math.sqrt(H)), bias: (variant & 2) === 0 ? randomArray(rng, resetAfter ? 2 * G : G, 0.5) : null },
+      ...(l.h0 ? { h0: l.h0 } : {}),
+    };
+  }
+
+  it("gives h and hLast bit-identical to the training forward's, both forms, and within 1e-5 of the reference", () => {
+    const rng = new Random(11);
+    let worst = 0;
+    let cases = 0;
+    for (const size of [{ batch: 0, maxLength: 9 }, { batch: 1, maxLength: 40 }, { batch: 0, maxLength: 1 }, { batch: 37, maxLength: 12 }, { batch: 300, maxLength: 6 }]) {
+      for (let variant = 0; variant < 24; variant++) {
+        const args = gruProblem(rng, variant, size);
+        const kept = wasmGruForward({ ...args, needsGrad: true });
+        const inferred = wasmGruForward({ ...args, needsGrad: false });
+        expect(inferred.h).toEqual(kept.h);
+        expect(inferred.hLast).toEqual(kept.hLast);
+        (kept as { release?: () => void }).release?.();
+        const ref = gruForward(args);
+        worst = Math.max(worst, worstWithin({ h: scaledError(inferred.h, ref.h), hLast: scaledError(inferred.hLast, ref.hLast) }, `variant ${variant}, B ${args.layout.batch}, resetAfter ${args.resetAfter}`));
+        cases++;
+      }
+    }
+    expect(cases).toBe(120);
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it("keeps nothing: 60 000 rows of GRU(64) run in the memory inference needs, where training's cache must grow it", () => {
+    const wasm = loadRaggedWasm();
+    if (wasm === null) throw new Error("wasm did not load");
+    const rng = new Random(2);
+    const layout = packLayout(Array.from({ length: 600 }, () => 100));
+    const C = 5, H = 64, G = 3 * H;
+    const args: GruForwardArgs = {
+      layout, C, H, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, resetAfter: true, x: randomArray(rng, layout.totalSteps * C),
+      weights: { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.1), bias: randomArray(rng, 2 * G) },
+    };
+    // inference needs h and x (17 MB here); the training forward also keeps gates, aux and state for
+    // every row (77 MB), more than this file's earlier tests grew the memory to
+    wasmGruForward({ ...args, needsGrad: false }); // the memory now holds what inference needs
+    const before = wasm.memory.buffer.byteLength;
+    const inferred = wasmGruForward({ ...args, needsGrad: false });
+    expect(wasm.memory.buffer.byteLength).toBe(before);
+    expect(wasmHeap(wasm).liveBlocks).toBe(0);
+    expect(() => inferred.gates).toThrow(/needsGrad: false/);
+    const kept = wasmGruForward({ ...args, needsGrad: true });
+    expect(wasm.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(firstDifference(kept.h, inferred.h)).toBe(-1); // (toEqual walks 3.8 M elements slowly)
+    (kept as { release?: () => void }).release?.();
   });
 });
