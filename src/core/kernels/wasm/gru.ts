@@ -6,7 +6,7 @@
  */
 import { cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
 import { stepCopy } from "../../step_buffers.js";
-import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
+import { floatsAt, putFloats, putFloatsOrZeros, putLayout } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
 import {
   gruBackward, gruForward, splitRecurrentKernel,
@@ -86,6 +86,27 @@ function putGruRecurrentKernel(mem: Float32Array, U: Float32Array, H: number, re
   mem.set(h, at.uH >> 2);
 }
 
+/** Where a forward's weights go: W [C,G], U [H,G], without resetAfter its split U_zr [H,2H] and U_h [H,H], bias [2,G]. */
+function gruWeightSlots(arena: WasmArena, C: number, H: number, resetAfter: boolean) {
+  const G = 3 * H;
+  return {
+    W: arena.floats(C * G),
+    U: arena.floats(H * G),
+    uZR: resetAfter ? 0 : arena.floats(2 * H * H),
+    uH: resetAfter ? 0 : arena.floats(H * H),
+    bias: arena.floats(2 * G), // zeros without bias
+  };
+}
+
+/** Copies a forward's weights into their slots (the bias, or zeros without one). */
+function putGruWeights(mem: Float32Array, at: ReturnType<typeof gruWeightSlots>, weights: GruForwardArgs["weights"], C: number, H: number, resetAfter: boolean): void {
+  const G = 3 * H;
+  putFloats(mem, at.W, weights.kernel, C * G);
+  putGruRecurrentKernel(mem, weights.recurrentKernel, H, resetAfter, at);
+  mem.fill(0, at.bias >> 2, (at.bias >> 2) + 2 * G);
+  if (weights.bias) mem.set(weights.bias, at.bias >> 2);
+}
+
 // x: [N,C], W: [C,3H], U: [H,3H], b: [2,3H] | [3H], h0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast: [B,H]
 // (gates [N,3H], recH | resetState and state [N,H] stay in wasm memory for backward)
 export function wasmGruForward(args: GruForwardArgs): GruCache {
@@ -112,11 +133,7 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
   const arena = new WasmArena(wasm); // above the block
   const q = {
     hOut: mask ? arena.floats(N * H) : p.state,
-    W: arena.floats(C * G),
-    U: arena.floats(H * G),
-    uZR: resetAfter ? 0 : arena.floats(2 * H * H),
-    uH: resetAfter ? 0 : arena.floats(H * H),
-    bias: arena.floats(2 * G), // zeros without bias
+    ...gruWeightSlots(arena, C, H, resetAfter),
     rec: arena.floats(B * G),
     recHH: arena.floats(B * H),
     dropped: recMask ? arena.floats(B * H) : 0,
@@ -127,10 +144,7 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
     return gruForward(args);
   }
   const mem = arena.f32;
-  putFloats(mem, q.W, weights.kernel, C * G);
-  putGruRecurrentKernel(mem, weights.recurrentKernel, H, resetAfter, q);
-  mem.fill(0, q.bias >> 2, (q.bias >> 2) + 2 * G);
-  if (weights.bias) mem.set(weights.bias, q.bias >> 2);
+  putGruWeights(mem, q, weights, C, H, resetAfter);
 
   wasm.gruForward(
     p.gates, p.aux, p.state, q.hOut, p.x, q.W, q.U, q.uZR, q.uH, q.bias, p.h0,
@@ -262,11 +276,7 @@ function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32
   const q = {
     h: arena.floats(N * H),
     x: arena.floats(N * C),
-    W: arena.floats(C * G),
-    U: arena.floats(H * G),
-    uZR: resetAfter ? 0 : arena.floats(2 * H * H),
-    uH: resetAfter ? 0 : arena.floats(H * H),
-    bias: arena.floats(2 * G), // zeros without bias
+    ...gruWeightSlots(arena, C, H, resetAfter),
     h0: arena.floats(B * H),
     offsets: arena.reserve((T + 1) * 4),
     batchSizes: arena.reserve(T * 4),
@@ -279,14 +289,9 @@ function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32
   if (!arena.commit()) return null;
   const mem = arena.f32;
   putFloats(mem, q.x, x, N * C);
-  putFloats(mem, q.W, weights.kernel, C * G);
-  putGruRecurrentKernel(mem, weights.recurrentKernel, H, resetAfter, q);
-  mem.fill(0, q.bias >> 2, (q.bias >> 2) + 2 * G);
-  if (weights.bias) mem.set(weights.bias, q.bias >> 2);
+  putGruWeights(mem, q, weights, C, H, resetAfter);
   putFloats(mem, q.h0, h0, B * H);
-  const i32 = arena.i32;
-  i32.set(layout.offsets.subarray(0, T + 1), q.offsets >> 2);
-  i32.set(layout.batchSizes.subarray(0, T), q.batchSizes >> 2);
+  putLayout(arena.i32, q.offsets, q.batchSizes, layout);
 
   wasm.gruInfer(
     q.h, q.x, q.W, q.U, q.uZR, q.uH, q.bias, q.h0, q.offsets, q.batchSizes, T, C, H,

@@ -6,7 +6,7 @@
  */
 import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
 import { stepCopy } from "../../step_buffers.js";
-import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
+import { floatsAt, putFloats, putFloatsOrZeros, putLayout } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
 import {
   lstmBackward, lstmForward,
@@ -177,9 +177,7 @@ function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float
   putFloatsOrZeros(mem, q.bias, weights.bias, G);
   putFloats(mem, q.h0, h0, B * H);
   putFloats(mem, q.c0, c0, B * H);
-  const i32 = arena.i32;
-  i32.set(layout.offsets.subarray(0, T + 1), q.offsets >> 2);
-  i32.set(layout.batchSizes.subarray(0, T), q.batchSizes >> 2);
+  putLayout(arena.i32, q.offsets, q.batchSizes, layout);
 
   wasm.lstmInfer(q.h, q.cLast, q.x, q.W, q.U, q.bias, q.h0, q.c0, q.offsets, q.batchSizes, T, B, C, H, activation, recurrentActivation, q.scratch);
 

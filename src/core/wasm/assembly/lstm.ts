@@ -52,20 +52,29 @@ export function lstmForward(
   offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, N: i32, C: i32, H: i32,
   act: i32, recAct: i32, scratch: usize,
 ): void {
-  const G = 4 * H;
-  const K = C + H;
-  // [W; U] packed once into 8-column panels of [K][8], reused by every step: W's C rows, then U's H.
   const panels = scratch;
-  const panelBytes = <usize>K << 5;
-  packB(panels, W, G, 1, C, G, panelBytes);
-  packB(panels + (<usize>C << 5), U, G, 1, H, G, panelBytes);
-  const aStrip = scratch + <usize>panelsBytes(G, K);
-  memory.fill(aStrip, 0, <usize>(K * MR * 4)); // see packRowsConcat: rows a strip leaves unwritten
+  const aStrip = packWeights(scratch, W, U, C, H);
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
     forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, recMask, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip, false, 0, 0);
   } else {
     forwardSteps(gates, c, cAct, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, recMask, T, C, H, act, recAct, panels, aStrip, false, 0, 0);
   }
+}
+
+/**
+ * Packs [W; U] at `scratch` into 8-column panels of [K][8] (W's C rows, then U's H), which every
+ * step's GEMM reuses, and zeroes the A strip after them; returns the strip's address. (Rows a strip
+ * leaves unwritten keep zeros or an earlier strip's values: see packRowsConcat.)
+ */
+function packWeights(scratch: usize, W: usize, U: usize, C: i32, H: i32): usize {
+  const G = 4 * H;
+  const K = C + H;
+  const panelBytes = <usize>K << 5;
+  packB(scratch, W, G, 1, C, G, panelBytes);
+  packB(scratch + (<usize>C << 5), U, G, 1, H, G, panelBytes);
+  const aStrip = scratch + <usize>panelsBytes(G, K);
+  memory.fill(aStrip, 0, <usize>(K * MR * 4));
+  return aStrip;
 }
 
 /** Bytes of scratch `lstmInfer` needs: `lstmForward`'s, one z strip [MR,G] and two c buffers [B,H]. */
@@ -85,11 +94,7 @@ export function lstmInfer(
   const G = 4 * H;
   const K = C + H;
   const panels = scratch;
-  const panelBytes = <usize>K << 5;
-  packB(panels, W, G, 1, C, G, panelBytes);
-  packB(panels + (<usize>C << 5), U, G, 1, H, G, panelBytes);
-  const aStrip = scratch + <usize>panelsBytes(G, K);
-  memory.fill(aStrip, 0, <usize>(K * MR * 4));
+  const aStrip = packWeights(scratch, W, U, C, H);
   const zStrip = aStrip + <usize>(K * MR * 4);
   const cBuffers = zStrip + <usize>(MR * G * 4);
   const started = T == 0 ? 0 : load<i32>(batchSizes);
