@@ -1,7 +1,8 @@
 // The recurrent layers' inference forwards in WebAssembly (NOTE [ inference keeps nothing ] in
-// kernels/wasm/lstm.ts): with `needsGrad: false` and no mask the LSTM keeps no gates, c or σ(c), the
-// GRU no gates or aux for every row; h and the final states must be bit-identical to the training
-// forward's (same operations, same order), and within the usual tolerance of the JS reference (the spec):
+// kernels/wasm/lstm.ts): with `needsGrad: false` the LSTM keeps no gates, c or σ(c) (with a mask or
+// without), the GRU (without a mask) no gates or aux for every row; h and the final states must be
+// bit-identical to the training forward's (same operations, same order), and within the usual
+// tolerance of the JS reference (the spec):
 //     |wasm − js| ≤ 1e-5 · (1 + max |js|)   for every element of every output.
 import { describe, expect, it } from "vitest";
 import { Act } from "./activations.js";
@@ -73,11 +74,11 @@ describe.runIf(wasmSimdSupported())("wasm LSTM inference forward", () => {
       for (let variant = 0; variant < 24; variant++) {
         const args = problem(rng, variant, size);
         const kept = wasmLstmForward({ ...args, needsGrad: true });
+        (kept as { release?: () => void }).release?.(); // its block (h and the final states are copies)
         const inferred = wasmLstmForward({ ...args, needsGrad: false });
         expect(inferred.h).toEqual(kept.h);
         expect(inferred.hLast).toEqual(kept.hLast);
         expect(inferred.cLast).toEqual(kept.cLast);
-        (kept as { release?: () => void }).release?.(); // its block, now rather than when collected
         const ref = lstmForward(args);
         worst = Math.max(worst, worstWithin({ h: scaledError(inferred.h, ref.h), hLast: scaledError(inferred.hLast, ref.hLast), cLast: scaledError(inferred.cLast, ref.cLast) }, `variant ${variant}, B ${args.layout.batch}`));
         cases++;
@@ -109,19 +110,51 @@ describe.runIf(wasmSimdSupported())("wasm LSTM inference forward", () => {
     }
   });
 
-  it("leaves a masked forward to the kept path (its masked rows carry their state)", () => {
+  it("with a mask (holes, and sequences masked throughout): the same h, hLast and cLast as the training forward", () => {
     const rng = new Random(5);
-    const C = 2, H = 4, G = 4 * H;
-    const layout = packLayout([5, 3, 3]);
-    const mask = Uint8Array.from({ length: layout.totalSteps }, (_, r) => (r % 4 === 1 ? 0 : 1));
+    let cases = 0;
+    for (const size of [{ batch: 0, maxLength: 9 }, { batch: 1, maxLength: 30 }, { batch: 37, maxLength: 12 }]) {
+      for (let variant = 0; variant < 14; variant++) {
+        const args = problem(rng, variant, size);
+        const { layout } = args;
+        const mask = Uint8Array.from({ length: layout.totalSteps }, () => (rng.uniform() < 0.35 ? 0 : 1));
+        const j = int(rng, 0, layout.batch - 1); // one sequence masked throughout
+        for (let t = 0; t < layout.sortedLengths[j]; t++) mask[layout.offsets[t] + j] = 0;
+        const masked = { ...args, mask };
+        const kept = wasmLstmForward({ ...masked, needsGrad: true });
+        (kept as { release?: () => void }).release?.(); // its block (h and the final states are copies)
+        const inferred = wasmLstmForward({ ...masked, needsGrad: false });
+        expect(firstDifference(inferred.h, kept.h)).toBe(-1);
+        expect(firstDifference(inferred.hLast, kept.hLast)).toBe(-1);
+        expect(firstDifference(inferred.cLast, kept.cLast)).toBe(-1);
+        const ref = lstmForward(masked);
+        worstWithin({ h: scaledError(inferred.h, ref.h), hLast: scaledError(inferred.hLast, ref.hLast), cLast: scaledError(inferred.cLast, ref.cLast) }, `masked variant ${variant}, B ${layout.batch}`);
+        cases++;
+      }
+    }
+    expect(cases).toBe(42);
+  });
+
+  it("with a mask keeps the output and the carried state only: 20 000 masked rows of LSTM(64) in ~11 MB", () => {
+    const wasm = loadRaggedWasm();
+    if (wasm === null) throw new Error("wasm did not load");
+    const rng = new Random(6);
+    const layout = packLayout(Array.from({ length: 200 }, () => 100));
+    const C = 5, H = 64, G = 4 * H;
+    const mask = Uint8Array.from({ length: layout.totalSteps }, (_, r) => (r % 7 === 3 ? 0 : 1));
     const args: LstmForwardArgs = {
       layout, C, H, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, x: randomArray(rng, layout.totalSteps * C), mask,
-      weights: { kernel: randomArray(rng, C * G), recurrentKernel: randomArray(rng, H * G, 0.3), bias: randomArray(rng, G) }, needsGrad: false,
+      weights: { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.1), bias: randomArray(rng, G) },
     };
-    const out = wasmLstmForward(args);
-    const ref = lstmForward(args);
-    expect(scaledError(out.h, ref.h)).toBeLessThan(1e-5);
-    expect(scaledError(out.cLast, ref.cLast)).toBeLessThan(1e-5);
+    wasmLstmForward({ ...args, needsGrad: false }); // the memory now holds what masked inference needs
+    const before = wasm.memory.buffer.byteLength;
+    wasmLstmForward({ ...args, needsGrad: false });
+    expect(wasm.memory.buffer.byteLength).toBe(before);
+    // the kept path needs 7·64 floats a row more (36 MB) than the 2·64 (10 MB) inference took; no
+    // earlier test in this file grows the memory that far, so it must grow now
+    const kept = wasmLstmForward({ ...args, needsGrad: true });
+    (kept as { release?: () => void }).release?.();
+    expect(wasm.memory.buffer.byteLength).toBeGreaterThan(before);
   });
 });
 
@@ -146,10 +179,10 @@ describe.runIf(wasmSimdSupported())("wasm GRU inference forward", () => {
       for (let variant = 0; variant < 24; variant++) {
         const args = gruProblem(rng, variant, size);
         const kept = wasmGruForward({ ...args, needsGrad: true });
+        (kept as { release?: () => void }).release?.(); // its block (h and hLast are copies)
         const inferred = wasmGruForward({ ...args, needsGrad: false });
         expect(inferred.h).toEqual(kept.h);
         expect(inferred.hLast).toEqual(kept.hLast);
-        (kept as { release?: () => void }).release?.();
         const ref = gruForward(args);
         worst = Math.max(worst, worstWithin({ h: scaledError(inferred.h, ref.h), hLast: scaledError(inferred.hLast, ref.hLast) }, `variant ${variant}, B ${args.layout.batch}, resetAfter ${args.resetAfter}`));
         cases++;
@@ -178,8 +211,8 @@ describe.runIf(wasmSimdSupported())("wasm GRU inference forward", () => {
     expect(wasmHeap(wasm).liveBlocks).toBe(0);
     expect(() => inferred.gates).toThrow(/needsGrad: false/);
     const kept = wasmGruForward({ ...args, needsGrad: true });
+    (kept as { release?: () => void }).release?.();
     expect(wasm.memory.buffer.byteLength).toBeGreaterThan(before);
     expect(firstDifference(kept.h, inferred.h)).toBe(-1); // (toEqual walks 3.8 M elements slowly)
-    (kept as { release?: () => void }).release?.();
   });
 });

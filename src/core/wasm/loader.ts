@@ -38,8 +38,8 @@ export interface RaggedWasmExports {
   ): void;
   lstmForwardScratchBytes(C: number, H: number): number;
   lstmInfer(
-    h: number, cLast: number, x: number, W: number, U: number, bias: number, h0: number, c0: number,
-    offsets: number, batchSizes: number, T: number, B: number, C: number, H: number, act: number, recAct: number, scratch: number,
+    hOut: number, state: number, cLast: number, x: number, W: number, U: number, bias: number, h0: number, c0: number,
+    offsets: number, batchSizes: number, mask: number, T: number, B: number, C: number, H: number, act: number, recAct: number, scratch: number,
   ): void;
   lstmInferScratchBytes(C: number, H: number, B: number): number;
   lstmBackward(

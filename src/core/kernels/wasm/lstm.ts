@@ -104,8 +104,8 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const h0 = args.h0 ?? new Float32Array(B * H);
   const c0 = args.c0 ?? new Float32Array(B * H);
   const recMask = args.recurrentMask;
-  if (args.needsGrad === false && mask === null && recMask === undefined) {
-    const inferred = wasmLstmInfer(wasm, args, h0, c0);
+  if (args.needsGrad === false && recMask === undefined) {
+    const inferred = wasmLstmInfer(wasm, args, h0, c0, mask);
     if (inferred !== null) return inferred;
   }
   const block = lstmBlock(wasm, layout, C, H, x, h0, c0, mask, recMask);
@@ -145,19 +145,23 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
  * NOTE [ inference keeps nothing ]
  * A forward with `needsGrad: false` (predict, evaluate) has no backward to keep gates, c and σ(c)
  * for: 7·H floats per packed row that the training forward writes to memory and nobody reads.
- * Without a mask or recurrent dropout it runs `lstmInfer` instead, which keeps one strip of gates,
- * two [B,H] buffers of c and the output h (H floats per row), and hands back each sequence's last c.
+ * Without recurrent dropout (a training option) it runs `lstmInfer` instead, which keeps one strip
+ * of gates, two [B,H] buffers of c and the output h (H floats per row; with a mask also the carried
+ * state, as the output is zero at masked rows), and hands back each sequence's last c.
  * Same operations in the same order: h, hLast and cLast are bit-identical to the training
  * forward's (tests: ../wasm_recurrent_infer.test.ts). Its cache has no block, like any `needsGrad: false`
  * forward's: reading gates or running backward on it is an error.
  */
-function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float32Array, c0: Float32Array): LstmCache | null {
+function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null): LstmCache | null {
   const { layout, x, C, H, weights, activation, recurrentActivation } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 4 * H;
   const arena = new WasmArena(wasm);
+  const hOut = arena.floats(N * H);
   const q = {
-    h: arena.floats(N * H),
+    hOut,
+    state: mask ? arena.floats(N * H) : hOut, // the carried state, apart from the output only with a mask
+    mask: mask ? arena.reserve(N) : 0,
     cLast: arena.floats(B * H),
     x: arena.floats(N * C),
     W: arena.floats(C * G),
@@ -178,14 +182,15 @@ function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float
   putFloats(mem, q.h0, h0, B * H);
   putFloats(mem, q.c0, c0, B * H);
   putLayout(arena.i32, q.offsets, q.batchSizes, layout);
+  if (mask) new Uint8Array(wasm.memory.buffer, q.mask, N).set(mask.subarray(0, N));
 
-  wasm.lstmInfer(q.h, q.cLast, q.x, q.W, q.U, q.bias, q.h0, q.c0, q.offsets, q.batchSizes, T, B, C, H, activation, recurrentActivation, q.scratch);
+  wasm.lstmInfer(q.hOut, q.state, q.cLast, q.x, q.W, q.U, q.bias, q.h0, q.c0, q.offsets, q.batchSizes, q.mask, T, B, C, H, activation, recurrentActivation, q.scratch);
 
   const out = arena.f32;
-  const h = stepCopy(floatsAt(out, q.h, N * H));
-  const hLast = lastRows(h, h0, layout, H);
+  const h = stepCopy(floatsAt(out, q.hOut, N * H));
+  const hLast = lastRows(mask ? floatsAt(out, q.state, N * H) : h, h0, layout, H);
   const cLast = floatsAt(out, q.cLast, B * H).slice();
-  return new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, undefined, undefined, null);
+  return new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, mask ?? undefined, undefined, null);
 }
 
 // dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; grads += dW [C,4H], dU [H,4H], db [4H]

@@ -30,7 +30,7 @@ import { dropRows } from "./rows";
 // ---------------------------------------------------------------------------------------------
 // Forward
 // x: [N,C], W: [C,G], U: [H,G], bias: [G], h0/c0: [B,H], mask: [N], recMask: [B,H] → gates: [N,G], c, cAct, state, hOut: [N,H]
-// lstmInfer: the same inputs without mask and recMask → h: [N,H], cLast: [B,H] (nothing kept)
+// lstmInfer: the same inputs without recMask → hOut, state: [N,H] (the same array without a mask), cLast: [B,H]
 
 /** Bytes of scratch `lstmForward` needs. */
 export function lstmForwardScratchBytes(C: i32, H: i32): i32 {
@@ -83,13 +83,14 @@ export function lstmInferScratchBytes(C: i32, H: i32, B: i32): i32 {
 }
 
 /**
- * One layer forward for inference: h [N,H] and each sequence's last c [B,H] (c0's row for a
- * sequence of length 0), nothing kept (see `forwardSteps`, infer = true). No mask and no
- * recurrent dropout: the caller runs `lstmForward` for those.
+ * One layer forward for inference: hOut [N,H] and each sequence's last c [B,H] (c0's row for a
+ * sequence of length 0), nothing else kept (see `forwardSteps`, infer = true). Without a mask
+ * (`mask` 0) `state` is `hOut`; with one it is a separate [N,H] the carried state goes to, as in
+ * `lstmForward`. No recurrent dropout (inference has none): the caller runs `lstmForward` for it.
  */
 export function lstmInfer(
-  h: usize, cLast: usize, x: usize, W: usize, U: usize, bias: usize, h0: usize, c0: usize,
-  offsets: usize, batchSizes: usize, T: i32, B: i32, C: i32, H: i32, act: i32, recAct: i32, scratch: usize,
+  hOut: usize, state: usize, cLast: usize, x: usize, W: usize, U: usize, bias: usize, h0: usize, c0: usize,
+  offsets: usize, batchSizes: usize, mask: usize, T: i32, B: i32, C: i32, H: i32, act: i32, recAct: i32, scratch: usize,
 ): void {
   const G = 4 * H;
   const K = C + H;
@@ -100,9 +101,9 @@ export function lstmInfer(
   const started = T == 0 ? 0 : load<i32>(batchSizes);
   for (let j = started; j < B; j++) memory.copy(cLast + <usize>j * (<usize>H << 2), c0 + <usize>j * (<usize>H << 2), <usize>H << 2);
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
-    forwardSteps(zStrip, cBuffers, 0, h, h, x, bias, h0, c0, offsets, batchSizes, 0, 0, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip, true, B, cLast);
+    forwardSteps(zStrip, cBuffers, 0, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, 0, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip, true, B, cLast);
   } else {
-    forwardSteps(zStrip, cBuffers, 0, h, h, x, bias, h0, c0, offsets, batchSizes, 0, 0, T, C, H, act, recAct, panels, aStrip, true, B, cLast);
+    forwardSteps(zStrip, cBuffers, 0, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, 0, T, C, H, act, recAct, panels, aStrip, true, B, cLast);
   }
 }
 
@@ -110,11 +111,11 @@ export function lstmInfer(
 // away, and `infer` (constant too) picks what the rows keep.
 //
 // infer = false (training): every row keeps its gates, c, σ(c) and state for backward.
-// infer = true (inference, no mask, no recurrent dropout): nothing is kept but h. `gates` is then
-// one strip of scratch [MR,G] that each strip's z is computed in and consumed from, `c` two [B,H]
-// buffers the steps alternate between (step t writes c + (t&1)·B·H and reads the other), σ(c) is
-// not stored, and each sequence's last c is copied to `cLast` [B,H] at its last step. The same
-// operations run in the same order, so h is bit-identical to training's.
+// infer = true (inference, no recurrent dropout): nothing is kept but the state (and, with a mask,
+// the output). `gates` is then one strip of scratch [MR,G] that each strip's z is computed in and
+// consumed from, `c` two [B,H] buffers the steps alternate between (step t writes c + (t&1)·B·H
+// and reads the other), σ(c) is not stored, and each sequence's last c is copied to `cLast` [B,H]
+// at its last step. The same operations run in the same order, so h is bit-identical to training's.
 @inline function forwardSteps(
   gates: usize, c: usize, cAct: usize, h: usize, hOut: usize, x: usize, bias: usize, h0: usize, c0: usize,
   offsets: usize, batchSizes: usize, mask: usize, recMask: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32,
@@ -164,7 +165,10 @@ export function lstmInfer(
           cellForward(z + o, rowH, bias + o, pc + o, cj + o, cAct + s + o, h + s + o, act, recAct, false, !infer);
         }
       }
-      if (mask != 0) maskStrip(gates, c, cAct, h, hOut, hPrev, cPrev, mask, r0, i0, rows, H);
+      if (mask != 0) {
+        if (infer) maskStripInfer(h, hOut, hPrev, cPrev, cNow, mask, r0, i0, rows, H);
+        else maskStrip(gates, c, cAct, h, hOut, hPrev, cPrev, mask, r0, i0, rows, H);
+      }
     }
     if (infer) {
       // the sequences whose last step this was: rows bt_{t+1} .. bt_t − 1
@@ -195,6 +199,29 @@ function maskStrip(
     memory.copy(h + s, hPrev + <usize>j * rowH, rowH);
     memory.copy(c + s, cPrev + <usize>j * rowH, rowH);
     memory.fill(cAct + s, 0, rowH);
+    memory.fill(hOut + s, 0, rowH);
+  }
+}
+
+/**
+ * `maskStrip` for the inference forward: a masked row carries h (into `h`, the [N,H] state) and c
+ * (into the step's c buffer `cNow`, row j) from its previous row and outputs zeros; a real row's
+ * state is also its output. There are no gates or σ(c) rows to clear.
+ */
+function maskStripInfer(
+  h: usize, hOut: usize, hPrev: usize, cPrev: usize, cNow: usize,
+  mask: usize, r0: i32, i0: i32, rows: i32, H: i32,
+): void {
+  const rowH = <usize>H << 2;
+  for (let j = i0; j < i0 + rows; j++) {
+    const r = <usize>(r0 + j);
+    const s = r * rowH;
+    if (load<u8>(mask + r) != 0) {
+      memory.copy(hOut + s, h + s, rowH);
+      continue;
+    }
+    memory.copy(h + s, hPrev + <usize>j * rowH, rowH);
+    memory.copy(cNow + <usize>j * rowH, cPrev + <usize>j * rowH, rowH);
     memory.fill(hOut + s, 0, rowH);
   }
 }
