@@ -165,10 +165,7 @@ export function lstmInfer(
           cellForward(z + o, rowH, bias + o, pc + o, cj + o, cAct + s + o, h + s + o, act, recAct, false, !infer);
         }
       }
-      if (mask != 0) {
-        if (infer) maskStripInfer(h, hOut, hPrev, cPrev, cNow, mask, r0, i0, rows, H);
-        else maskStrip(gates, c, cAct, h, hOut, hPrev, cPrev, mask, r0, i0, rows, H);
-      }
+      if (mask != 0) maskStrip(gates, cNow, cAct, h, hOut, hPrev, cPrev, mask, r0, i0, rows, H, infer);
     }
     if (infer) {
       // the sequences whose last step this was: rows bt_{t+1} .. bt_t − 1
@@ -180,37 +177,13 @@ export function lstmInfer(
 
 /**
  * With a mask, after the strip's cell math (which wrote the state into `h`): a masked row carries
- * h and c over from its previous row and outputs zeros (gates and σ(c) zero too, as the spec); a
- * real row's state is also its output.
+ * h and c over from its previous row and outputs zeros (training: its gates and σ(c) zero too, as
+ * the spec's); a real row's state is also its output. Row j's c is at cNow + j·rowH (the packed
+ * row's in training, the step's c buffer in inference).
  */
 function maskStrip(
-  gates: usize, c: usize, cAct: usize, h: usize, hOut: usize, hPrev: usize, cPrev: usize,
-  mask: usize, r0: i32, i0: i32, rows: i32, H: i32,
-): void {
-  const rowH = <usize>H << 2;
-  for (let j = i0; j < i0 + rows; j++) {
-    const r = <usize>(r0 + j);
-    const s = r * rowH;
-    if (load<u8>(mask + r) != 0) {
-      memory.copy(hOut + s, h + s, rowH);
-      continue;
-    }
-    memory.fill(gates + r * 4 * rowH, 0, 4 * rowH);
-    memory.copy(h + s, hPrev + <usize>j * rowH, rowH);
-    memory.copy(c + s, cPrev + <usize>j * rowH, rowH);
-    memory.fill(cAct + s, 0, rowH);
-    memory.fill(hOut + s, 0, rowH);
-  }
-}
-
-/**
- * `maskStrip` for the inference forward: a masked row carries h (into `h`, the [N,H] state) and c
- * (into the step's c buffer `cNow`, row j) from its previous row and outputs zeros; a real row's
- * state is also its output. There are no gates or σ(c) rows to clear.
- */
-function maskStripInfer(
-  h: usize, hOut: usize, hPrev: usize, cPrev: usize, cNow: usize,
-  mask: usize, r0: i32, i0: i32, rows: i32, H: i32,
+  gates: usize, cNow: usize, cAct: usize, h: usize, hOut: usize, hPrev: usize, cPrev: usize,
+  mask: usize, r0: i32, i0: i32, rows: i32, H: i32, infer: bool,
 ): void {
   const rowH = <usize>H << 2;
   for (let j = i0; j < i0 + rows; j++) {
@@ -223,6 +196,9 @@ function maskStripInfer(
     memory.copy(h + s, hPrev + <usize>j * rowH, rowH);
     memory.copy(cNow + <usize>j * rowH, cPrev + <usize>j * rowH, rowH);
     memory.fill(hOut + s, 0, rowH);
+    if (infer) continue; // no gates or σ(c) rows to clear
+    memory.fill(gates + r * 4 * rowH, 0, 4 * rowH);
+    memory.fill(cAct + s, 0, rowH);
   }
 }
 
