@@ -1,15 +1,15 @@
 // The recurrent layers' inference forwards in WebAssembly (NOTE [ inference keeps nothing ] in
-// kernels/wasm/lstm.ts): with `needsGrad: false` the LSTM keeps no gates, c or σ(c) (with a mask or
-// without), the GRU (without a mask) no gates or aux for every row; h and the final states must be
-// bit-identical to the training forward's (same operations, same order), and within the usual
-// tolerance of the JS reference (the spec):
+// kernels/wasm/lstm.ts): with `needsGrad: false`, with a mask or without, the LSTM keeps no gates, c
+// or σ(c), the GRU no gates or aux for every row; h and the final states must be bit-identical to
+// the training forward's (same operations, same order), and within the usual tolerance of the JS
+// reference (the spec):
 //     |wasm − js| ≤ 1e-5 · (1 + max |js|)   for every element of every output.
 import { describe, expect, it } from "vitest";
 import { Act } from "./activations.js";
 import { gruForward, type GruForwardArgs } from "./gru.js";
 import { lstmForward, type LstmForwardArgs } from "./lstm.js";
 import { wasmGruForward, wasmLstmForward, wasmSimdSupported } from "./wasm.js";
-import { packLayout } from "../../data/packed.js";
+import { packLayout, type PackedLayout } from "../../data/packed.js";
 import { Random } from "../random.js";
 import { loadRaggedWasm, wasmHeap } from "../wasm/loader.js";
 import { int, randomArray, scaledError, worstWithin } from "./wasm_checks.test-support.js";
@@ -32,6 +32,14 @@ function problem(rng: Random, variant: number, size: { batch: number; maxLength:
     weights: { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.9 / Math.sqrt(H)), bias: (variant & 2) === 0 ? randomArray(rng, G, 0.5) : null },
     ...((variant & 1) === 1 ? { h0: randomArray(rng, B * H), c0: randomArray(rng, B * H) } : {}),
   };
+}
+
+/** A row mask with ~35 % holes, and one sequence masked throughout. */
+function maskWithHoles(rng: Random, layout: PackedLayout): Uint8Array {
+  const mask = Uint8Array.from({ length: layout.totalSteps }, () => (rng.uniform() < 0.35 ? 0 : 1));
+  const j = int(rng, 0, layout.batch - 1);
+  for (let t = 0; t < layout.sortedLengths[j]; t++) mask[layout.offsets[t] + j] = 0;
+  return mask;
 }
 
 /** The first index where a and b differ (bit for bit, as floats), or −1; a length mismatch is index −2. */
@@ -117,10 +125,7 @@ describe.runIf(wasmSimdSupported())("wasm LSTM inference forward", () => {
       for (let variant = 0; variant < 14; variant++) {
         const args = problem(rng, variant, size);
         const { layout } = args;
-        const mask = Uint8Array.from({ length: layout.totalSteps }, () => (rng.uniform() < 0.35 ? 0 : 1));
-        const j = int(rng, 0, layout.batch - 1); // one sequence masked throughout
-        for (let t = 0; t < layout.sortedLengths[j]; t++) mask[layout.offsets[t] + j] = 0;
-        const masked = { ...args, mask };
+        const masked = { ...args, mask: maskWithHoles(rng, layout) };
         const kept = wasmLstmForward({ ...masked, needsGrad: true });
         (kept as { release?: () => void }).release?.(); // its block (h and the final states are copies)
         const inferred = wasmLstmForward({ ...masked, needsGrad: false });
@@ -190,6 +195,27 @@ describe.runIf(wasmSimdSupported())("wasm GRU inference forward", () => {
     }
     expect(cases).toBe(120);
     expect(worst).toBeLessThan(1e-5);
+  });
+
+  it("with a mask (holes, and sequences masked throughout): the same h and hLast as the training forward, both forms", () => {
+    const rng = new Random(13);
+    let cases = 0;
+    for (const size of [{ batch: 0, maxLength: 9 }, { batch: 1, maxLength: 30 }, { batch: 37, maxLength: 12 }]) {
+      for (let variant = 0; variant < 16; variant++) {
+        const args = gruProblem(rng, variant, size);
+        const { layout } = args;
+        const masked = { ...args, mask: maskWithHoles(rng, layout) };
+        const kept = wasmGruForward({ ...masked, needsGrad: true });
+        (kept as { release?: () => void }).release?.(); // its block (h and hLast are copies)
+        const inferred = wasmGruForward({ ...masked, needsGrad: false });
+        expect(firstDifference(inferred.h, kept.h)).toBe(-1);
+        expect(firstDifference(inferred.hLast, kept.hLast)).toBe(-1);
+        const ref = gruForward(masked);
+        worstWithin({ h: scaledError(inferred.h, ref.h), hLast: scaledError(inferred.hLast, ref.hLast) }, `masked variant ${variant}, B ${layout.batch}, resetAfter ${args.resetAfter}`);
+        cases++;
+      }
+    }
+    expect(cases).toBe(48);
   });
 
   it("keeps nothing: 60 000 rows of GRU(64) run in the memory inference needs, where training's cache must grow it", () => {

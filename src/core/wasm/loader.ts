@@ -67,8 +67,8 @@ export interface RaggedWasmExports {
     act: number, recAct: number, resetAfter: number, rec: number, recHH: number, dropped: number, scratch: number,
   ): void;
   gruInfer(
-    h: number, x: number, W: number, U: number, uZR: number, uH: number, bias: number, h0: number,
-    offsets: number, batchSizes: number, T: number, C: number, H: number, act: number, recAct: number, resetAfter: number,
+    hOut: number, state: number, x: number, W: number, U: number, uZR: number, uH: number, bias: number, h0: number,
+    offsets: number, batchSizes: number, mask: number, T: number, C: number, H: number, act: number, recAct: number, resetAfter: number,
     rec: number, recHH: number, gStep: number, aStep: number, scratch: number,
   ): void;
   gruBackward(

@@ -123,8 +123,8 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
 
   const h0 = args.h0 ?? new Float32Array(B * H);
   const recMask = args.recurrentMask;
-  if (args.needsGrad === false && mask === null && recMask === undefined) {
-    const inferred = wasmGruInfer(wasm, args, h0);
+  if (args.needsGrad === false && recMask === undefined) {
+    const inferred = wasmGruInfer(wasm, args, h0, mask);
     if (inferred !== null) return inferred;
   }
   const block = gruBlock(wasm, layout, C, H, x, h0, mask, recMask);
@@ -264,17 +264,21 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
 }
 
 /**
- * `needsGrad: false` without a mask or recurrent dropout: `gruInfer`, which keeps only h (NOTE
- * [ inference keeps nothing ] in lstm.ts): per step x·W into a [B,G] buffer and aux into a [B,H]
- * one, instead of gates [N,G] and aux [N,H]. Bit-identical to the training forward's h and hLast.
+ * `needsGrad: false` without recurrent dropout: `gruInfer`, which keeps only h — and with a mask the
+ * carried state (NOTE [ inference keeps nothing ] in lstm.ts): per step x·W into a [B,G] buffer and
+ * aux into a [B,H] one, instead of gates [N,G] and aux [N,H]. Bit-identical to the training
+ * forward's h and hLast.
  */
-function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32Array): GruCache | null {
+function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32Array, mask: Uint8Array | null): GruCache | null {
   const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 3 * H;
   const arena = new WasmArena(wasm);
+  const hOut = arena.floats(N * H);
   const q = {
-    h: arena.floats(N * H),
+    hOut,
+    state: mask ? arena.floats(N * H) : hOut, // the carried state, apart from the output only with a mask
+    mask: mask ? arena.reserve(N) : 0,
     x: arena.floats(N * C),
     ...gruWeightSlots(arena, C, H, resetAfter),
     h0: arena.floats(B * H),
@@ -292,12 +296,15 @@ function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32
   putGruWeights(mem, q, weights, C, H, resetAfter);
   putFloats(mem, q.h0, h0, B * H);
   putLayout(arena.i32, q.offsets, q.batchSizes, layout);
+  if (mask) new Uint8Array(wasm.memory.buffer, q.mask, N).set(mask.subarray(0, N));
 
   wasm.gruInfer(
-    q.h, q.x, q.W, q.U, q.uZR, q.uH, q.bias, q.h0, q.offsets, q.batchSizes, T, C, H,
+    q.hOut, q.state, q.x, q.W, q.U, q.uZR, q.uH, q.bias, q.h0, q.offsets, q.batchSizes, q.mask, T, C, H,
     activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.gStep, q.aStep, q.scratch,
   );
 
-  const h = stepCopy(floatsAt(arena.f32, q.h, N * H));
-  return new WasmGruCache(layout, C, H, resetAfter, x, h, null, h0, lastRows(h, h0, layout, H), undefined, null);
+  const out = arena.f32;
+  const h = stepCopy(floatsAt(out, q.hOut, N * H));
+  const hLast = lastRows(mask ? floatsAt(out, q.state, N * H) : h, h0, layout, H);
+  return new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, undefined, null);
 }

@@ -149,8 +149,9 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
  * of gates, two [B,H] buffers of c and the output h (H floats per row; with a mask also the carried
  * state, as the output is zero at masked rows), and hands back each sequence's last c.
  * Same operations in the same order: h, hLast and cLast are bit-identical to the training
- * forward's (tests: ../wasm_recurrent_infer.test.ts). Its cache has no block, like any `needsGrad: false`
- * forward's: reading gates or running backward on it is an error.
+ * forward's (tests: ../wasm_recurrent_infer.test.ts). Its cache has no block, like any
+ * `needsGrad: false` forward's: reading gates or running backward on it is an error. The GRU does
+ * the same (`wasmGruInfer` in gru.ts: 5·H floats per row it no longer writes).
  */
 function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null): LstmCache | null {
   const { layout, x, C, H, weights, activation, recurrentActivation } = args;

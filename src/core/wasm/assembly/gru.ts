@@ -33,7 +33,7 @@ export function gruScratchBytes(N: i32, C: i32, H: i32): i32 {
 // x: [N,C], W: [C,G], U: [H,G] (and its split U_zr [H,2H], U_h [H,H] when !resetAfter),
 // bias: [2,G] (resetAfter) or [G], zeros without bias; h0: [B,H]; mask: [N]; recMask: [B,H] (or 0)
 //   → gates [N,G], aux [N,H], state, hOut [N,H].  rec: [B,G], recHH, dropped: [B,H] scratch.
-// gruInfer: the same without mask and recMask → h [N,H]; gStep [B,G], aStep [B,H] scratch.
+// gruInfer: the same without recMask → hOut, state [N,H] (one array without a mask); gStep [B,G], aStep [B,H] scratch.
 
 export function gruForward(
   gates: usize, aux: usize, state: usize, hOut: usize,
@@ -57,23 +57,24 @@ export function gruForward(
 
 /**
  * One layer forward for inference (NOTE [ inference keeps nothing ] in src/core/kernels/wasm/lstm.ts):
- * h [N,H] only. No mask, no recurrent dropout. Each step computes its rows' x·W + b_in into
+ * hOut [N,H], and with a mask the carried `state` [N,H] apart from it (without one, `state` is
+ * `hOut`). No recurrent dropout (inference has none). Each step computes its rows' x·W + b_in into
  * `gStep` [B,G] just before it needs them and keeps aux in `aStep` [B,H], instead of gates [N,G]
  * and aux [N,H] for every row; the same operations per row, so h is bit-identical to `gruForward`'s.
  */
 export function gruInfer(
-  h: usize, x: usize, W: usize, U: usize, uZR: usize, uH: usize, bias: usize, h0: usize,
-  offsets: usize, batchSizes: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32, resetAfter: bool,
+  hOut: usize, state: usize, x: usize, W: usize, U: usize, uZR: usize, uH: usize, bias: usize, h0: usize,
+  offsets: usize, batchSizes: usize, mask: usize, T: i32, C: i32, H: i32, act: i32, recAct: i32, resetAfter: bool,
   rec: usize, recHH: usize, gStep: usize, aStep: usize, scratch: usize,
 ): void {
   const G = 3 * H;
   const common = act == ACT_TANH && recAct == ACT_SIGMOID;
   if (resetAfter) {
-    if (common) forwardAfter(gStep, aStep, h, h, U, bias + (<usize>G << 2), h0, offsets, batchSizes, 0, 0, T, H, ACT_TANH, ACT_SIGMOID, rec, 0, scratch, true, x, W, bias, C);
-    else forwardAfter(gStep, aStep, h, h, U, bias + (<usize>G << 2), h0, offsets, batchSizes, 0, 0, T, H, act, recAct, rec, 0, scratch, true, x, W, bias, C);
+    if (common) forwardAfter(gStep, aStep, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, 0, T, H, ACT_TANH, ACT_SIGMOID, rec, 0, scratch, true, x, W, bias, C);
+    else forwardAfter(gStep, aStep, state, hOut, U, bias + (<usize>G << 2), h0, offsets, batchSizes, mask, 0, T, H, act, recAct, rec, 0, scratch, true, x, W, bias, C);
   } else {
-    if (common) forwardBefore(gStep, aStep, h, h, uZR, uH, h0, offsets, batchSizes, 0, 0, T, H, ACT_TANH, ACT_SIGMOID, rec, recHH, 0, scratch, true, x, W, bias, C);
-    else forwardBefore(gStep, aStep, h, h, uZR, uH, h0, offsets, batchSizes, 0, 0, T, H, act, recAct, rec, recHH, 0, scratch, true, x, W, bias, C);
+    if (common) forwardBefore(gStep, aStep, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, 0, T, H, ACT_TANH, ACT_SIGMOID, rec, recHH, 0, scratch, true, x, W, bias, C);
+    else forwardBefore(gStep, aStep, state, hOut, uZR, uH, h0, offsets, batchSizes, mask, 0, T, H, act, recAct, rec, recHH, 0, scratch, true, x, W, bias, C);
   }
 }
 
@@ -107,8 +108,8 @@ export function gruInfer(
       const k = infer ? <usize>j : r; // the row of gates and aux
       const hp = prev + <usize>j * rowH;
       if (isMasked(mask, r)) {
-        maskRow(gates + r * rowG, rowG, state + r * rowH, hp, hOut + r * rowH, rowH);
-        memory.fill(aux + r * rowH, 0, rowH); // recH too, as the spec's
+        maskRow(gates + k * rowG, rowG, state + r * rowH, hp, hOut + r * rowH, rowH);
+        memory.fill(aux + k * rowH, 0, rowH); // recH too, as the spec's
         continue;
       }
       const g = gates + k * rowG;
@@ -177,7 +178,7 @@ export function gruInfer(
       const r = <usize>(r0 + j);
       const hp = prev + <usize>j * rowH;
       if (isMasked(mask, r)) {
-        maskRow(gates + r * rowG, rowG, state + r * rowH, hp, hOut + r * rowH, rowH);
+        maskRow(gates + <usize>(k0 + j) * rowG, rowG, state + r * rowH, hp, hOut + r * rowH, rowH);
         continue;
       }
       const g = gates + <usize>(k0 + j) * rowG;
