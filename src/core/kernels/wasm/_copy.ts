@@ -2,7 +2,6 @@
  * Copying floats into and out of wasm memory. `mem` is a float view of the whole memory
  * (`WasmArena.f32`, taken again after any call that may grow it); `at` is a byte address.
  */
-import type { PackedLayout } from "../../packed_layout.js";
 
 /** Copies the first `n` floats of `src` to `at`. */
 export function putFloats(mem: Float32Array, at: number, src: Float32Array, n: number): void {
@@ -18,11 +17,4 @@ export function putFloatsOrZeros(mem: Float32Array, at: number, src: Float32Arra
 /** A view (not a copy) of the `n` floats at `at`: `.slice()` it to keep it past the next call. */
 export function floatsAt(mem: Float32Array, at: number, n: number): Float32Array {
   return mem.subarray(at >> 2, (at >> 2) + n);
-}
-
-/** Copies a layout's offsets [T+1] and batchSizes [T] (i32) to `offsetsAt` and `batchSizesAt`. */
-export function putLayout(i32: Int32Array, offsetsAt: number, batchSizesAt: number, layout: PackedLayout): void {
-  const T = layout.maxLength;
-  i32.set(layout.offsets.subarray(0, T + 1), offsetsAt >> 2);
-  i32.set(layout.batchSizes.subarray(0, T), batchSizesAt >> 2);
 }

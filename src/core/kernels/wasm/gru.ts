@@ -6,7 +6,7 @@
  */
 import { cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
 import { stepCopy } from "../../step_buffers.js";
-import { floatsAt, putFloats, putFloatsOrZeros, putLayout } from "./_copy.js";
+import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
 import {
   gruBackward, gruForward, splitRecurrentKernel,
@@ -273,38 +273,34 @@ function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32
   const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 3 * H;
-  const arena = new WasmArena(wasm);
-  const hOut = arena.floats(N * H);
-  const q = {
-    hOut,
-    state: mask ? arena.floats(N * H) : hOut, // the carried state, apart from the output only with a mask
-    mask: mask ? arena.reserve(N) : 0,
-    x: arena.floats(N * C),
-    ...gruWeightSlots(arena, C, H, resetAfter),
-    h0: arena.floats(B * H),
-    offsets: arena.reserve((T + 1) * 4),
-    batchSizes: arena.reserve(T * 4),
-    rec: arena.floats(B * G),
-    recHH: arena.floats(B * H),
-    gStep: arena.floats(B * G),
-    aStep: arena.floats(B * H),
-    scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
-  };
-  if (!arena.commit()) return null;
-  const mem = arena.f32;
-  putFloats(mem, q.x, x, N * C);
-  putGruWeights(mem, q, weights, C, H, resetAfter);
-  putFloats(mem, q.h0, h0, B * H);
-  putLayout(arena.i32, q.offsets, q.batchSizes, layout);
-  if (mask) new Uint8Array(wasm.memory.buffer, q.mask, N).set(mask.subarray(0, N));
+  // the output and the carried state (apart from the output only with a mask); freed below
+  const block = recurrentBlock(wasm, layout, C, H, x, mask, { hOut: N * H, state: mask ? N * H : 0 }, { h0 });
+  if (block === null) return null;
+  try {
+    const { p } = block;
+    const state = mask ? p.state : p.hOut;
+    const arena = new WasmArena(wasm); // above the block
+    const q = {
+      ...gruWeightSlots(arena, C, H, resetAfter),
+      rec: arena.floats(B * G),
+      recHH: arena.floats(B * H),
+      gStep: arena.floats(B * G),
+      aStep: arena.floats(B * H),
+      scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
+    };
+    if (!arena.commit()) return null;
+    putGruWeights(arena.f32, q, weights, C, H, resetAfter);
 
-  wasm.gruInfer(
-    q.hOut, q.state, q.x, q.W, q.U, q.uZR, q.uH, q.bias, q.h0, q.offsets, q.batchSizes, q.mask, T, C, H,
-    activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.gStep, q.aStep, q.scratch,
-  );
+    wasm.gruInfer(
+      p.hOut, state, p.x, q.W, q.U, q.uZR, q.uH, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, T, C, H,
+      activation, recurrentActivation, resetAfter ? 1 : 0, q.rec, q.recHH, q.gStep, q.aStep, q.scratch,
+    );
 
-  const out = arena.f32;
-  const h = stepCopy(floatsAt(out, q.hOut, N * H));
-  const hLast = lastRows(mask ? floatsAt(out, q.state, N * H) : h, h0, layout, H);
-  return new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, undefined, null);
+    const out = arena.f32;
+    const h = stepCopy(floatsAt(out, p.hOut, N * H));
+    const hLast = lastRows(mask ? floatsAt(out, state, N * H) : h, h0, layout, H);
+    return new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, undefined, null);
+  } finally {
+    block.release();
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
 import { stepCopy } from "../../step_buffers.js";
-import { floatsAt, putFloats, putFloatsOrZeros, putLayout } from "./_copy.js";
+import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
 import {
   lstmBackward, lstmForward,
@@ -114,19 +114,14 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const arena = new WasmArena(wasm); // above the block
   const q = {
     hOut: mask ? arena.floats(N * H) : p.state,
-    W: arena.floats(C * G),
-    U: arena.floats(H * G),
-    bias: arena.floats(G),
+    ...lstmWeightSlots(arena, C, H),
     scratch: arena.reserve(wasm.lstmForwardScratchBytes(C, H)),
   };
   if (!arena.commit()) {
     block.release();
     return lstmForward(args);
   }
-  const mem = arena.f32;
-  putFloats(mem, q.W, weights.kernel, C * G);
-  putFloats(mem, q.U, weights.recurrentKernel, H * G);
-  putFloatsOrZeros(mem, q.bias, weights.bias, G);
+  putLstmWeights(arena.f32, q, weights, C, H);
 
   wasm.lstmForward(
     p.gates, p.c, p.cAct, p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.c0,
@@ -156,42 +151,42 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
 function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null): LstmCache | null {
   const { layout, x, C, H, weights, activation, recurrentActivation } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
+  // the output, the carried state (apart from the output only with a mask) and the last c; freed below
+  const outputs = mask ? { hOut: N * H, state: N * H, cLast: B * H } : { hOut: N * H, state: 0, cLast: B * H };
+  const block = recurrentBlock(wasm, layout, C, H, x, mask, outputs, { h0, c0 });
+  if (block === null) return null;
+  try {
+    const { p } = block;
+    const state = mask ? p.state : p.hOut;
+    const arena = new WasmArena(wasm); // above the block
+    const q = { ...lstmWeightSlots(arena, C, H), scratch: arena.reserve(wasm.lstmInferScratchBytes(C, H, B)) };
+    if (!arena.commit()) return null;
+    putLstmWeights(arena.f32, q, weights, C, H);
+
+    wasm.lstmInfer(p.hOut, state, p.cLast, p.x, q.W, q.U, q.bias, p.h0, p.c0, p.offsets, p.batchSizes, p.mask, T, B, C, H, activation, recurrentActivation, q.scratch);
+
+    const out = arena.f32;
+    const h = stepCopy(floatsAt(out, p.hOut, N * H));
+    const hLast = lastRows(mask ? floatsAt(out, state, N * H) : h, h0, layout, H);
+    const cLast = floatsAt(out, p.cLast, B * H).slice();
+    return new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, mask ?? undefined, undefined, null);
+  } finally {
+    block.release();
+  }
+}
+
+/** Where a forward's weights go: W [C,4H], U [H,4H], bias [4H]. */
+function lstmWeightSlots(arena: WasmArena, C: number, H: number) {
   const G = 4 * H;
-  const arena = new WasmArena(wasm);
-  const hOut = arena.floats(N * H);
-  const q = {
-    hOut,
-    state: mask ? arena.floats(N * H) : hOut, // the carried state, apart from the output only with a mask
-    mask: mask ? arena.reserve(N) : 0,
-    cLast: arena.floats(B * H),
-    x: arena.floats(N * C),
-    W: arena.floats(C * G),
-    U: arena.floats(H * G),
-    bias: arena.floats(G),
-    h0: arena.floats(B * H),
-    c0: arena.floats(B * H),
-    offsets: arena.reserve((T + 1) * 4),
-    batchSizes: arena.reserve(T * 4),
-    scratch: arena.reserve(wasm.lstmInferScratchBytes(C, H, B)),
-  };
-  if (!arena.commit()) return null;
-  const mem = arena.f32;
-  putFloats(mem, q.x, x, N * C);
-  putFloats(mem, q.W, weights.kernel, C * G);
-  putFloats(mem, q.U, weights.recurrentKernel, H * G);
-  putFloatsOrZeros(mem, q.bias, weights.bias, G);
-  putFloats(mem, q.h0, h0, B * H);
-  putFloats(mem, q.c0, c0, B * H);
-  putLayout(arena.i32, q.offsets, q.batchSizes, layout);
-  if (mask) new Uint8Array(wasm.memory.buffer, q.mask, N).set(mask.subarray(0, N));
+  return { W: arena.floats(C * G), U: arena.floats(H * G), bias: arena.floats(G) };
+}
 
-  wasm.lstmInfer(q.hOut, q.state, q.cLast, q.x, q.W, q.U, q.bias, q.h0, q.c0, q.offsets, q.batchSizes, q.mask, T, B, C, H, activation, recurrentActivation, q.scratch);
-
-  const out = arena.f32;
-  const h = stepCopy(floatsAt(out, q.hOut, N * H));
-  const hLast = lastRows(mask ? floatsAt(out, q.state, N * H) : h, h0, layout, H);
-  const cLast = floatsAt(out, q.cLast, B * H).slice();
-  return new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, mask ?? undefined, undefined, null);
+/** Copies a forward's weights into their slots (the bias, or zeros without one). */
+function putLstmWeights(mem: Float32Array, at: ReturnType<typeof lstmWeightSlots>, weights: LstmForwardArgs["weights"], C: number, H: number): void {
+  const G = 4 * H;
+  putFloats(mem, at.W, weights.kernel, C * G);
+  putFloats(mem, at.U, weights.recurrentKernel, H * G);
+  putFloatsOrZeros(mem, at.bias, weights.bias, G);
 }
 
 // dh: [N,H], dhLast/dcLast: [B,H] → dx: [N,C], dh0/dc0: [B,H]; grads += dW [C,4H], dU [H,4H], db [4H]

@@ -98,8 +98,10 @@ export function lstmInfer(
   const aStrip = packWeights(scratch, W, U, C, H);
   const zStrip = aStrip + <usize>(K * MR * 4);
   const cBuffers = zStrip + <usize>(MR * G * 4);
+  // sequences of length 0 (rows batchSizes[0] .. B − 1) end where they start: at c0
+  const rowH = <usize>H << 2;
   const started = T == 0 ? 0 : load<i32>(batchSizes);
-  for (let j = started; j < B; j++) memory.copy(cLast + <usize>j * (<usize>H << 2), c0 + <usize>j * (<usize>H << 2), <usize>H << 2);
+  memory.copy(cLast + <usize>started * rowH, c0 + <usize>started * rowH, <usize>(B - started) * rowH);
   if (act == ACT_TANH && recAct == ACT_SIGMOID) {
     forwardSteps(zStrip, cBuffers, 0, state, hOut, x, bias, h0, c0, offsets, batchSizes, mask, 0, T, C, H, ACT_TANH, ACT_SIGMOID, panels, aStrip, true, B, cLast);
   } else {
@@ -170,7 +172,7 @@ export function lstmInfer(
     if (infer) {
       // the sequences whose last step this was: rows bt_{t+1} .. bt_t − 1
       const next = t + 1 < T ? load<i32>(batchSizes + (<usize>(t + 1) << 2)) : 0;
-      for (let j = next; j < bt; j++) memory.copy(cLast + <usize>j * rowH, cNow + <usize>j * rowH, rowH);
+      memory.copy(cLast + <usize>next * rowH, cNow + <usize>next * rowH, <usize>(bt - next) * rowH);
     }
   }
 }
