@@ -14,6 +14,7 @@ import type { LayersModel } from "../models/functional.js";
 import type { Logs } from "./callbacks.js";
 import type { Batch } from "./samples.js";
 import { type ModelBatch, type ModelSamples, isGraphBatch, makeModelBatch, readSamples } from "./graph_samples.js";
+import { leanPredict } from "./lean_predict.js";
 import { Trackers } from "./trackers.js";
 import { evaluateStep, predictOutputs } from "./train_step.js";
 import { type Dataset, type DatasetItem, openDataset, readDatasetItem } from "./dataset.js";
@@ -165,6 +166,10 @@ export function checkPerStep(model: LayersModel, perStep: unknown): void {
  */
 export function predict(model: LayersModel, xs: unknown, args: PredictArgs = {}): Predictions | Predictions[] {
   checkPerStep(model, args.perStep);
+  if (!Array.isArray(args.perStep)) {
+    const lean = leanPredict(model, xs, batchSizeOf(args), lengthOrderedBatches); // NOTE [ lean predict ]
+    if (lean !== null) return lean;
+  }
   return predictSamples(model, readSamples(model, xs, null, false), args);
 }
 

@@ -13,6 +13,8 @@
 import type { Random } from "../../core/random.js";
 import { type ActivationName, CELL_ACTIVATIONS, activationId, parseActivation } from "../../core/kernels/activations.js";
 import { kernels } from "../../core/kernels/registry.js";
+import type { ChainLayer } from "../../core/kernels/wasm/inference_chain.js";
+import { wasmGruForward } from "../../core/kernels/wasm/gru.js";
 import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
 
 export interface GRUArgs extends RNNArgs {
@@ -61,6 +63,12 @@ export class GRU extends RNN {
         return { dx, dInitial: [dh0] };
       },
     };
+  }
+
+  override chainLink(): ChainLayer | null {
+    if (!this.plainInference() || kernels().gruForward !== wasmGruForward) return null;
+    const activation = activationId(this.activation);
+    return { kind: "gru", H: this.units, weights: this.cellWeights(), activation, recurrentActivation: activationId(this.recurrentActivation), resetAfter: this.resetAfter };
   }
 
   getConfig(): Record<string, unknown> {

@@ -19,6 +19,8 @@ import type { Random } from "../../core/random.js";
 import { type ActivationName, CELL_ACTIVATIONS, activationId, parseActivation } from "../../core/kernels/activations.js";
 import { kernels } from "../../core/kernels/registry.js";
 import type { LstmForwardArgs } from "../../core/kernels/lstm.js";
+import type { ChainLayer } from "../../core/kernels/wasm/inference_chain.js";
+import { wasmLstmForward } from "../../core/kernels/wasm/lstm.js";
 import { initialize } from "../initializers.js";
 import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
 
@@ -77,6 +79,12 @@ export class LSTM extends RNN {
         return { dx, dInitial: [dh0, dc0] };
       },
     };
+  }
+
+  override chainLink(): ChainLayer | null {
+    if (!this.plainInference() || kernels().lstmForward !== wasmLstmForward) return null;
+    const activation = activationId(this.activation);
+    return { kind: "lstm", H: this.units, weights: this.cellWeights(), activation, recurrentActivation: activationId(this.recurrentActivation) };
   }
 
   getConfig(): Record<string, unknown> {

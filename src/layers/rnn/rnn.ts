@@ -25,6 +25,7 @@ import { type Regularizer, type RegularizerSpec, parseRegularizer } from "../reg
 import { type ApplyArgs, type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable, formatShape, lastDim } from "../layer.js";
 import { type SymbolicTensor, isSymbolic } from "../symbolic.js";
 import type { LayerValue, SequenceValue } from "../values.js";
+import type { ChainLayer } from "../../core/kernels/wasm/inference_chain.js";
 
 /** Options shared by every recurrent layer (Keras names, camelCase). */
 export interface RNNArgs extends BaseLayerArgs {
@@ -235,6 +236,20 @@ export abstract class RNN extends Layer {
 
   /** One kernel pass over the whole batch (forward now, backward on demand). */
   protected abstract runKernel(call: KernelCall): RecurrentPass;
+
+  /**
+   * This layer as one link of a wasm inference chain (NOTE [ inference chains ] in
+   * core/kernels/wasm/inference_chain.ts), or null when its inference forward is not exactly such a
+   * link: not a cell the chain runs, reversed, stateful, or kernels other than the wasm ones.
+   */
+  chainLink(): ChainLayer | null {
+    return null;
+  }
+
+  /** Whether the inference forward is the plain one a chain reproduces (see `chainLink`). */
+  protected plainInference(): boolean {
+    return !this.goBackwards && !this.stateful;
+  }
 
   /** Creates the cell's weights (usually with `addCellWeights`); called by `createWeights`. */
   protected abstract createCellWeights(inputDim: number, rng: Random): void;

@@ -87,7 +87,7 @@ function putGruRecurrentKernel(mem: Float32Array, U: Float32Array, H: number, re
 }
 
 /** Where a forward's weights go: W [C,G], U [H,G], without resetAfter its split U_zr [H,2H] and U_h [H,H], bias [2,G]. */
-function gruWeightSlots(arena: WasmArena, C: number, H: number, resetAfter: boolean) {
+export function gruWeightSlots(arena: WasmArena, C: number, H: number, resetAfter: boolean) {
   const G = 3 * H;
   return {
     W: arena.floats(C * G),
@@ -99,7 +99,7 @@ function gruWeightSlots(arena: WasmArena, C: number, H: number, resetAfter: bool
 }
 
 /** Copies a forward's weights into their slots (the bias, or zeros without one). */
-function putGruWeights(mem: Float32Array, at: ReturnType<typeof gruWeightSlots>, weights: GruForwardArgs["weights"], C: number, H: number, resetAfter: boolean): void {
+export function putGruWeights(mem: Float32Array, at: ReturnType<typeof gruWeightSlots>, weights: GruForwardArgs["weights"], C: number, H: number, resetAfter: boolean): void {
   const G = 3 * H;
   putFloats(mem, at.W, weights.kernel, C * G);
   putGruRecurrentKernel(mem, weights.recurrentKernel, H, resetAfter, at);

@@ -176,13 +176,13 @@ function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float
 }
 
 /** Where a forward's weights go: W [C,4H], U [H,4H], bias [4H]. */
-function lstmWeightSlots(arena: WasmArena, C: number, H: number) {
+export function lstmWeightSlots(arena: WasmArena, C: number, H: number) {
   const G = 4 * H;
   return { W: arena.floats(C * G), U: arena.floats(H * G), bias: arena.floats(G) };
 }
 
 /** Copies a forward's weights into their slots (the bias, or zeros without one). */
-function putLstmWeights(mem: Float32Array, at: ReturnType<typeof lstmWeightSlots>, weights: LstmForwardArgs["weights"], C: number, H: number): void {
+export function putLstmWeights(mem: Float32Array, at: ReturnType<typeof lstmWeightSlots>, weights: LstmForwardArgs["weights"], C: number, H: number): void {
   const G = 4 * H;
   putFloats(mem, at.W, weights.kernel, C * G);
   putFloats(mem, at.U, weights.recurrentKernel, H * G);

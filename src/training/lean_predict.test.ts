@@ -1,0 +1,183 @@
+// `predict`'s lean path (NOTE [ lean predict ]) and the wasm inference chain it runs the leading
+// LSTM / GRU layers on (NOTE [ inference chains ] in core/kernels/wasm/inference_chain.ts) must give
+// exactly what the general path gives — readSamples → makeModelBatch → the model's graph, layer by
+// layer — bit for bit, for every model it takes, and hand everything else to the general path
+// (same results, same errors).
+import { afterEach, describe, expect, it } from "vitest";
+import { jsKernels, kernels, layers, RaggedError, Random, sequential, setKernels, Tensor, useFastKernels, type Layer, type Sequential } from "../index.js";
+import { readSamples } from "./graph_samples.js";
+import { predictSamples } from "./predict.js";
+
+const initial = kernels();
+afterEach(() => setKernels(initial));
+
+/** `count` sequences of 1…maxLength steps of `features` numbers. */
+function ragged(rng: Random, count: number, features: number, maxLength: number): number[][][] {
+  return Array.from({ length: count }, () =>
+    Array.from({ length: 1 + Math.floor(rng.uniform() * maxLength) }, () => Array.from({ length: features }, () => rng.uniform() * 2 - 1)),
+  );
+}
+
+/** What the general path returns for `xs`. */
+function general(model: Sequential, xs: unknown, batchSize = 32): unknown {
+  return predictSamples(model, readSamples(model, xs, null, false), { batchSize });
+}
+
+/** Counts the calls of each layer's own forward (the chain runs its layers without them). */
+function countForwards(model: Sequential): Map<string, number> {
+  const calls = new Map<string, number>();
+  for (const layer of model.layers as Layer[]) {
+    const own = layer.forwardMany.bind(layer);
+    calls.set(layer.name, 0);
+    layer.forwardMany = (inputs, ctx) => {
+      calls.set(layer.name, (calls.get(layer.name) ?? 0) + 1);
+      return own(inputs, ctx);
+    };
+  }
+  return calls;
+}
+
+const C = 5;
+/** Models, and how many of their first layers the chain runs. */
+const MODELS: { name: string; chained: number; build: () => Sequential }[] = [
+  {
+    name: "the seed's: lstm → lstm → timeDistributed(dense)",
+    chained: 2,
+    build: () => sequential([layers.lstm({ units: 32, returnSequences: true, inputShape: [null, C] }), layers.lstm({ units: 8, returnSequences: true }), layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "sigmoid" }) })], { seed: 1 }),
+  },
+  {
+    name: "gru (resetAfter) → gru (resetAfter false, last step) → dense softmax",
+    chained: 2,
+    build: () => sequential([layers.gru({ units: 16, returnSequences: true, inputShape: [null, C] }), layers.gru({ units: 7, resetAfter: false }), layers.dense({ units: 3, activation: "softmax" })], { seed: 2 }),
+  },
+  {
+    name: "one lstm (last step, other activations, no bias) alone",
+    chained: 1,
+    build: () => sequential([layers.lstm({ units: 9, activation: "relu", recurrentActivation: "hardSigmoid", useBias: false, inputShape: [null, C] })], { seed: 3 }),
+  },
+  {
+    name: "gru → lstm with goBackwards (the chain stops before it) → lstm",
+    chained: 1,
+    build: () => sequential([layers.gru({ units: 6, returnSequences: true, inputShape: [null, C] }), layers.lstm({ units: 5, returnSequences: true, goBackwards: true }), layers.lstm({ units: 4 })], { seed: 4 }),
+  },
+  {
+    name: "simpleRnn first (no chain) → lstm",
+    chained: 0,
+    build: () => sequential([layers.simpleRNN({ units: 6, returnSequences: true, inputShape: [null, C] }), layers.lstm({ units: 3 })], { seed: 5 }),
+  },
+  {
+    name: "bidirectional lstm (no chain) → dense",
+    chained: 0,
+    build: () => sequential([layers.bidirectional({ layer: layers.lstm({ units: 4, returnSequences: true }), inputShape: [null, C] }), layers.dense({ units: 2 })], { seed: 6 }),
+  },
+  {
+    name: "lstm with dropout and recurrentDropout (off in predict) → dense",
+    chained: 1,
+    build: () => sequential([layers.lstm({ units: 6, dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, inputShape: [null, C] }), layers.dense({ units: 2 })], { seed: 7 }),
+  },
+  {
+    name: 'encoder–decoder: lstm (last step) → repeatVector("inputLength") → lstm → timeDistributed(dense)',
+    chained: 1,
+    build: () => sequential([layers.lstm({ units: 6, inputShape: [null, C] }), layers.repeatVector({ n: "inputLength" }), layers.lstm({ units: 5, returnSequences: true }), layers.timeDistributed({ layer: layers.dense({ units: 2 }) })], { seed: 8 }),
+  },
+  {
+    name: "gru (last step) → repeatVector(3) → gru",
+    chained: 1,
+    build: () => sequential([layers.gru({ units: 4, inputShape: [null, C] }), layers.repeatVector({ n: 3 }), layers.gru({ units: 3, returnSequences: true })], { seed: 9 }),
+  },
+];
+
+describe("lean predict", () => {
+  it("is useFastKernels' wasm here (the chain runs only on it)", () => {
+    expect(useFastKernels()).toBe(true);
+  });
+
+  for (const m of MODELS) {
+    it(`gives the general path's result bit for bit: ${m.name}`, () => {
+      const rng = new Random(11);
+      const model = m.build();
+      const calls = countForwards(model);
+      for (const [count, maxLength, batchSize] of [[1, 100, 32], [7, 30, 32], [45, 40, 8], [3, 1, 2]] as const) {
+        const xs = ragged(rng, count, C, maxLength);
+        const copy = structuredClone(xs);
+        calls.forEach((_, k) => calls.set(k, 0));
+        const lean = model.predict(xs, { batchSize });
+        const batches = Math.ceil(count / batchSize);
+        // the chained layers' own forwards did not run; every other layer's ran once per batch
+        model.layers.forEach((layer, k) => expect(calls.get(layer.name), `${layer.name}, ${count} sequences`).toBe(k < m.chained ? 0 : batches));
+        expect(lean).toEqual(general(model, xs, batchSize));
+        expect(xs).toEqual(copy); // the caller's arrays are only read
+      }
+    });
+  }
+
+  it("reads the weights at every call (after setWeights and after training)", async () => {
+    const model = MODELS[0].build();
+    model.compile({ loss: "meanSquaredError", optimizer: "adam" });
+    const rng = new Random(12);
+    const xs = ragged(rng, 6, C, 20);
+    const before = model.predict(xs);
+    model.setWeights(model.getWeights().map((w) => new Tensor(w.shape, w.data.map((v) => v * 0.5))));
+    const halved = model.predict(xs);
+    expect(halved).not.toEqual(before);
+    expect(halved).toEqual(general(model, xs));
+    await model.fit(xs, xs.map((s) => s.map(() => [0.2, 0.8])), { epochs: 1, verbose: 0 });
+    const trained = model.predict(xs);
+    expect(trained).not.toEqual(halved);
+    expect(trained).toEqual(general(model, xs));
+  });
+
+  it("runs the JavaScript kernels' layers when they are set (no chain), with the same result", () => {
+    const model = MODELS[1].build();
+    const xs = ragged(new Random(13), 9, C, 25);
+    const fast = model.predict(xs);
+    setKernels(jsKernels);
+    const calls = countForwards(model);
+    const js = model.predict(xs);
+    expect(calls.get(model.layers[0].name)).toBe(1);
+    expect(js).toEqual(general(model, xs));
+    for (let i = 0; i < fast.length; i++) for (let k = 0; k < 7; k++) expect((js as number[][])[i][k] ?? 0).toBeCloseTo((fast as number[][])[i][k] ?? 0, 5);
+  });
+
+  it("hands what it does not take to the general path: typed arrays, empty sequences, numbers as steps", () => {
+    const model = MODELS[0].build();
+    const rng = new Random(14);
+    const xs = ragged(rng, 4, C, 10);
+    const flat = xs.map((s) => Float32Array.from(s.flat()));
+    expect(model.predict(flat)).toEqual(general(model, flat));
+    const withEmpty = [...xs, []];
+    const out = model.predict(withEmpty) as number[][][];
+    expect(out).toEqual(general(model, withEmpty));
+    expect(out[4]).toEqual([]);
+    const one = sequential([layers.gru({ units: 3, inputShape: [null, 1] })], { seed: 8 });
+    const scalars = [[0.5, -1, 2], [1]];
+    expect(one.predict(scalars)).toEqual(general(one, scalars));
+  });
+
+  it("refuses bad input with the general path's errors, whichever batch it is in", () => {
+    const model = MODELS[0].build();
+    const rng = new Random(15);
+    const cases: [string, (xs: unknown[][]) => void, string][] = [
+      ["NaN", (xs) => ((xs[40][0] as number[])[2] = NaN), "NON_FINITE"],
+      ["1e39 (Infinity as float32)", (xs) => ((xs[40][0] as number[])[2] = 1e39), "NON_FINITE"],
+      ["a string", (xs) => ((xs[40][0] as unknown[])[2] = "0.5"), "NON_FINITE"],
+      ["a short step", (xs) => (xs[40][0] = [1, 2]), "FEATURE_MISMATCH"],
+      ["a step that is not a list", (xs) => (xs[40][0] = null), "BAD_SEQUENCE"],
+      ["a sequence that is not a list", (xs) => (xs[40] = 7 as unknown as unknown[]), "BAD_SEQUENCE"],
+    ];
+    for (const [what, spoil, code] of cases) {
+      const xs: unknown[][] = ragged(rng, 45, C, 12);
+      spoil(xs);
+      const expected = (() => {
+        try {
+          general(model, xs, 8);
+        } catch (e) {
+          return e as RaggedError;
+        }
+        throw new Error(`the general path took ${what}`);
+      })();
+      expect(expected.code, what).toBe(code);
+      expect(() => model.predict(xs as number[][][], { batchSize: 8 }), what).toThrow(expected.message);
+    }
+  });
+});
