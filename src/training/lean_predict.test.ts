@@ -1,10 +1,10 @@
-// `predict`'s lean path (NOTE [ lean predict ]) and the wasm inference chain it runs the leading
-// LSTM / GRU layers on (NOTE [ inference chains ] in core/kernels/wasm/inference_chain.ts) must give
-// exactly what the general path gives — readSamples → makeModelBatch → the model's graph, layer by
-// layer — bit for bit, for every model it takes, and hand everything else to the general path
-// (same results, same errors).
+// `predict`'s lean path (NOTE [ lean predict ]) and the wasm inference chain that every inference
+// pass of a Sequential model starting with LSTM / GRU layers runs them on (NOTE [ inference chains ]
+// in core/kernels/wasm/inference_chain.ts; models/chained_inference.ts) must give exactly what
+// running the layers one by one gives — bit for bit, for every model they take — and hand
+// everything else to the general path (same results, same errors).
 import { afterEach, describe, expect, it } from "vitest";
-import { jsKernels, kernels, layers, RaggedError, Random, sequential, setKernels, Tensor, useFastKernels, type Layer, type Sequential } from "../index.js";
+import { jsKernels, kernels, layers, RaggedError, Random, sequential, setKernels, Tensor, useFastKernels, type Kernels, type Layer, type Sequential } from "../index.js";
 import { readSamples } from "./graph_samples.js";
 import { predictSamples } from "./predict.js";
 
@@ -18,9 +18,24 @@ function ragged(rng: Random, count: number, features: number, maxLength: number)
   );
 }
 
-/** What the general path returns for `xs`. */
+/** What the general path returns for `xs` (readSamples → batches → the model's `run`). */
 function general(model: Sequential, xs: unknown, batchSize = 32): unknown {
   return predictSamples(model, readSamples(model, xs, null, false), { batchSize });
+}
+
+/**
+ * `f()` with the layers run one by one: the same wasm kernels behind other function objects, so no
+ * layer offers itself as a chain link (`chainLink` checks the kernels are the wasm ones).
+ */
+function layerByLayer<T>(f: () => T): T {
+  const fast = kernels();
+  const wrapped: Kernels = { ...fast, lstmForward: (a) => fast.lstmForward(a), gruForward: (a) => fast.gruForward(a) };
+  setKernels(wrapped);
+  try {
+    return f();
+  } finally {
+    setKernels(fast);
+  }
 }
 
 /** Counts the calls of each layer's own forward (the chain runs its layers without them). */
@@ -106,10 +121,32 @@ describe("lean predict", () => {
         // the chained layers' own forwards did not run; every other layer's ran once per batch
         model.layers.forEach((layer, k) => expect(calls.get(layer.name), `${layer.name}, ${count} sequences`).toBe(k < m.chained ? 0 : batches));
         expect(lean).toEqual(general(model, xs, batchSize));
+        expect(lean).toEqual(layerByLayer(() => general(model, xs, batchSize)));
         expect(xs).toEqual(copy); // the caller's arrays are only read
       }
     });
   }
+
+  it("runs the chain in every inference pass of the model — evaluate, predictDataset, validation — with the layer-by-layer result", async () => {
+    const rng = new Random(16);
+    for (const m of [MODELS[0], MODELS[1], MODELS[7]]) {
+      const model = m.build();
+      const xs = ragged(rng, 40, C, 30);
+      const flat = xs.map((s) => Float32Array.from(s.flat())); // typed arrays: the general reader, then the model's run
+      const out = model.predict(xs) as number[][][] | number[][];
+      const ys = out.map((o) => (Array.isArray(o[0]) ? (o as number[][]).map((r) => r.map((v) => (v > 0 ? 1 : 0))) : (o as number[]).map((v) => (v > 0 ? 1 : 0))));
+      model.compile({ loss: "meanSquaredError", optimizer: "adam", metrics: ["mae"] });
+      const calls = countForwards(model);
+      const chained = { flat: model.predict(flat, { batchSize: 16 }), evaluate: model.evaluate(xs, ys, { returnDict: true }), dataset: await model.predictDataset([{ xs: xs.slice(0, 7) }, { xs: xs.slice(7) }]) };
+      model.layers.forEach((layer, k) => expect(calls.get(layer.name), `${m.name}: ${layer.name}`).toBe(k < m.chained ? 0 : 3 + 2 + 2));
+      const plain = layerByLayer(() => ({ flat: model.predict(flat, { batchSize: 16 }), evaluate: model.evaluate(xs, ys, { returnDict: true }) }));
+      expect(chained.flat).toEqual(plain.flat);
+      expect(chained.evaluate).toEqual(plain.evaluate);
+      expect(chained.dataset).toEqual([...out.slice(0, 7), ...out.slice(7)]);
+      const history = await model.fit(xs, ys, { epochs: 1, batchSize: 20, validationData: [xs, ys], verbose: 0 });
+      expect(history.history.val_loss[0]).toBeCloseTo(layerByLayer(() => model.evaluate(xs, ys, { batchSize: 20, returnDict: true }).loss), 6);
+    }
+  });
 
   it("reads the weights at every call (after setWeights and after training)", async () => {
     const model = MODELS[0].build();

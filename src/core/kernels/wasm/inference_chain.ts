@@ -1,15 +1,16 @@
 /**
  * NOTE [ inference chains ]
- * A model that starts with stacked LSTM / GRU layers, predicting: each layer's inference forward
+ * A Sequential model that starts with stacked LSTM / GRU layers, at inference (predict, evaluate,
+ * validation, decoding; models/chained_inference.ts decides when): each layer's inference forward
  * (`lstmInfer`, `gruInfer`: NOTE [ inference keeps nothing ] in lstm.ts) used to copy its input
  * into wasm memory, run, and copy its output out, for the next layer to copy back in; each with its
  * own block, layout copy, zero states and JavaScript glue. `runInferenceChain` places everything
- * once in one arena — the packed input (written there by the caller, no JavaScript array between),
- * the layout, zero initial states, every layer's weights, outputs and scratch — runs the layers one
- * after another on wasm memory (layer k reads layer k−1's output where it lies) and copies out only
- * the last layer's output. The per-call JavaScript is a handful of functions instead of a few dozen,
- * which is what a request after a pause pays for (code and data back into the caches: NOTE
- * [ lean predict ] in training/lean_predict.ts).
+ * once in one arena — the packed input (written there by the caller: by `predict` straight from
+ * the nested arrays), the layout, zero initial states, every layer's weights, outputs and scratch —
+ * runs the layers one after another on wasm memory (layer k reads layer k−1's output where it
+ * lies) and copies out only the last layer's output. The per-call JavaScript is a handful of
+ * functions instead of a few dozen, which is what a request after a pause pays for (code and data
+ * back into the caches: NOTE [ lean predict ] in training/lean_predict.ts).
  *
  * The same kernels on the same values in the same order: the result is bit-identical to running
  * the layers one by one (test: training/lean_predict.test.ts).

@@ -1,0 +1,64 @@
+/**
+ * Inference through a model whose first layers are stacked LSTM / GRU layers: those layers run as
+ * one wasm chain (NOTE [ inference chains ] in core/kernels/wasm/inference_chain.ts) — activations
+ * stay in wasm memory from one layer to the next, one copy in, one copy out — and the other layers
+ * as the model's graph runs them (`runGraph`: the same context, the same slots). `Sequential.run`
+ * takes this road for every inference pass it can (predict, evaluate, validation, decoding); the
+ * lean predict path (training/lean_predict.ts) too, writing the caller's rows straight into wasm.
+ * Bit-identical to running the layers one by one (tests: training/lean_predict.test.ts).
+ */
+import type { ChainLayer } from "../core/kernels/wasm/inference_chain.js";
+import { runInferenceChain } from "../core/kernels/wasm/inference_chain.js";
+import type { PackedLayout } from "../core/packed_layout.js";
+import type { Random } from "../core/random.js";
+import type { ForwardContext } from "../layers/layer.js";
+import { RNN } from "../layers/rnn/rnn.js";
+import type { Node } from "../layers/symbolic.js";
+import type { LayerValue } from "../layers/values.js";
+
+/** A model's leading chain: its graph's nodes, the links of its first nodes, whether the last link gives only final states. */
+export interface LeadingChain {
+  nodes: readonly Node[];
+  links: ChainLayer[];
+  lastOnly: boolean;
+}
+
+/** What `chainedInference` needs of a model (a Sequential: one input, a chain of nodes). */
+export interface ChainableModel {
+  graphNodes(): readonly Node[];
+  readonly inputNames: string[];
+  readonly rng: Random;
+}
+
+/** The model's first layers that run as one chain right now (kernels, weights), or null for none. */
+export function leadingChain(model: ChainableModel): LeadingChain | null {
+  const nodes = model.graphNodes();
+  const links: ChainLayer[] = [];
+  for (const { layer } of nodes) {
+    const link = layer instanceof RNN ? layer.chainLink() : null;
+    if (link === null) break;
+    links.push(link);
+    if (!(layer as RNN).returnSequences) return { nodes, links, lastOnly: true };
+  }
+  return links.length > 0 ? { nodes, links, lastOnly: false } : null;
+}
+
+/**
+ * The model's output on one packed batch of sequences without a mask: `writeInput` puts its [N, C]
+ * rows at float index `at` of wasm memory (false: the input is refused, nothing ran). Returns the
+ * output, "refused", or null when wasm refuses the memory (run the layers one by one).
+ */
+export function chainedInference(
+  model: ChainableModel, chain: LeadingChain, layout: PackedLayout, C: number, rng: Random | undefined,
+  writeInput: (mem: Float32Array, at: number) => boolean,
+): LayerValue | "refused" | null {
+  const { nodes, links, lastOnly } = chain;
+  const h = runInferenceChain({ layout, C, layers: links, lastOnly, writeInput });
+  if (h === null || h === "refused") return h;
+  const width = links[links.length - 1].H;
+  let value: LayerValue = lastOnly ? { kind: "vector", layout, data: h, width } : { kind: "sequence", layout, data: h, width, mask: null };
+  // the context runGraph (graph.ts) gives a node that is not the first
+  const ctx: ForwardContext = { training: false, rng: rng ?? model.rng, needsGrad: false, inputNeedsGrad: true, initialState: null, inputLayouts: new Map([[model.inputNames[0], layout]]) };
+  for (const node of nodes.slice(links.length)) value = node.layer.forwardMany([value], { ...ctx, slot: node }).outputs[0];
+  return value;
+}
