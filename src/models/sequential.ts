@@ -189,6 +189,8 @@ export class Sequential extends LayersModel<InputData, TargetsData> {
   /**
    * Runs every layer; `backward` of the result propagates and accumulates weight gradients.
    * `rng` (default: the model's) feeds dropout; threads give each share of a batch its own.
+   * An inference pass (`training` and `needsGrad` false) runs the leading LSTM / GRU layers as one
+   * wasm chain when it can (models/chained_inference.ts); it has no way back.
    */
   run(input: LayerValue, options: { training: boolean; needsGrad: boolean; rng?: import("../core/random.js").Random }): ModelPass {
     if (this.stack.length === 0) return { output: input, backward: () => {} };
