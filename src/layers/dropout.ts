@@ -35,6 +35,11 @@ export class Dropout extends Layer {
     return inputShape;
   }
 
+  /** Dropout applies in training only. */
+  override get passesThroughAtInference(): boolean {
+    return true;
+  }
+
   forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
     if (!ctx.training || this.rate === 0) return { output: input, backward: (d) => d };
     const scale = new Float32Array(input.data.length);

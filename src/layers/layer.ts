@@ -210,6 +210,14 @@ export abstract class Layer {
     return false;
   }
 
+  /**
+   * Whether `forward` hands its input on unchanged when not training (masking, dropout), so an
+   * inference pass may step over the layer (models/chained_inference.ts).
+   */
+  get passesThroughAtInference(): boolean {
+    return false;
+  }
+
   /** Throws INVALID_ARGUMENT unless the layer gets `expected` inputs. */
   protected expectInputCount(received: number, expected: number | { min: number; max?: number }): void {
     const ok = typeof expected === "number" ? received === expected : received >= expected.min && (expected.max === undefined || received <= expected.max);

@@ -58,6 +58,11 @@ export class Masking extends Layer {
   }
 
   /** Identity: the mask was applied where the batch was built. */
+  /** The mask is read with the data; `forward` is the identity. */
+  override get passesThroughAtInference(): boolean {
+    return true;
+  }
+
   forward(input: LayerValue, _ctx: ForwardContext): ForwardResult {
     return { output: input, backward: (d) => d };
   }

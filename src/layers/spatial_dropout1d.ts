@@ -49,6 +49,11 @@ export class SpatialDropout1D extends Layer {
     return inputShape;
   }
 
+  /** Dropout applies in training only. */
+  override get passesThroughAtInference(): boolean {
+    return true;
+  }
+
   forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
     if (!ctx.training || this.rate === 0) return { output: input, backward: (d) => d };
     if (input.kind !== "sequence") {

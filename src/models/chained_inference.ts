@@ -16,11 +16,12 @@ import { RNN } from "../layers/rnn/rnn.js";
 import type { Node } from "../layers/symbolic.js";
 import type { LayerValue } from "../layers/values.js";
 
-/** A model's leading chain: its graph's nodes, the links of its first nodes, whether the last link gives only final states. */
+/** A model's leading chain: the links of its first recurrent layers, whether the last gives only final states, the nodes after it. */
 export interface LeadingChain {
-  nodes: readonly Node[];
   links: ChainLayer[];
   lastOnly: boolean;
+  /** The nodes the graph runs after the chain. */
+  rest: readonly Node[];
 }
 
 /** What `chainedInference` needs of a model (a Sequential: one input, a chain of nodes). */
@@ -30,17 +31,23 @@ export interface ChainableModel {
   readonly rng: Random;
 }
 
-/** The model's first layers that run as one chain right now (kernels, weights), or null for none. */
+/**
+ * The model's first recurrent layers that run as one chain right now (kernels, weights), stepping
+ * over the layers that pass their input on at inference (masking, dropout); null for none.
+ */
 export function leadingChain(model: ChainableModel): LeadingChain | null {
   const nodes = model.graphNodes();
   const links: ChainLayer[] = [];
-  for (const { layer } of nodes) {
+  let k = 0;
+  for (; k < nodes.length; k++) {
+    const { layer } = nodes[k];
+    if (layer.passesThroughAtInference) continue;
     const link = layer instanceof RNN ? layer.chainLink() : null;
     if (link === null) break;
     links.push(link);
-    if (!(layer as RNN).returnSequences) return { nodes, links, lastOnly: true };
+    if (!(layer as RNN).returnSequences) return { links, lastOnly: true, rest: nodes.slice(k + 1) };
   }
-  return links.length > 0 ? { nodes, links, lastOnly: false } : null;
+  return links.length > 0 ? { links, lastOnly: false, rest: nodes.slice(k) } : null;
 }
 
 /**
@@ -52,13 +59,13 @@ export function chainedInference(
   model: ChainableModel, chain: LeadingChain, layout: PackedLayout, C: number, rng: Random | undefined,
   writeInput: (mem: Float32Array, at: number) => boolean,
 ): LayerValue | "refused" | null {
-  const { nodes, links, lastOnly } = chain;
+  const { links, lastOnly, rest } = chain;
   const h = runInferenceChain({ layout, C, layers: links, lastOnly, writeInput });
   if (h === null || h === "refused") return h;
   const width = links[links.length - 1].H;
   let value: LayerValue = lastOnly ? { kind: "vector", layout, data: h, width } : { kind: "sequence", layout, data: h, width, mask: null };
   // the context runGraph (graph.ts) gives a node that is not the first
   const ctx: ForwardContext = { training: false, rng: rng ?? model.rng, needsGrad: false, inputNeedsGrad: true, initialState: null, inputLayouts: new Map([[model.inputNames[0], layout]]) };
-  for (const node of nodes.slice(links.length)) value = node.layer.forwardMany([value], { ...ctx, slot: node }).outputs[0];
+  for (const node of rest) value = node.layer.forwardMany([value], { ...ctx, slot: node }).outputs[0];
   return value;
 }

@@ -100,6 +100,11 @@ const MODELS: { name: string; chained: number; build: () => Sequential }[] = [
     chained: 1,
     build: () => sequential([layers.gru({ units: 4, inputShape: [null, C] }), layers.repeatVector({ n: 3 }), layers.gru({ units: 3, returnSequences: true })], { seed: 9 }),
   },
+  {
+    name: "lstm → dropout → gru → spatialDropout1D → timeDistributed(dense): the chain steps over dropout",
+    chained: 4,
+    build: () => sequential([layers.lstm({ units: 8, returnSequences: true, inputShape: [null, C] }), layers.dropout({ rate: 0.5 }), layers.gru({ units: 6, returnSequences: true }), layers.spatialDropout1D({ rate: 0.3 }), layers.timeDistributed({ layer: layers.dense({ units: 2 }) })], { seed: 10 }),
+  },
 ];
 
 describe("lean predict", () => {
@@ -145,6 +150,23 @@ describe("lean predict", () => {
       expect(chained.dataset).toEqual([...out.slice(0, 7), ...out.slice(7)]);
       const history = await model.fit(xs, ys, { epochs: 1, batchSize: 20, validationData: [xs, ys], verbose: 0 });
       expect(history.history.val_loss[0]).toBeCloseTo(layerByLayer(() => model.evaluate(xs, ys, { batchSize: 20, returnDict: true }).loss), 6);
+    }
+  });
+
+  it("runs a masking model's padded input through the chain when the padding is at the edges, and layer by layer when it has holes", () => {
+    const model = sequential([layers.masking({ maskValue: 0, inputShape: [null, C] }), layers.lstm({ units: 7, returnSequences: true }), layers.gru({ units: 3 }), layers.dense({ units: 2 })], { seed: 11 });
+    const rng = new Random(17);
+    const padded = ragged(rng, 20, C, 25).map((s, i) => {
+      const pad = Array.from({ length: 30 - s.length }, () => new Array(C).fill(0));
+      return i % 2 ? [...pad, ...s] : [...s, ...pad]; // pre- and post-padding
+    });
+    const withHoles = padded.map((s) => s.map((row, t) => (t === 2 ? new Array(C).fill(0) : row)));
+    for (const [xs, through] of [[padded, 0], [withHoles, 1]] as const) {
+      const calls = countForwards(model);
+      const out = model.predict(xs);
+      // through the chain: masking, lstm and gru not called; with holes: every layer once
+      model.layers.forEach((layer, k) => expect(calls.get(layer.name), layer.name).toBe(k < 3 ? through : 1));
+      expect(out).toEqual(layerByLayer(() => model.predict(xs)));
     }
   });
 
