@@ -1,14 +1,14 @@
 /**
- * Inference through a model whose first layers are stacked LSTM / GRU layers: those layers run as
- * one wasm chain (NOTE [ inference chains ] in core/kernels/wasm/inference_chain.ts) — activations
- * stay in wasm memory from one layer to the next, one copy in, one copy out — and the other layers
- * as the model's graph runs them (`runGraph`: the same context, the same slots). `Sequential.run`
- * takes this road for every inference pass it can (predict, evaluate, validation, decoding); the
- * lean predict path (training/lean_predict.ts) too, writing the caller's rows straight into wasm.
+ * Inference through a model whose first layers are stacked LSTM / GRU layers (masking and dropout
+ * layers among them stepped over): those layers run as one wasm chain (NOTE [ inference chains ]
+ * in core/kernels/wasm/inference_chain.ts) — activations stay in wasm memory from one layer to the
+ * next, one copy in, one copy out — and the other layers as the model's graph runs them
+ * (`runGraph`: the same context, the same slots). `Sequential.run` takes this road for every
+ * inference pass it can (predict, evaluate, validation, decoding); the lean predict path
+ * (training/lean_predict.ts) too, writing the caller's rows straight into wasm.
  * Bit-identical to running the layers one by one (tests: training/lean_predict.test.ts).
  */
-import type { ChainLayer } from "../core/kernels/wasm/inference_chain.js";
-import { runInferenceChain } from "../core/kernels/wasm/inference_chain.js";
+import { runInferenceChain, type ChainLayer } from "../core/kernels/wasm/inference_chain.js";
 import type { PackedLayout } from "../core/packed_layout.js";
 import type { Random } from "../core/random.js";
 import type { ForwardContext } from "../layers/layer.js";
