@@ -1,6 +1,6 @@
 /**
- * Inference through a model whose first layers are stacked LSTM / GRU layers (masking and dropout
- * layers among them stepped over): those layers run as one wasm chain (NOTE [ inference chains ]
+ * Inference through a model whose first layers are stacked LSTM / GRU / SimpleRNN layers (masking
+ * and dropout layers among them stepped over): those layers run as one wasm chain (NOTE [ inference chains ]
  * in core/kernels/wasm/inference_chain.ts) — activations stay in wasm memory from one layer to the
  * next, one copy in, one copy out — and the other layers as the model's graph runs them
  * (`runGraph`: the same context, the same slots). `Sequential.run` takes this road for every

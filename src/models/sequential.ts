@@ -189,7 +189,7 @@ export class Sequential extends LayersModel<InputData, TargetsData> {
   /**
    * Runs every layer; `backward` of the result propagates and accumulates weight gradients.
    * `rng` (default: the model's) feeds dropout; threads give each share of a batch its own.
-   * An inference pass (`training` and `needsGrad` false) runs the leading LSTM / GRU layers as one
+   * An inference pass (`training` and `needsGrad` false) runs the leading recurrent layers as one
    * wasm chain when it can (models/chained_inference.ts); it has no way back.
    */
   run(input: LayerValue, options: { training: boolean; needsGrad: boolean; rng?: import("../core/random.js").Random }): ModelPass {
@@ -201,7 +201,7 @@ export class Sequential extends LayersModel<InputData, TargetsData> {
   }
 
   /**
-   * An inference pass with the leading LSTM / GRU layers as one wasm chain (models/chained_inference.ts),
+   * An inference pass with the leading recurrent layers as one wasm chain (models/chained_inference.ts),
    * or null when the model has no such layers right now, the input has a mask, or wasm refuses.
    */
   private runChained(input: LayerValue, rng: import("../core/random.js").Random | undefined): LayerValue | null {

@@ -29,7 +29,7 @@ function general(model: Sequential, xs: unknown, batchSize = 32): unknown {
  */
 function layerByLayer<T>(f: () => T): T {
   const fast = kernels();
-  const wrapped: Kernels = { ...fast, lstmForward: (a) => fast.lstmForward(a), gruForward: (a) => fast.gruForward(a) };
+  const wrapped: Kernels = { ...fast, lstmForward: (a) => fast.lstmForward(a), gruForward: (a) => fast.gruForward(a), simpleRnnForward: (a) => fast.simpleRnnForward(a) };
   setKernels(wrapped);
   try {
     return f();
@@ -76,9 +76,14 @@ const MODELS: { name: string; chained: number; build: () => Sequential }[] = [
     build: () => sequential([layers.gru({ units: 6, returnSequences: true, inputShape: [null, C] }), layers.lstm({ units: 5, returnSequences: true, goBackwards: true }), layers.lstm({ units: 4 })], { seed: 4 }),
   },
   {
-    name: "simpleRnn first (no chain) → lstm",
-    chained: 0,
+    name: "simpleRNN → lstm",
+    chained: 2,
     build: () => sequential([layers.simpleRNN({ units: 6, returnSequences: true, inputShape: [null, C] }), layers.lstm({ units: 3 })], { seed: 5 }),
+  },
+  {
+    name: "simpleRNN (relu, no bias, last step) → dense",
+    chained: 1,
+    build: () => sequential([layers.simpleRNN({ units: 5, activation: "relu", useBias: false, inputShape: [null, C] }), layers.dense({ units: 2 })], { seed: 12 }),
   },
   {
     name: "bidirectional lstm (no chain) → dense",

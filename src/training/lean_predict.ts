@@ -9,8 +9,9 @@
  *
  * `leanPredict` takes that common case in one pass: it reads each step's numbers (with the general
  * reader's checks: a list of `features` numbers that fit float32) straight into its batch's packed
- * rows — into wasm memory when the model starts with LSTM / GRU layers, which then run as one chain
- * (models/chained_inference.ts), else into an array for the model's own `run` — and unpacks.
+ * rows — into wasm memory when the model starts with LSTM / GRU / SimpleRNN layers, which then run
+ * as one chain (models/chained_inference.ts), else into an array for the model's own `run` — and
+ * unpacks.
  * Same batches (`lengthOrderedBatches`), same packed rows, same forward: the result is bit-identical
  * to the general path's (test: lean_predict.test.ts). Measured the same way after it: 238 µs
  * (103 back to back); after a burst of TF.js calls 403 µs where it was 619. It returns null — and the general path

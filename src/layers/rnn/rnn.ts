@@ -240,7 +240,7 @@ export abstract class RNN extends Layer {
   /**
    * This layer as one link of a wasm inference chain (NOTE [ inference chains ] in
    * core/kernels/wasm/inference_chain.ts), or null when its inference forward is not exactly such a
-   * link: not a cell the chain runs, reversed, stateful, or kernels other than the wasm ones.
+   * link: reversed, stateful, or kernels other than the wasm ones.
    */
   chainLink(): ChainLayer | null {
     return null;

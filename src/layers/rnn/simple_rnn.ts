@@ -8,6 +8,8 @@
 import type { Random } from "../../core/random.js";
 import { activationId } from "../../core/kernels/activations.js";
 import { kernels } from "../../core/kernels/registry.js";
+import type { ChainLayer } from "../../core/kernels/wasm/inference_chain.js";
+import { wasmSimpleRnnForward } from "../../core/kernels/wasm/simple_rnn.js";
 import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
 
 export type SimpleRNNArgs = RNNArgs;
@@ -44,6 +46,11 @@ export class SimpleRNN extends RNN {
         return { dx, dInitial: [dh0] };
       },
     };
+  }
+
+  override chainLink(): ChainLayer | null {
+    if (!this.plainInference() || kernels().simpleRnnForward !== wasmSimpleRnnForward) return null;
+    return { kind: "simpleRnn", H: this.units, weights: this.cellWeights(), activation: activationId(this.activation) };
   }
 
   getConfig(): Record<string, unknown> {

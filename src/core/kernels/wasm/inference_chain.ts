@@ -1,8 +1,9 @@
 /**
  * NOTE [ inference chains ]
- * A Sequential model that starts with stacked LSTM / GRU layers, at inference (predict, evaluate,
- * validation, decoding; models/chained_inference.ts decides when): each layer's inference forward
- * (`lstmInfer`, `gruInfer`: NOTE [ inference keeps nothing ] in lstm.ts) used to copy its input
+ * A Sequential model that starts with stacked LSTM / GRU / SimpleRNN layers, at inference
+ * (predict, evaluate, validation, decoding; models/chained_inference.ts decides when): each layer's
+ * inference forward (`lstmInfer`, `gruInfer`: NOTE [ inference keeps nothing ] in lstm.ts;
+ * `simpleRnnForward`, which keeps only its output anyway) used to copy its input
  * into wasm memory, run, and copy its output out, for the next layer to copy back in; each with its
  * own block, layout copy, zero states and JavaScript glue. `runInferenceChain` places everything
  * once in one arena — the packed input (written there by the caller: by `predict` straight from
@@ -18,19 +19,20 @@
 import type { Act } from "../activations.js";
 import type { PackedLayout } from "../../packed_layout.js";
 import { lastRows } from "../recurrent_rows.js";
-import { floatsAt } from "./_copy.js";
+import { floatsAt, putFloats } from "./_copy.js";
 import { knownAct } from "./_fits.js";
 import { gruWeightSlots, putGruWeights } from "./gru.js";
 import { lstmWeightSlots, putLstmWeights } from "./lstm.js";
-import { loadRaggedWasm, WasmArena } from "../../wasm/loader.js";
+import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
 
 /** One recurrent layer of a chain: its kind, size, weights and activations (as its forward gets them). */
 export interface ChainLayer {
-  kind: "lstm" | "gru";
+  kind: "lstm" | "gru" | "simpleRnn";
   H: number;
   weights: { kernel: Float32Array; recurrentKernel: Float32Array; bias: Float32Array | null };
   activation: Act;
-  recurrentActivation: Act;
+  /** LSTM and GRU only. */
+  recurrentActivation?: Act;
   /** GRU only. */
   resetAfter?: boolean;
 }
@@ -46,15 +48,22 @@ export interface ChainArgs {
   lastOnly: boolean;
 }
 
-/** Addresses of one layer's arrays in the arena. */
+/** What every link reads: the batch's sizes and where its layout lies in the arena. */
+interface Shared {
+  wasm: RaggedWasmExports;
+  B: number;
+  N: number;
+  T: number;
+  offsets: number;
+  batchSizes: number;
+}
+
+/** One link placed in the arena: its output h [N,H] and zero initial state h0 [B,H], and how it runs once the arena is committed. */
 interface Placed {
   hOut: number;
   h0: number;
-  c0: number;
-  cLast: number;
-  slots: ReturnType<typeof lstmWeightSlots> | ReturnType<typeof gruWeightSlots>;
-  gru: { rec: number; recHH: number; gStep: number; aStep: number } | null;
-  scratch: number;
+  /** Zeroes its initial states, writes its weights and runs on `input` [N, C]. */
+  run(mem: Float32Array, input: number): void;
 }
 
 /**
@@ -64,63 +73,94 @@ interface Placed {
 export function runInferenceChain(args: ChainArgs): Float32Array | null | "refused" {
   const { layout, C, layers } = args;
   const wasm = loadRaggedWasm();
-  if (wasm === null || layers.length === 0 || !layers.every((l) => knownAct(l.activation) && knownAct(l.recurrentActivation))) return null;
+  const acts = layers.flatMap((l) => [l.activation, l.recurrentActivation ?? l.activation]);
+  if (wasm === null || layers.length === 0 || !acts.every(knownAct)) return null;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const arena = new WasmArena(wasm);
   const x = arena.floats(N * C);
-  const offsets = arena.reserve((T + 1) * 4);
-  const batchSizes = arena.reserve(T * 4);
-  let inC = C;
-  const placed: Placed[] = layers.map((l) => {
-    const { H } = l;
-    const lstm = l.kind === "lstm";
-    const G = (lstm ? 4 : 3) * H;
-    const p: Placed = {
-      hOut: arena.floats(N * H),
-      h0: arena.floats(B * H),
-      c0: lstm ? arena.floats(B * H) : 0,
-      cLast: lstm ? arena.floats(B * H) : 0,
-      slots: lstm ? lstmWeightSlots(arena, inC, H) : gruWeightSlots(arena, inC, H, l.resetAfter ?? true),
-      gru: lstm ? null : { rec: arena.floats(B * G), recHH: arena.floats(B * H), gStep: arena.floats(B * G), aStep: arena.floats(B * H) },
-      scratch: arena.reserve(lstm ? wasm.lstmInferScratchBytes(inC, H, B) : wasm.gruScratchBytes(N, inC, H)),
-    };
-    inC = H;
-    return p;
+  const shared: Shared = { wasm, B, N, T, offsets: arena.reserve((T + 1) * 4), batchSizes: arena.reserve(T * 4) };
+  const placed: Placed[] = [];
+  layers.forEach((l, k) => {
+    const inC = k === 0 ? C : layers[k - 1].H;
+    placed.push(l.kind === "lstm" ? placeLstm(shared, arena, l, inC) : l.kind === "gru" ? placeGru(shared, arena, l, inC) : placeSimpleRnn(shared, arena, l, inC));
   });
   if (!arena.commit()) return null;
   const mem = arena.f32;
   if (!args.writeInput(mem, x >> 2)) return "refused";
   const i32 = arena.i32;
-  i32.set(layout.offsets.subarray(0, T + 1), offsets >> 2);
-  i32.set(layout.batchSizes.subarray(0, T), batchSizes >> 2);
-
-  let input = x;
-  inC = C;
-  layers.forEach((l, k) => {
-    const p = placed[k];
-    const { H } = l;
-    mem.fill(0, p.h0 >> 2, (p.h0 >> 2) + B * H);
-    if (l.kind === "lstm") {
-      mem.fill(0, p.c0 >> 2, (p.c0 >> 2) + B * H);
-      const s = p.slots as ReturnType<typeof lstmWeightSlots>;
-      putLstmWeights(mem, s, l.weights, inC, H);
-      wasm.lstmInfer(p.hOut, p.hOut, p.cLast, input, s.W, s.U, s.bias, p.h0, p.c0, offsets, batchSizes, 0, T, B, inC, H, l.activation, l.recurrentActivation, p.scratch);
-    } else {
-      const s = p.slots as ReturnType<typeof gruWeightSlots>;
-      const g = p.gru as NonNullable<Placed["gru"]>;
-      const resetAfter = l.resetAfter ?? true;
-      putGruWeights(mem, s, l.weights, inC, H, resetAfter);
-      wasm.gruInfer(
-        p.hOut, p.hOut, input, s.W, s.U, s.uZR, s.uH, s.bias, p.h0, offsets, batchSizes, 0, T, inC, H,
-        l.activation, l.recurrentActivation, resetAfter ? 1 : 0, g.rec, g.recHH, g.gStep, g.aStep, p.scratch,
-      );
-    }
-    input = p.hOut;
-    inC = H;
-  });
+  i32.set(layout.offsets.subarray(0, T + 1), shared.offsets >> 2);
+  i32.set(layout.batchSizes.subarray(0, T), shared.batchSizes >> 2);
+  placed.forEach((p, k) => p.run(mem, k === 0 ? x : placed[k - 1].hOut));
 
   const last = placed[placed.length - 1];
   const H = layers[layers.length - 1].H;
   const h = floatsAt(mem, last.hOut, N * H);
   return args.lastOnly ? lastRows(h, floatsAt(mem, last.h0, B * H), layout, H) : h.slice();
+}
+
+/** h [N,H], h0 and c0 [B,H] (zeros), the last c [B,H], weights and `lstmInfer`'s scratch. */
+function placeLstm(s: Shared, arena: WasmArena, l: ChainLayer, C: number): Placed {
+  const { wasm, B, N, T } = s;
+  const H = l.H;
+  const p = { hOut: arena.floats(N * H), h0: arena.floats(B * H), c0: arena.floats(B * H), cLast: arena.floats(B * H), w: lstmWeightSlots(arena, C, H), scratch: arena.reserve(wasm.lstmInferScratchBytes(C, H, B)) };
+  return {
+    hOut: p.hOut,
+    h0: p.h0,
+    run: (mem, input) => {
+      zero(mem, p.h0, B * H);
+      zero(mem, p.c0, B * H);
+      putLstmWeights(mem, p.w, l.weights, C, H);
+      wasm.lstmInfer(p.hOut, p.hOut, p.cLast, input, p.w.W, p.w.U, p.w.bias, p.h0, p.c0, s.offsets, s.batchSizes, 0, T, B, C, H, l.activation, l.recurrentActivation ?? l.activation, p.scratch);
+    },
+  };
+}
+
+/** h [N,H], h0 [B,H] (zeros), weights, `gruInfer`'s step buffers and scratch. */
+function placeGru(s: Shared, arena: WasmArena, l: ChainLayer, C: number): Placed {
+  const { wasm, B, N, T } = s;
+  const H = l.H;
+  const G = 3 * H;
+  const resetAfter = l.resetAfter ?? true;
+  const p = {
+    hOut: arena.floats(N * H), h0: arena.floats(B * H), w: gruWeightSlots(arena, C, H, resetAfter),
+    rec: arena.floats(B * G), recHH: arena.floats(B * H), gStep: arena.floats(B * G), aStep: arena.floats(B * H),
+    scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
+  };
+  return {
+    hOut: p.hOut,
+    h0: p.h0,
+    run: (mem, input) => {
+      zero(mem, p.h0, B * H);
+      putGruWeights(mem, p.w, l.weights, C, H, resetAfter);
+      wasm.gruInfer(
+        p.hOut, p.hOut, input, p.w.W, p.w.U, p.w.uZR, p.w.uH, p.w.bias, p.h0, s.offsets, s.batchSizes, 0, T, C, H,
+        l.activation, l.recurrentActivation ?? l.activation, resetAfter ? 1 : 0, p.rec, p.recHH, p.gStep, p.aStep, p.scratch,
+      );
+    },
+  };
+}
+
+/** h [N,H], h0 [B,H] (zeros), W [C,H], U [H,H], the bias (or none) and scratch, as `wasmSimpleRnnForward` places them. */
+function placeSimpleRnn(s: Shared, arena: WasmArena, l: ChainLayer, C: number): Placed {
+  const { wasm, B, N, T } = s;
+  const H = l.H;
+  const bias = l.weights.bias;
+  const p = { hOut: arena.floats(N * H), h0: arena.floats(B * H), W: arena.floats(C * H), U: arena.floats(H * H), bias: bias ? arena.floats(H) : 0, scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)) };
+  return {
+    hOut: p.hOut,
+    h0: p.h0,
+    run: (mem, input) => {
+      zero(mem, p.h0, B * H);
+      putFloats(mem, p.W, l.weights.kernel, C * H);
+      putFloats(mem, p.U, l.weights.recurrentKernel, H * H);
+      if (bias) putFloats(mem, p.bias, bias, H);
+      // without a mask the state is the output; no recurrent dropout at inference
+      wasm.simpleRnnForward(p.hOut, p.hOut, input, p.W, p.U, p.bias, p.h0, s.offsets, s.batchSizes, 0, 0, 0, T, N, C, H, l.activation, p.scratch);
+    },
+  };
+}
+
+/** Zeros `n` floats at byte address `at`. */
+function zero(mem: Float32Array, at: number, n: number): void {
+  mem.fill(0, at >> 2, (at >> 2) + n);
 }
