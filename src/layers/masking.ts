@@ -57,12 +57,12 @@ export class Masking extends Layer {
     return inputShape;
   }
 
-  /** Identity: the mask was applied where the batch was built. */
   /** The mask is read with the data; `forward` is the identity. */
   override get passesThroughAtInference(): boolean {
     return true;
   }
 
+  /** Identity: the mask was applied where the batch was built. */
   forward(input: LayerValue, _ctx: ForwardContext): ForwardResult {
     return { output: input, backward: (d) => d };
   }

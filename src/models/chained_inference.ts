@@ -42,10 +42,11 @@ export function leadingChain(model: ChainableModel): LeadingChain | null {
   for (; k < nodes.length; k++) {
     const { layer } = nodes[k];
     if (layer.passesThroughAtInference) continue;
-    const link = layer instanceof RNN ? layer.chainLink() : null;
+    if (!(layer instanceof RNN)) break;
+    const link = layer.chainLink();
     if (link === null) break;
     links.push(link);
-    if (!(layer as RNN).returnSequences) return { links, lastOnly: true, rest: nodes.slice(k + 1) };
+    if (!layer.returnSequences) return { links, lastOnly: true, rest: nodes.slice(k + 1) };
   }
   return links.length > 0 ? { links, lastOnly: false, rest: nodes.slice(k) } : null;
 }

@@ -195,7 +195,7 @@ export class Sequential extends LayersModel<InputData, TargetsData> {
   run(input: LayerValue, options: { training: boolean; needsGrad: boolean; rng?: import("../core/random.js").Random }): ModelPass {
     if (this.stack.length === 0) return { output: input, backward: () => {} };
     const chained = !options.training && !options.needsGrad ? this.runChained(input, options.rng) : null;
-    if (chained) return { output: chained, backward: () => void refuseBackward() };
+    if (chained) return { output: chained, backward: refuseBackward };
     const pass = this.runMany([input], options);
     return { output: pass.outputs[0], backward: (d: LayerValue) => pass.backward([d]) };
   }

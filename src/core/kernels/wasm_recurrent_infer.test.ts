@@ -49,6 +49,24 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
   return -1;
 }
 
+/**
+ * Runs `forward` for inference twice, then for training: the second inference must run in the
+ * memory the first grew it to, and the training forward (which keeps its cache) must grow it further.
+ */
+function inferenceFitsWhereTrainingGrows<A, R>(forward: (args: A & { needsGrad: boolean }) => R, args: A): { inferred: R; kept: R } {
+  const wasm = loadRaggedWasm();
+  if (wasm === null) throw new Error("wasm did not load");
+  forward({ ...args, needsGrad: false }); // the memory now holds what inference needs
+  const before = wasm.memory.buffer.byteLength;
+  const inferred = forward({ ...args, needsGrad: false });
+  expect(wasm.memory.buffer.byteLength).toBe(before);
+  expect(wasmHeap(wasm).liveBlocks).toBe(0);
+  const kept = forward({ ...args, needsGrad: true });
+  (kept as { release?: () => void }).release?.();
+  expect(wasm.memory.buffer.byteLength).toBeGreaterThan(before);
+  return { inferred, kept };
+}
+
 describe.runIf(wasmSimdSupported())("wasm LSTM inference forward", () => {
   it("keeps nothing: 20 000 rows of LSTM(64) grow wasm memory by far less than the training forward's cache", () => {
     // first in this file, so the module's memory is what this test made it: the training forward
@@ -141,8 +159,6 @@ describe.runIf(wasmSimdSupported())("wasm LSTM inference forward", () => {
   });
 
   it("with a mask keeps the output and the carried state only: 20 000 masked rows of LSTM(64) in ~11 MB", () => {
-    const wasm = loadRaggedWasm();
-    if (wasm === null) throw new Error("wasm did not load");
     const rng = new Random(6);
     const layout = packLayout(Array.from({ length: 200 }, () => 100));
     const C = 5, H = 64, G = 4 * H;
@@ -151,15 +167,9 @@ describe.runIf(wasmSimdSupported())("wasm LSTM inference forward", () => {
       layout, C, H, activation: Act.Tanh, recurrentActivation: Act.Sigmoid, x: randomArray(rng, layout.totalSteps * C), mask,
       weights: { kernel: randomArray(rng, C * G, 0.6), recurrentKernel: randomArray(rng, H * G, 0.1), bias: randomArray(rng, G) },
     };
-    wasmLstmForward({ ...args, needsGrad: false }); // the memory now holds what masked inference needs
-    const before = wasm.memory.buffer.byteLength;
-    wasmLstmForward({ ...args, needsGrad: false });
-    expect(wasm.memory.buffer.byteLength).toBe(before);
     // the kept path needs 7·64 floats a row more (36 MB) than the 2·64 (10 MB) inference took; no
-    // earlier test in this file grows the memory that far, so it must grow now
-    const kept = wasmLstmForward({ ...args, needsGrad: true });
-    (kept as { release?: () => void }).release?.();
-    expect(wasm.memory.buffer.byteLength).toBeGreaterThan(before);
+    // earlier test in this file grows the memory that far, so it must grow
+    inferenceFitsWhereTrainingGrows(wasmLstmForward, args);
   });
 });
 
@@ -219,8 +229,6 @@ describe.runIf(wasmSimdSupported())("wasm GRU inference forward", () => {
   });
 
   it("keeps nothing: 60 000 rows of GRU(64) run in the memory inference needs, where training's cache must grow it", () => {
-    const wasm = loadRaggedWasm();
-    if (wasm === null) throw new Error("wasm did not load");
     const rng = new Random(2);
     const layout = packLayout(Array.from({ length: 600 }, () => 100));
     const C = 5, H = 64, G = 3 * H;
@@ -230,15 +238,8 @@ describe.runIf(wasmSimdSupported())("wasm GRU inference forward", () => {
     };
     // inference needs h and x (17 MB here); the training forward also keeps gates, aux and state for
     // every row (77 MB), more than this file's earlier tests grew the memory to
-    wasmGruForward({ ...args, needsGrad: false }); // the memory now holds what inference needs
-    const before = wasm.memory.buffer.byteLength;
-    const inferred = wasmGruForward({ ...args, needsGrad: false });
-    expect(wasm.memory.buffer.byteLength).toBe(before);
-    expect(wasmHeap(wasm).liveBlocks).toBe(0);
+    const { inferred, kept } = inferenceFitsWhereTrainingGrows(wasmGruForward, args);
     expect(() => inferred.gates).toThrow(/needsGrad: false/);
-    const kept = wasmGruForward({ ...args, needsGrad: true });
-    (kept as { release?: () => void }).release?.();
-    expect(wasm.memory.buffer.byteLength).toBeGreaterThan(before);
     expect(firstDifference(kept.h, inferred.h)).toBe(-1); // (toEqual walks 3.8 M elements slowly)
   });
 });

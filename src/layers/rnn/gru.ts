@@ -67,8 +67,10 @@ export class GRU extends RNN {
 
   override chainLink(): ChainLayer | null {
     if (!this.plainInference() || kernels().gruForward !== wasmGruForward) return null;
-    const activation = activationId(this.activation);
-    return { kind: "gru", H: this.units, weights: this.cellWeights(), activation, recurrentActivation: activationId(this.recurrentActivation), resetAfter: this.resetAfter };
+    return {
+      kind: "gru", H: this.units, weights: this.cellWeights(), activation: activationId(this.activation),
+      recurrentActivation: activationId(this.recurrentActivation), resetAfter: this.resetAfter,
+    };
   }
 
   getConfig(): Record<string, unknown> {

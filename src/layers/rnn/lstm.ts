@@ -83,8 +83,7 @@ export class LSTM extends RNN {
 
   override chainLink(): ChainLayer | null {
     if (!this.plainInference() || kernels().lstmForward !== wasmLstmForward) return null;
-    const activation = activationId(this.activation);
-    return { kind: "lstm", H: this.units, weights: this.cellWeights(), activation, recurrentActivation: activationId(this.recurrentActivation) };
+    return { kind: "lstm", H: this.units, weights: this.cellWeights(), activation: activationId(this.activation), recurrentActivation: activationId(this.recurrentActivation) };
   }
 
   getConfig(): Record<string, unknown> {

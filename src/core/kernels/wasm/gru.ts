@@ -272,7 +272,6 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
 function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32Array, mask: Uint8Array | null): GruCache | null {
   const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
-  const G = 3 * H;
   // the output and the carried state (apart from the output only with a mask); freed below
   const block = recurrentBlock(wasm, layout, C, H, x, mask, { hOut: N * H, state: mask ? N * H : 0 }, { h0 });
   if (block === null) return null;
@@ -280,14 +279,7 @@ function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32
     const { p } = block;
     const state = mask ? p.state : p.hOut;
     const arena = new WasmArena(wasm); // above the block
-    const q = {
-      ...gruWeightSlots(arena, C, H, resetAfter),
-      rec: arena.floats(B * G),
-      recHH: arena.floats(B * H),
-      gStep: arena.floats(B * G),
-      aStep: arena.floats(B * H),
-      scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
-    };
+    const q = gruInferSlots(wasm, arena, N, B, C, H, resetAfter);
     if (!arena.commit()) return null;
     putGruWeights(arena.f32, q, weights, C, H, resetAfter);
 
@@ -303,4 +295,17 @@ function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32
   } finally {
     block.release();
   }
+}
+
+/** What `gruInfer` needs besides its input and outputs: the weights, its step buffers rec, gStep [B,3H], recHH, aStep [B,H], and scratch. */
+export function gruInferSlots(wasm: RaggedWasmExports, arena: WasmArena, N: number, B: number, C: number, H: number, resetAfter: boolean) {
+  const G = 3 * H;
+  return {
+    ...gruWeightSlots(arena, C, H, resetAfter),
+    rec: arena.floats(B * G),
+    recHH: arena.floats(B * H),
+    gStep: arena.floats(B * G),
+    aStep: arena.floats(B * H),
+    scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
+  };
 }

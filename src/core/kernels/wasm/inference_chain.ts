@@ -19,10 +19,11 @@
 import type { Act } from "../activations.js";
 import type { PackedLayout } from "../../packed_layout.js";
 import { lastRows } from "../recurrent_rows.js";
-import { floatsAt, putFloats } from "./_copy.js";
+import { floatsAt } from "./_copy.js";
 import { knownAct } from "./_fits.js";
-import { gruWeightSlots, putGruWeights } from "./gru.js";
-import { lstmWeightSlots, putLstmWeights } from "./lstm.js";
+import { gruInferSlots, putGruWeights } from "./gru.js";
+import { lstmInferSlots, putLstmWeights } from "./lstm.js";
+import { putSimpleRnnWeights, simpleRnnWeightSlots } from "./simple_rnn.js";
 import { loadRaggedWasm, WasmArena, type RaggedWasmExports } from "../../wasm/loader.js";
 
 /** One recurrent layer of a chain: its kind, size, weights and activations (as its forward gets them). */
@@ -98,64 +99,59 @@ export function runInferenceChain(args: ChainArgs): Float32Array | null | "refus
   return args.lastOnly ? lastRows(h, floatsAt(mem, last.h0, B * H), layout, H) : h.slice();
 }
 
-/** h [N,H], h0 and c0 [B,H] (zeros), the last c [B,H], weights and `lstmInfer`'s scratch. */
+/** h [N,H], h0 and c0 [B,H] (zeros), the last c [B,H], and what `lstmInfer` needs besides (`lstmInferSlots`). */
 function placeLstm(s: Shared, arena: WasmArena, l: ChainLayer, C: number): Placed {
   const { wasm, B, N, T } = s;
   const H = l.H;
-  const p = { hOut: arena.floats(N * H), h0: arena.floats(B * H), c0: arena.floats(B * H), cLast: arena.floats(B * H), w: lstmWeightSlots(arena, C, H), scratch: arena.reserve(wasm.lstmInferScratchBytes(C, H, B)) };
+  const p = { hOut: arena.floats(N * H), h0: arena.floats(B * H), c0: arena.floats(B * H), cLast: arena.floats(B * H) };
+  const q = lstmInferSlots(wasm, arena, B, C, H);
   return {
     hOut: p.hOut,
     h0: p.h0,
     run: (mem, input) => {
       zero(mem, p.h0, B * H);
       zero(mem, p.c0, B * H);
-      putLstmWeights(mem, p.w, l.weights, C, H);
-      wasm.lstmInfer(p.hOut, p.hOut, p.cLast, input, p.w.W, p.w.U, p.w.bias, p.h0, p.c0, s.offsets, s.batchSizes, 0, T, B, C, H, l.activation, l.recurrentActivation ?? l.activation, p.scratch);
+      putLstmWeights(mem, q, l.weights, C, H);
+      wasm.lstmInfer(p.hOut, p.hOut, p.cLast, input, q.W, q.U, q.bias, p.h0, p.c0, s.offsets, s.batchSizes, 0, T, B, C, H, l.activation, l.recurrentActivation ?? l.activation, q.scratch);
     },
   };
 }
 
-/** h [N,H], h0 [B,H] (zeros), weights, `gruInfer`'s step buffers and scratch. */
+/** h [N,H], h0 [B,H] (zeros), and what `gruInfer` needs besides (`gruInferSlots`). */
 function placeGru(s: Shared, arena: WasmArena, l: ChainLayer, C: number): Placed {
   const { wasm, B, N, T } = s;
   const H = l.H;
-  const G = 3 * H;
   const resetAfter = l.resetAfter ?? true;
-  const p = {
-    hOut: arena.floats(N * H), h0: arena.floats(B * H), w: gruWeightSlots(arena, C, H, resetAfter),
-    rec: arena.floats(B * G), recHH: arena.floats(B * H), gStep: arena.floats(B * G), aStep: arena.floats(B * H),
-    scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
-  };
+  const p = { hOut: arena.floats(N * H), h0: arena.floats(B * H) };
+  const q = gruInferSlots(wasm, arena, N, B, C, H, resetAfter);
   return {
     hOut: p.hOut,
     h0: p.h0,
     run: (mem, input) => {
       zero(mem, p.h0, B * H);
-      putGruWeights(mem, p.w, l.weights, C, H, resetAfter);
+      putGruWeights(mem, q, l.weights, C, H, resetAfter);
       wasm.gruInfer(
-        p.hOut, p.hOut, input, p.w.W, p.w.U, p.w.uZR, p.w.uH, p.w.bias, p.h0, s.offsets, s.batchSizes, 0, T, C, H,
-        l.activation, l.recurrentActivation ?? l.activation, resetAfter ? 1 : 0, p.rec, p.recHH, p.gStep, p.aStep, p.scratch,
+        p.hOut, p.hOut, input, q.W, q.U, q.uZR, q.uH, q.bias, p.h0, s.offsets, s.batchSizes, 0, T, C, H,
+        l.activation, l.recurrentActivation ?? l.activation, resetAfter ? 1 : 0, q.rec, q.recHH, q.gStep, q.aStep, q.scratch,
       );
     },
   };
 }
 
-/** h [N,H], h0 [B,H] (zeros), W [C,H], U [H,H], the bias (or none) and scratch, as `wasmSimpleRnnForward` places them. */
+/** h [N,H], h0 [B,H] (zeros), scratch and the weights' slots, as `wasmSimpleRnnForward` places them. */
 function placeSimpleRnn(s: Shared, arena: WasmArena, l: ChainLayer, C: number): Placed {
   const { wasm, B, N, T } = s;
   const H = l.H;
-  const bias = l.weights.bias;
-  const p = { hOut: arena.floats(N * H), h0: arena.floats(B * H), W: arena.floats(C * H), U: arena.floats(H * H), bias: bias ? arena.floats(H) : 0, scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)) };
+  const p = { hOut: arena.floats(N * H), h0: arena.floats(B * H), scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)) };
+  const q = simpleRnnWeightSlots(arena, C, H, l.weights.bias !== null);
   return {
     hOut: p.hOut,
     h0: p.h0,
     run: (mem, input) => {
       zero(mem, p.h0, B * H);
-      putFloats(mem, p.W, l.weights.kernel, C * H);
-      putFloats(mem, p.U, l.weights.recurrentKernel, H * H);
-      if (bias) putFloats(mem, p.bias, bias, H);
+      putSimpleRnnWeights(mem, q, l.weights, C, H);
       // without a mask the state is the output; no recurrent dropout at inference
-      wasm.simpleRnnForward(p.hOut, p.hOut, input, p.W, p.U, p.bias, p.h0, s.offsets, s.batchSizes, 0, 0, 0, T, N, C, H, l.activation, p.scratch);
+      wasm.simpleRnnForward(p.hOut, p.hOut, input, q.W, q.U, q.bias, p.h0, s.offsets, s.batchSizes, 0, 0, 0, T, N, C, H, l.activation, p.scratch);
     },
   };
 }

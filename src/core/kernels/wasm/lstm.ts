@@ -159,7 +159,7 @@ function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float
     const { p } = block;
     const state = mask ? p.state : p.hOut;
     const arena = new WasmArena(wasm); // above the block
-    const q = { ...lstmWeightSlots(arena, C, H), scratch: arena.reserve(wasm.lstmInferScratchBytes(C, H, B)) };
+    const q = lstmInferSlots(wasm, arena, B, C, H);
     if (!arena.commit()) return null;
     putLstmWeights(arena.f32, q, weights, C, H);
 
@@ -179,6 +179,11 @@ function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float
 export function lstmWeightSlots(arena: WasmArena, C: number, H: number) {
   const G = 4 * H;
   return { W: arena.floats(C * G), U: arena.floats(H * G), bias: arena.floats(G) };
+}
+
+/** What `lstmInfer` needs besides its inputs and outputs: the weights and scratch (its z strip and c buffers). */
+export function lstmInferSlots(wasm: RaggedWasmExports, arena: WasmArena, B: number, C: number, H: number) {
+  return { ...lstmWeightSlots(arena, C, H), scratch: arena.reserve(wasm.lstmInferScratchBytes(C, H, B)) };
 }
 
 /** Copies a forward's weights into their slots (the bias, or zeros without one). */

@@ -56,6 +56,18 @@ function simpleRnnBlock(
   return recurrentBlock(wasm, layout, C, H, x, mask, { state: layout.totalSteps * H }, { h0 }, recMask);
 }
 
+/** Where a forward's weights go: W [C,H], U [H,H], the bias [H] (0: none). */
+export function simpleRnnWeightSlots(arena: WasmArena, C: number, H: number, withBias: boolean) {
+  return { W: arena.floats(C * H), U: arena.floats(H * H), bias: withBias ? arena.floats(H) : 0 };
+}
+
+/** Copies a forward's weights into their slots. */
+export function putSimpleRnnWeights(mem: Float32Array, at: ReturnType<typeof simpleRnnWeightSlots>, weights: SimpleRnnForwardArgs["weights"], C: number, H: number): void {
+  putFloats(mem, at.W, weights.kernel, C * H);
+  putFloats(mem, at.U, weights.recurrentKernel, H * H);
+  if (weights.bias) putFloats(mem, at.bias, weights.bias, H);
+}
+
 // x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast: [B,H] (state stays in wasm memory)
 export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
   const { layout, x, C, H, weights, activation } = args;
@@ -74,9 +86,7 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
   const arena = new WasmArena(wasm); // above the block
   const q = {
     hOut: mask ? arena.floats(N * H) : p.state,
-    W: arena.floats(C * H),
-    U: arena.floats(H * H),
-    bias: weights.bias ? arena.floats(H) : 0,
+    ...simpleRnnWeightSlots(arena, C, H, weights.bias !== null),
     dropped: recMask ? arena.floats(B * H) : 0,
     scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)),
   };
@@ -84,10 +94,7 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
     block.release();
     return simpleRnnForward(args);
   }
-  const mem = arena.f32;
-  putFloats(mem, q.W, weights.kernel, C * H);
-  putFloats(mem, q.U, weights.recurrentKernel, H * H);
-  if (weights.bias) putFloats(mem, q.bias, weights.bias, H);
+  putSimpleRnnWeights(arena.f32, q, weights, C, H);
 
   wasm.simpleRnnForward(p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, p.recMask, q.dropped, T, N, C, H, activation, q.scratch);
 
