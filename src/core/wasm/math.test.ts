@@ -1,6 +1,7 @@
 // Accuracy of the vectorised element-wise math (assembly/math.ts) against Math.exp / Math.tanh,
-// over the whole range a cell sees. Stated bounds: exp and sigmoid relative error ≤ 3e-7 (where
-// the result is a normal float), tanh absolute error ≤ 5e-7; the piecewise-linear activations
+// over the whole range a cell sees. Stated bounds: exp relative error ≤ 3e-7 (where the result is
+// a normal float), tanh absolute error ≤ 5e-7, sigmoid (computed through tanh) absolute error
+// ≤ 2.5e-7, relative ≤ 5e-7 where σ ≥ ½; the piecewise-linear activations
 // within 1 ulp of the reference formula.
 import { describe, expect, it } from "vitest";
 import { Act, applyScalar } from "../kernels/activations.js";
@@ -31,14 +32,20 @@ describe.runIf(wasm !== null)("wasm element-wise math", () => {
     expect(worst).toBeLessThanOrEqual(3e-7);
   });
 
-  it("sigmoid: relative error ≤ 3e-7 on [−80, 80], exactly saturating beyond", () => {
+  it("sigmoid: absolute error ≤ 2.5e-7 on [−80, 80] (relative ≤ 5e-7 where σ ≥ ½), saturating beyond", () => {
     const xs = grid(-80, 80, 200_000);
     const ys = evaluate((o, x, n) => wasm!.activateArray(Act.Sigmoid, o, x, n), xs);
     let worst = 0;
-    for (let i = 0; i < xs.length; i++) worst = Math.max(worst, Math.abs(ys[i] / applyScalar(Act.Sigmoid, xs[i]) - 1));
-    expect(worst).toBeLessThanOrEqual(3e-7);
+    let worstRelative = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const exact = applyScalar(Act.Sigmoid, xs[i]);
+      worst = Math.max(worst, Math.abs(ys[i] - exact));
+      if (xs[i] >= 0) worstRelative = Math.max(worstRelative, Math.abs(ys[i] / exact - 1));
+    }
+    expect(worst).toBeLessThanOrEqual(2.5e-7);
+    expect(worstRelative).toBeLessThanOrEqual(5e-7);
     const big = evaluate((o, x, n) => wasm!.activateArray(Act.Sigmoid, o, x, n), Float32Array.from([200, -200, 1e30, -1e30]));
-    expect(Array.from(big).map((v) => Math.round(v))).toEqual([1, 0, 1, 0]);
+    for (const [k, v] of Array.from(big).entries()) expect(Math.abs(v - [1, 0, 1, 0][k])).toBeLessThanOrEqual(2.5e-7);
   });
 
   it("tanh: absolute error ≤ 5e-7 on [−20, 20], and odd", () => {
