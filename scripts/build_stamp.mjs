@@ -7,7 +7,8 @@
 //
 //   node scripts/build_stamp.mjs write   record the stamp (the last step of `npm run build`)
 //   node scripts/build_stamp.mjs check   exit 0 when dist/ holds every output and the stamp matches
-//                                        the sources; else exit 1 (then `prepare` builds)
+//                                        the sources; else exit 1 (then `prepare` builds). It says
+//                                        which on stderr: stdout is npm's (`npm pack --json`).
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -70,10 +71,10 @@ if (process.argv[1] && relative(process.argv[1], fileURLToPath(import.meta.url))
   } else if (command === "check") {
     const reason = staleReason();
     if (reason !== null) {
-      process.stdout.write(`build needed: ${reason}\n`);
+      process.stderr.write(`build needed: ${reason}\n`);
       process.exit(1);
     }
-    process.stdout.write("dist/ is the build of these sources (build stamp matches): not rebuilding\n");
+    process.stderr.write("dist/ is the build of these sources (build stamp matches): not rebuilding\n");
   } else {
     process.stderr.write("usage: node scripts/build_stamp.mjs write|check\n");
     process.exit(2);
