@@ -1,7 +1,7 @@
 /**
- * Inference through a model whose first layers are stacked LSTM / GRU / SimpleRNN layers (masking
- * and dropout layers among them stepped over): those layers run as one wasm chain (NOTE [ inference chains ]
- * in core/kernels/wasm/inference_chain.ts) — activations stay in wasm memory from one layer to the
+ * Inference through a model whose first layers are stacked LSTM / GRU / SimpleRNN layers, or
+ * Bidirectional ones over them (masking and dropout layers among them stepped over): those layers
+ * run as one wasm chain (NOTE [ inference chains ] in core/kernels/wasm/inference_chain.ts) — activations stay in wasm memory from one layer to the
  * next, one copy in, one copy out — and the other layers as the model's graph runs them
  * (`runGraph`: the same context, the same slots). `Sequential.run` takes this road for every
  * inference pass it can (predict, evaluate, validation, decoding); the lean predict path
@@ -12,6 +12,8 @@ import { runInferenceChain, type ChainLayer } from "../core/kernels/wasm/inferen
 import type { PackedLayout } from "../core/packed_layout.js";
 import type { Random } from "../core/random.js";
 import type { ForwardContext } from "../layers/layer.js";
+import { reverseRows } from "../data/rows.js";
+import { Bidirectional } from "../layers/rnn/bidirectional.js";
 import { RNN } from "../layers/rnn/rnn.js";
 import type { Node } from "../layers/symbolic.js";
 import type { LayerValue } from "../layers/values.js";
@@ -42,7 +44,7 @@ export function leadingChain(model: ChainableModel): LeadingChain | null {
   for (; k < nodes.length; k++) {
     const { layer } = nodes[k];
     if (layer.passesThroughAtInference) continue;
-    if (!(layer instanceof RNN)) break;
+    if (!(layer instanceof RNN) && !(layer instanceof Bidirectional)) break;
     const link = layer.chainLink();
     if (link === null) break;
     links.push(link);
@@ -61,7 +63,7 @@ export function chainedInference(
   writeInput: (mem: Float32Array, at: number) => boolean,
 ): LayerValue | "refused" | null {
   const { links, lastOnly, rest } = chain;
-  const h = runInferenceChain({ layout, C, layers: links, lastOnly, writeInput });
+  const h = runInferenceChain({ layout, C, layers: links, lastOnly, writeInput, reversal: () => reverseRows(layout) });
   if (h === null || h === "refused") return h;
   const width = links[links.length - 1].H;
   let value: LayerValue = lastOnly ? { kind: "vector", layout, data: h, width } : { kind: "sequence", layout, data: h, width, mask: null };

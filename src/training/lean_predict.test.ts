@@ -86,9 +86,41 @@ const MODELS: { name: string; chained: number; build: () => Sequential }[] = [
     build: () => sequential([layers.simpleRNN({ units: 5, activation: "relu", useBias: false, inputShape: [null, C] }), layers.dense({ units: 2 })], { seed: 12 }),
   },
   {
-    name: "bidirectional lstm (no chain) → dense",
-    chained: 0,
+    name: "bidirectional lstm (concat) → dense",
+    chained: 1,
     build: () => sequential([layers.bidirectional({ layer: layers.lstm({ units: 4, returnSequences: true }), inputShape: [null, C] }), layers.dense({ units: 2 })], { seed: 6 }),
+  },
+  {
+    name: "bidirectional gru (sum) → bidirectional lstm (ave, last step) → dense softmax",
+    chained: 2,
+    build: () =>
+      sequential(
+        [
+          layers.bidirectional({ layer: layers.gru({ units: 5, returnSequences: true }), mergeMode: "sum", inputShape: [null, C] }),
+          layers.bidirectional({ layer: layers.lstm({ units: 3 }), mergeMode: "ave" }),
+          layers.dense({ units: 3, activation: "softmax" }),
+        ],
+        { seed: 13 },
+      ),
+  },
+  {
+    name: "lstm → bidirectional simpleRNN (mul) → dropout → bidirectional gru (resetAfter false, concat, last step)",
+    chained: 4,
+    build: () =>
+      sequential(
+        [
+          layers.lstm({ units: 6, returnSequences: true, inputShape: [null, C] }),
+          layers.bidirectional({ layer: layers.simpleRNN({ units: 4, returnSequences: true }), mergeMode: "mul" }),
+          layers.dropout({ rate: 0.5 }),
+          layers.bidirectional({ layer: layers.gru({ units: 3, resetAfter: false }) }),
+        ],
+        { seed: 14 },
+      ),
+  },
+  {
+    name: "bidirectional over a goBackwards lstm (its directions swapped: layer by layer) → lstm",
+    chained: 0,
+    build: () => sequential([layers.bidirectional({ layer: layers.lstm({ units: 4, returnSequences: true, goBackwards: true }), inputShape: [null, C] }), layers.lstm({ units: 3 })], { seed: 15 }),
   },
   {
     name: "lstm with dropout and recurrentDropout (off in predict) → dense",

@@ -15,12 +15,14 @@
  */
 import { RaggedError } from "../../core/errors.js";
 import type { Random } from "../../core/random.js";
+import { type MergeMode, mergeDirections } from "../../core/kernels/merge_directions.js";
+import type { ChainBidirectional } from "../../core/kernels/wasm/inference_chain.js";
 import { gatherRows, reverseRows } from "../../data/rows.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable } from "../layer.js";
 import type { LayerValue } from "../values.js";
 import { RNN } from "./rnn.js";
 
-export type MergeMode = "concat" | "sum" | "mul" | "ave";
+export type { MergeMode };
 
 export interface BidirectionalArgs extends BaseLayerArgs {
   /** The recurrent layer (lstm, gru, simpleRNN) to run in both directions. */
@@ -76,6 +78,18 @@ export class Bidirectional extends Layer {
 
   get returnSequences(): boolean {
     return this.forwardLayer.returnSequences;
+  }
+
+  /**
+   * This layer as one link of a wasm inference chain (NOTE [ inference chains ]): both directions
+   * chainable, the forward one not reversed and the backward one reversed (the usual pair; a
+   * wrapped `goBackwards` layer swaps them, and runs layer by layer).
+   */
+  chainLink(): ChainBidirectional | null {
+    const forward = this.forwardLayer.chainLink(false);
+    const backward = this.backwardLayer.chainLink(true);
+    if (forward === null || backward === null) return null;
+    return { kind: "bidirectional", H: this.mergeMode === "concat" ? forward.H + backward.H : forward.H, forward, backward, mergeMode: this.mergeMode };
   }
 
   protected validateInputShape(_inputShape: Shape): void {
@@ -184,24 +198,9 @@ export class Bidirectional extends Layer {
     const bOut = reverse ? gatherRows(bwd.output.data, reverse, Bw) : bwd.output.data;
     const a = fwd.output.data;
     const rows = a.length / F;
-    let merged: Float32Array;
-    let width: number;
-    if (this.mergeMode === "concat") {
-      width = F + Bw;
-      merged = new Float32Array(rows * width);
-      for (let r = 0; r < rows; r++) {
-        merged.set(a.subarray(r * F, (r + 1) * F), r * width);
-        merged.set(bOut.subarray(r * Bw, (r + 1) * Bw), r * width + F);
-      }
-    } else {
-      width = F;
-      merged = new Float32Array(a.length);
-      for (let i = 0; i < a.length; i++) {
-        const x = a[i];
-        const y = bOut[i];
-        merged[i] = this.mergeMode === "sum" ? x + y : this.mergeMode === "mul" ? x * y : (x + y) / 2;
-      }
-    }
+    const width = this.mergeMode === "concat" ? F + Bw : F;
+    const merged = new Float32Array(rows * width);
+    mergeDirections({ out: merged, a, b: bOut, rows, F, Bw, mode: this.mergeMode, bRows: null });
     const output: LayerValue = fwd.output.kind === "sequence" ? { ...fwd.output, data: merged, width } : { ...fwd.output, data: merged, width };
     const backward = (dOutputs: (LayerValue | null)[]): (LayerValue | null)[] => {
       const d = dOutputs[0]?.data ?? new Float32Array(rows * width);

@@ -13,7 +13,7 @@
 import type { Random } from "../../core/random.js";
 import { type ActivationName, CELL_ACTIVATIONS, activationId, parseActivation } from "../../core/kernels/activations.js";
 import { kernels } from "../../core/kernels/registry.js";
-import type { ChainLayer } from "../../core/kernels/wasm/inference_chain.js";
+import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 import { wasmGruForward } from "../../core/kernels/wasm/gru.js";
 import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
 
@@ -65,8 +65,8 @@ export class GRU extends RNN {
     };
   }
 
-  override chainLink(): ChainLayer | null {
-    if (!this.plainInference() || kernels().gruForward !== wasmGruForward) return null;
+  override chainLink(reversed = false): ChainRecurrent | null {
+    if (!this.plainInference(reversed) || kernels().gruForward !== wasmGruForward) return null;
     return {
       kind: "gru", H: this.units, weights: this.cellWeights(), activation: activationId(this.activation),
       recurrentActivation: activationId(this.recurrentActivation), resetAfter: this.resetAfter,

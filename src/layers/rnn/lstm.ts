@@ -19,7 +19,7 @@ import type { Random } from "../../core/random.js";
 import { type ActivationName, CELL_ACTIVATIONS, activationId, parseActivation } from "../../core/kernels/activations.js";
 import { kernels } from "../../core/kernels/registry.js";
 import type { LstmForwardArgs } from "../../core/kernels/lstm.js";
-import type { ChainLayer } from "../../core/kernels/wasm/inference_chain.js";
+import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 import { wasmLstmForward } from "../../core/kernels/wasm/lstm.js";
 import { initialize } from "../initializers.js";
 import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
@@ -81,8 +81,8 @@ export class LSTM extends RNN {
     };
   }
 
-  override chainLink(): ChainLayer | null {
-    if (!this.plainInference() || kernels().lstmForward !== wasmLstmForward) return null;
+  override chainLink(reversed = false): ChainRecurrent | null {
+    if (!this.plainInference(reversed) || kernels().lstmForward !== wasmLstmForward) return null;
     return { kind: "lstm", H: this.units, weights: this.cellWeights(), activation: activationId(this.activation), recurrentActivation: activationId(this.recurrentActivation) };
   }
 

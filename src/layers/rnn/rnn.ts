@@ -25,7 +25,7 @@ import { type Regularizer, type RegularizerSpec, parseRegularizer } from "../reg
 import { type ApplyArgs, type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable, formatShape, lastDim } from "../layer.js";
 import { type SymbolicTensor, isSymbolic } from "../symbolic.js";
 import type { LayerValue, SequenceValue } from "../values.js";
-import type { ChainLayer } from "../../core/kernels/wasm/inference_chain.js";
+import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 
 /** Options shared by every recurrent layer (Keras names, camelCase). */
 export interface RNNArgs extends BaseLayerArgs {
@@ -240,15 +240,20 @@ export abstract class RNN extends Layer {
   /**
    * This layer as one link of a wasm inference chain (NOTE [ inference chains ] in
    * core/kernels/wasm/inference_chain.ts), or null when its inference forward is not exactly such a
-   * link: reversed, stateful, or kernels other than the wasm ones.
+   * link: stateful, kernels other than the wasm ones, or `goBackwards` other than `reversed` (the
+   * chain reverses the input only for a Bidirectional layer's backward direction).
    */
-  chainLink(): ChainLayer | null {
+  chainLink(_reversed = false): ChainRecurrent | null {
     return null;
   }
 
-  /** Whether the inference forward is the plain one a chain reproduces (see `chainLink`). */
-  protected plainInference(): boolean {
-    return !this.goBackwards && !this.stateful;
+  /**
+   * Whether the inference forward is the plain one a chain reproduces (see `chainLink`): not
+   * stateful, and reversed (`goBackwards`) exactly when the chain reverses its input for it
+   * (a Bidirectional layer's backward direction).
+   */
+  protected plainInference(reversed: boolean): boolean {
+    return this.goBackwards === reversed && !this.stateful;
   }
 
   /** Creates the cell's weights (usually with `addCellWeights`); called by `createWeights`. */

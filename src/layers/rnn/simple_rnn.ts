@@ -8,7 +8,7 @@
 import type { Random } from "../../core/random.js";
 import { activationId } from "../../core/kernels/activations.js";
 import { kernels } from "../../core/kernels/registry.js";
-import type { ChainLayer } from "../../core/kernels/wasm/inference_chain.js";
+import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 import { wasmSimpleRnnForward } from "../../core/kernels/wasm/simple_rnn.js";
 import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
 
@@ -48,8 +48,8 @@ export class SimpleRNN extends RNN {
     };
   }
 
-  override chainLink(): ChainLayer | null {
-    if (!this.plainInference() || kernels().simpleRnnForward !== wasmSimpleRnnForward) return null;
+  override chainLink(reversed = false): ChainRecurrent | null {
+    if (!this.plainInference(reversed) || kernels().simpleRnnForward !== wasmSimpleRnnForward) return null;
     return { kind: "simpleRnn", H: this.units, weights: this.cellWeights(), activation: activationId(this.activation) };
   }
 
