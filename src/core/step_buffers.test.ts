@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { dropStepBuffers, stepBufferCount, stepCopy, withStepBuffers } from "./step_buffers.js";
+import { dropStepBuffers, stepArray, stepBufferCount, stepCopy, withStepBuffers } from "./step_buffers.js";
 
 afterEach(() => {
   dropStepBuffers();
@@ -15,6 +15,27 @@ describe("step buffers (NOTE [ step buffers ])", () => {
     expect(a).not.toBe(src);
     expect(a.buffer).not.toBe(b.buffer);
     expect(stepBufferCount()).toBe(0);
+  });
+
+  it("stepArray: outside a scope a new zeroed array; in one, distinct pooled arrays shared with stepCopy's and recycled by the next scope", () => {
+    const loose = stepArray(4);
+    expect(Array.from(loose)).toEqual([0, 0, 0, 0]);
+    expect(stepBufferCount()).toBe(0);
+    const first = withStepBuffers(() => {
+      const a = stepArray(3);
+      const b = stepArray(3);
+      const c = stepCopy(Float32Array.of(1, 2, 3));
+      expect(a.length).toBe(3);
+      expect(new Set([a.buffer, b.buffer, c.buffer]).size).toBe(3); // never one array twice in a scope
+      a.fill(9);
+      return [a.buffer, b.buffer, c.buffer];
+    });
+    expect(stepBufferCount()).toBe(3);
+    withStepBuffers(() => {
+      const d = stepArray(2); // the smallest free array that holds it: one of the three, recycled
+      expect(first).toContain(d.buffer);
+      expect(d.length).toBe(2);
+    });
   });
 
   it("in a scope: copies into distinct arrays; the next scope gets the same arrays back, refilled", () => {

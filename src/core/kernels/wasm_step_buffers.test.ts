@@ -1,7 +1,8 @@
 /**
  * NOTE [ step buffers ] (src/core/step_buffers.ts) at the model level: the wasm recurrent kernels
- * copy h and dx into arrays recycled from step to step. Layers of equal width make every such
- * array the same length, and Bidirectional keeps two of them alive at once (both directions'
+ * copy h and dx into arrays recycled from step to step, and Bidirectional builds its reversed
+ * input, merged output and their gradients in such arrays too. Layers of equal width make every
+ * such array the same length, and Bidirectional keeps several alive at once (both directions'
  * outputs, then their input gradients, until summed), so an array handed out twice in one step
  * would change the numbers: several steps on the wasm kernels must match the reference kernels
  * (which allocate afresh) step by step.
@@ -45,7 +46,10 @@ describe("recycled step buffers leave training unchanged", () => {
       for (let step = 0; step < 4; step++) {
         useFastKernels();
         const lossFast = await fast.trainOnBatch(xs, ys, { threads: 1 });
-        expect(stepBufferCount()).toBe(8); // outputs h: 2 + 2 + 1; input gradients dx: 2 + 1 (none for the first layer); all [N, W]
+        // the kernels' outputs h: 2 + 2 + 1 and input gradients dx: 2 + 1 (none for the first layer);
+        // each Bidirectional layer's reversed input, merged output and the merge's two gradients
+        // (2 × 4); the second's reversed input gradient and the directions' summed one (2): 18, all [N, W]
+        expect(stepBufferCount()).toBe(18);
         setKernels(jsKernels);
         const lossRef = await reference.trainOnBatch(xs, ys, { threads: 1 });
         expect(Math.abs(lossFast - lossRef)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossRef)));

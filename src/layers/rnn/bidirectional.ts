@@ -15,9 +15,10 @@
  */
 import { RaggedError } from "../../core/errors.js";
 import type { Random } from "../../core/random.js";
-import { type MergeMode, mergeDirections } from "../../core/kernels/merge_directions.js";
+import { stepArray, stepCopy } from "../../core/step_buffers.js";
+import { type MergeMode, mergeDirections, mergeDirectionsBackward } from "../../core/kernels/merge_directions.js";
 import type { ChainBidirectional } from "../../core/kernels/wasm/inference_chain.js";
-import { gatherRows, reverseRows } from "../../data/rows.js";
+import { reverseRows } from "../../data/rows.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable } from "../layer.js";
 import type { LayerValue } from "../values.js";
 import { RNN } from "./rnn.js";
@@ -193,50 +194,30 @@ export class Bidirectional extends Layer {
     const n = fwdMany.outputs.length - 1;
     const F = fwd.output.width;
     const Bw = bwd.output.width;
-    // A backward layer returns its sequence in processing order: reverse it back to line up steps.
+    // A backward layer returns its sequence in processing order: the merge reads it reversed back,
+    // so step t of both directions lines up (and its gradient goes back the same way).
     const reverse = this.returnSequences && bwd.output.kind === "sequence" ? reverseRows(bwd.output.layout) : null;
-    const bOut = reverse ? gatherRows(bwd.output.data, reverse, Bw) : bwd.output.data;
     const a = fwd.output.data;
+    const b = bwd.output.data;
     const rows = a.length / F;
     const width = this.mergeMode === "concat" ? F + Bw : F;
-    const merged = new Float32Array(rows * width);
-    mergeDirections({ out: merged, a, b: bOut, rows, F, Bw, mode: this.mergeMode, bRows: null });
-    const output: LayerValue = fwd.output.kind === "sequence" ? { ...fwd.output, data: merged, width } : { ...fwd.output, data: merged, width };
+    const merged = stepArray(rows * width); // every element written by the merge
+    const mode = this.mergeMode;
+    mergeDirections({ out: merged, a, b, rows, F, Bw, mode, bRows: reverse });
+    const output: LayerValue = { ...fwd.output, data: merged, width };
     const backward = (dOutputs: (LayerValue | null)[]): (LayerValue | null)[] => {
       const d = dOutputs[0]?.data ?? new Float32Array(rows * width);
-      const dA = new Float32Array(a.length);
-      let dB: Float32Array = new Float32Array(bOut.length);
-      for (let r = 0; r < rows; r++) {
-        for (let k = 0; k < F; k++) {
-          const i = r * F + k;
-          switch (this.mergeMode) {
-            case "concat":
-              dA[i] = d[r * width + k];
-              break;
-            case "sum":
-              dA[i] = d[i];
-              dB[i] = d[i];
-              break;
-            case "mul":
-              dA[i] = d[i] * bOut[i];
-              dB[i] = d[i] * a[i];
-              break;
-            case "ave":
-              dA[i] = d[i] / 2;
-              dB[i] = d[i] / 2;
-              break;
-          }
-        }
-        if (this.mergeMode === "concat") dB.set(d.subarray(r * width + F, (r + 1) * width), r * Bw);
-      }
-      if (reverse) dB = gatherRows(dB, reverse, Bw);
+      const dA = stepArray(a.length); // every element written below
+      const dB = stepArray(b.length);
+      mergeDirectionsBackward({ d, da: dA, db: dB, a, b, rows, F, Bw, mode, bRows: reverse });
       const dState = dOutputs.slice(1);
       const [dxF, ...dStatesF] = fwdMany.backward([{ ...fwd.output, data: dA } as LayerValue, ...dState.slice(0, n)]);
       const [dxB, ...dStatesB] = bwdMany.backward([{ ...bwd.output, data: dB } as LayerValue, ...dState.slice(n)]);
       const dStatesIn = [...dStatesF, ...dStatesB];
       if (!dxF || !dxB) return [null, ...dStatesIn];
-      const sum = Float32Array.from(dxF.data);
-      for (let i = 0; i < sum.length; i++) sum[i] += dxB.data[i];
+      const sum = stepCopy(dxF.data);
+      const other = dxB.data;
+      for (let i = 0; i < sum.length; i++) sum[i] += other[i];
       return [{ ...dxF, data: sum } as LayerValue, ...dStatesIn];
     };
     return { outputs: [output, ...stateOutputs], backward };

@@ -17,6 +17,7 @@
  */
 import { RaggedError, describe } from "../../core/errors.js";
 import { Random } from "../../core/random.js";
+import { stepArray } from "../../core/step_buffers.js";
 import { type PackedLayout, packBatch, rowToArray, unpackRows } from "../../data/packed.js";
 import { gatherMask, gatherRows, reverseRows, rowSequences, sortRows, unsortRowsFlat } from "../../data/rows.js";
 import { type ActivationName, CELL_ACTIVATIONS, parseActivation } from "../../core/kernels/activations.js";
@@ -330,7 +331,7 @@ export abstract class RNN extends Layer {
     const { layout } = x;
     const H = this.units;
     const reverse = this.goBackwards ? reverseRows(layout) : null;
-    let xData = reverse ? gatherRows(x.data, reverse, x.width) : x.data;
+    let xData = reverse ? gatherRows(x.data, reverse, x.width, stepArray(x.data.length)) : x.data;
     const mask = x.mask ? (reverse ? gatherMask(x.mask, reverse) : x.mask) : null;
     let dropMask: Float32Array | null = null;
     if (ctx.training && this.dropout > 0) {
@@ -353,7 +354,7 @@ export abstract class RNN extends Layer {
       if (!dx) return null;
       let d = dx;
       if (dropMask) d = applySequenceMask(d, dropMask, layout, x.width);
-      if (reverse) d = gatherRows(d, reverse, x.width);
+      if (reverse) d = gatherRows(d, reverse, x.width, stepArray(d.length));
       return { kind: "sequence", layout, data: d, width: x.width, mask: x.mask ?? null };
     };
     this.lastFinalStates = pass.finalStates;
