@@ -190,8 +190,24 @@ describe("lean predict", () => {
     }
   });
 
-  it("runs a masking model's padded input through the chain when the padding is at the edges, and layer by layer when it has holes", () => {
-    const model = sequential([layers.masking({ maskValue: 0, inputShape: [null, C] }), layers.lstm({ units: 7, returnSequences: true }), layers.gru({ units: 3 }), layers.dense({ units: 2 })], { seed: 11 });
+  for (const [name, build] of [
+    ["lstm → gru", () => sequential([layers.masking({ maskValue: 0, inputShape: [null, C] }), layers.lstm({ units: 7, returnSequences: true }), layers.gru({ units: 3 }), layers.dense({ units: 2 })], { seed: 11 })],
+    [
+      "bidirectional lstm → bidirectional gru (sum)",
+      () =>
+        sequential(
+          [
+            layers.masking({ maskValue: 0, inputShape: [null, C] }),
+            layers.bidirectional({ layer: layers.lstm({ units: 4, returnSequences: true }) }),
+            layers.bidirectional({ layer: layers.gru({ units: 3 }), mergeMode: "sum" }),
+            layers.dense({ units: 2 }),
+          ],
+          { seed: 16 },
+        ),
+    ],
+  ] as const)
+  it(`runs a masking model's padded input through the chain when the padding is at the edges, and layer by layer when it has holes: ${name}`, () => {
+    const model = build();
     const rng = new Random(17);
     const padded = ragged(rng, 20, C, 25).map((s, i) => {
       const pad = Array.from({ length: 30 - s.length }, () => new Array(C).fill(0));
