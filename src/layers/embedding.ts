@@ -11,6 +11,7 @@
  */
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
+import type { ChainEmbedding } from "../core/kernels/wasm/inference_chain.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable } from "./layer.js";
 import type { InputMaskRule } from "./masking.js";
@@ -76,6 +77,33 @@ export class Embedding extends Layer {
     return [inputShape[0], inputShape[1], this.outputDim];
   }
 
+  /**
+   * The token id of each row of `data` ([rows, width], the id in column 0), checked: an integer
+   * in [0, inputDim).
+   * @throws RaggedError `BAD_INPUT` for any other value.
+   */
+  tokenIds(data: Float32Array, width: number): Int32Array {
+    const rows = data.length / width;
+    const ids = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const v = data[r * width];
+      if (!Number.isInteger(v) || v < 0 || v >= this.inputDim) {
+        throw new RaggedError("BAD_INPUT", `embedding "${this.name}" got an invalid token id.`, {
+          expected: `integers in [0, ${this.inputDim})`,
+          received: String(v),
+          help: v >= this.inputDim ? "raise inputDim to the vocabulary size (largest id + 1)" : "token ids must be whole numbers ≥ 0",
+        });
+      }
+      ids[r] = v;
+    }
+    return ids;
+  }
+
+  /** This layer as the first link of a wasm inference chain (NOTE [ inference chains ]): a row lookup. */
+  chainLink(): ChainEmbedding {
+    return { kind: "embedding", H: this.outputDim, table: this.embeddings.value, tokenIds: (values) => this.tokenIds(values, 1) };
+  }
+
   // ids: [N, 1] → out: [N, outputDim]
   forward(input: LayerValue, _ctx: ForwardContext): ForwardResult {
     if (input.kind === "vector") {
@@ -88,18 +116,7 @@ export class Embedding extends Layer {
     }
     const rows = input.data.length / input.width;
     const D = this.outputDim;
-    const ids = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      const v = input.data[r * input.width];
-      if (!Number.isInteger(v) || v < 0 || v >= this.inputDim) {
-        throw new RaggedError("BAD_INPUT", `embedding "${this.name}" got an invalid token id.`, {
-          expected: `integers in [0, ${this.inputDim})`,
-          received: String(v),
-          help: v >= this.inputDim ? "raise inputDim to the vocabulary size (largest id + 1)" : "token ids must be whole numbers ≥ 0",
-        });
-      }
-      ids[r] = v;
-    }
+    const ids = this.tokenIds(input.data, input.width);
     const table = this.embeddings.value;
     const out = new Float32Array(rows * D);
     for (let r = 0; r < rows; r++) out.set(table.subarray(ids[r] * D, (ids[r] + 1) * D), r * D);

@@ -1,6 +1,7 @@
 /**
  * Inference through a model whose first layers are stacked LSTM / GRU / SimpleRNN layers, or
- * Bidirectional ones over them (masking and dropout layers among them stepped over): those layers
+ * Bidirectional ones over them, perhaps after an Embedding (masking and dropout layers among them
+ * stepped over): those layers
  * run as one wasm chain (NOTE [ inference chains ] in core/kernels/wasm/inference_chain.ts) — activations stay in wasm memory from one layer to the
  * next, one copy in, one copy out — and the other layers as the model's graph runs them
  * (`runGraph`: the same context, the same slots). `Sequential.run` takes this road for every
@@ -13,6 +14,7 @@ import type { PackedLayout } from "../core/packed_layout.js";
 import type { Random } from "../core/random.js";
 import type { ForwardContext } from "../layers/layer.js";
 import { reverseRows } from "../data/rows.js";
+import { Embedding } from "../layers/embedding.js";
 import { Bidirectional } from "../layers/rnn/bidirectional.js";
 import { RNN } from "../layers/rnn/rnn.js";
 import type { Node } from "../layers/symbolic.js";
@@ -44,13 +46,17 @@ export function leadingChain(model: ChainableModel): LeadingChain | null {
   for (; k < nodes.length; k++) {
     const { layer } = nodes[k];
     if (layer.passesThroughAtInference) continue;
+    if (layer instanceof Embedding && links.length === 0) {
+      links.push(layer.chainLink()); // a lookup first: worth a chain only with recurrent layers after it
+      continue;
+    }
     if (!(layer instanceof RNN) && !(layer instanceof Bidirectional)) break;
     const link = layer.chainLink();
     if (link === null) break;
     links.push(link);
     if (!layer.returnSequences) return { links, lastOnly: true, rest: nodes.slice(k + 1) };
   }
-  return links.length > 0 ? { links, lastOnly: false, rest: nodes.slice(k) } : null;
+  return links.some((l) => l.kind !== "embedding") ? { links, lastOnly: false, rest: nodes.slice(k) } : null;
 }
 
 /**

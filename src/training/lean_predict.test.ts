@@ -293,3 +293,81 @@ describe("lean predict", () => {
     }
   });
 });
+
+describe("inference chains after an embedding", () => {
+  const V = 50;
+  /** `count` sentences of 1…maxLength token ids in [1, V). */
+  function sentences(rng: Random, count: number, maxLength: number): number[][] {
+    return Array.from({ length: count }, () => Array.from({ length: 1 + Math.floor(rng.uniform() * maxLength) }, () => 1 + Math.floor(rng.uniform() * (V - 1))));
+  }
+  const TAGGERS: { name: string; chained: number; build: () => Sequential }[] = [
+    {
+      name: "embedding (maskZero) → dropout → bidirectional lstm → timeDistributed(dense softmax)",
+      chained: 3,
+      build: () =>
+        sequential(
+          [
+            layers.embedding({ inputDim: V, outputDim: 8, maskZero: true }),
+            layers.dropout({ rate: 0.25 }),
+            layers.bidirectional({ layer: layers.lstm({ units: 5, returnSequences: true }) }),
+            layers.timeDistributed({ layer: layers.dense({ units: 4, activation: "softmax" }) }),
+          ],
+          { seed: 21 },
+        ),
+    },
+    {
+      name: "embedding → gru (last step) → dense",
+      chained: 2,
+      build: () => sequential([layers.embedding({ inputDim: V, outputDim: 6 }), layers.gru({ units: 4 }), layers.dense({ units: 2 })], { seed: 22 }),
+    },
+    {
+      name: "embedding → lstm with goBackwards (no chain: a lookup alone is not one) → dense",
+      chained: 0,
+      build: () => sequential([layers.embedding({ inputDim: V, outputDim: 6 }), layers.lstm({ units: 4, goBackwards: true }), layers.dense({ units: 2 })], { seed: 23 }),
+    },
+  ];
+
+  for (const m of TAGGERS) {
+    it(`gives the layer-by-layer result bit for bit: ${m.name}`, async () => {
+      const rng = new Random(19);
+      const model = m.build();
+      const calls = countForwards(model);
+      for (const [count, maxLength, batchSize] of [[1, 60, 32], [9, 20, 32], [45, 30, 8]] as const) {
+        const xs = sentences(rng, count, maxLength);
+        const copy = structuredClone(xs);
+        calls.forEach((_, k) => calls.set(k, 0));
+        const out = model.predict(xs, { batchSize });
+        const batches = Math.ceil(count / batchSize);
+        model.layers.forEach((layer, k) => expect(calls.get(layer.name), `${layer.name}, ${count} sentences`).toBe(k < m.chained ? 0 : batches));
+        expect(out).toEqual(layerByLayer(() => model.predict(xs, { batchSize })));
+        expect(xs).toEqual(copy);
+      }
+      // evaluate too (validation runs the same pass)
+      const xs = sentences(rng, 12, 15);
+      const ys = xs.map((s) => (m.chained === 3 ? s.map((w) => w % 4) : w0(s)));
+      model.compile({ loss: "sparseCategoricalCrossentropy", optimizer: "adam" });
+      expect(await model.evaluate(xs, ys)).toEqual(await layerByLayer(() => model.evaluate(xs, ys)));
+    });
+  }
+
+  it("runs padded ids through the chain when the padding (id 0, maskZero) is at the edges, and layer by layer when it has holes", () => {
+    const model = TAGGERS[0].build();
+    const rng = new Random(20);
+    const padded = sentences(rng, 16, 20).map((s, i) => {
+      const pad = new Array(24 - s.length).fill(0);
+      return i % 2 ? [...pad, ...s] : [...s, ...pad];
+    });
+    const withHoles = padded.map((s) => s.map((w, t) => (t === 1 ? 0 : w)));
+    for (const [xs, through] of [[padded, 0], [withHoles, 1]] as const) {
+      const calls = countForwards(model);
+      const out = model.predict(xs);
+      model.layers.forEach((layer, k) => expect(calls.get(layer.name), layer.name).toBe(k < 3 ? through : 1));
+      expect(out).toEqual(layerByLayer(() => model.predict(xs)));
+    }
+  });
+});
+
+/** One class per sentence (for the last-step models). */
+function w0(s: number[]): number {
+  return s[0] % 2;
+}

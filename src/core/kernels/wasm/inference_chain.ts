@@ -11,7 +11,8 @@
  * runs the layers one after another on wasm memory (layer k reads layer k−1's output where it
  * lies) and copies out only the last layer's output. A Bidirectional layer runs its two directions
  * there too, the backward one on the input reversed within each sequence, and merges them in place
- * for the next layer (`placeBidirectional`). The per-call JavaScript is a handful of
+ * for the next layer (`placeBidirectional`); an Embedding layer first looks its rows up into the
+ * arena (`placeEmbedding`). The per-call JavaScript is a handful of
  * functions instead of a few dozen, which is what a request after a pause pays for (code and data
  * back into the caches: NOTE [ lean predict ] in training/lean_predict.ts).
  *
@@ -54,8 +55,20 @@ export interface ChainBidirectional {
   mergeMode: MergeMode;
 }
 
+/**
+ * An Embedding layer, first in the chain: each input row's token id → that row of `table`
+ * [inputDim, H], as the layer's forward copies it.
+ */
+export interface ChainEmbedding {
+  kind: "embedding";
+  H: number;
+  table: Float32Array;
+  /** The ids of `values` ([N] floats), checked as the layer's forward checks them (its errors). */
+  tokenIds: (values: Float32Array) => Int32Array;
+}
+
 /** One layer of a chain. */
-export type ChainLayer = ChainRecurrent | ChainBidirectional;
+export type ChainLayer = ChainRecurrent | ChainBidirectional | ChainEmbedding;
 
 export interface ChainArgs {
   layout: PackedLayout;
@@ -109,7 +122,7 @@ export function runInferenceChain(args: ChainArgs): Float32Array | null | "refus
   layers.forEach((l, k) => {
     const inC = k === 0 ? C : layers[k - 1].H;
     const lastOnly = args.lastOnly && k === layers.length - 1;
-    placed.push(l.kind === "bidirectional" ? placeBidirectional(shared, arena, l, inC, lastOnly) : placeRecurrent(shared, arena, l, inC));
+    placed.push(l.kind === "bidirectional" ? placeBidirectional(shared, arena, l, inC, lastOnly) : l.kind === "embedding" ? placeEmbedding(shared, arena, l) : placeRecurrent(shared, arena, l, inC));
   });
   if (!arena.commit()) return null;
   const mem = arena.f32;
@@ -121,9 +134,9 @@ export function runInferenceChain(args: ChainArgs): Float32Array | null | "refus
   return placed[placed.length - 1].result(mem, args.lastOnly);
 }
 
-/** A link's recurrent layers: itself, or a Bidirectional layer's two directions. */
+/** A link's recurrent layers: itself, a Bidirectional layer's two directions, or none (an embedding). */
 function recurrentLinks(l: ChainLayer): ChainRecurrent[] {
-  return l.kind === "bidirectional" ? [l.forward, l.backward] : [l];
+  return l.kind === "bidirectional" ? [l.forward, l.backward] : l.kind === "embedding" ? [] : [l];
 }
 
 function placeRecurrent(s: Shared, arena: WasmArena, l: ChainRecurrent, C: number): Placed {
@@ -228,6 +241,22 @@ function placeBidirectional(s: Shared, arena: WasmArena, l: ChainBidirectional, 
       merge(out, fwd.result(mem, true), bwd.result(mem, true), s.B, null);
       return out;
     },
+  };
+}
+
+/** An embedding on the [N, 1] ids at `input`: its rows [N,H] (`hOut`), copied from the table. */
+function placeEmbedding(s: Shared, arena: WasmArena, l: ChainEmbedding): Placed {
+  const { N } = s;
+  const H = l.H;
+  const hOut = arena.floats(N * H);
+  return {
+    hOut,
+    run: (mem, input) => {
+      const ids = l.tokenIds(floatsAt(mem, input, N));
+      const at = hOut >> 2;
+      for (let r = 0; r < N; r++) mem.set(l.table.subarray(ids[r] * H, (ids[r] + 1) * H), at + r * H);
+    },
+    result: (mem) => floatsAt(mem, hOut, N * H).slice(),
   };
 }
 
