@@ -84,24 +84,19 @@ export class Random {
     let s3 = this.s3 | 0;
     for (let i = 0; i < out.length; i++) {
       // two nextUint32() steps, as uniform() takes them: 27 high bits, then 26 low ones
-      let r = Math.imul(rotl32(Math.imul(s1, 5), 7), 9);
-      let t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl32(s3, 11);
-      const hi = r >>> 5;
-      r = Math.imul(rotl32(Math.imul(s1, 5), 7), 9);
-      t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl32(s3, 11);
-      out[i] = hi * 67108864 + (r >>> 6) < threshold ? 0 : keep;
+      let bits = 0;
+      for (let k = 0; k < 2; k++) {
+        const r = Math.imul(rotl32(Math.imul(s1, 5), 7), 9);
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl32(s3, 11);
+        bits = k === 0 ? (r >>> 5) * 67108864 : bits + (r >>> 6);
+      }
+      out[i] = bits < threshold ? 0 : keep;
     }
     this.s0 = s0 >>> 0;
     this.s1 = s1 >>> 0;

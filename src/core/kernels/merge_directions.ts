@@ -15,9 +15,8 @@
 /** How the two directions are joined (Keras `merge_mode`, without None). */
 export type MergeMode = "concat" | "sum" | "mul" | "ave";
 
-export interface MergeArgs {
-  /** [rows, F + Bw] for concat, else [rows, F]. */
-  out: Float32Array;
+/** What the merge reads: both directions' rows and how they line up. */
+interface MergeRows {
   /** The forward direction's rows [rows, F]. */
   a: Float32Array;
   /** The backward direction's rows [rows, Bw] (Bw = F unless concat). */
@@ -28,6 +27,11 @@ export interface MergeArgs {
   mode: MergeMode;
   /** b's row for out row r (reading the backward direction's sequence reversed back), or null: row r. */
   bRows: Int32Array | null;
+}
+
+export interface MergeArgs extends MergeRows {
+  /** [rows, F + Bw] for concat, else [rows, F]. */
+  out: Float32Array;
 }
 
 /** out = merge(a, b) (see the table above). */
@@ -52,22 +56,13 @@ export function mergeDirections({ out, a, b, rows, F, Bw, mode, bRows }: MergeAr
   }
 }
 
-export interface MergeBackwardArgs {
+export interface MergeBackwardArgs extends MergeRows {
   /** d out [rows, F + Bw] for concat, else [rows, F]. */
   d: Float32Array;
   /** d a [rows, F], written. */
   da: Float32Array;
   /** d b [rows, Bw], written: out row r's share at b's row r' (as the merge read b). */
   db: Float32Array;
-  /** What the merge read (mul's gradient needs them). */
-  a: Float32Array;
-  b: Float32Array;
-  rows: number;
-  F: number;
-  Bw: number;
-  mode: MergeMode;
-  /** The merge's `bRows`. */
-  bRows: Int32Array | null;
 }
 
 /** da, db from d (see the table above). */
