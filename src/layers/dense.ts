@@ -11,6 +11,8 @@ import { RaggedError } from "../core/errors.js";
 import { type ActivationName, activateInPlace, parseActivation, preActivationGrad } from "../core/kernels/activations.js";
 import { kernels } from "../core/kernels/registry.js";
 import { addBias, sumRows } from "../core/kernels/gemm.js";
+import { wasmGemm } from "../core/kernels/wasm/gemm.js";
+import type { ChainDense } from "../core/kernels/wasm/inference_chain.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "./layer.js";
@@ -74,6 +76,15 @@ export class Dense extends Layer {
   }
 
   // x: [M, C] rows (M = N steps or B sequences) → y: [M, U]
+  /**
+   * This layer as the last link of a wasm inference chain (NOTE [ inference chains ]), or null
+   * where its forward would not run the wasm GEMM.
+   */
+  chainLink(): ChainDense | null {
+    if (kernels().gemm !== wasmGemm) return null;
+    return { kind: "dense", H: this.units, kernel: this.kernel.value, bias: this.bias?.value ?? null, activation: this.activation };
+  }
+
   forward(input: LayerValue, ctx: ForwardContext): ForwardResult {
     const C = input.width;
     const U = this.units;

@@ -9,12 +9,14 @@
  * (training/lean_predict.ts) too, writing the caller's rows straight into wasm.
  * Bit-identical to running the layers one by one (tests: training/lean_predict.test.ts).
  */
-import { runInferenceChain, type ChainLayer } from "../core/kernels/wasm/inference_chain.js";
+import { runInferenceChain, type ChainDense, type ChainLayer } from "../core/kernels/wasm/inference_chain.js";
 import type { PackedLayout } from "../core/packed_layout.js";
 import type { Random } from "../core/random.js";
-import type { ForwardContext } from "../layers/layer.js";
 import { reverseRows } from "../data/rows.js";
+import { Dense } from "../layers/dense.js";
 import { Embedding } from "../layers/embedding.js";
+import type { ForwardContext, Layer } from "../layers/layer.js";
+import { TimeDistributed } from "../layers/time_distributed.js";
 import { Bidirectional } from "../layers/rnn/bidirectional.js";
 import { RNN } from "../layers/rnn/rnn.js";
 import type { Node } from "../layers/symbolic.js";
@@ -56,7 +58,16 @@ export function leadingChain(model: ChainableModel): LeadingChain | null {
     links.push(link);
     if (!layer.returnSequences) return { links, lastOnly: true, rest: nodes.slice(k + 1) };
   }
-  return links.some((l) => l.kind !== "embedding") ? { links, lastOnly: false, rest: nodes.slice(k) } : null;
+  if (!links.some((l) => l.kind !== "embedding")) return null;
+  // a dense layer on the last recurrent layer's rows ends the chain
+  const dense = k < nodes.length ? denseLink(nodes[k].layer) : null;
+  return dense ? { links: [...links, dense], lastOnly: false, rest: nodes.slice(k + 1) } : { links, lastOnly: false, rest: nodes.slice(k) };
+}
+
+/** A Dense layer, or TimeDistributed over one, as a chain link; null for anything else. */
+function denseLink(layer: Layer): ChainDense | null {
+  const inner = layer instanceof TimeDistributed ? layer.layer : layer;
+  return inner instanceof Dense ? inner.chainLink() : null;
 }
 
 /**

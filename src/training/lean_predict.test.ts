@@ -29,7 +29,7 @@ function general(model: Sequential, xs: unknown, batchSize = 32): unknown {
  */
 function layerByLayer<T>(f: () => T): T {
   const fast = kernels();
-  const wrapped: Kernels = { ...fast, lstmForward: (a) => fast.lstmForward(a), gruForward: (a) => fast.gruForward(a), simpleRnnForward: (a) => fast.simpleRnnForward(a) };
+  const wrapped: Kernels = { ...fast, lstmForward: (a) => fast.lstmForward(a), gruForward: (a) => fast.gruForward(a), simpleRnnForward: (a) => fast.simpleRnnForward(a), gemm: (a) => fast.gemm(a) };
   setKernels(wrapped);
   try {
     return f();
@@ -57,7 +57,7 @@ const C = 5;
 const MODELS: { name: string; chained: number; build: () => Sequential }[] = [
   {
     name: "the seed's: lstm → lstm → timeDistributed(dense)",
-    chained: 2,
+    chained: 3,
     build: () => sequential([layers.lstm({ units: 32, returnSequences: true, inputShape: [null, C] }), layers.lstm({ units: 8, returnSequences: true }), layers.timeDistributed({ layer: layers.dense({ units: 2, activation: "sigmoid" }) })], { seed: 1 }),
   },
   {
@@ -87,7 +87,7 @@ const MODELS: { name: string; chained: number; build: () => Sequential }[] = [
   },
   {
     name: "bidirectional lstm (concat) → dense",
-    chained: 1,
+    chained: 2,
     build: () => sequential([layers.bidirectional({ layer: layers.lstm({ units: 4, returnSequences: true }), inputShape: [null, C] }), layers.dense({ units: 2 })], { seed: 6 }),
   },
   {
@@ -124,7 +124,7 @@ const MODELS: { name: string; chained: number; build: () => Sequential }[] = [
   },
   {
     name: "lstm with dropout and recurrentDropout (off in predict) → dense",
-    chained: 1,
+    chained: 2,
     build: () => sequential([layers.lstm({ units: 6, dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, inputShape: [null, C] }), layers.dense({ units: 2 })], { seed: 7 }),
   },
   {
@@ -139,7 +139,7 @@ const MODELS: { name: string; chained: number; build: () => Sequential }[] = [
   },
   {
     name: "lstm → dropout → gru → spatialDropout1D → timeDistributed(dense): the chain steps over dropout",
-    chained: 4,
+    chained: 5,
     build: () => sequential([layers.lstm({ units: 8, returnSequences: true, inputShape: [null, C] }), layers.dropout({ rate: 0.5 }), layers.gru({ units: 6, returnSequences: true }), layers.spatialDropout1D({ rate: 0.3 }), layers.timeDistributed({ layer: layers.dense({ units: 2 }) })], { seed: 10 }),
   },
 ];
@@ -303,7 +303,7 @@ describe("inference chains after an embedding", () => {
   const TAGGERS: { name: string; chained: number; build: () => Sequential }[] = [
     {
       name: "embedding (maskZero) → dropout → bidirectional lstm → timeDistributed(dense softmax)",
-      chained: 3,
+      chained: 4,
       build: () =>
         sequential(
           [
@@ -344,7 +344,7 @@ describe("inference chains after an embedding", () => {
       }
       // evaluate too (validation runs the same pass)
       const xs = sentences(rng, 12, 15);
-      const ys = xs.map((s) => (m.chained === 3 ? s.map((w) => w % 4) : w0(s)));
+      const ys = xs.map((s) => (m.chained === 4 ? s.map((w) => w % 4) : w0(s)));
       model.compile({ loss: "sparseCategoricalCrossentropy", optimizer: "adam" });
       expect(await model.evaluate(xs, ys)).toEqual(await layerByLayer(() => model.evaluate(xs, ys)));
     });
@@ -361,7 +361,7 @@ describe("inference chains after an embedding", () => {
     for (const [xs, through] of [[padded, 0], [withHoles, 1]] as const) {
       const calls = countForwards(model);
       const out = model.predict(xs);
-      model.layers.forEach((layer, k) => expect(calls.get(layer.name), layer.name).toBe(k < 3 ? through : 1));
+      model.layers.forEach((layer, k) => expect(calls.get(layer.name), layer.name).toBe(k < 4 ? through : 1));
       expect(out).toEqual(layerByLayer(() => model.predict(xs)));
     }
   });

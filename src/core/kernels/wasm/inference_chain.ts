@@ -12,14 +12,16 @@
  * lies) and copies out only the last layer's output. A Bidirectional layer runs its two directions
  * there too, the backward one on the input reversed within each sequence, and merges them in place
  * for the next layer (`placeBidirectional`); an Embedding layer first looks its rows up into the
- * arena (`placeEmbedding`). The per-call JavaScript is a handful of
+ * arena (`placeEmbedding`), and a Dense layer on the last one's rows multiplies them there
+ * (`placeDense`). The per-call JavaScript is a handful of
  * functions instead of a few dozen, which is what a request after a pause pays for (code and data
  * back into the caches: NOTE [ lean predict ] in training/lean_predict.ts).
  *
  * The same kernels on the same values in the same order: the result is bit-identical to running
  * the layers one by one (test: training/lean_predict.test.ts).
  */
-import type { Act } from "../activations.js";
+import { type Act, type ActivationName, activateInPlace } from "../activations.js";
+import { addBias } from "../gemm.js";
 import { type MergeMode, mergeDirections } from "../merge_directions.js";
 import type { PackedLayout } from "../../packed_layout.js";
 import { lastRows } from "../recurrent_rows.js";
@@ -67,8 +69,21 @@ export interface ChainEmbedding {
   tokenIds: (values: Float32Array) => Int32Array;
 }
 
+/**
+ * A Dense layer (or TimeDistributed over one) on the last recurrent layer's rows, last in the
+ * chain: x·kernel by the same wasm GEMM its forward calls, then its bias and activation as its
+ * forward adds them (in JavaScript, on the copy out).
+ */
+export interface ChainDense {
+  kind: "dense";
+  H: number;
+  kernel: Float32Array;
+  bias: Float32Array | null;
+  activation: ActivationName;
+}
+
 /** One layer of a chain. */
-export type ChainLayer = ChainRecurrent | ChainBidirectional | ChainEmbedding;
+export type ChainLayer = ChainRecurrent | ChainBidirectional | ChainEmbedding | ChainDense;
 
 export interface ChainArgs {
   layout: PackedLayout;
@@ -122,7 +137,12 @@ export function runInferenceChain(args: ChainArgs): Float32Array | null | "refus
   layers.forEach((l, k) => {
     const inC = k === 0 ? C : layers[k - 1].H;
     const lastOnly = args.lastOnly && k === layers.length - 1;
-    placed.push(l.kind === "bidirectional" ? placeBidirectional(shared, arena, l, inC, lastOnly) : l.kind === "embedding" ? placeEmbedding(shared, arena, l) : placeRecurrent(shared, arena, l, inC));
+    placed.push(
+      l.kind === "bidirectional" ? placeBidirectional(shared, arena, l, inC, lastOnly)
+      : l.kind === "embedding" ? placeEmbedding(shared, arena, l)
+      : l.kind === "dense" ? placeDense(shared, arena, l, inC)
+      : placeRecurrent(shared, arena, l, inC),
+    );
   });
   if (!arena.commit()) return null;
   const mem = arena.f32;
@@ -134,9 +154,9 @@ export function runInferenceChain(args: ChainArgs): Float32Array | null | "refus
   return placed[placed.length - 1].result(mem, args.lastOnly);
 }
 
-/** A link's recurrent layers: itself, a Bidirectional layer's two directions, or none (an embedding). */
+/** A link's recurrent layers: itself, a Bidirectional layer's two directions, or none (an embedding, a dense layer). */
 function recurrentLinks(l: ChainLayer): ChainRecurrent[] {
-  return l.kind === "bidirectional" ? [l.forward, l.backward] : l.kind === "embedding" ? [] : [l];
+  return l.kind === "bidirectional" ? [l.forward, l.backward] : l.kind === "embedding" || l.kind === "dense" ? [] : [l];
 }
 
 function placeRecurrent(s: Shared, arena: WasmArena, l: ChainRecurrent, C: number): Placed {
@@ -257,6 +277,26 @@ function placeEmbedding(s: Shared, arena: WasmArena, l: ChainEmbedding): Placed 
       for (let r = 0; r < N; r++) mem.set(l.table.subarray(ids[r] * H, (ids[r] + 1) * H), at + r * H);
     },
     result: (mem) => floatsAt(mem, hOut, N * H).slice(),
+  };
+}
+
+/** A dense layer on [N, C] rows: y [N,H] = x·kernel in the arena; bias and activation on the copy out. */
+function placeDense(s: Shared, arena: WasmArena, l: ChainDense, C: number): Placed {
+  const { wasm, N } = s;
+  const H = l.H;
+  const p = { y: arena.floats(N * H), W: arena.floats(C * H), scratch: arena.reserve(wasm.gemmScratchBytes(H, C, 0)) };
+  return {
+    hOut: p.y,
+    run: (mem, input) => {
+      mem.set(l.kernel.subarray(0, C * H), p.W >> 2);
+      wasm.gemm(p.y, input, p.W, N, H, C, 0, 0, 0, p.scratch);
+    },
+    result: (mem) => {
+      const y = floatsAt(mem, p.y, N * H).slice();
+      if (l.bias) addBias(y, l.bias, N, H);
+      activateInPlace(l.activation, y, N, H);
+      return y;
+    },
   };
 }
 
