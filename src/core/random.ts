@@ -189,11 +189,12 @@ export class Random {
   }
 }
 
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
-
-/** `rotl` as an int32 (the same bits). */
+/** x rotated left by k bits, as an int32. */
 function rotl32(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
+}
+
+/** `rotl32` as a uint32. */
+function rotl(x: number, k: number): number {
+  return rotl32(x, k) >>> 0;
 }

@@ -1,7 +1,8 @@
 /**
  * Row bookkeeping on the packed layout (see NOTE [ the packed layout ] in packed.ts): which
  * sequence owns each row, the permutation that reverses every sequence within its own length, and
- * gathers by a row index. Results are cached per layout (layouts are immutable).
+ * gathers by a row index (rows of floats: `gatherRows` in core/gather_rows.ts). Results are
+ * cached per layout (layouts are immutable).
  */
 import type { PackedLayout } from "./packed.js";
 
@@ -37,28 +38,6 @@ export function reverseRows(layout: PackedLayout): Int32Array {
       for (let t = 0; t < len; t++) out[layout.offsets[t] + j] = layout.offsets[len - 1 - t] + j;
     }
     reverseCache.set(layout, out);
-  }
-  return out;
-}
-
-/**
- * out[r, :] = data[index[r], :] for rows of `width`, into `out` (a new array by default; a step
- * buffer where the result lives only for a training step). Narrow rows are copied element by
- * element, wide ones with `set`: a `subarray` view per row costs more than copying fewer than
- * ~32 floats (55,000 rows: width 5 in 0.9 ms against 3.3, width 64 in 3.6 against 6.0).
- */
-export function gatherRows(data: Float32Array, index: Int32Array, width: number, out: Float32Array = new Float32Array(index.length * width)): Float32Array {
-  if (width < 32) {
-    for (let r = 0; r < index.length; r++) {
-      const from = index[r] * width;
-      const to = r * width;
-      for (let k = 0; k < width; k++) out[to + k] = data[from + k];
-    }
-  } else {
-    for (let r = 0; r < index.length; r++) {
-      const from = index[r] * width;
-      out.set(data.subarray(from, from + width), r * width);
-    }
   }
   return out;
 }

@@ -11,6 +11,7 @@
  */
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
+import { gatherRows } from "../core/gather_rows.js";
 import type { ChainEmbedding } from "../core/kernels/wasm/inference_chain.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable } from "./layer.js";
@@ -117,9 +118,7 @@ export class Embedding extends Layer {
     const rows = input.data.length / input.width;
     const D = this.outputDim;
     const ids = this.tokenIds(input.data, input.width);
-    const table = this.embeddings.value;
-    const out = new Float32Array(rows * D);
-    for (let r = 0; r < rows; r++) out.set(table.subarray(ids[r] * D, (ids[r] + 1) * D), r * D);
+    const out = gatherRows(this.embeddings.value, ids, D);
     const output = { ...input, data: out, width: D } as LayerValue;
     const backward = (dOutput: LayerValue): LayerValue | null => {
       const grad = this.embeddings.grad;

@@ -1,9 +1,9 @@
 /**
  * Inference through a model whose first layers are stacked LSTM / GRU / SimpleRNN layers, or
- * Bidirectional ones over them, perhaps after an Embedding (masking and dropout layers among them
- * stepped over): those layers
- * run as one wasm chain (NOTE [ inference chains ] in core/kernels/wasm/inference_chain.ts) — activations stay in wasm memory from one layer to the
- * next, one copy in, one copy out — and the other layers as the model's graph runs them
+ * Bidirectional ones over them, perhaps after an Embedding and before a Dense layer (masking and
+ * dropout layers among them stepped over): those layers run as one wasm chain (NOTE [ inference
+ * chains ] in core/kernels/wasm/inference_chain.ts) — activations stay in wasm memory from one
+ * layer to the next, one copy in, one copy out — and the other layers as the model's graph runs them
  * (`runGraph`: the same context, the same slots). `Sequential.run` takes this road for every
  * inference pass it can (predict, evaluate, validation, decoding); the lean predict path
  * (training/lean_predict.ts) too, writing the caller's rows straight into wasm.

@@ -17,9 +17,10 @@
  */
 import { RaggedError, describe } from "../../core/errors.js";
 import { Random } from "../../core/random.js";
+import { gatherRows } from "../../core/gather_rows.js";
 import { stepArray } from "../../core/step_buffers.js";
 import { type PackedLayout, packBatch, rowToArray, unpackRows } from "../../data/packed.js";
-import { gatherMask, gatherRows, reverseRows, rowSequences, sortRows, unsortRowsFlat } from "../../data/rows.js";
+import { gatherMask, reverseRows, rowSequences, sortRows, unsortRowsFlat } from "../../data/rows.js";
 import { type ActivationName, CELL_ACTIVATIONS, parseActivation } from "../../core/kernels/activations.js";
 import { type InitializerSpec, initialize, parseInitializer } from "../initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "../regularizers.js";

@@ -26,6 +26,7 @@ import { type MergeMode, mergeDirections } from "../merge_directions.js";
 import type { PackedLayout } from "../../packed_layout.js";
 import { lastRows } from "../recurrent_rows.js";
 import { floatsAt } from "./_copy.js";
+import { gatherRows } from "../../gather_rows.js";
 import { knownAct } from "./_fits.js";
 import { gruInferSlots, putGruWeights } from "./gru.js";
 import { lstmInferSlots, putLstmWeights } from "./lstm.js";
@@ -249,9 +250,7 @@ function placeBidirectional(s: Shared, arena: WasmArena, l: ChainBidirectional, 
     hOut,
     run: (mem, input) => {
       fwd.run(mem, input);
-      const x = floatsAt(mem, input, N * C);
-      const xr = floatsAt(mem, xRev, N * C);
-      for (let r = 0; r < N; r++) xr.set(x.subarray(reverse[r] * C, (reverse[r] + 1) * C), r * C);
+      gatherRows(floatsAt(mem, input, N * C), reverse, C, floatsAt(mem, xRev, N * C));
       bwd.run(mem, xRev);
       if (!lastOnly) merge(floatsAt(mem, hOut, N * l.H), floatsAt(mem, fwd.hOut, N * l.forward.H), floatsAt(mem, bwd.hOut, N * l.backward.H), N, reverse);
     },
@@ -272,9 +271,7 @@ function placeEmbedding(s: Shared, arena: WasmArena, l: ChainEmbedding): Placed 
   return {
     hOut,
     run: (mem, input) => {
-      const ids = l.tokenIds(floatsAt(mem, input, N));
-      const at = hOut >> 2;
-      for (let r = 0; r < N; r++) mem.set(l.table.subarray(ids[r] * H, (ids[r] + 1) * H), at + r * H);
+      gatherRows(l.table, l.tokenIds(floatsAt(mem, input, N)), H, floatsAt(mem, hOut, N * H));
     },
     result: (mem) => floatsAt(mem, hOut, N * H).slice(),
   };
