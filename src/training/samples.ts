@@ -2,8 +2,9 @@
  * From the caller's arrays to validated samples, and from samples to packed batches.
  *
  * `toSamples` checks every sequence and target once, at the boundary (so a bad value is reported
- * before training starts, with its position), and copies them into one Float32Array per sample —
- * the caller's arrays are never kept or changed. `makeBatch` then packs any subset of samples
+ * before training starts, with its position), and copies them into one Float32Array per sample
+ * (views of one buffer per call: NOTE [ one buffer per call ] in sample_arena.ts) — the caller's
+ * arrays are never kept or changed. `makeBatch` then packs any subset of samples
  * into a PackedBatch and lines the targets up with the model's output rows.
  */
 import { RaggedError, describe } from "../core/errors.js";
@@ -12,6 +13,7 @@ import { type PackedLayout, type Sequence, packLayout } from "../data/packed.js"
 import type { InputMaskRule } from "../layers/masking.js";
 import type { Loss } from "./losses.js";
 import type { NestedRows } from "./nested_samples.js";
+import { SampleArena } from "./sample_arena.js";
 
 export interface Samples {
   readonly count: number;
@@ -102,6 +104,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
   const ids = args.ids ?? 0;
   const xsOut: Float32Array[] = new Array(count);
   const lengths = new Int32Array(count);
+  const xArena = SampleArena.for(list, features); // NOTE [ one buffer per call ]
   for (let i = 0; i < count; i++) {
     const seq = list[i] as Sequence;
     if (seq === null || typeof seq !== "object" || typeof seq.length !== "number" || isBigIntArray(seq)) {
@@ -112,11 +115,11 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
       });
     }
     if (isFlat(seq)) {
-      xsOut[i] = copyFlat(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step", ids);
+      xsOut[i] = copyFlat(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step", ids, xArena);
       lengths[i] = xsOut[i].length / features;
     } else {
       lengths[i] = seq.length;
-      xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step", ids);
+      xsOut[i] = flattenRows(seq, features, `${xName}[${i}]`, "FEATURE_MISMATCH", "features per step", ids, xArena);
     }
   }
   args.checkLengths?.(lengths);
@@ -134,6 +137,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
     }
     ysOut = new Array(count);
     const classes = target.classes ?? 0;
+    const yArena = SampleArena.for(ylist, target.width, target.perStep);
     for (let i = 0; i < count; i++) {
       const y = ylist[i];
       if (target.readLabels) {
@@ -141,7 +145,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
         continue;
       }
       if (target.perStep && isFlat(y)) {
-        ysOut[i] = copyFlat(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step", classes);
+        ysOut[i] = copyFlat(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step", classes, yArena);
         if (ysOut[i].length !== targetLengths[i] * target.width) {
           throw new RaggedError("TARGET_MISMATCH", `${yName}[${i}] must have one target per step of ${xName}[${i}].`, {
             expected: `${targetLengths[i]} steps × ${target.width} values = ${targetLengths[i] * target.width} numbers`,
@@ -163,9 +167,9 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
             help: "per-step targets follow their sequence's length; to predict one value per sequence use returnSequences: false on the last recurrent layer",
           });
         }
-        ysOut[i] = flattenRows(steps as Sequence, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step", classes);
+        ysOut[i] = flattenRows(steps as Sequence, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target step", classes, yArena);
       } else {
-        ysOut[i] = flattenRow(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target", classes);
+        ysOut[i] = flattenRow(y, target.width, `${yName}[${i}]`, "TARGET_MISMATCH", "values per target", classes, yArena);
       }
     }
   }
@@ -257,7 +261,7 @@ function isBigIntArray(v: unknown): boolean {
  * the caller's float64 value (2.0000000001 would round to 2 in float32). Both run before the first
  * training step, so a bad value never changes weights, and the error names its position.
  */
-function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids = 0): Float32Array {
+function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number, arena: SampleArena): Float32Array {
   if (v.length % width !== 0) {
     throw new RaggedError(code, `${where} (a flat typed array) does not hold whole steps.`, {
       expected: `a multiple of ${width} ${what}`,
@@ -265,10 +269,15 @@ function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEA
       help: "a typed array holds one sequence row-major: steps × values",
     });
   }
-  const out = new Float32Array(v.length);
+  const out = arena.take(v.length);
   out.set(v); // a typed-array copy (Float32Array.from would walk the iterator)
-  for (let k = 0; k < out.length; k++) {
-    if (!Number.isFinite(out[k])) throw nonFinite(v[k], flatName(where, k, width));
+  // x·0 is ±0 for every finite x and NaN for ±Infinity and NaN: one sum finds out whether to look
+  let probe = 0;
+  for (let k = 0; k < out.length; k++) probe += out[k] * 0;
+  if (probe !== 0) {
+    for (let k = 0; k < out.length; k++) {
+      if (!Number.isFinite(out[k])) throw nonFinite(v[k], flatName(where, k, width));
+    }
   }
   if (ids > 0) {
     for (let k = 0; k < v.length; k++) if (!isId(v[k], ids)) throw badId(v[k], flatName(where, k, width), ids, code);
@@ -281,8 +290,8 @@ function flatName(where: string, k: number, width: number): string {
   return width === 1 ? `${where}[${k}]` : `${where}[${Math.floor(k / width)}][${k % width}]`;
 }
 
-function flattenRows(seq: Sequence, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number): Float32Array {
-  const out = new Float32Array(seq.length * width);
+function flattenRows(seq: Sequence, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number, arena: SampleArena): Float32Array {
+  const out = arena.take(seq.length * width);
   for (let t = 0; t < seq.length; t++) {
     // the common row, a plain list of `width` numbers in float32 range, copied inline (it runs once
     // per step of every sequence); anything else, and every error, takes writeRow
@@ -303,8 +312,8 @@ function copyNumbers(out: Float32Array, at: number, row: unknown[], width: numbe
   return true;
 }
 
-function flattenRow(v: unknown, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number): Float32Array {
-  const out = new Float32Array(width);
+function flattenRow(v: unknown, width: number, where: string, code: "FEATURE_MISMATCH" | "TARGET_MISMATCH", what: string, ids: number, arena: SampleArena): Float32Array {
+  const out = arena.take(width);
   writeRow(out, 0, v, width, where, null, code, what, ids);
   return out;
 }
