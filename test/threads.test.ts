@@ -295,6 +295,38 @@ describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () 
     }
   });
 
+  it("the chunks this thread runs are never posted (NOTE [ chunks posted as needed ]); the workers get theirs, the weights with the first", async () => {
+    const posted: { chunk: number; weights: boolean }[][] = [];
+    setThreadPlatform({
+      defaultThreads: () => 2,
+      createWorker: () => {
+        const w = nodePlatform.createWorker();
+        const post = w.postMessage.bind(w);
+        const seen: { chunk: number; weights: boolean }[] = [];
+        posted.push(seen);
+        w.postMessage = (message: unknown, transfer?: Transferable[]) => {
+          const m = message as { type: string; chunk: number; weights?: Float32Array };
+          if (m.type === "chunk") seen.push({ chunk: m.chunk, weights: m.weights !== undefined });
+          post(message, transfer as Transferable[]);
+        };
+        return w;
+      },
+    });
+    // the worker runs every third chunk, this thread the rest
+    setChunkAssignmentForTests((chunks) => Int32Array.from({ length: chunks }, (_, c) => (c % 3 === 1 ? WORKER_CLAIMANT : MAIN_CLAIMANT)));
+    const m = tagger(5);
+    const one = tagger(5);
+    const loss2 = await m.trainOnBatch(xs, ys, { threads: 2 });
+    const loss1 = await one.trainOnBatch(xs, ys, { threads: 1 });
+    expect(Math.abs(loss2 - loss1)).toBeLessThan(1e-6 * Math.abs(loss1));
+    expect(weightDiff(m, one)).toBeLessThan(1e-5);
+    const K = chunkCount(xs.length, 2);
+    expect(posted).toHaveLength(1);
+    expect(posted[0].map((p) => p.chunk)).toEqual(Array.from({ length: K }, (_, c) => c).filter((c) => c % 3 === 1));
+    expect(posted[0].map((p) => p.weights)).toEqual(posted[0].map((_, k) => k === 0));
+    await terminateWorkers(m);
+  });
+
   it("a chunk that fails to pack fails the step, without leaving the workers waiting: the next step runs", async () => {
     const m = tagger(3);
     const samples = readSamples(m, xs, ys, true);

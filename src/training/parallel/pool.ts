@@ -1,10 +1,11 @@
 /**
  * NOTE [ data-parallel training ]
  * With `threads: T` a training step splits its batch by whole sequences into K chunks of equal
- * size and Σ length (shards.ts: about 4 per thread) and posts them all, with the current weights,
+ * size and Σ length (shards.ts: about 4 per thread) and posts them, with the current weights,
  * to T−1 workers holding a replica of the model (replica.ts). The threads then claim chunks while
  * they run — the workers from the front, the calling thread from the back — so a thread that is
- * slowed runs fewer (NOTE [ chunks claimed at run time ] in claims.ts). The calling thread combines,
+ * slowed runs fewer (NOTE [ chunks claimed at run time ] in claims.ts); a chunk the calling thread
+ * runs is packed when it gets to it and never posted (NOTE [ chunks posted as needed ] below). The calling thread combines,
  * in chunk order, exactly what one thread would have computed:
  *   D = Σ_c D_c (D_c = Σ m over chunk c, NOTE [ loss reduction ]),
  *   loss = Σ_c (D_c/D)·loss_c,   grad = Σ_c (D_c/D)·grad_c,
@@ -124,44 +125,63 @@ export async function parallelTrainStep(
     const raw = makeModelBatch(source.samples, chunk);
     return prepare ? prepare(raw) : raw;
   };
-  // Each chunk is posted as soon as it is packed, so a worker starts on chunk 0 while this thread
-  // packs the rest (packing is ~1.6 ms of the seed step). Several outputs: every chunk divides each
-  // output's loss by the whole batch's Σ m, so the chunks' losses and gradients add up — that needs
-  // every chunk packed before any is posted (one output: the weighted combination below).
+  // NOTE [ chunks posted as needed ]: the workers' expected share (and one chunk per worker to
+  // spare) is posted first, each chunk as soon as it is packed, so a worker starts on chunk 0
+  // while this thread packs the next; this thread packs its own chunks (from the back) only when
+  // it runs them, unshared and never posted, and between its chunks posts one more from the front
+  // whenever fewer than one per worker wait. Packing and posting all 8 chunks of the seed step up
+  // front kept this thread from its first chunk for ~2 ms. Several outputs: every chunk divides
+  // each output's loss by the whole batch's Σ m, so the chunks' losses and gradients add up — that
+  // needs every chunk packed before any is posted (one output: the weighted combination below).
   const K = chunkCount(source.indices.length, count);
+  const workers = count - 1;
   const parts = splitShards(source.indices, source.samples.lengths, K);
   const side = sideStream(model);
   const seeds = parts.map(() => side.nextUint32());
-  const claims = newClaims(K, count - 1);
+  const claims = newClaims(K, workers);
   const several = model.outputSpecs().length > 1;
   const chunks: ModelBatch[] = several ? parts.map((p) => sharedBatch(pack(p))) : new Array<ModelBatch>(K);
   const denominators = several ? sumCounts(chunks, model) : undefined;
-  const step = pool.runChunks(model, { chunks: K, claims, denominators, workers: count - 1 });
-  try {
-    for (let c = 0; c < K; c++) {
+  const step = pool.runChunks(model, { claims, denominators, workers });
+  let frontier = 0; // chunks 0 .. frontier − 1 are posted, or were claimed here before they could be
+  const postNext = (): void => {
+    while (frontier < K) {
+      const c = frontier++;
+      if (claims[c] === MAIN_CLAIMANT) continue; // run here: the workers never need it
       chunks[c] ??= sharedBatch(pack(parts[c]));
       step.post(c, chunks[c], seeds[c]);
+      return;
     }
-  } catch (err) {
-    step.abandon(err as Error); // the answers of the chunks already posted are ignored
-    await step.replies.catch(() => undefined);
-    throw err;
-  }
-  const replies = step.replies;
+  };
+  // free posted chunks: while fewer than one per worker wait, the workers may run dry
+  const waiting = (): number => {
+    let free = 0;
+    for (let c = 0; c < frontier; c++) if (claims[c] === 0) free++;
+    return free;
+  };
   const results: (ChunkOutcome | undefined)[] = new Array(K);
   try {
+    // the workers' expected share and one per worker to spare
+    const upfront = Math.min(K, Math.ceil((K * workers) / count) + workers);
+    while (frontier < upfront) postNext();
     // from the back, while the workers take chunks from the front (NOTE [ chunks claimed at run time ]);
     // every chunk still free when this thread gets to it is its own
     for (let c = K - 1; c >= 0; c--) {
+      while (frontier < K && waiting() < workers) postNext();
       if (!claim(claims, c, MAIN_CLAIMANT)) continue;
       const sums = metrics.map(emptyLike);
+      chunks[c] ??= pack(parts[c]); // not posted: stays unshared
       const r = shardGradients(model, chunks[c], sums, new Random(seeds[c]), denominators);
       results[c] = { loss: r.loss, count: r.count, grads: trainableGrads(model), metrics: sums.map((m) => m.partial()), ...(r.outputLosses ? { outputLosses: r.outputLosses } : {}) };
     }
+  } catch (err) {
+    step.abandon(err as Error); // the answers of the chunks already posted are ignored
+    throw err;
   } finally {
-    await replies.catch(() => undefined); // never leave a reply unawaited
+    step.seal(); // no more chunks: the step's replies settle once the posted ones are answered
+    await step.replies.catch(() => undefined); // never leave a reply unawaited
   }
-  for (const r of await replies) if (r.ran) results[r.chunk] = r;
+  for (const r of await step.replies) if (r.ran) results[r.chunk] = r;
   const gradSize = model.trainableWeights.reduce((n, v) => n + v.size, 0);
   const done = results.filter((r): r is ChunkOutcome => r !== undefined);
   if (done.length !== K) throw new Error("ragged: a chunk of a threaded step was run by no thread");
@@ -367,43 +387,55 @@ class WorkerPool {
   }
 
   /**
-   * Starts a step of `chunks` chunks on the first `workers` workers: `post` sends a chunk to each of
-   * them (cloned, or shared: any thread may run any chunk), the model's current weights with chunk
-   * 0; `replies` resolves with all their answers once each worker has answered every chunk (run,
-   * or claimed by another thread), or rejects when the step is abandoned (a chunk failed to pack).
+   * Starts a step on the first `workers` workers: `post` sends a chunk to each of them (cloned, or
+   * shared: any thread may run any chunk), the model's current weights with the step's first;
+   * after `seal` (no more chunks), `replies` resolves with all their answers once each worker has
+   * answered every chunk posted to it (run, or claimed by another thread), or rejects when the
+   * step is abandoned (a chunk failed to pack or to run here).
    */
   runChunks(
     model: LayersModel,
-    step: { chunks: number; claims: Int32Array; denominators?: number[]; workers: number },
-  ): { post: (chunk: number, batch: ModelBatch, seed: number) => void; abandon: (error: Error) => void; replies: Promise<ChunkReply[]> } {
-    if (this.failure) return { post: () => {}, abandon: () => {}, replies: Promise.reject(this.failure) };
+    step: { claims: Int32Array; denominators?: number[]; workers: number },
+  ): { post: (chunk: number, batch: ModelBatch, seed: number) => void; seal: () => void; abandon: (error: Error) => void; replies: Promise<ChunkReply[]> } {
+    if (this.failure) return { post: () => {}, seal: () => {}, abandon: () => {}, replies: Promise.reject(this.failure) };
     const weights = concatenated(model.weights, "value");
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     if (this.busy++ === 0) this.workers.forEach((w) => w.ref?.());
     const id = this.nextId++;
-    const expected = step.workers * step.chunks;
+    let expected = 0;
+    let sealed = false;
     const answers: ChunkReply[] = [];
+    let settle = (): void => {};
     const replies = new Promise<ChunkReply[]>((resolve, reject) => {
+      settle = () => {
+        if (!sealed || answers.length < expected || !this.pending.has(id)) return;
+        this.pending.delete(id);
+        resolve(answers);
+      };
       this.pending.set(id, {
         answer: (reply) => {
           answers.push(reply);
-          if (answers.length < expected) return;
-          this.pending.delete(id);
-          resolve(answers);
+          settle();
         },
         reject,
       });
     });
     const post = (chunk: number, batch: ModelBatch, seed: number) => {
+      if (sealed) throw new Error("ragged: a chunk posted after its step was sealed");
       for (let k = 0; k < step.workers; k++) {
         const message: ChunkMessage = {
           type: "chunk", id, chunk, batch, seed, claims: step.claims, claimant: WORKER_CLAIMANT + k,
-          ...(chunk === 0 ? { weights } : {}),
+          ...(expected === 0 ? { weights } : {}),
           ...(step.denominators ? { denominators: step.denominators } : {}),
         };
         this.workers[k].postMessage(message);
       }
+      expected += step.workers;
+    };
+    const seal = () => {
+      sealed = true;
+      settle();
     };
     const idle = () => {
       if (--this.busy !== 0) return;
@@ -417,7 +449,7 @@ class WorkerPool {
       pending?.reject(error);
     };
     replies.then(idle, idle);
-    return { post, abandon, replies };
+    return { post, seal, abandon, replies };
   }
 
   /** Rejects every pending step; a crashed pool is dropped. */
