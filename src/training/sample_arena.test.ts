@@ -30,12 +30,12 @@ describe("toSamples with one buffer per call", () => {
     const flat = [Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6)];
     for (const xs of [nested, flat]) {
       const before = JSON.stringify(xs, (_, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v));
-      const s = toSamples(xs, null, { features: 2 });
+      const s = toSamples(xs, null, { features: 2, target: null });
       expect(s.xs[0].buffer).toBe(s.xs[1].buffer);
       s.xs[0].fill(0);
       expect(JSON.stringify(xs, (_, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v))).toBe(before);
     }
-    const s = toSamples(nested, null, { features: 2 });
+    const s = toSamples(nested, null, { features: 2, target: null });
     expect(Array.from(s.lengths)).toEqual([3, 1]);
     expect(Array.from(s.xs[0])).toEqual([1, 2, 3, 4, 5, 6]);
     expect(Array.from(s.xs[1])).toEqual([7, 8]);
@@ -45,11 +45,11 @@ describe("toSamples with one buffer per call", () => {
     for (const [bad, at] of [[Infinity, 0], [NaN, 5], [-Infinity, 3]] as const) {
       const seq = new Float32Array(6).fill(0.5);
       seq[at] = bad;
-      expect(() => toSamples([Float32Array.of(1, 2), seq], null, { features: 2 })).toThrowError(
+      expect(() => toSamples([Float32Array.of(1, 2), seq], null, { features: 2, target: null })).toThrowError(
         expect.objectContaining({ code: "NON_FINITE", message: expect.stringContaining(`xs[1][${Math.floor(at / 2)}][${at % 2}]`) }),
       );
     }
     const wide = Float64Array.of(1, 2, 3, 1e39);
-    expect(() => toSamples([wide], null, { features: 2 })).toThrowError(expect.objectContaining({ code: "NON_FINITE", message: expect.stringContaining("xs[0][1][1]") }));
+    expect(() => toSamples([wide], null, { features: 2, target: null })).toThrowError(expect.objectContaining({ code: "NON_FINITE", message: expect.stringContaining("xs[0][1][1]") }));
   });
 });
