@@ -29,7 +29,8 @@ import type { InputMaskRule } from "../layers/masking.js";
 import { type FixedSteps, type LengthSource, type Node, SymbolicTensor, type TensorKind } from "../layers/symbolic.js";
 import type { LayerValue } from "../layers/values.js";
 import { engine } from "./engine.js";
-import { type Graph, type GraphPass, buildGraph, runGraph } from "./graph.js";
+import { chainedInference, leadingChain } from "./chained_inference.js";
+import { type Graph, type GraphPass, buildGraph, isLinearGraph, runGraph } from "./graph.js";
 import { functionalSummary, type SummaryOptions } from "./summary.js";
 import type { Loss, LossSpec } from "../training/losses.js";
 import type { Optimizer } from "../training/optimizers/optimizer.js";
@@ -274,9 +275,27 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
    * accumulates weight gradients. `rng` (default: the model's) feeds dropout.
    */
   runMany(inputs: LayerValue[], options: { training: boolean; needsGrad: boolean; rng?: Random }): ModelRun {
+    const chained = !options.training && !options.needsGrad ? this.runChainedGraph(inputs, options.rng) : null;
+    if (chained) return { outputs: [chained], backward: refuseBackward };
     const ctx: ForwardContext = { training: options.training, rng: options.rng ?? this.rng, needsGrad: options.needsGrad, inputNeedsGrad: false };
     const pass = runGraph(this.requireGraph(), inputs, ctx);
     return { outputs: pass.outputs, backward: (d) => void pass.backward(d) };
+  }
+
+  /**
+   * An inference pass of a graph that is one line of layers (`input → a → b → …`, as a Sequential
+   * model's) with its leading recurrent layers as one wasm chain (models/chained_inference.ts), the
+   * rest layer by layer: the same floats as `runGraph`'s. Null for any other graph, a masked input,
+   * or when the chain refuses.
+   */
+  private runChainedGraph(inputs: LayerValue[], rng: Random | undefined): LayerValue | null {
+    const input = inputs[0];
+    if (inputs.length !== 1 || input.kind !== "sequence" || input.mask || !isLinearGraph(this.requireGraph())) return null;
+    const chain = leadingChain(this);
+    if (chain === null) return null;
+    const n = input.layout.totalSteps * input.width;
+    const out = chainedInference(this, chain, input.layout, input.width, rng, (mem, at) => (mem.set(input.data.subarray(0, n), at), true));
+    return out === "refused" ? null : out;
   }
 
   // ---- the model as a layer (nested models) ----
@@ -692,4 +711,8 @@ function maskRuleOf(t: SymbolicTensor, graph: Graph, modelName: string): InputMa
 export function model(args: ModelArgs): LayersModel {
   if (args === null || typeof args !== "object") throw new RaggedError("INVALID_ARGUMENT", "model() takes { inputs, outputs, name }.", { received: describe(args) });
   return new LayersModel(args);
+}
+
+function refuseBackward(): never {
+  throw new Error("ragged: backward after an inference pass (run with needsGrad: false)");
 }

@@ -153,6 +153,21 @@ function slotFor(outer: object | undefined, node: Node): object {
 }
 
 /**
+ * Whether the graph is one line of layers: one input, one output, and every node reads exactly
+ * the tensor the node before it made (the first reads the input) — a Sequential model's shape.
+ */
+export function isLinearGraph(graph: Graph): boolean {
+  const { inputs, outputs, nodes } = graph;
+  if (inputs.length !== 1 || outputs.length !== 1 || nodes.length === 0) return false;
+  let previous = inputs[0];
+  for (const node of nodes) {
+    if (node.inputs.length !== 1 || node.outputs.length !== 1 || node.inputs[0] !== previous) return false;
+    previous = node.outputs[0];
+  }
+  return previous === outputs[0];
+}
+
+/**
  * Runs the graph on one packed value per input.
  * @param inputNeedsGrad - whether `backward` must return the inputs' gradients (a nested model
  *   inside a trained graph), else nodes fed only by inputs are told they need none.

@@ -4,7 +4,7 @@
 // running the layers one by one gives — bit for bit, for every model they take — and hand
 // everything else to the general path (same results, same errors).
 import { afterEach, describe, expect, it } from "vitest";
-import { jsKernels, kernels, layers, RaggedError, Random, sequential, setKernels, Tensor, useFastKernels, type Kernels, type Layer, type Sequential } from "../index.js";
+import { input, jsKernels, kernels, layers, model, RaggedError, Random, sequential, setKernels, Tensor, useFastKernels, type Kernels, type Layer, type LayersModel, type Sequential, type SymbolicTensor } from "../index.js";
 import { readSamples } from "./graph_samples.js";
 import { predictSamples } from "./predict.js";
 
@@ -39,7 +39,7 @@ function layerByLayer<T>(f: () => T): T {
 }
 
 /** Counts the calls of each layer's own forward (the chain runs its layers without them). */
-function countForwards(model: Sequential): Map<string, number> {
+function countForwards(model: LayersModel): Map<string, number> {
   const calls = new Map<string, number>();
   for (const layer of model.layers as Layer[]) {
     const own = layer.forwardMany.bind(layer);
@@ -371,3 +371,70 @@ describe("inference chains after an embedding", () => {
 function w0(s: number[]): number {
   return s[0] % 2;
 }
+
+describe("functional models that are one line of layers chain as Sequential ones (isLinearGraph)", () => {
+  const rng = new Random(71);
+  const xs = ragged(rng, 9, C, 30);
+
+  /** input → lstm → dropout → gru → timeDistributed(dense): a Sequential model written as a graph. */
+  function line(seed: number): LayersModel {
+    const x = input({ shape: [null, C], name: "steps" });
+    let h = layers.lstm({ units: 12, returnSequences: true }).apply(x) as SymbolicTensor;
+    h = layers.dropout({ rate: 0.3 }).apply(h) as SymbolicTensor;
+    h = layers.gru({ units: 6, returnSequences: true }).apply(h) as SymbolicTensor;
+    const y = layers.timeDistributed({ layer: layers.dense({ units: 3, activation: "softmax" }) }).apply(h) as SymbolicTensor;
+    return model({ inputs: x, outputs: y, seed });
+  }
+
+  it("predict runs the recurrent layers and the dense head as one chain: bit-identical to layer by layer", () => {
+    useFastKernels();
+    const m = line(5);
+    const expected = layerByLayer(() => m.predict(xs));
+    const calls = countForwards(m);
+    const got = m.predict(xs);
+    expect(got).toEqual(expected);
+    for (const layer of m.layers as Layer[]) if (layer.className !== "InputLayer" && layer.className !== "Dropout") expect(calls.get(layer.name), layer.name).toBe(0);
+  });
+
+  it("a graph that branches runs layer by layer", () => {
+    useFastKernels();
+    const x = input({ shape: [null, C], name: "steps" });
+    const a = layers.lstm({ units: 8, returnSequences: true }).apply(x) as SymbolicTensor;
+    const b = layers.gru({ units: 8, returnSequences: true }).apply(x) as SymbolicTensor;
+    const y = layers.timeDistributed({ layer: layers.dense({ units: 2 }) }).apply(layers.add([a, b]) as SymbolicTensor) as SymbolicTensor;
+    const m = model({ inputs: x, outputs: y, seed: 6 });
+    const calls = countForwards(m);
+    const got = m.predict(xs);
+    for (const layer of m.layers as Layer[]) if (layer.className !== "InputLayer") expect(calls.get(layer.name), layer.name).toBe(1);
+    expect(got).toEqual(layerByLayer(() => m.predict(xs)));
+  });
+
+  it("masked input: edge padding (packed away) runs through the chain, a mask with holes layer by layer, as a Sequential model's", () => {
+    useFastKernels();
+    const x = input({ shape: [null, C], name: "steps" });
+    const masked = layers.masking({ maskValue: 0 }).apply(x) as SymbolicTensor;
+    const h = layers.lstm({ units: 7 }).apply(masked) as SymbolicTensor;
+    const m = model({ inputs: x, outputs: layers.dense({ units: 2 }).apply(h) as SymbolicTensor, seed: 8 });
+    const lstm = (m.layers as Layer[]).find((l) => l.className === "LSTM") as Layer;
+    const padded = xs.map((s) => [...s, ...Array.from({ length: 30 - s.length }, () => new Array<number>(C).fill(0))]);
+    const holes = padded.map((s) => s.map((row, t) => (t === 1 ? row.map(() => 0) : row)));
+    for (const [data, through] of [[padded, 0], [holes, 1]] as const) {
+      const calls = countForwards(m);
+      const got = m.predict(data);
+      expect(calls.get(lstm.name)).toBe(through);
+      expect(got).toEqual(layerByLayer(() => m.predict(data)));
+    }
+    expect(m.predict(padded)).toEqual(m.predict(xs)); // edge padding changes nothing
+  });
+
+  it("training is never chained, and the chain sees the weights training left", async () => {
+    useFastKernels();
+    const m = line(7);
+    m.compile({ loss: "categoricalCrossentropy", optimizer: "adam" });
+    const ys = xs.map((s) => s.map((_, t) => [t % 3 === 0 ? 1 : 0, t % 3 === 1 ? 1 : 0, t % 3 === 2 ? 1 : 0]));
+    const calls = countForwards(m);
+    await m.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0 });
+    expect(calls.get((m.layers as Layer[])[1].name)).toBe(3); // 9 sequences in batches of 4
+    expect(m.predict(xs)).toEqual(layerByLayer(() => m.predict(xs)));
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * NOTE [ inference chains ]
- * A Sequential model that starts with stacked LSTM / GRU / SimpleRNN layers (or Bidirectional ones
+ * A Sequential model (or a functional one that is one line of layers) that starts with stacked LSTM / GRU / SimpleRNN layers (or Bidirectional ones
  * over them), at inference (predict, evaluate, validation, decoding; models/chained_inference.ts
  * decides when): each layer's inference forward (`lstmInfer`, `gruInfer`: NOTE [ inference keeps
  * nothing ] in lstm.ts; `simpleRnnForward`, which keeps only its output anyway) used to copy its
