@@ -1,21 +1,22 @@
 /**
  * NOTE [ inference chains ]
- * A Sequential model (or a functional one that is one line of layers) that starts with stacked LSTM / GRU / SimpleRNN layers (or Bidirectional ones
- * over them), at inference (predict, evaluate, validation, decoding; models/chained_inference.ts
- * decides when): each layer's inference forward (`lstmInfer`, `gruInfer`: NOTE [ inference keeps
- * nothing ] in lstm.ts; `simpleRnnForward`, which keeps only its output anyway) used to copy its
- * input into wasm memory, run, and copy its output out, for the next layer to copy back in; each
- * with its own block, layout copy, zero states and JavaScript glue. `runInferenceChain` places everything
- * once in one arena — the packed input (written there by the caller: by `predict` straight from
- * the nested arrays), the layout, zero initial states, every layer's weights, outputs and scratch —
- * runs the layers one after another on wasm memory (layer k reads layer k−1's output where it
- * lies) and copies out only the last layer's output. A Bidirectional layer runs its two directions
- * there too, the backward one on the input reversed within each sequence, and merges them in place
- * for the next layer (`placeBidirectional`); an Embedding layer first looks its rows up into the
- * arena (`placeEmbedding`), and a Dense layer on the last one's rows multiplies them there
- * (`placeDense`). The per-call JavaScript is a handful of
- * functions instead of a few dozen, which is what a request after a pause pays for (code and data
- * back into the caches: NOTE [ lean predict ] in training/lean_predict.ts).
+ * A Sequential model (or a functional one that is one line of layers) that starts with stacked
+ * LSTM / GRU / SimpleRNN layers (or Bidirectional ones over them), at inference (predict,
+ * evaluate, validation, decoding; models/chained_inference.ts decides when): each layer's
+ * inference forward (`lstmInfer`, `gruInfer`: NOTE [ inference keeps nothing ] in lstm.ts;
+ * `simpleRnnForward`, which keeps only its output anyway) used to copy its input into wasm memory,
+ * run, and copy its output out, for the next layer to copy back in; each with its own block,
+ * layout copy, zero states and JavaScript glue. `runInferenceChain` places everything once in one
+ * arena — the packed input (written there by the caller: by `predict` straight from the nested
+ * arrays), the layout, zero initial states, every layer's weights, outputs and scratch — runs the
+ * layers one after another on wasm memory (layer k reads layer k−1's output where it lies) and
+ * copies out only the last layer's output. A Bidirectional layer runs its two directions there
+ * too, the backward one on the input reversed within each sequence, and merges them in place for
+ * the next layer (`placeBidirectional`); an Embedding layer first looks its rows up into the arena
+ * (`placeEmbedding`), and a Dense layer on the last one's rows multiplies them there
+ * (`placeDense`). The per-call JavaScript is a handful of functions instead of a few dozen, which
+ * is what a request after a pause pays for (code and data back into the caches: NOTE [ lean
+ * predict ] in training/lean_predict.ts).
  *
  * The same kernels on the same values in the same order: the result is bit-identical to running
  * the layers one by one (test: training/lean_predict.test.ts).
