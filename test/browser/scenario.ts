@@ -116,8 +116,9 @@ export async function runScenario(lib: Lib, verbose: 0 | 1, httpOrigin?: string)
 
 export interface ThreadsResult {
   workersCreated: number;
-  /** Batch shares the workers computed and answered. */
-  /** The worker's answers, one per chunk of each step, and how many of those chunks it ran. */
+  /** Chunks posted to the worker (its share of each step; the calling thread's own are never posted). */
+  chunksPosted: number;
+  /** The worker's answers, one per chunk posted to it, and how many of those chunks it ran. */
   chunksAnswered: number;
   chunksRun: number;
   oneThreadLosses: number[];
@@ -132,12 +133,18 @@ export async function runThreads(lib: Lib, createWorker: () => Worker): Promise<
   const { xs, ys } = makeData(64, 7);
   const one = await buildModel(lib).fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0, threads: 1 });
   let workersCreated = 0;
+  let chunksPosted = 0;
   let chunksAnswered = 0;
   let chunksRun = 0;
   lib.setThreadPlatform({
     createWorker: () => {
       workersCreated++;
       const worker = createWorker();
+      const post = worker.postMessage.bind(worker) as (message: unknown, transfer?: Transferable[]) => void;
+      worker.postMessage = ((message: unknown, transfer?: Transferable[]) => {
+        if ((message as { type?: string } | null)?.type === "chunk") chunksPosted++;
+        post(message, transfer ?? []);
+      }) as Worker["postMessage"];
       worker.addEventListener("message", (event) => {
         const reply = event.data as { type?: string; ran?: boolean } | null;
         if (reply?.type !== "chunk") return;
@@ -154,7 +161,7 @@ export async function runThreads(lib: Lib, createWorker: () => Worker): Promise<
   const minFlops = lib.setMinShardFlops(0);
   try {
     const two = await buildModel(lib).fit(xs, ys, { epochs: 2, batchSize: 16, verbose: 0, threads: 2 });
-    return { workersCreated, chunksAnswered, chunksRun, oneThreadLosses: one.history.loss, twoThreadLosses: two.history.loss };
+    return { workersCreated, chunksPosted, chunksAnswered, chunksRun, oneThreadLosses: one.history.loss, twoThreadLosses: two.history.loss };
   } finally {
     lib.setThreadPlatform(null);
     lib.setMinShardFlops(minFlops);
