@@ -327,6 +327,42 @@ describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () 
     await terminateWorkers(m);
   });
 
+  it("plain samples go to the worker once per step and its chunks as indices it packs itself (NOTE [ chunks packed by the thread that runs them ]); weighted ones as packed batches — the same step either way", async () => {
+    const seen: { batch: boolean; indices: boolean; samples: boolean }[] = [];
+    setThreadPlatform({
+      defaultThreads: () => 2,
+      createWorker: () => {
+        const w = nodePlatform.createWorker();
+        const post = w.postMessage.bind(w);
+        w.postMessage = (message: unknown, transfer?: Transferable[]) => {
+          const m = message as { type: string; batch?: unknown; indices?: unknown; samples?: unknown };
+          if (m.type === "chunk") seen.push({ batch: m.batch !== undefined, indices: m.indices !== undefined, samples: m.samples !== undefined });
+          post(message, transfer as Transferable[]);
+        };
+        return w;
+      },
+    });
+    setChunkAssignmentForTests((chunks) => Int32Array.from({ length: chunks }, (_, c) => (c < chunks / 2 ? WORKER_CLAIMANT : MAIN_CLAIMANT)));
+    const weights = lengths.map((_, i) => 0.5 + (i % 3));
+    for (const sampleWeight of [undefined, weights]) {
+      seen.length = 0;
+      const m = tagger(9, "adam");
+      const one = tagger(9, "adam");
+      const h2 = await m.fit(xs, ys, { epochs: 1, batchSize: 40, shuffle: false, verbose: 0, threads: 2, sampleWeight });
+      const h1 = await one.fit(xs, ys, { epochs: 1, batchSize: 40, shuffle: false, verbose: 0, threads: 1, sampleWeight });
+      expect(Math.abs(h2.history.loss[0] - h1.history.loss[0])).toBeLessThan(1e-6 * Math.abs(h1.history.loss[0]));
+      expect(weightDiff(m, one)).toBeLessThan(1e-5);
+      expect(seen.length).toBeGreaterThan(0);
+      if (sampleWeight === undefined) {
+        expect(seen.every((s) => s.indices && !s.batch)).toBe(true);
+        expect(seen.map((s) => s.samples)).toEqual(seen.map((_, k) => k === 0));
+      } else {
+        expect(seen.every((s) => s.batch && !s.indices && !s.samples)).toBe(true);
+      }
+      await terminateWorkers(m);
+    }
+  });
+
   it("a chunk that fails to pack fails the step, without leaving the workers waiting: the next step runs", async () => {
     const m = tagger(3);
     const samples = readSamples(m, xs, ys, true);

@@ -13,7 +13,9 @@ export class SampleArena {
   private at = 0;
 
   private constructor(capacity: number) {
-    this.buffer = new Float32Array(capacity);
+    // shared where the engine can share memory, so a training thread can pack chunks from it itself
+    // (NOTE [ chunks packed by the thread that runs them ] in parallel/shared_samples.ts)
+    this.buffer = typeof SharedArrayBuffer === "function" ? new Float32Array(new SharedArrayBuffer(4 * capacity)) : new Float32Array(capacity);
   }
 
   /**

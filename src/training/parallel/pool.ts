@@ -46,6 +46,7 @@ import { concatenated, regularization, shardGradients, type StepResult, trainabl
 import { canShare, claim, MAIN_CLAIMANT, newClaims, WORKER_CLAIMANT } from "./claims.js";
 import { type WorkerLike, threadPlatform } from "./platform.js";
 import type { ChunkMessage, ChunkReply, FromWorker, MetricPartial } from "./replica.js";
+import { shareSamples, type SharedSamples } from "./shared_samples.js";
 import { chunkCount, shardCount, splitShards, stepFlopsEstimate } from "./shards.js";
 
 /** A batch not yet packed: which samples, so it can be packed whole or in shares. */
@@ -126,9 +127,11 @@ export async function parallelTrainStep(
     return prepare ? prepare(raw) : raw;
   };
   // NOTE [ chunks posted as needed ]: the workers' expected share (and one chunk per worker to
-  // spare) is posted first, each chunk as soon as it is packed, so a worker starts on chunk 0
-  // while this thread packs the next; this thread packs its own chunks (from the back) only when
-  // it runs them, unshared and never posted, and between its chunks posts one more from the front
+  // spare) is posted first, each chunk as soon as it is packed — or, for plain samples in shared
+  // memory, as its sample indices, which the worker that claims it packs (NOTE [ chunks packed by
+  // the thread that runs them ] in shared_samples.ts) — so a worker starts on chunk 0 while this
+  // thread posts the next; this thread packs its own chunks (from the back) only when it runs
+  // them, unshared and never posted, and between its chunks posts one more from the front
   // whenever fewer than one per worker wait. Packing and posting all 8 chunks of the seed step up
   // front kept this thread from its first chunk for ~2 ms. Several outputs: every chunk divides
   // each output's loss by the whole batch's Σ m, so the chunks' losses and gradients add up — that
@@ -142,14 +145,16 @@ export async function parallelTrainStep(
   const several = model.outputSpecs().length > 1;
   const chunks: ModelBatch[] = several ? parts.map((p) => sharedBatch(pack(p))) : new Array<ModelBatch>(K);
   const denominators = several ? sumCounts(chunks, model) : undefined;
-  const step = pool.runChunks(model, { claims, denominators, workers });
+  // plain samples in shared memory: a worker packs the chunks it claims (NOTE [ chunks packed by the thread that runs them ])
+  const samples = !several && !prepare && canShare() ? shareSamples(source.samples) : null;
+  const step = pool.runChunks(model, { claims, denominators, workers, samples });
   let frontier = 0; // chunks 0 .. frontier − 1 are posted, or were claimed here before they could be
   const postNext = (): void => {
     while (frontier < K) {
       const c = frontier++;
       if (claims[c] === MAIN_CLAIMANT) continue; // run here: the workers never need it
-      chunks[c] ??= sharedBatch(pack(parts[c]));
-      step.post(c, chunks[c], seeds[c]);
+      if (samples) step.post(c, { indices: parts[c] }, seeds[c]);
+      else step.post(c, { batch: (chunks[c] ??= sharedBatch(pack(parts[c]))) }, seeds[c]);
       return;
     }
   };
@@ -188,10 +193,18 @@ export async function parallelTrainStep(
   if (done.some((r) => r.grads.length !== gradSize)) throw new Error("ragged: a training thread's replica has other trainable weights than the model");
   let realSteps = 0;
   let maxLength = 0;
-  for (const b of chunks) {
-    const f = batchFigures(b);
-    realSteps += f.realSteps;
-    maxLength = Math.max(maxLength, f.maxLength);
+  if (samples) {
+    // the workers' chunks were packed where they ran; plain samples count every step as real
+    for (const i of source.indices) {
+      realSteps += samples.lengths[i];
+      maxLength = Math.max(maxLength, samples.lengths[i]);
+    }
+  } else {
+    for (const b of chunks) {
+      const f = batchFigures(b);
+      realSteps += f.realSteps;
+      maxLength = Math.max(maxLength, f.maxLength);
+    }
   }
   // in chunk order, whichever thread ran each: the step does not depend on how they were shared out
   done.forEach((r) => r.metrics.forEach((p, k) => metrics[k]?.merge(p)));
@@ -220,6 +233,9 @@ function shared<A extends Float32Array | Uint8Array>(a: A | null): A | null {
   copy.set(a);
   return copy;
 }
+
+/** A posted chunk: its packed batch, or the indices of its samples in the step's shared samples. */
+type ChunkData = { batch: ModelBatch } | { indices: readonly number[] };
 
 /** One chunk's result, from this thread or a worker. */
 interface ChunkOutcome {
@@ -387,16 +403,17 @@ class WorkerPool {
   }
 
   /**
-   * Starts a step on the first `workers` workers: `post` sends a chunk to each of them (cloned, or
-   * shared: any thread may run any chunk), the model's current weights with the step's first;
+   * Starts a step on the first `workers` workers: `post` sends a chunk to each of them (its packed
+   * batch, cloned or shared; or its sample indices, to be packed from the step's shared `samples`:
+   * any thread may run any chunk), the model's current weights (and `samples`) with the step's first;
    * after `seal` (no more chunks), `replies` resolves with all their answers once each worker has
    * answered every chunk posted to it (run, or claimed by another thread), or rejects when the
    * step is abandoned (a chunk failed to pack or to run here).
    */
   runChunks(
     model: LayersModel,
-    step: { claims: Int32Array; denominators?: number[]; workers: number },
-  ): { post: (chunk: number, batch: ModelBatch, seed: number) => void; seal: () => void; abandon: (error: Error) => void; replies: Promise<ChunkReply[]> } {
+    step: { claims: Int32Array; denominators?: number[]; workers: number; samples: SharedSamples | null },
+  ): { post: (chunk: number, data: ChunkData, seed: number) => void; seal: () => void; abandon: (error: Error) => void; replies: Promise<ChunkReply[]> } {
     if (this.failure) return { post: () => {}, seal: () => {}, abandon: () => {}, replies: Promise.reject(this.failure) };
     const weights = concatenated(model.weights, "value");
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
@@ -421,12 +438,12 @@ class WorkerPool {
         reject,
       });
     });
-    const post = (chunk: number, batch: ModelBatch, seed: number) => {
+    const post = (chunk: number, data: ChunkData, seed: number) => {
       if (sealed) throw new Error("ragged: a chunk posted after its step was sealed");
       for (let k = 0; k < step.workers; k++) {
         const message: ChunkMessage = {
-          type: "chunk", id, chunk, batch, seed, claims: step.claims, claimant: WORKER_CLAIMANT + k,
-          ...(expected === 0 ? { weights } : {}),
+          type: "chunk", id, chunk, ...data, seed, claims: step.claims, claimant: WORKER_CLAIMANT + k,
+          ...(expected === 0 ? { weights, ...(step.samples ? { samples: step.samples } : {}) } : {}),
           ...(step.denominators ? { denominators: step.denominators } : {}),
         };
         this.workers[k].postMessage(message);

@@ -2,9 +2,11 @@
  * The worker side of data-parallel training, and the messages between the threads.
  *
  * A worker holds a replica of the model (topology + weights from `modelToArtifacts`, compiled
- * with the same loss and metrics; no optimizer state). Each step it receives every chunk of the
- * batch (already packed; the first message also carries the current weights) and, for each chunk
- * it manages to claim (NOTE [ chunks claimed at run time ] in claims.ts), runs the packed
+ * with the same loss and metrics; no optimizer state). Each step it receives the chunks of the
+ * batch posted to it (packed, or as sample indices it packs from the step's shared samples: NOTE
+ * [ chunks packed by the thread that runs them ] in shared_samples.ts; the first message also
+ * carries the current weights) and, for each chunk it manages to claim (NOTE [ chunks claimed at
+ * run time ] in claims.ts), runs the packed
  * forward/backward (`shardGradients`) and sends back its loss, Σ m, gradients and metric sums;
  * for a chunk another thread claimed it answers at once that it did not run it. The arrays cross
  * once per step, never per timestep.
@@ -21,6 +23,7 @@ import "../engine.js"; // compile, in the worker
 import { shardGradients, trainableGrads } from "../train_step.js";
 import type { MessageLike } from "./platform.js";
 import { claim } from "./claims.js";
+import { packShared, type SharedSamples } from "./shared_samples.js";
 
 /** Main → worker: build the replica. */
 export interface InitMessage {
@@ -42,9 +45,14 @@ export interface ChunkMessage {
   id: number;
   /** The chunk's index in the step. */
   chunk: number;
-  batch: ModelBatch;
+  /** The chunk packed; or, with the step's shared samples, `indices` (NOTE [ chunks packed by the thread that runs them ]). */
+  batch?: ModelBatch;
+  /** The chunk's sample indices, when the worker packs it from `samples`. */
+  indices?: readonly number[];
   /** Every weight of the model (`model.weights` order), concatenated: on a step's first chunk only. */
   weights?: Float32Array;
+  /** The step's samples in shared memory, for chunks posted as indices: on a step's first chunk only. */
+  samples?: SharedSamples;
   /** Seeds this chunk's dropout stream. */
   seed: number;
   /** The step's claims, one entry per chunk (shared memory where the engine has it). */
@@ -98,6 +106,7 @@ export interface ReplicaEndpoint {
  */
 export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: unknown) => LayersModel): void {
   let replica: { model: LayersModel; metrics: MetricAccumulator[] } | null = null;
+  let stepSamples: { id: number; samples: SharedSamples } | null = null;
   endpoint.onmessage = (event) => {
     const message = event.data as ToWorker;
     try {
@@ -107,11 +116,13 @@ export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: 
       } else if (message.type === "chunk") {
         if (!replica) throw new Error("replica: step before init");
         if (message.weights) setWeights(replica.model, message.weights);
+        if (message.samples) stepSamples = { id: message.id, samples: message.samples };
         if (!claim(message.claims, message.chunk, message.claimant)) {
           endpoint.postMessage({ type: "chunk", id: message.id, chunk: message.chunk, ran: false } satisfies FromWorker);
           return;
         }
-        const reply = runChunk(replica.model, replica.metrics, message);
+        const batch = message.batch ?? packIndices(stepSamples, message);
+        const reply = runChunk(replica.model, replica.metrics, message, batch);
         endpoint.postMessage(reply, [reply.grads.buffer as ArrayBuffer]);
       }
     } catch (err) {
@@ -147,8 +158,14 @@ function setWeights(model: LayersModel, weights: Float32Array): void {
   }
 }
 
-function runChunk(model: LayersModel, metrics: MetricAccumulator[], message: ChunkMessage): ChunkResult {
+/** A chunk posted as indices, packed here from its step's shared samples. */
+function packIndices(step: { id: number; samples: SharedSamples } | null, message: ChunkMessage): ModelBatch {
+  if (!message.indices || step === null || step.id !== message.id) throw new Error("replica: a chunk without its batch or its step's samples");
+  return packShared(step.samples, message.indices);
+}
+
+function runChunk(model: LayersModel, metrics: MetricAccumulator[], message: ChunkMessage, batch: ModelBatch): ChunkResult {
   for (const m of metrics) m.reset();
-  const result = shardGradients(model, message.batch, metrics, new Random(message.seed), message.denominators);
+  const result = shardGradients(model, batch, metrics, new Random(message.seed), message.denominators);
   return { type: "chunk", id: message.id, chunk: message.chunk, ran: true, loss: result.loss, count: result.count, grads: trainableGrads(model), metrics: metrics.map((m) => m.partial()), ...(result.outputLosses ? { outputLosses: result.outputLosses } : {}) };
 }
