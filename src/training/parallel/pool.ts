@@ -5,8 +5,8 @@
  * to T−1 workers holding a replica of the model (replica.ts). The threads then claim chunks while
  * they run — the workers from the front, the calling thread from the back — so a thread that is
  * slowed runs fewer (NOTE [ chunks claimed at run time ] in claims.ts); a chunk the calling thread
- * runs is packed when it gets to it and never posted (NOTE [ chunks posted as needed ] below). The calling thread combines,
- * in chunk order, exactly what one thread would have computed:
+ * runs is packed when it gets to it and never posted (NOTE [ chunks posted as needed ] below). The
+ * calling thread combines, in chunk order, exactly what one thread would have computed:
  *   D = Σ_c D_c (D_c = Σ m over chunk c, NOTE [ loss reduction ]),
  *   loss = Σ_c (D_c/D)·loss_c,   grad = Σ_c (D_c/D)·grad_c,
  * adds the regularization penalties and their gradients once, merges the metric sums, and the
