@@ -327,7 +327,7 @@ describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () 
     await terminateWorkers(m);
   });
 
-  it("plain samples go to the worker once per step and its chunks as indices it packs itself (NOTE [ chunks packed by the thread that runs them ]); weighted ones as packed batches — the same step either way", async () => {
+  it("plain samples go to the worker once (a fit's steps share them) and its chunks as indices it packs itself (NOTE [ chunks packed by the thread that runs them ]); weighted ones as packed batches — the same step either way", async () => {
     const seen: { batch: boolean; indices: boolean; samples: boolean }[] = [];
     setThreadPlatform({
       defaultThreads: () => 2,
@@ -348,14 +348,18 @@ describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () 
       seen.length = 0;
       const m = tagger(9, "adam");
       const one = tagger(9, "adam");
-      const h2 = await m.fit(xs, ys, { epochs: 1, batchSize: 40, shuffle: false, verbose: 0, threads: 2, sampleWeight });
-      const h1 = await one.fit(xs, ys, { epochs: 1, batchSize: 40, shuffle: false, verbose: 0, threads: 1, sampleWeight });
-      expect(Math.abs(h2.history.loss[0] - h1.history.loss[0])).toBeLessThan(1e-6 * Math.abs(h1.history.loss[0]));
+      const h2 = await m.fit(xs, ys, { epochs: 2, batchSize: 20, shuffle: false, verbose: 0, threads: 2, sampleWeight });
+      const h1 = await one.fit(xs, ys, { epochs: 2, batchSize: 20, shuffle: false, verbose: 0, threads: 1, sampleWeight });
+      h1.history.loss.forEach((l, e) => expect(Math.abs(h2.history.loss[e] - l)).toBeLessThan(1e-6 * Math.abs(l)));
       expect(weightDiff(m, one)).toBeLessThan(1e-5);
       expect(seen.length).toBeGreaterThan(0);
       if (sampleWeight === undefined) {
         expect(seen.every((s) => s.indices && !s.batch)).toBe(true);
+        // 4 steps of one fit: the samples go once, with the first chunk of the first step
         expect(seen.map((s) => s.samples)).toEqual(seen.map((_, k) => k === 0));
+        const again = await m.trainOnBatch(xs, ys, { threads: 2 }); // other samples (a new call): sent again
+        expect(Number.isFinite(again)).toBe(true);
+        expect(seen.filter((s) => s.samples)).toHaveLength(2);
       } else {
         expect(seen.every((s) => s.batch && !s.indices && !s.samples)).toBe(true);
       }

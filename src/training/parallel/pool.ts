@@ -146,7 +146,7 @@ export async function parallelTrainStep(
   const chunks: ModelBatch[] = several ? parts.map((p) => sharedBatch(pack(p))) : new Array<ModelBatch>(K);
   const denominators = several ? sumCounts(chunks, model) : undefined;
   // plain samples in shared memory: a worker packs the chunks it claims (NOTE [ chunks packed by the thread that runs them ])
-  const samples = !several && !prepare && canShare() ? shareSamples(source.samples) : null;
+  const samples = !several && !prepare && canShare() ? sharedSamplesOf(source.samples) : null;
   const step = pool.runChunks(model, { claims, denominators, workers, samples });
   let frontier = 0; // chunks 0 .. frontier − 1 are posted, or were claimed here before they could be
   const postNext = (): void => {
@@ -232,6 +232,14 @@ function shared<A extends Float32Array | Uint8Array>(a: A | null): A | null {
   const copy = new (a.constructor as new (buffer: SharedArrayBuffer) => A)(new SharedArrayBuffer(a.byteLength));
   copy.set(a);
   return copy;
+}
+
+const sharedSamples = new WeakMap<ModelSamples, SharedSamples | null>();
+
+/** `shareSamples`, once per samples object: a fit's steps share one (and the workers keep it). */
+function sharedSamplesOf(samples: ModelSamples): SharedSamples | null {
+  if (!sharedSamples.has(samples)) sharedSamples.set(samples, shareSamples(samples));
+  return sharedSamples.get(samples) ?? null;
 }
 
 /** A posted chunk: its packed batch, or the indices of its samples in the step's shared samples. */
@@ -333,6 +341,8 @@ class WorkerPool {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private failure: Error | null = null;
+  /** The shared samples the workers last received: sent again only when a step's differ. */
+  private sentSamples: SharedSamples | null = null;
   private busy = 0;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private stopping: Promise<void> | null = null;
@@ -405,7 +415,8 @@ class WorkerPool {
   /**
    * Starts a step on the first `workers` workers: `post` sends a chunk to each of them (its packed
    * batch, cloned or shared; or its sample indices, to be packed from the step's shared `samples`:
-   * any thread may run any chunk), the model's current weights (and `samples`) with the step's first;
+   * any thread may run any chunk), the model's current weights with the step's first (and
+   * `samples`, unless they are the ones the workers were sent last);
    * after `seal` (no more chunks), `replies` resolves with all their answers once each worker has
    * answered every chunk posted to it (run, or claimed by another thread), or rejects when the
    * step is abandoned (a chunk failed to pack or to run here).
@@ -438,12 +449,15 @@ class WorkerPool {
         reject,
       });
     });
+    // the same samples step after step (a fit's): the workers keep the ones they were sent last
+    const sendSamples = step.samples !== null && step.samples !== this.sentSamples;
     const post = (chunk: number, data: ChunkData, seed: number) => {
       if (sealed) throw new Error("ragged: a chunk posted after its step was sealed");
+      if (expected === 0 && sendSamples) this.sentSamples = step.samples;
       for (let k = 0; k < step.workers; k++) {
         const message: ChunkMessage = {
           type: "chunk", id, chunk, ...data, seed, claims: step.claims, claimant: WORKER_CLAIMANT + k,
-          ...(expected === 0 ? { weights, ...(step.samples ? { samples: step.samples } : {}) } : {}),
+          ...(expected === 0 ? { weights, ...(sendSamples && step.samples ? { samples: step.samples } : {}) } : {}),
           ...(step.denominators ? { denominators: step.denominators } : {}),
         };
         this.workers[k].postMessage(message);

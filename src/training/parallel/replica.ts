@@ -51,7 +51,7 @@ export interface ChunkMessage {
   indices?: readonly number[];
   /** Every weight of the model (`model.weights` order), concatenated: on a step's first chunk only. */
   weights?: Float32Array;
-  /** The step's samples in shared memory, for chunks posted as indices: on a step's first chunk only. */
+  /** The step's samples in shared memory, for chunks posted as indices: on a step's first chunk, when they are not the ones sent last. */
   samples?: SharedSamples;
   /** Seeds this chunk's dropout stream. */
   seed: number;
@@ -106,7 +106,7 @@ export interface ReplicaEndpoint {
  */
 export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: unknown) => LayersModel): void {
   let replica: { model: LayersModel; metrics: MetricAccumulator[] } | null = null;
-  let stepSamples: { id: number; samples: SharedSamples } | null = null;
+  let samples: SharedSamples | null = null; // the last sent: a fit's steps share them
   endpoint.onmessage = (event) => {
     const message = event.data as ToWorker;
     try {
@@ -116,12 +116,12 @@ export function serveReplica(endpoint: ReplicaEndpoint, buildModel: (artifacts: 
       } else if (message.type === "chunk") {
         if (!replica) throw new Error("replica: step before init");
         if (message.weights) setWeights(replica.model, message.weights);
-        if (message.samples) stepSamples = { id: message.id, samples: message.samples };
+        if (message.samples) samples = message.samples;
         if (!claim(message.claims, message.chunk, message.claimant)) {
           endpoint.postMessage({ type: "chunk", id: message.id, chunk: message.chunk, ran: false } satisfies FromWorker);
           return;
         }
-        const batch = message.batch ?? packIndices(stepSamples, message);
+        const batch = message.batch ?? packIndices(samples, message);
         const reply = runChunk(replica.model, replica.metrics, message, batch);
         endpoint.postMessage(reply, [reply.grads.buffer as ArrayBuffer]);
       }
@@ -158,10 +158,10 @@ function setWeights(model: LayersModel, weights: Float32Array): void {
   }
 }
 
-/** A chunk posted as indices, packed here from its step's shared samples. */
-function packIndices(step: { id: number; samples: SharedSamples } | null, message: ChunkMessage): ModelBatch {
-  if (!message.indices || step === null || step.id !== message.id) throw new Error("replica: a chunk without its batch or its step's samples");
-  return packShared(step.samples, message.indices);
+/** A chunk posted as indices, packed here from the shared samples sent last (its step's). */
+function packIndices(samples: SharedSamples | null, message: ChunkMessage): ModelBatch {
+  if (!message.indices || samples === null) throw new Error("replica: a chunk without its batch or its step's samples");
+  return packShared(samples, message.indices);
 }
 
 function runChunk(model: LayersModel, metrics: MetricAccumulator[], message: ChunkMessage, batch: ModelBatch): ChunkResult {
