@@ -6,10 +6,12 @@
  * `toSamples` copies a call's sequences into one buffer (NOTE [ one buffer per call ]), a
  * SharedArrayBuffer where the engine has one — a chunk is posted as its sample indices alone, and
  * the worker that claims it packs it itself, from views of the same buffers, with the same
- * `makeBatch`: the same batch to the bit, packed in parallel. Measured (2 threads, five / three
- * alternating process pairs of 30–40 steps): the seed batch (5 features) 44.5 → 43.9 ms (means of
- * the lower quartiles; medians 45.1 → 44.9), 1000 × 55 steps of 64 features into an LSTM(32)
- * 79.1–81.5 → 66.9–69.2 ms — packing grows with the features, and it no longer waits in line.
+ * `makeBatch`: the same batch to the bit, packed in parallel. The samples themselves (buffers and
+ * offsets) go to a worker once per samples object — all steps of a `fit` — not once per step.
+ * Measured (2 threads, five / three alternating process pairs of 30–40 steps): the seed batch (5
+ * features) 44.5 → 43.9 ms (means of the lower quartiles; medians 45.1 → 44.9), 1000 × 55 steps of
+ * 64 features into an LSTM(32) 79.1–81.5 → 66.9–69.2 ms — packing grows with the features, and it
+ * no longer waits in line.
  *
  * Only plain samples take this road: one input of per-step features (not a graph, not nested), no
  * masks, sample weights, label sequences or changed output lengths, every sequence (and target)
