@@ -367,6 +367,38 @@ describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () 
     }
   });
 
+  it("three threads (two workers claiming from the front): the same steps as one thread, claimed at run time or in fixed shares", async () => {
+    let created = 0;
+    let posted = 0;
+    setThreadPlatform({
+      defaultThreads: () => 3,
+      createWorker: () => {
+        created++;
+        const w = nodePlatform.createWorker();
+        const post = w.postMessage.bind(w);
+        w.postMessage = (message: unknown, transfer?: Transferable[]) => {
+          if ((message as { type: string }).type === "chunk") posted++;
+          post(message, transfer as Transferable[]);
+        };
+        return w;
+      },
+    });
+    for (const assign of [null, (chunks: number, workers: number) => fixedShares(chunks, workers)]) {
+      setChunkAssignmentForTests(assign);
+      created = 0;
+      posted = 0;
+      const m = tagger(12, "adam");
+      const one = tagger(12, "adam");
+      const h3 = await m.fit(xs, ys, { epochs: 2, batchSize: 20, shuffle: false, verbose: 0, threads: 3 });
+      const h1 = await one.fit(xs, ys, { epochs: 2, batchSize: 20, shuffle: false, verbose: 0, threads: 1 });
+      h1.history.loss.forEach((l, e) => expect(Math.abs(h3.history.loss[e] - l)).toBeLessThan(1e-6 * Math.abs(l)));
+      expect(weightDiff(m, one)).toBeLessThan(1e-5);
+      expect(created).toBe(2);
+      expect(posted).toBeGreaterThan(0);
+      await terminateWorkers(m);
+    }
+  });
+
   it("a chunk that fails to pack fails the step, without leaving the workers waiting: the next step runs", async () => {
     const m = tagger(3);
     const samples = readSamples(m, xs, ys, true);
