@@ -4,8 +4,9 @@
  * In one run: the GEMM peak on 1 and on 2 threads (gemm_peak.ts; the best of the seed step's
  * product shapes, measured before and after the step timings, the higher kept), the step's FLOPs
  * counted analytically (flops.ts), and the seed step (batch B × T, trainOnBatch) on 1 thread, on 2
- * threads and with the default thread count, interleaved. Achieved fraction = (FLOPs / step
- * time) / peak of the same thread count.
+ * threads and with the default thread count, interleaved; then the same step inside a `fit` loop on
+ * 1 and 2 threads (fit_steps.ts). Achieved fraction = (FLOPs / step time) / peak of the same thread
+ * count.
  */
 import os from "node:os";
 import { seedBatch } from "./data.js";
@@ -15,6 +16,7 @@ import type { BenchOptions } from "./options.js";
 import { raggedStepContender } from "./ragged_models.js";
 import { find, heading, ratioLine, table, timingTable } from "./report.js";
 import { interleave } from "./stats.js";
+import { fitSteps } from "./fit_steps.js";
 
 async function measurePeaks(ms: number): Promise<{ label: string; one: number; two: number }[]> {
   const rows: { label: string; one: number; two: number }[] = [];
@@ -42,6 +44,7 @@ export async function stepEfficiencySection(o: BenchOptions, print: (s: string) 
     ],
     { label: "peak" },
   );
+  const fitTimings = await fitSteps({ batch: B, length: T, threads: [1, 2], name: (t) => `fit loop, ${t} thread${t > 1 ? "s" : ""}`, rounds: 3, epochs: 2 });
   const after = await measurePeaks(400);
   const peaks = before.map((b, i) => ({ label: b.label, one: Math.max(b.one, after[i].one), two: Math.max(b.two, after[i].two) }));
   const peak1 = Math.max(...peaks.map((p) => p.one));
@@ -66,4 +69,16 @@ export async function stepEfficiencySection(o: BenchOptions, print: (s: string) 
     print(`${name}: ${achieved.toFixed(1)} GFLOP/s (median; ${best.toFixed(1)} at the minimum) = ${(achieved / peak).toFixed(3)} of the ${peak.toFixed(1)} GFLOP/s peak`);
   }
   print(ratioLine("2 threads", find(timings, TWO), "1 thread", find(timings, ONE)));
+  print("");
+  print(`The same step inside fit (8 batches of ${B} × ${T}, data read once per fit call; 3 alternating rounds of 2 timed epochs, each step timed by a callback):`);
+  print(timingTable(fitTimings));
+  print("");
+  const FIT_ONE = fitTimings[0].name;
+  const FIT_TWO = fitTimings[1].name;
+  for (const [name, peak] of [[FIT_ONE, peak1], [FIT_TWO, peak2]] as const) {
+    const s = find(fitTimings, name);
+    const achieved = flops.total / (s.median / 1000) / 1e9;
+    print(`${name}: ${achieved.toFixed(1)} GFLOP/s (median) = ${(achieved / peak).toFixed(3)} of the ${peak.toFixed(1)} GFLOP/s peak`);
+  }
+  print(ratioLine("fit loop 2 threads", find(fitTimings, FIT_TWO), "1 thread", find(fitTimings, FIT_ONE)));
 }
