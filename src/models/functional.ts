@@ -283,10 +283,10 @@ export class LayersModel<X = ModelInputs, Y = ModelTargets> extends Layer {
   }
 
   /**
-   * An inference pass of a graph that is one line of layers (`input → a → b → …`, as a Sequential
-   * model's) with its leading recurrent layers as one wasm chain (models/chained_inference.ts), the
-   * rest layer by layer: the same floats as `runGraph`'s. Null for any other graph, a masked input,
-   * or when the chain refuses.
+   * An inference pass of a graph that is one line of layers (`input → a → b → …`: every Sequential
+   * model's, and a functional model written so) with its leading recurrent layers as one wasm
+   * chain (models/chained_inference.ts), the rest layer by layer: the same floats as `runGraph`'s.
+   * Null for any other graph, a masked input, no chainable layers, or when the chain refuses.
    */
   private runChainedGraph(inputs: LayerValue[], rng: Random | undefined): LayerValue | null {
     const input = inputs[0];
@@ -713,6 +713,7 @@ export function model(args: ModelArgs): LayersModel {
   return new LayersModel(args);
 }
 
+/** An inference pass keeps nothing for a way back. */
 function refuseBackward(): never {
   throw new Error("ragged: backward after an inference pass (run with needsGrad: false)");
 }

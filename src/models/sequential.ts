@@ -22,7 +22,6 @@ import { InputLayer } from "../layers/input_layer.js";
 import { type SymbolicTensor, kindOfShape } from "../layers/symbolic.js";
 import { LayersModel } from "./functional.js";
 import { summary, type SummaryOptions } from "./summary.js";
-import { chainedInference, leadingChain } from "./chained_inference.js";
 import type { ToSamplesArgs, TargetSpec } from "../training/samples.js";
 
 export type { CompileArgs } from "./functional.js";
@@ -190,27 +189,13 @@ export class Sequential extends LayersModel<InputData, TargetsData> {
    * Runs every layer; `backward` of the result propagates and accumulates weight gradients.
    * `rng` (default: the model's) feeds dropout; threads give each share of a batch its own.
    * An inference pass (`training` and `needsGrad` false) runs the leading recurrent layers as one
-   * wasm chain when it can (models/chained_inference.ts); it has no way back.
+   * wasm chain when it can (`runMany`: a Sequential model's graph is one line of layers); it has no
+   * way back.
    */
   run(input: LayerValue, options: { training: boolean; needsGrad: boolean; rng?: import("../core/random.js").Random }): ModelPass {
     if (this.stack.length === 0) return { output: input, backward: () => {} };
-    const chained = !options.training && !options.needsGrad ? this.runChained(input, options.rng) : null;
-    if (chained) return { output: chained, backward: refuseBackward };
     const pass = this.runMany([input], options);
     return { output: pass.outputs[0], backward: (d: LayerValue) => pass.backward([d]) };
-  }
-
-  /**
-   * An inference pass with the leading recurrent layers as one wasm chain (models/chained_inference.ts),
-   * or null when the model has no such layers right now, the input has a mask, or wasm refuses.
-   */
-  private runChained(input: LayerValue, rng: import("../core/random.js").Random | undefined): LayerValue | null {
-    if (input.kind !== "sequence" || input.mask) return null;
-    const chain = leadingChain(this);
-    if (chain === null) return null;
-    const n = input.layout.totalSteps * input.width;
-    const out = chainedInference(this, chain, input.layout, input.width, rng, (mem, at) => (mem.set(input.data.subarray(0, n), at), true));
-    return out === "refused" ? null : out;
   }
 
   /** The classic Keras table (Layer (type) | Output Shape | Param #), as the seed shows it. */
@@ -258,9 +243,4 @@ function checkVectorInputLayer(layer: Layer, batchInputShape: Shape): void {
  */
 export function sequential(layers: Layer[] = [], args: SequentialArgs = {}): Sequential {
   return new Sequential(layers, args);
-}
-
-/** An inference pass keeps nothing for a way back. */
-function refuseBackward(): never {
-  throw new Error("ragged: backward after an inference pass (run with needsGrad: false)");
 }

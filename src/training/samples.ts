@@ -137,7 +137,7 @@ export function toSamples(xs: unknown, ys: unknown, args: ToSamplesArgs): Sample
     }
     ysOut = new Array(count);
     const classes = target.classes ?? 0;
-    const yArena = SampleArena.for(ylist, target.width, target.perStep);
+    const yArena = SampleArena.for(target.readLabels ? [] : ylist, target.width, target.perStep); // label sequences are read apart
     for (let i = 0; i < count; i++) {
       const y = ylist[i];
       if (target.readLabels) {
