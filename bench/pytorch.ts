@@ -32,7 +32,7 @@ import { useFastKernels } from "../dist/core/kernels/wasm.js";
 import { buildSeedModel } from "../dist/cli/commands/demo.js";
 import { flatPadded, maxLength, seedBatch, totalSteps } from "./data.js";
 import type { BenchOptions } from "./options.js";
-import { raggedStepContender } from "./ragged_models.js";
+import { raggedFitLoopContender, raggedStepContender } from "./ragged_models.js";
 import { find, heading, ms, ratioLine, timingTable } from "./report.js";
 import { interleave, settle, summarize, type Contender, type Summary, type Timings } from "./stats.js";
 
@@ -220,6 +220,52 @@ function raggedThreaded(
   };
 }
 
+/** Steps per timed run of the training-loop comparisons. */
+const LOOP_STEPS = 8;
+
+/**
+ * The same step as both sides train: ragged's `fit` (data read once per call) against PyTorch's
+ * steps back to back on tensors made beforehand; each round runs LOOP_STEPS steps of every
+ * contender, interleaved, and every step's time is a sample (the first after another contender's
+ * run included). The one-step rounds above time each ragged step right after a peer's run, which on
+ * these shared machines leaves the second core idle and slows the next 2-thread step (measured
+ * 2026-12-05: first step after 1.4 s of one-core work 52–54 ms, the next ones 44–47), and include
+ * `trainOnBatch`'s read of the nested arrays, which PyTorch's timing does not.
+ */
+async function loopComparison(
+  child: TorchChild,
+  args: { title: string; xs: number[][][]; ys: number[][][]; o: BenchOptions; print: (s: string) => void; padded?: boolean },
+): Promise<void> {
+  const { o, print } = args;
+  const rounds = Math.max(2, Math.ceil(o.rounds / 2));
+  const common = { xs: args.xs, ys: args.ys, rounds, warmup: o.warmup };
+  const what = args.padded ? "padded to longest" : "loop";
+  const P2 = `PyTorch ${what}, 2 threads`;
+  const P1 = `PyTorch ${what}, 1 thread`;
+  const R2 = "ragged fit loop, 2 threads (default)";
+  const R1 = "ragged fit loop, 1 thread";
+  const torch = [
+    await torchContender(child, { ...common, name: `${P2} (${args.title})`, mode: "padded", threads: TORCH_THREADS, steps: LOOP_STEPS }),
+    await torchContender(child, { ...common, name: `${P1} (${args.title})`, mode: "padded", threads: 1, steps: LOOP_STEPS }),
+  ];
+  const prepare = async (): Promise<void> => {
+    await settle();
+    if (!useFastKernels()) throw new Error("ragged's WebAssembly SIMD kernels are not supported here");
+  };
+  const ragged = [2, 1].map((threads) => raggedFitLoopContender({ ...common, name: threads === 2 ? R2 : R1, steps: LOOP_STEPS, threads, prepare }));
+  const timings = withInnerTimes(await interleave([...ragged, ...torch], { label: "pytorch loop" }), [...ragged, ...torch]).map((t) => ({
+    ...t,
+    name: t.name.replace(` (${args.title})`, ""),
+  }));
+  print(heading(`vs PyTorch — ${args.title} (${LOOP_STEPS} steps back to back per round, ${rounds} interleaved rounds)`));
+  print(timingTable(timings));
+  print("");
+  for (const p of [P2, P1]) for (const r of [R2, R1]) print(ratioLine(r, find(timings, r), p, find(timings, p)));
+  print(ratioLine(R2, find(timings, R2), R1, find(timings, R1)));
+  print(loadNote(find(timings, P2), find(timings, P1)));
+  print("(Each step timed alone: ragged's by fit's onBatchBegin/onBatchEnd, the data read once per fit call; PyTorch's inside python, tensors made beforehand.)");
+}
+
 /** Says which PyTorch thread count won, and why 1 thread can win on a loaded machine. */
 export function loadNote(two: Summary, one: Summary): string {
   if (two.median <= one.median) return `(PyTorch: 2 threads beat 1 thread here, ${ms(two.median)} vs ${ms(one.median)} ms — its best configuration.)`;
@@ -230,7 +276,7 @@ export function loadNote(two: Summary, one: Summary): string {
   );
 }
 
-export function withInnerTimes(timings: Timings[], torch: readonly TorchContender[]): Timings[] {
+export function withInnerTimes(timings: Timings[], torch: readonly { name: string; inner: readonly number[] }[]): Timings[] {
   return timings.map((t) => {
     const c = torch.find((x) => x.name === t.name);
     return c ? { ...t, samples: [...c.inner] } : t;
@@ -297,6 +343,8 @@ export async function pytorchSection(o: BenchOptions, print: (s: string) => void
     print(`(PyTorch times are measured inside python; the pipe round trip, median ${ms(summarize([...pSeed.overhead, ...pSeed1.overhead]).median)} ms, is not counted.`);
     print(" ragged's include converting the nested arrays; PyTorch's tensors are made beforehand.)");
 
+    await loopComparison(child, { title: `seed step in a training loop: batch ${B}, length ${T}`, xs: seed.xs, ys: seed.ys, o, print });
+
     // --- mixed lengths -------------------------------------------------------------------------
     const mixed = seedBatch(B, 3, null);
     const Tmax = maxLength(mixed.xs);
@@ -340,6 +388,8 @@ export async function pytorchSection(o: BenchOptions, print: (s: string) => void
     print(loadNote(find(mixedTimings, P_PAD), find(mixedTimings, P_PAD1)));
     print("(PyTorch padded: loss over B × max steps, zero targets on padding; packed: head and loss on the real steps.");
     print(` Pipe round trip, not counted: median ${ms(summarize(torchMixed.flatMap((c) => c.overhead)).median)} ms.)`);
+
+    await loopComparison(child, { title: `mixed-length batch in a training loop: ${B} sequences, lengths uniform in [10, 100)`, xs: mixed.xs, ys: mixed.ys, o, print, padded: true });
   } finally {
     setKernels(initial);
     await child.close();

@@ -61,3 +61,53 @@ export function raggedConvertContender(args: Omit<RaggedStepArgs, "seed" | "afte
     },
   };
 }
+
+export interface RaggedLoopArgs {
+  name: string;
+  xs: number[][][];
+  ys: number[][][];
+  /** Steps per run: one `fit` call over the batch repeated this many times. */
+  steps: number;
+  threads: number;
+  rounds: number;
+  warmup: number;
+  prepare?: () => Promise<void>;
+}
+
+/** A contender that reports one time per step of a run (`inner`), not the run's wall clock. */
+export interface LoopContender extends Contender {
+  inner: number[];
+}
+
+/**
+ * The seed step inside a training loop: each run is one `model.fit` over `steps` copies of the
+ * batch (read and packed once per call, as `fit` does — as PyTorch's tensors are made before its
+ * timed steps), each step timed by a callback from `onBatchBegin` to `onBatchEnd` (no length bucketing: every
+ * step trains on the batch as given); the workers stay
+ * up between runs, as they do between a user's `fit` calls on one model.
+ */
+export function raggedFitLoopContender(args: RaggedLoopArgs): LoopContender {
+  const model = buildSeedModel(1);
+  const xs = Array.from({ length: args.steps }, () => args.xs).flat();
+  const ys = Array.from({ length: args.steps }, () => args.ys).flat();
+  const inner: number[] = [];
+  let last: number[] = [];
+  let began = 0;
+  const timer = {
+    onBatchBegin: () => void (began = performance.now()),
+    onBatchEnd: () => void last.push(performance.now() - began),
+  };
+  return {
+    name: args.name,
+    rounds: args.rounds,
+    warmup: Math.max(args.warmup, 2),
+    inner,
+    ...(args.prepare ? { prepare: args.prepare } : {}),
+    run: async () => {
+      last = [];
+      const h = await model.fit(xs, ys, { batchSize: args.xs.length, epochs: 1, shuffle: false, bucketing: false, verbose: 0, threads: args.threads, callbacks: [timer] });
+      return h.history.loss[0];
+    },
+    after: () => void inner.push(...last),
+  };
+}
