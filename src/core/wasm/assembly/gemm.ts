@@ -74,11 +74,11 @@ export function packB(dst: usize, b: usize, brs: i32, bcs: i32, K: i32, N: i32, 
 
 /** Packs rows i0..i0+rows−1, columns k0..k0+kc−1 of op(A) into dst as [kc][MR]; missing rows are 0. */
 function packAStrip(dst: usize, a: usize, ars: i32, acs: i32, i0: i32, rows: i32, k0: i32, kc: i32): void {
-  if (MR == 6 && rows == 6 && (acs == 1 || ars == 1)) {
+  if (rows == MR && (acs == 1 || ars == 1)) {
     // NOTE [ strips packed in registers ]
     const s = a + ((<usize>i0 * ars + <usize>k0 * acs) << 2);
-    if (acs == 1) packRows6(dst, s, ars, kc);
-    else packCols6(dst, s, acs, kc);
+    if (acs == 1) packRowsFull(dst, s, ars, kc);
+    else packColsFull(dst, s, acs, kc);
     return;
   }
   if (rows == MR) {
@@ -109,18 +109,20 @@ function packAStrip(dst: usize, a: usize, ars: i32, acs: i32, i0: i32, rows: i32
 /**
  * NOTE [ strips packed in registers ]
  * An A strip is MR rows of op(A) transposed into [kc][MR]. Packed one float at a time (a load and
- * a store each) the LSTM's strips took ~9 % of the seed's training step. A full strip of the FMA
- * build (MR = 6) is packed from vectors instead: when A's rows are contiguous (`packRows6`), four
- * columns of the six rows are six loads, a 4×4 transpose of rows 0–3 in shuffles and rows 4–5
- * interleaved, then four 16-byte and four 8-byte stores; when op(A) is a transpose its six
- * elements at one k are contiguous (`packCols6`): one 16-byte and one 8-byte load and store. The
- * same floats land in the same places, so results are bit-identical; the seed's one-thread step
- * went 76.8–78.7 → 71.6–73.0 ms (medians of 30 steps, three alternating pairs).
+ * a store each) the LSTM's strips took ~9 % of the seed's training step. A full strip is packed
+ * from vectors instead: when A's rows are contiguous (`packRowsFull`), four columns of the MR rows
+ * are MR loads and a 4×4 transpose of rows 0–3 in shuffles (four 16-byte stores), rows 4–5
+ * interleaved (8-byte stores; row 4 alone in the 5-row build: 4-byte lane stores); when op(A) is a
+ * transpose, its MR elements at one k are contiguous (`packColsFull`): a 16-byte load and store
+ * plus one of 8 (or 4) bytes. The same floats land in the same places, so results are
+ * bit-identical; the seed's one-thread step went 76.8–78.7 → 71.6–73.0 ms (medians of 30 steps,
+ * three alternating pairs, FMA build).
  */
 
-/** Rows 0..5 of `a` (row stride `rs` elements) over columns 0..kc−1 into dst as [kc][6]. */
-export function packRows6(dst: usize, a: usize, rs: i32, kc: i32): void {
+/** Rows 0..MR−1 of `a` (row stride `rs` elements) over columns 0..kc−1 into dst as [kc][MR]. */
+export function packRowsFull(dst: usize, a: usize, rs: i32, kc: i32): void {
   const stride = <usize>rs << 2;
+  const kBytes = <usize>MR << 2; // one k of the strip
   let k = 0;
   for (; k + 4 <= kc; k += 4) {
     const s = a + (<usize>k << 2);
@@ -129,40 +131,48 @@ export function packRows6(dst: usize, a: usize, rs: i32, kc: i32): void {
     const r2 = v128.load(s + 2 * stride);
     const r3 = v128.load(s + 3 * stride);
     const r4 = v128.load(s + 4 * stride);
-    const r5 = v128.load(s + 5 * stride);
     const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0k0 r1k0 r0k1 r1k1
     const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
     const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // r0k2 r1k2 r0k3 r1k3
     const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-    const u0 = i32x4.shuffle(r4, r5, 0, 4, 1, 5); // r4k0 r5k0 r4k1 r5k1
-    const u1 = i32x4.shuffle(r4, r5, 2, 6, 3, 7);
-    const d = dst + <usize>k * 24;
+    const d = dst + <usize>k * kBytes;
     v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-    v128.store64_lane(d, u0, 0, 16);
-    v128.store(d, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 24);
-    v128.store64_lane(d, u0, 1, 40);
-    v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 48);
-    v128.store64_lane(d, u1, 0, 64);
-    v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 72);
-    v128.store64_lane(d, u1, 1, 88);
+    v128.store(d + kBytes, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+    v128.store(d + 2 * kBytes, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+    v128.store(d + 3 * kBytes, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+    if (MR == 6) {
+      const r5 = v128.load(s + 5 * stride);
+      const u0 = i32x4.shuffle(r4, r5, 0, 4, 1, 5); // r4k0 r5k0 r4k1 r5k1
+      const u1 = i32x4.shuffle(r4, r5, 2, 6, 3, 7);
+      v128.store64_lane(d, u0, 0, 16);
+      v128.store64_lane(d, u0, 1, 40);
+      v128.store64_lane(d, u1, 0, 64);
+      v128.store64_lane(d, u1, 1, 88);
+    } else {
+      v128.store32_lane(d, r4, 0, 16);
+      v128.store32_lane(d, r4, 1, 36);
+      v128.store32_lane(d, r4, 2, 56);
+      v128.store32_lane(d, r4, 3, 76);
+    }
   }
   for (; k < kc; k++) {
     const s = a + (<usize>k << 2);
-    const d = dst + <usize>k * 24;
-    for (let r = 0; r < 6; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + <usize>r * stride));
+    const d = dst + <usize>k * kBytes;
+    for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + <usize>r * stride));
   }
 }
 
-/** Six contiguous floats at each of kc rows of `a` (row stride `ks` elements) into dst as [kc][6]. */
-export function packCols6(dst: usize, a: usize, ks: i32, kc: i32): void {
+/** MR contiguous floats at each of kc rows of `a` (row stride `ks` elements) into dst as [kc][MR]. */
+export function packColsFull(dst: usize, a: usize, ks: i32, kc: i32): void {
   const step = <usize>ks << 2;
   let s = a;
   let d = dst;
   for (let k = 0; k < kc; k++) {
     v128.store(d, v128.load(s));
-    v128.store64_lane(d, v128.load64_zero(s, 16), 0, 16);
+    if (MR == 6) v128.store64_lane(d, v128.load64_zero(s, 16), 0, 16);
+    else v128.store32_lane(d, v128.load32_zero(s, 16), 0, 16);
     s += step;
-    d += 24;
+    d += MR * 4;
   }
 }
 

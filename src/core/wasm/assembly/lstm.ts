@@ -24,7 +24,7 @@
 //     of MR rows the cell math, then [dx_t | dh_{t−1}] = dz_t · [W; U]ᵀ for the strip; then per step
 //     [dW; dU] += [x_t | h_{t−1}]ᵀ · dz_t and db += Σ dz_t.
 import { ACT_SIGMOID, ACT_TANH, vact, vdact, vflush } from "./math";
-import { KC, MR, NR, oneRowPanels, packB, packCols6, packRows6, tile } from "./gemm";
+import { KC, MR, NR, oneRowPanels, packB, packColsFull, packRowsFull, tile } from "./gemm";
 import { dropRows } from "./rows";
 
 // ---------------------------------------------------------------------------------------------
@@ -243,10 +243,10 @@ function maskStrip(
  * one-row step (batch 1, the tail of a ragged batch) writes K floats, not MR·K.
  */
 function packRowsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, rows: i32, m2: usize): void {
-  if (MR == 6 && rows == 6 && m2 == 0) {
+  if (rows == MR && m2 == 0) {
     // a full strip: four columns at a time, transposed in registers (NOTE [ strips packed in registers ])
-    packRows6(dst, a1, n1, n1);
-    if (n2 > 0) packRows6(dst + (<usize>n1 * 24), a2, n2, n2);
+    packRowsFull(dst, a1, n1, n1);
+    if (n2 > 0) packRowsFull(dst + ((<usize>n1 * MR) << 2), a2, n2, n2);
     return;
   }
   for (let r = 0; r < rows; r++) {
@@ -423,11 +423,11 @@ export function lstmBackward(
  * strip of Aᵀ·B.
  */
 function packColsConcat(dst: usize, a1: usize, n1: i32, a2: usize, n2: i32, i0: i32, rows: i32, kc: i32, m2: usize): void {
-  // six columns inside one of the two (NOTE [ strips packed in registers ])
-  const inA1 = i0 + 6 <= n1;
-  if (MR == 6 && rows == 6 && (inA1 || (i0 >= n1 && i0 - n1 + 6 <= n2 && m2 == 0))) {
-    if (inA1) packCols6(dst, a1 + (<usize>i0 << 2), n1, kc);
-    else packCols6(dst, a2 + (<usize>(i0 - n1) << 2), n2, kc);
+  // MR columns inside one of the two (NOTE [ strips packed in registers ])
+  const inA1 = i0 + MR <= n1;
+  if (rows == MR && (inA1 || (i0 >= n1 && i0 - n1 + MR <= n2 && m2 == 0))) {
+    if (inA1) packColsFull(dst, a1 + (<usize>i0 << 2), n1, kc);
+    else packColsFull(dst, a2 + (<usize>(i0 - n1) << 2), n2, kc);
     return;
   }
   for (let r = 0; r < MR; r++) {
