@@ -8,10 +8,9 @@
  */
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
-import { type ActivationName, activateInPlace, parseActivation, preActivationGrad } from "../core/kernels/activations.js";
+import { type ActivationName, parseActivation } from "../core/kernels/activations.js";
 import { kernels } from "../core/kernels/registry.js";
-import { addBias, sumRows } from "../core/kernels/gemm.js";
-import { wasmGemm } from "../core/kernels/wasm/gemm.js";
+import { wasmDenseForward } from "../core/kernels/wasm/dense.js";
 import type { ChainDense } from "../core/kernels/wasm/inference_chain.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
@@ -78,10 +77,10 @@ export class Dense extends Layer {
   // x: [M, C] rows (M = N steps or B sequences) → y: [M, U]
   /**
    * This layer as the last link of a wasm inference chain (NOTE [ inference chains ]), or null
-   * where its forward would not run the wasm GEMM.
+   * where its forward would not run the wasm kernel (the link computes what that kernel does).
    */
   chainLink(): ChainDense | null {
-    if (kernels().gemm !== wasmGemm) return null;
+    if (kernels().denseForward !== wasmDenseForward) return null;
     return { kind: "dense", H: this.units, kernel: this.kernel.value, bias: this.bias?.value ?? null, activation: this.activation };
   }
 
@@ -90,18 +89,14 @@ export class Dense extends Layer {
     const U = this.units;
     const M = rowCount(input);
     const y = new Float32Array(M * U);
-    kernels().gemm({ out: y, a: input.data, b: this.kernel.value, M, N: U, K: C });
-    if (this.bias) addBias(y, this.bias.value, M, U);
-    activateInPlace(this.activation, y, M, U);
+    const x = input.data;
+    const shape = { M, C, U, activation: this.activation };
+    kernels().denseForward({ y, x, kernel: this.kernel.value, bias: this.bias?.value ?? null, ...shape });
     const output = withData(input, y, U);
     const backward = (dOutput: LayerValue): LayerValue | null => {
-      const dz = preActivationGrad(this.activation, dOutput.data, y, M, U);
-      kernels().gemm({ out: this.kernel.grad, a: input.data, b: dz, M: C, N: U, K: M, transA: true, accumulate: true });
-      if (this.bias) sumRows(this.bias.grad, dz, M, U);
-      if (!ctx.inputNeedsGrad) return null; // a model input: nobody reads dx
-      const dx = new Float32Array(M * C);
-      kernels().gemm({ out: dx, a: dz, b: this.kernel.value, M, N: C, K: U, transB: true });
-      return withData(input, dx, C);
+      const dx = ctx.inputNeedsGrad ? new Float32Array(M * C) : null; // a model input: nobody reads dx
+      kernels().denseBackward({ dx, kernelGrad: this.kernel.grad, biasGrad: this.bias?.grad ?? null, dy: dOutput.data, x, y, kernel: this.kernel.value, ...shape });
+      return dx ? withData(input, dx, C) : null;
     };
     return { output, backward };
   }

@@ -11,6 +11,7 @@ import { gemm } from "./gemm.js";
 import { batchNormBackward, batchNormForward, batchNormStatistics } from "./batch_norm.js";
 import { gruBackward, gruForward } from "./gru.js";
 import { layerNormBackward, layerNormForward } from "./layer_norm.js";
+import { denseBackward, denseForward } from "./dense.js";
 import { lstmBackward, lstmForward } from "./lstm.js";
 import { simpleRnnBackward, simpleRnnForward } from "./simple_rnn.js";
 
@@ -30,6 +31,8 @@ export interface Kernels {
   conv1dBackward: typeof conv1dBackward;
   layerNormForward: typeof layerNormForward;
   layerNormBackward: typeof layerNormBackward;
+  denseForward: typeof denseForward;
+  denseBackward: typeof denseBackward;
   batchNormStatistics: typeof batchNormStatistics;
   batchNormForward: typeof batchNormForward;
   batchNormBackward: typeof batchNormBackward;
@@ -50,6 +53,8 @@ export const jsKernels: Kernels = {
   conv1dBackward,
   layerNormForward,
   layerNormBackward,
+  denseForward,
+  denseBackward,
   batchNormStatistics,
   batchNormForward,
   batchNormBackward,

@@ -17,3 +17,4 @@ await import("./wasm.test.js");
 await import("./wasm_rnn.test.js");
 await import("./wasm_attention.test.js");
 await import("../wasm/math.test.js");
+await import("./wasm_dense.test.js");

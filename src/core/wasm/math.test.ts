@@ -48,6 +48,27 @@ describe.runIf(wasm !== null)("wasm element-wise math", () => {
     for (const [k, v] of Array.from(big).entries()) expect(Math.abs(v - [1, 0, 1, 0][k])).toBeLessThanOrEqual(2.5e-7);
   });
 
+  it("a dense layer's sigmoid (through exp): relative error ≤ 5e-7 on [−85, 85], where the cells' is only absolute", () => {
+    const xs = grid(-85, 85, 200_000);
+    const ys = evaluate((o, x, n) => wasm!.activateDenseArray(Act.Sigmoid, o, x, n), xs);
+    let worstRelative = 0;
+    for (let i = 0; i < xs.length; i++) worstRelative = Math.max(worstRelative, Math.abs(ys[i] / applyScalar(Act.Sigmoid, xs[i]) - 1));
+    expect(worstRelative).toBeLessThanOrEqual(5e-7);
+    // the point of it: σ(−15) = 3.06e-7, which the cells' sigmoid gets only to ± 1.4e-7
+    const tail = evaluate((o, x, n) => wasm!.activateDenseArray(Act.Sigmoid, o, x, n), Float32Array.from([-15, -30, 200, -1e30]));
+    expect(Math.abs(tail[0] / applyScalar(Act.Sigmoid, -15) - 1)).toBeLessThanOrEqual(5e-7);
+    expect(Math.abs(tail[1] / applyScalar(Act.Sigmoid, -30) - 1)).toBeLessThanOrEqual(5e-7);
+    expect(tail[2]).toBe(1);
+    expect(tail[3]).toBeLessThan(1e-37);
+    // the other activations are the cells'
+    const others = grid(-6, 6, 4_000);
+    for (const act of [Act.Linear, Act.Tanh, Act.Relu, Act.HardSigmoid, Act.HardSigmoidTfjs]) {
+      const dense = evaluate((o, x, n) => wasm!.activateDenseArray(act, o, x, n), others);
+      const cell = evaluate((o, x, n) => wasm!.activateArray(act, o, x, n), others);
+      expect(Array.from(dense)).toEqual(Array.from(cell));
+    }
+  });
+
   it("tanh: absolute error ≤ 5e-7 on [−20, 20], and odd", () => {
     const xs = grid(-20, 20, 200_001);
     const ys = evaluate((o, x, n) => wasm!.activateArray(Act.Tanh, o, x, n), xs);

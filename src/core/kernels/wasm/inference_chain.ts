@@ -21,8 +21,7 @@
  * The same kernels on the same values in the same order: the result is bit-identical to running
  * the layers one by one (test: training/lean_predict.test.ts).
  */
-import { type Act, type ActivationName, activateInPlace } from "../activations.js";
-import { addBias } from "../gemm.js";
+import { Act, type ActivationName, activateInPlace, activationId } from "../activations.js";
 import { type MergeMode, mergeDirections } from "../merge_directions.js";
 import type { PackedLayout } from "../../packed_layout.js";
 import { lastRows } from "../recurrent_rows.js";
@@ -278,21 +277,25 @@ function placeEmbedding(s: Shared, arena: WasmArena, l: ChainEmbedding): Placed 
   };
 }
 
-/** A dense layer on [N, C] rows: y [N,H] = x·kernel in the arena; bias and activation on the copy out. */
+/**
+ * A dense layer on [N, C] rows: y [N,H] = act(x·kernel + bias) in the arena, as `wasmDenseForward`
+ * computes it (softmax on the copy out, as there).
+ */
 function placeDense(s: Shared, arena: WasmArena, l: ChainDense, C: number): Placed {
   const { wasm, N } = s;
   const H = l.H;
-  const p = { y: arena.floats(N * H), W: arena.floats(C * H), scratch: arena.reserve(wasm.gemmScratchBytes(H, C, 0)) };
+  const softmax = l.activation === "softmax";
+  const p = { y: arena.floats(N * H), W: arena.floats(C * H), b: l.bias ? arena.floats(H) : 0, scratch: arena.reserve(wasm.denseScratchBytes(N, C, H)) };
   return {
     hOut: p.y,
     run: (mem, input) => {
       mem.set(l.kernel.subarray(0, C * H), p.W >> 2);
-      wasm.gemm(p.y, input, p.W, N, H, C, 0, 0, 0, p.scratch);
+      if (l.bias) mem.set(l.bias.subarray(0, H), p.b >> 2);
+      wasm.denseForward(p.y, input, p.W, p.b, N, C, H, softmax ? Act.Linear : activationId(l.activation), p.scratch);
     },
     result: (mem) => {
       const y = floatsAt(mem, p.y, N * H).slice();
-      if (l.bias) addBias(y, l.bias, N, H);
-      activateInPlace(l.activation, y, N, H);
+      if (softmax) activateInPlace("softmax", y, N, H);
       return y;
     },
   };

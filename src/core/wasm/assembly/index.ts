@@ -8,8 +8,9 @@ export { simpleRnnForward, simpleRnnBackward, simpleRnnScratchBytes } from "./si
 export { attentionForward, attentionBackward, attentionScratchBytes } from "./attention";
 export { conv1dForward, conv1dBackward, conv1dScratchBytes } from "./conv1d";
 export { layerNormForward, layerNormBackward } from "./layer_norm";
+export { denseForward, denseBackward, denseScratchBytes } from "./dense";
 export { batchNormStatistics, batchNormForward, batchNormBackward, batchNormBackwardScratchBytes } from "./batch_norm";
-export { activateArray, expArray } from "./math";
+export { activateArray, activateDenseArray, expArray } from "./math";
 
 /** The first byte the caller may use. */
 export function heapBase(): usize {

@@ -104,10 +104,26 @@ const CONSTS = memory.data<f32>([
  * one-thread seed step 81 against 87 ms, six alternating process pairs, 2026-12-04). The price:
  * an absolute error bound (≈ 1.4e-7) instead of a relative one, so σ of x below ≈ −16 is ≈ 1e-7
  * or 0 instead of e^x — immaterial for the LSTM and GRU gates (and a SimpleRNN's activation),
- * the only places this runs; a dense layer's sigmoid is the reference's, in JavaScript.
+ * the only places this runs; a dense layer's sigmoid, whose output a loss may take the log of,
+ * goes through exp (`vsigmoidExp`).
  */
 @inline export function vsigmoid(x: v128): v128 {
   return madd(vtanh(f32x4.mul(x, K(14))), K(14), K(14));
+}
+
+/**
+ * 1 / (1 + e^−x), lanewise, through exp: relative error ≈ 2e-7 at every x, where `vsigmoid`'s is
+ * absolute (≈ 1.4e-7). For a dense layer's output, which a loss may take the log of: σ(−15) must
+ * come out as 3.06e-7, not somewhere in 3.06e-7 ± 1.4e-7. (Below x ≈ −87 the clamped exp gives
+ * ≈ 4e-39 where float32 holds e^x as a denormal or 0.)
+ */
+@inline export function vsigmoidExp(x: v128): v128 {
+  return f32x4.div(K(12), f32x4.add(K(12), vexp(f32x4.neg(x))));
+}
+
+/** act(x), lanewise, for a dense layer's output: `vact` with the sigmoid through exp (`vsigmoidExp`). */
+@inline export function vactDense(id: i32, x: v128): v128 {
+  return id == ACT_SIGMOID ? vsigmoidExp(x) : vact(id, x);
 }
 
 /** tanh x, lanewise: a rational approximation, exact to ≈ 3e-7 absolute. */
@@ -185,6 +201,14 @@ export function activateArray(id: i32, out: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     v128.store(out + o, vact(id, v128.load(x + o)));
+  }
+}
+
+// Exported for the accuracy test: out[i] = dense act(x[i]) for i < n (n a multiple of 4).
+export function activateDenseArray(id: i32, out: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, vactDense(id, v128.load(x + o)));
   }
 }
 
