@@ -287,8 +287,8 @@ function copyFlat(v: ArrayLike<number>, width: number, where: string, code: "FEA
 /**
  * Copies `src` into `out` (the same length, or the same array) and returns Σ x·0 over it, in one pass with four sums
  * so the additions do not wait on each other. An element loop, not `out.set(src)`: into a
- * SharedArrayBuffer (the arena's, NOTE [ one buffer per call ]) V8's set is ~3× slower (0.44 vs
- * 0.14 ms for the seed batch's inputs), and the copy then costs no second pass to probe.
+ * SharedArrayBuffer (the arena's, NOTE [ one buffer per call ]) V8's set is 2–3× slower (0.44 vs
+ * 0.14–0.25 ms for the seed batch's inputs), and the copy then costs no second pass to probe.
  */
 function copyProbing(src: Float32Array, out: Float32Array): number {
   const n = src.length;
