@@ -9,6 +9,7 @@
 import { buildSeedModel } from "../dist/cli/commands/demo.js";
 import { terminateWorkers } from "../dist/training/parallel/pool.js";
 import { seedBatch } from "./data.js";
+import { stepTimer } from "./ragged_models.js";
 import type { Timings } from "./stats.js";
 
 export interface FitStepsArgs {
@@ -39,8 +40,7 @@ export async function fitSteps(args: FitStepsArgs): Promise<Timings[]> {
       const model = buildSeedModel(1);
       const fitArgs = { batchSize: args.batch, verbose: 0 as const, threads };
       await model.fit(xs, ys, { ...fitArgs, epochs: 1 });
-      let began = 0;
-      const timer = { onBatchBegin: () => void (began = performance.now()), onBatchEnd: () => void timings[k].samples.push(performance.now() - began) };
+      const timer = stepTimer((ms) => timings[k].samples.push(ms));
       const history = await model.fit(xs, ys, { ...fitArgs, epochs: args.epochs, callbacks: [timer] });
       timings[k].last = history.history.loss[history.history.loss.length - 1] ?? null;
       await terminateWorkers(model);

@@ -62,6 +62,12 @@ export function raggedConvertContender(args: Omit<RaggedStepArgs, "seed" | "afte
   };
 }
 
+/** `fit` callbacks that hand each step's time (onBatchBegin → onBatchEnd, ms) to `record`. */
+export function stepTimer(record: (ms: number) => void): { onBatchBegin: () => void; onBatchEnd: () => void } {
+  let began = 0;
+  return { onBatchBegin: () => void (began = performance.now()), onBatchEnd: () => record(performance.now() - began) };
+}
+
 export interface RaggedLoopArgs {
   name: string;
   xs: number[][][];
@@ -92,11 +98,7 @@ export function raggedFitLoopContender(args: RaggedLoopArgs): LoopContender {
   const ys = Array.from({ length: args.steps }, () => args.ys).flat();
   const inner: number[] = [];
   let last: number[] = [];
-  let began = 0;
-  const timer = {
-    onBatchBegin: () => void (began = performance.now()),
-    onBatchEnd: () => void last.push(performance.now() - began),
-  };
+  const timer = stepTimer((ms) => last.push(ms));
   return {
     name: args.name,
     rounds: args.rounds,

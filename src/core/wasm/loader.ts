@@ -80,10 +80,10 @@ export interface RaggedWasmExports {
   ): void;
   gruScratchBytes(N: number, C: number, H: number): number;
   layerNormForward(out: number, mean: number, rstd: number, x: number, gamma: number, beta: number, M: number, C: number, epsilon: number): void;
+  layerNormBackward(dx: number, dGamma: number, dBeta: number, dOut: number, x: number, mean: number, rstd: number, gamma: number, M: number, C: number): void;
   denseForward(y: number, x: number, W: number, b: number, M: number, C: number, U: number, act: number, scratch: number): void;
   denseBackward(dx: number, gW: number, gb: number, dz: number, y: number, x: number, W: number, M: number, C: number, U: number, act: number, scratch: number): void;
   denseScratchBytes(M: number, C: number, U: number): number;
-  layerNormBackward(dx: number, dGamma: number, dBeta: number, dOut: number, x: number, mean: number, rstd: number, gamma: number, M: number, C: number): void;
   batchNormStatistics(mean: number, variance: number, x: number, rowMask: number, M: number, C: number): number;
   batchNormForward(out: number, x: number, mean: number, variance: number, gamma: number, beta: number, M: number, C: number, epsilon: number, scratch: number): void;
   batchNormBackward(

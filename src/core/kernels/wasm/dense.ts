@@ -9,9 +9,18 @@
  */
 import { absentOrFits, isCount } from "./_fits.js";
 import { floatsAt, putFloats } from "./_copy.js";
-import { Act, activateInPlace, activationId, preActivationGrad } from "../activations.js";
+import { Act, type ActivationName, activateInPlace, activationId, preActivationGrad } from "../activations.js";
 import { denseBackward, denseForward, type DenseBackwardArgs, type DenseForwardArgs } from "../dense.js";
 import { loadRaggedWasm, WasmArena } from "../../wasm/loader.js";
+
+/**
+ * The activation id the wasm kernel applies for `activation`: linear for softmax, which is not
+ * element-wise and runs in JavaScript on the kernel's output (its Jacobian on the gradient).
+ * The inference chain's dense link (inference_chain.ts) uses it too, so it computes what this does.
+ */
+export function wasmDenseActivation(activation: ActivationName): number {
+  return activation === "softmax" ? Act.Linear : activationId(activation);
+}
 
 // x: [M,C], kernel: [C,U], bias: [U] → y: [M,U]
 export function wasmDenseForward(args: DenseForwardArgs): void {
@@ -20,7 +29,6 @@ export function wasmDenseForward(args: DenseForwardArgs): void {
   const fits = isCount(M) && isCount(C) && isCount(U) && C > 0 && U > 0 && x.length >= M * C && y.length >= M * U && kernel.length >= C * U && absentOrFits(bias, U);
   if (wasm === null || !fits) return denseForward(args);
   if (M === 0) return;
-  const softmax = activation === "softmax";
   const arena = new WasmArena(wasm);
   const p = { y: arena.floats(M * U), x: arena.floats(M * C), W: arena.floats(C * U), b: bias ? arena.floats(U) : 0, scratch: arena.reserve(wasm.denseScratchBytes(M, C, U)) };
   if (!arena.commit()) return denseForward(args);
@@ -28,9 +36,9 @@ export function wasmDenseForward(args: DenseForwardArgs): void {
   putFloats(mem, p.x, x, M * C);
   putFloats(mem, p.W, kernel, C * U);
   if (bias) putFloats(mem, p.b, bias, U);
-  wasm.denseForward(p.y, p.x, p.W, p.b, M, C, U, softmax ? Act.Linear : activationId(activation), p.scratch);
+  wasm.denseForward(p.y, p.x, p.W, p.b, M, C, U, wasmDenseActivation(activation), p.scratch);
   y.set(floatsAt(arena.f32, p.y, M * U));
-  if (softmax) activateInPlace("softmax", y, M, U);
+  if (activation === "softmax") activateInPlace("softmax", y, M, U);
 }
 
 // dy: [M,U] → kernelGrad [C,U] +=, biasGrad [U] +=, dx [M,C]
@@ -42,9 +50,8 @@ export function wasmDenseBackward(args: DenseBackwardArgs): void {
   if (wasm === null || !fits) return denseBackward(args);
   if (M === 0) return;
   // softmax's row Jacobian in JavaScript (the spec's), then a linear layer's backward in wasm
-  const softmax = activation === "softmax";
-  const act = softmax ? Act.Linear : activationId(activation);
-  const dz = softmax ? preActivationGrad("softmax", dy, y, M, U) : dy;
+  const act = wasmDenseActivation(activation);
+  const dz = activation === "softmax" ? preActivationGrad("softmax", dy, y, M, U) : dy;
   const arena = new WasmArena(wasm);
   const p = {
     dz: arena.floats(M * U),

@@ -21,11 +21,12 @@
  * The same kernels on the same values in the same order: the result is bit-identical to running
  * the layers one by one (test: training/lean_predict.test.ts).
  */
-import { Act, type ActivationName, activateInPlace, activationId } from "../activations.js";
+import { type Act, type ActivationName, activateInPlace } from "../activations.js";
 import { type MergeMode, mergeDirections } from "../merge_directions.js";
 import type { PackedLayout } from "../../packed_layout.js";
 import { lastRows } from "../recurrent_rows.js";
 import { floatsAt } from "./_copy.js";
+import { wasmDenseActivation } from "./dense.js";
 import { gatherRows } from "../../gather_rows.js";
 import { knownAct } from "./_fits.js";
 import { gruInferSlots, putGruWeights } from "./gru.js";
@@ -284,18 +285,17 @@ function placeEmbedding(s: Shared, arena: WasmArena, l: ChainEmbedding): Placed 
 function placeDense(s: Shared, arena: WasmArena, l: ChainDense, C: number): Placed {
   const { wasm, N } = s;
   const H = l.H;
-  const softmax = l.activation === "softmax";
   const p = { y: arena.floats(N * H), W: arena.floats(C * H), b: l.bias ? arena.floats(H) : 0, scratch: arena.reserve(wasm.denseScratchBytes(N, C, H)) };
   return {
     hOut: p.y,
     run: (mem, input) => {
       mem.set(l.kernel.subarray(0, C * H), p.W >> 2);
       if (l.bias) mem.set(l.bias.subarray(0, H), p.b >> 2);
-      wasm.denseForward(p.y, input, p.W, p.b, N, C, H, softmax ? Act.Linear : activationId(l.activation), p.scratch);
+      wasm.denseForward(p.y, input, p.W, p.b, N, C, H, wasmDenseActivation(l.activation), p.scratch);
     },
     result: (mem) => {
       const y = floatsAt(mem, p.y, N * H).slice();
-      if (softmax) activateInPlace("softmax", y, N, H);
+      if (l.activation === "softmax") activateInPlace("softmax", y, N, H);
       return y;
     },
   };

@@ -72,30 +72,16 @@ export function packB(dst: usize, b: usize, brs: i32, bcs: i32, K: i32, N: i32, 
   }
 }
 
-/** Packs rows i0..i0+rows−1, columns k0..k0+kc−1 of op(A) into dst as [kc][MR]; missing rows are 0. */
+/**
+ * Packs rows i0..i0+rows−1, columns k0..k0+kc−1 of op(A) into dst as [kc][MR]; missing rows are 0.
+ * op(A) always has one unit stride (`gemm`: A as is, acs = 1, or transposed, ars = 1), so a full
+ * strip is packed from vectors (NOTE [ strips packed in registers ]).
+ */
 function packAStrip(dst: usize, a: usize, ars: i32, acs: i32, i0: i32, rows: i32, k0: i32, kc: i32): void {
-  if (rows == MR && (acs == 1 || ars == 1)) {
-    // NOTE [ strips packed in registers ]
+  if (rows == MR) {
     const s = a + ((<usize>i0 * ars + <usize>k0 * acs) << 2);
     if (acs == 1) packRowsFull(dst, s, ars, kc);
-    else packColsFull(dst, s, acs, kc);
-    return;
-  }
-  if (rows == MR) {
-    const rs = <usize>ars << 2;
-    const ks = <usize>acs << 2;
-    let s = a + ((<usize>i0 * ars + <usize>k0 * acs) << 2);
-    let d = dst;
-    for (let k = 0; k < kc; k++) {
-      store<f32>(d, load<f32>(s));
-      store<f32>(d, load<f32>(s + rs), 4);
-      store<f32>(d, load<f32>(s + 2 * rs), 8);
-      store<f32>(d, load<f32>(s + 3 * rs), 12);
-      store<f32>(d, load<f32>(s + 4 * rs), 16);
-      if (ASC_FEATURE_RELAXED_SIMD) store<f32>(d, load<f32>(s + 5 * rs), 20);
-      s += ks;
-      d += MR * 4;
-    }
+    else packColsFull(dst, s, acs, kc); // ars == 1
     return;
   }
   for (let k = 0; k < kc; k++) {
