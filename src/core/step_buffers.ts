@@ -41,6 +41,8 @@ let lent: Pooled[] = [];
 /** Scopes ended so far that lent something (the generation counter). */
 let scopes = 0;
 let depth = 0;
+/** What runs when the outermost scope ends (freeing wasm rows kept for the step: `atStepEnd`). */
+let atEnd: (() => void)[] = [];
 let idleTimer: ReturnType<typeof setTimeout> | null = null;
 
 /**
@@ -56,8 +58,31 @@ export function withStepBuffers<T>(step: () => T): T {
   try {
     return step();
   } finally {
-    if (--depth === 0) endScope();
+    if (--depth === 0) {
+      runAtEnd();
+      endScope();
+    }
   }
+}
+
+/** Whether a step-buffer scope is open. */
+export function inStepScope(): boolean {
+  return depth > 0;
+}
+
+/**
+ * Runs `release` when the open scope ends, with its step (NOTE [ rows kept in wasm between layers ]
+ * in kernels/wasm/wasm_rows.ts); outside a scope, at once.
+ */
+export function atStepEnd(release: () => void): void {
+  if (depth === 0) release();
+  else atEnd.push(release);
+}
+
+function runAtEnd(): void {
+  const now = atEnd;
+  atEnd = [];
+  for (const release of now) release();
 }
 
 /**

@@ -13,6 +13,7 @@
  * masked loop); losses and metrics skip them; row-wise layers compute on them harmlessly.
  */
 import type { PackedLayout, PackedLayout as Layout } from "../data/packed.js";
+import type { WasmRows } from "../core/kernels/wasm/wasm_rows.js";
 
 export interface SequenceValue {
   readonly kind: "sequence";
@@ -112,4 +113,32 @@ function sameOrder(a: Layout, b: Layout): boolean {
   if (a.batch !== b.batch) return false;
   for (let j = 0; j < a.batch; j++) if (a.sortedIndices[j] !== b.sortedIndices[j]) return false;
   return true;
+}
+
+/** The wasm rows behind a value made by `sequenceOfRows` (not behind a copy or spread of it). */
+const rowsOfValue = new WeakMap<LayerValue, WasmRows>();
+
+/**
+ * A sequence value whose rows are kept in wasm memory for one training step (NOTE [ rows kept in
+ * wasm between layers ] in core/kernels/wasm/wasm_rows.ts): reading `data` copies them out once; a
+ * wasm recurrent layer reads them in place (`wasmRowsOf`). A spread copy is an ordinary value.
+ */
+export function sequenceOfRows(layout: Layout, rows: WasmRows, width: number, mask: Uint8Array | null): SequenceValue {
+  const value: SequenceValue = {
+    kind: "sequence",
+    layout,
+    get data() {
+      return rows.toArray();
+    },
+    width,
+    mask,
+  };
+  rowsOfValue.set(value, rows);
+  return value;
+}
+
+/** The wasm rows a value made by `sequenceOfRows` reads, while they are alive; else null. */
+export function wasmRowsOf(value: LayerValue): WasmRows | null {
+  const rows = rowsOfValue.get(value);
+  return rows?.alive ? rows : null;
 }

@@ -19,6 +19,7 @@ import {
 } from "./recurrent_rows.js";
 import type { RecurrentGrads } from "./recurrent_rows.js";
 import type { PackedLayout } from "../packed_layout.js";
+import type { WasmRows } from "./wasm/wasm_rows.js";
 
 export interface LstmWeights {
   /** [C, G] */
@@ -67,6 +68,11 @@ export interface LstmCache {
   /** [B, H] final states (h and c at each sequence's last step; the initial state when empty). */
   hLast: Float32Array;
   cLast: Float32Array;
+  /**
+   * h still in wasm memory, when a wasm forward kept it there (in a training step, without a mask):
+   * `h` then copies it out on first read. See NOTE [ rows kept in wasm between layers ].
+   */
+  hRows?: WasmRows | null;
 }
 
 export interface LstmForwardArgs {
@@ -100,6 +106,12 @@ export interface LstmForwardArgs {
    * (an exception, a gradient check's extra forwards) does not leak. The reference ignores it.
    */
   slot?: object;
+  /**
+   * x's rows, kept in wasm memory by the layer before (NOTE [ rows kept in wasm between layers ]):
+   * a wasm kernel reads them in place, and `x` may then be empty. The reference ignores it (a wasm
+   * kernel that falls back to the reference hands it the rows copied out).
+   */
+  xRows?: WasmRows;
 }
 
 // x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N], recurrentMask: [B,H] → h, c: [N,H], gates: [N,4H], hLast/cLast: [B,H]
@@ -186,11 +198,20 @@ export interface LstmBackwardArgs {
   grads: LstmGrads;
   /** Whether to compute dx (false for the first layer). */
   needInputGrad: boolean;
+  /**
+   * dh's rows, kept in wasm memory by the layer after (its dx): a wasm kernel reads them in place
+   * and consumes them, and `dh` may then be empty. The reference ignores it.
+   */
+  dhRows?: WasmRows;
+  /** Whether a wasm kernel may keep dx in wasm memory (`dxRows`) for the layer before. */
+  keepDx?: boolean;
 }
 
 export interface LstmBackwardResult {
-  /** [N, C] or null */
+  /** [N, C] or null (with `dxRows`, a copy of them made on first read). */
   dx: Float32Array | null;
+  /** dx kept in wasm memory, when `keepDx` was asked and a wasm kernel ran. */
+  dxRows?: WasmRows;
   /** [B, H] gradients w.r.t. the initial states. */
   dh0: Float32Array;
   dc0: Float32Array;

@@ -62,10 +62,13 @@ export class LSTM extends RNN {
     const args: LstmForwardArgs = { ...this.commonKernelArgs(call), activation: act, recurrentActivation: recAct, c0: call.initial[1] };
     const cache = kernels().lstmForward(args);
     return {
-      h: cache.h,
+      get h() {
+        return cache.h; // a copy out of wasm memory, made here on first read when h was kept there
+      },
+      hRows: cache.hRows ?? null,
       finalStates: [cache.hLast, cache.cLast],
-      backward: (dh, dFinal, needInputGrad) => {
-        const { dx, dh0, dc0 } = kernels().lstmBackward({
+      backward: (dh, dFinal, needInputGrad, rows) => {
+        const result = kernels().lstmBackward({
           cache,
           weights: args.weights,
           activation: act,
@@ -75,13 +78,19 @@ export class LSTM extends RNN {
           dcLast: dFinal[1],
           grads: this.cellGrads(),
           needInputGrad,
+          ...rows,
         });
-        return { dx, dInitial: [dh0, dc0] };
+        // not destructured: with dxRows, reading dx would copy the rows out
+        return { dx: result.dxRows ? null : result.dx, dxRows: result.dxRows, dInitial: [result.dh0, result.dc0] };
       },
     };
   }
 
-  override chainLink(reversed = false): ChainRecurrent | null {
+  protected override readsWasmRows(): boolean {
+    return kernels().lstmForward === wasmLstmForward;
+  }
+
+    override chainLink(reversed = false): ChainRecurrent | null {
     if (!this.plainInference(reversed) || kernels().lstmForward !== wasmLstmForward) return null;
     return { kind: "lstm", H: this.units, weights: this.cellWeights(), activation: activationId(this.activation), recurrentActivation: activationId(this.recurrentActivation) };
   }

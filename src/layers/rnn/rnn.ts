@@ -26,7 +26,8 @@ import { type InitializerSpec, initialize, parseInitializer } from "../initializ
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "../regularizers.js";
 import { type ApplyArgs, type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable, formatShape, lastDim } from "../layer.js";
 import { type SymbolicTensor, isSymbolic } from "../symbolic.js";
-import type { LayerValue, SequenceValue } from "../values.js";
+import { type LayerValue, type SequenceValue, rowCount, sequenceOfRows, wasmRowsOf, withData } from "../values.js";
+import type { WasmRows } from "../../core/kernels/wasm/wasm_rows.js";
 import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 
 /** Options shared by every recurrent layer (Keras names, camelCase). */
@@ -73,12 +74,25 @@ export interface RNNArgs extends BaseLayerArgs {
 
 /** What one kernel pass over a batch gives back. */
 export interface RecurrentPass {
-  /** [N, H] the output at every row (zeros on padding rows of a mask with holes). */
-  h: Float32Array;
+  /** [N, H] the output at every row (zeros on padding rows of a mask with holes); may be a getter that copies `hRows` out. */
+  readonly h: Float32Array;
+  /** The output kept in wasm memory, when the kernel kept it (NOTE [ rows kept in wasm between layers ]). */
+  readonly hRows?: WasmRows | null;
   /** Final states, [B, H] each, sorted order (LSTM: h, c; GRU / SimpleRNN: h). */
   finalStates: Float32Array[];
-  /** dh: [N, H] or null; dFinal: per state [B, H] or null → dx [N, C] (or null) and d(initial states). */
-  backward(dh: Float32Array | null, dFinal: (Float32Array | null)[], needInputGrad: boolean): { dx: Float32Array | null; dInitial: Float32Array[] };
+  /**
+   * dh: [N, H] or null; dFinal: per state [B, H] or null → dx [N, C] (or null) and d(initial states).
+   * `rows`: dh kept in wasm memory (then dh is empty), and whether dx may stay there (`dxRows`).
+   */
+  backward(
+    dh: Float32Array | null, dFinal: (Float32Array | null)[], needInputGrad: boolean, rows?: PassRows,
+  ): { dx: Float32Array | null; dxRows?: WasmRows; dInitial: Float32Array[] };
+}
+
+/** What a backward pass is told about rows kept in wasm memory between layers. */
+export interface PassRows {
+  dhRows?: WasmRows;
+  keepDx: boolean;
 }
 
 export interface KernelCall {
@@ -96,6 +110,8 @@ export interface KernelCall {
   needsGrad: boolean;
   /** Owner of the kernel's cache (`ForwardContext.slot`); default the layer. */
   slot?: object;
+  /** x's rows in wasm memory (then `x` is empty); only for a layer whose `readsWasmRows()`. */
+  xRows?: WasmRows;
 }
 
 /** What `apply` returns: outputs in caller order, and final states when `returnState`. */
@@ -306,7 +322,16 @@ export abstract class RNN extends Layer {
       // a forward whose backward never ran is released by the next forward in the same slot: this
       // layer's, or — for a layer called more than once in a graph (shared) — this call's
       slot: call.slot ?? (this as object),
+      ...(call.xRows ? { xRows: call.xRows } : {}),
     };
+  }
+
+  /**
+   * Whether this layer's kernel reads input rows and output gradients kept in wasm memory
+   * (NOTE [ rows kept in wasm between layers ]); a layer with a wasm kernel that does says so.
+   */
+  protected readsWasmRows(): boolean {
+    return false;
   }
 
   protected createWeights(inputShape: Shape, rng: Random): void {
@@ -332,26 +357,36 @@ export abstract class RNN extends Layer {
     const { layout } = x;
     const H = this.units;
     const reverse = this.goBackwards ? reverseRows(layout) : null;
-    let xData = reverse ? gatherRows(x.data, reverse, x.width, stepArray(x.data.length)) : x.data;
+    const dropsInput = ctx.training && this.dropout > 0;
+    // the input's rows read in place when they are in wasm memory and pass through unchanged
+    const rowsIn = !reverse && !dropsInput && !x.mask && this.readsWasmRows();
+    const xRows = rowsIn ? (wasmRowsOf(x) ?? undefined) : undefined;
+    let xData = xRows ? EMPTY : reverse ? gatherRows(x.data, reverse, x.width, stepArray(x.data.length)) : x.data;
     const mask = x.mask ? (reverse ? gatherMask(x.mask, reverse) : x.mask) : null;
     let dropMask: Float32Array | null = null;
-    if (ctx.training && this.dropout > 0) {
+    if (dropsInput) {
       dropMask = dropoutMask(layout.batch, x.width, this.dropout, ctx.rng);
       xData = applySequenceMask(xData, dropMask, layout, x.width);
     }
     // drawn after the input mask, from the same seeded stream
     const recurrentMask = ctx.training && this.recurrentDropout > 0 ? dropoutMask(layout.batch, H, this.recurrentDropout, ctx.rng) : null;
     const initial = this.initialStates(layout, ctx);
-    const pass = this.runKernel({ layout, x: xData, C: x.width, initial, mask, recurrentMask, needsGrad: ctx.needsGrad, slot: ctx.slot });
+    const pass = this.runKernel({ layout, x: xData, C: x.width, initial, mask, recurrentMask, needsGrad: ctx.needsGrad, slot: ctx.slot, xRows });
     if (this.stateful) this.carried = pass.finalStates.map((s) => unsortRowsFlat(s, H, layout));
-    const output: LayerValue = this.returnSequences
-      ? { kind: "sequence", layout, data: pass.h, width: H, mask }
-      : { kind: "vector", layout, data: pass.finalStates[0], width: H };
+    const output: LayerValue = !this.returnSequences
+      ? { kind: "vector", layout, data: pass.finalStates[0], width: H }
+      : pass.hRows
+        ? sequenceOfRows(layout, pass.hRows, H, mask)
+        : { kind: "sequence", layout, data: pass.h, width: H, mask };
     const backward = (dOutput: LayerValue, dStates: (Float32Array | null)[] = []): LayerValue | null => {
       const dFinal = Array.from({ length: this.stateCount }, (_, k) => dStates[k] ?? null);
       if (dOutput.kind === "vector") dFinal[0] = addOrTake(dFinal[0], dOutput.data);
-      const { dx, dInitial } = pass.backward(dOutput.kind === "sequence" ? dOutput.data : null, dFinal, ctx.inputNeedsGrad);
+      const dhRows = dOutput.kind === "sequence" && this.readsWasmRows() ? (wasmRowsOf(dOutput) ?? undefined) : undefined;
+      const dh = dOutput.kind !== "sequence" ? null : dhRows ? EMPTY : dOutput.data;
+      // dx may stay in wasm memory when the layer before kept x there (it reads dx there too)
+      const { dx, dxRows, dInitial } = pass.backward(dh, dFinal, ctx.inputNeedsGrad, { dhRows, keepDx: xRows !== undefined });
       onInitialGrads(dInitial);
+      if (dxRows) return sequenceOfRows(layout, dxRows, x.width, null);
       if (!dx) return null;
       let d = dx;
       if (dropMask) d = applySequenceMask(d, dropMask, layout, x.width);
@@ -501,8 +536,11 @@ export function applySequenceMask(x: Float32Array, m: Float32Array, layout: Pack
 }
 
 function zerosLike(v: LayerValue): LayerValue {
-  return { ...v, data: new Float32Array(v.data.length) } as LayerValue;
+  return withData(v, new Float32Array(rowCount(v) * v.width), v.width);
 }
+
+/** The placeholder for an input or gradient whose rows come as `WasmRows`. */
+const EMPTY = new Float32Array(0);
 
 function addOrTake(a: Float32Array | null, b: Float32Array): Float32Array {
   if (!a) return b;

@@ -43,6 +43,8 @@ interface RecurrentForwardArgs {
   h0?: Float32Array;
   mask?: Uint8Array;
   recurrentMask?: Float32Array;
+  /** x's rows in wasm memory (then x may be empty); see NOTE [ rows kept in wasm between layers ]. */
+  xRows?: { readonly alive: boolean; readonly count: number };
 }
 
 // x: [N,C], W: [C,G], U: [H,G], h0: [B,H], mask: [N], recurrentMask: [B,H]; `acts` are the activations the call uses
@@ -51,7 +53,7 @@ export function recurrentForwardFits(args: RecurrentForwardArgs, G: number, acts
   const { layout, x, C, H, weights } = args;
   const { batch: B, totalSteps: N } = layout;
   return isCount(C) && isCount(H) && H > 0 && acts.every(knownAct) && recurrentMaskFits(args.recurrentMask, B, H) &&
-    maskFits(args.mask, N) && x.length >= N * C &&
+    maskFits(args.mask, N) && (args.xRows ? args.xRows.alive && args.xRows.count >= N * C : x.length >= N * C) &&
     weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
     absentOrFits(args.h0, B * H);
 }
@@ -63,6 +65,8 @@ interface RecurrentBackwardArgs {
   grads: { kernel: Float32Array; recurrentKernel: Float32Array };
   dh: Float32Array | null;
   dhLast: Float32Array | null;
+  /** dh's rows in wasm memory (then dh may be empty). */
+  dhRows?: { readonly alive: boolean; readonly count: number };
 }
 
 // W, dW: [C,G], U, dU: [H,G], dh: [N,H], dhLast: [B,H]
@@ -76,7 +80,7 @@ export function recurrentBackwardFits(args: RecurrentBackwardArgs, G: number, ac
   const { batch: B, totalSteps: N } = layout;
   return isCount(C) && isCount(H) && H > 0 && acts.every(knownAct) && recurrentMaskFits(cache.recurrentMask, B, H) &&
     weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
-    absentOrFits(args.dh, N * H) && absentOrFits(args.dhLast, B * H) &&
+    (args.dhRows ? args.dhRows.alive && args.dhRows.count >= N * H : absentOrFits(args.dh, N * H)) && absentOrFits(args.dhLast, B * H) &&
     grads.kernel.length >= C * G && grads.recurrentKernel.length >= H * G;
 }
 

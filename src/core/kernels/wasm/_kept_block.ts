@@ -54,17 +54,18 @@ type InputName = "x" | "offsets" | "batchSizes" | "mask" | "recMask";
  * Allocates a block holding `cacheFloats` (the cache arrays, sizes in floats), then x [N,C], the
  * initial `states` ([B,H] each), the layout's offsets and batchSizes (i32), the mask (u8) and the
  * recurrent dropout mask `recMask` ([B,H]; each address 0 without one), and copies the inputs in.
- * Null when memory is refused.
+ * With `xAt` (the address of x's rows already in wasm memory: NOTE [ rows kept in wasm between
+ * layers ]) the block points there instead of holding x. Null when memory is refused.
  */
 export function recurrentBlock<K extends string, S extends string>(
   wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, mask: Uint8Array | null,
-  cacheFloats: Record<K, number>, states: Record<S, Float32Array>, recMask?: Float32Array,
+  cacheFloats: Record<K, number>, states: Record<S, Float32Array>, recMask?: Float32Array, xAt?: number,
 ): KeptBlock<K | S | InputName> | null {
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const plan = new WasmBlockPlan();
   const offsets = {} as Record<K | S | InputName, number | null>;
   for (const k of Object.keys(cacheFloats) as K[]) offsets[k] = plan.floats(cacheFloats[k]);
-  offsets.x = plan.floats(N * C);
+  offsets.x = xAt === undefined ? plan.floats(N * C) : null;
   for (const s of Object.keys(states) as S[]) offsets[s] = plan.floats(B * H);
   offsets.offsets = plan.reserve((T + 1) * 4);
   offsets.batchSizes = plan.reserve(T * 4);
@@ -72,11 +73,12 @@ export function recurrentBlock<K extends string, S extends string>(
   offsets.recMask = recMask ? plan.floats(B * H) : null;
   const placed = plan.place(wasm, offsets);
   if (placed === null) return null;
+  if (xAt !== undefined) placed.p.x = xAt;
   const block = new KeptBlock(wasm, placed.at, placed.p);
 
   const { p } = block;
   const buffer = wasm.memory.buffer;
-  block.write(p.x, x, N * C);
+  if (xAt === undefined) block.write(p.x, x, N * C);
   for (const s of Object.keys(states) as S[]) block.write(p[s], states[s], B * H);
   new Int32Array(buffer, p.offsets, T + 1).set(layout.offsets.subarray(0, T + 1));
   new Int32Array(buffer, p.batchSizes, T).set(layout.batchSizes.subarray(0, T));

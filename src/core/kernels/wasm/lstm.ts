@@ -2,12 +2,14 @@
  * The LSTM in WebAssembly SIMD: `wasmLstmForward` / `wasmLstmBackward`, the fast twins of
  * `lstmForward` / `lstmBackward` in ../lstm.ts (the spec; gate order i, f, c, o is written there).
  * Forward leaves its cache in a wasm block (see _kept_block.ts) that backward reads in place and
- * then frees; only h and the final states are copied out.
+ * then frees; only h and the final states are copied out — and in a training step not even h,
+ * nor dx, when the layers around read them in wasm (NOTE [ rows kept in wasm between layers ]).
  */
 import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
 import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
+import { mayKeepRows, ownedRows, rowsInBlock, usableRows, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
 import {
   lstmBackward, lstmForward,
   type LstmBackwardArgs, type LstmBackwardResult, type LstmCache, type LstmForwardArgs,
@@ -31,8 +33,13 @@ class WasmLstmCache implements LstmCache {
     readonly layout: PackedLayout,
     readonly C: number,
     readonly H: number,
-    readonly x: Float32Array,
-    readonly h: Float32Array,
+    /** x, or (with `xRows`) empty. */
+    private readonly xArray: Float32Array,
+    /** x's rows in the layer before's block, when forward read them there. */
+    readonly xRows: WasmRows | undefined,
+    /** h, or null when it stays in the block (`hRows`). */
+    private readonly hArray: Float32Array | null,
+    readonly hRows: WasmRows | null,
     readonly h0: Float32Array,
     readonly c0: Float32Array,
     readonly hLast: Float32Array,
@@ -42,6 +49,14 @@ class WasmLstmCache implements LstmCache {
     /** null when forward ran with `needsGrad: false`. */
     private readonly block: LstmBlock | null,
   ) {}
+
+  get x(): Float32Array {
+    return this.xRows ? this.xRows.toArray() : this.xArray;
+  }
+
+  get h(): Float32Array {
+    return this.hRows ? this.hRows.toArray() : (this.hArray as Float32Array);
+  }
 
   get gates(): Float32Array {
     return this.read("gates", 4 * this.H);
@@ -60,9 +75,11 @@ class WasmLstmCache implements LstmCache {
     return this.mask ? this.read("state", this.H) : undefined;
   }
 
-  /** The block, for backward; throws when it is gone. */
+  /** The block, for backward; throws when it (or the input rows it points at) is gone. */
   liveBlock(): LstmBlock {
-    return liveBlock(this.block, "LSTM");
+    const block = liveBlock(this.block, "LSTM");
+    if (this.xRows && !this.xRows.alive) this.xRows.toArray(); // throws: the rows were freed
+    return block;
   }
 
   release(): void {
@@ -81,10 +98,10 @@ class WasmLstmCache implements LstmCache {
  */
 function lstmBlock(
   wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number,
-  x: Float32Array, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined,
+  x: Float32Array, h0: Float32Array, c0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined, xAt?: number,
 ): LstmBlock | null {
   const N = layout.totalSteps;
-  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 4 * H, c: N * H, cAct: N * H, state: N * H }, { h0, c0 }, recMask);
+  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 4 * H, c: N * H, cAct: N * H, state: N * H }, { h0, c0 }, recMask, xAt);
 }
 
 // x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast/cLast: [B,H]
@@ -98,18 +115,19 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   const fits =
     recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
     absentOrFits(weights.bias, G) && absentOrFits(args.c0, B * H);
-  if (wasm === null || !fits) return lstmForward(args);
+  if (wasm === null || !fits) return lstmForward(withInputArray(args));
   releaseSlot(args.slot);
 
   const h0 = args.h0 ?? new Float32Array(B * H);
   const c0 = args.c0 ?? new Float32Array(B * H);
   const recMask = args.recurrentMask;
   if (args.needsGrad === false && recMask === undefined) {
-    const inferred = wasmLstmInfer(wasm, args, h0, c0, mask);
+    const inferred = wasmLstmInfer(wasm, withInputArray(args), h0, c0, mask);
     if (inferred !== null) return inferred;
   }
-  const block = lstmBlock(wasm, layout, C, H, x, h0, c0, mask, recMask);
-  if (block === null) return lstmForward(args);
+  const xRows = usableRows(args.xRows, wasm, N * C) ? args.xRows : undefined;
+  const block = lstmBlock(wasm, layout, C, H, x, h0, c0, mask, recMask, xRows?.ptr);
+  if (block === null) return lstmForward(withInputArray(args));
   const { p } = block;
   const arena = new WasmArena(wasm); // above the block
   const q = {
@@ -119,7 +137,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   };
   if (!arena.commit()) {
     block.release();
-    return lstmForward(args);
+    return lstmForward(withInputArray(args));
   }
   putLstmWeights(arena.f32, q, weights, C, H);
 
@@ -129,11 +147,13 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   );
 
   const out = arena.f32;
-  const h = stepCopy(floatsAt(out, q.hOut, N * H));
+  // without a mask h is the carried state, which the block keeps until backward
+  const hRows = args.needsGrad !== false && !mask && mayKeepRows() ? rowsInBlock(block, p.state, N * H) : null;
+  const h = hRows ? null : stepCopy(floatsAt(out, q.hOut, N * H));
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   const cLast = lastRows(floatsAt(out, p.c, N * H), c0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
-    new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, mask ?? undefined, recMask, kept));
+    new WasmLstmCache(layout, C, H, x, xRows, h, hRows, h0, c0, hLast, cLast, mask ?? undefined, recMask, kept));
 }
 
 /**
@@ -169,7 +189,7 @@ function wasmLstmInfer(wasm: RaggedWasmExports, args: LstmForwardArgs, h0: Float
     const h = stepCopy(floatsAt(out, p.hOut, N * H));
     const hLast = lastRows(mask ? floatsAt(out, state, N * H) : h, h0, layout, H);
     const cLast = floatsAt(out, p.cLast, B * H).slice();
-    return new WasmLstmCache(layout, C, H, x, h, h0, c0, hLast, cLast, mask ?? undefined, undefined, null);
+    return new WasmLstmCache(layout, C, H, x, undefined, h, null, h0, c0, hLast, cLast, mask ?? undefined, undefined, null);
   } finally {
     block.release();
   }
@@ -202,7 +222,7 @@ export function wasmLstmBackward(args: LstmBackwardArgs): LstmBackwardResult {
     fits: (fromArrays) => lstmBackwardFits(args, fromArrays),
     blockFromArrays: (wasm) => lstmBlockFromArrays(wasm, cache),
     run: (wasm, block) => lstmBackwardOnBlock(wasm, args, block),
-    reference: () => lstmBackward(args),
+    reference: () => lstmBackward(withGradArray(args)),
   });
 }
 
@@ -238,25 +258,32 @@ function lstmBlockFromArrays(wasm: RaggedWasmExports, cache: LstmCache): LstmBlo
 }
 
 function lstmBackwardOnBlock(wasm: RaggedWasmExports, args: LstmBackwardArgs, block: LstmBlock): LstmBackwardResult {
-  const { cache, weights, activation, recurrentActivation, dh, dhLast, dcLast, grads } = args;
+  const { cache, weights, activation, recurrentActivation, dhLast, dcLast, grads } = args;
   const { layout, C, H } = cache;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 4 * H;
   const { p } = block;
+  const dhRows = usableRows(args.dhRows, wasm, N * H) ? args.dhRows : undefined;
+  const dh = dhRows ? null : withGradArray(args).dh;
+  // dx in a block of its own for the layer before to read in place (allocated below the arena)
+  const dxRows = args.keepDx && args.needInputGrad && !cache.mask ? ownedRows(wasm, N * C) : null;
   const arena = new WasmArena(wasm); // above every block
   const q = {
-    dx: args.needInputGrad ? arena.floats(N * C) : 0,
+    dx: dxRows ? dxRows.ptr : args.needInputGrad ? arena.floats(N * C) : 0,
     dhNext: arena.floats(B * H),
     dcNext: arena.floats(B * H),
     gWU: arena.floats((C + H) * G), // [dW; dU]: C rows then H rows
     gb: grads.bias ? arena.floats(G) : 0,
     W: arena.floats(C * G),
     U: arena.floats(H * G),
-    dh: dh ? arena.floats(N * H) : 0,
+    dh: dhRows ? dhRows.ptr : dh ? arena.floats(N * H) : 0,
     dzStep: arena.floats(B * G + 8),
     scratch: arena.reserve(wasm.lstmBackwardScratchBytes(C, H)),
   };
-  if (!arena.commit()) return lstmBackward(args);
+  if (!arena.commit()) {
+    dxRows?.consume();
+    return lstmBackward(withGradArray(args));
+  }
   const mem = arena.f32;
   const gU = q.gWU + C * G * 4;
   putFloatsOrZeros(mem, q.dhNext, dhLast, B * H);
@@ -274,13 +301,14 @@ function lstmBackwardOnBlock(wasm: RaggedWasmExports, args: LstmBackwardArgs, bl
     q.dh, p.offsets, p.batchSizes, p.mask, p.recMask, T, C, H, activation, recurrentActivation, q.dzStep, q.scratch,
   );
 
+  dhRows?.consume();
+
   const out = arena.f32;
   grads.kernel.set(floatsAt(out, q.gWU, C * G));
   grads.recurrentKernel.set(floatsAt(out, gU, H * G));
   if (grads.bias) grads.bias.set(floatsAt(out, q.gb, G));
-  return {
-    dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null,
-    dh0: floatsAt(out, q.dhNext, B * H).slice(),
-    dc0: floatsAt(out, q.dcNext, B * H).slice(),
-  };
+  const dh0 = floatsAt(out, q.dhNext, B * H).slice();
+  const dc0 = floatsAt(out, q.dcNext, B * H).slice();
+  if (dxRows) return { get dx() { return dxRows.toArray(); }, dxRows, dh0, dc0 };
+  return { dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null, dh0, dc0 };
 }

@@ -1,0 +1,186 @@
+/**
+ * NOTE [ rows kept in wasm between layers ] (kernels/wasm/wasm_rows.ts): in a training step a
+ * stack of wasm LSTMs hands h and dx from layer to layer in wasm memory. The numbers must be the
+ * same to the bit as the same step with every array copied out (outside a step scope); the rows
+ * must really stay in wasm (the values say so), be freed when consumed and at the step's end, and
+ * a read after they are gone must be an error, not stale memory.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { Random } from "../random.js";
+import { RaggedError } from "../errors.js";
+import { packLayout } from "../../data/packed.js";
+import { input, jsKernels, kernels, layers, model, sequential, setKernels, useFastKernels, type Layer, type SymbolicTensor } from "../../index.js";
+import { type LayerValue, wasmRowsOf } from "../../layers/values.js";
+import { dropStepBuffers, withStepBuffers } from "../step_buffers.js";
+import { loadRaggedWasm, wasmHeap } from "../wasm/loader.js";
+
+const initial = kernels();
+afterEach(() => {
+  setKernels(initial);
+  dropStepBuffers();
+});
+
+const C = 5;
+const lengths = [7, 3, 9, 1, 5, 8, 0, 4];
+const layout = packLayout(lengths);
+const rng = new Random(11);
+const x: LayerValue = { kind: "sequence", layout, data: Float32Array.from({ length: layout.totalSteps * C }, () => rng.uniformRange(-1, 1)), width: C, mask: null };
+
+/** lstm(6) → lstm(4) → lstm(3), built with fixed weights: the middle layer both reads and makes rows. */
+function stack(): Layer[] {
+  const widths = [C, 6, 4, 3];
+  return [1, 2, 3].map((k) => {
+    const layer = layers.lstm({ units: widths[k], returnSequences: true });
+    layer.build([null, null, widths[k - 1]], new Random(k));
+    return layer;
+  });
+}
+
+interface Run {
+  y: number[];
+  grads: number[][];
+  /** Whether h of layers 1 and 2 came as wasm rows, and dx of layers 3 and 2. */
+  hRows: boolean[];
+  dxRows: boolean[];
+}
+
+/** Forward and backward through the stack, with dy = a fixed pattern; every layer's weight gradients after. */
+function run(stackLayers: Layer[]): Run {
+  for (const l of stackLayers) for (const v of l.trainableWeights) v.grad.fill(0);
+  const ctx = (first: boolean) => ({ training: true, rng: new Random(0), needsGrad: true, inputNeedsGrad: !first });
+  const passes = [];
+  let value = x;
+  for (const [k, layer] of stackLayers.entries()) {
+    const pass = layer.forward(value, ctx(k === 0));
+    passes.push(pass);
+    value = pass.output;
+  }
+  const hRows = passes.slice(0, 2).map((p) => wasmRowsOf(p.output) !== null);
+  const y = Array.from(value.data);
+  let d: LayerValue | null = { ...value, data: Float32Array.from(y, (_, i) => Math.sin(0.37 * i)) };
+  const dxRows: boolean[] = [];
+  for (let k = passes.length - 1; k >= 0; k--) {
+    d = passes[k].backward(d as LayerValue);
+    if (k > 0) dxRows.push(d !== null && wasmRowsOf(d) !== null);
+  }
+  return { y, grads: stackLayers.map((l) => l.trainableWeights.flatMap((v) => Array.from(v.grad))), hRows, dxRows };
+}
+
+describe("rows kept in wasm between recurrent layers", () => {
+  it("lstm → lstm → lstm: in a step scope h and dx stay in wasm, and output and weight gradients are bit-identical to copying them", () => {
+    expect(useFastKernels()).toBe(true);
+    const wasm = loadRaggedWasm();
+    expect(wasm).not.toBeNull();
+    const heap = wasmHeap(wasm!);
+    const blocksBefore = heap.liveBlocks;
+    const copied = run(stack());
+    expect(copied.hRows).toEqual([false, false]); // outside a scope every result is an array
+    expect(copied.dxRows).toEqual([false, false]);
+    const kept = withStepBuffers(() => run(stack()));
+    expect(kept.hRows).toEqual([true, true]);
+    expect(kept.dxRows).toEqual([true, true]);
+    expect(kept.y).toEqual(copied.y);
+    expect(kept.grads).toEqual(copied.grads);
+    expect(kept.grads.every((g) => g.some((v) => v !== 0))).toBe(true);
+    expect(heap.liveBlocks).toBe(blocksBefore); // every cache and every dx block freed
+  });
+
+  it("the same stack matches the reference kernels (1e-5)", () => {
+    useFastKernels();
+    const kept = withStepBuffers(() => run(stack()));
+    setKernels(jsKernels);
+    const reference = run(stack());
+    kept.y.forEach((v, i) => expect(Math.abs(v - reference.y[i])).toBeLessThanOrEqual(1e-5));
+    kept.grads.forEach((g, k) => g.forEach((v, i) => expect(Math.abs(v - reference.grads[k][i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(reference.grads[k][i])))));
+  });
+
+  it("an output read before backward stays readable; one first read after its layer's backward is an error, not stale memory", () => {
+    useFastKernels();
+    const [l1, l2] = stack();
+    const ctx = { training: true, rng: new Random(0), needsGrad: true, inputNeedsGrad: true };
+    withStepBuffers(() => {
+      const f1 = l1.forward(x, { ...ctx, inputNeedsGrad: false });
+      const f2 = l2.forward(f1.output, ctx);
+      const early = f2.output.data; // copied out now
+      const spread = { ...f1.output }; // a spread copy is an ordinary value
+      expect(wasmRowsOf(spread)).toBeNull();
+      expect(Array.from(spread.data)).toEqual(Array.from(f1.output.data));
+      const dx = f2.backward({ ...f2.output, data: new Float32Array(early.length).fill(0.5) });
+      f1.backward(dx as LayerValue);
+      expect(wasmRowsOf(dx as LayerValue)).toBeNull(); // consumed by l1's backward
+      expect(f2.output.data).toBe(early);
+      let error: unknown;
+      try {
+        void (dx as LayerValue).data;
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(RaggedError);
+      expect((error as RaggedError).code).toBe("INVALID_ARGUMENT");
+      expect((error as RaggedError).message).toMatch(/freed/);
+    });
+  });
+
+  it("dx rows nobody reads are freed when the step ends", () => {
+    useFastKernels();
+    const heap = wasmHeap(loadRaggedWasm()!);
+    const before = heap.liveBlocks;
+    const [l1, l2] = stack();
+    const ctx = { training: true, rng: new Random(0), needsGrad: true, inputNeedsGrad: true };
+    withStepBuffers(() => {
+      const f1 = l1.forward(x, { ...ctx, inputNeedsGrad: false });
+      const f2 = l2.forward(f1.output, ctx);
+      const dx = f2.backward({ ...f2.output, data: new Float32Array(f2.output.data.length).fill(0.5) });
+      expect(wasmRowsOf(dx as LayerValue)).not.toBeNull();
+      expect(heap.liveBlocks).toBe(before + 2); // l1's cache and l2's dx; l1's backward never runs
+    });
+    l1.forward(x, { ...ctx, needsGrad: false }); // the next forward in l1's slot frees its cache
+    expect(heap.liveBlocks).toBe(before);
+  });
+});
+
+describe("models whose recurrent layers hand rows on, against the reference kernels", () => {
+  const W = 6;
+  const data = () => {
+    const xs = lengths.filter((n) => n > 0).map((n, i) => Array.from({ length: n }, (_, t) => Array.from({ length: W }, (_, c) => Math.sin(i + 0.3 * t + 0.7 * c))));
+    const ys = xs.map((s, i) => s.map((_, t) => [Math.cos(i + t), 0.5 * Math.sin(t - i)]));
+    return { xs, ys };
+  };
+  const builds: Record<string, () => ReturnType<typeof sequential>> = {
+    // rows on, rows reversed (goBackwards reads them in JS), rows dropped out (dropout copies), rows into a dense layer
+    "lstm → lstm(goBackwards) → lstm(dropout) → lstm → dense": () =>
+      sequential([
+        layers.lstm({ units: W, returnSequences: true, inputShape: [null, W] }),
+        layers.lstm({ units: W, returnSequences: true, goBackwards: true }),
+        layers.lstm({ units: W, returnSequences: true, dropout: 0.2 }),
+        layers.lstm({ units: W, returnSequences: true }),
+        layers.dense({ units: 2 }),
+      ], { seed: 4 }),
+    // one lstm's output read by a second lstm and by a dense layer; their gradients add up
+    "lstm → (lstm, dense) → add → dense": () => {
+      const inp = input({ shape: [null, W] });
+      const h = layers.lstm({ units: W, returnSequences: true }).apply(inp) as SymbolicTensor;
+      const a = layers.lstm({ units: W, returnSequences: true }).apply(h) as SymbolicTensor;
+      const b = layers.dense({ units: W }).apply(h) as SymbolicTensor;
+      const y = layers.dense({ units: 2 }).apply(layers.add({}).apply([a, b]) as SymbolicTensor) as SymbolicTensor;
+      return model({ inputs: inp, outputs: y, seed: 6 }) as unknown as ReturnType<typeof sequential>;
+    },
+  };
+  for (const [name, build] of Object.entries(builds)) {
+    it(`${name}: 3 steps on wasm match the reference kernels, loss and weights`, async () => {
+      const { xs, ys } = data();
+      const fast = build();
+      const reference = build();
+      for (const m of [fast, reference]) m.compile({ loss: "mse", optimizer: "adam" });
+      for (let step = 0; step < 3; step++) {
+        useFastKernels();
+        const lossFast = await fast.trainOnBatch(xs, ys, { threads: 1 });
+        setKernels(jsKernels);
+        const lossRef = await reference.trainOnBatch(xs, ys, { threads: 1 });
+        expect(Math.abs(lossFast - lossRef)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossRef)));
+      }
+      const b = reference.getWeights();
+      fast.getWeights().forEach((t, k) => t.data.forEach((v, i) => expect(Math.abs(v - b[k].data[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b[k].data[i])))));
+    });
+  }
+});
