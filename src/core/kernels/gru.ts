@@ -27,6 +27,7 @@ import {
 import type { RecurrentGrads } from "./recurrent_rows.js";
 import { RaggedError } from "../errors.js";
 import type { PackedLayout } from "../packed_layout.js";
+import type { BackwardRowsArgs, BackwardRowsResult, CacheRows, ForwardRowsArgs } from "./wasm/wasm_rows.js";
 
 export interface GruWeights {
   /** [C, G] */
@@ -41,7 +42,7 @@ export interface GruWeights {
  * What forward keeps for backward. All row arrays follow the packed layout. The wasm kernels keep
  * `gates`, `recH` / `resetState` and `state` in wasm memory (lazy getters; see `LstmCache`).
  */
-export interface GruCache {
+export interface GruCache extends CacheRows {
   layout: PackedLayout;
   C: number;
   H: number;
@@ -68,7 +69,7 @@ export interface GruCache {
   hLast: Float32Array;
 }
 
-export interface GruForwardArgs {
+export interface GruForwardArgs extends ForwardRowsArgs {
   layout: PackedLayout;
   /** [N, C] */
   x: Float32Array;
@@ -202,7 +203,7 @@ export function gruForward(args: GruForwardArgs): GruCache {
 /** [C, G], [H, G], and [2, G] or [G] as the weights: accumulated into (+=). */
 export type GruGrads = RecurrentGrads;
 
-export interface GruBackwardArgs {
+export interface GruBackwardArgs extends BackwardRowsArgs {
   cache: GruCache;
   weights: GruWeights;
   activation: Act;
@@ -217,7 +218,7 @@ export interface GruBackwardArgs {
   needInputGrad: boolean;
 }
 
-export interface GruBackwardResult {
+export interface GruBackwardResult extends BackwardRowsResult {
   /** [N, C] or null */
   dx: Float32Array | null;
   /** [B, H] gradient w.r.t. the initial state. */

@@ -19,7 +19,7 @@ import {
 } from "./recurrent_rows.js";
 import type { RecurrentGrads } from "./recurrent_rows.js";
 import type { PackedLayout } from "../packed_layout.js";
-import type { WasmRows } from "./wasm/wasm_rows.js";
+import type { BackwardRowsArgs, BackwardRowsResult, CacheRows, ForwardRowsArgs } from "./wasm/wasm_rows.js";
 
 export interface LstmWeights {
   /** [C, G] */
@@ -36,10 +36,11 @@ export interface LstmWeights {
  * The reference keeps every array in JS. The wasm kernels keep `gates`, `c`, `cAct` and `state` in
  * wasm memory, where their backward reads them in place; reading those fields copies them out
  * (a lazy getter), and works only until backward has consumed the cache or another forward has
- * run in the same `slot` (see `LstmForwardArgs.slot`). `h`, `hLast` and `cLast` are always plain
- * arrays.
+ * run in the same `slot` (see `LstmForwardArgs.slot`). `hLast` and `cLast` are always plain
+ * arrays, and so is `h` unless a wasm training forward kept it in wasm memory (`hRows`, NOTE [ rows
+ * kept in wasm between layers ]; then reading `h` copies it out).
  */
-export interface LstmCache {
+export interface LstmCache extends CacheRows {
   layout: PackedLayout;
   C: number;
   H: number;
@@ -68,14 +69,9 @@ export interface LstmCache {
   /** [B, H] final states (h and c at each sequence's last step; the initial state when empty). */
   hLast: Float32Array;
   cLast: Float32Array;
-  /**
-   * h still in wasm memory, when a wasm forward kept it there (in a training step, without a mask):
-   * `h` then copies it out on first read. See NOTE [ rows kept in wasm between layers ].
-   */
-  hRows?: WasmRows | null;
 }
 
-export interface LstmForwardArgs {
+export interface LstmForwardArgs extends ForwardRowsArgs {
   layout: PackedLayout;
   /** [N, C] */
   x: Float32Array;
@@ -106,12 +102,6 @@ export interface LstmForwardArgs {
    * (an exception, a gradient check's extra forwards) does not leak. The reference ignores it.
    */
   slot?: object;
-  /**
-   * x's rows, kept in wasm memory by the layer before (NOTE [ rows kept in wasm between layers ]):
-   * a wasm kernel reads them in place, and `x` may then be empty. The reference ignores it (a wasm
-   * kernel that falls back to the reference hands it the rows copied out).
-   */
-  xRows?: WasmRows;
 }
 
 // x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N], recurrentMask: [B,H] → h, c: [N,H], gates: [N,4H], hLast/cLast: [B,H]
@@ -184,7 +174,7 @@ export function lstmForward(args: LstmForwardArgs): LstmCache {
 /** [C, G], [H, G], [G]: accumulated into (+=). */
 export type LstmGrads = RecurrentGrads;
 
-export interface LstmBackwardArgs {
+export interface LstmBackwardArgs extends BackwardRowsArgs {
   cache: LstmCache;
   weights: LstmWeights;
   activation: Act;
@@ -198,20 +188,11 @@ export interface LstmBackwardArgs {
   grads: LstmGrads;
   /** Whether to compute dx (false for the first layer). */
   needInputGrad: boolean;
-  /**
-   * dh's rows, kept in wasm memory by the layer after (its dx): a wasm kernel reads them in place
-   * and consumes them, and `dh` may then be empty. The reference ignores it.
-   */
-  dhRows?: WasmRows;
-  /** Whether a wasm kernel may keep dx in wasm memory (`dxRows`) for the layer before. */
-  keepDx?: boolean;
 }
 
-export interface LstmBackwardResult {
-  /** [N, C] or null (with `dxRows`, a copy of them made on first read). */
+export interface LstmBackwardResult extends BackwardRowsResult {
+  /** [N, C] or null */
   dx: Float32Array | null;
-  /** dx kept in wasm memory, when `keepDx` was asked and a wasm kernel ran. */
-  dxRows?: WasmRows;
   /** [B, H] gradients w.r.t. the initial states. */
   dh0: Float32Array;
   dc0: Float32Array;

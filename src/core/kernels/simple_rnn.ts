@@ -17,6 +17,7 @@ import {
 } from "./recurrent_rows.js";
 import type { RecurrentGrads } from "./recurrent_rows.js";
 import type { PackedLayout } from "../packed_layout.js";
+import type { BackwardRowsArgs, BackwardRowsResult, CacheRows, ForwardRowsArgs } from "./wasm/wasm_rows.js";
 
 export interface SimpleRnnWeights {
   /** [C, H] */
@@ -31,7 +32,7 @@ export interface SimpleRnnWeights {
  * What forward keeps for backward. All row arrays follow the packed layout. The wasm kernels keep
  * `state` in wasm memory (a lazy getter; see `LstmCache`).
  */
-export interface SimpleRnnCache {
+export interface SimpleRnnCache extends CacheRows {
   layout: PackedLayout;
   C: number;
   H: number;
@@ -51,7 +52,7 @@ export interface SimpleRnnCache {
   hLast: Float32Array;
 }
 
-export interface SimpleRnnForwardArgs {
+export interface SimpleRnnForwardArgs extends ForwardRowsArgs {
   layout: PackedLayout;
   /** [N, C] */
   x: Float32Array;
@@ -113,7 +114,7 @@ export function simpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
 /** [C, H], [H, H], [H]: accumulated into (+=). */
 export type SimpleRnnGrads = RecurrentGrads;
 
-export interface SimpleRnnBackwardArgs {
+export interface SimpleRnnBackwardArgs extends BackwardRowsArgs {
   cache: SimpleRnnCache;
   weights: SimpleRnnWeights;
   activation: Act;
@@ -127,7 +128,7 @@ export interface SimpleRnnBackwardArgs {
   needInputGrad: boolean;
 }
 
-export interface SimpleRnnBackwardResult {
+export interface SimpleRnnBackwardResult extends BackwardRowsResult {
   /** [N, C] or null */
   dx: Float32Array | null;
   /** [B, H] gradient w.r.t. the initial state. */

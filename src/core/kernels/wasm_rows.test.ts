@@ -1,6 +1,7 @@
 /**
  * NOTE [ rows kept in wasm between layers ] (kernels/wasm/wasm_rows.ts): in a training step a
- * stack of wasm LSTMs hands h and dx from layer to layer in wasm memory. The numbers must be the
+ * stack of wasm recurrent layers (LSTM, GRU in both forms, SimpleRNN) hands h and dx from layer to
+ * layer in wasm memory. The numbers must be the
  * same to the bit as the same step with every array copied out (outside a step scope); the rows
  * must really stay in wasm (the values say so), be freed when consumed and at the step's end, and
  * a read after they are gone must be an error, not stale memory.
@@ -26,11 +27,19 @@ const layout = packLayout(lengths);
 const rng = new Random(11);
 const x: LayerValue = { kind: "sequence", layout, data: Float32Array.from({ length: layout.totalSteps * C }, () => rng.uniformRange(-1, 1)), width: C, mask: null };
 
-/** lstm(6) → lstm(4) → lstm(3), built with fixed weights: the middle layer both reads and makes rows. */
-function stack(): Layer[] {
+const kinds = {
+  lstm: (units: number) => layers.lstm({ units, returnSequences: true }),
+  gru: (units: number) => layers.gru({ units, returnSequences: true }),
+  "gru(resetAfter: false)": (units: number) => layers.gru({ units, returnSequences: true, resetAfter: false }),
+  simpleRNN: (units: number) => layers.simpleRNN({ units, returnSequences: true }),
+};
+type Kind = keyof typeof kinds;
+
+/** Three layers of `kind`, 6 → 4 → 3 units, built with fixed weights: the middle one both reads and makes rows. */
+function stack(kind: Kind = "lstm"): Layer[] {
   const widths = [C, 6, 4, 3];
   return [1, 2, 3].map((k) => {
-    const layer = layers.lstm({ units: widths[k], returnSequences: true });
+    const layer = kinds[kind](widths[k]);
     layer.build([null, null, widths[k - 1]], new Random(k));
     return layer;
   });
@@ -67,31 +76,48 @@ function run(stackLayers: Layer[]): Run {
 }
 
 describe("rows kept in wasm between recurrent layers", () => {
-  it("lstm → lstm → lstm: in a step scope h and dx stay in wasm, and output and weight gradients are bit-identical to copying them", () => {
-    expect(useFastKernels()).toBe(true);
-    const wasm = loadRaggedWasm();
-    expect(wasm).not.toBeNull();
-    const heap = wasmHeap(wasm!);
-    const blocksBefore = heap.liveBlocks;
-    const copied = run(stack());
-    expect(copied.hRows).toEqual([false, false]); // outside a scope every result is an array
-    expect(copied.dxRows).toEqual([false, false]);
-    const kept = withStepBuffers(() => run(stack()));
+  for (const kind of Object.keys(kinds) as Kind[]) {
+    it(`${kind} ×3: in a step scope h and dx stay in wasm, and output and weight gradients are bit-identical to copying them`, () => {
+      expect(useFastKernels()).toBe(true);
+      const wasm = loadRaggedWasm();
+      expect(wasm).not.toBeNull();
+      const heap = wasmHeap(wasm!);
+      const blocksBefore = heap.liveBlocks;
+      const copied = run(stack(kind));
+      expect(copied.hRows).toEqual([false, false]); // outside a scope every result is an array
+      expect(copied.dxRows).toEqual([false, false]);
+      const kept = withStepBuffers(() => run(stack(kind)));
+      expect(kept.hRows).toEqual([true, true]);
+      expect(kept.dxRows).toEqual([true, true]);
+      expect(kept.y).toEqual(copied.y);
+      expect(kept.grads).toEqual(copied.grads);
+      expect(kept.grads.every((g) => g.some((v) => v !== 0))).toBe(true);
+      expect(heap.liveBlocks).toBe(blocksBefore); // every cache and every dx block freed
+    });
+
+    it(`${kind} ×3 matches the reference kernels (1e-5)`, () => {
+      useFastKernels();
+      const kept = withStepBuffers(() => run(stack(kind)));
+      setKernels(jsKernels);
+      const reference = run(stack(kind));
+      kept.y.forEach((v, i) => expect(Math.abs(v - reference.y[i])).toBeLessThanOrEqual(1e-5));
+      kept.grads.forEach((g, k) => g.forEach((v, i) => expect(Math.abs(v - reference.grads[k][i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(reference.grads[k][i])))));
+    });
+  }
+
+  it("a GRU reads an LSTM's rows and hands its dx back to it: bit-identical to copying them", () => {
+    useFastKernels();
+    const mixed = () => {
+      const [l1] = stack("lstm");
+      const [, l2, l3] = stack("gru");
+      return [l1, l2, l3];
+    };
+    const copied = run(mixed());
+    const kept = withStepBuffers(() => run(mixed()));
     expect(kept.hRows).toEqual([true, true]);
     expect(kept.dxRows).toEqual([true, true]);
     expect(kept.y).toEqual(copied.y);
     expect(kept.grads).toEqual(copied.grads);
-    expect(kept.grads.every((g) => g.some((v) => v !== 0))).toBe(true);
-    expect(heap.liveBlocks).toBe(blocksBefore); // every cache and every dx block freed
-  });
-
-  it("the same stack matches the reference kernels (1e-5)", () => {
-    useFastKernels();
-    const kept = withStepBuffers(() => run(stack()));
-    setKernels(jsKernels);
-    const reference = run(stack());
-    kept.y.forEach((v, i) => expect(Math.abs(v - reference.y[i])).toBeLessThanOrEqual(1e-5));
-    kept.grads.forEach((g, k) => g.forEach((v, i) => expect(Math.abs(v - reference.grads[k][i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(reference.grads[k][i])))));
   });
 
   it("an output read before backward stays readable; one first read after its layer's backward is an error, not stale memory", () => {

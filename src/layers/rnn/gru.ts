@@ -15,7 +15,7 @@ import { type ActivationName, CELL_ACTIVATIONS, activationId, parseActivation } 
 import { kernels } from "../../core/kernels/registry.js";
 import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 import { wasmGruForward } from "../../core/kernels/wasm/gru.js";
-import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
+import { type KernelCall, RNN, type RNNArgs, type RecurrentPass, kernelPass } from "./rnn.js";
 
 export interface GRUArgs extends RNNArgs {
   /** Default "sigmoid" (Keras 3). */
@@ -46,23 +46,24 @@ export class GRU extends RNN {
     const recAct = activationId(this.recurrentActivation);
     const args = { ...this.commonKernelArgs(call), activation: act, recurrentActivation: recAct, resetAfter: this.resetAfter };
     const cache = kernels().gruForward(args);
-    return {
-      h: cache.h,
-      finalStates: [cache.hLast],
-      backward: (dh, dFinal, needInputGrad) => {
-        const { dx, dh0 } = kernels().gruBackward({
-          cache,
-          weights: args.weights,
-          activation: act,
-          recurrentActivation: recAct,
-          dh,
-          dhLast: dFinal[0],
-          grads: this.cellGrads(),
-          needInputGrad,
-        });
-        return { dx, dInitial: [dh0] };
-      },
-    };
+    return kernelPass(cache, [cache.hLast], (dh, dFinal, needInputGrad, rows) => {
+      const result = kernels().gruBackward({
+        cache,
+        weights: args.weights,
+        activation: act,
+        recurrentActivation: recAct,
+        dh,
+        dhLast: dFinal[0],
+        grads: this.cellGrads(),
+        needInputGrad,
+        ...rows,
+      });
+      return { result, dInitial: [result.dh0] };
+    });
+  }
+
+  protected override readsWasmRows(): boolean {
+    return kernels().gruForward === wasmGruForward;
   }
 
   override chainLink(reversed = false): ChainRecurrent | null {

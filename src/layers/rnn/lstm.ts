@@ -22,7 +22,7 @@ import type { LstmForwardArgs } from "../../core/kernels/lstm.js";
 import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 import { wasmLstmForward } from "../../core/kernels/wasm/lstm.js";
 import { initialize } from "../initializers.js";
-import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
+import { type KernelCall, RNN, type RNNArgs, type RecurrentPass, kernelPass } from "./rnn.js";
 
 export interface LSTMArgs extends RNNArgs {
   /** Default "sigmoid" (Keras 3). */
@@ -61,29 +61,21 @@ export class LSTM extends RNN {
     const recAct = activationId(this.recurrentActivation);
     const args: LstmForwardArgs = { ...this.commonKernelArgs(call), activation: act, recurrentActivation: recAct, c0: call.initial[1] };
     const cache = kernels().lstmForward(args);
-    return {
-      get h() {
-        return cache.h; // a copy out of wasm memory, made here on first read when h was kept there
-      },
-      hRows: cache.hRows ?? null,
-      finalStates: [cache.hLast, cache.cLast],
-      backward: (dh, dFinal, needInputGrad, rows) => {
-        const result = kernels().lstmBackward({
-          cache,
-          weights: args.weights,
-          activation: act,
-          recurrentActivation: recAct,
-          dh,
-          dhLast: dFinal[0],
-          dcLast: dFinal[1],
-          grads: this.cellGrads(),
-          needInputGrad,
-          ...rows,
-        });
-        // not destructured: with dxRows, reading dx would copy the rows out
-        return { dx: result.dxRows ? null : result.dx, dxRows: result.dxRows, dInitial: [result.dh0, result.dc0] };
-      },
-    };
+    return kernelPass(cache, [cache.hLast, cache.cLast], (dh, dFinal, needInputGrad, rows) => {
+      const result = kernels().lstmBackward({
+        cache,
+        weights: args.weights,
+        activation: act,
+        recurrentActivation: recAct,
+        dh,
+        dhLast: dFinal[0],
+        dcLast: dFinal[1],
+        grads: this.cellGrads(),
+        needInputGrad,
+        ...rows,
+      });
+      return { result, dInitial: [result.dh0, result.dc0] };
+    });
   }
 
   protected override readsWasmRows(): boolean {

@@ -95,6 +95,30 @@ export interface PassRows {
   keepDx: boolean;
 }
 
+/**
+ * The pass over a kernel's cache: h read only when asked (a wasm kernel may have kept it in wasm
+ * memory, `hRows`), and dx handed on as rows when the kernel kept them there. `backward` runs the
+ * kernel's backward and returns its result with the initial states' gradients.
+ */
+export function kernelPass(
+  cache: { readonly h: Float32Array; readonly hRows?: WasmRows | null },
+  finalStates: Float32Array[],
+  backward: (...args: Parameters<RecurrentPass["backward"]>) => { result: { readonly dx: Float32Array | null; readonly dxRows?: WasmRows }; dInitial: Float32Array[] },
+): RecurrentPass {
+  return {
+    get h() {
+      return cache.h;
+    },
+    hRows: cache.hRows ?? null,
+    finalStates,
+    backward: (dh, dFinal, needInputGrad, rows) => {
+      const { result, dInitial } = backward(dh, dFinal, needInputGrad, rows);
+      // not destructured: with dxRows, reading dx would copy the rows out
+      return result.dxRows ? { dx: null, dxRows: result.dxRows, dInitial } : { dx: result.dx, dInitial };
+    },
+  };
+}
+
 export interface KernelCall {
   layout: PackedLayout;
   /** [N, C] */

@@ -10,7 +10,7 @@ import { activationId } from "../../core/kernels/activations.js";
 import { kernels } from "../../core/kernels/registry.js";
 import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 import { wasmSimpleRnnForward } from "../../core/kernels/wasm/simple_rnn.js";
-import { type KernelCall, RNN, type RNNArgs, type RecurrentPass } from "./rnn.js";
+import { type KernelCall, RNN, type RNNArgs, type RecurrentPass, kernelPass } from "./rnn.js";
 
 export type SimpleRNNArgs = RNNArgs;
 
@@ -30,22 +30,23 @@ export class SimpleRNN extends RNN {
     const act = activationId(this.activation);
     const args = { ...this.commonKernelArgs(call), activation: act };
     const cache = kernels().simpleRnnForward(args);
-    return {
-      h: cache.h,
-      finalStates: [cache.hLast],
-      backward: (dh, dFinal, needInputGrad) => {
-        const { dx, dh0 } = kernels().simpleRnnBackward({
-          cache,
-          weights: args.weights,
-          activation: act,
-          dh,
-          dhLast: dFinal[0],
-          grads: this.cellGrads(),
-          needInputGrad,
-        });
-        return { dx, dInitial: [dh0] };
-      },
-    };
+    return kernelPass(cache, [cache.hLast], (dh, dFinal, needInputGrad, rows) => {
+      const result = kernels().simpleRnnBackward({
+        cache,
+        weights: args.weights,
+        activation: act,
+        dh,
+        dhLast: dFinal[0],
+        grads: this.cellGrads(),
+        needInputGrad,
+        ...rows,
+      });
+      return { result, dInitial: [result.dh0] };
+    });
+  }
+
+  protected override readsWasmRows(): boolean {
+    return kernels().simpleRnnForward === wasmSimpleRnnForward;
   }
 
   override chainLink(reversed = false): ChainRecurrent | null {

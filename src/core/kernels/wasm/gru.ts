@@ -2,12 +2,14 @@
  * The GRU in WebAssembly SIMD, both forms (`resetAfter` true and false): `wasmGruForward` /
  * `wasmGruBackward`, the fast twins of `gruForward` / `gruBackward` in ../gru.ts (the spec).
  * The same structure as the LSTM (wasm/lstm.ts): the cache is gates, aux (recH with resetAfter,
- * resetState without) and state, kept in a wasm block (see _kept_block.ts).
+ * resetState without) and state, kept in a wasm block (see _kept_block.ts), and h and dx handed on
+ * in wasm memory in a training step (NOTE [ rows kept in wasm between layers ]).
  */
 import { cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
 import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
+import { dxRowsFor, gradInput, keptOutputRows, resultWithDxRows, usableRows, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
 import {
   gruBackward, gruForward, splitRecurrentKernel,
   type GruBackwardArgs, type GruBackwardResult, type GruCache, type GruForwardArgs,
@@ -29,14 +31,26 @@ class WasmGruCache implements GruCache {
     readonly C: number,
     readonly H: number,
     readonly resetAfter: boolean,
-    readonly x: Float32Array,
-    readonly h: Float32Array,
+    /** x, or (with `xRows`) empty. */
+    private readonly xArray: Float32Array,
+    readonly xRows: WasmRows | undefined,
+    /** h, or null when it stays in the block (`hRows`). */
+    private readonly hArray: Float32Array | null,
+    readonly hRows: WasmRows | null,
     readonly mask: Uint8Array | null,
     readonly h0: Float32Array,
     readonly hLast: Float32Array,
     readonly recurrentMask: Float32Array | undefined,
     private readonly block: GruBlock | null,
   ) {}
+
+  get x(): Float32Array {
+    return this.xRows ? this.xRows.toArray() : this.xArray;
+  }
+
+  get h(): Float32Array {
+    return this.hRows ? this.hRows.toArray() : (this.hArray as Float32Array);
+  }
 
   get gates(): Float32Array {
     return this.read("gates", 3 * this.H);
@@ -54,8 +68,11 @@ class WasmGruCache implements GruCache {
     return this.mask ? this.read("state", this.H) : this.h;
   }
 
+  /** The block, for backward; throws when it (or the input rows it points at) is gone. */
   liveBlock(): GruBlock {
-    return liveBlock(this.block, "GRU");
+    const block = liveBlock(this.block, "GRU");
+    if (this.xRows && !this.xRows.alive) this.xRows.toArray(); // throws: the rows were freed
+    return block;
   }
 
   release(): void {
@@ -70,10 +87,10 @@ class WasmGruCache implements GruCache {
 
 /** Allocates a GRU block and copies in what forward reads from it (x, h0, the layout, the mask, the recurrent dropout mask). */
 function gruBlock(
-  wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined,
+  wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined, xAt?: number,
 ): GruBlock | null {
   const N = layout.totalSteps;
-  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 3 * H, aux: N * H, state: N * H }, { h0 }, recMask);
+  return recurrentBlock(wasm, layout, C, H, x, mask, { gates: N * 3 * H, aux: N * H, state: N * H }, { h0 }, recMask, xAt);
 }
 
 /** Copies U [H,G] to `U`, and (without resetAfter) its z|r columns to `uZR` [H,2H] and h columns to `uH` [H,H]. */
@@ -118,17 +135,18 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
   const fits =
     recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
     (weights.bias === null || weights.bias.length === (resetAfter ? 2 * G : G));
-  if (wasm === null || !fits) return gruForward(args);
+  if (wasm === null || !fits) return gruForward(withInputArray(args));
   releaseSlot(args.slot);
 
   const h0 = args.h0 ?? new Float32Array(B * H);
   const recMask = args.recurrentMask;
   if (args.needsGrad === false && recMask === undefined) {
-    const inferred = wasmGruInfer(wasm, args, h0, mask);
+    const inferred = wasmGruInfer(wasm, withInputArray(args), h0, mask);
     if (inferred !== null) return inferred;
   }
-  const block = gruBlock(wasm, layout, C, H, x, h0, mask, recMask);
-  if (block === null) return gruForward(args);
+  const xRows = usableRows(args.xRows, wasm, N * C) ? args.xRows : undefined;
+  const block = gruBlock(wasm, layout, C, H, x, h0, mask, recMask, xRows?.ptr);
+  if (block === null) return gruForward(withInputArray(args));
   const { p } = block;
   const arena = new WasmArena(wasm); // above the block
   const q = {
@@ -141,7 +159,7 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
   };
   if (!arena.commit()) {
     block.release();
-    return gruForward(args);
+    return gruForward(withInputArray(args));
   }
   const mem = arena.f32;
   putGruWeights(mem, q, weights, C, H, resetAfter);
@@ -152,10 +170,11 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
   );
 
   const out = arena.f32;
-  const h = stepCopy(floatsAt(out, q.hOut, N * H));
+  const hRows = keptOutputRows(block, p.state, N * H, args.needsGrad, mask);
+  const h = hRows ? null : stepCopy(floatsAt(out, q.hOut, N * H));
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
-    new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, recMask, kept));
+    new WasmGruCache(layout, C, H, resetAfter, x, xRows, h, hRows, mask, h0, hLast, recMask, kept));
 }
 
 // dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,3H], dU [H,3H], db [2,3H] | [3H]
@@ -166,7 +185,7 @@ export function wasmGruBackward(args: GruBackwardArgs): GruBackwardResult {
     fits: (fromArrays) => gruBackwardFits(args, fromArrays),
     blockFromArrays: (wasm) => gruBlockFromArrays(wasm, cache),
     run: (wasm, block) => gruBackwardOnBlock(wasm, args, block),
-    reference: () => gruBackward(args),
+    reference: () => gruBackward(withGradArray(args)),
   });
 }
 
@@ -201,14 +220,16 @@ function gruBlockFromArrays(wasm: RaggedWasmExports, cache: GruCache): GruBlock 
 }
 
 function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, block: GruBlock): GruBackwardResult {
-  const { cache, weights, activation, recurrentActivation, dh, dhLast, grads } = args;
+  const { cache, weights, activation, recurrentActivation, dhLast, grads } = args;
   const { layout, C, H, resetAfter } = cache;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 3 * H;
   const { p } = block;
+  const { dhRows, dh } = gradInput(args, wasm, N * H);
+  const dxRows = dxRowsFor(args, wasm, N * C, cache.mask); // below the arena
   const arena = new WasmArena(wasm); // above every block
   const q = {
-    dx: args.needInputGrad ? arena.floats(N * C) : 0,
+    dx: dxRows ? dxRows.ptr : args.needInputGrad ? arena.floats(N * C) : 0,
     dhNext: arena.floats(B * H),
     gW: arena.floats(C * G),
     gU: arena.floats(H * G),
@@ -219,7 +240,7 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
     U: arena.floats(H * G),
     uZR: resetAfter ? 0 : arena.floats(2 * H * H),
     uH: resetAfter ? 0 : arena.floats(H * H),
-    dh: dh ? arena.floats(N * H) : 0,
+    dh: dhRows ? dhRows.ptr : dh ? arena.floats(N * H) : 0,
     hPrev: arena.floats(N * H),
     dX: arena.floats(N * G),
     dRec: resetAfter ? arena.floats(N * G) : 0,
@@ -229,7 +250,10 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
     dropped: cache.recurrentMask ? arena.floats(B * H) : 0,
     scratch: arena.reserve(wasm.gruScratchBytes(N, C, H)),
   };
-  if (!arena.commit()) return gruBackward(args);
+  if (!arena.commit()) {
+    dxRows?.consume();
+    return gruBackward(withGradArray(args));
+  }
   const mem = arena.f32;
   putFloatsOrZeros(mem, q.dhNext, dhLast, B * H);
   putFloats(mem, q.gW, grads.kernel, C * G);
@@ -245,6 +269,7 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
     p.offsets, p.batchSizes, p.mask, p.recMask, T, N, C, H, activation, recurrentActivation, resetAfter ? 1 : 0,
     q.hPrev, q.dX, q.dRec, q.dZR, q.dHH, q.dRs, q.dropped, q.scratch,
   );
+  dhRows?.consume();
 
   const out = arena.f32;
   grads.kernel.set(floatsAt(out, q.gW, C * G));
@@ -260,7 +285,9 @@ function gruBackwardOnBlock(wasm: RaggedWasmExports, args: GruBackwardArgs, bloc
     }
   }
   if (grads.bias) grads.bias.set(floatsAt(out, q.gb, grads.bias.length));
-  return { dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null, dh0: floatsAt(out, q.dhNext, B * H).slice() };
+  const dh0 = floatsAt(out, q.dhNext, B * H).slice();
+  if (dxRows) return resultWithDxRows(dxRows, { dh0 });
+  return { dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null, dh0 };
 }
 
 /**
@@ -291,7 +318,7 @@ function wasmGruInfer(wasm: RaggedWasmExports, args: GruForwardArgs, h0: Float32
     const out = arena.f32;
     const h = stepCopy(floatsAt(out, p.hOut, N * H));
     const hLast = lastRows(mask ? floatsAt(out, state, N * H) : h, h0, layout, H);
-    return new WasmGruCache(layout, C, H, resetAfter, x, h, mask, h0, hLast, undefined, null);
+    return new WasmGruCache(layout, C, H, resetAfter, x, undefined, h, null, mask, h0, hLast, undefined, null);
   } finally {
     block.release();
   }

@@ -9,7 +9,7 @@ import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFi
 import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
-import { mayKeepRows, ownedRows, rowsInBlock, usableRows, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
+import { dxRowsFor, gradInput, keptOutputRows, resultWithDxRows, usableRows, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
 import {
   lstmBackward, lstmForward,
   type LstmBackwardArgs, type LstmBackwardResult, type LstmCache, type LstmForwardArgs,
@@ -147,8 +147,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
   );
 
   const out = arena.f32;
-  // without a mask h is the carried state, which the block keeps until backward
-  const hRows = args.needsGrad !== false && !mask && mayKeepRows() ? rowsInBlock(block, p.state, N * H) : null;
+  const hRows = keptOutputRows(block, p.state, N * H, args.needsGrad, mask);
   const h = hRows ? null : stepCopy(floatsAt(out, q.hOut, N * H));
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   const cLast = lastRows(floatsAt(out, p.c, N * H), c0, layout, H);
@@ -263,10 +262,8 @@ function lstmBackwardOnBlock(wasm: RaggedWasmExports, args: LstmBackwardArgs, bl
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 4 * H;
   const { p } = block;
-  const dhRows = usableRows(args.dhRows, wasm, N * H) ? args.dhRows : undefined;
-  const dh = dhRows ? null : withGradArray(args).dh;
-  // dx in a block of its own for the layer before to read in place (allocated below the arena)
-  const dxRows = args.keepDx && args.needInputGrad && !cache.mask ? ownedRows(wasm, N * C) : null;
+  const { dhRows, dh } = gradInput(args, wasm, N * H);
+  const dxRows = dxRowsFor(args, wasm, N * C, cache.mask); // below the arena
   const arena = new WasmArena(wasm); // above every block
   const q = {
     dx: dxRows ? dxRows.ptr : args.needInputGrad ? arena.floats(N * C) : 0,
@@ -309,6 +306,6 @@ function lstmBackwardOnBlock(wasm: RaggedWasmExports, args: LstmBackwardArgs, bl
   if (grads.bias) grads.bias.set(floatsAt(out, q.gb, G));
   const dh0 = floatsAt(out, q.dhNext, B * H).slice();
   const dc0 = floatsAt(out, q.dcNext, B * H).slice();
-  if (dxRows) return { get dx() { return dxRows.toArray(); }, dxRows, dh0, dc0 };
+  if (dxRows) return resultWithDxRows(dxRows, { dh0, dc0 });
   return { dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null, dh0, dc0 };
 }

@@ -2,12 +2,14 @@
  * The SimpleRNN in WebAssembly SIMD: `wasmSimpleRnnForward` / `wasmSimpleRnnBackward`, the fast
  * twins of `simpleRnnForward` / `simpleRnnBackward` in ../simple_rnn.ts (the spec). The same
  * structure as the LSTM (wasm/lstm.ts): the cache is `state` and the inputs, kept in a wasm block
- * (see _kept_block.ts).
+ * (see _kept_block.ts), and h and dx handed on in wasm memory in a training step (NOTE [ rows kept
+ * in wasm between layers ]).
  */
 import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_fits.js";
 import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
+import { dxRowsFor, gradInput, keptOutputRows, resultWithDxRows, usableRows, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
 import { lastRows } from "../recurrent_rows.js";
 import {
   simpleRnnBackward, simpleRnnForward,
@@ -25,8 +27,12 @@ class WasmSimpleRnnCache implements SimpleRnnCache {
     readonly layout: PackedLayout,
     readonly C: number,
     readonly H: number,
-    readonly x: Float32Array,
-    readonly h: Float32Array,
+    /** x, or (with `xRows`) empty. */
+    private readonly xArray: Float32Array,
+    readonly xRows: WasmRows | undefined,
+    /** h, or null when it stays in the block (`hRows`). */
+    private readonly hArray: Float32Array | null,
+    readonly hRows: WasmRows | null,
     readonly mask: Uint8Array | null,
     readonly h0: Float32Array,
     readonly hLast: Float32Array,
@@ -34,14 +40,25 @@ class WasmSimpleRnnCache implements SimpleRnnCache {
     private readonly block: SimpleRnnBlock | null,
   ) {}
 
+  get x(): Float32Array {
+    return this.xRows ? this.xRows.toArray() : this.xArray;
+  }
+
+  get h(): Float32Array {
+    return this.hRows ? this.hRows.toArray() : (this.hArray as Float32Array);
+  }
+
   get state(): Float32Array {
     if (!this.mask) return this.h;
     const block = this.liveBlock();
     return block.read(block.p.state, this.layout.totalSteps * this.H);
   }
 
+  /** The block, for backward; throws when it (or the input rows it points at) is gone. */
   liveBlock(): SimpleRnnBlock {
-    return liveBlock(this.block, "SimpleRNN");
+    const block = liveBlock(this.block, "SimpleRNN");
+    if (this.xRows && !this.xRows.alive) this.xRows.toArray(); // throws: the rows were freed
+    return block;
   }
 
   release(): void {
@@ -51,9 +68,9 @@ class WasmSimpleRnnCache implements SimpleRnnCache {
 
 /** Allocates a SimpleRNN block and copies in what forward reads from it (x, h0, the layout, the mask, the recurrent dropout mask). */
 function simpleRnnBlock(
-  wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined,
+  wasm: RaggedWasmExports, layout: PackedLayout, C: number, H: number, x: Float32Array, h0: Float32Array, mask: Uint8Array | null, recMask: Float32Array | undefined, xAt?: number,
 ): SimpleRnnBlock | null {
-  return recurrentBlock(wasm, layout, C, H, x, mask, { state: layout.totalSteps * H }, { h0 }, recMask);
+  return recurrentBlock(wasm, layout, C, H, x, mask, { state: layout.totalSteps * H }, { h0 }, recMask, xAt);
 }
 
 /** Where a forward's weights go: W [C,H], U [H,H], the bias [H] (0: none). */
@@ -75,13 +92,14 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
   const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
   const fits = recurrentForwardFits(args, H, [activation]) && absentOrFits(weights.bias, H);
-  if (wasm === null || !fits) return simpleRnnForward(args);
+  if (wasm === null || !fits) return simpleRnnForward(withInputArray(args));
   releaseSlot(args.slot);
 
   const h0 = args.h0 ?? new Float32Array(B * H);
   const recMask = args.recurrentMask;
-  const block = simpleRnnBlock(wasm, layout, C, H, x, h0, mask, recMask);
-  if (block === null) return simpleRnnForward(args);
+  const xRows = usableRows(args.xRows, wasm, N * C) ? args.xRows : undefined;
+  const block = simpleRnnBlock(wasm, layout, C, H, x, h0, mask, recMask, xRows?.ptr);
+  if (block === null) return simpleRnnForward(withInputArray(args));
   const { p } = block;
   const arena = new WasmArena(wasm); // above the block
   const q = {
@@ -92,17 +110,18 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
   };
   if (!arena.commit()) {
     block.release();
-    return simpleRnnForward(args);
+    return simpleRnnForward(withInputArray(args));
   }
   putSimpleRnnWeights(arena.f32, q, weights, C, H);
 
   wasm.simpleRnnForward(p.state, q.hOut, p.x, q.W, q.U, q.bias, p.h0, p.offsets, p.batchSizes, p.mask, p.recMask, q.dropped, T, N, C, H, activation, q.scratch);
 
   const out = arena.f32;
-  const h = stepCopy(floatsAt(out, q.hOut, N * H));
+  const hRows = keptOutputRows(block, p.state, N * H, args.needsGrad, mask);
+  const h = hRows ? null : stepCopy(floatsAt(out, q.hOut, N * H));
   const hLast = lastRows(floatsAt(out, p.state, N * H), h0, layout, H);
   return keepForBackward(block, args.needsGrad, args.slot, (kept) =>
-    new WasmSimpleRnnCache(layout, C, H, x, h, mask, h0, hLast, recMask, kept));
+    new WasmSimpleRnnCache(layout, C, H, x, xRows, h, hRows, mask, h0, hLast, recMask, kept));
 }
 
 // dh: [N,H], dhLast: [B,H] → dx: [N,C], dh0: [B,H]; grads += dW [C,H], dU [H,H], db [H]
@@ -113,7 +132,7 @@ export function wasmSimpleRnnBackward(args: SimpleRnnBackwardArgs): SimpleRnnBac
     fits: (fromArrays) => simpleRnnBackwardFits(args, fromArrays),
     blockFromArrays: (wasm) => simpleRnnBlockFromArrays(wasm, cache),
     run: (wasm, block) => simpleRnnBackwardOnBlock(wasm, args, block),
-    reference: () => simpleRnnBackward(args),
+    reference: () => simpleRnnBackward(withGradArray(args)),
   });
 }
 
@@ -135,26 +154,31 @@ function simpleRnnBlockFromArrays(wasm: RaggedWasmExports, cache: SimpleRnnCache
 }
 
 function simpleRnnBackwardOnBlock(wasm: RaggedWasmExports, args: SimpleRnnBackwardArgs, block: SimpleRnnBlock): SimpleRnnBackwardResult {
-  const { cache, weights, activation, dh, dhLast, grads } = args;
+  const { cache, weights, activation, dhLast, grads } = args;
   const { layout, C, H } = cache;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const { p } = block;
+  const { dhRows, dh } = gradInput(args, wasm, N * H);
+  const dxRows = dxRowsFor(args, wasm, N * C, cache.mask); // below the arena
   const arena = new WasmArena(wasm); // above every block
   const q = {
-    dx: args.needInputGrad ? arena.floats(N * C) : 0,
+    dx: dxRows ? dxRows.ptr : args.needInputGrad ? arena.floats(N * C) : 0,
     dhNext: arena.floats(B * H),
     gW: arena.floats(C * H),
     gU: arena.floats(H * H),
     gb: grads.bias ? arena.floats(H) : 0,
     W: arena.floats(C * H),
     U: arena.floats(H * H),
-    dh: dh ? arena.floats(N * H) : 0,
+    dh: dhRows ? dhRows.ptr : dh ? arena.floats(N * H) : 0,
     dPre: arena.floats(N * H),
     hPrev: arena.floats(N * H),
     dropped: cache.recurrentMask ? arena.floats(B * H) : 0,
     scratch: arena.reserve(wasm.simpleRnnScratchBytes(N, C, H)),
   };
-  if (!arena.commit()) return simpleRnnBackward(args);
+  if (!arena.commit()) {
+    dxRows?.consume();
+    return simpleRnnBackward(withGradArray(args));
+  }
   const mem = arena.f32;
   putFloatsOrZeros(mem, q.dhNext, dhLast, B * H);
   putFloats(mem, q.gW, grads.kernel, C * H);
@@ -168,10 +192,13 @@ function simpleRnnBackwardOnBlock(wasm: RaggedWasmExports, args: SimpleRnnBackwa
     q.dx, q.dhNext, q.gW, q.gU, q.gb, p.x, q.W, q.U, p.state, p.h0, q.dh,
     p.offsets, p.batchSizes, p.mask, p.recMask, T, N, C, H, activation, q.dPre, q.hPrev, q.dropped, q.scratch,
   );
+  dhRows?.consume();
 
   const out = arena.f32;
   grads.kernel.set(floatsAt(out, q.gW, C * H));
   grads.recurrentKernel.set(floatsAt(out, q.gU, H * H));
   if (grads.bias) grads.bias.set(floatsAt(out, q.gb, H));
-  return { dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null, dh0: floatsAt(out, q.dhNext, B * H).slice() };
+  const dh0 = floatsAt(out, q.dhNext, B * H).slice();
+  if (dxRows) return resultWithDxRows(dxRows, { dh0 });
+  return { dx: args.needInputGrad ? stepCopy(floatsAt(out, q.dx, N * C)) : null, dh0 };
 }

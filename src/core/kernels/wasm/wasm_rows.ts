@@ -116,3 +116,60 @@ export function withInputArray<A extends { x: Float32Array; xRows?: WasmRows }>(
 export function withGradArray<A extends { dh: Float32Array | null; dhRows?: WasmRows }>(args: A): A {
   return args.dhRows ? { ...args, dh: args.dhRows.toArray(), dhRows: undefined } : args;
 }
+
+/**
+ * A training forward's output h as rows in its kept block, when it may stay there: the forward
+ * keeps its block (`needsGrad`), runs without a mask (so h is the carried state at `statePtr`)
+ * and inside a step scope. Null: copy h out as usual.
+ */
+export function keptOutputRows(block: KeptBlock<string>, statePtr: number, count: number, needsGrad: boolean | undefined, mask: Uint8Array | null | undefined): WasmRows | null {
+  return needsGrad !== false && !mask && mayKeepRows() ? rowsInBlock(block, statePtr, count) : null;
+}
+
+/**
+ * Where a backward reads dh: `dhRows` in place when usable (then `dh` is null), else an array
+ * (the rows copied out when they came as rows but cannot be read in place).
+ */
+export function gradInput(args: { dh: Float32Array | null; dhRows?: WasmRows }, wasm: RaggedWasmExports, count: number): { dhRows?: WasmRows; dh: Float32Array | null } {
+  if (usableRows(args.dhRows, wasm, count)) return { dhRows: args.dhRows, dh: null };
+  return { dh: withGradArray(args).dh };
+}
+
+/** A block for a backward's dx when the caller asked to keep it (`keepDx`) and it is wanted; see `ownedRows`. */
+export function dxRowsFor(args: { keepDx?: boolean; needInputGrad: boolean }, wasm: RaggedWasmExports, count: number, mask: Uint8Array | null | undefined): WasmRows | null {
+  return args.keepDx && args.needInputGrad && !mask ? ownedRows(wasm, count) : null;
+}
+
+/** A backward's result whose dx stays in `dxRows`: `dx` copies them out when read. */
+export function resultWithDxRows<R extends object>(dxRows: WasmRows, rest: R): R & { readonly dx: Float32Array; dxRows: WasmRows } {
+  return Object.defineProperty({ ...rest, dxRows }, "dx", { get: () => dxRows.toArray(), enumerable: true }) as R & { readonly dx: Float32Array; dxRows: WasmRows };
+}
+
+/** What a recurrent forward's arguments may carry (the reference kernels ignore it). */
+export interface ForwardRowsArgs {
+  /**
+   * x's rows, kept in wasm memory by the layer before: a wasm kernel reads them in place, and `x`
+   * may then be empty (a wasm kernel that falls back to the reference copies them out for it).
+   */
+  xRows?: WasmRows;
+}
+
+/** What a recurrent cache may carry. */
+export interface CacheRows {
+  /** h still in wasm memory, when a wasm forward kept it there; `h` then copies it out on first read. */
+  hRows?: WasmRows | null;
+}
+
+/** What a recurrent backward's arguments may carry (the reference kernels ignore it). */
+export interface BackwardRowsArgs {
+  /** dh's rows, kept in wasm memory by the layer after (its dx): read in place and consumed; `dh` may then be empty. */
+  dhRows?: WasmRows;
+  /** Whether a wasm kernel may keep dx in wasm memory (`dxRows`) for the layer before. */
+  keepDx?: boolean;
+}
+
+/** What a recurrent backward's result may carry. */
+export interface BackwardRowsResult {
+  /** dx kept in wasm memory, when `keepDx` was asked and a wasm kernel ran (`dx` then copies it out when read). */
+  dxRows?: WasmRows;
+}
