@@ -31,10 +31,12 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 import { type SequenceLossArgs, ctc } from "./ctc/ctc_loss.js";
+import { EPSILON, clip, crossentropyRow, targetAt } from "../core/kernels/crossentropy.js";
+import { kernels } from "../core/kernels/registry.js";
 
 export { ctc, type CTCOptions, type SequenceLossArgs } from "./ctc/ctc_loss.js";
 
-export const EPSILON = 1e-7;
+export { EPSILON };
 
 export type LossName =
   | "categoricalCrossentropy"
@@ -98,46 +100,6 @@ export interface Loss {
   computeSequences?(args: SequenceLossArgs): Float32Array;
 }
 
-function clip(q: number): number {
-  return q < EPSILON ? EPSILON : q > 1 - EPSILON ? 1 - EPSILON : q;
-}
-
-/**
- * Target k of a row: the one-hot of `label` for sparse targets (label ≥ 0), else target[t + k].
- * (The row functions take this instead of a closure: one closure per row was ~55k allocations per
- * step of the bench's seed model.)
- */
-function targetAt(target: Float32Array, t: number, label: number, k: number): number {
-  return label >= 0 ? (k === label ? 1 : 0) : target[t + k];
-}
-
-/**
- * One row of probability-form categorical crossentropy: q = p/Σp, ℓ = −Σ y·log clip(q).
- * Writes d(s·ℓ)/dp into grad[o..o+width) when grad is given. The target is `targetAt(target, t, label, k)`.
- */
-function crossentropyRow(pred: Float32Array, o: number, width: number, target: Float32Array, t: number, label: number, grad: Float32Array | null, s: number): number {
-  let sum = 0;
-  for (let k = 0; k < width; k++) sum += pred[o + k];
-  let loss = 0;
-  let gq = 0; // Σ_k g_k q_k
-  for (let k = 0; k < width; k++) {
-    const q = pred[o + k] / sum;
-    const p = clip(q);
-    const yk = targetAt(target, t, label, k);
-    if (yk !== 0) loss -= yk * Math.log(p);
-    if (grad) {
-      const g = q > EPSILON && q < 1 - EPSILON ? -yk / p : 0;
-      grad[o + k] = g; // g_k for now
-      gq += g * q;
-    }
-  }
-  if (grad) {
-    const f = s / sum;
-    for (let k = 0; k < width; k++) grad[o + k] = (grad[o + k] - gq) * f;
-  }
-  return loss;
-}
-
 /**
  * One row of logits-form categorical crossentropy: ℓ = Σy·logsumexp(z) − Σ y·z, gradient
  * s·(softmax(z)·Σy − y).
@@ -172,16 +134,19 @@ function crossentropyLogitsRow(pred: Float32Array, o: number, width: number, tar
  */
 export function categoricalCrossentropy(options: Pick<LossOptions, "fromLogits"> = {}): Loss {
   const fromLogits = options.fromLogits ?? false;
-  const row = fromLogits ? crossentropyLogitsRow : crossentropyRow;
   return {
     name: "categoricalCrossentropy",
     options: { fromLogits },
     targetWidth: (w) => w,
     compute({ pred, target, rows, width, grad, scale }) {
       const out = new Float32Array(rows);
+      if (!fromLogits) {
+        kernels().crossentropy({ pred, target, rows, width, grad, scale, out }); // a kernel: the seed's loss, one row per step
+        return out;
+      }
       for (let r = 0; r < rows; r++) {
         const o = r * width;
-        out[r] = row(pred, o, width, target, o, -1, grad, scale ? scale[r] : 1);
+        out[r] = crossentropyLogitsRow(pred, o, width, target, o, -1, grad, scale ? scale[r] : 1);
       }
       return out;
     },

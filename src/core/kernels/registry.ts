@@ -7,6 +7,7 @@
  */
 import { attentionBackward, attentionForward } from "./attention.js";
 import { conv1dBackward, conv1dForward } from "./conv1d.js";
+import { crossentropy } from "./crossentropy.js";
 import { gemm } from "./gemm.js";
 import { batchNormBackward, batchNormForward, batchNormStatistics } from "./batch_norm.js";
 import { gruBackward, gruForward } from "./gru.js";
@@ -36,6 +37,7 @@ export interface Kernels {
   batchNormStatistics: typeof batchNormStatistics;
   batchNormForward: typeof batchNormForward;
   batchNormBackward: typeof batchNormBackward;
+  crossentropy: typeof crossentropy;
 }
 
 export const jsKernels: Kernels = {
@@ -58,6 +60,7 @@ export const jsKernels: Kernels = {
   batchNormStatistics,
   batchNormForward,
   batchNormBackward,
+  crossentropy,
 };
 
 let active: Kernels = jsKernels;

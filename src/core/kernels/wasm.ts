@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD kernels: the same `Kernels` interface as the plain-TypeScript reference
- * (gemm.ts, dense.ts, lstm.ts, gru.ts, simple_rnn.ts, attention.ts, conv1d.ts, layer_norm.ts, batch_norm.ts — the spec), much faster. One file
+ * (gemm.ts, dense.ts, lstm.ts, gru.ts, simple_rnn.ts, attention.ts, conv1d.ts, layer_norm.ts, batch_norm.ts, crossentropy.ts — the spec), much faster. One file
  * per kernel family in wasm/ (wasm/gemm.ts, wasm/lstm.ts, …); this module is their public
  * face. Sources: src/core/wasm/assembly/; loading and memory: src/core/wasm/loader.ts (see NOTE
  * [ wasm memory ]).
@@ -19,6 +19,7 @@
 import { wasmAttentionBackward, wasmAttentionForward } from "./wasm/attention.js";
 import { wasmBatchNormBackward, wasmBatchNormForward, wasmBatchNormStatistics } from "./wasm/batch_norm.js";
 import { wasmConv1dBackward, wasmConv1dForward } from "./wasm/conv1d.js";
+import { wasmCrossentropy } from "./wasm/crossentropy.js";
 import { wasmDenseBackward, wasmDenseForward } from "./wasm/dense.js";
 import { wasmGemm } from "./wasm/gemm.js";
 import { wasmGruBackward, wasmGruForward } from "./wasm/gru.js";
@@ -29,7 +30,7 @@ import { jsKernels, setKernels, type Kernels } from "./registry.js";
 import { loadRaggedWasm, wasmSimdSupported as simdSupported } from "../wasm/loader.js";
 
 export {
-  wasmAttentionBackward, wasmAttentionForward, wasmBatchNormBackward, wasmBatchNormForward, wasmBatchNormStatistics, wasmConv1dBackward, wasmConv1dForward, wasmDenseBackward, wasmDenseForward, wasmGemm, wasmGruBackward, wasmGruForward,
+  wasmAttentionBackward, wasmAttentionForward, wasmBatchNormBackward, wasmBatchNormForward, wasmBatchNormStatistics, wasmConv1dBackward, wasmConv1dForward, wasmCrossentropy, wasmDenseBackward, wasmDenseForward, wasmGemm, wasmGruBackward, wasmGruForward,
   wasmLayerNormBackward, wasmLayerNormForward, wasmLstmBackward, wasmLstmForward, wasmSimpleRnnBackward, wasmSimpleRnnForward,
 };
 
@@ -87,4 +88,5 @@ export const wasmKernels: Kernels = {
   batchNormStatistics: wasmBatchNormStatistics,
   batchNormForward: wasmBatchNormForward,
   batchNormBackward: wasmBatchNormBackward,
+  crossentropy: wasmCrossentropy,
 };

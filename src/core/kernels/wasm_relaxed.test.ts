@@ -18,3 +18,4 @@ await import("./wasm_rnn.test.js");
 await import("./wasm_attention.test.js");
 await import("../wasm/math.test.js");
 await import("./wasm_dense.test.js");
+await import("./wasm_crossentropy.test.js");

@@ -84,6 +84,7 @@ export interface RaggedWasmExports {
   denseForward(y: number, x: number, W: number, b: number, M: number, C: number, U: number, act: number, scratch: number): void;
   denseBackward(dx: number, gW: number, gb: number, dz: number, y: number, x: number, W: number, M: number, C: number, U: number, act: number, scratch: number): void;
   denseScratchBytes(M: number, C: number, U: number): number;
+  crossentropy(out: number, grad: number, pred: number, target: number, scale: number, rows: number, width: number): void;
   batchNormStatistics(mean: number, variance: number, x: number, rowMask: number, M: number, C: number): number;
   batchNormForward(out: number, x: number, mean: number, variance: number, gamma: number, beta: number, M: number, C: number, epsilon: number, scratch: number): void;
   batchNormBackward(

@@ -10,6 +10,7 @@ export { conv1dForward, conv1dBackward, conv1dScratchBytes } from "./conv1d";
 export { layerNormForward, layerNormBackward } from "./layer_norm";
 export { denseForward, denseBackward, denseScratchBytes } from "./dense";
 export { batchNormStatistics, batchNormForward, batchNormBackward, batchNormBackwardScratchBytes } from "./batch_norm";
+export { crossentropy } from "./crossentropy";
 export { activateArray, activateDenseArray, expArray } from "./math";
 
 /** The first byte the caller may use. */
