@@ -7,6 +7,7 @@
  *   pred: [rows, width] (renormalised per row, then clipped to [ε, 1−ε], ε = 1e-7), target: [rows, width],
  *   scale: [rows] | null  →  out: [rows] ℓ per row, grad: [rows, width] = d(Σ scale·ℓ)/dpred (or null)
  */
+import type { LossArgs } from "../../training/losses.js";
 
 /** Keras' fuzz factor (`backend.epsilon()`). */
 export const EPSILON = 1e-7;
@@ -51,17 +52,8 @@ export function crossentropyRow(pred: Float32Array, o: number, width: number, ta
   return loss;
 }
 
-export interface CrossentropyArgs {
-  /** [rows, width] probabilities (each row is renormalised to sum 1). */
-  pred: Float32Array;
-  /** [rows, width] target distributions (one-hot or soft). */
-  target: Float32Array;
-  rows: number;
-  width: number;
-  /** [rows, width], overwritten with d(Σ scale·ℓ)/dpred; null for the values only. */
-  grad: Float32Array | null;
-  /** [rows] per-row factor of the gradient; 1 when null. */
-  scale: Float32Array | null;
+/** A loss's arguments (targets [rows, width]), and where the per-row values go. */
+export interface CrossentropyArgs extends LossArgs {
   /** [rows], overwritten with ℓ per row. */
   out: Float32Array;
 }
