@@ -31,7 +31,7 @@
  */
 import { RaggedError, describe } from "../core/errors.js";
 import { type SequenceLossArgs, ctc } from "./ctc/ctc_loss.js";
-import { EPSILON, clip, crossentropyRow, targetAt } from "../core/kernels/crossentropy.js";
+import { EPSILON, type RowLossArgs, clip, crossentropyRow, targetAt } from "../core/kernels/crossentropy.js";
 import { kernels } from "../core/kernels/registry.js";
 
 export { ctc, type CTCOptions, type SequenceLossArgs } from "./ctc/ctc_loss.js";
@@ -67,18 +67,8 @@ export interface LossConfig extends LossOptions {
 /** What `getLoss` (and so `compile`) accepts: a name, a name with options, or a Loss. */
 export type LossSpec = string | LossConfig | Loss;
 
-export interface LossArgs {
-  /** [rows, width] predictions */
-  pred: Float32Array;
-  /** [rows, targetWidth] targets */
-  target: Float32Array;
-  rows: number;
-  width: number;
-  /** Where to write d(Σ scale·ℓ)/dpred ([rows, width]); null for the value only. */
-  grad: Float32Array | null;
-  /** [rows] per-row factor for the gradient. */
-  scale: Float32Array | null;
-}
+/** What `Loss.compute` takes: predictions, targets, and where the gradient goes (defined with the kernels). */
+export type LossArgs = RowLossArgs;
 
 export interface Loss {
   readonly name: LossName;

@@ -7,8 +7,6 @@
  *   pred: [rows, width] (renormalised per row, then clipped to [ε, 1−ε], ε = 1e-7), target: [rows, width],
  *   scale: [rows] | null  →  out: [rows] ℓ per row, grad: [rows, width] = d(Σ scale·ℓ)/dpred (or null)
  */
-import type { LossArgs } from "../../training/losses.js";
-
 /** Keras' fuzz factor (`backend.epsilon()`). */
 export const EPSILON = 1e-7;
 
@@ -52,8 +50,22 @@ export function crossentropyRow(pred: Float32Array, o: number, width: number, ta
   return loss;
 }
 
-/** A loss's arguments (targets [rows, width]), and where the per-row values go. */
-export interface CrossentropyArgs extends LossArgs {
+/** What a loss computes on (the `Loss.compute` arguments of training/losses.ts). */
+export interface RowLossArgs {
+  /** [rows, width] predictions */
+  pred: Float32Array;
+  /** [rows, targetWidth] targets (crossentropy: [rows, width]) */
+  target: Float32Array;
+  rows: number;
+  width: number;
+  /** Where to write d(Σ scale·ℓ)/dpred ([rows, width]); null for the value only. */
+  grad: Float32Array | null;
+  /** [rows] per-row factor for the gradient; 1 when null. */
+  scale: Float32Array | null;
+}
+
+/** A loss's arguments, and where the per-row values go. */
+export interface CrossentropyArgs extends RowLossArgs {
   /** [rows], overwritten with ℓ per row. */
   out: Float32Array;
 }
