@@ -13,8 +13,7 @@
  * step, which returns to the pool when the scope ends. Layers that build such arrays in
  * JavaScript take them from the same pool with `stepArray` (a Bidirectional layer's reversed
  * input, merged output and their gradients: its training step went from 266–271 to 206–208 ms on
- * the benchmark's bi(lstm 32) → bi(lstm 8) model, with faster row copies; a dense layer's output and
- * input gradient, which its wasm kernel fills). Outside any scope (predict, decoding, a
+ * the benchmark's bi(lstm 32) → bi(lstm 8) model, with faster row copies). Outside any scope (predict, decoding, a
  * kernel called directly) `stepCopy` is a plain copy that the caller owns.
  *
  * The contract: an array from `stepCopy` inside a scope must not be read after the scope ends.

@@ -8,7 +8,6 @@
  */
 import type { Random } from "../core/random.js";
 import { RaggedError } from "../core/errors.js";
-import { stepArray } from "../core/step_buffers.js";
 import { type ActivationName, parseActivation } from "../core/kernels/activations.js";
 import { kernels } from "../core/kernels/registry.js";
 import { wasmDenseForward } from "../core/kernels/wasm/dense.js";
@@ -89,15 +88,13 @@ export class Dense extends Layer {
     const C = input.width;
     const U = this.units;
     const M = rowCount(input);
-    // in a training step both come from the step's recycled arrays (NOTE [ step buffers ]): dx of
-    // the seed's head is [55 000, 8] per batch, and a fresh array that large costs its page faults
-    const y = stepArray(M * U);
+    const y = new Float32Array(M * U);
     const x = input.data;
     const shape = { M, C, U, activation: this.activation };
     kernels().denseForward({ y, x, kernel: this.kernel.value, bias: this.bias?.value ?? null, ...shape });
     const output = withData(input, y, U);
     const backward = (dOutput: LayerValue): LayerValue | null => {
-      const dx = ctx.inputNeedsGrad ? stepArray(M * C) : null; // a model input: nobody reads dx
+      const dx = ctx.inputNeedsGrad ? new Float32Array(M * C) : null; // a model input: nobody reads dx
       kernels().denseBackward({ dx, kernelGrad: this.kernel.grad, biasGrad: this.bias?.grad ?? null, dy: dOutput.data, x, y, kernel: this.kernel.value, ...shape });
       return dx ? withData(input, dx, C) : null;
     };
