@@ -15,7 +15,7 @@ import type { ChainDense } from "../core/kernels/wasm/inference_chain.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
 import { type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type Shape, type Variable, lastDim } from "./layer.js";
-import { type LayerValue, rowCount, withData } from "./values.js";
+import { type LayerValue, ROWS_PLACEHOLDER, rowCount, wasmRowsOf, withData } from "./values.js";
 
 export interface DenseArgs extends BaseLayerArgs {
   /** Output width. */
@@ -89,8 +89,11 @@ export class Dense extends Layer {
     const U = this.units;
     const M = rowCount(input);
     const y = new Float32Array(M * U);
-    const x = input.data;
-    const shape = { M, C, U, activation: this.activation };
+    // the input read where it lies when a recurrent layer kept it in wasm memory (NOTE [ rows kept
+    // in wasm between layers ]): forward and backward both read it there, before that layer's backward
+    const xRows = kernels().denseForward === wasmDenseForward ? (wasmRowsOf(input) ?? undefined) : undefined;
+    const x = xRows ? ROWS_PLACEHOLDER : input.data;
+    const shape = { M, C, U, activation: this.activation, ...(xRows ? { xRows } : {}) };
     kernels().denseForward({ y, x, kernel: this.kernel.value, bias: this.bias?.value ?? null, ...shape });
     const output = withData(input, y, U);
     const backward = (dOutput: LayerValue): LayerValue | null => {

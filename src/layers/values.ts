@@ -137,6 +137,9 @@ export function sequenceOfRows(layout: Layout, rows: WasmRows, width: number, ma
   return value;
 }
 
+/** What a kernel gets as its array argument when the rows come as `WasmRows` (it reads those). */
+export const ROWS_PLACEHOLDER = new Float32Array(0);
+
 /** The wasm rows a value made by `sequenceOfRows` reads, while they are alive; else null. */
 export function wasmRowsOf(value: LayerValue): WasmRows | null {
   const rows = rowsOfValue.get(value);

@@ -8,8 +8,10 @@
  */
 import { type ActivationName, activateInPlace, preActivationGrad } from "./activations.js";
 import { addBias, gemm, sumRows } from "./gemm.js";
+import type { ForwardRowsArgs } from "./wasm/wasm_rows.js";
 
-export interface DenseForwardArgs {
+/** (`xRows`: NOTE [ rows kept in wasm between layers ]; the same rows in forward and backward.) */
+export interface DenseForwardArgs extends ForwardRowsArgs {
   /** [M, U], overwritten. */
   y: Float32Array;
   x: Float32Array;
@@ -21,7 +23,7 @@ export interface DenseForwardArgs {
   activation: ActivationName;
 }
 
-export interface DenseBackwardArgs {
+export interface DenseBackwardArgs extends ForwardRowsArgs {
   /** [M, C], overwritten; null when the input needs no gradient. */
   dx: Float32Array | null;
   /** [C, U], accumulated. */

@@ -12,7 +12,7 @@ import { RaggedError } from "../errors.js";
 import { packLayout } from "../../data/packed.js";
 import { input, jsKernels, kernels, layers, model, sequential, setKernels, useFastKernels, type Layer, type SymbolicTensor } from "../../index.js";
 import { type LayerValue, wasmRowsOf } from "../../layers/values.js";
-import { dropStepBuffers, withStepBuffers } from "../step_buffers.js";
+import { dropStepBuffers, stepBufferCount, withStepBuffers } from "../step_buffers.js";
 import { loadRaggedWasm, wasmHeap } from "../wasm/loader.js";
 
 const initial = kernels();
@@ -162,6 +162,40 @@ describe("rows kept in wasm between recurrent layers", () => {
     });
     l1.forward(x, { ...ctx, needsGrad: false }); // the next forward in l1's slot frees its cache
     expect(heap.liveBlocks).toBe(before);
+  });
+});
+
+describe("a dense layer reads a recurrent layer's rows in place", () => {
+  /** lstm(6) → dense(3, tanh): forward, backward with a fixed dy; outputs, weight gradients, and the step buffers the step took. */
+  function lstmDense() {
+    const lstm = layers.lstm({ units: 6, returnSequences: true });
+    lstm.build([null, null, C], new Random(1));
+    const dense = layers.dense({ units: 3, activation: "tanh" });
+    dense.build([null, null, 6], new Random(2));
+    for (const l of [lstm, dense]) for (const v of l.trainableWeights) v.grad.fill(0);
+    const ctx = { training: true, rng: new Random(0), needsGrad: true, inputNeedsGrad: false };
+    const f1 = lstm.forward(x, ctx);
+    const f2 = dense.forward(f1.output, { ...ctx, inputNeedsGrad: true });
+    const kept = wasmRowsOf(f1.output) !== null;
+    const y = Array.from(f2.output.data);
+    const dh = f2.backward({ ...f2.output, data: Float32Array.from(y, (_, i) => Math.cos(0.21 * i)) });
+    f1.backward(dh as LayerValue);
+    const grads = [lstm, dense].map((l) => l.trainableWeights.flatMap((v) => Array.from(v.grad)));
+    return { y, grads, kept, buffers: stepBufferCount() };
+  }
+
+  it("lstm → dense: bit-identical to copying h out, and h is never copied", () => {
+    useFastKernels();
+    const copied = lstmDense();
+    dropStepBuffers();
+    const inPlace = withStepBuffers(() => lstmDense());
+    expect(inPlace.kept).toBe(true);
+    expect(inPlace.buffers).toBe(0); // no step buffer: neither h nor anything else was copied out
+    expect(inPlace.y).toEqual(copied.y);
+    expect(inPlace.grads).toEqual(copied.grads);
+    setKernels(jsKernels);
+    const reference = lstmDense();
+    inPlace.grads.forEach((g, k) => g.forEach((v, i) => expect(Math.abs(v - reference.grads[k][i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(reference.grads[k][i])))));
   });
 });
 

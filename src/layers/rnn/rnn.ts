@@ -26,7 +26,7 @@ import { type InitializerSpec, initialize, parseInitializer } from "../initializ
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "../regularizers.js";
 import { type ApplyArgs, type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable, formatShape, lastDim } from "../layer.js";
 import { type SymbolicTensor, isSymbolic } from "../symbolic.js";
-import { type LayerValue, type SequenceValue, rowCount, sequenceOfRows, wasmRowsOf, withData } from "../values.js";
+import { type LayerValue, ROWS_PLACEHOLDER as EMPTY, type SequenceValue, rowCount, sequenceOfRows, wasmRowsOf, withData } from "../values.js";
 import type { WasmRows } from "../../core/kernels/wasm/wasm_rows.js";
 import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 
@@ -562,9 +562,6 @@ export function applySequenceMask(x: Float32Array, m: Float32Array, layout: Pack
 function zerosLike(v: LayerValue): LayerValue {
   return withData(v, new Float32Array(rowCount(v) * v.width), v.width);
 }
-
-/** The placeholder for an input or gradient whose rows come as `WasmRows`. */
-const EMPTY = new Float32Array(0);
 
 function addOrTake(a: Float32Array | null, b: Float32Array): Float32Array {
   if (!a) return b;

@@ -12,6 +12,7 @@ import { floatsAt, putFloats } from "./_copy.js";
 import { Act, type ActivationName, activateInPlace, activationId, preActivationGrad } from "../activations.js";
 import { denseBackward, denseForward, type DenseBackwardArgs, type DenseForwardArgs } from "../dense.js";
 import { loadRaggedWasm, WasmArena } from "../../wasm/loader.js";
+import { usableRows, withInputArray } from "./wasm_rows.js";
 
 /**
  * The activation id the wasm kernel applies for `activation`: linear for softmax, which is not
@@ -26,14 +27,15 @@ export function wasmDenseActivation(activation: ActivationName): number {
 export function wasmDenseForward(args: DenseForwardArgs): void {
   const { y, x, kernel, bias, M, C, U, activation } = args;
   const wasm = loadRaggedWasm();
-  const fits = isCount(M) && isCount(C) && isCount(U) && C > 0 && U > 0 && x.length >= M * C && y.length >= M * U && kernel.length >= C * U && absentOrFits(bias, U);
-  if (wasm === null || !fits) return denseForward(args);
+  const xRows = wasm !== null && usableRows(args.xRows, wasm, M * C) ? args.xRows : undefined; // x read in place
+  const fits = isCount(M) && isCount(C) && isCount(U) && C > 0 && U > 0 && (xRows !== undefined || x.length >= M * C) && y.length >= M * U && kernel.length >= C * U && absentOrFits(bias, U);
+  if (wasm === null || !fits) return denseForward(withInputArray(args));
   if (M === 0) return;
   const arena = new WasmArena(wasm);
-  const p = { y: arena.floats(M * U), x: arena.floats(M * C), W: arena.floats(C * U), b: bias ? arena.floats(U) : 0, scratch: arena.reserve(wasm.denseScratchBytes(M, C, U)) };
-  if (!arena.commit()) return denseForward(args);
+  const p = { y: arena.floats(M * U), x: xRows ? xRows.ptr : arena.floats(M * C), W: arena.floats(C * U), b: bias ? arena.floats(U) : 0, scratch: arena.reserve(wasm.denseScratchBytes(M, C, U)) };
+  if (!arena.commit()) return denseForward(withInputArray(args));
   const mem = arena.f32;
-  putFloats(mem, p.x, x, M * C);
+  if (!xRows) putFloats(mem, p.x, x, M * C);
   putFloats(mem, p.W, kernel, C * U);
   if (bias) putFloats(mem, p.b, bias, U);
   wasm.denseForward(p.y, p.x, p.W, p.b, M, C, U, wasmDenseActivation(activation), p.scratch);
@@ -45,9 +47,10 @@ export function wasmDenseForward(args: DenseForwardArgs): void {
 export function wasmDenseBackward(args: DenseBackwardArgs): void {
   const { dx, kernelGrad, biasGrad, dy, x, y, kernel, M, C, U, activation } = args;
   const wasm = loadRaggedWasm();
-  const fits = isCount(M) && isCount(C) && isCount(U) && C > 0 && U > 0 && x.length >= M * C && y.length >= M * U && dy.length >= M * U &&
+  const xRows = wasm !== null && usableRows(args.xRows, wasm, M * C) ? args.xRows : undefined; // x read in place
+  const fits = isCount(M) && isCount(C) && isCount(U) && C > 0 && U > 0 && (xRows !== undefined || x.length >= M * C) && y.length >= M * U && dy.length >= M * U &&
     kernel.length >= C * U && kernelGrad.length >= C * U && absentOrFits(biasGrad, U) && absentOrFits(dx, M * C);
-  if (wasm === null || !fits) return denseBackward(args);
+  if (wasm === null || !fits) return denseBackward(withInputArray(args));
   if (M === 0) return;
   // softmax's row Jacobian in JavaScript (the spec's), then a linear layer's backward in wasm
   const act = wasmDenseActivation(activation);
@@ -56,18 +59,18 @@ export function wasmDenseBackward(args: DenseBackwardArgs): void {
   const p = {
     dz: arena.floats(M * U),
     y: act === Act.Linear ? 0 : arena.floats(M * U),
-    x: arena.floats(M * C),
+    x: xRows ? xRows.ptr : arena.floats(M * C),
     W: dx ? arena.floats(C * U) : 0,
     gW: arena.floats(C * U),
     gb: biasGrad ? arena.floats(U) : 0,
     dx: dx ? arena.floats(M * C) : 0,
     scratch: arena.reserve(wasm.denseScratchBytes(M, C, U)),
   };
-  if (!arena.commit()) return denseBackward(args);
+  if (!arena.commit()) return denseBackward(withInputArray(args));
   const mem = arena.f32;
   putFloats(mem, p.dz, dz, M * U);
   if (p.y) putFloats(mem, p.y, y, M * U);
-  putFloats(mem, p.x, x, M * C);
+  if (!xRows) putFloats(mem, p.x, x, M * C);
   if (dx) putFloats(mem, p.W, kernel, C * U);
   putFloats(mem, p.gW, kernelGrad, C * U);
   if (biasGrad) putFloats(mem, p.gb, biasGrad, U);
