@@ -43,8 +43,8 @@ interface RecurrentForwardArgs {
   h0?: Float32Array;
   mask?: Uint8Array;
   recurrentMask?: Float32Array;
-  /** x's rows in wasm memory (then x may be empty); see NOTE [ rows kept in wasm between layers ]. */
-  xRows?: { readonly alive: boolean; readonly count: number };
+  /** x's rows in wasm memory, readable there (`readableInput`; then x may be empty); see NOTE [ rows kept in wasm between layers ]. */
+  xRows?: object;
 }
 
 // x: [N,C], W: [C,G], U: [H,G], h0: [B,H], mask: [N], recurrentMask: [B,H]; `acts` are the activations the call uses
@@ -53,7 +53,7 @@ export function recurrentForwardFits(args: RecurrentForwardArgs, G: number, acts
   const { layout, x, C, H, weights } = args;
   const { batch: B, totalSteps: N } = layout;
   return isCount(C) && isCount(H) && H > 0 && acts.every(knownAct) && recurrentMaskFits(args.recurrentMask, B, H) &&
-    maskFits(args.mask, N) && (args.xRows ? args.xRows.alive && args.xRows.count >= N * C : x.length >= N * C) &&
+    maskFits(args.mask, N) && (args.xRows !== undefined || x.length >= N * C) &&
     weights.kernel.length >= C * G && weights.recurrentKernel.length >= H * G &&
     absentOrFits(args.h0, B * H);
 }

@@ -12,7 +12,7 @@ import { floatsAt, putFloats } from "./_copy.js";
 import { Act, type ActivationName, activateInPlace, activationId, preActivationGrad } from "../activations.js";
 import { denseBackward, denseForward, type DenseBackwardArgs, type DenseForwardArgs } from "../dense.js";
 import { loadRaggedWasm, WasmArena } from "../../wasm/loader.js";
-import { usableRows, withInputArray } from "./wasm_rows.js";
+import { readableInput, withInputArray } from "./wasm_rows.js";
 
 /**
  * The activation id the wasm kernel applies for `activation`: linear for softmax, which is not
@@ -24,10 +24,10 @@ export function wasmDenseActivation(activation: ActivationName): number {
 }
 
 // x: [M,C], kernel: [C,U], bias: [U] → y: [M,U]
-export function wasmDenseForward(args: DenseForwardArgs): void {
-  const { y, x, kernel, bias, M, C, U, activation } = args;
+export function wasmDenseForward(given: DenseForwardArgs): void {
   const wasm = loadRaggedWasm();
-  const xRows = wasm !== null && usableRows(args.xRows, wasm, M * C) ? args.xRows : undefined; // x read in place
+  const args = readableInput(given, wasm, given.M * given.C); // xRows, if any, read in place
+  const { y, x, kernel, bias, M, C, U, activation, xRows } = args;
   const fits = isCount(M) && isCount(C) && isCount(U) && C > 0 && U > 0 && (xRows !== undefined || x.length >= M * C) && y.length >= M * U && kernel.length >= C * U && absentOrFits(bias, U);
   if (wasm === null || !fits) return denseForward(withInputArray(args));
   if (M === 0) return;
@@ -44,10 +44,10 @@ export function wasmDenseForward(args: DenseForwardArgs): void {
 }
 
 // dy: [M,U] → kernelGrad [C,U] +=, biasGrad [U] +=, dx [M,C]
-export function wasmDenseBackward(args: DenseBackwardArgs): void {
-  const { dx, kernelGrad, biasGrad, dy, x, y, kernel, M, C, U, activation } = args;
+export function wasmDenseBackward(given: DenseBackwardArgs): void {
   const wasm = loadRaggedWasm();
-  const xRows = wasm !== null && usableRows(args.xRows, wasm, M * C) ? args.xRows : undefined; // x read in place
+  const args = readableInput(given, wasm, given.M * given.C); // xRows, if any, read in place
+  const { dx, kernelGrad, biasGrad, dy, x, y, kernel, M, C, U, activation, xRows } = args;
   const fits = isCount(M) && isCount(C) && isCount(U) && C > 0 && U > 0 && (xRows !== undefined || x.length >= M * C) && y.length >= M * U && dy.length >= M * U &&
     kernel.length >= C * U && kernelGrad.length >= C * U && absentOrFits(biasGrad, U) && absentOrFits(dx, M * C);
   if (wasm === null || !fits) return denseBackward(withInputArray(args));

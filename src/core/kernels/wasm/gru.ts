@@ -9,7 +9,7 @@ import { cacheInputsFit, recurrentBackwardFits, recurrentForwardFits } from "./_
 import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
-import { dxRowsFor, gradInput, keptOutputRows, resultWithDxRows, usableRows, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
+import { dxRowsFor, gradInput, keptOutputRows, resultWithDxRows, readableInput, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
 import {
   gruBackward, gruForward, splitRecurrentKernel,
   type GruBackwardArgs, type GruBackwardResult, type GruCache, type GruForwardArgs,
@@ -70,9 +70,8 @@ class WasmGruCache implements GruCache {
 
   /** The block, for backward; throws when it (or the input rows it points at) is gone. */
   liveBlock(): GruBlock {
-    const block = liveBlock(this.block, "GRU");
-    if (this.xRows && !this.xRows.alive) this.xRows.toArray(); // throws: the rows were freed
-    return block;
+    this.xRows?.requireAlive(); // the block reads x there
+    return liveBlock(this.block, "GRU");
   }
 
   release(): void {
@@ -126,11 +125,12 @@ export function putGruWeights(mem: Float32Array, at: ReturnType<typeof gruWeight
 
 // x: [N,C], W: [C,3H], U: [H,3H], b: [2,3H] | [3H], h0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast: [B,H]
 // (gates [N,3H], recH | resetState and state [N,H] stay in wasm memory for backward)
-export function wasmGruForward(args: GruForwardArgs): GruCache {
+export function wasmGruForward(given: GruForwardArgs): GruCache {
+  const wasm = loadRaggedWasm();
+  const args = readableInput(given, wasm, given.layout.totalSteps * given.C); // xRows, if any, usable
   const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 3 * H;
-  const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
   const fits =
     recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
@@ -144,7 +144,7 @@ export function wasmGruForward(args: GruForwardArgs): GruCache {
     const inferred = wasmGruInfer(wasm, withInputArray(args), h0, mask);
     if (inferred !== null) return inferred;
   }
-  const xRows = usableRows(args.xRows, wasm, N * C) ? args.xRows : undefined;
+  const xRows = args.xRows;
   const block = gruBlock(wasm, layout, C, H, x, h0, mask, recMask, xRows?.ptr);
   if (block === null) return gruForward(withInputArray(args));
   const { p } = block;

@@ -25,7 +25,7 @@ import { type Act, type ActivationName, activateInPlace } from "../activations.j
 import { type MergeMode, mergeDirections } from "../merge_directions.js";
 import type { PackedLayout } from "../../packed_layout.js";
 import { lastRows } from "../recurrent_rows.js";
-import { floatsAt } from "./_copy.js";
+import { floatsAt, putFloats } from "./_copy.js";
 import { wasmDenseActivation } from "./dense.js";
 import { gatherRows } from "../../gather_rows.js";
 import { knownAct } from "./_fits.js";
@@ -289,8 +289,8 @@ function placeDense(s: Shared, arena: WasmArena, l: ChainDense, C: number): Plac
   return {
     hOut: p.y,
     run: (mem, input) => {
-      mem.set(l.kernel.subarray(0, C * H), p.W >> 2);
-      if (l.bias) mem.set(l.bias.subarray(0, H), p.b >> 2);
+      putFloats(mem, p.W, l.kernel, C * H);
+      if (l.bias) putFloats(mem, p.b, l.bias, H);
       wasm.denseForward(p.y, input, p.W, p.b, N, C, H, wasmDenseActivation(l.activation), p.scratch);
     },
     result: (mem) => {

@@ -9,7 +9,7 @@ import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFi
 import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
-import { dxRowsFor, gradInput, keptOutputRows, resultWithDxRows, usableRows, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
+import { dxRowsFor, gradInput, keptOutputRows, resultWithDxRows, readableInput, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
 import {
   lstmBackward, lstmForward,
   type LstmBackwardArgs, type LstmBackwardResult, type LstmCache, type LstmForwardArgs,
@@ -77,9 +77,8 @@ class WasmLstmCache implements LstmCache {
 
   /** The block, for backward; throws when it (or the input rows it points at) is gone. */
   liveBlock(): LstmBlock {
-    const block = liveBlock(this.block, "LSTM");
-    if (this.xRows && !this.xRows.alive) this.xRows.toArray(); // throws: the rows were freed
-    return block;
+    this.xRows?.requireAlive(); // the block reads x there
+    return liveBlock(this.block, "LSTM");
   }
 
   release(): void {
@@ -106,11 +105,12 @@ function lstmBlock(
 
 // x: [N,C], W: [C,4H], U: [H,4H], b: [4H], h0/c0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast/cLast: [B,H]
 // (gates [N,4H], c, cAct, state [N,H] stay in wasm memory for backward)
-export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
+export function wasmLstmForward(given: LstmForwardArgs): LstmCache {
+  const wasm = loadRaggedWasm();
+  const args = readableInput(given, wasm, given.layout.totalSteps * given.C); // xRows, if any, usable
   const { layout, x, C, H, weights, activation, recurrentActivation } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 4 * H;
-  const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
   const fits =
     recurrentForwardFits(args, G, [activation, recurrentActivation]) &&
@@ -125,7 +125,7 @@ export function wasmLstmForward(args: LstmForwardArgs): LstmCache {
     const inferred = wasmLstmInfer(wasm, withInputArray(args), h0, c0, mask);
     if (inferred !== null) return inferred;
   }
-  const xRows = usableRows(args.xRows, wasm, N * C) ? args.xRows : undefined;
+  const xRows = args.xRows;
   const block = lstmBlock(wasm, layout, C, H, x, h0, c0, mask, recMask, xRows?.ptr);
   if (block === null) return lstmForward(withInputArray(args));
   const { p } = block;

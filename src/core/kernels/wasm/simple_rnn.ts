@@ -9,7 +9,7 @@ import { absentOrFits, cacheInputsFit, recurrentBackwardFits, recurrentForwardFi
 import { stepCopy } from "../../step_buffers.js";
 import { floatsAt, putFloats, putFloatsOrZeros } from "./_copy.js";
 import { backwardOnBlock, keepForBackward, liveBlock, recurrentBlock, releaseSlot, type KeptBlock } from "./_kept_block.js";
-import { dxRowsFor, gradInput, keptOutputRows, resultWithDxRows, usableRows, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
+import { dxRowsFor, gradInput, keptOutputRows, resultWithDxRows, readableInput, withGradArray, withInputArray, type WasmRows } from "./wasm_rows.js";
 import { lastRows } from "../recurrent_rows.js";
 import {
   simpleRnnBackward, simpleRnnForward,
@@ -56,9 +56,8 @@ class WasmSimpleRnnCache implements SimpleRnnCache {
 
   /** The block, for backward; throws when it (or the input rows it points at) is gone. */
   liveBlock(): SimpleRnnBlock {
-    const block = liveBlock(this.block, "SimpleRNN");
-    if (this.xRows && !this.xRows.alive) this.xRows.toArray(); // throws: the rows were freed
-    return block;
+    this.xRows?.requireAlive(); // the block reads x there
+    return liveBlock(this.block, "SimpleRNN");
   }
 
   release(): void {
@@ -86,10 +85,11 @@ export function putSimpleRnnWeights(mem: Float32Array, at: ReturnType<typeof sim
 }
 
 // x: [N,C], W: [C,H], U: [H,H], b: [H], h0: [B,H], mask: [N], recurrentMask: [B,H] → h: [N,H], hLast: [B,H] (state stays in wasm memory)
-export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache {
+export function wasmSimpleRnnForward(given: SimpleRnnForwardArgs): SimpleRnnCache {
+  const wasm = loadRaggedWasm();
+  const args = readableInput(given, wasm, given.layout.totalSteps * given.C); // xRows, if any, usable
   const { layout, x, C, H, weights, activation } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
-  const wasm = loadRaggedWasm();
   const mask = args.mask ?? null;
   const fits = recurrentForwardFits(args, H, [activation]) && absentOrFits(weights.bias, H);
   if (wasm === null || !fits) return simpleRnnForward(withInputArray(args));
@@ -97,7 +97,7 @@ export function wasmSimpleRnnForward(args: SimpleRnnForwardArgs): SimpleRnnCache
 
   const h0 = args.h0 ?? new Float32Array(B * H);
   const recMask = args.recurrentMask;
-  const xRows = usableRows(args.xRows, wasm, N * C) ? args.xRows : undefined;
+  const xRows = args.xRows;
   const block = simpleRnnBlock(wasm, layout, C, H, x, h0, mask, recMask, xRows?.ptr);
   if (block === null) return simpleRnnForward(withInputArray(args));
   const { p } = block;

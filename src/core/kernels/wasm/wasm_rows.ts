@@ -52,6 +52,13 @@ export class WasmRows {
   /** The rows as an array (a step buffer): copied out on the first call, the same array after. */
   toArray(): Float32Array {
     if (this.copy) return this.copy;
+    this.requireAlive();
+    this.copy = stepCopy(new Float32Array(this.wasm.memory.buffer, this.ptr, this.count));
+    return this.copy;
+  }
+
+  /** Throws unless `ptr` still holds the rows (a copy made earlier does not count: a kernel reads `ptr`). */
+  requireAlive(): void {
     if (!this.alive) {
       throw new RaggedError("INVALID_ARGUMENT", "These rows were kept in WebAssembly memory for one training step, and that memory has been freed.", {
         expected: "a layer's output or input gradient read during the training step that made it",
@@ -59,8 +66,6 @@ export class WasmRows {
         help: "read a value's data before backward runs (forward's outputs) or copy it",
       });
     }
-    this.copy = stepCopy(new Float32Array(this.wasm.memory.buffer, this.ptr, this.count));
-    return this.copy;
   }
 
   /**
@@ -75,25 +80,11 @@ export class WasmRows {
 }
 
 /**
- * Whether a kernel may hand its rows out as `WasmRows`: only inside a step-buffer scope, which
- * frees owned rows at its end (outside one, e.g. `predict` or a kernel called directly, results
- * are plain arrays).
- */
-export function mayKeepRows(): boolean {
-  return inStepScope();
-}
-
-/** Rows at `ptr` inside `block` (a kept cache block): valid while the block is. */
-export function rowsInBlock(block: KeptBlock<string>, ptr: number, count: number): WasmRows {
-  return new WasmRows(block.wasm, ptr, count, block, false);
-}
-
-/**
  * A block of its own for `count` floats of rows a kernel is about to write (a backward's dx),
  * freed when consumed or when the step scope ends; null when memory is refused. Allocate it
  * before the call's arena (the arena starts above every block).
  */
-export function ownedRows(wasm: RaggedWasmExports, count: number): WasmRows | null {
+function ownedRows(wasm: RaggedWasmExports, count: number): WasmRows | null {
   const plan = new WasmBlockPlan();
   const placed = plan.place(wasm, { rows: plan.floats(count) });
   if (placed === null) return null;
@@ -102,9 +93,17 @@ export function ownedRows(wasm: RaggedWasmExports, count: number): WasmRows | nu
   return new WasmRows(wasm, placed.p.rows, count, block, true);
 }
 
-/** Whether rows can be read in place: alive, in `wasm`'s memory, at least `count` floats. */
-export function usableRows(rows: WasmRows | undefined, wasm: RaggedWasmExports, count: number): rows is WasmRows {
-  return rows !== undefined && rows.alive && rows.wasm === wasm && rows.count >= count;
+/** `rows` when a kernel on `wasm` can read them in place (alive, in its memory, at least `count` floats); else undefined. */
+function usableRows(rows: WasmRows | undefined, wasm: RaggedWasmExports | null, count: number): WasmRows | undefined {
+  return rows !== undefined && rows.alive && rows.wasm === wasm && rows.count >= count ? rows : undefined;
+}
+
+/**
+ * `args` as a kernel on `wasm` reads them: `xRows` kept when it can read them in place (at least
+ * `count` floats), else x copied out of them (`withInputArray`). Afterwards `args.xRows`, if set, is usable.
+ */
+export function readableInput<A extends { x: Float32Array; xRows?: WasmRows }>(args: A, wasm: RaggedWasmExports | null, count: number): A {
+  return args.xRows === undefined || usableRows(args.xRows, wasm, count) ? args : withInputArray(args);
 }
 
 /** `args` with x as an array: the rows copied out when they came as `xRows` (for a fallback). */
@@ -118,12 +117,13 @@ export function withGradArray<A extends { dh: Float32Array | null; dhRows?: Wasm
 }
 
 /**
- * A training forward's output h as rows in its kept block, when it may stay there: the forward
- * keeps its block (`needsGrad`), runs without a mask (so h is the carried state at `statePtr`)
- * and inside a step scope. Null: copy h out as usual.
+ * A training forward's output h as rows in its kept block, valid while the block is, when it may
+ * stay there: the forward keeps its block (`needsGrad`), runs without a mask (so h is the carried
+ * state at `statePtr`) and inside a step-buffer scope (outside one, e.g. `predict` or a kernel
+ * called directly, results are plain arrays). Null: copy h out as usual.
  */
 export function keptOutputRows(block: KeptBlock<string>, statePtr: number, count: number, needsGrad: boolean | undefined, mask: Uint8Array | null | undefined): WasmRows | null {
-  return needsGrad !== false && !mask && mayKeepRows() ? rowsInBlock(block, statePtr, count) : null;
+  return needsGrad !== false && !mask && inStepScope() ? new WasmRows(block.wasm, statePtr, count, block, false) : null;
 }
 
 /**
@@ -131,8 +131,8 @@ export function keptOutputRows(block: KeptBlock<string>, statePtr: number, count
  * (the rows copied out when they came as rows but cannot be read in place).
  */
 export function gradInput(args: { dh: Float32Array | null; dhRows?: WasmRows }, wasm: RaggedWasmExports, count: number): { dhRows?: WasmRows; dh: Float32Array | null } {
-  if (usableRows(args.dhRows, wasm, count)) return { dhRows: args.dhRows, dh: null };
-  return { dh: withGradArray(args).dh };
+  const dhRows = usableRows(args.dhRows, wasm, count);
+  return dhRows ? { dhRows, dh: null } : { dh: withGradArray(args).dh };
 }
 
 /** A block for a backward's dx when the caller asked to keep it (`keepDx`) and it is wanted; see `ownedRows`. */
