@@ -11,6 +11,7 @@ import { terminateWorkers } from "../dist/training/parallel/pool.js";
 import { seedBatch } from "./data.js";
 import { stepTimer } from "./ragged_models.js";
 import type { Timings } from "./stats.js";
+import { addContention, cpuSnapshot } from "./contention.js";
 
 export interface FitStepsArgs {
   batch: number;
@@ -41,7 +42,9 @@ export async function fitSteps(args: FitStepsArgs): Promise<Timings[]> {
       const fitArgs = { batchSize: args.batch, verbose: 0 as const, threads };
       await model.fit(xs, ys, { ...fitArgs, epochs: 1 });
       const timer = stepTimer((ms) => timings[k].samples.push(ms));
+      const before = cpuSnapshot();
       const history = await model.fit(xs, ys, { ...fitArgs, epochs: args.epochs, callbacks: [timer] });
+      timings[k].contention = addContention(timings[k].contention, before, cpuSnapshot());
       timings[k].last = history.history.loss[history.history.loss.length - 1] ?? null;
       await terminateWorkers(model);
     }

@@ -3,6 +3,7 @@
  */
 import type { Summary, Timings } from "./stats.js";
 import { summarize } from "./stats.js";
+import { contentionCores } from "./contention.js";
 
 /** A left-aligned first column, right-aligned others. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -19,13 +20,19 @@ export function ms(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2);
 }
 
-/** The standard timing table: one row per contender, median / min / max ms per run. */
+/**
+ * The standard timing table: one row per contender, median / min / max ms per run, and where it was
+ * measured, the cores other processes held during its timed runs (contention.ts).
+ */
 export function timingTable(timings: readonly Timings[], unit = "ms/step"): string {
+  const measured = timings.some((t) => t.contention !== undefined);
   const rows = timings.map((t) => {
     const s = summarize(t.samples);
-    return [t.name, String(s.n), ms(s.median), ms(s.min), ms(s.max), t.last === null ? "" : t.last.toFixed(4)];
+    const row = [t.name, String(s.n), ms(s.median), ms(s.min), ms(s.max), t.last === null ? "" : t.last.toFixed(4)];
+    return measured ? [...row, t.contention ? contentionCores(t.contention).toFixed(2) : "—"] : row;
   });
-  return table(["contender", "n", `median ${unit}`, "min", "max", "last loss"], rows);
+  const headers = ["contender", "n", `median ${unit}`, "min", "max", "last loss"];
+  return table(measured ? [...headers, "others' cores"] : headers, rows);
 }
 
 /** "a / b = 0.12 (b takes 8.3× as long)", from medians, with the ratio of minima beside it. */

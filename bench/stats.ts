@@ -4,6 +4,7 @@
  * warm-up, and we report medians with min/max — never one lucky figure.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { type Contention, addContention, cpuSnapshot } from "./contention.js";
 
 /**
  * Idle before a timed run, so it starts on a quiet machine: a neighbour's spinning OpenMP threads
@@ -54,6 +55,8 @@ export interface Timings {
   samples: number[];
   /** The value `run` returned last (a loss), or null. */
   last: number | null;
+  /** What other processes took of the machine during the timed runs (contention.ts); absent where unmeasured. */
+  contention?: Contention;
 }
 
 export interface InterleaveOptions {
@@ -72,12 +75,14 @@ export async function interleave(contenders: readonly Contender[], options: Inte
   const log = options.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const label = options.label ? `[${options.label}] ` : "";
   const results: Timings[] = contenders.map((c) => ({ name: c.name, samples: [], last: null }));
-  const once = async (i: number): Promise<number> => {
+  const once = async (i: number, timed = false): Promise<number> => {
     const c = contenders[i];
+    const before = timed ? cpuSnapshot() : null; // before prepare (a settle), so /proc is not read just ahead of a cold call
     await c.prepare?.();
     const t0 = performance.now();
     const value = await c.run();
     const ms = performance.now() - t0;
+    if (timed) results[i].contention = addContention(results[i].contention, before, cpuSnapshot());
     if (typeof value === "number") results[i].last = value;
     return ms;
   };
@@ -98,7 +103,7 @@ export async function interleave(contenders: readonly Contender[], options: Inte
     for (let k = 0; k < contenders.length; k++) {
       const i = (k + r) % contenders.length;
       if (!slots[i].has(r)) continue;
-      const ms = await once(i);
+      const ms = await once(i, true);
       results[i].samples.push(ms);
       contenders[i].after?.();
       parts.push(`${contenders[i].name} ${ms.toFixed(0)}`);
