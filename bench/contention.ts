@@ -8,6 +8,12 @@
  * the wall time: in cores. 0: the contender had the machine to itself; 1 on 2 cores: someone else
  * held one core all along. The kernel counts in clock ticks (10 ms), so one run of 40 ms says little;
  * the sum over a contender's timed runs is what the tables print. Linux only: null elsewhere.
+ *
+ * It sees only what this operating system schedules. A neighbour below it — another virtual
+ * machine on the same physical cores, as on the machines this project is measured on — slows every
+ * contender without showing here: 0.01 cores in a run (2026-12-05 06:17 UTC) whose one-thread fit
+ * step was 76 ms against 66–67 in quiet runs. So 0 rules out a process here (a build, a browser),
+ * not a noisy host.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";

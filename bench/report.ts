@@ -22,7 +22,8 @@ export function ms(v: number): string {
 
 /**
  * The standard timing table: one row per contender, median / min / max ms per run, and where it was
- * measured, the cores other processes held during its timed runs (contention.ts).
+ * measured, the cores other processes of this operating system held during its timed runs
+ * (contention.ts; a noisy host below it does not show there).
  */
 export function timingTable(timings: readonly Timings[], unit = "ms/step"): string {
   const measured = timings.some((t) => t.contention !== undefined);
@@ -32,7 +33,7 @@ export function timingTable(timings: readonly Timings[], unit = "ms/step"): stri
     return measured ? [...row, t.contention ? contentionCores(t.contention).toFixed(2) : "—"] : row;
   });
   const headers = ["contender", "n", `median ${unit}`, "min", "max", "last loss"];
-  return table(measured ? [...headers, "others' cores"] : headers, rows);
+  return table(measured ? [...headers, "other processes' cores"] : headers, rows);
 }
 
 /** "a / b = 0.12 (b takes 8.3× as long)", from medians, with the ratio of minima beside it. */
