@@ -7,7 +7,8 @@
  * of this process and its descendants (/proc/<pid>/stat; threads and a PyTorch child included), over
  * the wall time: in cores. 0: the contender had the machine to itself; 1 on 2 cores: someone else
  * held one core all along. The kernel counts in clock ticks (10 ms), so one run of 40 ms says little;
- * the sum over a contender's timed runs is what the tables print. Linux only: null elsewhere.
+ * the sum over a contender's timed runs is what the tables print, and for runs of a few ms (predict's)
+ * even that carries ±0.1–0.2 of rounding. Linux only: null elsewhere.
  *
  * It sees only what this operating system schedules. A neighbour below it — another virtual
  * machine on the same physical cores, as on the machines this project is measured on — slows every
@@ -90,14 +91,18 @@ export function cpuSnapshot(): CpuSnapshot | null {
   }
 }
 
-/** `into` plus what others took between `from` and `to` (nothing when either is null). */
+/**
+ * `into` plus what others took between `from` and `to` (nothing when either is null). Signed: the
+ * counters tick at slightly different moments, so a short run may count a tick more for us than
+ * for the machine; clamping each run at 0 would bias the sum upwards, so only the total is clamped.
+ */
 export function addContention(into: Contention | undefined, from: CpuSnapshot | null, to: CpuSnapshot | null): Contention | undefined {
   if (from === null || to === null) return into;
-  const others = Math.max(0, to.busy - from.busy - (to.ours - from.ours));
+  const others = to.busy - from.busy - (to.ours - from.ours);
   return { ticks: (into?.ticks ?? 0) + others, wallMs: (into?.wallMs ?? 0) + (to.at - from.at) };
 }
 
-/** Others' load in cores: busy ticks per second of wall time. */
+/** Others' load in cores: busy ticks per second of wall time (at least 0). */
 export function contentionCores(c: Contention): number {
-  return c.wallMs > 0 ? c.ticks / clockTicks() / (c.wallMs / 1000) : NaN;
+  return c.wallMs > 0 ? Math.max(0, c.ticks) / clockTicks() / (c.wallMs / 1000) : NaN;
 }

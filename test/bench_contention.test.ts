@@ -18,8 +18,11 @@ describe("addContention / contentionCores", () => {
     const more = addContention(c, { busy: 0, ours: 0, at: 0 }, { busy: 50, ours: 50, at: 500 }); // all ours: no others
     expect(more).toEqual({ ticks: 200, wallMs: 1500 });
     expect(contentionCores(more!)).toBeCloseTo(200 / clockTicks() / 1.5, 10);
-    // a descendant that exited unwaited can make ours outgrow the machine's: never negative
-    expect(addContention(undefined, { busy: 0, ours: 0, at: 0 }, { busy: 5, ours: 9, at: 100 })).toEqual({ ticks: 0, wallMs: 100 });
+    // a run may count a tick more for us than for the machine: kept signed, so the sum is unbiased, and clamped only as cores
+    const under = addContention(undefined, { busy: 0, ours: 0, at: 0 }, { busy: 5, ours: 6, at: 100 });
+    expect(under).toEqual({ ticks: -1, wallMs: 100 });
+    expect(addContention(under, { busy: 0, ours: 0, at: 0 }, { busy: 3, ours: 0, at: 100 })).toEqual({ ticks: 2, wallMs: 200 });
+    expect(contentionCores(under!)).toBe(0);
     expect(addContention(c, null, { busy: 1, ours: 0, at: 1 })).toBe(c);
   });
 });
