@@ -10,9 +10,9 @@
  * the sum over a contender's timed runs is what the tables print, and for runs of a few ms (predict's)
  * even that carries ±0.1–0.2 of rounding. Linux only: null elsewhere.
  *
- * It sees only what this operating system schedules. A neighbour below it — another virtual
- * machine on the same physical cores, as on the machines this project is measured on — slows every
- * contender without showing here: 0.01 cores in a run (2026-12-05 06:17 UTC) whose one-thread fit
+ * It sees only what this operating system schedules. A neighbour below it — presumably another
+ * virtual machine on the same physical cores, on the machines this project is measured on — slows
+ * every contender without showing here: 0.01 cores in a run (2026-12-05 06:17 UTC) whose one-thread fit
  * step was 76 ms against 66–67 in quiet runs. So 0 rules out a process here (a build, a browser),
  * not a noisy host.
  */
@@ -72,7 +72,7 @@ function ourTicks(): number {
   }
   let sum = 0;
   for (const [pid, t] of ticks) {
-    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parent.get(p)) {
+    for (let p: number | undefined = pid; p !== undefined && p > 0; p = parent.get(p)) { // up to the root (ppid 0), which the bench itself may be in a container
       if (p === process.pid) {
         sum += t;
         break;
