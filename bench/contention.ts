@@ -72,7 +72,7 @@ function ourTicks(): number {
   }
   let sum = 0;
   for (const [pid, t] of ticks) {
-    for (let p: number | undefined = pid; p !== undefined && p > 0; p = parent.get(p)) { // up to the root (ppid 0), which the bench itself may be in a container
+    for (let p: number | undefined = pid; p !== undefined && p > 0; p = parent.get(p)) { // up to the root (ppid 0): the bench may itself be PID 1 in a container
       if (p === process.pid) {
         sum += t;
         break;
