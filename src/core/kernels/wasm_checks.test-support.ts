@@ -5,6 +5,7 @@
  */
 import { expect } from "vitest";
 import type { Random } from "../random.js";
+import { jsKernels, setKernels, useFastKernels, type LayersModel } from "../../index.js";
 
 export const TOL = 1e-5;
 
@@ -40,4 +41,25 @@ export function worstWithin(errors: Record<string, number>, what: string, tol = 
     worst = Math.max(worst, err);
   }
   return worst;
+}
+
+/**
+ * `steps` training steps (`trainOnBatch`, one thread) of two copies of a compiled model, one on the
+ * wasm kernels and one on the reference kernels, in turn: every step's loss within 1e-5 and every
+ * weight afterwards within 1e-4 (relative beyond 1). `afterFastStep` runs after each wasm step,
+ * before the reference one (e.g. to count the buffers that step took).
+ */
+export async function trainSideBySide(
+  fast: LayersModel, reference: LayersModel, data: { xs: number[][][]; ys: number[][][] }, steps: number, afterFastStep?: () => void,
+): Promise<void> {
+  for (let step = 0; step < steps; step++) {
+    useFastKernels();
+    const lossFast = await fast.trainOnBatch(data.xs, data.ys, { threads: 1 });
+    afterFastStep?.();
+    setKernels(jsKernels);
+    const lossRef = await reference.trainOnBatch(data.xs, data.ys, { threads: 1 });
+    expect(Math.abs(lossFast - lossRef)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossRef)));
+  }
+  const b = reference.getWeights();
+  fast.getWeights().forEach((t, k) => t.data.forEach((v, i) => expect(Math.abs(v - b[k].data[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b[k].data[i])))));
 }

@@ -14,6 +14,7 @@ import { input, jsKernels, kernels, layers, model, sequential, setKernels, useFa
 import { type LayerValue, wasmRowsOf } from "../../layers/values.js";
 import { dropStepBuffers, stepBufferCount, withStepBuffers } from "../step_buffers.js";
 import { loadRaggedWasm, wasmHeap } from "../wasm/loader.js";
+import { trainSideBySide } from "./wasm_checks.test-support.js";
 
 const initial = kernels();
 afterEach(() => {
@@ -228,19 +229,10 @@ describe("models whose recurrent layers hand rows on, against the reference kern
   };
   for (const [name, build] of Object.entries(builds)) {
     it(`${name}: 3 steps on wasm match the reference kernels, loss and weights`, async () => {
-      const { xs, ys } = data();
       const fast = build();
       const reference = build();
       for (const m of [fast, reference]) m.compile({ loss: "mse", optimizer: "adam" });
-      for (let step = 0; step < 3; step++) {
-        useFastKernels();
-        const lossFast = await fast.trainOnBatch(xs, ys, { threads: 1 });
-        setKernels(jsKernels);
-        const lossRef = await reference.trainOnBatch(xs, ys, { threads: 1 });
-        expect(Math.abs(lossFast - lossRef)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossRef)));
-      }
-      const b = reference.getWeights();
-      fast.getWeights().forEach((t, k) => t.data.forEach((v, i) => expect(Math.abs(v - b[k].data[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b[k].data[i])))));
+      await trainSideBySide(fast, reference, data(), 3);
     });
   }
 });

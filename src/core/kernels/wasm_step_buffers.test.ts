@@ -8,8 +8,9 @@
  * (which allocate afresh) step by step.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { input, jsKernels, kernels, layers, model, sequential, setKernels, useFastKernels, type SymbolicTensor } from "../../index.js";
+import { input, kernels, layers, model, sequential, setKernels, useFastKernels, type SymbolicTensor } from "../../index.js";
 import { dropStepBuffers, stepBufferCount } from "../step_buffers.js";
+import { trainSideBySide } from "./wasm_checks.test-support.js";
 
 const initial = kernels();
 afterEach(() => {
@@ -40,28 +41,11 @@ describe("recycled step buffers leave training unchanged", () => {
   for (const kind of ["lstm", "gru", "simpleRNN"] as const) {
     it(`${kind}: 4 steps of 2 bidirectional layers and one more (width ${W}) on wasm match the reference kernels, loss and weights`, async () => {
       expect(useFastKernels()).toBe(true);
-      const { xs, ys } = data();
-      const fast = build(kind);
-      const reference = build(kind);
-      for (let step = 0; step < 4; step++) {
-        useFastKernels();
-        const lossFast = await fast.trainOnBatch(xs, ys, { threads: 1 });
-        // the kernels' outputs h: 2 + 2 (the third layer's stays in wasm memory, where the dense
-        // layer reads it) and input gradients dx: 2 + 1 (none for the first layer); each
-        // Bidirectional layer's reversed input, merged output and the merge's two gradients (2 × 4);
-        // the second's reversed input gradient and the directions' summed one (2): 17, all [N, W]
-        expect(stepBufferCount()).toBe(17);
-        setKernels(jsKernels);
-        const lossRef = await reference.trainOnBatch(xs, ys, { threads: 1 });
-        expect(Math.abs(lossFast - lossRef)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossRef)));
-      }
-      const a = fast.getWeights();
-      const b = reference.getWeights();
-      a.forEach((t, k) => {
-        const x = t.data;
-        const y = b[k].data;
-        x.forEach((v, i) => expect(Math.abs(v - y[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(y[i]))));
-      });
+      // the kernels' outputs h: 2 + 2 (the third layer's stays in wasm memory, where the dense
+      // layer reads it) and input gradients dx: 2 + 1 (none for the first layer); each
+      // Bidirectional layer's reversed input, merged output and the merge's two gradients (2 × 4);
+      // the second's reversed input gradient and the directions' summed one (2): 17, all [N, W]
+      await trainSideBySide(build(kind), build(kind), data(), 4, () => expect(stepBufferCount()).toBe(17));
     });
   }
 });
@@ -78,19 +62,7 @@ describe("recycled step buffers leave attention training unchanged", () => {
       m.compile({ loss: "mse", optimizer: "adam" });
       return m;
     };
-    const { xs, ys } = data();
-    const fast = build();
-    const reference = build();
-    for (let step = 0; step < 4; step++) {
-      useFastKernels();
-      const lossFast = await fast.trainOnBatch(xs, ys, { threads: 1 });
-      setKernels(jsKernels);
-      const lossRef = await reference.trainOnBatch(xs, ys, { threads: 1 });
-      expect(Math.abs(lossFast - lossRef)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossRef)));
-    }
+    await trainSideBySide(build(), build(), data(), 4);
     expect(stepBufferCount()).toBeGreaterThanOrEqual(5); // lstm h, attention out, dq, dk, dv
-    const a = fast.getWeights();
-    const b = reference.getWeights();
-    a.forEach((t, k) => t.data.forEach((v, i) => expect(Math.abs(v - b[k].data[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b[k].data[i])))));
   });
 });

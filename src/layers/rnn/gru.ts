@@ -47,17 +47,8 @@ export class GRU extends RNN {
     const args = { ...this.commonKernelArgs(call), activation: act, recurrentActivation: recAct, resetAfter: this.resetAfter };
     const cache = kernels().gruForward(args);
     return kernelPass(cache, [cache.hLast], (dh, dFinal, needInputGrad, rows) => {
-      const result = kernels().gruBackward({
-        cache,
-        weights: args.weights,
-        activation: act,
-        recurrentActivation: recAct,
-        dh,
-        dhLast: dFinal[0],
-        grads: this.cellGrads(),
-        needInputGrad,
-        ...rows,
-      });
+      const common = this.commonBackwardArgs(cache, args.weights, dh, dFinal, needInputGrad, rows);
+      const result = kernels().gruBackward({ ...common, activation: act, recurrentActivation: recAct });
       return { result, dInitial: [result.dh0] };
     });
   }

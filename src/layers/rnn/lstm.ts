@@ -62,18 +62,8 @@ export class LSTM extends RNN {
     const args: LstmForwardArgs = { ...this.commonKernelArgs(call), activation: act, recurrentActivation: recAct, c0: call.initial[1] };
     const cache = kernels().lstmForward(args);
     return kernelPass(cache, [cache.hLast, cache.cLast], (dh, dFinal, needInputGrad, rows) => {
-      const result = kernels().lstmBackward({
-        cache,
-        weights: args.weights,
-        activation: act,
-        recurrentActivation: recAct,
-        dh,
-        dhLast: dFinal[0],
-        dcLast: dFinal[1],
-        grads: this.cellGrads(),
-        needInputGrad,
-        ...rows,
-      });
+      const common = this.commonBackwardArgs(cache, args.weights, dh, dFinal, needInputGrad, rows);
+      const result = kernels().lstmBackward({ ...common, activation: act, recurrentActivation: recAct, dcLast: dFinal[1] });
       return { result, dInitial: [result.dh0, result.dc0] };
     });
   }
@@ -82,7 +72,7 @@ export class LSTM extends RNN {
     return kernels().lstmForward === wasmLstmForward;
   }
 
-    override chainLink(reversed = false): ChainRecurrent | null {
+  override chainLink(reversed = false): ChainRecurrent | null {
     if (!this.plainInference(reversed) || kernels().lstmForward !== wasmLstmForward) return null;
     return { kind: "lstm", H: this.units, weights: this.cellWeights(), activation: activationId(this.activation), recurrentActivation: activationId(this.recurrentActivation) };
   }

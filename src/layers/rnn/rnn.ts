@@ -26,7 +26,7 @@ import { type InitializerSpec, initialize, parseInitializer } from "../initializ
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "../regularizers.js";
 import { type ApplyArgs, type BaseLayerArgs, type ForwardContext, type ForwardResult, Layer, type ManyForwardResult, type Shape, type Variable, formatShape, lastDim } from "../layer.js";
 import { type SymbolicTensor, isSymbolic } from "../symbolic.js";
-import { type LayerValue, ROWS_PLACEHOLDER as EMPTY, type SequenceValue, rowCount, sequenceOfRows, wasmRowsOf, withData } from "../values.js";
+import { type LayerValue, ROWS_PLACEHOLDER, type SequenceValue, rowCount, sequenceOfRows, wasmRowsOf, withData } from "../values.js";
 import type { WasmRows } from "../../core/kernels/wasm/wasm_rows.js";
 import type { ChainRecurrent } from "../../core/kernels/wasm/inference_chain.js";
 
@@ -351,6 +351,16 @@ export abstract class RNN extends Layer {
   }
 
   /**
+   * What every cell's backward kernel takes, from what `RecurrentPass.backward` is given; the cell
+   * adds its activations and its other states' gradients (LSTM: `dcLast`).
+   */
+  protected commonBackwardArgs<Cache, Weights>(
+    cache: Cache, weights: Weights, dh: Float32Array | null, dFinal: (Float32Array | null)[], needInputGrad: boolean, rows?: PassRows,
+  ) {
+    return { cache, weights, dh, dhLast: dFinal[0], grads: this.cellGrads(), needInputGrad, ...rows };
+  }
+
+  /**
    * Whether this layer's kernel reads input rows and output gradients kept in wasm memory
    * (NOTE [ rows kept in wasm between layers ]); a layer with a wasm kernel that does says so.
    */
@@ -385,7 +395,7 @@ export abstract class RNN extends Layer {
     // the input's rows read in place when they are in wasm memory and pass through unchanged
     const rowsIn = !reverse && !dropsInput && !x.mask && this.readsWasmRows();
     const xRows = rowsIn ? (wasmRowsOf(x) ?? undefined) : undefined;
-    let xData = xRows ? EMPTY : reverse ? gatherRows(x.data, reverse, x.width, stepArray(x.data.length)) : x.data;
+    let xData = xRows ? ROWS_PLACEHOLDER : reverse ? gatherRows(x.data, reverse, x.width, stepArray(x.data.length)) : x.data;
     const mask = x.mask ? (reverse ? gatherMask(x.mask, reverse) : x.mask) : null;
     let dropMask: Float32Array | null = null;
     if (dropsInput) {
@@ -406,7 +416,7 @@ export abstract class RNN extends Layer {
       const dFinal = Array.from({ length: this.stateCount }, (_, k) => dStates[k] ?? null);
       if (dOutput.kind === "vector") dFinal[0] = addOrTake(dFinal[0], dOutput.data);
       const dhRows = dOutput.kind === "sequence" && this.readsWasmRows() ? (wasmRowsOf(dOutput) ?? undefined) : undefined;
-      const dh = dOutput.kind !== "sequence" ? null : dhRows ? EMPTY : dOutput.data;
+      const dh = dOutput.kind !== "sequence" ? null : dhRows ? ROWS_PLACEHOLDER : dOutput.data;
       // dx may stay in wasm memory when the layer before kept x there (it reads dx there too)
       const { dx, dxRows, dInitial } = pass.backward(dh, dFinal, ctx.inputNeedsGrad, { dhRows, keepDx: xRows !== undefined });
       onInitialGrads(dInitial);

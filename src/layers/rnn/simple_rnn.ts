@@ -31,16 +31,8 @@ export class SimpleRNN extends RNN {
     const args = { ...this.commonKernelArgs(call), activation: act };
     const cache = kernels().simpleRnnForward(args);
     return kernelPass(cache, [cache.hLast], (dh, dFinal, needInputGrad, rows) => {
-      const result = kernels().simpleRnnBackward({
-        cache,
-        weights: args.weights,
-        activation: act,
-        dh,
-        dhLast: dFinal[0],
-        grads: this.cellGrads(),
-        needInputGrad,
-        ...rows,
-      });
+      const common = this.commonBackwardArgs(cache, args.weights, dh, dFinal, needInputGrad, rows);
+      const result = kernels().simpleRnnBackward({ ...common, activation: act });
       return { result, dInitial: [result.dh0] };
     });
   }
