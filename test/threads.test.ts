@@ -247,12 +247,29 @@ describe("training on 2 threads", () => {
 describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () => {
   afterEach(() => setChunkAssignmentForTests(null));
 
-  it("chunk counts: 4 per thread, at least 2 sequences each, never fewer than the threads", () => {
+  it("chunk counts: 4 per thread, at least 2 sequences each, a multiple of the threads, never fewer than the threads", () => {
     expect(CHUNKS_PER_THREAD).toBe(4);
     expect(chunkCount(1000, 2)).toBe(8);
-    expect(chunkCount(10, 2)).toBe(5); // 10 / MIN_SEQUENCES_PER_SHARD
+    expect(chunkCount(10, 2)).toBe(4); // 10 / MIN_SEQUENCES_PER_SHARD = 5, down to a multiple of 2
     expect(chunkCount(2 * MIN_SEQUENCES_PER_SHARD, 2)).toBe(2);
+    expect(chunkCount(3 * MIN_SEQUENCES_PER_SHARD, 2)).toBe(2);
     expect(chunkCount(100, 3)).toBe(12);
+    expect(chunkCount(16, 3)).toBe(6); // 8, down to a multiple of 3
+  });
+
+  it("chunk counts follow the work: at least minShardFlops per chunk (NOTE [ chunks worth their overhead ])", () => {
+    const seed = 6 * 6194; // the seed model's estimated FLOPs per packed row (stepFlopsEstimate)
+    const previous = setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS); // this file runs with 0 (split tiny batches)
+    try {
+      expect(chunkCount(128, 2, seed * 128 * 55)).toBe(2); // 2.7e8: two chunks of 64 sequences, not 8 of 16
+      expect(chunkCount(256, 2, seed * 256 * 55)).toBe(4); // 5.5e8: 5, down to a multiple of 2
+      expect(chunkCount(1000, 2, seed * 1000 * 55)).toBe(8); // capped at CHUNKS_PER_THREAD per thread
+      expect(chunkCount(1000, 2, 0.5 * DEFAULT_MIN_SHARD_FLOPS)).toBe(2); // never fewer than the threads
+      setMinShardFlops(0); // no threshold: only the caps
+      expect(chunkCount(128, 2, seed * 128 * 55)).toBe(8);
+    } finally {
+      setMinShardFlops(previous);
+    }
   });
 
   it("a claim takes a free chunk once; fixed shares (no shared memory) give each thread its own run", () => {

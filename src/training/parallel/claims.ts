@@ -3,8 +3,8 @@
  * A threaded step used to give each thread one fixed share, so the step waited for the slowest:
  * on this project's 2-core machine the two halves of the seed step take 35–37 ms each when
  * undisturbed, but one of them often takes 45–80 ms (this machine is shared: a core is taken away
- * for a while). So the batch is cut into several chunks per thread
- * (chunkCount in shards.ts; measured: 1 to 16 chunks of the seed batch cost the same) and the
+ * for a while). So the batch is cut into several chunks per thread (chunkCount in shards.ts: up
+ * to four per thread, fewer for small batches, NOTE [ chunks worth their overhead ]) and the
  * threads claim them while they run: the workers from the front, in the order the chunks were
  * posted, the calling thread from the back, each taking every chunk still free when it gets to
  * it. A thread that is slowed simply claims fewer.

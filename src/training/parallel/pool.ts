@@ -113,7 +113,8 @@ export async function parallelTrainStep(
   let rows = 0;
   for (const i of source.indices) rows += source.samples.lengths[i];
   const weights = model.trainableWeights.reduce((n, v) => n + v.size, 0);
-  const count = shardCount(source.indices.length, threads, stepFlopsEstimate(weights, Math.max(rows, source.indices.length)));
+  const work = stepFlopsEstimate(weights, Math.max(rows, source.indices.length));
+  const count = shardCount(source.indices.length, threads, work);
   const pool = count > 1 && threadPlatform() !== null && threadBlocker(model) === null ? await WorkerPool.for(model, count - 1) : null; // never more workers than shares
   if (pool === null) {
     const raw = makeModelBatch(source.samples, source.indices);
@@ -136,7 +137,7 @@ export async function parallelTrainStep(
   // front kept this thread from its first chunk for ~2 ms. Several outputs: every chunk divides
   // each output's loss by the whole batch's Σ m, so the chunks' losses and gradients add up — that
   // needs every chunk packed before any is posted (one output: the weighted combination below).
-  const K = chunkCount(source.indices.length, count);
+  const K = chunkCount(source.indices.length, count, work);
   const workers = count - 1;
   const parts = splitShards(source.indices, source.samples.lengths, K);
   const side = sideStream(model);

@@ -47,15 +47,34 @@ export function shardCount(sequences: number, threads: number, work = Infinity):
   return Math.max(1, Math.min(threads, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD), byWork));
 }
 
-/** Chunks per thread of a threaded step (NOTE [ chunks claimed at run time ] in claims.ts). */
+/** Most chunks per thread of a threaded step (NOTE [ chunks claimed at run time ] in claims.ts). */
 export const CHUNKS_PER_THREAD = 4;
 
 /**
- * How many chunks a step split across `threads` threads (shardCount > 1) is cut into: CHUNKS_PER_THREAD
- * per thread, but never fewer than MIN_SEQUENCES_PER_SHARD sequences per chunk, nor fewer chunks than threads.
+ * NOTE [ chunks worth their overhead ]
+ * Every chunk costs ≈ 0.15 ms besides its rows (its own packing, each layer's call set-up, a
+ * message and a reply, a gradient to add): measured on the seed model from the minima of 2-thread
+ * steps with 2 against 8 chunks, in-process interleaved (batch 128: 5.4 against 6.4 ms; 256: 10.8
+ * against 11.5; 1000: 36.8 against 37.7). At batch 1000 eight chunks of 125 sequences (≈ 8 ms
+ * each) pay that back by balancing the threads when one is slowed; at batch 128 eight chunks of 16
+ * sequences (≈ 1.3 ms each) lose ≈ 15 % to it, and medians were worse too (2 chunks 8.4, 4 chunks
+ * 9.1, 8 chunks 9.7 ms; 1 thread 10.3). So a chunk, like a share, must carry at least the
+ * `minShardFlops` of estimated work (≈ 4 ms of the seed model's rows) that makes a thread worth
+ * starting; and their number is a multiple of the threads (5 chunks on 2 threads leave one thread
+ * a chunk behind when neither is slowed): batch 128 runs as 2 chunks, 256 as 4, 512 and more as
+ * CHUNKS_PER_THREAD per thread.
  */
-export function chunkCount(sequences: number, threads: number): number {
-  return Math.max(threads, Math.min(threads * CHUNKS_PER_THREAD, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD)));
+
+/**
+ * How many chunks a step split across `threads` threads (shardCount > 1) is cut into: CHUNKS_PER_THREAD
+ * per thread, but never fewer than MIN_SEQUENCES_PER_SHARD sequences nor less than `minShardFlops`
+ * of work per chunk (NOTE [ chunks worth their overhead ]); a multiple of `threads`, at least one each.
+ * @param work - estimated FLOPs of the whole step (`stepFlopsEstimate`); omitted = unlimited.
+ */
+export function chunkCount(sequences: number, threads: number, work = Infinity): number {
+  const byWork = minShardFlops > 0 ? Math.floor(work / minShardFlops) : Infinity;
+  const most = Math.min(threads * CHUNKS_PER_THREAD, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD), byWork);
+  return Math.max(threads, most - (most % threads)); // whole rounds: undisturbed threads finish together
 }
 
 /**
