@@ -9,19 +9,17 @@ export const MIN_SEQUENCES_PER_SHARD = 2;
 
 /**
  * NOTE [ when a second thread pays ]
- * Splitting a step costs a roughly fixed hand-off (sharing the samples, posting the chunks, the
- * worker's reply, adding its gradients: ≈ 0.5–1 ms on this project's 2-core machine today; ≈ 3 ms
- * when this threshold was first set, at 1e8). A share is therefore only worth a
- * thread when its work clearly exceeds that: `DEFAULT_MIN_SHARD_FLOPS` of estimated work, ≈ 2 ms
- * of the seed model's rows. The work of a step is estimated as 6 FLOPs per trainable weight per
- * packed row (forward 2, backward 4: every weight of an RNN, dense or conv layer takes part in one
- * multiply-add per row each way), so the thread count follows Σ steps × layer sizes, not the
- * number of sequences. Measured on the seed model (length 55), 1 against 2 threads, medians of
- * three alternating process pairs on 2026-12-05: batch 64 (1.3e8: two shares) 4.6–6.9 against
- * 3.3–5.1 ms; batch 32 (6.5e7: one share) 2.5–2.7 against 2.0–2.7 ms when forced onto two — not
- * reliably faster, so it stays on one. `bench -- --sections threads` measures where 2 threads pay.
+ * Splitting a step costs a roughly fixed hand-off (packing and posting the shares, transferring
+ * weights and gradients, waiting for the slowest share: ≈ 3 ms on this project's 2-core machine,
+ * from batch 32 × 55 of the seed model taking 3.7 ms on one thread and 4.8 ms on two). A share is
+ * therefore only worth a thread when its work clearly exceeds that: `DEFAULT_MIN_SHARD_FLOPS`
+ * (≈ 2 ms of matrix products at the ~50 GFLOP/s the wasm kernels reach). The work of a step is
+ * estimated as 6 FLOPs per trainable weight per packed row (forward 2, backward 4: every weight
+ * of an RNN, dense or conv layer takes part in one multiply-add per row each way), so the thread
+ * count follows Σ steps × layer sizes, not the number of sequences, and small batches stay on
+ * one thread. `bench -- --sections threads` measures where 2 threads start to pay.
  */
-export const DEFAULT_MIN_SHARD_FLOPS = 5e7;
+export const DEFAULT_MIN_SHARD_FLOPS = 1e8;
 let minShardFlops = DEFAULT_MIN_SHARD_FLOPS;
 
 /**
@@ -60,21 +58,21 @@ export const CHUNKS_PER_THREAD = 4;
  * against 11.5; 1000: 36.8 against 37.7). At batch 1000 eight chunks of 125 sequences (≈ 8 ms
  * each) pay that back by balancing the threads when one is slowed; at batch 128 eight chunks of 16
  * sequences (≈ 1.3 ms each) lose ≈ 15 % to it, and medians were worse too (2 chunks 8.4, 4 chunks
- * 9.1, 8 chunks 9.7 ms; 1 thread 10.3). So a chunk must carry at least twice the `minShardFlops`
- * of estimated work that makes a share worth a thread (≈ 4 ms of the seed model's rows); and their
- * number is a multiple of the threads (5 chunks on 2 threads leave one thread a chunk behind when
- * neither is slowed): batch 64 and 128 run as 2 chunks, 256 as 4, 512 and more as
+ * 9.1, 8 chunks 9.7 ms; 1 thread 10.3). So a chunk, like a share, must carry at least the
+ * `minShardFlops` of estimated work (≈ 4 ms of the seed model's rows) that makes a thread worth
+ * starting; and their number is a multiple of the threads (5 chunks on 2 threads leave one thread
+ * a chunk behind when neither is slowed): batch 128 runs as 2 chunks, 256 as 4, 512 and more as
  * CHUNKS_PER_THREAD per thread.
  */
 
 /**
  * How many chunks a step split across `threads` threads (shardCount > 1) is cut into: CHUNKS_PER_THREAD
- * per thread, but never fewer than MIN_SEQUENCES_PER_SHARD sequences nor less than 2 × `minShardFlops`
+ * per thread, but never fewer than MIN_SEQUENCES_PER_SHARD sequences nor less than `minShardFlops`
  * of work per chunk (NOTE [ chunks worth their overhead ]); a multiple of `threads`, at least one each.
  * @param work - estimated FLOPs of the whole step (`stepFlopsEstimate`); omitted = unlimited.
  */
 export function chunkCount(sequences: number, threads: number, work = Infinity): number {
-  const byWork = minShardFlops > 0 ? Math.floor(work / (2 * minShardFlops)) : Infinity;
+  const byWork = minShardFlops > 0 ? Math.floor(work / minShardFlops) : Infinity;
   const most = Math.min(threads * CHUNKS_PER_THREAD, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD), byWork);
   return Math.max(threads, most - (most % threads)); // whole rounds: undisturbed threads finish together
 }
