@@ -17,7 +17,11 @@ export const MIN_SEQUENCES_PER_SHARD = 2;
  * estimated as 6 FLOPs per trainable weight per packed row (forward 2, backward 4: every weight
  * of an RNN, dense or conv layer takes part in one multiply-add per row each way), so the thread
  * count follows Σ steps × layer sizes, not the number of sequences, and small batches stay on
- * one thread. `bench -- --sections threads` measures where 2 threads start to pay.
+ * one thread. `bench -- --sections threads` measures where 2 threads start to pay. Tried on
+ * 2026-12-05 and not kept: half the threshold, which puts the seed model's batch 64 (1.3e8) on two
+ * threads — faster in a loop of its own (3.2–3.6 against 4.7–4.8 ms, medians), slower in the
+ * bench's threads section, where each call follows eleven others and the worker starts cold
+ * (5.7 against 5.3 and 6.3 against 5.1 ms).
  */
 export const DEFAULT_MIN_SHARD_FLOPS = 1e8;
 let minShardFlops = DEFAULT_MIN_SHARD_FLOPS;
