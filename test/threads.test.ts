@@ -261,8 +261,9 @@ describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () 
     const seed = 6 * 6194; // the seed model's estimated FLOPs per packed row (stepFlopsEstimate)
     const previous = setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS); // this file runs with 0 (split tiny batches)
     try {
-      expect(chunkCount(128, 2, seed * 128 * 55)).toBe(2); // 2.7e8: two chunks of 64 sequences, not 8 of 16
-      expect(chunkCount(256, 2, seed * 256 * 55)).toBe(4); // 5.5e8: 5, down to a multiple of 2
+      expect(chunkCount(128, 2, seed * 128 * 55)).toBe(2); // 2.6e8: two chunks of 64 sequences, not 8 of 16
+      expect(chunkCount(256, 2, seed * 256 * 55)).toBe(4); // 5.2e8: 5, down to a multiple of 2
+      expect(chunkCount(384, 2, seed * 384 * 55)).toBe(6); // 7.8e8: 7, down to a multiple of 2
       expect(chunkCount(1000, 2, seed * 1000 * 55)).toBe(8); // capped at CHUNKS_PER_THREAD per thread
       expect(chunkCount(1000, 2, 0.5 * DEFAULT_MIN_SHARD_FLOPS)).toBe(2); // never fewer than the threads
       setMinShardFlops(0); // no threshold: only the caps
