@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Random } from "../src/core/random.js";
 import { Adam, input, type LayersModel, layers, model, RaggedError, sequential, SGD, type Sequential, type SymbolicTensor } from "../src/node.js";
 import { setThreadPlatform, threadPlatform, type ThreadPlatform } from "../src/training/parallel/platform.js";
-import { chunkCount, CHUNKS_PER_THREAD, DEFAULT_MIN_SHARD_FLOPS, MIN_SEQUENCES_PER_SHARD, setMinShardFlops, splitShards } from "../src/training/parallel/shards.js";
+import { chunkCount, CHUNKS_PER_THREAD, DEFAULT_MIN_SHARD_FLOPS, LOOP_SHARE_DIVISOR, MIN_SEQUENCES_PER_SHARD, setMinShardFlops, shardCount, splitShards } from "../src/training/parallel/shards.js";
 import { claim, fixedShares, MAIN_CLAIMANT, setChunkAssignmentForTests, WORKER_CLAIMANT } from "../src/training/parallel/claims.js";
-import { parallelTrainStep } from "../src/training/parallel/pool.js";
+import { type ParallelStepArgs, parallelTrainStep } from "../src/training/parallel/pool.js";
 import { readSamples } from "../src/training/graph_samples.js";
 import { setWorkerIdleMs, terminateWorkers } from "../src/training/parallel/pool.js";
 import { randomOneHot, randomSequences } from "./harness.js";
@@ -257,6 +257,21 @@ describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () 
     expect(chunkCount(16, 3)).toBe(6); // 8, down to a multiple of 3
   });
 
+  it("share counts: a quarter of the threshold inside a training loop (NOTE [ when a second thread pays ])", () => {
+    const seed = 6 * 6194; // the seed model's estimated FLOPs per packed row
+    const previous = setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS);
+    try {
+      expect(shardCount({ sequences: 32, threads: 2, work: seed * 32 * 55 })).toBe(1); // 6.5e7: a lone step stays on one
+      expect(shardCount({ sequences: 32, threads: 2, work: seed * 32 * 55, inLoop: true })).toBe(2);
+      expect(shardCount({ sequences: 16, threads: 2, work: seed * 16 * 55, inLoop: true })).toBe(1); // 3.3e7: one share of 2.5e7
+      expect(shardCount({ sequences: 64, threads: 2, work: seed * 64 * 55 })).toBe(1);
+      expect(shardCount({ sequences: 128, threads: 2, work: seed * 128 * 55 })).toBe(2);
+      expect(shardCount({ sequences: 3, threads: 2, inLoop: true })).toBe(1); // 2 sequences a share at least
+    } finally {
+      setMinShardFlops(previous);
+    }
+  });
+
   it("chunk counts follow the work: at least minShardFlops per chunk (NOTE [ chunks worth their overhead ])", () => {
     const seed = 6 * 6194; // the seed model's estimated FLOPs per packed row (stepFlopsEstimate)
     const previous = setMinShardFlops(DEFAULT_MIN_SHARD_FLOPS); // this file runs with 0 (split tiny batches)
@@ -422,12 +437,12 @@ describe("chunks claimed at run time (NOTE [ chunks claimed at run time ])", () 
     const samples = readSamples(m, xs, ys, true);
     const indices = Array.from({ length: samples.count }, (_, i) => i);
     let packed = 0;
-    const failing = (batch: Parameters<NonNullable<Parameters<typeof parallelTrainStep>[4]>>[0]) => {
+    const failing = (batch: Parameters<NonNullable<ParallelStepArgs["prepare"]>>[0]) => {
       if (++packed === 3) throw new Error("third chunk refused");
       return batch;
     };
-    await expect(parallelTrainStep(m, { samples, indices }, [], 2, failing)).rejects.toThrow("third chunk refused");
-    const after = await parallelTrainStep(m, { samples, indices }, [], 2);
+    await expect(parallelTrainStep(m, { samples, indices }, [], { threads: 2, prepare: failing })).rejects.toThrow("third chunk refused");
+    const after = await parallelTrainStep(m, { samples, indices }, [], { threads: 2 });
     expect(Number.isFinite(after.loss)).toBe(true);
     expect(after.realSteps).toBe(lengths.reduce((n, l) => n + l, 0));
     await terminateWorkers(m);
@@ -531,6 +546,23 @@ describe("falling back to one thread", () => {
     await other.trainOnBatch(xs, ys, { threads: 2 });
     expect(counts.started).toBe(1); // no new worker: one share only
     terminateWorkers(model);
+  });
+
+  it("inside a training loop a share needs a quarter of the work a lone step's does (the worker is running)", async () => {
+    const rows = xs.reduce((n, s) => n + s.length, 0);
+    const work = 6 * tagger(12).trainableWeights.reduce((n, v) => n + v.size, 0) * rows;
+    setMinShardFlops(work); // a lone step of this batch: one share; a loop's step: work / (work / 4) = 4 → two
+    const lone = tagger(12);
+    await lone.trainOnBatch(xs, ys, { threads: 2 });
+    expect(counts.started).toBe(0);
+    const looped = tagger(12);
+    await looped.fit(xs, ys, { epochs: 1, batchSize: xs.length, verbose: 0, threads: 2, shuffle: false });
+    expect(counts.started).toBe(1);
+    setMinShardFlops(LOOP_SHARE_DIVISOR * work + 1); // now too little even in a loop
+    const again = tagger(12);
+    await again.fit(xs, ys, { epochs: 1, batchSize: xs.length, verbose: 0, threads: 2, shuffle: false });
+    expect(counts.started).toBe(1);
+    terminateWorkers(looped);
   });
 
   it("without a worker factory (the platform-neutral build): one thread, and one warning saying so", async () => {

@@ -25,7 +25,7 @@ export function trainOnBatch(model: LayersModel, xs: unknown, ys: unknown, args:
     const samples = readSamples(model, xs, ys, true);
     requireData(samples, "trainOnBatch()");
     const source = { samples, indices: Array.from({ length: samples.count }, (_, i) => i) };
-    return (await parallelTrainStep(model, source, [], threads)).loss;
+    return (await parallelTrainStep(model, source, [], { threads })).loss;
   });
 }
 

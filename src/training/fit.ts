@@ -163,7 +163,7 @@ async function epochLoop(model: LayersModel, plan: EpochPlan, list: CallbackList
     let step = 0;
     for await (const source of plan.batches(epoch)) {
       await list.batchBegin(step, { size: source.indices.length });
-      const result = await parallelTrainStep(model, source, trackers.metrics, plan.threads, plan.prepare);
+      const result = await parallelTrainStep(model, source, trackers.metrics, { threads: plan.threads, prepare: plan.prepare, inLoop: true });
       stats.realSteps += result.realSteps;
       stats.paddedCells += source.indices.length * result.maxLength;
       trackers.add(result);

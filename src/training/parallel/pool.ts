@@ -99,22 +99,32 @@ function isStateful(layer: object): boolean {
   return [l.forwardLayer, l.backwardLayer, l.layer].some((inner) => inner !== undefined && isStateful(inner));
 }
 
+/** How `parallelTrainStep` may split its step. */
+export interface ParallelStepArgs {
+  /** Most threads to use. */
+  threads: number;
+  /** Applied to each packed share (class weights). */
+  prepare?: (batch: ModelBatch) => ModelBatch;
+  /** One step of a training loop: the workers are running (NOTE [ when a second thread pays ]). */
+  inLoop?: boolean;
+}
+
 /**
- * One optimizer step on a batch with up to `threads` threads (NOTE [ data-parallel training ]);
- * exactly `trainStep` when it runs on one. `prepare` is applied to each packed share (class weights).
+ * One optimizer step on a batch with up to `args.threads` threads (NOTE [ data-parallel
+ * training ]); exactly `trainStep` when it runs on one.
  */
 export async function parallelTrainStep(
   model: LayersModel,
   source: BatchSource,
   metrics: readonly MetricAccumulator[],
-  threads: number,
-  prepare?: (batch: ModelBatch) => ModelBatch,
+  args: ParallelStepArgs,
 ): Promise<ParallelStepResult> {
+  const { threads, prepare, inLoop = false } = args;
   let rows = 0;
   for (const i of source.indices) rows += source.samples.lengths[i];
   const weights = model.trainableWeights.reduce((n, v) => n + v.size, 0);
   const work = stepFlopsEstimate(weights, Math.max(rows, source.indices.length));
-  const count = shardCount(source.indices.length, threads, work);
+  const count = shardCount({ sequences: source.indices.length, threads, work, inLoop });
   const pool = count > 1 && threadPlatform() !== null && threadBlocker(model) === null ? await WorkerPool.for(model, count - 1) : null; // never more workers than shares
   if (pool === null) {
     const raw = makeModelBatch(source.samples, source.indices);

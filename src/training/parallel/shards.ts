@@ -10,20 +10,29 @@ export const MIN_SEQUENCES_PER_SHARD = 2;
 /**
  * NOTE [ when a second thread pays ]
  * Splitting a step costs a roughly fixed hand-off (packing and posting the shares, transferring
- * weights and gradients, waiting for the slowest share: ≈ 3 ms on this project's 2-core machine,
- * from batch 32 × 55 of the seed model taking 3.7 ms on one thread and 4.8 ms on two). A share is
- * therefore only worth a thread when its work clearly exceeds that: `DEFAULT_MIN_SHARD_FLOPS`
- * (≈ 2 ms of matrix products at the ~50 GFLOP/s the wasm kernels reach). The work of a step is
- * estimated as 6 FLOPs per trainable weight per packed row (forward 2, backward 4: every weight
- * of an RNN, dense or conv layer takes part in one multiply-add per row each way), so the thread
- * count follows Σ steps × layer sizes, not the number of sequences, and small batches stay on
- * one thread. `bench -- --sections threads` measures where 2 threads start to pay. Tried on
- * 2026-12-05 and not kept: half the threshold, which puts the seed model's batch 64 (1.3e8) on two
- * threads — faster in a loop of its own (3.2–3.6 against 4.7–4.8 ms, medians), slower in the
- * bench's threads section, where each call follows eleven others and the worker starts cold
- * (5.7 against 5.3 and 6.3 against 5.1 ms).
+ * weights and gradients, waiting for the slowest share). A share is therefore only worth a thread
+ * when its work clearly exceeds that. The work of a step is estimated as 6 FLOPs per trainable
+ * weight per packed row (forward 2, backward 4: every weight of an RNN, dense or conv layer takes
+ * part in one multiply-add per row each way), so the thread count follows Σ steps × layer sizes,
+ * not the number of sequences, and small batches stay on one thread.
+ *
+ * How much the hand-off costs depends on whether the worker is running. Inside a training loop
+ * (`fit`, `fitDataset`: steps back to back) it is ≈ 0.5 ms, and a share needs only
+ * `minShardFlops / LOOP_SHARE_DIVISOR` (2.5e7 by default, ≈ 1 ms of the seed model's rows): the
+ * seed model's batch 32 (6.5e7) trains on two threads, 1.75–1.81 ms a step against 2.41–2.48 on
+ * one, batch 64 2.83–2.92 against 4.49–4.62 (medians of `fit` over 2000 sequences, three runs,
+ * 2026-12-05). A lone step (`trainOnBatch`) may find its worker cold, and then a small share is
+ * slower than one thread: batch 64 of the seed model, with each call following eleven others in
+ * the bench's threads section, took 5.7 against 5.3 and 6.3 against 5.1 ms on two threads. So a
+ * lone step keeps the full `DEFAULT_MIN_SHARD_FLOPS` (≈ 4 ms of the seed model's rows; set at ≈ 2
+ * ms of matrix products when the hand-off was ≈ 3 ms). `bench -- --sections threads` measures
+ * both: lone steps by batch size, and `fit` at batch 32 and 64.
  */
 export const DEFAULT_MIN_SHARD_FLOPS = 1e8;
+
+/** Inside a training loop a share needs `minShardFlops` / this (NOTE [ when a second thread pays ]). */
+export const LOOP_SHARE_DIVISOR = 4;
+
 let minShardFlops = DEFAULT_MIN_SHARD_FLOPS;
 
 /**
@@ -41,13 +50,27 @@ export function stepFlopsEstimate(trainableWeights: number, rows: number): numbe
   return 6 * trainableWeights * rows;
 }
 
+/** What `shardCount` decides from. */
+export interface ShardArgs {
+  /** Sequences in the batch. */
+  sequences: number;
+  /** Most threads to use. */
+  threads: number;
+  /** Estimated FLOPs of the whole step (`stepFlopsEstimate`); omitted = unlimited. */
+  work?: number;
+  /** The step is one of a training loop's (`fit`, `fitDataset`), so the workers are running. */
+  inLoop?: boolean;
+}
+
 /**
- * How many shares a batch is split into with up to `threads` threads (1 = not split): at most one
- * per thread, per MIN_SEQUENCES_PER_SHARD sequences, and per `minShardFlops` of estimated work.
- * @param work - estimated FLOPs of the whole step (`stepFlopsEstimate`); omitted = unlimited.
+ * How many shares a batch is split into (1 = not split): at most one per thread, per
+ * MIN_SEQUENCES_PER_SHARD sequences, and per `minShardFlops` of estimated work — a quarter of
+ * that inside a training loop (NOTE [ when a second thread pays ]).
  */
-export function shardCount(sequences: number, threads: number, work = Infinity): number {
-  const byWork = minShardFlops > 0 ? Math.floor(work / minShardFlops) : Infinity;
+export function shardCount(args: ShardArgs): number {
+  const { sequences, threads, work = Infinity, inLoop = false } = args;
+  const least = inLoop ? minShardFlops / LOOP_SHARE_DIVISOR : minShardFlops;
+  const byWork = least > 0 ? Math.floor(work / least) : Infinity;
   return Math.max(1, Math.min(threads, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD), byWork));
 }
 
