@@ -69,9 +69,13 @@ export interface ShardArgs {
  */
 export function shardCount(args: ShardArgs): number {
   const { sequences, threads, work = Infinity, inLoop = false } = args;
-  const least = inLoop ? minShardFlops / LOOP_SHARE_DIVISOR : minShardFlops;
-  const byWork = least > 0 ? Math.floor(work / least) : Infinity;
+  const byWork = piecesOf(work, inLoop ? minShardFlops / LOOP_SHARE_DIVISOR : minShardFlops);
   return Math.max(1, Math.min(threads, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD), byWork));
+}
+
+/** How many pieces of at least `least` FLOPs `work` makes (unlimited when `least` is 0: tests split anything). */
+function piecesOf(work: number, least: number): number {
+  return least > 0 ? Math.floor(work / least) : Infinity;
 }
 
 /** Most chunks per thread of a threaded step (NOTE [ chunks claimed at run time ] in claims.ts). */
@@ -99,8 +103,7 @@ export const CHUNKS_PER_THREAD = 4;
  * @param work - estimated FLOPs of the whole step (`stepFlopsEstimate`); omitted = unlimited.
  */
 export function chunkCount(sequences: number, threads: number, work = Infinity): number {
-  const byWork = minShardFlops > 0 ? Math.floor(work / minShardFlops) : Infinity;
-  const most = Math.min(threads * CHUNKS_PER_THREAD, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD), byWork);
+  const most = Math.min(threads * CHUNKS_PER_THREAD, Math.floor(sequences / MIN_SEQUENCES_PER_SHARD), piecesOf(work, minShardFlops));
   return Math.max(threads, most - (most % threads)); // whole rounds: undisturbed threads finish together
 }
 

@@ -128,7 +128,7 @@ export function putGruWeights(mem: Float32Array, at: ReturnType<typeof gruWeight
 export function wasmGruForward(given: GruForwardArgs): GruCache {
   const wasm = loadRaggedWasm();
   const args = readableInput(given, wasm, given.layout.totalSteps * given.C); // xRows, if any, usable
-  const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter } = args;
+  const { layout, x, C, H, weights, activation, recurrentActivation, resetAfter, xRows } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 3 * H;
   const mask = args.mask ?? null;
@@ -144,7 +144,6 @@ export function wasmGruForward(given: GruForwardArgs): GruCache {
     const inferred = wasmGruInfer(wasm, withInputArray(args), h0, mask);
     if (inferred !== null) return inferred;
   }
-  const xRows = args.xRows;
   const block = gruBlock(wasm, layout, C, H, x, h0, mask, recMask, xRows?.ptr);
   if (block === null) return gruForward(withInputArray(args));
   const { p } = block;

@@ -108,7 +108,7 @@ function lstmBlock(
 export function wasmLstmForward(given: LstmForwardArgs): LstmCache {
   const wasm = loadRaggedWasm();
   const args = readableInput(given, wasm, given.layout.totalSteps * given.C); // xRows, if any, usable
-  const { layout, x, C, H, weights, activation, recurrentActivation } = args;
+  const { layout, x, C, H, weights, activation, recurrentActivation, xRows } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const G = 4 * H;
   const mask = args.mask ?? null;
@@ -125,7 +125,6 @@ export function wasmLstmForward(given: LstmForwardArgs): LstmCache {
     const inferred = wasmLstmInfer(wasm, withInputArray(args), h0, c0, mask);
     if (inferred !== null) return inferred;
   }
-  const xRows = args.xRows;
   const block = lstmBlock(wasm, layout, C, H, x, h0, c0, mask, recMask, xRows?.ptr);
   if (block === null) return lstmForward(withInputArray(args));
   const { p } = block;

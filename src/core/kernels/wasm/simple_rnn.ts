@@ -88,7 +88,7 @@ export function putSimpleRnnWeights(mem: Float32Array, at: ReturnType<typeof sim
 export function wasmSimpleRnnForward(given: SimpleRnnForwardArgs): SimpleRnnCache {
   const wasm = loadRaggedWasm();
   const args = readableInput(given, wasm, given.layout.totalSteps * given.C); // xRows, if any, usable
-  const { layout, x, C, H, weights, activation } = args;
+  const { layout, x, C, H, weights, activation, xRows } = args;
   const { batch: B, totalSteps: N, maxLength: T } = layout;
   const mask = args.mask ?? null;
   const fits = recurrentForwardFits(args, H, [activation]) && absentOrFits(weights.bias, H);
@@ -97,7 +97,6 @@ export function wasmSimpleRnnForward(given: SimpleRnnForwardArgs): SimpleRnnCach
 
   const h0 = args.h0 ?? new Float32Array(B * H);
   const recMask = args.recurrentMask;
-  const xRows = args.xRows;
   const block = simpleRnnBlock(wasm, layout, C, H, x, h0, mask, recMask, xRows?.ptr);
   if (block === null) return simpleRnnForward(withInputArray(args));
   const { p } = block;
