@@ -146,7 +146,8 @@ function checkLengths(lengths: ArrayLike<number>): ArrayLike<number> {
   checkList(lengths, "lengths", "one length per sequence");
   for (let i = 0; i < lengths.length; i++) {
     const n = lengths[i];
-    check(Number.isInteger(n) && n >= 0, "Lengths must be non-negative integers.", {
+    if (Number.isInteger(n) && n >= 0) continue; // the message is built only for a bad one: this runs every epoch, per sequence
+    throw new RaggedError("INVALID_ARGUMENT", "Lengths must be non-negative integers.", {
       expected: "an integer ≥ 0 for every sequence",
       received: `lengths[${i}] = ${describe(n)}`,
     });
