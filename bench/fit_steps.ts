@@ -21,6 +21,8 @@ export interface FitStepsArgs {
   name: (threads: number) => string;
   rounds: number;
   epochs: number;
+  /** Runs at the end of each round, after the fit contenders (e.g. the parallel ceiling's steps, timed in the same rounds). */
+  eachRound?: (round: number) => void | Promise<void>;
 }
 
 const BATCHES = 8;
@@ -48,6 +50,7 @@ export async function fitSteps(args: FitStepsArgs): Promise<Timings[]> {
       timings[k].last = history.history.loss[history.history.loss.length - 1] ?? null;
       await terminateWorkers(model);
     }
+    await args.eachRound?.(round);
   }
   return timings;
 }

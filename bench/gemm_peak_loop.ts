@@ -21,8 +21,8 @@ export const PEAK_SHAPES: readonly GemmShape[] = [
   { M: 1000, K: 40, N: 32, label: "[x h]·W of lstm(8) on 32 inputs" },
 ];
 
-/** Calls the kernel for about `ms` milliseconds (after 20 untimed calls); GFLOP/s. */
-export function gemmLoop(shape: GemmShape, ms: number): { gflops: number; calls: number } {
+/** The shape's operands placed in a fresh wasm instance's memory once; `call` runs one product on them. */
+export function gemmOnce(shape: GemmShape): { call: () => void } {
   const wasm = loadRaggedWasm();
   if (wasm === null) throw new Error("WebAssembly SIMD is not available: no peak to measure");
   const { M, K, N } = shape;
@@ -35,12 +35,19 @@ export function gemmLoop(shape: GemmShape, ms: number): { gflops: number; calls:
   const mem = arena.f32;
   for (let i = 0; i < M * K; i++) mem[(pA >> 2) + i] = ((i * 7919) % 1000) / 1000 - 0.5;
   for (let i = 0; i < K * N; i++) mem[(pB >> 2) + i] = ((i * 104729) % 1000) / 1000 - 0.5;
-  for (let w = 0; w < 20; w++) wasm.gemm(pOut, pA, pB, M, N, K, 0, 0, 0, pScratch);
+  return { call: () => wasm.gemm(pOut, pA, pB, M, N, K, 0, 0, 0, pScratch) };
+}
+
+/** Calls the kernel for about `ms` milliseconds (after 20 untimed calls); GFLOP/s. */
+export function gemmLoop(shape: GemmShape, ms: number): { gflops: number; calls: number } {
+  const { M, K, N } = shape;
+  const { call } = gemmOnce(shape);
+  for (let w = 0; w < 20; w++) call();
   let calls = 0;
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < ms) {
-    for (let r = 0; r < 10; r++) wasm.gemm(pOut, pA, pB, M, N, K, 0, 0, 0, pScratch);
+    for (let r = 0; r < 10; r++) call();
     calls += 10;
     t = performance.now();
   }

@@ -17,6 +17,8 @@ import { raggedStepContender } from "./ragged_models.js";
 import { find, heading, ratioLine, table, timingTable } from "./report.js";
 import { interleave } from "./stats.js";
 import { fitSteps } from "./fit_steps.js";
+import { CEILING_SHAPE, CeilingPair, PIECES } from "./parallel_ceiling.js";
+import type { Timings } from "./stats.js";
 
 async function measurePeaks(ms: number): Promise<{ label: string; one: number; two: number }[]> {
   const rows: { label: string; one: number; two: number }[] = [];
@@ -44,7 +46,20 @@ export async function stepEfficiencySection(o: BenchOptions, print: (s: string) 
     ],
     { label: "peak" },
   );
-  const fitTimings = await fitSteps({ batch: B, length: T, threads: [1, 2], name: (t) => `fit loop, ${t} thread${t > 1 ? "s" : ""}`, rounds: 3, epochs: 2 });
+  // the host's parallel ceiling (parallel_ceiling.ts), as many steps as the fit loop times, in the same rounds
+  const ceiling = os.cpus().length > 1 ? await CeilingPair.start() : null;
+  const CEIL_ONE = "ceiling step, 1 thread";
+  const CEIL_TWO = "ceiling step, 2 threads";
+  const ceilingTimings: Timings[] = [CEIL_ONE, CEIL_TWO].map((name) => ({ name, samples: [], last: null }));
+  const ceilingRound = (round: number): void => {
+    if (!ceiling) return;
+    for (const k of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      ceiling.step(k === 0 ? 1 : 2); // untimed: the worker wakes, caches refill
+      for (let s = 0; s < 2 * 8; s++) ceilingTimings[k].samples.push(ceiling.step(k === 0 ? 1 : 2).ms);
+    }
+  };
+  const fitTimings = await fitSteps({ batch: B, length: T, threads: [1, 2], name: (t) => `fit loop, ${t} thread${t > 1 ? "s" : ""}`, rounds: 3, epochs: 2, eachRound: ceilingRound });
+  await ceiling?.close();
   const after = await measurePeaks(400);
   const peaks = before.map((b, i) => ({ label: b.label, one: Math.max(b.one, after[i].one), two: Math.max(b.two, after[i].two) }));
   const peak1 = Math.max(...peaks.map((p) => p.one));
@@ -81,4 +96,13 @@ export async function stepEfficiencySection(o: BenchOptions, print: (s: string) 
     print(`${name}: ${achieved.toFixed(1)} GFLOP/s (median) = ${(achieved / peak).toFixed(3)} of the ${peak.toFixed(1)} GFLOP/s peak`);
   }
   print(ratioLine("fit loop 2 threads", find(fitTimings, FIT_TWO), "1 thread", find(fitTimings, FIT_ONE)));
+  if (!ceiling) return;
+  print("");
+  print(`The host's parallel ceiling, timed in the same rounds: a step of ${PIECES} GEMMs ${CEILING_SHAPE.M}×${CEILING_SHAPE.K}·${CEILING_SHAPE.K}×${CEILING_SHAPE.N} alone, claimed one at a time by this thread and one worker (no packing, posting or gradients to add; one barrier a step):`);
+  print(timingTable(ceilingTimings));
+  print("");
+  const fitScaling = find(fitTimings, FIT_ONE).median / find(fitTimings, FIT_TWO).median;
+  const ceilingScaling = find(ceilingTimings, CEIL_ONE).median / find(ceilingTimings, CEIL_TWO).median;
+  print(ratioLine("ceiling 2 threads", find(ceilingTimings, CEIL_TWO), "1 thread", find(ceilingTimings, CEIL_ONE)));
+  print(`fit loop scaling ${fitScaling.toFixed(2)}× = ${(fitScaling / ceilingScaling).toFixed(3)} of the ceiling's ${ceilingScaling.toFixed(2)}× (medians; a perfect 2-thread step would reach 1.000)`);
 }
