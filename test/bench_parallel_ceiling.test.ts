@@ -1,21 +1,25 @@
-// The bench's parallel ceiling (bench/parallel_ceiling.ts): a GEMM-only step whose pieces this
-// thread and one worker claim from a shared counter. Every piece runs exactly once, whoever runs
-// it, and a two-thread step returns only after the worker has run out too.
+// The bench's two-thread ceilings (bench/parallel_ceiling.ts): steps whose pieces this thread and
+// one worker claim from a shared counter (GEMMs, or the seed step's chunks). Every piece runs
+// exactly once, whoever runs it, and a two-thread step returns only after the worker is done too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CeilingPair, runPieces } from "../bench/parallel_ceiling.js";
+import { CeilingPair, CHUNKS, runPieces } from "../bench/parallel_ceiling.js";
 
 describe("runPieces", () => {
   it("claims every piece once: two claimants on one counter split the count between them", () => {
-    const control = new Int32Array(new SharedArrayBuffer(20));
-    control[3] = 25; // COUNT
-    let calls = 0;
-    const first = runPieces(control, () => {
-      calls++;
-      if (calls === 10) expect(runPieces(control, () => calls++)).toBe(15); // a second claimant takes the rest
+    const control = new Int32Array(new SharedArrayBuffer(24));
+    control[3] = 25; // COUNT; KIND 0: gemm pieces
+    const seen: number[] = [];
+    const other = { gemm: (k: number) => void seen.push(k), chunks: () => expect.unreachable() };
+    const first = runPieces(control, {
+      gemm: (k) => {
+        seen.push(k);
+        if (seen.length === 10) expect(runPieces(control, other)).toBe(15); // a second claimant takes the rest
+      },
+      chunks: () => expect.unreachable(),
     });
     expect(first).toBe(10);
-    expect(calls).toBe(25);
-    expect(runPieces(control, () => calls++)).toBe(0); // none left
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, k) => k)); // each piece once
+    expect(runPieces(control, other)).toBe(0); // none left
   });
 });
 
@@ -37,5 +41,11 @@ describe.runIf(typeof SharedArrayBuffer === "function")("CeilingPair", () => {
       expect(two.ms).toBeGreaterThan(0);
     }
     expect(pair.step(1)).toMatchObject({ mine: 60, theirs: 0 }); // the worker sat out
+  });
+
+  it("a step of the seed step's chunks: CHUNKS pieces between the two threads", () => {
+    expect(pair.step(1, "chunks")).toMatchObject({ mine: CHUNKS, theirs: 0 });
+    const two = pair.step(2, "chunks");
+    expect(two.mine + two.theirs).toBe(CHUNKS);
   });
 });
