@@ -3,6 +3,7 @@
 // exactly once, whoever runs it, and a two-thread step returns only after the worker is done too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CeilingPair, CHUNKS, runPieces } from "../bench/parallel_ceiling.js";
+import { loadRaggedWasm } from "../src/core/wasm/loader.js";
 
 describe("runPieces", () => {
   it("claims every piece once: two claimants on one counter split the count between them", () => {
@@ -23,7 +24,8 @@ describe("runPieces", () => {
   });
 });
 
-describe.runIf(typeof SharedArrayBuffer === "function")("CeilingPair", () => {
+// the GEMM pieces need WebAssembly SIMD (the no-SIMD suite has none)
+describe.runIf(typeof SharedArrayBuffer === "function" && loadRaggedWasm() !== null)("CeilingPair", () => {
   let pair: CeilingPair;
   beforeAll(async () => {
     pair = await CeilingPair.start({ pieces: 60 });

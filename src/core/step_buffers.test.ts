@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { dropStepBuffers, stepArray, stepBufferCount, stepCopy, withStepBuffers } from "./step_buffers.js";
+import { dropStepBuffers, stepArray, stepBufferCount, stepCopy, stepZeros, withStepBuffers } from "./step_buffers.js";
 
 afterEach(() => {
   dropStepBuffers();
@@ -15,6 +15,18 @@ describe("step buffers (NOTE [ step buffers ])", () => {
     expect(a).not.toBe(src);
     expect(a.buffer).not.toBe(b.buffer);
     expect(stepBufferCount()).toBe(0);
+  });
+
+  it("stepZeros: zeros even from a recycled array (a loss's gradient may skip rows)", () => {
+    expect(Array.from(stepZeros(3))).toEqual([0, 0, 0]);
+    expect(stepBufferCount()).toBe(0);
+    const used = withStepBuffers(() => stepArray(5).fill(7).buffer);
+    withStepBuffers(() => {
+      const z = stepZeros(4);
+      expect(z.buffer).toBe(used); // the same array, recycled
+      expect(Array.from(z)).toEqual([0, 0, 0, 0]);
+    });
+    expect(stepBufferCount()).toBe(1);
   });
 
   it("stepArray: outside a scope a new zeroed array; in one, distinct pooled arrays shared with stepCopy's and recycled by the next scope", () => {

@@ -13,7 +13,14 @@
  * step, which returns to the pool when the scope ends. Layers that build such arrays in
  * JavaScript take them from the same pool with `stepArray` (a Bidirectional layer's reversed
  * input, merged output and their gradients: its training step went from 266–271 to 206–208 ms on
- * the benchmark's bi(lstm 32) → bi(lstm 8) model, with faster row copies). Outside any scope (predict, decoding, a
+ * the benchmark's bi(lstm 32) → bi(lstm 8) model, with faster row copies), and so do a dense
+ * layer's output and input gradient, a loss's per-row values and gradient, and — where the trainer
+ * packs the batch inside the scope (one thread, and the calling thread's own chunks) — the packed
+ * inputs and targets: 5.6 → 1.0 MB of typed arrays allocated per one-thread seed step. Fewer
+ * collections matter most on two threads, where a collector's helper threads take time from the
+ * compute threads instead of from an idle core: the seed step's chunks run on both threads
+ * (bench "peak", chunk ceiling) scaled 1.80× against 1.71× (means of seven alternating process
+ * pairs, 2026-12-05; the host's noise is ±0.1 a run). Outside any scope (predict, decoding, a
  * kernel called directly) `stepCopy` is a plain copy that the caller owns.
  *
  * The contract: an array from `stepCopy` inside a scope must not be read after the scope ends.
@@ -106,6 +113,15 @@ export function stepCopy(src: Float32Array): Float32Array {
  */
 export function stepArray(n: number): Float32Array {
   return depth === 0 ? new Float32Array(n) : lend(n);
+}
+
+/**
+ * `n` zeros: in a scope, a pooled array cleared (as `stepArray`'s, valid until the scope ends);
+ * outside one, a new array. For results whose writer may skip elements (a loss's gradient, whose
+ * rows with weight 0 some losses leave alone).
+ */
+export function stepZeros(n: number): Float32Array {
+  return depth === 0 ? new Float32Array(n) : lend(n).fill(0);
 }
 
 /** The smallest free pooled array of at least `n` floats (or a new one), lent to this scope: a view of its first `n`. */

@@ -11,6 +11,7 @@ import { RaggedError } from "../core/errors.js";
 import { type ActivationName, parseActivation } from "../core/kernels/activations.js";
 import { kernels } from "../core/kernels/registry.js";
 import { wasmDenseForward } from "../core/kernels/wasm/dense.js";
+import { stepArray } from "../core/step_buffers.js";
 import type { ChainDense } from "../core/kernels/wasm/inference_chain.js";
 import { type InitializerSpec, initialize, parseInitializer } from "./initializers.js";
 import { type Regularizer, type RegularizerSpec, parseRegularizer } from "./regularizers.js";
@@ -88,7 +89,7 @@ export class Dense extends Layer {
     const C = input.width;
     const U = this.units;
     const M = rowCount(input);
-    const y = new Float32Array(M * U);
+    const y = stepArray(M * U); // every element written by the kernel; recycled inside a training step (NOTE [ step buffers ])
     // the input read where it lies when a recurrent layer kept it in wasm memory (NOTE [ rows kept
     // in wasm between layers ]): forward and backward both read it there, before that layer's backward
     const xRows = kernels().denseForward === wasmDenseForward ? (wasmRowsOf(input) ?? undefined) : undefined;
@@ -97,7 +98,7 @@ export class Dense extends Layer {
     kernels().denseForward({ y, x, kernel: this.kernel.value, bias: this.bias?.value ?? null, ...shape });
     const output = withData(input, y, U);
     const backward = (dOutput: LayerValue): LayerValue | null => {
-      const dx = ctx.inputNeedsGrad ? new Float32Array(M * C) : null; // a model input: nobody reads dx
+      const dx = ctx.inputNeedsGrad ? stepArray(M * C) : null; // a model input: nobody reads dx
       kernels().denseBackward({ dx, kernelGrad: this.kernel.grad, biasGrad: this.bias?.grad ?? null, dy: dOutput.data, x, y, kernel: this.kernel.value, ...shape });
       return dx ? withData(input, dx, C) : null;
     };

@@ -33,6 +33,7 @@ import { RaggedError, describe } from "../core/errors.js";
 import { type SequenceLossArgs, ctc } from "./ctc/ctc_loss.js";
 import { EPSILON, type RowLossArgs, clip, crossentropyRow, targetAt } from "../core/kernels/crossentropy.js";
 import { kernels } from "../core/kernels/registry.js";
+import { stepZeros } from "../core/step_buffers.js";
 
 export { ctc, type CTCOptions, type SequenceLossArgs } from "./ctc/ctc_loss.js";
 
@@ -129,7 +130,7 @@ export function categoricalCrossentropy(options: Pick<LossOptions, "fromLogits">
     options: { fromLogits },
     targetWidth: (w) => w,
     compute({ pred, target, rows, width, grad, scale }) {
-      const out = new Float32Array(rows);
+      const out = stepZeros(rows); // recycled inside a training step (NOTE [ step buffers ])
       if (!fromLogits) {
         kernels().crossentropy({ pred, target, rows, width, grad, scale, out }); // a kernel: the seed's loss, one row per step
         return out;
@@ -162,7 +163,7 @@ export function sparseCategoricalCrossentropy(options: Pick<LossOptions, "fromLo
     options: { fromLogits },
     targetWidth: () => 1,
     compute({ pred, target, rows, width, grad, scale }) {
-      const out = new Float32Array(rows);
+      const out = stepZeros(rows); // recycled inside a training step (NOTE [ step buffers ])
       for (let r = 0; r < rows; r++) {
         const label = sparseLabel(target[r], r, width);
         out[r] = row(pred, r * width, width, target, r, label, grad, scale ? scale[r] : 1);
@@ -200,7 +201,7 @@ export function binaryCrossentropy(options: Pick<LossOptions, "fromLogits"> = {}
     options: { fromLogits },
     targetWidth: (w) => w,
     compute({ pred, target, rows, width, grad, scale }) {
-      const out = new Float32Array(rows);
+      const out = stepZeros(rows); // recycled inside a training step (NOTE [ step buffers ])
       for (let r = 0; r < rows; r++) {
         const o = r * width;
         const s = (scale ? scale[r] : 1) / width;
@@ -282,7 +283,7 @@ function elementwise(name: LossName, options: LossOptions, f: (d: number) => num
     options,
     targetWidth: (w) => w,
     compute({ pred, target, rows, width, grad, scale }) {
-      const out = new Float32Array(rows);
+      const out = stepZeros(rows); // recycled inside a training step (NOTE [ step buffers ])
       for (let r = 0; r < rows; r++) {
         const o = r * width;
         const s = (scale ? scale[r] : 1) / width;

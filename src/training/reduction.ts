@@ -12,6 +12,7 @@
 import { RaggedError } from "../core/errors.js";
 import type { PackedLayout } from "../data/packed.js";
 import type { Loss } from "./losses.js";
+import { stepArray, stepZeros } from "../core/step_buffers.js";
 
 export interface ReducedLoss {
   /** The batch loss, Σ ℓ·w·m / Σ m. */
@@ -50,13 +51,13 @@ export function reduceLoss(args: ReduceArgs): ReducedLoss {
   let count = 0;
   for (let r = 0; r < rows; r++) count += mask ? mask[r] : 1;
   const divisor = args.denominator ?? count;
-  const scale = new Float32Array(rows);
+  const scale = stepArray(rows); // written below; recycled inside a training step (NOTE [ step buffers ])
   for (let r = 0; r < rows; r++) {
     const m = mask ? mask[r] : 1;
     const w = weights ? weights[r] : 1;
     scale[r] = divisor > 0 ? (m * w) / divisor : 0;
   }
-  const grad = withGrad ? new Float32Array(rows * width) : null;
+  const grad = withGrad ? stepZeros(rows * width) : null;
   const perRow = loss.compute({ pred, target, rows, width, grad, scale });
   let value = 0;
   for (let r = 0; r < rows; r++) value += perRow[r] * scale[r];
@@ -83,10 +84,10 @@ function reduceSequenceLoss(args: ReduceArgs): ReducedLoss {
     });
   }
   const B = layout.batch;
-  const scale = new Float32Array(B);
+  const scale = stepArray(B); // written below
   const divisor = args.denominator ?? B; // a thread's share divides by the whole batch's B
   for (let j = 0; j < B; j++) scale[j] = divisor > 0 ? (weights ? weights[j] : 1) / divisor : 0;
-  const grad = withGrad ? new Float32Array(layout.totalSteps * width) : null;
+  const grad = withGrad ? stepZeros(layout.totalSteps * width) : null;
   const perSequence = loss.computeSequences({ pred, layout, labels: target, labelOffsets, width, grad, scale });
   let value = 0;
   for (let j = 0; j < B; j++) if (scale[j] !== 0) value += perSequence[j] * scale[j];

@@ -14,6 +14,7 @@ import type { InputMaskRule } from "../layers/masking.js";
 import type { Loss } from "./losses.js";
 import type { NestedRows } from "./nested_samples.js";
 import { SampleArena } from "./sample_arena.js";
+import { stepArray } from "../core/step_buffers.js";
 
 export interface Samples {
   readonly count: number;
@@ -499,7 +500,7 @@ export function makeBatch(samples: Samples, indices: readonly number[]): Batch {
   });
   const layout = packLayout(lengths);
   const C = samples.features;
-  const x = new Float32Array(layout.totalSteps * C);
+  const x = stepArray(layout.totalSteps * C); // every row written below; recycled where a training step packs its own batch (NOTE [ step buffers ])
   const mask = holes ? new Uint8Array(layout.totalSteps) : null;
   const { offsets, sortedIndices, sortedLengths } = layout;
   for (let j = 0; j < layout.batch; j++) {
@@ -539,7 +540,7 @@ export function placeTargets(
   const perStep = samples.perStep;
   const rows = perStep ? targetLayout.totalSteps : targetLayout.batch;
   const labels = samples.labelSequences && samples.ys ? concatLabels(samples.ys, indices, targetLayout) : null;
-  const y = labels ? labels.ids : samples.ys ? new Float32Array(rows * U) : null;
+  const y = labels ? labels.ids : samples.ys ? stepArray(rows * U) : null; // every row written below
   const weights = samples.weights || (forceWeights && perStep) ? new Float32Array(rows).fill(1) : null;
   for (let j = 0; j < targetLayout.batch; j++) {
     const k = targetLayout.sortedIndices[j];

@@ -44,8 +44,10 @@ describe("recycled step buffers leave training unchanged", () => {
       // the kernels' outputs h: 2 + 2 (the third layer's stays in wasm memory, where the dense
       // layer reads it) and input gradients dx: 2 + 1 (none for the first layer); each
       // Bidirectional layer's reversed input, merged output and the merge's two gradients (2 × 4);
-      // the second's reversed input gradient and the directions' summed one (2): 17, all [N, W]
-      await trainSideBySide(build(kind), build(kind), data(), 4, () => expect(stepBufferCount()).toBe(17));
+      // the second's reversed input gradient and the directions' summed one (2): 17, all [N, W];
+      // the dense layer's output and input gradient (2), the loss's per-row scale, values and
+      // gradient (3), and the packed batch's inputs and targets (2): 24
+      await trainSideBySide(build(kind), build(kind), data(), 4, () => expect(stepBufferCount()).toBe(24));
     });
   }
 });

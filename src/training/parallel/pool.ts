@@ -43,6 +43,7 @@ import { MetricAccumulator } from "../metrics.js";
 import { type ModelBatch, type ModelSamples, batchFigures, isGraphBatch, makeModelBatch, outputCounts } from "../graph_samples.js";
 import type { Batch } from "../samples.js";
 import { concatenated, regularization, shardGradients, type StepResult, trainableGrads, trainStep } from "../train_step.js";
+import { withStepBuffers } from "../../core/step_buffers.js";
 import { canShare, claim, MAIN_CLAIMANT, newClaims, WORKER_CLAIMANT } from "./claims.js";
 import { type WorkerLike, threadPlatform } from "./platform.js";
 import type { ChunkMessage, ChunkReply, FromWorker, MetricPartial } from "./replica.js";
@@ -127,10 +128,13 @@ export async function parallelTrainStep(
   const count = shardCount({ sequences: source.indices.length, threads, work, inLoop });
   const pool = count > 1 && threadPlatform() !== null && threadBlocker(model) === null ? await WorkerPool.for(model, count - 1) : null; // never more workers than shares
   if (pool === null) {
-    const raw = makeModelBatch(source.samples, source.indices);
-    const batch = prepare ? prepare(raw) : raw;
-    const figures = batchFigures(batch);
-    return { ...trainStep(model, batch, metrics), realSteps: figures.realSteps, maxLength: figures.maxLength };
+    // packed into recycled arrays (NOTE [ step buffers ]): the batch lives as long as this step
+    return withStepBuffers(() => {
+      const raw = makeModelBatch(source.samples, source.indices);
+      const batch = prepare ? prepare(raw) : raw;
+      const figures = batchFigures(batch);
+      return { ...trainStep(model, batch, metrics), realSteps: figures.realSteps, maxLength: figures.maxLength };
+    });
   }
   const { optimizer } = model.requireCompiled("training");
   const pack = (chunk: readonly number[]): ModelBatch => {
@@ -186,8 +190,8 @@ export async function parallelTrainStep(
       while (frontier < K && waiting() < workers) postNext();
       if (!claim(claims, c, MAIN_CLAIMANT)) continue;
       const sums = metrics.map(emptyLike);
-      chunks[c] ??= pack(parts[c]); // not posted: stays unshared
-      const r = shardGradients(model, chunks[c], sums, new Random(seeds[c]), denominators);
+      // not posted: stays unshared, packed (unless packed to post) into recycled arrays that only this chunk reads (NOTE [ step buffers ]; afterwards only its layout is read)
+      const r = withStepBuffers(() => shardGradients(model, (chunks[c] ??= pack(parts[c])), sums, new Random(seeds[c]), denominators));
       results[c] = { loss: r.loss, count: r.count, grads: trainableGrads(model), metrics: sums.map((m) => m.partial()), ...(r.outputLosses ? { outputLosses: r.outputLosses } : {}) };
     }
   } catch (err) {
