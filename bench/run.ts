@@ -8,7 +8,7 @@
  *   npm run bench -- --quick         fewer rounds, no TF.js masked run (~1.5 min)
  *   npm run bench -- --sections seed --rounds 5 --cpu-rounds 0
  *   npm run bench -- --kernels wasm  ragged on its WebAssembly SIMD kernels
- *   npm run bench -- --sections peak,threads   the step against the machine's GEMM peak; 1 vs 2 threads by batch size
+ *   npm run bench -- --sections peak,threads   the step against the machine's GEMM peak and two-thread ceilings; 1 vs 2 threads by batch size
  *   npm run bench -- --sections attention      an attention seq2seq training step vs PyTorch
  *   npm run bench -- --sections ctc  the CTC loss's share of a g2p-ctc training step
  *

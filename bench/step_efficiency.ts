@@ -5,8 +5,10 @@
  * product shapes, measured before and after the step timings, the higher kept), the step's FLOPs
  * counted analytically (flops.ts), and the seed step (batch B × T, trainOnBatch) on 1 thread, on 2
  * threads and with the default thread count, interleaved; then the same step inside a `fit` loop on
- * 1 and 2 threads (fit_steps.ts). Achieved fraction = (FLOPs / step time) / peak of the same thread
- * count.
+ * 1 and 2 threads (fit_steps.ts), each round followed by the two-thread ceilings (parallel_ceiling.ts:
+ * a GEMM-only step and the step's own chunks, claimed without the thread pool), so the fit loop's
+ * 2-thread / 1-thread ratio is printed beside what those reach in the same minutes. Achieved
+ * fraction = (FLOPs / step time) / peak of the same thread count.
  */
 import os from "node:os";
 import { seedBatch } from "./data.js";
