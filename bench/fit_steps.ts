@@ -25,12 +25,13 @@ export interface FitStepsArgs {
   eachRound?: (round: number) => void | Promise<void>;
 }
 
-const BATCHES = 8;
+/** Batches a `fit` call runs (so `epochs` × FIT_BATCHES steps are timed per round and thread count). */
+export const FIT_BATCHES = 8;
 
 export async function fitSteps(args: FitStepsArgs): Promise<Timings[]> {
   const xs: number[][][] = [];
   const ys: number[][][] = [];
-  for (let b = 0; b < BATCHES; b++) {
+  for (let b = 0; b < FIT_BATCHES; b++) {
     const data = seedBatch(args.batch, 2 + b, args.length);
     xs.push(...data.xs);
     ys.push(...data.ys);

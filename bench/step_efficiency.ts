@@ -18,7 +18,7 @@ import type { BenchOptions } from "./options.js";
 import { raggedStepContender } from "./ragged_models.js";
 import { find, heading, ratioLine, table, timingTable } from "./report.js";
 import { interleave } from "./stats.js";
-import { fitSteps } from "./fit_steps.js";
+import { FIT_BATCHES, fitSteps } from "./fit_steps.js";
 import { CEILING_SHAPE, CeilingPair, CHUNKS, PIECES } from "./parallel_ceiling.js";
 import type { Timings } from "./stats.js";
 
@@ -57,16 +57,17 @@ export async function stepEfficiencySection(o: BenchOptions, print: (s: string) 
     { name: "ceiling: the step's chunks, 2 threads", threads: 2, kind: "chunks" },
   ] as const;
   const ceilingTimings: Timings[] = CEILINGS.map((c) => ({ name: c.name, samples: [], last: null }));
+  const FIT_EPOCHS = 2;
   const ceilingRound = (round: number): void => {
     if (!ceiling) return;
     const order = round % 2 === 0 ? [0, 1, 2, 3] : [3, 2, 1, 0];
     for (const k of order) {
       const { threads, kind } = CEILINGS[k];
       ceiling.step(threads, kind); // untimed: the worker wakes, caches refill
-      for (let s = 0; s < 2 * 8; s++) ceilingTimings[k].samples.push(ceiling.step(threads, kind).ms);
+      for (let s = 0; s < FIT_EPOCHS * FIT_BATCHES; s++) ceilingTimings[k].samples.push(ceiling.step(threads, kind).ms);
     }
   };
-  const fitTimings = await fitSteps({ batch: B, length: T, threads: [1, 2], name: (t) => `fit loop, ${t} thread${t > 1 ? "s" : ""}`, rounds: 3, epochs: 2, eachRound: ceilingRound });
+  const fitTimings = await fitSteps({ batch: B, length: T, threads: [1, 2], name: (t) => `fit loop, ${t} thread${t > 1 ? "s" : ""}`, rounds: 3, epochs: FIT_EPOCHS, eachRound: ceilingRound });
   await ceiling?.close();
   const after = await measurePeaks(400);
   const peaks = before.map((b, i) => ({ label: b.label, one: Math.max(b.one, after[i].one), two: Math.max(b.two, after[i].two) }));
@@ -109,7 +110,8 @@ export async function stepEfficiencySection(o: BenchOptions, print: (s: string) 
   print(`Two-thread ceilings, timed in the same rounds (parallel_ceiling.ts): pieces claimed one at a time by this thread and one worker, one barrier a step, nothing posted or combined. "GEMM step": ${PIECES} products ${CEILING_SHAPE.M}×${CEILING_SHAPE.K}·${CEILING_SHAPE.K}×${CEILING_SHAPE.N} (compute alone); "the step's chunks": the seed batch's ${CHUNKS} chunks, each packed and run forward and backward on the thread's own model (the step's work without the pool):`);
   print(timingTable(ceilingTimings));
   print("");
-  const scaling = (one: string, two: string): number => find([...fitTimings, ...ceilingTimings], one).median / find([...fitTimings, ...ceilingTimings], two).median;
+  const all = [...fitTimings, ...ceilingTimings];
+  const scaling = (one: string, two: string): number => find(all, one).median / find(all, two).median;
   const fitScaling = scaling(FIT_ONE, FIT_TWO);
   const gemmScaling = scaling(CEILINGS[0].name, CEILINGS[1].name);
   const chunkScaling = scaling(CEILINGS[2].name, CEILINGS[3].name);

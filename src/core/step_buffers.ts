@@ -24,9 +24,10 @@
  * kernel called directly) `stepCopy` is a plain copy that the caller owns.
  *
  * The contract: an array from `stepCopy` inside a scope must not be read after the scope ends.
- * The trainer opens the scope only around forward + backward of one batch (`shardGradients`),
- * whose activations and input gradients never leave it (final states, which stateful layers carry
- * to the next batch, are separate arrays). The pool keeps the arrays the last four steps that copied any used,
+ * The trainer opens the scope only around forward + backward of one batch (`shardGradients`) and,
+ * where it packs that batch itself, around the packing too (`parallelTrainStep`); the activations,
+ * input gradients and packed arrays never leave it (afterwards only the batch's layout is read;
+ * final states, which stateful layers carry to the next batch, are separate arrays). The pool keeps the arrays the last four steps that copied any used,
  * and is dropped after IDLE_MS without a step, so a model that is done training holds nothing.
  */
 
